@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+
+/**
+ * hubfix's one configuration file. The CDK app reads it to build the stack (rule patterns, emails,
+ * timeouts); the functions receive it as the HUBFIX_CONFIG environment variable; the sandbox loads it
+ * as the CDK app does. Every field has a default so an empty file `{}` is a working configuration.
+ */
+export const controlModeSchema = z.enum(['auto', 'approval', 'plan', 'off']);
+export type ControlMode = z.infer<typeof controlModeSchema>;
+
+const accountId = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
+
+export const configSchema = z
+  .object({
+    approvers: z
+      .object({
+        emails: z.array(z.email()).default([]),
+      })
+      .prefault({}),
+    approval: z
+      .object({
+        /** How long the workflow waits for a decision before it gives up and annotates the finding. */
+        timeoutHours: z.number().positive().max(24 * 30).default(24),
+        /** How long an approval link stays valid; never longer than the wait itself. */
+        linkLifetimeHours: z.number().positive().max(24 * 30).default(24),
+      })
+      .prefault({})
+      .refine((a) => a.linkLifetimeHours <= a.timeoutHours, {
+        message: 'linkLifetimeHours must not exceed timeoutHours (a link must not outlive the wait)',
+        path: ['linkLifetimeHours'],
+      }),
+    production: z
+      .object({
+        /** Tag keys whose value marks a resource or principal as production (case-insensitive). */
+        tagKeys: z.array(z.string().min(1)).default(['environment', 'env', 'stage']),
+        tagValues: z.array(z.string().min(1)).default(['production', 'prod', 'prd']),
+        accountIds: z.array(accountId).default([]),
+      })
+      .prefault({}),
+    thresholds: z
+      .object({
+        /** A key unused for longer than this is "unused" (CIS 1.12 uses 45 days). */
+        unusedKeyDays: z.number().int().positive().default(45),
+        /** How far back CloudTrail and CloudWatch signals are read. */
+        lookbackDays: z.number().int().positive().max(90).default(14),
+      })
+      .prefault({}),
+    /** Per Security Hub control id (e.g. "IAM.3"): overrides the control's default mode. */
+    controls: z.record(z.string().regex(/^[A-Za-z0-9]+\.\d+$/, 'a Security Hub control id such as IAM.3'), controlModeSchema).default({}),
+    exemptionTagKey: z.string().min(1).default('hubfix:exempt'),
+    accounts: z
+      .object({
+        include: z.array(accountId).default([]),
+        exclude: z.array(accountId).default([]),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type HubfixConfig = z.infer<typeof configSchema>;
+
+/** Parses a configuration object; the error names every bad field by its path. */
+export const parseConfig = (raw: unknown, source = 'configuration'): HubfixConfig => {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid ${source}: ${problems.join('; ')}`);
+  }
+  return result.data;
+};
+
+export const defaultConfig = (): HubfixConfig => parseConfig({});
+
+/** Reads the configuration the stack handed to a function. */
+export const configFromEnv = (): HubfixConfig => {
+  const raw = process.env.HUBFIX_CONFIG;
+  if (raw === undefined || raw === '') return defaultConfig();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigurationError(`HUBFIX_CONFIG is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(parsed, 'HUBFIX_CONFIG');
+};

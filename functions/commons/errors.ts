@@ -1,0 +1,47 @@
+/**
+ * Named errors. The state machine's Retry and Catch match on these names (Lambda reports `error.name`
+ * as the Step Functions error), so renaming one is a change to statemachines/ too.
+ */
+export class HubfixError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The event or finding is not something hubfix can act on; the message says why. */
+export class InvalidInputError extends HubfixError {}
+
+/** A required environment variable or configuration value is missing or invalid. */
+export class ConfigurationError extends HubfixError {}
+
+/** The resource named by the finding no longer exists (deleted between steps, or never did). */
+export class ResourceNotFoundError extends HubfixError {}
+
+/** The remediation call failed; nothing or only part of the plan was applied (the message says which). */
+export class RemediationError extends HubfixError {}
+
+/** Re-reading the resource after remediation shows the control would still fail. */
+export class VerificationFailedError extends HubfixError {}
+
+/** AWS throttled the call after the SDK's own retries; Step Functions retries the whole step with backoff. */
+export class ThrottledError extends HubfixError {}
+
+const THROTTLING_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ProvisionedThroughputExceededException',
+]);
+
+export const isThrottling = (error: unknown): boolean =>
+  error instanceof Error && THROTTLING_NAMES.has(error.name);
+
+/** Maps an AWS throttling error (after SDK retries) to the name the state machine retries on. */
+export const asStepError = (error: unknown): unknown =>
+  isThrottling(error) ? new ThrottledError((error as Error).message, { cause: error }) : error;

@@ -1,0 +1,53 @@
+import { awsClientFactory, type ClientFactory } from './clients';
+import { configFromEnv, type HubfixConfig } from './config';
+import { requireEnv } from './env';
+
+/** Names of hubfix's own deployed resources, as the stack hands them to the functions. */
+export interface Settings {
+  /** DynamoDB table of pending approvals. */
+  approvalTableName: string;
+  /** SNS topic the approval emails go to. */
+  approvalTopicArn: string;
+  /** Secrets Manager secret holding the link-signing key. */
+  linkSecretId: string;
+  /** Base URL of the approval API, e.g. https://abc.execute-api.us-east-1.amazonaws.com/prod */
+  approvalBaseUrl: string;
+  /** The remediation state machine (intake starts it). */
+  stateMachineArn: string;
+}
+
+/** Everything a handler needs from the outside world, passed in (never reached for globally). */
+export interface Runtime {
+  clients: ClientFactory;
+  config: HubfixConfig;
+  settings: Settings;
+  now: () => Date;
+}
+
+export const SETTINGS_ENV: Record<keyof Settings, string> = {
+  approvalTableName: 'APPROVAL_TABLE_NAME',
+  approvalTopicArn: 'APPROVAL_TOPIC_ARN',
+  linkSecretId: 'LINK_SECRET_ID',
+  approvalBaseUrl: 'APPROVAL_BASE_URL',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+};
+
+/** Settings read from the environment on first use, so each function only needs the variables it uses. */
+const settingsFromEnv = (): Settings =>
+  Object.defineProperties(
+    {},
+    Object.fromEntries(
+      Object.entries(SETTINGS_ENV).map(([key, envName]) => [key, { get: () => requireEnv(envName), enumerable: true }]),
+    ),
+  ) as Settings;
+
+let lambdaRuntime: Runtime | undefined;
+
+/** The runtime of a deployed function: real AWS clients, configuration from HUBFIX_CONFIG. Built once per container. */
+export const awsRuntime = (): Runtime =>
+  (lambdaRuntime ??= {
+    clients: awsClientFactory(),
+    config: configFromEnv(),
+    settings: settingsFromEnv(),
+    now: () => new Date(),
+  });

@@ -1,0 +1,134 @@
+/**
+ * The data that moves through the workflow. One execution = one finding; every state adds one key
+ * to the execution's JSON (ResultPath), so the final Annotate step sees the whole story.
+ */
+
+/** The finding as hubfix keeps it: the ASFF fields the workflow needs, validated at intake. */
+export interface FindingRef {
+  /** ASFF `Id` and `ProductArn`: together they identify the finding for BatchUpdateFindings. */
+  id: string;
+  productArn: string;
+  accountId: string;
+  /** Region of the finding (where BatchUpdateFindings must be sent in a single-region setup). */
+  region: string;
+  title: string;
+  /** Security Hub control id, e.g. "IAM.3"; for CIS-only findings the mapped consolidated id. */
+  controlId: string;
+  /** The id as the standard names it, e.g. "CIS 1.2.0 1.4"; equals controlId for consolidated findings. */
+  standardControlId: string;
+  severity: string;
+  complianceStatus: string;
+  workflowStatus: string;
+  recordState: string;
+  updatedAt: string;
+  resource: ResourceRef;
+}
+
+export interface ResourceRef {
+  /** ASFF resource type, e.g. "AwsIamUser". */
+  type: string;
+  /** ARN or id exactly as the finding gives it. */
+  id: string;
+  /** The region the resource lives in (from the ARN where the finding's Resource.Region disagrees). */
+  region: string;
+  partition: string;
+  /** Resource.Details, kept only for the keys a control reads (size matters in execution input). */
+  details?: Record<string, unknown>;
+}
+
+/** What the analyst asked for: the custom action "Remediate" / "Plan only", or an imported finding. */
+export type RequestedAction = 'remediate' | 'plan';
+export type Trigger = 'custom-action' | 'imported';
+
+/** The execution input the intake builds for each finding. */
+export interface WorkflowInput {
+  finding: FindingRef;
+  action: RequestedAction;
+  trigger: Trigger;
+  /** When intake received the event (ISO 8601): the start of time-to-remediate. */
+  receivedAt: string;
+  /** How long RequestApproval waits for a decision (TimeoutSecondsPath); set by intake from the configuration. */
+  approvalTimeoutSeconds: number;
+}
+
+export type Risk = 'low' | 'high';
+
+/** One human-readable fact the decision rests on, with where it came from. */
+export interface Evidence {
+  fact: string;
+  /** The API call or configuration the fact was read from, e.g. "iam:GetAccessKeyLastUsed". */
+  source: string;
+}
+
+/** The exact change remediation would make. */
+export interface Plan {
+  summary: string;
+  steps: string[];
+  reversible: boolean;
+  /** Control-specific parameters remediate needs (e.g. the key ids to deactivate). */
+  parameters: Record<string, unknown>;
+}
+
+export type Route = 'auto' | 'approval' | 'skip';
+
+export interface Assessment {
+  controlId: string;
+  /** The plugin that handled it; absent when no plugin serves the control. */
+  pluginId?: string;
+  route: Route;
+  /** Why this route: shown in the email, the note and `hubfix plan`. */
+  routeReason: string;
+  risk?: Risk;
+  evidence: Evidence[];
+  plan?: Plan;
+  assessedAt: string;
+}
+
+/** What remediation (or rollback) changed: enough to undo it. */
+export interface ChangeRecord {
+  summary: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  changedAt: string;
+  reversible: boolean;
+}
+
+export interface Verification {
+  verified: true;
+  /** What the independent re-read observed. */
+  observed: string;
+  checkedAt: string;
+}
+
+export type Decision = 'approved' | 'rejected';
+
+/** What the approval API sends back through SendTaskSuccess. */
+export interface ApprovalDecision {
+  decision: Decision;
+  approver: string;
+  reason: string;
+  decidedAt: string;
+}
+
+/** The error Step Functions records when a Catch fires (ResultPath $.error). */
+export interface StepError {
+  Error: string;
+  Cause?: string;
+}
+
+/** Everything the workflow knows when it reaches Annotate. */
+export interface WorkflowState extends WorkflowInput {
+  assessment?: Assessment;
+  approval?: ApprovalDecision;
+  change?: ChangeRecord;
+  verification?: Verification;
+  error?: StepError;
+}
+
+export type Outcome =
+  | 'resolved' // remediated and verified
+  | 'planned' // plan-only: assessed, nothing changed
+  | 'skipped' // unsupported, manual-only, off, exempt: nothing changed
+  | 'rejected' // approver said no
+  | 'timed-out' // nobody answered in time
+  | 'failed'; // a step failed; the note says which and what changed

@@ -1,0 +1,10 @@
+import { iamAccessKeys } from './iam-access-keys';
+import type { ControlPlugin } from './types';
+
+/** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys];
+
+const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
+
+/** The plugin serving a Security Hub control id such as "IAM.3", if any. */
+export const pluginFor = (controlId: string): ControlPlugin | undefined => bySecurityControlId.get(controlId);
