@@ -71,11 +71,16 @@ export interface Plan {
 
 export type Route = 'auto' | 'approval' | 'skip';
 
+/** Why a finding took the skip route: decides the outcome Annotate reports. */
+export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual';
+
 export interface Assessment {
   controlId: string;
   /** The plugin that handled it; absent when no plugin serves the control. */
   pluginId?: string;
   route: Route;
+  /** Set when route is "skip". */
+  skip?: SkipKind;
   /** Why this route: shown in the email, the note and `hubfix plan`. */
   routeReason: string;
   risk?: Risk;

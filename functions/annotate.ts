@@ -1,0 +1,29 @@
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { annotateFinding } from './commons/annotation';
+import { logger } from './commons/logger';
+import { describeOutcome } from './commons/outcome';
+import { awsRuntime, type Runtime } from './commons/runtime';
+import { stepHandler } from './commons/step-handler';
+import type { Outcome, WorkflowState } from './commons/types';
+
+export interface AnnotateInput {
+  workflow: WorkflowState;
+  executionId: string;
+}
+
+export interface AnnotateResult {
+  outcome: Outcome;
+  workflowStatus?: string;
+  note: string;
+}
+
+/** Annotate: writes the outcome onto the finding in Security Hub. Every path of the workflow ends here. */
+export const createAnnotateHandler = (runtime: () => Runtime) =>
+  stepHandler(runtime, async (input: AnnotateInput, rt): Promise<AnnotateResult> => {
+    const annotation = describeOutcome(input.workflow, input.executionId);
+    await annotateFinding(rt.clients.home(SecurityHubClient), input.workflow.finding, annotation);
+    logger.info('Annotated', { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus });
+    return { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus, note: annotation.note };
+  });
+
+export const handler = createAnnotateHandler(awsRuntime);

@@ -1,0 +1,97 @@
+import type { Annotation } from './annotation';
+import type { Outcome, StepError, WorkflowState } from './types';
+
+const HOUR_S = 3600;
+
+/** Step Functions puts a Lambda error's message in Cause as JSON ({errorMessage, errorType}); other causes are text. */
+export const causeMessage = (error: StepError): string => {
+  if (!error.Cause) return error.Error;
+  try {
+    const parsed = JSON.parse(error.Cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? error.Cause;
+  } catch {
+    return error.Cause;
+  }
+};
+
+const decidedBy = (state: WorkflowState): string =>
+  state.approval ? `approved by ${state.approval.approver}${state.approval.reason ? ` ("${state.approval.reason}")` : ''}` : 'automatically (low risk)';
+
+/** The step that failed, told from what the execution had already recorded when the Catch fired. */
+const failedStep = (state: WorkflowState): string => {
+  if (!state.assessment) return 'Assessment';
+  if (state.assessment.route === 'approval' && !state.approval) return 'Approval request';
+  if (!state.change) return 'Remediation';
+  return 'Verification';
+};
+
+/** Turns everything the execution knows into the outcome, workflow status and note written onto the finding. */
+export const describeOutcome = (state: WorkflowState, executionId: string): Annotation & { outcome: Outcome } => {
+  const { assessment, approval, change, verification, error } = state;
+  const control = state.finding.controlId;
+  const fields = {
+    execution: executionId,
+    control,
+    plugin: assessment?.pluginId,
+    risk: assessment?.risk,
+    approver: approval?.approver,
+  };
+
+  if (error) {
+    if (error.Error === 'States.Timeout' && assessment?.route === 'approval' && !approval) {
+      const hours = Math.round((state.approvalTimeoutSeconds / HOUR_S) * 10) / 10;
+      return {
+        outcome: 'timed-out',
+        workflowStatus: 'NOTIFIED',
+        note: `hubfix: no approval decision within ${hours} h; nothing was changed. Planned: ${assessment.plan?.summary ?? 'n/a'}. Why approval was needed: ${assessment.routeReason}. Run the custom action again to re-request.`,
+        fields,
+      };
+    }
+    const step = failedStep(state);
+    const changed = change
+      ? `Changed: ${change.summary}; it may need undoing.`
+      : step === 'Remediation'
+        ? 'See the message for what, if anything, was changed.'
+        : 'Nothing was changed.';
+    return {
+      outcome: 'failed',
+      workflowStatus: 'NOTIFIED',
+      note: `hubfix: ${step} failed (${error.Error}): ${causeMessage(error)}. ${changed}`,
+      fields: { ...fields, error: error.Error },
+    };
+  }
+  if (approval?.decision === 'rejected') {
+    return {
+      outcome: 'rejected',
+      workflowStatus: 'NOTIFIED',
+      note: `hubfix: rejected by ${approval.approver}${approval.reason ? `: "${approval.reason}"` : ''}. Nothing was changed. Would have: ${assessment?.plan?.summary ?? 'n/a'}.`,
+      fields,
+    };
+  }
+  if (change && verification) {
+    return {
+      outcome: 'resolved',
+      workflowStatus: 'RESOLVED',
+      note: `hubfix: fixed ${decidedBy(state)}. ${change.summary}. Verified: ${verification.observed}. Assessment: ${assessment?.routeReason ?? ''}`,
+      fields,
+    };
+  }
+  if (assessment?.route === 'skip') {
+    const planned = assessment.skip === 'plan-only';
+    const evidence = assessment.evidence.map((e) => e.fact).join(' ');
+    return {
+      outcome: planned ? 'planned' : 'skipped',
+      note: planned
+        ? `hubfix plan (nothing changed): ${assessment.plan?.summary ?? 'no change needed'}. Risk ${assessment.risk ?? 'n/a'}. ${assessment.routeReason}. ${evidence}`
+        : `hubfix did not act: ${assessment.routeReason}. ${evidence}`,
+      fields: { ...fields, skip: assessment.skip },
+    };
+  }
+  // Reaching Annotate with none of the above means the definition and this function disagree: say so.
+  return {
+    outcome: 'failed',
+    workflowStatus: 'NOTIFIED',
+    note: 'hubfix: the workflow ended in an unexpected state; nothing is known to have changed. See the execution history.',
+    fields,
+  };
+};
