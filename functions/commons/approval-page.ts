@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import type { ApprovalRecord } from './approval-store';
+
+/**
+ * The approval pages: plain server-rendered HTML, no scripts, every value escaped. The page itself never
+ * decides anything; only its form's POST does.
+ */
+
+export interface HtmlResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#16191f;line-height:1.45}
+main{max-width:46rem;margin:2rem auto;background:#fff;border:1px solid #d5dbdb;border-radius:8px;padding:1.5rem 2rem}
+h1{font-size:1.4rem;margin:0 0 1rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem;border-bottom:1px solid #eaeded;padding-bottom:.25rem}
+dl{display:grid;grid-template-columns:9rem 1fr;gap:.25rem 1rem;margin:0}dt{color:#545b64}dd{margin:0;word-break:break-all}
+.source{color:#545b64;font-size:.85rem}.notice{background:#f1faff;border-left:4px solid #0073bb;padding:.5rem 1rem}
+.error{background:#fff0f0;border-left:4px solid #d13212;padding:.5rem 1rem}.ok{background:#f2fcf3;border-left:4px solid #1d8102;padding:.5rem 1rem}
+.risk-high{color:#d13212;font-weight:600}.risk-low{color:#1d8102;font-weight:600}
+label{display:block;font-weight:600;margin-top:1rem}input[type=text],textarea{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #879596;border-radius:4px;font:inherit}
+.hint{font-weight:normal;color:#545b64;font-size:.85rem}.buttons{margin-top:1.25rem;display:flex;gap:1rem}
+button{font:inherit;font-weight:600;padding:.6rem 1.4rem;border-radius:4px;border:1px solid;cursor:pointer}
+.approve{background:#1d8102;border-color:#1d8102;color:#fff}.reject{background:#fff;border-color:#d13212;color:#d13212}
+footer{max-width:46rem;margin:0 auto 2rem;color:#545b64;font-size:.8rem;text-align:center}
+`;
+
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+/** Security headers of every page: nothing loads, nothing frames it, nothing caches or indexes it. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Robots-Tag': 'noindex, nofollow',
+  'X-Frame-Options': 'DENY',
+};
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+export const escapeHtml = (value: unknown): string => String(value ?? '').replace(/[&<>"'`]/g, (c) => HTML_ESCAPES[c]);
+
+/** "2025-01-31 14:05 UTC": the same wording in the email and on the page. */
+export const formatTime = (epochSecondsOrIso: number | string): string => {
+  const date = typeof epochSecondsOrIso === 'number' ? new Date(epochSecondsOrIso * 1000) : new Date(epochSecondsOrIso);
+  return Number.isNaN(date.getTime()) ? String(epochSecondsOrIso) : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+};
+
+const layout = (title: string, content: string): string => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>${escapeHtml(title)} · hubfix</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${content}
+</main>
+<footer>hubfix · Security Hub remediation</footer>
+</body>
+</html>
+`;
+
+export const htmlResponse = (statusCode: number, title: string, content: string, extraHeaders: Record<string, string> = {}): HtmlResponse => ({
+  statusCode,
+  headers: { ...PAGE_HEADERS, ...extraHeaders },
+  body: layout(title, content),
+});
+
+const findingSummary = (record: ApprovalRecord): string => {
+  const { finding } = record;
+  return `<dl>
+<dt>Control</dt><dd>${escapeHtml(finding.controlId)}${finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${escapeHtml(finding.standardControlId)})` : ''}</dd>
+<dt>Finding</dt><dd>${escapeHtml(finding.title)}</dd>
+<dt>Account</dt><dd>${escapeHtml(finding.accountId)}</dd>
+<dt>Region</dt><dd>${escapeHtml(finding.resource.region || finding.region)}</dd>
+<dt>Resource</dt><dd>${escapeHtml(finding.resource.type)}: ${escapeHtml(finding.resource.id)}</dd>
+<dt>Severity</dt><dd>${escapeHtml(finding.severity)}</dd>
+</dl>`;
+};
+
+const whyAndEvidence = (record: ApprovalRecord): string => {
+  const { assessment } = record;
+  const risk = assessment.risk ? `<p>Risk: <span class="risk-${escapeHtml(assessment.risk)}">${escapeHtml(assessment.risk)}</span></p>` : '';
+  const imported =
+    record.trigger === 'imported'
+      ? '<p>Security Hub reported this finding and hubfix did <strong>not</strong> fix it automatically, for the reason below.</p>'
+      : '';
+  const evidence =
+    assessment.evidence.length > 0
+      ? `<ul>${assessment.evidence.map((e) => `<li>${escapeHtml(e.fact)} <span class="source">(${escapeHtml(e.source)})</span></li>`).join('\n')}</ul>`
+      : '<p>No evidence was recorded.</p>';
+  return `<h2>Why a person must decide</h2>
+${imported}<p>${escapeHtml(assessment.routeReason)}</p>
+${risk}
+<h2>Evidence</h2>
+${evidence}`;
+};
+
+const planSection = (record: ApprovalRecord): string => {
+  const { plan } = record.assessment;
+  if (!plan) return '<h2>The change</h2><p>No plan was recorded: approving changes nothing.</p>';
+  const steps = plan.steps.length > 0 ? `<ol>${plan.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}</ol>` : '';
+  return `<h2>The change if you approve</h2>
+<p>${escapeHtml(plan.summary)}</p>
+${steps}
+<p>${plan.reversible ? 'Reversible: hubfix records the previous state so the change can be rolled back.' : '<strong>Not reversible</strong>: this change cannot be undone automatically.'}</p>`;
+};
+
+export interface FormState {
+  approver?: string;
+  reason?: string;
+  /** Shown above the form when a submission was refused (e.g. a rejection without a reason). */
+  error?: string;
+}
+
+/** The confirmation page: everything the approver needs, and a form that POSTs the decision. */
+export const renderApprovalPage = (record: ApprovalRecord, link: { expires: string; signature: string }, form: FormState = {}, statusCode = 200): HtmlResponse => {
+  const error = form.error ? `<p class="error" role="alert">${escapeHtml(form.error)}</p>` : '';
+  const content = `<h1>Approve a change to ${escapeHtml(record.finding.resource.id)}?</h1>
+<p class="notice">Nothing happens until you press Approve or Reject. This request expires ${escapeHtml(formatTime(record.expiresAt))}.</p>
+${findingSummary(record)}
+${whyAndEvidence(record)}
+${planSection(record)}
+<h2>Your decision</h2>
+${error}<form method="post" action="./${encodeURIComponent(record.approvalId)}">
+<input type="hidden" name="e" value="${escapeHtml(link.expires)}">
+<input type="hidden" name="s" value="${escapeHtml(link.signature)}">
+<label for="approver">Your name</label>
+<input type="text" id="approver" name="approver" required maxlength="100" autocomplete="name" value="${escapeHtml(form.approver ?? '')}">
+<label for="reason">Reason <span class="hint">(required to reject; recorded on the finding)</span></label>
+<textarea id="reason" name="reason" rows="3" maxlength="500">${escapeHtml(form.reason ?? '')}</textarea>
+<div class="buttons">
+<button type="submit" name="decision" value="approve" class="approve">Approve</button>
+<button type="submit" name="decision" value="reject" class="reject">Reject</button>
+</div>
+</form>`;
+  return htmlResponse(statusCode, `Approve ${record.finding.controlId}?`, content);
+};
+
+const decisionWords = (record: ApprovalRecord): string => {
+  const verb = record.status === 'APPROVED' ? 'approved' : 'rejected';
+  const reason = record.reason ? `<dt>Reason</dt><dd>${escapeHtml(record.reason)}</dd>` : '';
+  return `<dl>
+<dt>Decision</dt><dd>${verb}</dd>
+<dt>By</dt><dd>${escapeHtml(record.approver ?? 'unknown')}</dd>
+<dt>At</dt><dd>${escapeHtml(record.decidedAt ? formatTime(record.decidedAt) : 'unknown')}</dd>
+${reason}
+</dl>`;
+};
+
+/** After a successful POST. */
+export const renderDecidedPage = (record: ApprovalRecord): HtmlResponse => {
+  const next =
+    record.status === 'APPROVED'
+      ? 'hubfix will now make the change, verify it and write the outcome onto the finding.'
+      : 'Nothing will be changed. hubfix writes the rejection and your reason onto the finding.';
+  return htmlResponse(
+    200,
+    'Decision recorded',
+    `<h1>Thank you: decision recorded</h1>
+<p class="ok">${escapeHtml(next)}</p>
+${decisionWords(record)}
+<h2>Finding</h2>
+${findingSummary(record)}`,
+  );
+};
+
+export const renderAlreadyDecidedPage = (record: ApprovalRecord): HtmlResponse =>
+  htmlResponse(
+    409,
+    'Already decided',
+    `<h1>This request was already decided</h1>
+<p class="notice">Each approval link works once. Nothing was changed by this visit.</p>
+${decisionWords(record)}
+<h2>Finding</h2>
+${findingSummary(record)}`,
+  );
+
+export const renderExpiredPage = (detail = 'This approval request has expired. Nothing was changed; the finding keeps its note saying nobody decided in time.'): HtmlResponse =>
+  htmlResponse(410, 'Request expired', `<h1>This request has expired</h1>\n<p class="notice">${escapeHtml(detail)}</p>`);
+
+export const renderInvalidLinkPage = (): HtmlResponse =>
+  htmlResponse(
+    403,
+    'Invalid link',
+    `<h1>This link is not valid</h1>
+<p class="error">The link is incomplete or was changed. Open the link exactly as it appears in the approval email. Nothing was changed.</p>`,
+  );
+
+export const renderNotFoundPage = (): HtmlResponse =>
+  htmlResponse(404, 'Not found', '<h1>No such approval request</h1>\n<p class="notice">It may have been removed after it expired. Nothing was changed.</p>');
+
+/** Generic error page; the message is escaped (it may echo user input). */
+export const renderErrorPage = (statusCode: number, title: string, message: string, extraHeaders: Record<string, string> = {}): HtmlResponse =>
+  htmlResponse(statusCode, title, `<h1>${escapeHtml(title)}</h1>\n<p class="error">${escapeHtml(message)}</p>`, extraHeaders);
