@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { pluginFor as registryPluginFor } from '../controls/registry';
+import type { ControlPlugin } from '../controls/types';
+import type { FindingIdentifier } from './annotation';
+import { eligibility, type IneligibleCode, type ParsedEvent } from './asff';
+import type { HubfixConfig } from './config';
+import type { RequestedAction, Trigger, WorkflowInput } from './types';
+
+/**
+ * What intake does with one parsed event, decided without any AWS call so that the Lambda and the
+ * local CLI (`hubfix run` / `hubfix plan`) share it: start one execution per actionable finding,
+ * annotate the rest at once with the reason, and log what cannot even be annotated.
+ */
+
+/** The custom actions hubfix's stack creates (the last segment of the action ARN). */
+export const CUSTOM_ACTIONS: Readonly<Record<string, RequestedAction>> = {
+  HubfixRemediate: 'remediate',
+  HubfixPlan: 'plan',
+};
+
+export type SkipCode = IneligibleCode | 'rejected' | 'no-plugin';
+
+/** A finding hubfix will not act on but can tell so on the finding itself. */
+export interface SkipDecision {
+  identifier: FindingIdentifier;
+  code: SkipCode;
+  /** Why, as the note on the finding says it (after "hubfix did not act: "). */
+  reason: string;
+  controlId?: string;
+}
+
+export interface IntakePlan {
+  /** Set when the whole event is not for hubfix (another tool's custom action); nothing else is then done. */
+  ignored?: string;
+  action?: RequestedAction;
+  trigger?: Trigger;
+  start: WorkflowInput[];
+  skip: SkipDecision[];
+  /** Findings without an Id/ProductArn: nothing to annotate, only a log line. */
+  drop: { reason: string }[];
+}
+
+export interface IntakeOptions {
+  /** ISO 8601 time the event was received. */
+  receivedAt: string;
+  /** The control registry lookup; replaceable in tests. */
+  pluginFor?: (controlId: string) => ControlPlugin | undefined;
+}
+
+export const skipNote = (skip: Pick<SkipDecision, 'reason'>): string => `hubfix did not act: ${skip.reason}`;
+
+const resolveAction = (event: ParsedEvent): { action: RequestedAction; trigger: Trigger } | { ignored: string } => {
+  if (event.kind === 'imported') return { action: 'remediate', trigger: 'imported' };
+  const action = CUSTOM_ACTIONS[event.actionId];
+  if (!action) {
+    return {
+      ignored: `custom action "${event.actionId}"${event.actionName ? ` ("${event.actionName}")` : ''} is not a hubfix action (${Object.keys(CUSTOM_ACTIONS).join(', ')})`,
+    };
+  }
+  return { action, trigger: 'custom-action' };
+};
+
+export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: IntakeOptions): IntakePlan => {
+  const resolved = resolveAction(event);
+  if ('ignored' in resolved) return { ignored: resolved.ignored, start: [], skip: [], drop: [] };
+  const pluginFor = options.pluginFor ?? registryPluginFor;
+  const plan: IntakePlan = { ...resolved, start: [], skip: [], drop: [] };
+  for (const result of event.findings) {
+    if (!result.ok) {
+      if (result.identifier) plan.skip.push({ identifier: result.identifier, code: 'rejected', reason: result.reason });
+      else plan.drop.push({ reason: result.reason });
+      continue;
+    }
+    const { finding } = result;
+    const identifier = { id: finding.id, productArn: finding.productArn };
+    const eligible = eligibility(finding);
+    if (!eligible.eligible) {
+      plan.skip.push({ identifier, code: eligible.code, reason: eligible.reason, controlId: finding.controlId });
+    } else if (!pluginFor(finding.controlId)) {
+      plan.skip.push({ identifier, code: 'no-plugin', reason: `control ${finding.controlId} has no hubfix plugin`, controlId: finding.controlId });
+    } else {
+      plan.start.push({
+        finding,
+        action: resolved.action,
+        trigger: resolved.trigger,
+        receivedAt: options.receivedAt,
+        approvalTimeoutSeconds: Math.round(config.approval.timeoutHours * 3600),
+      });
+    }
+  }
+  return plan;
+};
+
+/**
+ * The Step Functions execution name: the same finding version and action always get the same name, so a
+ * double click or an SQS redelivery cannot start a second execution. ≤ 80 chars of [A-Za-z0-9-_].
+ */
+export const executionName = (input: Pick<WorkflowInput, 'finding' | 'action'>): string => {
+  const { finding, action } = input;
+  const digest = createHash('sha256').update(`${finding.id}|${finding.updatedAt}|${action}`).digest('hex').slice(0, 40);
+  const control = finding.controlId.replace(/\./g, '-').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 80 - digest.length - action.length - 2);
+  return `${control}-${action}-${digest}`;
+};
