@@ -1,0 +1,170 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { createApprovalId } from '../../functions/commons/approval-link';
+import { approvalTableDefinition, decideApproval, getApproval, putPendingApproval, reopenApproval, type NewApproval } from '../../functions/commons/approval-store';
+import type { Runtime } from '../../functions/commons/runtime';
+import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { NOW, TASK_TOKEN, assessment, finding, testRuntime } from './fixtures';
+
+const TABLE = 'approvals-store-test';
+const NOW_S = NOW.getTime() / 1000;
+let dynamo: LocalDynamo;
+let rt: Runtime;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await createApprovalTable(dynamo.client, TABLE);
+  rt = testRuntime(dynamo.client, TABLE);
+});
+
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+const newApproval = (overrides: Partial<NewApproval> = {}): NewApproval => ({
+  approvalId: createApprovalId(),
+  taskToken: TASK_TOKEN,
+  executionId: 'arn:aws:states:us-east-1:111111111111:execution:hubfix:abc',
+  finding: finding(),
+  assessment: assessment(),
+  trigger: 'custom-action',
+  createdAt: NOW.toISOString(),
+  expiresAt: NOW_S + 3600,
+  ...overrides,
+});
+
+const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+
+describe('approval table definition', () => {
+  it('keys the table by approvalId (string)', async () => {
+    // Act
+    const table = await dynamo.client.send(new DescribeTableCommand({ TableName: TABLE }));
+
+    // Assess
+    expect(table.Table?.KeySchema).toEqual([{ AttributeName: 'approvalId', KeyType: 'HASH' }]);
+    expect(approvalTableDefinition('x').AttributeDefinitions).toEqual([{ AttributeName: 'approvalId', AttributeType: 'S' }]);
+  });
+});
+
+describe('putPendingApproval / getApproval', () => {
+  it('stores a PENDING record with a ttl some days after expiry and reads it back whole', async () => {
+    // Prepare
+    const approval = newApproval();
+
+    // Act
+    await putPendingApproval(rt, approval);
+    const stored = await getApproval(rt, approval.approvalId);
+
+    // Assess
+    expect(stored).toEqual({ ...approval, status: 'PENDING', ttl: expect.any(Number) });
+    expect(stored!.ttl).toBeGreaterThanOrEqual(approval.expiresAt + 24 * 3600);
+  });
+
+  it('refuses to overwrite an existing approval id', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putPendingApproval(rt, approval);
+
+    // Act / Assess
+    await expect(putPendingApproval(rt, { ...approval, taskToken: 'other-token' })).rejects.toThrow(expect.objectContaining({ name: 'ConditionalCheckFailedException' }));
+    expect((await getApproval(rt, approval.approvalId))?.taskToken).toBe(TASK_TOKEN);
+  });
+
+  it('returns undefined for an unknown id', async () => {
+    expect(await getApproval(rt, createApprovalId())).toBeUndefined();
+  });
+});
+
+describe('decideApproval', () => {
+  it('records an approval once and returns the updated record', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putPendingApproval(rt, approval);
+
+    // Act
+    const result = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(60) });
+
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      record: expect.objectContaining({ status: 'APPROVED', approver: 'Ana', reason: '', decidedAt: later(60).toISOString(), taskToken: TASK_TOKEN }),
+    });
+  });
+
+  it('answers a replay with already-decided and keeps the first decision', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putPendingApproval(rt, approval);
+    await decideApproval(rt, approval.approvalId, { decision: 'rejected', approver: 'Ana', reason: 'in use', now: later(60) });
+
+    // Act
+    const replay = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Mallory', reason: '', now: later(61) });
+
+    // Assess
+    expect(replay).toEqual({ ok: false, reason: 'already-decided', record: expect.objectContaining({ status: 'REJECTED', approver: 'Ana' }) });
+  });
+
+  it('lets exactly one of many concurrent decisions win', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putPendingApproval(rt, approval);
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        decideApproval(rt, approval.approvalId, { decision: i % 2 ? 'approved' : 'rejected', approver: `approver-${i}`, reason: 'race', now: later(30) }),
+      ),
+    );
+
+    // Assess
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.reason === 'already-decided')).toHaveLength(9);
+  });
+
+  it('refuses an expired approval (also at the exact second) and leaves it PENDING', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putPendingApproval(rt, approval);
+
+    // Act
+    const atExpiry = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(3600) });
+    const afterExpiry = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(7200) });
+
+    // Assess
+    expect(atExpiry).toMatchObject({ ok: false, reason: 'expired' });
+    expect(afterExpiry).toMatchObject({ ok: false, reason: 'expired' });
+    expect((await getApproval(rt, approval.approvalId))?.status).toBe('PENDING');
+  });
+
+  it('answers not-found for an unknown id without creating a record', async () => {
+    // Prepare
+    const id = createApprovalId();
+
+    // Act
+    const result = await decideApproval(rt, id, { decision: 'approved', approver: 'Ana', reason: '', now: NOW });
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'not-found' });
+    expect(await getApproval(rt, id)).toBeUndefined();
+  });
+});
+
+describe('reopenApproval', () => {
+  it('undoes only the decision it names, so the approver can try again', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putPendingApproval(rt, approval);
+    await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(10) });
+
+    // Act
+    await reopenApproval(rt, approval.approvalId, later(99).toISOString()); // someone else's decision: no effect
+    const afterWrongUndo = await getApproval(rt, approval.approvalId);
+    await reopenApproval(rt, approval.approvalId, later(10).toISOString());
+    const afterUndo = await getApproval(rt, approval.approvalId);
+
+    // Assess
+    expect(afterWrongUndo?.status).toBe('APPROVED');
+    expect(afterUndo).toMatchObject({ status: 'PENDING' });
+    expect(afterUndo).not.toHaveProperty('approver');
+    expect(await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(20) })).toMatchObject({ ok: true });
+  });
+});
