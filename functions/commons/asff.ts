@@ -233,7 +233,7 @@ export const parseEvent = (raw: unknown): ParsedEvent => {
   const envelopeRegion = typeof raw.region === 'string' && raw.region !== '' ? raw.region : undefined;
   const results = parseFindingList(findings, envelopeRegion);
   if (detailType === DETAIL_TYPES.imported) return { kind: 'imported', findings: results };
-  const actionName = isObject(detail) && typeof detail.actionName === 'string' ? detail.actionName : undefined;
+  const actionName = isObject(detail) && typeof detail.actionName === 'string' ? detail.actionName.trim() || undefined : undefined;
   return { kind: 'custom-action', actionId: actionIdOf(raw.resources), ...(actionName ? { actionName } : {}), findings: results };
 };
 
