@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { createApprovalApiHandler } from '../../functions/approval-api';
 import { approvalLink, createApprovalId, signApproval } from '../../functions/commons/approval-link';
 import { getApproval, putPendingApproval } from '../../functions/commons/approval-store';
