@@ -52,7 +52,7 @@ export const decisionFormSchema = z
 type LinkParams = { expires: string | undefined; signature: string | undefined };
 
 const approvalIdOf = (event: APIGatewayProxyEvent): string | undefined => {
-  const id = event.pathParameters?.approvalId ?? /^\/approvals\/([^/]+)\/?$/.exec(event.path ?? '')?.[1];
+  const id = event.pathParameters?.approvalId ?? /^\/approvals\/([^/]+)$/.exec(event.path ?? '')?.[1];
   return id !== undefined && isApprovalId(id) ? id : undefined;
 };
 
