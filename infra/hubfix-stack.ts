@@ -1,0 +1,311 @@
+import * as path from 'node:path';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as securityhub from 'aws-cdk-lib/aws-securityhub';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { HubfixConfig } from '../functions/commons/config';
+import { SETTINGS_ENV } from '../functions/commons/runtime';
+import { HubfixFunction, REPO_ROOT } from './constructs/hubfix-function';
+import {
+  acknowledgeApprovalApi,
+  acknowledgeDeadLetterQueue,
+  acknowledgeFunctionRole,
+  acknowledgeIntake,
+  acknowledgeStateMachineRole,
+  acknowledgeTopicPublisher,
+} from './nag-acknowledgements';
+import { inspectActions, remediateActions } from './permissions';
+
+export type FunctionRole = 'intake' | 'assess' | 'requestApproval' | 'approvalApi' | 'remediate' | 'verify' | 'annotate';
+
+/** The ASL's `${...}` placeholders and the function each one names (the sandbox binds handlers by this). */
+export const DEFINITION_FUNCTIONS = {
+  AssessFunctionArn: 'assess',
+  RequestApprovalFunctionArn: 'requestApproval',
+  RemediateFunctionArn: 'remediate',
+  VerifyFunctionArn: 'verify',
+  AnnotateFunctionArn: 'annotate',
+} as const satisfies Record<string, FunctionRole>;
+
+/** The Security Hub custom actions; intake tells them apart by the action ARN's last segment. */
+export const CUSTOM_ACTIONS = {
+  remediate: { id: 'HubfixRemediate', name: 'Remediate', description: 'hubfix: assess the blast radius, ask for approval where needed, remediate, verify and annotate the selected findings.' },
+  plan: { id: 'HubfixPlan', name: 'Plan only', description: 'hubfix: assess the blast radius and write the plan onto the selected findings; nothing is changed.' },
+} as const;
+
+export const STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'remediate-finding.asl.json');
+
+export interface HubfixStackProps extends StackProps {
+  config: HubfixConfig;
+}
+
+const INTAKE_TIMEOUT = Duration.seconds(30);
+const API_STAGE = 'prod';
+
+export class HubfixStack extends Stack {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<FunctionRole, NodejsFunction>;
+  readonly approvalTable: dynamodb.Table;
+  readonly approvalTopic: sns.Topic;
+  readonly opsTopic: sns.Topic;
+  readonly linkSecret: secretsmanager.Secret;
+  readonly intakeQueue: sqs.Queue;
+  readonly approvalApi: apigateway.RestApi;
+
+  constructor(scope: Construct, id: string, props: HubfixStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // --- Notifications: approval emails and operator alarms, encrypted with one rotating key. ---
+    const notificationKey = new kms.Key(this, 'NotificationKey', {
+      description: 'hubfix: encrypts the approval and operations SNS topics',
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish to the encrypted ops topic only if the key lets them.
+    notificationKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    const notificationDlq = this.encryptedQueue('NotificationDlq', { retentionPeriod: Duration.days(14) });
+    acknowledgeDeadLetterQueue(notificationDlq, true);
+    this.approvalTopic = new sns.Topic(this, 'ApprovalTopic', {
+      displayName: 'hubfix approvals',
+      masterKey: notificationKey,
+      enforceSSL: true,
+    });
+    for (const email of config.approvers.emails) {
+      this.approvalTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: notificationDlq }));
+    }
+    this.opsTopic = new sns.Topic(this, 'OpsTopic', {
+      displayName: 'hubfix operations alarms',
+      masterKey: notificationKey,
+      enforceSSL: true,
+    });
+
+    // --- Approval store and link-signing key. ---
+    this.approvalTable = new dynamodb.Table(this, 'ApprovalTable', {
+      partitionKey: { name: 'approvalId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+    this.linkSecret = new secretsmanager.Secret(this, 'LinkSigningKey', {
+      description: 'hubfix: HMAC key that signs approval links',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.linkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The link-signing key is rotated by redeploying with a new generated value; automatic rotation would invalidate every pending approval link mid-wait, and no rotation Lambda is worth that.',
+    });
+
+    // --- Roles: one per privilege set; assess and verify share the read-only inspect role. ---
+    const role = (roleId: string, description: string) =>
+      new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const roles = {
+      intake: role('IntakeRole', 'hubfix intake: starts executions, annotates rejected findings'),
+      inspect: role('InspectRole', 'hubfix assess and verify: read-only inspection of the finding resource'),
+      remediate: role('RemediateRole', 'hubfix remediate: the narrowest write each control needs'),
+      requestApproval: role('RequestApprovalRole', 'hubfix request-approval: stores the approval and emails the link'),
+      approvalApi: role('ApprovalApiRole', 'hubfix approval API: checks a decision and answers the waiting task'),
+      annotate: role('AnnotateRole', 'hubfix annotate: writes the outcome onto the finding'),
+    };
+    const hubArn = this.formatArn({ service: 'securityhub', resource: 'hub', resourceName: 'default' });
+    for (const annotator of [roles.intake, roles.requestApproval, roles.annotate]) {
+      annotator.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['securityhub:BatchUpdateFindings'], resources: [hubArn] }));
+    }
+    // Control reads and writes cross resources and accounts by nature: `*`, with the actions listed in permissions.ts.
+    roles.inspect.addToPrincipalPolicy(new iam.PolicyStatement({ actions: inspectActions(), resources: ['*'] }));
+    roles.remediate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: remediateActions(), resources: ['*'] }));
+    acknowledgeFunctionRole(roles.inspect, inspectActions());
+    acknowledgeFunctionRole(roles.remediate, remediateActions());
+    for (const other of [roles.intake, roles.requestApproval, roles.approvalApi, roles.annotate]) acknowledgeFunctionRole(other);
+
+    // --- Functions. ---
+    const fn = (fnId: string, entry: string, description: string, fnRole: iam.IRole, timeout: Duration, environment?: Record<string, string>) =>
+      new HubfixFunction(this, fnId, { entry, description, role: fnRole, timeout, config, environment });
+    this.functions = {
+      intake: fn('Intake', 'intake.ts', 'hubfix: validates custom-action findings and starts one execution each', roles.intake, INTAKE_TIMEOUT),
+      assess: fn('Assess', 'assess.ts', 'hubfix: read-only blast-radius check and plan', roles.inspect, Duration.seconds(90)),
+      requestApproval: fn('RequestApproval', 'request-approval.ts', 'hubfix: stores the task token server-side and emails one approval link', roles.requestApproval, Duration.seconds(30), {
+        [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
+        [SETTINGS_ENV.approvalTopicArn]: this.approvalTopic.topicArn,
+        [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
+        // APPROVAL_BASE_URL is added once the API exists (below).
+      }),
+      approvalApi: fn('ApprovalApi', 'approval-api.ts', 'hubfix: approval page (GET) and signed decision (POST)', roles.approvalApi, Duration.seconds(15), {
+        [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
+        [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
+      }),
+      remediate: fn('Remediate', 'remediate.ts', 'hubfix: makes the planned change and records before/after', roles.remediate, Duration.seconds(90)),
+      verify: fn('Verify', 'verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
+      annotate: fn('Annotate', 'annotate.ts', 'hubfix: writes the outcome onto the finding', roles.annotate, Duration.seconds(60)),
+    };
+
+    // Request approval: put the approval, publish the email (the topic key is granted with it), read the key.
+    roles.requestApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.approvalTable.tableArn] }));
+    this.approvalTopic.grantPublish(roles.requestApproval);
+    acknowledgeTopicPublisher(roles.requestApproval);
+    // Approval API: read and conditionally update the approval.
+    roles.approvalApi.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.approvalTable.tableArn] }),
+    );
+    for (const signer of [roles.requestApproval, roles.approvalApi]) {
+      signer.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }));
+    }
+
+    // --- The workflow. ---
+    const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    const substitutions = Object.fromEntries(
+      Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole].functionArn]),
+    );
+    this.stateMachine = new sfn.StateMachine(this, 'RemediateFinding', {
+      definitionBody: sfn.DefinitionBody.fromFile(STATE_MACHINE_FILE),
+      definitionSubstitutions: substitutions,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      // Execution data stays out of the logs: RequestApproval's parameters carry the task token.
+      logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    // fromFile infers no grants: invoke exactly the five task functions (unqualified ARNs, as the ASL names them).
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(DEFINITION_FUNCTIONS).map((fnRole) => this.functions[fnRole].functionArn),
+      }),
+    );
+    acknowledgeStateMachineRole(this.stateMachine.role);
+    this.stateMachine.grantStartExecution(roles.intake);
+    // The approval API answers waiting tasks of this state machine only.
+    roles.approvalApi.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+    );
+    this.functions.intake.addEnvironment(SETTINGS_ENV.stateMachineArn, this.stateMachine.stateMachineArn);
+
+    // --- Intake: custom actions → EventBridge → SQS (DLQ) → intake. ---
+    const intakeDlq = this.encryptedQueue('IntakeDlq', { retentionPeriod: Duration.days(14) });
+    this.intakeQueue = this.encryptedQueue('IntakeQueue', {
+      visibilityTimeout: Duration.seconds(INTAKE_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: intakeDlq, maxReceiveCount: 3 },
+    });
+    for (const [key, action] of Object.entries(CUSTOM_ACTIONS)) {
+      const target = new securityhub.CfnActionTarget(this, `${action.id}Action`, {
+        id: action.id,
+        name: action.name,
+        description: action.description,
+      });
+      new events.Rule(this, `${action.id}Rule`, {
+        description: `hubfix: Security Hub custom action "${action.name}" (${key}) to the intake queue`,
+        eventPattern: {
+          source: ['aws.securityhub'],
+          detailType: ['Security Hub Findings - Custom Action'],
+          resources: [target.attrActionTargetArn],
+        },
+        // Events EventBridge cannot deliver land in the same DLQ as events intake cannot process.
+        targets: [new eventTargets.SqsQueue(this.intakeQueue, { deadLetterQueue: intakeDlq, retryAttempts: 10 })],
+      });
+    }
+    // maxConcurrency bounds intake (and so StartExecution and BatchUpdateFindings rates) without reserving account concurrency.
+    this.functions.intake.addEventSource(
+      new SqsEventSource(this.intakeQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
+    acknowledgeIntake(this.functions.intake);
+    acknowledgeDeadLetterQueue(intakeDlq);
+
+    // --- Approval API. ---
+    const apiLogs = new logs.LogGroup(this, 'ApprovalApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    this.approvalApi = new apigateway.RestApi(this, 'ApprovalRestApi', {
+      description: 'hubfix approval links: GET shows the decision page, POST records a signed decision',
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: API_STAGE,
+        throttlingRateLimit: 10,
+        throttlingBurstLimit: 20,
+        tracingEnabled: true,
+        // Standard fields carry no query string, so link signatures never reach the access log.
+        accessLogDestination: new apigateway.LogGroupLogDestination(apiLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    acknowledgeApprovalApi(this.approvalApi);
+    const requireApprovalId = new apigateway.RequestValidator(this, 'ApprovalRequestValidator', {
+      restApi: this.approvalApi,
+      validateRequestParameters: true,
+    });
+    const approval = this.approvalApi.root.addResource('approvals').addResource('{approvalId}');
+    const integration = new apigateway.LambdaIntegration(this.functions.approvalApi);
+    for (const method of ['GET', 'POST']) {
+      approval.addMethod(method, integration, {
+        requestParameters: { 'method.request.path.approvalId': true },
+        requestValidator: requireApprovalId,
+      });
+    }
+    const approvalBaseUrl = `https://${this.approvalApi.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE}`;
+    this.functions.requestApproval.addEnvironment(SETTINGS_ENV.approvalBaseUrl, approvalBaseUrl);
+
+    // --- Alarms to the ops topic. ---
+    const alarmAction = new cloudwatchActions.SnsAction(this.opsTopic);
+    const period = Duration.minutes(5);
+    new cloudwatch.Alarm(this, 'WorkflowUnsuccessfulAlarm', {
+      alarmDescription: 'hubfix: an execution failed, timed out or was aborted (the finding note says which step)',
+      metric: new cloudwatch.MathExpression({
+        label: 'Unsuccessful executions',
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed({ period }),
+          timedOut: this.stateMachine.metricTimedOut({ period }),
+          aborted: this.stateMachine.metricAborted({ period }),
+        },
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
+    for (const [alarmId, dlq, what] of [
+      ['IntakeDlqAlarm', intakeDlq, 'Security Hub events that never reached a workflow'],
+      ['NotificationDlqAlarm', notificationDlq, 'approval emails SNS could not deliver'],
+    ] as const) {
+      new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription: `hubfix: the dead-letter queue holds ${what}`,
+        metric: dlq.metricApproximateNumberOfMessagesVisible({ period }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(alarmAction);
+    }
+
+    new CfnOutput(this, 'ApprovalApiUrl', { value: approvalBaseUrl });
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ApprovalTopicArn', { value: this.approvalTopic.topicArn });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
+    new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });
+  }
+
+  /** SQS-managed encryption works with EventBridge and SNS as senders without key policy changes. */
+  private encryptedQueue(queueId: string, props: sqs.QueueProps): sqs.Queue {
+    return new sqs.Queue(this, queueId, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, ...props });
+  }
+}

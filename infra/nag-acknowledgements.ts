@@ -1,0 +1,60 @@
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * The cdk-nag findings hubfix accepts, each with its reason, acknowledged on the narrowest construct that
+ * explains them (acknowledgements apply to the construct and everything inside it).
+ */
+const acknowledge = (scope: IConstruct, reasons: Record<string, string>): void => {
+  Validations.of(scope).acknowledge(...Object.entries(reasons).map(([id, reason]) => ({ id, reason })));
+};
+
+const XRAY = 'xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) support no resource-level permissions';
+
+/** A function role's `Resource::*`: X-Ray always, plus the control actions that inspect or change resources a finding names. */
+export const acknowledgeFunctionRole = (role: IConstruct, controlActions: readonly string[] = []): void => {
+  const controls = controlActions.length
+    ? `; ${controlActions.join(', ')} act on whichever resource a finding names, and cloudtrail:LookupEvents and ec2:DescribeInstances support no resource-level permissions, so the actions are listed one by one (infra/permissions.ts) instead of the resources`
+    : '';
+  acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': `${XRAY}${controls}.` });
+};
+
+/** What every hubfix function shares. */
+export const acknowledgeFunction = (fn: IConstruct): void =>
+  acknowledge(fn, {
+    'AwsSolutions-L1': 'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
+    'Serverless-LambdaLatestVersion': 'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
+    'Serverless-LambdaDLQ': 'hubfix functions are only invoked synchronously (Step Functions tasks, API Gateway, the SQS event source mapping); a Lambda dead-letter queue applies to asynchronous invocations only. Failures go back to the caller, which retries and catches (intake: the queue redrive to its DLQ).',
+  });
+
+export const acknowledgeIntake = (intake: IConstruct): void =>
+  acknowledge(intake, {
+    'Serverless-LambdaEventSourceMappingDestination': 'SQS event source mappings support no on-failure destination; the intake queue redrives a message to its dead-letter queue after 3 receives, and that DLQ has an alarm.',
+  });
+
+export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): void =>
+  acknowledge(dlq, {
+    'Serverless-SQSRedrivePolicy': 'This queue is itself a dead-letter queue (with a depth alarm); a DLQ of a DLQ would only move the same messages again.',
+    ...(snsOnly
+      ? { 'AwsSolutions-SQS3': 'This queue is the dead-letter queue of the approval email subscriptions (SNS RedrivePolicy), which cdk-nag recognizes only from SQS redrive policies.' }
+      : {}),
+  });
+
+export const acknowledgeApprovalApi = (api: IConstruct): void =>
+  acknowledge(api, {
+    'AwsSolutions-APIG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
+    'AwsSolutions-COG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
+    'AwsSolutions-APIG2': 'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot describe, and the handler validates it (zod) before anything else.',
+    'AwsSolutions-APIG3': 'The stage is throttled (rate 10, burst 20) and every decision needs a signed single-use link; attach the organization web ACL to the stage where one exists.',
+    'AwsSolutions-APIG6': 'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix does not take over.',
+  });
+
+export const acknowledgeStateMachineRole = (role: IConstruct): void =>
+  acknowledge(role, {
+    'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and related) support no resource-level permissions; Lambda invocation is granted on the five task functions only.',
+  });
+
+export const acknowledgeTopicPublisher = (role: IConstruct): void =>
+  acknowledge(role, {
+    'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]': 'Publishing to the KMS-encrypted approval topic needs kms:GenerateDataKey* on the topic key; the grant names that one key only.',
+  });
