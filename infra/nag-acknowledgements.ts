@@ -58,3 +58,8 @@ export const acknowledgeTopicPublisher = (role: IConstruct): void =>
   acknowledge(role, {
     'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]': 'Publishing to the KMS-encrypted approval topic needs kms:GenerateDataKey* on the topic key; the grant names that one key only.',
   });
+
+export const acknowledgeLinkSecret = (secret: IConstruct): void =>
+  acknowledge(secret, {
+    'AwsSolutions-SMG4': 'Rotating the link-signing key invalidates every pending approval link mid-wait, so it is rotated by hand between approvals (put-secret-value with a new random 64-character value; the functions re-read it within minutes), not on a schedule.',
+  });

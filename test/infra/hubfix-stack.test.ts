@@ -188,6 +188,14 @@ describe('the workflow', () => {
     expect(alarms).toHaveLength(1);
     expect(metricNames(alarms[0]).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
     expect(alarms[0].Properties.AlarmActions).toEqual([{ Ref: logicalId(stack.opsTopic) }]);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: logicalId(stack.opsTopic) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+        ]),
+      },
+    });
   });
 });
 
