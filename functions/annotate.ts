@@ -1,5 +1,6 @@
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { annotateFinding } from './commons/annotation';
+import { approvalTimeoutSeconds } from './commons/config';
 import { logger } from './commons/logger';
 import { describeOutcome } from './commons/outcome';
 import { awsRuntime, type Runtime } from './commons/runtime';
@@ -20,7 +21,7 @@ export interface AnnotateResult {
 /** Annotate: writes the outcome onto the finding in Security Hub. Every path of the workflow ends here. */
 export const createAnnotateHandler = (runtime: () => Runtime) =>
   stepHandler(runtime, async (input: AnnotateInput, rt): Promise<AnnotateResult> => {
-    const annotation = describeOutcome(input.workflow, input.executionId);
+    const annotation = describeOutcome(input.workflow, input.executionId, approvalTimeoutSeconds(rt.config));
     await annotateFinding(rt.clients.home(SecurityHubClient), input.workflow.finding, annotation);
     logger.info('Annotated', { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus });
     return { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus, note: annotation.note };

@@ -1,3 +1,4 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -7,7 +8,6 @@ import { planIntake, type IntakePlan } from './commons/intake-decisions';
 import { executeIntakePlan, type IntakeSummary } from './commons/intake-run';
 import { logger } from './commons/logger';
 import { awsRuntime, type Runtime } from './commons/runtime';
-import { processSqsBatch } from './commons/sqs-batch';
 
 /**
  * Intake: EventBridge rule → SQS → this function. Each SQS message is one Security Hub event; each
@@ -41,9 +41,13 @@ export const handleIntakeRecord = async (record: SQSRecord, rt: Runtime): Promis
 };
 
 export const createIntakeHandler = (runtime: () => Runtime) =>
-  middy(async (event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => {
+  middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const rt = runtime();
-    return processSqsBatch(event, (record) => handleIntakeRecord(record, rt));
+    // One bad message never fails the batch: only the records that threw go back to the queue (then the DLQ).
+    return processPartialResponse(event, (record: SQSRecord) => handleIntakeRecord(record, rt), new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
   }).use(injectLambdaContext(logger, { clearState: true }));
 
 export const handler = createIntakeHandler(awsRuntime);

@@ -4,6 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { annotateFinding } from './commons/annotation';
+import { approvalTimeoutSeconds } from './commons/config';
 import { approvalLink, createApprovalId, epochSeconds } from './commons/approval-link';
 import { formatTime } from './commons/approval-page';
 import { putPendingApproval, type ApprovalRecord } from './commons/approval-store';
@@ -25,7 +26,6 @@ export interface RequestApprovalInput {
   finding: FindingRef;
   assessment: Assessment;
   trigger: Trigger;
-  approvalTimeoutSeconds: number;
 }
 
 export interface RequestApprovalResult {
@@ -53,7 +53,6 @@ const inputSchema = z.object({
     evidence: z.array(z.object({ fact: z.string(), source: z.string() })),
   }),
   trigger: z.enum(['custom-action', 'imported']),
-  approvalTimeoutSeconds: z.number().int().positive(),
 });
 
 const parseInput = (raw: unknown): RequestApprovalInput => {
@@ -123,7 +122,8 @@ export const requestApproval = async (rt: Runtime, input: RequestApprovalInput):
   const now = rt.now();
   const nowSeconds = epochSeconds(now);
   // The link must never outlive the wait: a click after the timeout could not be delivered.
-  const expiresAt = Math.min(nowSeconds + Math.round(rt.config.approval.linkLifetimeHours * 3600), nowSeconds + input.approvalTimeoutSeconds);
+  // The link never outlives the wait (the config schema enforces it too).
+  const expiresAt = Math.min(nowSeconds + Math.round(rt.config.approval.linkLifetimeHours * 3600), nowSeconds + approvalTimeoutSeconds(rt.config));
   const approvalId = createApprovalId();
   const record = await putPendingApproval(rt, {
     approvalId,

@@ -38,7 +38,7 @@ export const annotateFinding = async (
   annotation: Annotation,
 ): Promise<void> => {
   const fields = Object.fromEntries(
-    Object.entries({ outcome: annotation.outcome, ...annotation.fields })
+    Object.entries<string | undefined>({ outcome: annotation.outcome, ...annotation.fields })
       .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '')
       .map(([key, value]) => [`hubfix:${key}`, value.slice(0, 1024)]),
   );

@@ -21,9 +21,9 @@ export const configSchema = z
     approval: z
       .object({
         /** How long the workflow waits for a decision before it gives up and annotates the finding. */
-        timeoutHours: z.number().positive().max(24 * 30).default(24),
+        timeoutHours: z.number().positive().max(24 * 7, 'at most 7 days: the execution itself times out after 8').default(24),
         /** How long an approval link stays valid; never longer than the wait itself. */
-        linkLifetimeHours: z.number().positive().max(24 * 30).default(24),
+        linkLifetimeHours: z.number().positive().max(24 * 7).default(24),
       })
       .prefault({})
       .refine((a) => a.linkLifetimeHours <= a.timeoutHours, {
@@ -69,6 +69,9 @@ export const parseConfig = (raw: unknown, source = 'configuration'): HubfixConfi
   }
   return result.data;
 };
+
+/** How long the RequestApproval state waits: written into the definition at synth (TimeoutSeconds). */
+export const approvalTimeoutSeconds = (config: HubfixConfig): number => Math.max(1, Math.round(config.approval.timeoutHours * 3600));
 
 export const defaultConfig = (): HubfixConfig => parseConfig({});
 

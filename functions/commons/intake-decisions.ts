@@ -18,7 +18,7 @@ export const CUSTOM_ACTIONS: Readonly<Record<string, RequestedAction>> = {
   HubfixPlan: 'plan',
 };
 
-export type SkipCode = IneligibleCode | 'rejected' | 'no-plugin';
+export type SkipCode = IneligibleCode | 'rejected' | 'no-plugin' | 'account-excluded';
 
 /** A finding hubfix will not act on but can tell so on the finding itself. */
 export interface SkipDecision {
@@ -60,6 +60,14 @@ const resolveAction = (event: ParsedEvent): { action: RequestedAction; trigger: 
   return { action, trigger: 'custom-action' };
 };
 
+/** The configuration's account include/exclude lists: hubfix acts only where the platform team said it may. */
+const accountExcluded = (accountId: string, config: HubfixConfig): string | undefined => {
+  const { include, exclude } = config.accounts;
+  if (exclude.includes(accountId)) return `account ${accountId} is excluded in the hubfix configuration (accounts.exclude)`;
+  if (include.length > 0 && !include.includes(accountId)) return `account ${accountId} is not in the hubfix configuration's accounts.include list`;
+  return undefined;
+};
+
 export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: IntakeOptions): IntakePlan => {
   const resolved = resolveAction(event);
   if ('ignored' in resolved) return { ignored: resolved.ignored, start: [], skip: [], drop: [] };
@@ -74,7 +82,10 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
     const { finding } = result;
     const identifier = { id: finding.id, productArn: finding.productArn };
     const eligible = eligibility(finding);
-    if (!eligible.eligible) {
+    const accountOut = accountExcluded(finding.accountId, config);
+    if (accountOut) {
+      plan.skip.push({ identifier, code: 'account-excluded', reason: accountOut, controlId: finding.controlId });
+    } else if (!eligible.eligible) {
       plan.skip.push({ identifier, code: eligible.code, reason: eligible.reason, controlId: finding.controlId });
     } else if (!pluginFor(finding.controlId)) {
       plan.skip.push({ identifier, code: 'no-plugin', reason: `control ${finding.controlId} has no hubfix plugin`, controlId: finding.controlId });
@@ -84,7 +95,6 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
         action: resolved.action,
         trigger: resolved.trigger,
         receivedAt: options.receivedAt,
-        approvalTimeoutSeconds: Math.round(config.approval.timeoutHours * 3600),
       });
     }
   }

@@ -26,7 +26,11 @@ const failedStep = (state: WorkflowState): string => {
 };
 
 /** Turns everything the execution knows into the outcome, workflow status and note written onto the finding. */
-export const describeOutcome = (state: WorkflowState, executionId: string): Annotation & { outcome: Outcome } => {
+export const describeOutcome = (
+  state: WorkflowState,
+  executionId: string,
+  approvalTimeoutSeconds: number,
+): Annotation & { outcome: Outcome } => {
   const { assessment, approval, change, verification, error } = state;
   const control = state.finding.controlId;
   const fields = {
@@ -39,7 +43,7 @@ export const describeOutcome = (state: WorkflowState, executionId: string): Anno
 
   if (error) {
     if (error.Error === 'States.Timeout' && assessment?.route === 'approval' && !approval) {
-      const hours = Math.round((state.approvalTimeoutSeconds / HOUR_S) * 10) / 10;
+      const hours = Math.round((approvalTimeoutSeconds / HOUR_S) * 10) / 10;
       return {
         outcome: 'timed-out',
         workflowStatus: 'NOTIFIED',

@@ -47,8 +47,6 @@ export interface WorkflowInput {
   trigger: Trigger;
   /** When intake received the event (ISO 8601): the start of time-to-remediate. */
   receivedAt: string;
-  /** How long RequestApproval waits for a decision (TimeoutSecondsPath); set by intake from the configuration. */
-  approvalTimeoutSeconds: number;
 }
 
 export type Risk = 'low' | 'high';

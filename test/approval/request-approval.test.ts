@@ -29,7 +29,6 @@ const input = (overrides: Partial<RequestApprovalInput> = {}): RequestApprovalIn
   finding: finding(),
   assessment: assessment(),
   trigger: 'custom-action',
-  approvalTimeoutSeconds: 24 * 3600,
   ...overrides,
 });
 
@@ -159,8 +158,11 @@ describe('RequestApproval', () => {
   });
 
   it('never lets the link outlive the wait: the shorter of link lifetime and approval timeout wins', async () => {
+    // Prepare: a 30-minute wait with a (misconfigured) 24-hour link lifetime
+    const shortWait = { ...rt, config: { ...rt.config, approval: { timeoutHours: 0.5, linkLifetimeHours: 24 } } };
+
     // Act
-    const result = await run(input({ approvalTimeoutSeconds: 1800 }));
+    const result = await createRequestApprovalHandler(() => shortWait)(input(), context);
 
     // Assess
     expect(result.expiresAt).toBe(NOW_S + 1800);
@@ -210,7 +212,7 @@ describe('RequestApproval', () => {
 
   it('refuses invalid input with InvalidInputError, without echoing the task token', async () => {
     // Act
-    const attempt = run({ ...input(), approvalTimeoutSeconds: 'soon' });
+    const attempt = run({ ...input(), trigger: 'soon' });
 
     // Assess
     await expect(attempt).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError' }));

@@ -137,7 +137,6 @@ describe('intake handler', () => {
       action: 'remediate',
       trigger: 'custom-action',
       receivedAt: NOW.toISOString(),
-      approvalTimeoutSeconds: 24 * 3600,
       finding: { controlId: 'IAM.3', accountId: ACCOUNT, resource: { type: 'AwsIamUser', region: 'us-east-1' } },
     });
     expect(securityHub.commandCalls(BatchUpdateFindingsCommand)).toHaveLength(0);
@@ -262,16 +261,20 @@ describe('planIntake', () => {
     expect(plan).toMatchObject({ start: [], skip: [], drop: [{ reason: 'the finding is not a JSON object' }] });
   });
 
-  it('sets the approval timeout from the configuration', () => {
+  it.each([
+    [{ include: [], exclude: [ACCOUNT] }, 'accounts.exclude'],
+    [{ include: ['999999999999'], exclude: [] }, 'accounts.include'],
+  ])('annotates findings of accounts the configuration excludes (%j) instead of starting them', (accounts, listName) => {
     // Prepare
-    const config = { ...defaultConfig(), approval: { timeoutHours: 2, linkLifetimeHours: 1 } };
-    const finding = { id: 'f', controlId: 'IAM.3', complianceStatus: 'FAILED', workflowStatus: 'NEW', recordState: 'ACTIVE', accountId: ACCOUNT, resource: { id: 'arn:aws:iam::111122223333:user/a' } } as FindingRef;
+    const config = { ...defaultConfig(), accounts };
+    const finding = { id: 'f', productArn: 'p', controlId: 'IAM.3', complianceStatus: 'FAILED', workflowStatus: 'NEW', recordState: 'ACTIVE', accountId: ACCOUNT, resource: { id: 'arn:aws:iam::111122223333:user/a' } } as FindingRef;
 
     // Act
     const plan = planIntake({ kind: 'imported', findings: [{ ok: true, finding }] }, config, { receivedAt: NOW.toISOString() });
 
     // Assess
-    expect(plan.start[0].approvalTimeoutSeconds).toBe(7200);
+    expect(plan.start).toHaveLength(0);
+    expect(plan.skip).toEqual([expect.objectContaining({ code: 'account-excluded', reason: expect.stringContaining(listName) })]);
   });
 });
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The hubfix CLI: the local sandbox (demo, run, plan) and tools. TypeScript runs through tsx.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.CDK_VALIDATION ??= 'false'; // the sandbox synthesizes the stack; `npm run synth` validates
+process.env.POWERTOOLS_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : 'SILENT';
+require('tsx/cjs');
+require('../sandbox/cli.ts')
+  .main(process.argv)
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error) => {
+    console.error(`hubfix: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  });

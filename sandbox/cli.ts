@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfigFile } from '../infra/build-app';
+import type { HubfixConfig } from '../functions/commons/config';
+import { runDemo } from './demo';
+import { loadFixture } from './fixture';
+import { fixtureJsonSchema } from './fixture';
+import { LocalCloud } from './local-cloud';
+import { planEvent } from './plan';
+import { printRunReport } from './report';
+import { asCustomActionEvent, runEvent, type EmailPolicy } from './session';
+
+export const FIXTURES = join(__dirname, 'fixtures');
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
+
+/** `--decision timeout` shortens the wait to two seconds: the definition's timeout is set from this config at synth. */
+export const withDecisionTimeout = (config: HubfixConfig, decision: string): HubfixConfig =>
+  decision === 'timeout' ? { ...config, approval: { timeoutHours: 2 / 3600, linkLifetimeHours: 2 / 3600 } } : config;
+
+export const policyFor = (decision: string, approver: string): EmailPolicy =>
+  decision === 'timeout'
+    ? () => 'wait'
+    : () => ({
+        decision: decision === 'reject' ? 'reject' : 'approve',
+        approver,
+        reason: decision === 'reject' ? 'Rejected from the hubfix CLI' : 'Approved from the hubfix CLI',
+      });
+
+export const main = async (argv: string[]): Promise<number> => {
+  let exitCode = 0;
+  const program = new Command('hubfix')
+    .description('Blast-radius-aware remediation of AWS Security Hub findings: the local sandbox and tools')
+    .option('--config <file>', 'hubfix configuration file', 'config/hubfix.config.json')
+    .option('--verbose', 'print the functions\u2019 structured logs');
+
+  program
+    .command('demo')
+    .description('Seed a demo account and findings, run them through the workflow, serve the approval page on localhost')
+    .option('--account <fixture>', 'simulated account fixture', join(FIXTURES, 'demo-account.json'))
+    .option('--event <file>', 'Security Hub event to send', join(FIXTURES, 'demo-event.json'))
+    .addOption(new Option('--approve', 'approve every request without waiting for a person').conflicts(['reject', 'timeout']))
+    .addOption(new Option('--reject', 'reject every request').conflicts(['timeout']))
+    .option('--timeout', 'let every request time out (after two seconds)')
+    .option('--port <port>', 'port of the local approval page (0: any free port)', '8787')
+    .option('--json', 'print one JSON report instead of progress and tables')
+    .action(async (options) => {
+      const decision = options.approve ? 'approve' : options.reject ? 'reject' : options.timeout ? 'timeout' : 'interactive';
+      exitCode = await runDemo({
+        config: loadConfigFile(program.opts().config),
+        fixture: loadFixture(options.account),
+        event: readJson(options.event),
+        decision,
+        port: Number(options.port),
+        json: Boolean(options.json),
+      });
+    });
+
+  program
+    .command('plan')
+    .description('For each finding of an event: control, route with reason, risk, evidence and plan. Changes nothing.')
+    .requiredOption('--event <file>', 'Security Hub event, finding, finding list or GetFindings response (JSON)')
+    .option('--account <fixture>', 'simulated account fixture to assess the blast radius against')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => {
+      const result = await planEvent(readJson(options.event), loadConfigFile(program.opts().config), options.account ? loadFixture(options.account) : undefined);
+      if (options.json) console.log(JSON.stringify(result, null, 2));
+      else console.log(result.rejected ? `Rejected: ${result.rejected}` : result.findings.map((f) => `${f.controlId}\t${f.route ?? '-'}\t${f.reason}`).join('\n'));
+      exitCode = result.rejected ? 1 : 0;
+    });
+
+  program
+    .command('run')
+    .description('Run the workflow for every finding of an event against a simulated account, deciding approvals as told')
+    .requiredOption('--event <file>', 'Security Hub event (or bare findings, sent as the Remediate custom action)')
+    .requiredOption('--account <fixture>', 'simulated account fixture')
+    .addOption(new Option('--decision <decision>', 'how approval requests are answered').choices(['approve', 'reject', 'timeout']).default('approve'))
+    .option('--json', 'machine-readable output')
+    .action(async (options) => {
+      const fixture = loadFixture(options.account);
+      const config = withDecisionTimeout(loadConfigFile(program.opts().config), options.decision);
+      const cloud = await LocalCloud.start({ fixture, config, retryIntervalMs: 0 });
+      try {
+        const event = asCustomActionEvent(readJson(options.event), fixture.homeAccountId, fixture.homeRegion);
+        const report = await runEvent(cloud, event, policyFor(options.decision, 'hubfix run'));
+        if (options.json) console.log(JSON.stringify(report, null, 2));
+        else printRunReport(report);
+      } finally {
+        await cloud.stop();
+      }
+    });
+
+  program
+    .command('fixture-schema')
+    .description('Print the JSON Schema of simulated account fixtures')
+    .action(() => console.log(JSON.stringify(fixtureJsonSchema(), null, 2)));
+
+  await program.parseAsync(argv);
+  return exitCode;
+};

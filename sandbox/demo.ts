@@ -1,0 +1,61 @@
+import type { HubfixConfig } from '../functions/commons/config';
+import { policyFor, withDecisionTimeout } from './cli';
+import type { Fixture } from './fixture';
+import { LocalCloud } from './local-cloud';
+import { printRunReport } from './report';
+import { runEvent, type EmailPolicy } from './session';
+
+export interface DemoOptions {
+  config: HubfixConfig;
+  fixture: Fixture;
+  event: unknown;
+  decision: 'interactive' | 'approve' | 'reject' | 'timeout';
+  port: number;
+  json: boolean;
+}
+
+const say = (json: boolean, text: string) => {
+  if (!json) console.log(text);
+};
+
+/**
+ * `npm run demo`: a demo account and a custom-action event with findings that take every path (fixed
+ * automatically, sent for approval, unsupported), the approval page on localhost, progress as findings
+ * move, and a closing table of outcomes and changes.
+ */
+export const runDemo = async (options: DemoOptions): Promise<number> => {
+  const { json } = options;
+  const config = withDecisionTimeout(options.config, options.decision);
+  const labels = new Map<string, string>();
+  const cloud = await LocalCloud.start({
+    fixture: options.fixture,
+    config,
+    approvalPort: options.port,
+    onStateEntered: (execution, state) => {
+      const finding = (execution.input as { finding: { controlId: string; resource: { id: string } } }).finding;
+      if (!labels.has(execution.name)) labels.set(execution.name, `${finding.controlId} ${finding.resource.id.split(/[/:]/).pop()}`);
+      say(json, `  ${labels.get(execution.name)?.padEnd(28)} → ${state}`);
+    },
+  });
+  say(json, `hubfix demo: simulated account ${options.fixture.homeAccountId} (${options.fixture.homeRegion}); approval page at ${cloud.approvalBaseUrl}`);
+  say(json, 'Sending the "Remediate" custom action for the demo findings…\n');
+
+  const answer = options.decision === 'interactive' ? undefined : policyFor(options.decision, 'demo approver (--' + options.decision + ')');
+  const policy: EmailPolicy = (email, link) => {
+    say(json, `\n✉  Email to approvers: ${email.subject}\n   ${link}\n`);
+    if (answer) return answer(email, link);
+    say(json, '   Open the link in a browser, read the evidence, and approve or reject. The demo waits for you (Ctrl+C to stop).\n');
+    return 'wait';
+  };
+  try {
+    const report = await runEvent(cloud, options.event, policy);
+    if (json) console.log(JSON.stringify(report, null, 2));
+    else {
+      console.log('');
+      printRunReport(report);
+    }
+    return 0;
+  } finally {
+    await cloud.stop();
+  }
+};

@@ -1,0 +1,226 @@
+import './promise-with-resolvers';
+import { randomBytes } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { SimContext, ServiceCommands } from './simulated-aws';
+import { SimulatedServiceError } from './simulated-aws';
+import type { SynthesizedWorkflow, TaskBinding } from './synthesized-definition';
+
+type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+type JsonValue = Parameters<NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>[string]>[0];
+
+/** A deployed function's handler as the sandbox calls it: the JSON in, the JSON out (or a thrown error). */
+export type LocalFunction = (payload: unknown) => Promise<unknown>;
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface LocalExecution {
+  executionArn: string;
+  name: string;
+  input: unknown;
+  status: ExecutionStatus;
+  startedAt: Date;
+  stoppedAt?: Date;
+  output?: unknown;
+  error?: { Error: string; Cause: string };
+  /** State names in the order they were entered: the bench counts transitions from this. */
+  states: string[];
+  done: Promise<void>;
+}
+
+interface PendingTask {
+  executionArn: string;
+  resolve: (output: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export interface LocalStepFunctionsOptions {
+  workflow: SynthesizedWorkflow;
+  /** The function behind each role of the synthesized definition (assess, remediate, …). */
+  functions: Record<string, LocalFunction>;
+  accountId: string;
+  region: string;
+  /** Scales every Retry interval (0 = retry at once) so fault tests do not wait real backoff time. */
+  retryIntervalMs?: number;
+  onStateEntered?: (execution: LocalExecution, stateName: string) => void;
+}
+
+/** Errors a real Lambda invocation would report, with Cause in the JSON shape Step Functions gives. */
+const asLambdaError = (error: unknown): Error => {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const wrapped = new Error(JSON.stringify({ errorType: source.name, errorMessage: source.message }));
+  wrapped.name = source.name;
+  return wrapped;
+};
+
+/**
+ * Runs the synthesized state machine definition with aws-local-stepfunctions, each Task bound to the
+ * real handler of the function its Resource names. Serves the SFN commands hubfix calls
+ * (StartExecution, SendTaskSuccess/Failure, DescribeExecution) so the handlers talk to it as to AWS.
+ */
+export class LocalStepFunctions {
+  readonly executions = new Map<string, LocalExecution>();
+  private readonly pendingTasks = new Map<string, PendingTask>();
+  private readonly machine: StateMachine;
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    this.machine = new StateMachine(options.workflow.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+  }
+
+  get stateMachineArn(): string {
+    return this.options.workflow.stateMachineArn;
+  }
+
+  /** SFN commands served by this engine (registered on the simulated account as SFNClient). */
+  commands(): ServiceCommands {
+    return {
+      StartExecution: (input) => {
+        const execution = this.start(String(input.name ?? randomBytes(8).toString('hex')), JSON.parse(String(input.input ?? '{}')), String(input.stateMachineArn));
+        return { executionArn: execution.executionArn, startDate: execution.startedAt };
+      },
+      SendTaskSuccess: (input) => {
+        this.takeTask(String(input.taskToken)).resolve(JSON.parse(String(input.output)));
+        return {};
+      },
+      SendTaskFailure: (input) => {
+        const error = new Error(String(input.cause ?? ''));
+        error.name = String(input.error ?? 'TaskFailed');
+        this.takeTask(String(input.taskToken)).reject(error);
+        return {};
+      },
+      DescribeExecution: (input) => {
+        const execution = this.executions.get(String(input.executionArn));
+        if (!execution) throw new SimulatedServiceError('ExecutionDoesNotExist', `Execution does not exist: ${String(input.executionArn)}`);
+        return {
+          executionArn: execution.executionArn,
+          name: execution.name,
+          status: execution.status,
+          startDate: execution.startedAt,
+          stopDate: execution.stoppedAt,
+          input: JSON.stringify(execution.input),
+          output: execution.output === undefined ? undefined : JSON.stringify(execution.output),
+          error: execution.error?.Error,
+          cause: execution.error?.Cause,
+        };
+      },
+    };
+  }
+
+  start(name: string, input: unknown, stateMachineArn = this.stateMachineArn, _ctx?: SimContext): LocalExecution {
+    if (stateMachineArn !== this.stateMachineArn) {
+      throw new SimulatedServiceError('StateMachineDoesNotExist', `State machine does not exist: ${stateMachineArn}`);
+    }
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new SimulatedServiceError('InvalidName', `Invalid execution name: ${name}`);
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    if (this.executions.has(executionArn)) {
+      throw new SimulatedServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const execution: LocalExecution = { executionArn, name, input, status: 'RUNNING', startedAt: new Date(), states: [], done: Promise.resolve() };
+    this.executions.set(executionArn, execution);
+    execution.done = this.run(execution);
+    return execution;
+  }
+
+  /** Resolves when every execution started so far (and any they started) has stopped. */
+  async settle(): Promise<void> {
+    for (;;) {
+      const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+      if (running.length === 0) return;
+      await Promise.all(running.map((e) => e.done));
+    }
+  }
+
+  /** Task tokens of executions waiting for a decision (the sandbox uses them to decide for a demo). */
+  waitingExecutions(): string[] {
+    return [...this.pendingTasks.values()].map((t) => t.executionArn);
+  }
+
+  private async run(execution: LocalExecution): Promise<void> {
+    const taskToken = randomBytes(48).toString('base64url');
+    const handlers = Object.fromEntries(
+      Object.entries(this.options.workflow.taskFunctions).map(([stateName, binding]) => [
+        stateName,
+        async (payload: JsonValue) => (await this.invoke(execution, taskToken, binding, payload)) as JsonValue,
+      ]),
+    );
+    const retryIntervalOverrides =
+      this.options.retryIntervalMs === undefined
+        ? undefined
+        : Object.fromEntries(Object.keys(this.options.workflow.taskFunctions).map((s) => [s, this.options.retryIntervalMs as number]));
+    const { result, eventLogs } = this.machine.run(execution.input as Parameters<StateMachine['run']>[0], {
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+      context: {
+        Execution: { Id: execution.executionArn, Name: execution.name, StartTime: execution.startedAt.toISOString(), Input: execution.input as never },
+        StateMachine: { Id: this.stateMachineArn },
+        Task: { Token: taskToken },
+      },
+    });
+    const watch = (async () => {
+      for await (const event of eventLogs) {
+        if (event.type === 'StateEntered' && event.index === undefined) {
+          execution.states.push(event.state.name);
+          this.options.onStateEntered?.(execution, event.state.name);
+        }
+        // A wait that ended (timeout, failure) must not accept a late decision: AWS answers TaskTimedOut.
+        if ((event.type === 'StateFailed' || event.type === 'StateCaught') && this.options.workflow.taskFunctions[event.state.name]?.waitForTaskToken) {
+          this.dropTasks(execution.executionArn);
+        }
+      }
+    })();
+    try {
+      execution.output = await result;
+      execution.status = 'SUCCEEDED';
+    } catch (error) {
+      const e = error as Error & { cause?: unknown };
+      execution.status = e.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+      execution.error = errorInfo(e);
+    } finally {
+      execution.stoppedAt = new Date();
+      this.dropTasks(execution.executionArn);
+      await watch.catch(() => undefined);
+    }
+  }
+
+  private async invoke(
+    execution: LocalExecution,
+    taskToken: string,
+    binding: TaskBinding,
+    input: unknown,
+  ): Promise<unknown> {
+    const fn = this.options.functions[binding.role];
+    const payload = binding.payloadOnly ? (input as { Payload?: unknown }).Payload : input;
+    if (!fn) throw new Error(`The sandbox has no function bound to role ${binding.role}`);
+    if (!binding.waitForTaskToken) {
+      return fn(payload).catch((error: unknown) => {
+        throw asLambdaError(error);
+      });
+    }
+    // .waitForTaskToken: the function only starts the wait; the state ends when SendTask* names the token.
+    const settled = new Promise<unknown>((resolve, reject) => this.pendingTasks.set(taskToken, { executionArn: execution.executionArn, resolve, reject }));
+    try {
+      await fn(payload);
+    } catch (error) {
+      this.pendingTasks.delete(taskToken);
+      throw asLambdaError(error);
+    }
+    return settled;
+  }
+
+  private takeTask(taskToken: string): PendingTask {
+    const task = this.pendingTasks.get(taskToken);
+    if (!task) throw new SimulatedServiceError('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used, or its wait has ended');
+    this.pendingTasks.delete(taskToken);
+    return task;
+  }
+
+  private dropTasks(executionArn: string): void {
+    for (const [token, task] of this.pendingTasks) if (task.executionArn === executionArn) this.pendingTasks.delete(token);
+  }
+}
+
+/** The Error/Cause pair of a failed execution (a Fail state's own, or the uncaught error's). */
+const errorInfo = (error: Error & { cause?: unknown }): { Error: string; Cause: string } => {
+  const failure = error.name === 'ExecutionError' && error.cause instanceof Error ? error.cause : error;
+  return { Error: failure.name, Cause: failure.message };
+};

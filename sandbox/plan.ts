@@ -1,0 +1,70 @@
+import { parseEvent, parseFindings, type ParsedEvent } from '../functions/commons/asff';
+import type { HubfixConfig } from '../functions/commons/config';
+import { InvalidInputError } from '../functions/commons/errors';
+import { planIntake } from '../functions/commons/intake-decisions';
+import { assessFinding } from '../functions/commons/routing';
+import type { Evidence, Plan, Route } from '../functions/commons/types';
+import type { Fixture } from './fixture';
+import { SimulatedAws } from './simulated-aws';
+import { simulatedClientFactory } from './simulated-clients';
+
+export interface PlannedFinding {
+  findingId: string;
+  controlId?: string;
+  resourceId?: string;
+  /** null when the route needs an assessment that could not run (no account fixture, or it failed). */
+  route: Route | null;
+  reason: string;
+  risk?: string;
+  evidence: Evidence[];
+  plan?: Plan;
+}
+
+export interface PlanResult {
+  kind?: ParsedEvent['kind'] | 'findings';
+  /** Set when the whole input is not something hubfix can act on, with the reason. */
+  rejected?: string;
+  findings: PlannedFinding[];
+}
+
+const isEnvelope = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && 'detail-type' in raw;
+
+/** Reads an event (or bare findings) as intake would, treating any custom action as "Remediate" to show what it would do. */
+const parseAny = (raw: unknown): { kind: PlanResult['kind']; event: ParsedEvent } => {
+  if (!isEnvelope(raw)) return { kind: 'findings', event: { kind: 'custom-action', actionId: 'HubfixRemediate', findings: parseFindings(raw) } };
+  const event = parseEvent(raw);
+  return { kind: event.kind, event: event.kind === 'custom-action' ? { ...event, actionId: 'HubfixRemediate' } : event };
+};
+
+/**
+ * `hubfix plan`: what the workflow would decide for each finding, changing nothing. With an account
+ * fixture the real Assess logic runs against the simulated account (read-only calls only).
+ */
+export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fixture): Promise<PlanResult> => {
+  let parsed: ReturnType<typeof parseAny>;
+  try {
+    parsed = parseAny(raw);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return { rejected: error.message, findings: [] };
+    throw error;
+  }
+  const intake = planIntake(parsed.event, config, { receivedAt: new Date().toISOString() });
+  const sim = fixture && new SimulatedAws(fixture, () => new Date());
+  const clients = sim && simulatedClientFactory(sim, { homeAccountId: fixture.homeAccountId, homeRegion: fixture.homeRegion, dynamoEndpoint: 'http://127.0.0.1:9' });
+
+  const started = await Promise.all(
+    intake.start.map(async (input): Promise<PlannedFinding> => {
+      const base = { findingId: input.finding.id, controlId: input.finding.controlId, resourceId: input.finding.resource.id };
+      if (!clients) return { ...base, route: null, reason: 'Supported; pass --account FIXTURE to assess the blast radius', evidence: [] };
+      try {
+        const a = await assessFinding(input, { clients, config, now: () => new Date() });
+        return { ...base, route: a.route, reason: a.routeReason, risk: a.risk, evidence: a.evidence, plan: a.plan };
+      } catch (error) {
+        return { ...base, route: null, reason: `Assessment failed (${(error as Error).name}): ${(error as Error).message}`, evidence: [] };
+      }
+    }),
+  );
+  const skipped = intake.skip.map((s): PlannedFinding => ({ findingId: s.identifier.id, controlId: s.controlId, route: 'skip', reason: s.reason, evidence: [] }));
+  const dropped = intake.drop.map((d): PlannedFinding => ({ findingId: '', route: 'skip', reason: d.reason, evidence: [] }));
+  return { kind: parsed.kind, findings: [...started, ...skipped, ...dropped] };
+};

@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { HubfixConfig } from '../functions/commons/config';
+import { buildApp } from '../infra/build-app';
+
+/** Which function a Task state calls, by its role in the stack (assess, requestApproval, …). */
+export interface TaskBinding {
+  role: string;
+  waitForTaskToken: boolean;
+  /** lambda:invoke integrations hand the function only Parameters.Payload; a bare function ARN hands it the input. */
+  payloadOnly: boolean;
+}
+
+export interface SynthesizedWorkflow {
+  /** The definition exactly as deployed, with substitutions resolved to local placeholder ARNs. */
+  definition: { States: Record<string, Record<string, unknown>>; StartAt: string } & Record<string, unknown>;
+  stateMachineArn: string;
+  taskFunctions: Record<string, TaskBinding>;
+  /** Environment of each function role as the stack sets it (the sandbox fills the same settings). */
+  environment: Record<string, Record<string, unknown>>;
+}
+
+type Json = Record<string, unknown>;
+
+const localFunctionArn = (accountId: string, region: string, role: string) => `arn:aws:lambda:${region}:${accountId}:function:hubfix-${role}`;
+
+/**
+ * Synthesizes the real CDK stack (no bundling) and returns its state machine definition with every
+ * `${...}` substitution resolved: a Fn::GetAtt of a stack function becomes a local ARN naming that
+ * function's role. The sandbox and the workflow tests run this; there is no second copy of the workflow.
+ */
+export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, region: string): SynthesizedWorkflow => {
+  const outdir = mkdtempSync(join(tmpdir(), 'hubfix-synth-'));
+  try {
+    const { app, stack } = buildApp({ outdir, config, bundle: false });
+    const assembly = app.synth();
+    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Properties: Json }> };
+
+    const roleByLogicalId = new Map(
+      Object.entries(stack.functions).map(([role, fn]) => [stack.getLogicalId(fn.node.defaultChild as CfnFunction), role]),
+    );
+    const machineProps = template.Resources[stack.getLogicalId(stack.stateMachine.node.defaultChild as CfnStateMachine)].Properties;
+
+    const substitutions = Object.fromEntries(
+      Object.entries((machineProps.DefinitionSubstitutions ?? {}) as Record<string, unknown>).map(([name, value]) => {
+        const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+        const role = getAtt && roleByLogicalId.get(getAtt[0]);
+        if (!role) throw new Error(`Substitution ${name} is not a stack function's ARN; the sandbox cannot bind it`);
+        return [name, localFunctionArn(accountId, region, role)];
+      }),
+    );
+    const raw = definitionText(machineProps, assembly.directory);
+    const resolved = raw.replace(/\$\{(\w+)\}/g, (whole, name: string) => substitutions[name] ?? whole);
+    const definition = JSON.parse(resolved) as SynthesizedWorkflow['definition'];
+
+    const roleByArn = new Map(Object.values(stack.functions).map((fn) => {
+      const role = roleByLogicalId.get(stack.getLogicalId(fn.node.defaultChild as CfnFunction)) as string;
+      return [localFunctionArn(accountId, region, role), role];
+    }));
+    const taskFunctions: Record<string, TaskBinding> = {};
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const resource = String(state.Resource);
+      const waitForTaskToken = resource.endsWith('.waitForTaskToken');
+      const arn = resource.startsWith('arn:aws:lambda:') ? resource : String((state.Parameters as Json | undefined)?.FunctionName);
+      const role = roleByArn.get(arn);
+      if (!role) throw new Error(`Task state ${stateName} calls ${resource}, which is not a stack function`);
+      taskFunctions[stateName] = { role, waitForTaskToken, payloadOnly: resource.startsWith('arn:aws:states:::lambda:invoke') };
+    }
+
+    const environment = Object.fromEntries(
+      Object.entries(stack.functions).map(([role, fn]) => {
+        const props = template.Resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)].Properties;
+        return [role, ((props.Environment as { Variables?: Json } | undefined)?.Variables ?? {}) as Json];
+      }),
+    );
+    return {
+      definition,
+      stateMachineArn: `arn:aws:states:${region}:${accountId}:stateMachine:hubfix-remediate-finding`,
+      taskFunctions,
+      environment,
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+};
+
+/** DefinitionString inline, or the S3 asset DefinitionBody.fromFile produces (read from the cloud assembly). */
+const definitionText = (props: Json, assemblyDir: string): string => {
+  if (typeof props.DefinitionString === 'string') return props.DefinitionString;
+  const location = props.DefinitionS3Location as { Key?: string } | undefined;
+  if (location?.Key) return readFileSync(join(assemblyDir, `asset.${location.Key}`), 'utf8');
+  throw new Error('The synthesized state machine has neither DefinitionString nor DefinitionS3Location');
+};
