@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,9 +22,6 @@ export interface HubfixFunctionProps {
   config: HubfixConfig;
   /** Names as functions/commons/runtime.ts SETTINGS_ENV spells them; only what this function reads. */
   environment?: Record<string, string>;
-  memorySize?: number;
-  logRetention?: logs.RetentionDays;
-  logRemovalPolicy?: RemovalPolicy;
 }
 
 /** The configuration a function receives: everything but the approvers' addresses, which only SNS needs. */
@@ -40,10 +37,7 @@ export const functionConfig = ({ approvers, ...rest }: HubfixConfig): Omit<Hubfi
 export class HubfixFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HubfixFunctionProps) {
     // The log group sits beside the function (not inside it) because it must exist before super().
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: props.logRemovalPolicy,
-    });
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_YEAR });
     super(scope, id, {
       entry: path.join(REPO_ROOT, 'functions', props.entry),
       handler: 'handler',
@@ -52,7 +46,7 @@ export class HubfixFunction extends NodejsFunction {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: 256,
       timeout: props.timeout,
       tracing: lambda.Tracing.ACTIVE,
       role: props.role,

@@ -1,44 +1,45 @@
+import * as fs from 'node:fs';
 import aslValidator from 'asl-validator';
-import { DEFINITION_FUNCTIONS } from '../../infra/hubfix-stack';
-import { readSynthesizedStateMachine, substitutePlaceholders } from '../../infra/synthesized-definition';
-import { synthHubfix } from './synth';
+import { DEFINITION_FUNCTIONS, STATE_MACHINE_FILE } from '../../infra/hubfix-stack';
+import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
+import { TEST_CONFIG } from './synth';
 
-const placeholderArn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:hubfix-${name}`;
-
-let synthesized: ReturnType<typeof readSynthesizedStateMachine>;
-let cleanup: () => void;
+let workflow: SynthesizedWorkflow;
 
 beforeAll(() => {
-  const synth = synthHubfix();
-  cleanup = synth.cleanup;
-  synthesized = readSynthesizedStateMachine(synth.outdir, synth.template.toJSON() as Parameters<typeof readSynthesizedStateMachine>[1]);
+  // The same path the sandbox takes: synthesize the stack, read the definition asset, resolve the substitutions.
+  workflow = synthesizeWorkflow(TEST_CONFIG, '123456789012', 'us-east-1');
 });
-afterAll(() => cleanup());
 
 describe('the synthesized state machine definition', () => {
-  it('names exactly the placeholders the stack substitutes', () => {
+  it('uses exactly the placeholders the stack substitutes', () => {
     // Prepare
-    const used = [...synthesized.definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+    const asl = fs.readFileSync(STATE_MACHINE_FILE, 'utf8');
+
+    // Act
+    const used = new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
 
     // Assess
-    expect([...new Set(used)].sort()).toEqual(Object.keys(DEFINITION_FUNCTIONS).sort());
-    expect(Object.keys(synthesized.substitutions).sort()).toEqual(Object.keys(DEFINITION_FUNCTIONS).sort());
+    expect([...used].sort()).toEqual(Object.keys(DEFINITION_FUNCTIONS).sort());
   });
 
   it('is valid Amazon States Language once the placeholders are function ARNs', () => {
-    // Prepare
-    const values = Object.fromEntries(Object.keys(DEFINITION_FUNCTIONS).map((name) => [name, placeholderArn(name)]));
-    const definition: unknown = JSON.parse(substitutePlaceholders(synthesized.definition, values));
-
     // Act
-    const { isValid, errorsText } = aslValidator(definition, { checkPaths: true, checkArn: true });
+    const { isValid, errorsText } = aslValidator(workflow.definition, { checkPaths: true, checkArn: true });
 
     // Assess
     expect(errorsText('\n')).toBe('');
     expect(isValid).toBe(true);
+    expect(JSON.stringify(workflow.definition)).not.toMatch(/\$\{/);
   });
 
-  it('refuses to leave a placeholder without a value', () => {
-    expect(() => substitutePlaceholders(synthesized.definition, {})).toThrow(/no value for placeholder/);
+  it('binds every Task state to the function its placeholder names', () => {
+    expect(Object.fromEntries(Object.entries(workflow.taskFunctions).map(([state, binding]) => [state, binding.role]))).toEqual({
+      Assess: 'assess',
+      RequestApproval: 'requestApproval',
+      Remediate: 'remediate',
+      Verify: 'verify',
+      Annotate: 'annotate',
+    });
   });
 });
