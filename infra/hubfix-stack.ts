@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { workflowDefinition } from './workflow-definition';
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -20,7 +20,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/commons/config';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
-import { HubfixFunction, REPO_ROOT } from './constructs/hubfix-function';
+import { HubfixFunction } from './constructs/hubfix-function';
 import {
   acknowledgeApprovalApi,
   acknowledgeDeadLetterQueue,
@@ -49,7 +49,7 @@ export const CUSTOM_ACTIONS = {
   plan: { id: 'HubfixPlan', name: 'Plan only', description: 'hubfix: assess the blast radius and write the plan onto the selected findings; nothing is changed.' },
 } as const;
 
-export const STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'remediate-finding.asl.json');
+export { STATE_MACHINE_FILE } from './workflow-definition';
 
 export interface HubfixStackProps extends StackProps {
   config: HubfixConfig;
@@ -186,14 +186,14 @@ export class HubfixStack extends Stack {
       Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole].functionArn]),
     );
     this.stateMachine = new sfn.StateMachine(this, 'RemediateFinding', {
-      definitionBody: sfn.DefinitionBody.fromFile(STATE_MACHINE_FILE),
+      definitionBody: sfn.DefinitionBody.fromString(workflowDefinition(config)),
       definitionSubstitutions: substitutions,
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       // Execution data stays out of the logs: RequestApproval's parameters carry the task token.
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    // fromFile infers no grants: invoke exactly the five task functions (unqualified ARNs, as the ASL names them).
+    // A definition from a string infers no grants: invoke exactly the five task functions (unqualified ARNs, as the ASL names them).
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],

@@ -15,7 +15,7 @@ export const causeMessage = (error: StepError): string => {
 };
 
 const decidedBy = (state: WorkflowState): string =>
-  state.approval ? `approved by ${state.approval.approver}${state.approval.reason ? ` ("${state.approval.reason}")` : ''}` : 'automatically (low risk)';
+  state.approval ? `after approval by ${state.approval.approver}${state.approval.reason ? ` ("${state.approval.reason}")` : ''}` : 'automatically (low risk)';
 
 /** The step that failed, told from what the execution had already recorded when the Catch fired. */
 const failedStep = (state: WorkflowState): string => {

@@ -38,6 +38,14 @@ interface TrailSummary {
 
 const daysBetween = (from: Date, to: Date): number => Math.floor((to.getTime() - from.getTime()) / DAY_MS);
 
+/** "3 hours ago", "12 days ago": a key used an hour ago must not read "0 days ago" to an approver. */
+const ago = (date: Date, now: Date): string => {
+  const hours = Math.floor((now.getTime() - date.getTime()) / 3_600_000);
+  if (hours < 1) return 'less than an hour ago';
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  return `${daysBetween(date, now)} days ago`;
+};
+
 /** The IAM user a finding is about: from the user ARN, or from an access-key resource's details. */
 export const userNameOf = (finding: FindingRef): string => {
   const { resource } = finding;
@@ -70,7 +78,7 @@ const offends = (controlId: string, key: KeyUsage, now: Date, unusedKeyDays: num
 
 const describeUse = (key: KeyUsage, now: Date): string =>
   key.lastUsedDate
-    ? `Key ${key.accessKeyId} was last used ${daysBetween(key.lastUsedDate, now)} days ago (${key.lastUsedDate.toISOString()}) ` +
+    ? `Key ${key.accessKeyId} was last used ${ago(key.lastUsedDate, now)} (${key.lastUsedDate.toISOString()}) ` +
       `to call ${key.lastUsedService ?? 'an unknown service'} in ${key.lastUsedRegion ?? 'an unknown region'}.`
     : `Key ${key.accessKeyId} has never been used.`;
 
@@ -166,7 +174,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     evidence.push({ fact: `Key ${key.accessKeyId} fails ${finding.controlId}: ${why}.`, source: 'iam:ListAccessKeys' });
     evidence.push({ fact: describeUse(key, now), source: 'iam:GetAccessKeyLastUsed' });
     if (key.lastUsedDate && daysBetween(key.lastUsedDate, now) <= unusedKeyDays) {
-      highReasons.push(`key ${key.accessKeyId} was used ${daysBetween(key.lastUsedDate, now)} days ago`);
+      highReasons.push(`key ${key.accessKeyId} was used ${ago(key.lastUsedDate, now)}`);
     }
     const events = await trail.send(
       new LookupEventsCommand({

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { fixtureDate, resolveDate, tagsSchema } from './dates';
+import { defineModule, SimulatedServiceError, tagList } from './service';
+
+const accessKey = z.object({
+  accessKeyId: z.string().regex(/^AKIA[A-Z0-9]{12,}$/, 'an access key id such as AKIAIOSFODNN7EXAMPLE'),
+  status: z.enum(['Active', 'Inactive']).default('Active'),
+  createDate: fixtureDate,
+  lastUsed: z.object({ date: fixtureDate, serviceName: z.string(), region: z.string() }).optional().describe('Absent: the key was never used'),
+});
+
+const user = z.object({
+  userName: z.string().min(1),
+  path: z.string().default('/'),
+  tags: tagsSchema,
+  accessKeys: z.array(accessKey).default([]),
+});
+
+interface AccessKeyState {
+  accessKeyId: string;
+  status: 'Active' | 'Inactive';
+  createDate: Date;
+  lastUsed?: { date: Date; serviceName: string; region: string };
+}
+
+interface UserState {
+  userName: string;
+  path: string;
+  tags: Record<string, string>;
+  accessKeys: AccessKeyState[];
+}
+
+/** IAM users and their access keys (global: every region sees the same users). */
+export const iamModule = defineModule({
+  key: 'iam',
+  clientName: 'IAMClient',
+  fixture: z.object({ users: z.array(user).default([]) }).prefault({}),
+  load: (fixture, now) =>
+    new Map<string, UserState>(
+      fixture.users.map((u) => [
+        u.userName,
+        {
+          userName: u.userName,
+          path: u.path,
+          tags: { ...u.tags },
+          accessKeys: u.accessKeys.map((k) => ({
+            accessKeyId: k.accessKeyId,
+            status: k.status,
+            createDate: resolveDate(k.createDate, now),
+            lastUsed: k.lastUsed && { ...k.lastUsed, date: resolveDate(k.lastUsed.date, now) },
+          })),
+        },
+      ]),
+    ),
+  commands: (state) => {
+    const user = (accountId: string, name: unknown): UserState => {
+      const found = state(accountId).get(String(name));
+      if (!found) throw new SimulatedServiceError('NoSuchEntityException', `The user with name ${String(name)} cannot be found.`);
+      return found;
+    };
+    const keyOwner = (accountId: string, accessKeyId: unknown) => {
+      for (const u of state(accountId).values()) {
+        const key = u.accessKeys.find((k) => k.accessKeyId === accessKeyId);
+        if (key) return { user: u, key };
+      }
+      return undefined;
+    };
+    return {
+      GetUser: (input, ctx) => {
+        const u = user(ctx.accountId, input.UserName);
+        return { User: { UserName: u.userName, Path: u.path, Arn: `arn:aws:iam::${ctx.accountId}:user${u.path}${u.userName}` } };
+      },
+      ListUserTags: (input, ctx) => ({ Tags: tagList(user(ctx.accountId, input.UserName).tags), IsTruncated: false }),
+      ListAccessKeys: (input, ctx) => {
+        const u = user(ctx.accountId, input.UserName);
+        return {
+          AccessKeyMetadata: u.accessKeys.map((k) => ({ UserName: u.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: k.createDate })),
+          IsTruncated: false,
+        };
+      },
+      GetAccessKeyLastUsed: (input, ctx) => {
+        const found = keyOwner(ctx.accountId, input.AccessKeyId);
+        if (!found) throw new SimulatedServiceError('AccessDenied', `Access key ${String(input.AccessKeyId)} is not in this account`);
+        const used = found.key.lastUsed;
+        return {
+          UserName: found.user.userName,
+          AccessKeyLastUsed: used ? { LastUsedDate: used.date, ServiceName: used.serviceName, Region: used.region } : { ServiceName: 'N/A', Region: 'N/A' },
+        };
+      },
+      UpdateAccessKey: (input, ctx) => {
+        const key = user(ctx.accountId, input.UserName).accessKeys.find((k) => k.accessKeyId === input.AccessKeyId);
+        if (!key) throw new SimulatedServiceError('NoSuchEntityException', `The Access Key with id ${String(input.AccessKeyId)} cannot be found.`);
+        if (input.Status !== 'Active' && input.Status !== 'Inactive') throw new SimulatedServiceError('ValidationError', `Invalid status ${String(input.Status)}`);
+        key.status = input.Status;
+        return {};
+      },
+    };
+  },
+  snapshot: (users) =>
+    Object.fromEntries([...users.values()].map((u) => [`user/${u.userName}`, Object.fromEntries(u.accessKeys.map((k) => [k.accessKeyId, k.status]))])),
+});

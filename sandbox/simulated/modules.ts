@@ -1,0 +1,7 @@
+import { cloudTrailEventsModule } from './cloudtrail';
+import { ec2InstancesModule } from './ec2-instances';
+import { iamModule } from './iam';
+import type { ServiceModule } from './service';
+
+/** Every per-account slice of the simulated account. Adding a simulated resource: one module, one line here. */
+export const serviceModules: readonly ServiceModule[] = [iamModule, cloudTrailEventsModule, ec2InstancesModule] as readonly ServiceModule[];
