@@ -48,6 +48,22 @@ export const configSchema = z
       .prefault({}),
     /** Per Security Hub control id (e.g. "IAM.3"): overrides the control's default mode. */
     controls: z.record(z.string().regex(/^[A-Za-z0-9]+\.\d+$/, 'a Security Hub control id such as IAM.3'), controlModeSchema).default({}),
+    cloudtrail: z
+      .object({
+        /** Bucket that receives the S3 server access logs of trail buckets (CloudTrail.7); unset, CloudTrail.7 is blocked. */
+        accessLogBucket: z.string().min(3).optional(),
+        /** KMS key for trail encryption (CloudTrail.2); unset, hubfix looks for a key whose policy lets CloudTrail use it. */
+        kmsKeyArn: z.string().regex(/^arn:aws[\w-]*:kms:/, 'a KMS key ARN').optional(),
+        /** Bucket (with the CloudTrail bucket policy) for a new trail in an account that has none (CloudTrail.1). */
+        trailBucket: z.string().min(3).optional(),
+      })
+      .prefault({}),
+    alarms: z
+      .object({
+        /** Topic the CIS metric-filter alarms notify (CloudWatch.1-14); unset, those controls are blocked. */
+        snsTopicArn: z.string().regex(/^arn:aws[\w-]*:sns:/, 'an SNS topic ARN').optional(),
+      })
+      .prefault({}),
     exemptionTagKey: z.string().min(1).default('hubfix:exempt'),
     accounts: z
       .object({

@@ -85,6 +85,8 @@ export const describeOutcome = (
     const evidence = assessment.evidence.map((e) => e.fact).join(' ');
     return {
       outcome: planned ? 'planned' : 'skipped',
+      // A blocked finding still fails and needs a person: NOTIFIED says someone has been told.
+      ...(assessment.skip === 'blocked' ? { workflowStatus: 'NOTIFIED' as const } : {}),
       note: planned
         ? `hubfix plan (nothing changed): ${assessment.plan?.summary ?? 'no change needed'}. Risk ${assessment.risk ?? 'n/a'}. ${assessment.routeReason}. ${evidence}`
         : `hubfix did not act: ${assessment.routeReason}. ${evidence}`,

@@ -1,4 +1,5 @@
 import { pluginFor } from '../controls/registry';
+import { controlMode } from './modes';
 import type { ControlContext } from '../controls/types';
 import type { Assessment, WorkflowInput } from './types';
 
@@ -14,7 +15,7 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
   if (!plugin) {
     return { ...base, route: 'skip', skip: 'unsupported', routeReason: `hubfix has no remediation for control ${finding.controlId}` };
   }
-  const mode = ctx.config.controls[finding.controlId] ?? plugin.defaultMode;
+  const mode = controlMode(finding.controlId, ctx.config) ?? plugin.defaultMode;
   if (mode === 'off') {
     return { ...base, pluginId: plugin.id, route: 'skip', skip: 'disabled', routeReason: `Control ${finding.controlId} is off in the hubfix configuration` };
   }
@@ -23,6 +24,9 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
   const assessed = { ...base, pluginId: plugin.id, risk: result.risk, evidence: result.evidence, plan: result.plan };
   if (plugin.automation === 'manual') {
     return { ...assessed, route: 'skip', skip: 'manual', routeReason: `${finding.controlId} is never changed automatically: ${result.riskReason}` };
+  }
+  if (result.blocked) {
+    return { ...assessed, route: 'skip', skip: 'blocked', routeReason: `hubfix cannot fix ${finding.controlId} safely: ${result.riskReason}` };
   }
   if (!result.plan) {
     return { ...assessed, route: 'skip', skip: 'compliant', routeReason: result.riskReason };

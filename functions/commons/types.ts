@@ -69,8 +69,11 @@ export interface Plan {
 
 export type Route = 'auto' | 'approval' | 'skip';
 
-/** Why a finding took the skip route: decides the outcome Annotate reports. */
-export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual';
+/**
+ * Why a finding took the skip route: decides the outcome Annotate reports. "blocked": the control fails but no
+ * safe change exists until a person supplies something (the reason says what).
+ */
+export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked';
 
 export interface Assessment {
   controlId: string;

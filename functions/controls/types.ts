@@ -17,6 +17,11 @@ export interface ControlAssessment {
   evidence: Evidence[];
   /** Absent when the resource already passes the control: there is nothing to change. */
   plan?: Plan;
+  /**
+   * True when the control fails but hubfix has no safe change to make (a prerequisite such as a log group,
+   * a KMS key or a configured bucket is missing): nothing is changed and riskReason says what a person must do.
+   */
+  blocked?: boolean;
 }
 
 /** Facts `hubfix controls` prints and the README's coverage table is generated from. */
