@@ -1,3 +1,4 @@
+import { automaticControlIds } from '../functions/commons/modes';
 import { workflowDefinition } from './workflow-definition';
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -50,6 +51,19 @@ export const CUSTOM_ACTIONS = {
 } as const;
 
 export { STATE_MACHINE_FILE } from './workflow-definition';
+
+/** The EventBridge pattern of the automatic path: new, active, failed findings of exactly these controls. */
+export const importedFindingsPattern = (controlIds: string[]): events.EventPattern => ({
+  source: ['aws.securityhub'],
+  detailType: ['Security Hub Findings - Imported'],
+  detail: {
+    findings: {
+      Compliance: { Status: ['FAILED'], SecurityControlId: controlIds },
+      RecordState: ['ACTIVE'],
+      Workflow: { Status: ['NEW'] },
+    },
+  },
+});
 
 export interface HubfixStackProps extends StackProps {
   config: HubfixConfig;
@@ -228,6 +242,16 @@ export class HubfixStack extends Stack {
           resources: [target.attrActionTargetArn],
         },
         // Events EventBridge cannot deliver land in the same DLQ as events intake cannot process.
+        targets: [new eventTargets.SqsQueue(this.intakeQueue, { deadLetterQueue: intakeDlq, retryAttempts: 10 })],
+      });
+    }
+    // The automatic path: imported findings of the controls in "auto" mode, narrowed in the pattern itself so
+    // nothing else (and none of hubfix's own NOTIFIED / RESOLVED updates) ever reaches intake.
+    const automatic = automaticControlIds(config);
+    if (automatic.length > 0) {
+      new events.Rule(this, 'ImportedFindingsRule', {
+        description: 'hubfix: imported failed findings of the controls in auto mode to the intake queue',
+        eventPattern: importedFindingsPattern(automatic),
         targets: [new eventTargets.SqsQueue(this.intakeQueue, { deadLetterQueue: intakeDlq, retryAttempts: 10 })],
       });
     }
