@@ -16,6 +16,11 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
     inspect: ['iam:GetAccessKeyLastUsed', 'iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetUser', 'cloudtrail:LookupEvents', 'ec2:DescribeInstances'],
     remediate: ['iam:UpdateAccessKey'],
   },
+  'ebs-default-encryption': {
+    // Region-wide setting; DisableEbsEncryptionByDefault is the rollback.
+    inspect: ['ec2:GetEbsEncryptionByDefault', 'ec2:GetEbsDefaultKmsKeyId'],
+    remediate: ['ec2:EnableEbsEncryptionByDefault', 'ec2:DisableEbsEncryptionByDefault'],
+  },
 };
 
 const unique = (actions: readonly string[]): string[] => [...new Set(actions)].sort();

@@ -1,8 +1,9 @@
 import { iamAccessKeys } from './iam-access-keys';
+import { ebsDefaultEncryption } from './ebs-default-encryption';
 import type { ControlPlugin } from './types';
 
 /** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
-export const plugins: readonly ControlPlugin[] = [iamAccessKeys];
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption];
 
 const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
 
