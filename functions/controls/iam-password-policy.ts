@@ -1,0 +1,264 @@
+import { CloudTrailClient, LookupEventsCommand, type Event as TrailEvent } from '@aws-sdk/client-cloudtrail';
+import {
+  DeleteAccountPasswordPolicyCommand,
+  GetAccountPasswordPolicyCommand,
+  IAMClient,
+  UpdateAccountPasswordPolicyCommand,
+  type UpdateAccountPasswordPolicyCommandInput,
+} from '@aws-sdk/client-iam';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+
+const DAY_MS = 86_400_000;
+
+/** The full policy as UpdateAccountPasswordPolicy takes it (the call is not a partial update). */
+export type PolicySettings = Required<Pick<
+  UpdateAccountPasswordPolicyCommandInput,
+  'MinimumPasswordLength' | 'RequireUppercaseCharacters' | 'RequireLowercaseCharacters' | 'RequireSymbols' | 'RequireNumbers' | 'AllowUsersToChangePassword'
+>> &
+  Pick<UpdateAccountPasswordPolicyCommandInput, 'PasswordReusePrevention' | 'MaxPasswordAge' | 'HardExpiry'>;
+
+/** What hubfix brings every policy up to: CIS 1.5–1.10 (v1.2.0), 1.8–1.9 (v1.4.0, v3.0.0), IAM.7. */
+export const BASELINE = {
+  MinimumPasswordLength: 14,
+  RequireUppercaseCharacters: true,
+  RequireLowercaseCharacters: true,
+  RequireSymbols: true,
+  RequireNumbers: true,
+  PasswordReusePrevention: 24,
+} as const;
+
+type Requirement = (policy: PolicySettings) => boolean;
+
+/** Each control's pass condition, as its AWS Config rule (iam-password-policy) checks it with Security Hub's parameters. */
+const REQUIREMENTS: Readonly<Record<string, { rule: string; passes: Requirement }>> = {
+  'IAM.7': {
+    rule: 'upper- and lowercase letters, numbers and symbols required, minimum length 8',
+    passes: (p) => p.RequireUppercaseCharacters && p.RequireLowercaseCharacters && p.RequireNumbers && p.RequireSymbols && p.MinimumPasswordLength >= 8,
+  },
+  'IAM.11': { rule: 'at least one uppercase letter', passes: (p) => p.RequireUppercaseCharacters },
+  'IAM.12': { rule: 'at least one lowercase letter', passes: (p) => p.RequireLowercaseCharacters },
+  'IAM.13': { rule: 'at least one symbol', passes: (p) => p.RequireSymbols },
+  'IAM.14': { rule: 'at least one number', passes: (p) => p.RequireNumbers },
+  'IAM.15': { rule: 'minimum length 14 or more', passes: (p) => p.MinimumPasswordLength >= 14 },
+  'IAM.16': { rule: 'the last 24 passwords may not be reused', passes: (p) => (p.PasswordReusePrevention ?? 0) >= 24 },
+};
+
+const requirementOf = (controlId: string) => {
+  const requirement = REQUIREMENTS[controlId];
+  if (!requirement) throw new InvalidInputError(`The password-policy control does not serve ${controlId}`);
+  return requirement;
+};
+
+const NO_POLICY = 'no custom policy (AWS default rules; reads as NoSuchEntity)';
+
+/** The account's policy, or null when none is set (NoSuchEntity): AWS then applies its default rules, which fail every control. */
+const readPolicy = async (iam: IAMClient): Promise<PolicySettings | null> => {
+  try {
+    const { PasswordPolicy: p } = await iam.send(new GetAccountPasswordPolicyCommand({}));
+    if (!p) return null;
+    return {
+      MinimumPasswordLength: p.MinimumPasswordLength ?? 6,
+      RequireUppercaseCharacters: p.RequireUppercaseCharacters ?? false,
+      RequireLowercaseCharacters: p.RequireLowercaseCharacters ?? false,
+      RequireSymbols: p.RequireSymbols ?? false,
+      RequireNumbers: p.RequireNumbers ?? false,
+      AllowUsersToChangePassword: p.AllowUsersToChangePassword ?? false,
+      ...(p.PasswordReusePrevention ? { PasswordReusePrevention: p.PasswordReusePrevention } : {}),
+      ...(p.MaxPasswordAge ? { MaxPasswordAge: p.MaxPasswordAge } : {}),
+      ...(p.HardExpiry !== undefined ? { HardExpiry: p.HardExpiry } : {}),
+    };
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchEntityException') return null;
+    throw error;
+  }
+};
+
+const reuse = (count: number): Pick<PolicySettings, 'PasswordReusePrevention'> => (count > 0 ? { PasswordReusePrevention: count } : {});
+
+/**
+ * The stricter of the current policy and `required`, setting by setting: never loosens a setting that is
+ * already stricter (a length of 20 stays 20). Expiry (MaxPasswordAge, HardExpiry) and AllowUsersToChangePassword
+ * are kept exactly as they are: hubfix never turns expiry on (see EXPIRY_NOTE).
+ */
+export const mergeStricter = (current: PolicySettings | null, required: typeof BASELINE | PolicySettings): PolicySettings => ({
+  MinimumPasswordLength: Math.max(current?.MinimumPasswordLength ?? 0, required.MinimumPasswordLength),
+  RequireUppercaseCharacters: Boolean(current?.RequireUppercaseCharacters) || required.RequireUppercaseCharacters,
+  RequireLowercaseCharacters: Boolean(current?.RequireLowercaseCharacters) || required.RequireLowercaseCharacters,
+  RequireSymbols: Boolean(current?.RequireSymbols) || required.RequireSymbols,
+  RequireNumbers: Boolean(current?.RequireNumbers) || required.RequireNumbers,
+  ...reuse(Math.max(current?.PasswordReusePrevention ?? 0, required.PasswordReusePrevention ?? 0)),
+  AllowUsersToChangePassword: current?.AllowUsersToChangePassword ?? false,
+  ...(current?.MaxPasswordAge ? { MaxPasswordAge: current.MaxPasswordAge } : {}),
+  ...(current?.HardExpiry !== undefined ? { HardExpiry: current.HardExpiry } : {}),
+});
+
+const SETTINGS: (keyof PolicySettings)[] = [
+  'MinimumPasswordLength',
+  'RequireUppercaseCharacters',
+  'RequireLowercaseCharacters',
+  'RequireSymbols',
+  'RequireNumbers',
+  'PasswordReusePrevention',
+  'AllowUsersToChangePassword',
+  'MaxPasswordAge',
+  'HardExpiry',
+];
+
+const shown = (value: unknown): string => (value === undefined ? 'not set' : String(value));
+
+/** ["MinimumPasswordLength 8 → 14", ...]: the settings that differ ("default" when there was no policy). */
+const changedSettings = (before: PolicySettings | null, after: PolicySettings): string[] =>
+  SETTINGS.filter((k) => before?.[k] !== after[k]).map((k) => `${k} ${before ? shown(before[k]) : 'default'} → ${shown(after[k])}`);
+
+/** "MinimumPasswordLength: 8 → 14", or why a setting stays as it is. */
+const settingLine = (key: keyof PolicySettings, before: PolicySettings | null, after: PolicySettings): string => {
+  const was = before?.[key];
+  const will = after[key];
+  if (was !== will) return `${key}: ${before ? shown(was) : 'default'} → ${shown(will)}`;
+  if (key in BASELINE) return `${key}: ${shown(was)} (kept: already at least as strict as ${String(BASELINE[key as keyof typeof BASELINE])})`;
+  if (key === 'MaxPasswordAge' || key === 'HardExpiry') return `${key}: ${shown(was)} (kept: hubfix does not turn on password expiry)`;
+  return `${key}: ${shown(was)} (kept)`;
+};
+
+export const EXPIRY_NOTE =
+  'Nobody is asked for a new password now: the stricter rules apply when each IAM user next changes their password. ' +
+  'hubfix does not turn on ExpirePasswords (MaxPasswordAge) or HardExpiry: expiry would make every user with an older password change it at the next sign-in, ' +
+  'and HardExpiry locks users whose password has expired out of the console until an administrator resets it.';
+
+/** Global-service events (IAM) are recorded in this region of each partition. */
+const iamEventRegion = (partition: string): string => ({ 'aws-us-gov': 'us-gov-west-1', 'aws-cn': 'cn-north-1' })[partition] ?? 'us-east-1';
+
+/** Who set IAM users' passwords through the API recently: automation that generates passwords may break under stricter rules. */
+const passwordSetters = async (finding: FindingRef, ctx: ControlContext): Promise<TrailEvent[]> => {
+  const trail = ctx.clients.at(CloudTrailClient, { accountId: finding.accountId, region: iamEventRegion(finding.resource.partition) });
+  const now = ctx.now();
+  const since = new Date(now.getTime() - ctx.config.thresholds.lookbackDays * DAY_MS);
+  const pages = await Promise.all(
+    ['CreateLoginProfile', 'UpdateLoginProfile'].map((name) =>
+      trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }], StartTime: since, EndTime: now, MaxResults: 50 })),
+    ),
+  );
+  const wanted = new Set(['CreateLoginProfile', 'UpdateLoginProfile']);
+  return pages.flatMap((page) => page.Events ?? []).filter((e) => wanted.has(e.EventName ?? ''));
+};
+
+const userAgentOf = (event: TrailEvent): string => {
+  try {
+    return (JSON.parse(event.CloudTrailEvent ?? '{}') as { userAgent?: string }).userAgent ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+};
+
+/** Console sign-in and the IAM console set passwords through a person; anything else is a script or pipeline. */
+const isAutomation = (userAgent: string): boolean => !/console\.amazonaws\.com|signin\.amazonaws\.com|AWS Internal/i.test(userAgent);
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const requirement = requirementOf(finding.controlId);
+  const current = await readPolicy(ctx.clients.at(IAMClient, targetOf(finding)));
+  const evidence: Evidence[] = [
+    { fact: `Account ${finding.accountId} password policy: ${current ? SETTINGS.map((k) => `${k}=${shown(current[k])}`).join(', ') : NO_POLICY}.`, source: 'iam:GetAccountPasswordPolicy' },
+  ];
+  if (current && requirement.passes(current)) {
+    return { risk: 'low', riskReason: `The password policy already meets ${finding.controlId} (${requirement.rule})`, evidence };
+  }
+
+  const merged = mergeStricter(current, BASELINE);
+  evidence.push({ fact: `${finding.controlId} requires ${requirement.rule}; the policy does not meet it.`, source: 'iam:GetAccountPasswordPolicy' });
+  for (const key of SETTINGS) evidence.push({ fact: settingLine(key, current, merged), source: 'iam:GetAccountPasswordPolicy' });
+  evidence.push({ fact: EXPIRY_NOTE, source: 'hubfix password-policy rules' });
+
+  const setters = await passwordSetters(finding, ctx);
+  const automated = setters.filter((e) => isAutomation(userAgentOf(e)));
+  const lookback = ctx.config.thresholds.lookbackDays;
+  if (setters.length > 0) {
+    const who = [...new Set(setters.map((e) => `${e.EventName} by ${e.Username ?? 'unknown'} (${userAgentOf(e).slice(0, 60)})`))].join('; ');
+    evidence.push({ fact: `${setters.length} password(s) set through the IAM API in the last ${lookback} days: ${who}.`, source: 'cloudtrail:LookupEvents' });
+  } else {
+    evidence.push({ fact: `No CreateLoginProfile or UpdateLoginProfile calls in the last ${lookback} days.`, source: 'cloudtrail:LookupEvents' });
+  }
+
+  const summary = changedSettings(current, merged).join(', ');
+  const plan: Plan = {
+    summary: `${current ? 'Tighten' : 'Create'} the account password policy of ${finding.accountId}: ${summary} (stricter settings and expiry kept as they are)`,
+    steps: [`iam:UpdateAccountPasswordPolicy ${SETTINGS.filter((k) => merged[k] !== undefined).map((k) => `${k}=${shown(merged[k])}`).join(' ')}`],
+    reversible: true,
+    parameters: { accountId: finding.accountId, policy: merged },
+  };
+  if (automated.length > 0) {
+    const callers = [...new Set(automated.map((e) => e.Username ?? 'unknown'))].join(', ');
+    return {
+      risk: 'high',
+      riskReason: `Automation set IAM passwords in the last ${lookback} days (${callers}); passwords it generates may no longer meet the stricter policy`,
+      evidence,
+      plan,
+    };
+  }
+  return { risk: 'low', riskReason: 'Only future password changes are affected; no automation sets IAM passwords', evidence, plan };
+}
+
+const policyOfPlan = (parameters: Record<string, unknown>): PolicySettings => {
+  const policy = parameters.policy as PolicySettings | undefined;
+  if (!policy || typeof policy.MinimumPasswordLength !== 'number') throw new InvalidInputError('The plan does not carry the password policy to apply');
+  return policy;
+};
+
+const writePolicy = async (iam: IAMClient, policy: PolicySettings | null): Promise<void> => {
+  if (policy) await iam.send(new UpdateAccountPasswordPolicyCommand(policy));
+  else await iam.send(new DeleteAccountPasswordPolicyCommand({}));
+};
+
+/** Replaces the policy, recording what was there; `target` null deletes it (the account had none). */
+const replacePolicy = async (iam: IAMClient, target: (current: PolicySettings | null) => PolicySettings | null, now: Date, what: string): Promise<ChangeRecord> => {
+  const before = await readPolicy(iam);
+  const after = target(before);
+  try {
+    await writePolicy(iam, after);
+  } catch (error) {
+    throw new RemediationError(`${what} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+  }
+  const changed = after ? changedSettings(before, after) : [];
+  return {
+    summary: after ? `${what}: ${changed.join(', ') || 'no setting changed'}` : `${what}: deleted the custom policy (there was none before)`,
+    before: { policy: before },
+    after: { policy: after },
+    changedAt: now.toISOString(),
+    reversible: true,
+  };
+};
+
+export const iamPasswordPolicy: ControlPlugin = {
+  id: 'iam-password-policy',
+  title: 'IAM account password policy: strong and reuse-resistant',
+  securityControlIds: Object.keys(REQUIREMENTS),
+  cisIds: ['1.2.0/1.5', '1.2.0/1.6', '1.2.0/1.7', '1.2.0/1.8', '1.2.0/1.9', '1.2.0/1.10', '1.4.0/1.8', '1.4.0/1.9', '3.0.0/1.8', '3.0.0/1.9'],
+  resourceTypes: ['AwsAccount'],
+  assesses: 'The account password policy (GetAccountPasswordPolicy, NoSuchEntity = none), and CloudTrail CreateLoginProfile/UpdateLoginProfile calls by automation that may generate passwords the stricter policy rejects',
+  changes:
+    'Merges stricter settings into the password policy (length ≥ 14, upper/lowercase, numbers, symbols, reuse prevention 24); never loosens a stricter setting, never turns on expiry or HardExpiry',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'auto',
+  assess,
+  remediate: (finding, plan, ctx) => {
+    const approved = policyOfPlan(plan.parameters);
+    // Re-merged with what is there now: a setting someone tightened since the assessment stays tightened.
+    return replacePolicy(ctx.clients.at(IAMClient, targetOf(finding)), (current) => mergeStricter(current, approved), ctx.now(), 'Updated the account password policy');
+  },
+  async verify(finding, change, ctx) {
+    const expected = policyOfPlan(change.after);
+    const current = await readPolicy(ctx.clients.at(IAMClient, targetOf(finding)));
+    if (!current) throw new VerificationFailedError(`Account ${finding.accountId} has no password policy`);
+    const weaker = SETTINGS.filter((k) => k in BASELINE && mergeStricter(current, expected)[k] !== current[k]);
+    if (weaker.length > 0 || !requirementOf(finding.controlId).passes(current)) {
+      throw new VerificationFailedError(`The password policy is weaker than applied: ${weaker.map((k) => `${k}=${shown(current[k])} (applied ${shown(expected[k])})`).join(', ') || requirementOf(finding.controlId).rule}`);
+    }
+    return `IAM reports MinimumPasswordLength=${current.MinimumPasswordLength}, upper/lower/numbers/symbols required, PasswordReusePrevention=${shown(current.PasswordReusePrevention)}`;
+  },
+  rollback(finding, change, ctx) {
+    const previous = (change.before.policy ?? null) as PolicySettings | null;
+    return replacePolicy(ctx.clients.at(IAMClient, targetOf(finding)), () => previous, ctx.now(), 'Restored the previous account password policy');
+  },
+};
