@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { defineModule, SimulatedServiceError, type SimContext } from './service';
+
+const key = z.object({
+  keyId: z.string().regex(/^[0-9a-f-]{36}$|^mrk-[0-9a-f]{32}$/, 'a key id such as 1234abcd-12ab-34cd-56ef-1234567890ab'),
+  region: z.string().default('us-east-1'),
+  aliases: z.array(z.string().regex(/^alias\/[\w/.-]+$/, 'an alias such as alias/cloudtrail')).default([]),
+  description: z.string().default(''),
+  policy: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .describe('The key policy (JSON text or object); absent: the default policy, which trusts only the account root'),
+  keySpec: z.enum(['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'HMAC_256']).default('SYMMETRIC_DEFAULT'),
+  keyManager: z.enum(['CUSTOMER', 'AWS']).default('CUSTOMER'),
+  keyState: z.enum(['Enabled', 'Disabled', 'PendingDeletion']).default('Enabled'),
+  rotationEnabled: z.boolean().default(false),
+});
+
+export interface KmsKeyState {
+  keyId: string;
+  region: string;
+  aliases: string[];
+  description: string;
+  /** JSON text; undefined: the default key policy of the owning account. */
+  policy?: string;
+  keySpec: string;
+  keyManager: 'CUSTOMER' | 'AWS';
+  keyState: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  rotationEnabled: boolean;
+}
+
+export const keyArnOf = (k: KmsKeyState, accountId: string): string => `arn:aws:kms:${k.region}:${accountId}:key/${k.keyId}`;
+
+/** The policy KMS gives a key created without one: the account root may do everything, nobody else anything. */
+const defaultPolicy = (accountId: string): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+  });
+
+/**
+ * The key a KeyId names, as KMS resolves it: key id, key ARN, alias name or alias ARN, in the caller's
+ * region. Exported so other KMS commands (rotation) resolve keys the same way.
+ */
+export const resolveKey = (keys: KmsKeyState[], ctx: SimContext, keyId: unknown): KmsKeyState => {
+  const id = String(keyId);
+  const found = keys.find(
+    (k) =>
+      k.region === ctx.region &&
+      (k.keyId === id || keyArnOf(k, ctx.accountId) === id || k.aliases.some((a) => a === id || `arn:aws:kms:${k.region}:${ctx.accountId}:${a}` === id)),
+  );
+  if (!found) throw new SimulatedServiceError('NotFoundException', `Key '${id}' does not exist`);
+  return found;
+};
+
+/** KMS keys with their aliases and key policies (per region). */
+export const kmsModule = defineModule({
+  key: 'kms',
+  clientName: 'KMSClient',
+  fixture: z.object({ keys: z.array(key).default([]) }).prefault({}),
+  load: (fixture): KmsKeyState[] =>
+    fixture.keys.map((k) => ({
+      ...k,
+      aliases: [...k.aliases],
+      policy: k.policy === undefined || typeof k.policy === 'string' ? k.policy : JSON.stringify(k.policy),
+    })),
+  commands: (state) => ({
+    ListAliases: (input, ctx) => {
+      const keys = state(ctx.accountId).filter((k) => k.region === ctx.region);
+      const only = input.KeyId ? resolveKey(keys, ctx, input.KeyId) : undefined;
+      return {
+        Aliases: keys
+          .filter((k) => !only || k === only)
+          .flatMap((k) => k.aliases.map((a) => ({ AliasName: a, AliasArn: `arn:aws:kms:${k.region}:${ctx.accountId}:${a}`, TargetKeyId: k.keyId }))),
+        Truncated: false,
+      };
+    },
+    ListKeys: (_input, ctx) => ({
+      Keys: state(ctx.accountId)
+        .filter((k) => k.region === ctx.region)
+        .map((k) => ({ KeyId: k.keyId, KeyArn: keyArnOf(k, ctx.accountId) })),
+      Truncated: false,
+    }),
+    DescribeKey: (input, ctx) => {
+      const k = resolveKey(state(ctx.accountId), ctx, input.KeyId);
+      return {
+        KeyMetadata: {
+          AWSAccountId: ctx.accountId,
+          KeyId: k.keyId,
+          Arn: keyArnOf(k, ctx.accountId),
+          Description: k.description,
+          Enabled: k.keyState === 'Enabled',
+          KeyState: k.keyState,
+          KeyManager: k.keyManager,
+          KeySpec: k.keySpec,
+          KeyUsage: k.keySpec.startsWith('HMAC') ? 'GENERATE_VERIFY_MAC' : 'ENCRYPT_DECRYPT',
+          Origin: 'AWS_KMS',
+          MultiRegion: k.keyId.startsWith('mrk-'),
+        },
+      };
+    },
+    GetKeyPolicy: (input, ctx) => {
+      const k = resolveKey(state(ctx.accountId), ctx, input.KeyId);
+      const policyName = (input.PolicyName as string | undefined) ?? 'default';
+      if (policyName !== 'default') throw new SimulatedServiceError('NotFoundException', `Policy ${policyName} does not exist`);
+      return { Policy: k.policy ?? defaultPolicy(ctx.accountId), PolicyName: 'default' };
+    },
+  }),
+});
