@@ -1,9 +1,11 @@
 import { iamAccessKeys } from './iam-access-keys';
+import { iamPasswordPolicy } from './iam-password-policy';
+import { manualOnlyPlugins } from './manual-only';
 import { ebsDefaultEncryption } from './ebs-default-encryption';
 import type { ControlPlugin } from './types';
 
 /** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
-export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption];
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins];
 
 const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
 
