@@ -21,6 +21,17 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
     inspect: ['ec2:GetEbsEncryptionByDefault', 'ec2:GetEbsDefaultKmsKeyId'],
     remediate: ['ec2:EnableEbsEncryptionByDefault', 'ec2:DisableEbsEncryptionByDefault'],
   },
+  'iam-password-policy': {
+    // cloudtrail:LookupEvents: automation that sets IAM passwords (CreateLoginProfile/UpdateLoginProfile). Delete: rollback when there was no policy.
+    inspect: ['iam:GetAccountPasswordPolicy', 'cloudtrail:LookupEvents'],
+    remediate: ['iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy'],
+  },
+  // Manual-only controls (functions/controls/manual-only.ts) call nothing.
+  'root-account-credentials': { inspect: [], remediate: [] },
+  'iam-user-mfa': { inspect: [], remediate: [] },
+  'iam-admin-policies': { inspect: [], remediate: [] },
+  'iam-user-policies': { inspect: [], remediate: [] },
+  'iam-password-expiry': { inspect: [], remediate: [] },
 };
 
 const unique = (actions: readonly string[]): string[] => [...new Set(actions)].sort();
