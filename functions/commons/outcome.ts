@@ -87,6 +87,8 @@ export const describeOutcome = (
       outcome: planned ? 'planned' : 'skipped',
       // A blocked finding still fails and needs a person: NOTIFIED says someone has been told.
       ...(assessment.skip === 'blocked' ? { workflowStatus: 'NOTIFIED' as const } : {}),
+      // Not applicable is not compliant: the finding still fails and a person decides (replace the resource or suppress).
+      ...(assessment.skip === 'not-applicable' ? { workflowStatus: 'NOTIFIED' as const } : {}),
       note: planned
         ? `hubfix plan (nothing changed): ${assessment.plan?.summary ?? 'no change needed'}. Risk ${assessment.risk ?? 'n/a'}. ${assessment.routeReason}. ${evidence}`
         : `hubfix did not act: ${assessment.routeReason}. ${evidence}`,

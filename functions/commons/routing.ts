@@ -28,6 +28,9 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
   if (result.blocked) {
     return { ...assessed, route: 'skip', skip: 'blocked', routeReason: `hubfix cannot fix ${finding.controlId} safely: ${result.riskReason}` };
   }
+  if (result.notApplicable) {
+    return { ...assessed, route: 'skip', skip: 'not-applicable', routeReason: `${finding.controlId} cannot be remediated on this resource: ${result.riskReason}` };
+  }
   if (!result.plan) {
     return { ...assessed, route: 'skip', skip: 'compliant', routeReason: result.riskReason };
   }

@@ -71,9 +71,10 @@ export type Route = 'auto' | 'approval' | 'skip';
 
 /**
  * Why a finding took the skip route: decides the outcome Annotate reports. "blocked": the control fails but no
- * safe change exists until a person supplies something (the reason says what).
+ * safe change exists until a person supplies something (the reason says what). "not-applicable": the resource
+ * fails the control but the remediation cannot apply to it (a KMS key type that cannot rotate): not "compliant".
  */
-export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked';
+export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked' | 'not-applicable';
 
 export interface Assessment {
   controlId: string;

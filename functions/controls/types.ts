@@ -22,6 +22,11 @@ export interface ControlAssessment {
    * a KMS key or a configured bucket is missing): nothing is changed and riskReason says what a person must do.
    */
   blocked?: boolean;
+  /**
+   * True when the control fails but its remediation cannot apply to this resource at all (e.g. a KMS key type that
+   * cannot rotate): nothing is changed, the finding is not called compliant, and riskReason says why.
+   */
+  notApplicable?: boolean;
 }
 
 /** Facts `hubfix controls` prints and the README's coverage table is generated from. */
