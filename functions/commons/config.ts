@@ -64,6 +64,14 @@ export const configSchema = z
         snsTopicArn: z.string().regex(/^arn:aws[\w-]*:sns:/, 'an SNS topic ARN').optional(),
       })
       .prefault({}),
+    flowLogs: z
+      .object({
+        /** The security team's VPC flow-log destinations (log group or S3 bucket ARNs); empty: EC2.6 is blocked. */
+        centralDestinations: z.array(z.string().regex(/^arn:aws[\w-]*:(logs:[\w-]+:\d{12}:log-group:|s3:::)/, 'a log group or S3 bucket ARN')).default([]),
+        /** The role VPC Flow Logs assumes to publish to a log group (not needed for S3 destinations). */
+        deliverLogsPermissionArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\//, 'an IAM role ARN').optional(),
+      })
+      .prefault({}),
     exemptionTagKey: z.string().min(1).default('hubfix:exempt'),
     accounts: z
       .object({
