@@ -51,7 +51,13 @@ export const cloudTrailEventsModule = defineModule({
         .filter((e) => e.region === ctx.region && e.time >= start && e.time <= end)
         .filter((e) =>
           attributes.every((a) =>
-            a.AttributeKey === 'AccessKeyId' ? e.accessKeyId === a.AttributeValue : a.AttributeKey === 'Username' ? e.userName === a.AttributeValue : true,
+            a.AttributeKey === 'AccessKeyId'
+              ? e.accessKeyId === a.AttributeValue
+              : a.AttributeKey === 'Username'
+                ? e.userName === a.AttributeValue
+                : a.AttributeKey === 'EventName'
+                  ? e.name === a.AttributeValue
+                  : true,
           ),
         )
         .sort((a, b) => b.time.getTime() - a.time.getTime());
