@@ -82,5 +82,5 @@ export const passwordPolicyModule = defineModule({
       return {};
     },
   }),
-  snapshot: (account) => ({ passwordPolicy: account.policy ? { ...account.policy } : 'none' }),
+  snapshot: (account) => ({ policy: account.policy ? { ...account.policy } : 'none' }),
 });
