@@ -85,8 +85,9 @@ export const describeOutcome = (
     const evidence = assessment.evidence.map((e) => e.fact).join(' ');
     return {
       outcome: planned ? 'planned' : 'skipped',
-      // A blocked finding still fails and needs a person: NOTIFIED says someone has been told.
-      ...(assessment.skip === 'blocked' ? { workflowStatus: 'NOTIFIED' as const } : {}),
+      // A blocked or manual-only finding still fails and needs a person: NOTIFIED says someone has been told
+      // (a manual plugin's evidence, in the note, is the guidance link and the manual steps).
+      ...(assessment.skip === 'blocked' || assessment.skip === 'manual' ? { workflowStatus: 'NOTIFIED' as const } : {}),
       // Not applicable is not compliant: the finding still fails and a person decides (replace the resource or suppress).
       ...(assessment.skip === 'not-applicable' ? { workflowStatus: 'NOTIFIED' as const } : {}),
       note: planned
