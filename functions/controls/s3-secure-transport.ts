@@ -1,0 +1,193 @@
+import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { productionMarker } from './production';
+import { asList, bucketNameOf, bucketPolicy, bucketTags, parsePolicy, type PolicyDocument, type PolicyStatement } from './s3-bucket';
+import { readBucketRequests, type S3Request } from './s3-data-events';
+import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+
+/**
+ * S3.5: a bucket policy must deny requests that do not use TLS. The deny statement is merged into the
+ * bucket's policy (every existing statement kept); rollback puts back the exact previous policy text, or
+ * deletes the policy when there was none. What breaks is a client still speaking plain HTTP, which only
+ * S3 data events show.
+ */
+
+const DAY_MS = 86_400_000;
+const SID = 'HubfixDenyInsecureTransport';
+/** Distinct callers listed in the evidence. */
+const MAX_LISTED = 5;
+
+const denyStatement = (bucket: string, sid: string): PolicyStatement => ({
+  Sid: sid,
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:*',
+  Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
+
+const isWildcard = (principal: unknown): boolean =>
+  principal === '*' || (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
+
+/** What the S3.5 check looks for: Deny s3:* (or *) to everyone on the bucket and its objects when aws:SecureTransport is false. */
+const deniesInsecureTransport = (document: PolicyDocument, bucket: string): boolean =>
+  document.Statement.some((s) => {
+    if (s.Effect !== 'Deny' || !isWildcard(s.Principal)) return false;
+    if (!asList(s.Action).some((a) => a === 's3:*' || a === '*')) return false;
+    const resources = asList(s.Resource);
+    const covers = (arn: string) => resources.some((r) => r === '*' || r === arn || (r.endsWith('*') && arn.startsWith(r.slice(0, -1))));
+    if (!covers(`arn:aws:s3:::${bucket}`) || !covers(`arn:aws:s3:::${bucket}/*`)) return false;
+    const bool = Object.entries(s.Condition ?? {}).find(([operator]) => operator === 'Bool')?.[1] ?? {};
+    return Object.entries(bool).some(([key, value]) => key.toLowerCase() === 'aws:securetransport' && asList(value as string | boolean).map(String).includes('false'));
+  });
+
+/** The policy with the deny statement added; a Sid already taken gets a numbered one (Sids must be unique). */
+const merged = (current: string | undefined, bucket: string): string => {
+  const document: PolicyDocument = current ? parsePolicy(current) : { Version: '2012-10-17', Statement: [] };
+  const taken = new Set(document.Statement.map((s) => s.Sid));
+  let sid = SID;
+  for (let n = 2; taken.has(sid); n += 1) sid = `${SID}${n}`;
+  return JSON.stringify({ ...document, Statement: [...document.Statement, denyStatement(bucket, sid)] });
+};
+
+const distinct = (values: string[]): string => {
+  const unique = [...new Set(values)];
+  return unique.slice(0, MAX_LISTED).join(', ') + (unique.length > MAX_LISTED ? ` and ${unique.length - MAX_LISTED} more` : '');
+};
+
+/** Evidence and risk from the bucket's recorded requests. */
+const requestEvidence = (bucket: string, requests: S3Request[], trail: string, files: number, truncated: boolean, days: number): { evidence: Evidence; insecure: S3Request[] } => {
+  const source = `s3:GetObject (CloudTrail data events of trail ${trail})`;
+  const window = truncated ? `in the newest ${files} log files` : `in the last ${days} days`;
+  const insecure = requests.filter((r) => !r.tlsVersion);
+  if (insecure.length > 0) {
+    const last = insecure.reduce((a, b) => (a.time > b.time ? a : b));
+    return {
+      insecure,
+      evidence: {
+        fact:
+          `${insecure.length} of ${requests.length} requests to ${bucket} ${window} came over plain HTTP (no TLS) and would be denied: ` +
+          `from ${distinct(insecure.map((r) => r.sourceIp))}; user agents ${distinct(insecure.map((r) => r.userAgent.slice(0, 80)))}; ` +
+          `operations ${distinct(insecure.map((r) => r.eventName))}; latest ${last.time.toISOString()}.`,
+        source,
+      },
+    };
+  }
+  const versions = distinct(requests.map((r) => r.tlsVersion as string));
+  return {
+    insecure,
+    evidence: {
+      fact: requests.length > 0 ? `All ${requests.length} requests to ${bucket} ${window} used TLS (${versions}).` : `No requests to ${bucket} recorded ${window}.`,
+      source,
+    },
+  };
+};
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const target = targetOf(finding);
+  const bucket = bucketNameOf(finding);
+  const s3 = ctx.clients.at(S3Client, target);
+  const policy = await bucketPolicy(s3, bucket);
+  const document = policy ? parsePolicy(policy) : undefined;
+  if (document && deniesInsecureTransport(document, bucket)) {
+    return { risk: 'low', riskReason: `The policy of ${bucket} already denies requests without TLS`, evidence: [{ fact: `The policy of ${bucket} denies requests with aws:SecureTransport false.`, source: 's3:GetBucketPolicy' }] };
+  }
+
+  const evidence: Evidence[] = [
+    {
+      fact: document
+        ? `Bucket ${bucket} has a policy of ${document.Statement.length} statement(s), none denying requests without TLS; all of them are kept.`
+        : `Bucket ${bucket} has no bucket policy; one holding only the deny statement will be created.`,
+      source: 's3:GetBucketPolicy',
+    },
+  ];
+  const marker = productionMarker(await bucketTags(s3, bucket), ctx.config);
+  if (marker) evidence.push({ fact: `Bucket ${bucket} is tagged ${marker}.`, source: 's3:GetBucketTagging' });
+
+  const now = ctx.now();
+  const days = ctx.config.thresholds.lookbackDays;
+  const signal = await readBucketRequests(ctx.clients, target, bucket, new Date(now.getTime() - days * DAY_MS), now);
+  let insecure: S3Request[] = [];
+  if (!signal.available) {
+    evidence.push({ fact: `Signal unavailable: ${signal.reason}, so whether any client reaches ${bucket} over plain HTTP is unknown.`, source: signal.source });
+  } else {
+    const read = requestEvidence(bucket, signal.requests, signal.trail, signal.files, signal.truncated, days);
+    evidence.push(read.evidence);
+    insecure = read.insecure;
+  }
+
+  const statements = document ? `${document.Statement.length} existing statement(s) kept` : 'new policy';
+  const plan: Plan = {
+    summary: `Add a statement denying s3:* without TLS (aws:SecureTransport false) to the policy of ${bucket} (${statements})`,
+    steps: [`s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`],
+    reversible: true,
+    parameters: { bucket },
+  };
+  if (insecure.length > 0) {
+    return { risk: 'high', riskReason: `${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`, evidence, plan };
+  }
+  const why = signal.available ? 'no recent request came without TLS' : 'no S3 data events to show a plain-HTTP client (signal unavailable)';
+  return { risk: 'low', riskReason: `Denying plain HTTP on ${bucket}: ${why}`, evidence, plan };
+}
+
+const bucketOf = (finding: FindingRef, parameters: Record<string, unknown>): string => {
+  const bucket = bucketNameOf(finding);
+  if (parameters.bucket !== bucket) throw new InvalidInputError(`The plan does not name bucket ${bucket} of finding ${finding.id}`);
+  return bucket;
+};
+
+/** Puts `policy` (undefined: deletes the policy), recording the exact text it replaces. */
+const setPolicy = async (s3: S3Client, bucket: string, policy: (current: string | undefined) => string | undefined, summary: string, now: Date): Promise<ChangeRecord> => {
+  const before = await bucketPolicy(s3, bucket);
+  const after = policy(before);
+  try {
+    if (after === undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: after }));
+  } catch (error) {
+    throw new RemediationError(`Writing the policy of ${bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+  }
+  return { summary, before: { bucket, policy: before ?? null }, after: { bucket, policy: after ?? null }, changedAt: now.toISOString(), reversible: true };
+};
+
+export const s3SecureTransport: ControlPlugin = {
+  id: 's3-secure-transport',
+  title: 'S3 bucket policies deny requests without TLS',
+  securityControlIds: ['S3.5'],
+  cisIds: ['1.4.0/2.1.2', '3.0.0/2.1.1'],
+  resourceTypes: ['AwsS3Bucket'],
+  assesses:
+    'The bucket policy, production tags, and the S3 data events of the trail that records the bucket (CloudTrail log files): requests that came over plain HTTP, their source IPs, user agents and operations',
+  changes: 'Adds a Deny s3:* statement for aws:SecureTransport false to the bucket policy, keeping every existing statement',
+  reversible: true,
+  automation: 'automated',
+  // Without data events assess cannot see a plain-HTTP client: a person decides by default.
+  defaultMode: 'approval',
+  assess,
+  remediate: (finding, plan, ctx) => {
+    const bucket = bucketOf(finding, plan.parameters);
+    return setPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, (current) => merged(current, bucket), `Added a statement denying requests without TLS to the policy of ${bucket}`, ctx.now());
+  },
+  async verify(finding, change, ctx) {
+    const bucket = bucketOf(finding, change.after);
+    const policy = await bucketPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket);
+    const document = policy ? parsePolicy(policy) : undefined;
+    if (!document || !deniesInsecureTransport(document, bucket)) throw new VerificationFailedError(`The policy of ${bucket} does not deny requests without TLS`);
+    const kept = new Set(document.Statement.map((s) => JSON.stringify(s)));
+    const previous = typeof change.before.policy === 'string' ? parsePolicy(change.before.policy).Statement : [];
+    const lost = previous.filter((s) => !kept.has(JSON.stringify(s)));
+    if (lost.length > 0) throw new VerificationFailedError(`The policy of ${bucket} lost ${lost.length} of its previous statement(s): ${lost.map((s) => s.Sid ?? '(no Sid)').join(', ')}`);
+    return `The policy of ${bucket} denies requests without TLS and keeps its ${previous.length} previous statement(s)`;
+  },
+  rollback(finding, change, ctx) {
+    const bucket = bucketOf(finding, change.before);
+    const previous = typeof change.before.policy === 'string' ? change.before.policy : undefined;
+    return setPolicy(
+      ctx.clients.at(S3Client, targetOf(finding)),
+      bucket,
+      () => previous,
+      previous ? `Restored the previous policy of ${bucket}` : `Deleted the policy of ${bucket}, which had none before`,
+      ctx.now(),
+    );
+  },
+};
