@@ -74,10 +74,10 @@ export const iamUserMfa = manualPlugin({
   title: 'IAM users: MFA for console and all users',
   cisIds: ['1.2.0/1.2', '1.4.0/1.10', '3.0.0/1.10'],
   resourceTypes: ['AwsIamUser'],
-  why: "an MFA device is registered by its user on their own device; hubfix could only delete the password, which locks the user out",
+  why: 'users register MFA on their own device; hubfix could only delete the password, locking the user out',
   steps: {
     'IAM.5':
-      "1) Ask the user to sign in and assign an MFA device (Security credentials). 2) If the console is not needed, check password_last_used in the credential report and delete the user's console password. 3) Prefer IAM Identity Center to IAM users.",
+      "1) Ask the user to sign in and assign an MFA device (Security credentials). 2) If they need no console, check password_last_used (credential report) and delete the password. 3) Prefer IAM Identity Center.",
     'IAM.19':
       "1) Ask the user to assign an MFA device (Security credentials). 2) If the user is unused, check the credential report and remove its password and keys. 3) Enforce MFA with an IAM policy condition aws:MultiFactorAuthPresent.",
   },
@@ -88,10 +88,10 @@ export const iamAdminPolicies = manualPlugin({
   title: 'IAM policies: no full "*:*" administrative privileges',
   cisIds: ['1.2.0/1.22', '1.4.0/1.16'],
   resourceTypes: ['AwsIamPolicy'],
-  why: 'narrowing an admin policy needs to know what its users really do; a guess breaks pipelines and break-glass access',
+  why: 'narrowing admin rights needs to know what its users do; a guess breaks pipelines and break-glass access',
   steps: {
     'IAM.1':
-      '1) List who has the policy (ListEntitiesForPolicy). 2) Learn what they use (IAM last-accessed data, Access Analyzer policy generation from CloudTrail). 3) Create a least-privilege policy version and set it as default; keep the old version to roll back.',
+      '1) List who has the policy (ListEntitiesForPolicy). 2) Learn what they use (last-accessed data, Access Analyzer policy generation). 3) Set a least-privilege policy version as default; keep the old one to roll back.',
   },
 });
 
@@ -112,10 +112,10 @@ export const iamPasswordExpiry = manualPlugin({
   title: 'IAM password policy: password expiry',
   cisIds: ['1.2.0/1.11'],
   resourceTypes: ['AwsAccount'],
-  why: 'turning on expiry makes every user with an older password change it at next sign-in, and HardExpiry locks them out',
+  why: 'expiry makes users with older passwords change them at next sign-in; HardExpiry locks them out',
   steps: {
     'IAM.10':
-      '1) Confirm PCI DSS requires it for this account. 2) Tell IAM users first. 3) IAM, Account settings: length ≥ 7 (hubfix sets 14), numbers and letters, reuse prevention ≥ 4, maximum password age 90 days; leave "administrator reset" (HardExpiry) off.',
+      '1) Confirm PCI DSS applies to this account. 2) Tell IAM users first. 3) IAM, Account settings: maximum password age 90 days (hubfix already sets length, characters and reuse); leave HardExpiry off.',
     'IAM.17':
       '1) Decide whether expiry is required (CIS 1.4.0+ and NIST SP 800-63B dropped periodic rotation). 2) Tell IAM users first. 3) IAM, Account settings: maximum password age 90 days or less; leave "administrator reset" (HardExpiry) off.',
   },
