@@ -1,0 +1,205 @@
+import { CreateFlowLogsCommand, DeleteFlowLogsCommand, DescribeFlowLogsCommand, DescribeVpcsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
+import type { HubfixConfig } from '../commons/config';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { productionMarker, type Tags } from './production';
+import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+
+/**
+ * CIS 3.9 (1.4.0) / 3.7 (3.0.0) asks for at least rejected traffic, and EC2.6 checks for REJECT: logging
+ * REJECT keeps the central destination's volume and cost small; a team that wants ALL has its own flow log.
+ */
+const TRAFFIC_TYPE = 'REJECT';
+/** Flow logs whose traffic type covers rejected packets. */
+const COVERS_REJECT = new Set(['REJECT', 'ALL']);
+
+interface FlowLogPlan {
+  vpcId: string;
+  destination: string;
+  destinationType: 's3' | 'cloud-watch-logs';
+  deliverLogsPermissionArn?: string;
+}
+
+export const vpcIdOf = (finding: FindingRef): string => {
+  const details = finding.resource.details?.AwsEc2Vpc as { VpcId?: string } | undefined;
+  const id = details?.VpcId ?? /vpc-[0-9a-f]{8,17}/.exec(finding.resource.id)?.[0];
+  if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not a VPC`);
+  return id;
+};
+
+/** Destinations compare without a log group's ":*" suffix or a bucket's trailing slash; a bucket prefix is inside its bucket. */
+const normalize = (arn: string): string => arn.replace(/:\*$/, '').replace(/\/+$/, '');
+const isCentral = (destination: string | undefined, central: string[]): boolean => {
+  if (!destination) return false;
+  const d = normalize(destination);
+  return central.some((c) => d === normalize(c) || (c.includes(':s3:::') && d.startsWith(`${normalize(c)}/`)));
+};
+/** An active flow log that delivers rejected traffic to a central destination: what EC2.6 plus the security team need. */
+const deliversCentrally = (f: FlowLog, central: string[]): boolean =>
+  f.FlowLogStatus === 'ACTIVE' && COVERS_REJECT.has(f.TrafficType ?? '') && isCentral(f.LogDestination, central);
+
+const describeFlowLog = (f: FlowLog): string => `${f.FlowLogId} (${f.TrafficType}, ${f.FlowLogStatus}) → ${f.LogDestination ?? f.LogGroupName ?? 'unknown destination'}`;
+
+const flowLogsOf = async (ec2: EC2Client, vpcId: string): Promise<FlowLog[]> =>
+  (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }))).FlowLogs ?? [];
+
+const vpcTags = async (ec2: EC2Client, vpcId: string): Promise<Tags> => {
+  try {
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs?.[0];
+    return Object.fromEntries((vpc?.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+  } catch (error) {
+    if ((error as Error).name === 'InvalidVpcID.NotFound') throw new ResourceNotFoundError(`VPC ${vpcId} no longer exists`, { cause: error });
+    throw error;
+  }
+};
+
+/**
+ * The first configured central destination a flow log of this VPC can publish to, or why none can: a log group
+ * must be in the VPC's account and region and needs the delivery role; an S3 bucket takes logs from anywhere.
+ */
+const destinationFor = (config: HubfixConfig, accountId: string, region: string): Omit<FlowLogPlan, 'vpcId'> | { blocked: string } => {
+  const { centralDestinations, deliverLogsPermissionArn } = config.flowLogs;
+  if (centralDestinations.length === 0) {
+    return { blocked: 'no central flow-log destination is configured (set flowLogs.centralDestinations to the security team\u2019s log group or S3 bucket ARN)' };
+  }
+  const refused: string[] = [];
+  for (const destination of centralDestinations) {
+    if (destination.includes(':s3:::')) return { destination, destinationType: 's3' };
+    const [, , , groupRegion, groupAccount] = destination.split(':');
+    if (groupRegion !== region || groupAccount !== accountId) refused.push(`${destination} is not in ${accountId}/${region}`);
+    else if (!deliverLogsPermissionArn) refused.push(`${destination} needs flowLogs.deliverLogsPermissionArn (the role that publishes to the log group)`);
+    else return { destination, destinationType: 'cloud-watch-logs', deliverLogsPermissionArn };
+  }
+  return { blocked: `no configured central destination can receive this VPC's flow logs: ${refused.join('; ')}` };
+};
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const { accountId, region } = targetOf(finding);
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const vpcId = vpcIdOf(finding);
+  const central = ctx.config.flowLogs.centralDestinations;
+  const [tags, flowLogs] = await Promise.all([vpcTags(ec2, vpcId), flowLogsOf(ec2, vpcId)]);
+
+  const evidence: Evidence[] = [];
+  const centralLogs = flowLogs.filter((f) => deliversCentrally(f, central));
+  const othersLogs = flowLogs.filter((f) => !centralLogs.includes(f));
+  if (flowLogs.length === 0) {
+    evidence.push({ fact: `VPC ${vpcId} has no flow logs at all.`, source: 'ec2:DescribeFlowLogs' });
+  } else if (centralLogs.length > 0) {
+    evidence.push({ fact: `VPC ${vpcId} already delivers to a central destination: ${centralLogs.map(describeFlowLog).join('; ')}.`, source: 'ec2:DescribeFlowLogs' });
+    return { risk: 'low', riskReason: `VPC ${vpcId} already sends rejected traffic to the security team's destination`, evidence };
+  } else {
+    evidence.push({
+      fact: `VPC ${vpcId} has ${flowLogs.length} flow log(s), none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): ${othersLogs.map(describeFlowLog).join('; ')}.`,
+      source: 'ec2:DescribeFlowLogs',
+    });
+  }
+  const marker = productionMarker(tags, ctx.config);
+  if (marker) evidence.push({ fact: `VPC ${vpcId} is tagged ${marker}; a flow log does not touch its traffic.`, source: 'ec2:DescribeVpcs' });
+
+  const target = destinationFor(ctx.config, accountId, region);
+  if ('blocked' in target) return { risk: 'low', riskReason: target.blocked, evidence, blocked: true };
+
+  const parameters: FlowLogPlan = { ...target, vpcId };
+  evidence.push({
+    fact: `A new ${TRAFFIC_TYPE} flow log to ${target.destination} only adds delivery (and its cost); ${othersLogs.length > 0 ? 'the existing flow logs are kept as they are' : 'nothing is removed'}.`,
+    source: 'hubfix config flowLogs.centralDestinations',
+  });
+  const plan: Plan = {
+    summary: `Add a ${TRAFFIC_TYPE} flow log on VPC ${vpcId} to the central destination ${target.destination} (existing flow logs untouched)`,
+    steps: [
+      `ec2:CreateFlowLogs ResourceType=VPC ResourceIds=${vpcId} TrafficType=${TRAFFIC_TYPE} LogDestinationType=${target.destinationType} LogDestination=${target.destination}` +
+        (target.deliverLogsPermissionArn ? ` DeliverLogsPermissionArn=${target.deliverLogsPermissionArn}` : ''),
+    ],
+    reversible: true,
+    parameters: { ...parameters },
+  };
+  return { risk: 'low', riskReason: `Adding a flow log changes no traffic and removes no one's flow log`, evidence, plan };
+}
+
+const planOf = (parameters: Record<string, unknown>): FlowLogPlan => {
+  const { vpcId, destination, destinationType, deliverLogsPermissionArn } = parameters as Partial<FlowLogPlan>;
+  if (typeof vpcId !== 'string' || typeof destination !== 'string' || (destinationType !== 's3' && destinationType !== 'cloud-watch-logs')) {
+    throw new InvalidInputError('The plan does not name a VPC and a central flow-log destination');
+  }
+  return { vpcId, destination, destinationType, deliverLogsPermissionArn };
+};
+
+async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const p = planOf(plan.parameters);
+  const existing = await flowLogsOf(ec2, p.vpcId);
+  const before = { vpcId: p.vpcId, flowLogs: existing.map(describeFlowLog), flowLogIds: existing.map((f) => f.FlowLogId) };
+  const already = existing.find((f) => deliversCentrally(f, [p.destination]));
+  if (already) {
+    // A retried step, or someone else fixed it meanwhile: nothing to create, and nothing for rollback to delete.
+    return { summary: `VPC ${p.vpcId} already had flow log ${already.FlowLogId} to ${p.destination}`, before, after: before, changedAt: ctx.now().toISOString(), reversible: true };
+  }
+  const result = await ec2
+    .send(
+      new CreateFlowLogsCommand({
+        ResourceType: 'VPC',
+        ResourceIds: [p.vpcId],
+        TrafficType: TRAFFIC_TYPE,
+        LogDestinationType: p.destinationType,
+        LogDestination: p.destination,
+        ...(p.deliverLogsPermissionArn ? { DeliverLogsPermissionArn: p.deliverLogsPermissionArn } : {}),
+      }),
+    )
+    .catch((error: Error) => {
+      throw new RemediationError(`CreateFlowLogs for ${p.vpcId} failed (${error.name}: ${error.message}); nothing was changed`, { cause: error });
+    });
+  const createdId = result.FlowLogIds?.[0];
+  const problem = result.Unsuccessful?.[0]?.Error;
+  if (!createdId || problem) {
+    throw new RemediationError(`CreateFlowLogs for ${p.vpcId} was refused (${problem?.Code ?? 'no flow log id'}: ${problem?.Message ?? ''}); nothing was changed`);
+  }
+  return {
+    summary: `Created ${TRAFFIC_TYPE} flow log ${createdId} on VPC ${p.vpcId} to ${p.destination}`,
+    before,
+    after: { vpcId: p.vpcId, createdFlowLogId: createdId, destination: p.destination, trafficType: TRAFFIC_TYPE, keptFlowLogIds: before.flowLogIds },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+}
+
+async function verify(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string> {
+  const vpcId = String(change.after.vpcId);
+  const central = ctx.config.flowLogs.centralDestinations;
+  const flowLogs = await flowLogsOf(ctx.clients.at(EC2Client, targetOf(finding)), vpcId);
+  const delivering = flowLogs.filter((f) => deliversCentrally(f, central));
+  if (delivering.length === 0) {
+    throw new VerificationFailedError(`VPC ${vpcId} has no active flow log delivering rejected traffic to a central destination (found: ${flowLogs.map(describeFlowLog).join('; ') || 'none'})`);
+  }
+  const kept = ((change.before.flowLogIds ?? []) as string[]).filter((id) => flowLogs.some((f) => f.FlowLogId === id));
+  return `EC2 reports ${delivering.map(describeFlowLog).join('; ')} on ${vpcId}; ${kept.length} pre-existing flow log(s) still in place`;
+}
+
+async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> {
+  const created = change.after.createdFlowLogId as string | undefined;
+  const vpcId = String(change.after.vpcId);
+  const record = (summary: string): ChangeRecord => ({ summary, before: change.after, after: change.before, changedAt: ctx.now().toISOString(), reversible: false });
+  if (!created) return record(`hubfix created no flow log on ${vpcId}; nothing to remove`);
+  const result = await ctx.clients.at(EC2Client, targetOf(finding)).send(new DeleteFlowLogsCommand({ FlowLogIds: [created] }));
+  const problem = result.Unsuccessful?.[0]?.Error;
+  if (problem?.Code === 'InvalidFlowLogId.NotFound') return record(`Flow log ${created} on ${vpcId} was already gone`);
+  if (problem) throw new RemediationError(`Deleting flow log ${created} failed (${problem.Code}: ${problem.Message ?? ''}); nothing was changed`);
+  return record(`Deleted flow log ${created} that hubfix had created on ${vpcId}; the other flow logs were not touched`);
+}
+
+export const vpcFlowLogs: ControlPlugin = {
+  id: 'vpc-flow-logs',
+  title: 'VPC flow logs delivered to the security team',
+  securityControlIds: ['EC2.6'],
+  cisIds: ['1.2.0/2.9', '1.4.0/3.9', '3.0.0/3.7', '5.0.0/3.7'],
+  resourceTypes: ['AwsEc2Vpc'],
+  assesses: 'The VPC\u2019s flow logs (DescribeFlowLogs) against the configured central destinations: none at all, or only to another team\u2019s destination; VPC tags',
+  changes: 'Adds one REJECT flow log to the central destination; never changes or removes existing flow logs',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'auto',
+  assess,
+  remediate,
+  verify,
+  rollback,
+};
