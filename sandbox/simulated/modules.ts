@@ -4,6 +4,7 @@ import { ec2SecurityGroupsModule } from './ec2-security-groups';
 import { ec2VpcModule } from './ec2-vpc';
 import { iamModule } from './iam';
 import { passwordPolicyModule } from './iam-password-policy';
+import { s3AccountPublicAccessBlockModule, s3BucketsModule } from './s3';
 import type { ServiceModule } from './service';
 import { cloudTrailTrailsModule } from './cloudtrail-trails';
 import { cloudWatchAlarmsModule, cloudWatchLogsModule, snsTopicsModule } from './cloudwatch';
@@ -11,4 +12,4 @@ import { kmsModule } from './kms';
 import { s3LoggingModule } from './s3-logging';
 
 /** Every per-account slice of the simulated account. Adding a simulated resource: one module, one line here. */
-export const serviceModules: readonly ServiceModule[] = [iamModule, cloudTrailEventsModule, ec2InstancesModule, ec2VpcModule, passwordPolicyModule, cloudTrailTrailsModule, kmsModule, cloudWatchLogsModule, cloudWatchAlarmsModule, snsTopicsModule, s3LoggingModule, ec2SecurityGroupsModule] as readonly ServiceModule[];
+export const serviceModules: readonly ServiceModule[] = [iamModule, cloudTrailEventsModule, ec2InstancesModule, ec2VpcModule, passwordPolicyModule, cloudTrailTrailsModule, kmsModule, cloudWatchLogsModule, cloudWatchAlarmsModule, snsTopicsModule, s3LoggingModule, ec2SecurityGroupsModule, s3BucketsModule, s3AccountPublicAccessBlockModule] as readonly ServiceModule[];
