@@ -11,6 +11,17 @@ export interface ControlPermissions {
 }
 
 export const controlPermissions: Readonly<Record<string, ControlPermissions>> = {
+  's3-public-access': {
+    // GetPublicAccessBlock (bucket) is s3:GetBucketPublicAccessBlock, s3control's is s3:GetAccountPublicAccessBlock;
+    // ListBuckets is s3:ListAllMyBuckets; Put and Delete of a block share the Put action.
+    inspect: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock', 's3:ListAllMyBuckets', 's3:GetBucketPolicy', 's3:GetBucketPolicyStatus', 's3:GetBucketAcl', 's3:GetBucketWebsite', 's3:GetBucketTagging'],
+    remediate: ['s3:PutBucketPublicAccessBlock', 's3:PutAccountPublicAccessBlock'],
+  },
+  's3-secure-transport': {
+    // The trail's log files (ListObjectsV2 is s3:ListBucket): the only record of plain-HTTP callers.
+    inspect: ['s3:GetBucketPolicy', 's3:GetBucketTagging', 'cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 's3:GetBucketLocation', 's3:ListBucket', 's3:GetObject'],
+    remediate: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
+  },
   'iam-access-keys': {
     // ec2:DescribeInstances: which instances (by source IP in CloudTrail) still use the key.
     inspect: ['iam:GetAccessKeyLastUsed', 'iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetUser', 'cloudtrail:LookupEvents', 'ec2:DescribeInstances'],
@@ -32,6 +43,11 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
   'iam-admin-policies': { inspect: [], remediate: [] },
   'iam-user-policies': { inspect: [], remediate: [] },
   'iam-password-expiry': { inspect: [], remediate: [] },
+  'vpc-flow-logs': {
+    // CreateFlowLogs also needs iam:PassRole (delivery role, log groups) and logs:Create/DeleteLogDelivery (S3 destinations).
+    inspect: ['ec2:DescribeVpcs', 'ec2:DescribeFlowLogs'],
+    remediate: ['ec2:CreateFlowLogs', 'ec2:DeleteFlowLogs', 'iam:PassRole', 'logs:CreateLogDelivery', 'logs:DeleteLogDelivery'],
+  },
 };
 
 const unique = (actions: readonly string[]): string[] => [...new Set(actions)].sort();

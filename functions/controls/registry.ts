@@ -2,10 +2,13 @@ import { iamAccessKeys } from './iam-access-keys';
 import { iamPasswordPolicy } from './iam-password-policy';
 import { manualOnlyPlugins } from './manual-only';
 import { ebsDefaultEncryption } from './ebs-default-encryption';
+import { vpcFlowLogs } from './vpc-flow-logs';
+import { s3PublicAccess } from './s3-public-access';
+import { s3SecureTransport } from './s3-secure-transport';
 import type { ControlPlugin } from './types';
 
 /** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
-export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins];
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport];
 
 const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
 
