@@ -108,9 +108,11 @@ const SETTINGS: (keyof PolicySettings)[] = [
 
 const shown = (value: unknown): string => (value === undefined ? 'not set' : String(value));
 
-/** ["MinimumPasswordLength 8 → 14", ...]: the settings that differ ("default" when there was no policy). */
+/** ["MinimumPasswordLength 8 → 14", ...]: the settings that differ; with no policy before, every setting as "Name=value". */
 const changedSettings = (before: PolicySettings | null, after: PolicySettings): string[] =>
-  SETTINGS.filter((k) => before?.[k] !== after[k]).map((k) => `${k} ${before ? shown(before[k]) : 'default'} → ${shown(after[k])}`);
+  before
+    ? SETTINGS.filter((k) => before[k] !== after[k]).map((k) => `${k} ${shown(before[k])} → ${shown(after[k])}`)
+    : SETTINGS.filter((k) => after[k] !== undefined).map((k) => `${k}=${shown(after[k])}`);
 
 /** "MinimumPasswordLength: 8 → 14", or why a setting stays as it is. */
 const settingLine = (key: keyof PolicySettings, before: PolicySettings | null, after: PolicySettings): string => {
@@ -182,7 +184,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const summary = changedSettings(current, merged).join(', ');
   const plan: Plan = {
-    summary: `${current ? 'Tighten' : 'Create'} the account password policy of ${finding.accountId}: ${summary} (stricter settings and expiry kept as they are)`,
+    summary: current
+      ? `Tighten the account password policy of ${finding.accountId}: ${summary} (stricter settings and expiry kept as they are)`
+      : `Create the account password policy of ${finding.accountId} (there is none): ${summary} (no expiry)`,
     steps: [`iam:UpdateAccountPasswordPolicy ${SETTINGS.filter((k) => merged[k] !== undefined).map((k) => `${k}=${shown(merged[k])}`).join(' ')}`],
     reversible: true,
     parameters: { accountId: finding.accountId, policy: merged },
@@ -220,8 +224,9 @@ const replacePolicy = async (iam: IAMClient, target: (current: PolicySettings | 
     throw new RemediationError(`${what} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
   }
   const changed = after ? changedSettings(before, after) : [];
+  const created = !before && after ? ' (there was none; created it)' : '';
   return {
-    summary: after ? `${what}: ${changed.join(', ') || 'no setting changed'}` : `${what}: deleted the custom policy (there was none before)`,
+    summary: after ? `${what}${created}: ${changed.join(', ') || 'no setting changed'}` : `${what}: deleted the custom policy (there was none before)`,
     before: { policy: before },
     after: { policy: after },
     changedAt: now.toISOString(),
