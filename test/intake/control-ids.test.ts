@@ -88,12 +88,15 @@ describe('mapping tables', () => {
   });
 
   it('agrees with the CIS references every control plugin declares', () => {
-    // Assess: a plugin's "1.2.0/1.4" must resolve to one of the control ids that plugin serves
+    // Assess: a plugin's "1.2.0/1.4" must resolve to one of the control ids that plugin serves, for one of its
+    // resource types (CIS 3.0.0 2.1.4 is S3.1 for an AwsAccount and S3.8 for an AwsS3Bucket)
     for (const plugin of plugins) {
       for (const reference of plugin.cisIds) {
         const [version, requirement] = reference.split('/');
-        const resolved = resolveControlId({ GeneratorId: `cis-aws-foundations-benchmark/v/${version}/${requirement}` });
-        expect({ reference, resolved: 'controlId' in resolved && plugin.securityControlIds.includes(resolved.controlId) }).toEqual({ reference, resolved: true });
+        const generatorId = `cis-aws-foundations-benchmark/v/${version}/${requirement}`;
+        const resolvedIds = [resolveControlId({ GeneratorId: generatorId }), ...plugin.resourceTypes.map((Type) => resolveControlId({ GeneratorId: generatorId, Resources: [{ Type }] }))];
+        const resolved = resolvedIds.some((r) => 'controlId' in r && plugin.securityControlIds.includes(r.controlId));
+        expect({ reference, resolved }).toEqual({ reference, resolved: true });
       }
     }
   });
