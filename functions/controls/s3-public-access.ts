@@ -306,7 +306,7 @@ export const s3PublicAccess: ControlPlugin = {
   // A public website breaks when blocked: a person decides even when assess finds nothing public.
   defaultMode: 'approval',
   assess: (finding, ctx) => (finding.controlId === 'S3.1' ? assessAccount(finding, ctx) : assessBucket(finding, ctx)),
-  remediate: (finding, plan, ctx) => setBlock(finding, scopeOf(finding, plan.parameters), ALL_ON, ctx),
+  remediate: async (finding, plan, ctx) => setBlock(finding, scopeOf(finding, plan.parameters), ALL_ON, ctx),
   async verify(finding, change, ctx) {
     const scope = scopeOf(finding, change.after);
     const api = blockApi(finding, scope, ctx);
@@ -314,7 +314,7 @@ export const s3PublicAccess: ControlPlugin = {
     if (!fullyOn(observed)) throw new VerificationFailedError(`The public access block of ${api.label} is ${describeBlock(observed)}`);
     return `S3 reports all four block public access settings on for ${api.label}`;
   },
-  rollback(finding, change, ctx) {
+  async rollback(finding, change, ctx) {
     const previous = change.before.publicAccessBlock as Block | null | undefined;
     return setBlock(finding, scopeOf(finding, change.before), previous ?? undefined, ctx);
   },

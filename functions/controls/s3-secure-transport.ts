@@ -164,7 +164,7 @@ export const s3SecureTransport: ControlPlugin = {
   // Without data events assess cannot see a plain-HTTP client: a person decides by default.
   defaultMode: 'approval',
   assess,
-  remediate: (finding, plan, ctx) => {
+  async remediate(finding, plan, ctx) {
     const bucket = bucketOf(finding, plan.parameters);
     return setPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, (current) => merged(current, bucket), `Added a statement denying requests without TLS to the policy of ${bucket}`, ctx.now());
   },
@@ -179,7 +179,7 @@ export const s3SecureTransport: ControlPlugin = {
     if (lost.length > 0) throw new VerificationFailedError(`The policy of ${bucket} lost ${lost.length} of its previous statement(s): ${lost.map((s) => s.Sid ?? '(no Sid)').join(', ')}`);
     return `The policy of ${bucket} denies requests without TLS and keeps its ${previous.length} previous statement(s)`;
   },
-  rollback(finding, change, ctx) {
+  async rollback(finding, change, ctx) {
     const bucket = bucketOf(finding, change.before);
     const previous = typeof change.before.policy === 'string' ? change.before.policy : undefined;
     return setPolicy(
