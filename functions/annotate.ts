@@ -2,6 +2,7 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { annotateFinding } from './commons/annotation';
 import { approvalTimeoutSeconds } from './commons/config';
 import { logger } from './commons/logger';
+import { releaseLock } from './commons/resource-lock';
 import { describeOutcome } from './commons/outcome';
 import { awsRuntime, type Runtime } from './commons/runtime';
 import { stepHandler } from './commons/step-handler';
@@ -11,6 +12,9 @@ export interface AnnotateInput {
   workflow: WorkflowState;
   executionId: string;
 }
+
+/** arn:aws:states:<region>:<account>:execution:<state machine>:<name> → <name> */
+const executionNameOf = (executionArn: string): string => executionArn.slice(executionArn.lastIndexOf(':') + 1);
 
 export interface AnnotateResult {
   outcome: Outcome;
@@ -23,6 +27,8 @@ export const createAnnotateHandler = (runtime: () => Runtime) =>
   stepHandler(runtime, async (input: AnnotateInput, rt): Promise<AnnotateResult> => {
     const annotation = describeOutcome(input.workflow, input.executionId, approvalTimeoutSeconds(rt.config));
     await annotateFinding(rt.clients.home(SecurityHubClient), input.workflow.finding, annotation);
+    // Every path ends here: the resource is free for the next run (a no-op for runs that took no lock).
+    await releaseLock(rt, input.workflow.finding, executionNameOf(input.executionId));
     logger.info('Annotated', { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus });
     return { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus, note: annotation.note };
   });

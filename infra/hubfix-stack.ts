@@ -76,6 +76,7 @@ export class HubfixStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<FunctionRole, NodejsFunction>;
   readonly approvalTable: dynamodb.Table;
+  readonly lockTable: dynamodb.Table;
   readonly approvalTopic: sns.Topic;
   readonly opsTopic: sns.Topic;
   readonly linkSecret: secretsmanager.Secret;
@@ -133,6 +134,14 @@ export class HubfixStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });
+    // One run changes one resource at a time: intake takes the lock, Annotate gives it back, TTL clears leftovers.
+    this.lockTable = new dynamodb.Table(this, 'LockTable', {
+      partitionKey: { name: 'lockId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
     this.linkSecret = new secretsmanager.Secret(this, 'LinkSigningKey', {
       description: 'hubfix: HMAC key that signs approval links',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -165,7 +174,9 @@ export class HubfixStack extends Stack {
     const fn = (fnId: string, entry: string, description: string, fnRole: iam.IRole, timeout: Duration, environment?: Record<string, string>) =>
       new HubfixFunction(this, fnId, { entry, description, role: fnRole, timeout, config, environment });
     this.functions = {
-      intake: fn('Intake', 'intake.ts', 'hubfix: validates custom-action findings and starts one execution each', roles.intake, INTAKE_TIMEOUT),
+      intake: fn('Intake', 'intake.ts', 'hubfix: validates custom-action findings and starts one execution each', roles.intake, INTAKE_TIMEOUT, {
+        [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+      }),
       assess: fn('Assess', 'assess.ts', 'hubfix: read-only blast-radius check and plan', roles.inspect, Duration.seconds(90)),
       requestApproval: fn('RequestApproval', 'request-approval.ts', 'hubfix: stores the task token server-side and emails one approval link', roles.requestApproval, Duration.seconds(30), {
         [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
@@ -179,9 +190,14 @@ export class HubfixStack extends Stack {
       }),
       remediate: fn('Remediate', 'remediate.ts', 'hubfix: makes the planned change and records before/after', roles.remediate, Duration.seconds(90)),
       verify: fn('Verify', 'verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
-      annotate: fn('Annotate', 'annotate.ts', 'hubfix: writes the outcome onto the finding', roles.annotate, Duration.seconds(60)),
+      annotate: fn('Annotate', 'annotate.ts', 'hubfix: writes the outcome onto the finding', roles.annotate, Duration.seconds(60), {
+        [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+      }),
     };
 
+    // Resource locks: intake takes (and on contention reads) them, Annotate releases them.
+    roles.intake.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [this.lockTable.tableArn] }));
+    roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [this.lockTable.tableArn] }));
     // Request approval: put the approval, publish the email (the topic key is granted with it), read the key.
     roles.requestApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.approvalTable.tableArn] }));
     this.approvalTopic.grantPublish(roles.requestApproval);

@@ -8,6 +8,7 @@ import { createAnnotateHandler } from '../functions/annotate';
 import { createApprovalApiHandler } from '../functions/approval-api';
 import { createAssessHandler } from '../functions/assess';
 import { approvalTableDefinition } from '../functions/commons/approval-store';
+import { lockTableDefinition } from '../functions/commons/resource-lock';
 import type { HubfixConfig } from '../functions/commons/config';
 import type { Runtime } from '../functions/commons/runtime';
 import { createIntakeHandler } from '../functions/intake';
@@ -98,6 +99,7 @@ export class LocalCloud {
     const clients = simulatedClientFactory(sim, { homeAccountId, homeRegion, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}` });
     const settings = {
       approvalTableName: 'hubfix-approvals',
+      lockTableName: 'hubfix-locks',
       approvalTopicArn: `arn:aws:sns:${homeRegion}:${homeAccountId}:hubfix-approvals`,
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
@@ -105,6 +107,7 @@ export class LocalCloud {
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
+    await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
 
     const runtime: Runtime = { clients, config: options.config, settings, now };
     const get = () => runtime;

@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, isConditionFailure } from './dynamo';
 import { epochSeconds } from './approval-link';
 import type { Runtime } from './runtime';
 import type { Assessment, Decision, FindingRef, Trigger } from './types';
@@ -62,21 +63,7 @@ export const approvalTableDefinition = (tableName: string): CreateTableCommandIn
   BillingMode: 'PAY_PER_REQUEST',
 });
 
-// One document client per DynamoDB client, so injected clients (tests, sandbox) are respected.
-const documentClients = new WeakMap<DynamoDBClient, DynamoDBDocumentClient>();
-
-const tableOf = (rt: Runtime) => {
-  const client = rt.clients.home(DynamoDBClient);
-  let doc = documentClients.get(client);
-  if (!doc) {
-    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    documentClients.set(client, doc);
-  }
-  return { doc, tableName: rt.settings.approvalTableName };
-};
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+const tableOf = (rt: Runtime) => ({ doc: documentClient(rt), tableName: rt.settings.approvalTableName });
 
 /** Stores a new pending approval; fails if the id already exists (it never should: 128 random bits). */
 export const putPendingApproval = async (rt: Runtime, approval: NewApproval): Promise<ApprovalRecord> => {

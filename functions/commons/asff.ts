@@ -34,6 +34,7 @@ export const asffResourceSchema = z.looseObject({
   Partition: optionalText,
   Region: optionalText,
   Details: z.record(z.string(), z.unknown()).nullish(),
+  Tags: z.record(z.string(), z.string().nullable()).nullish(),
 });
 
 export const asffFindingSchema = z.looseObject({
@@ -50,6 +51,7 @@ export const asffFindingSchema = z.looseObject({
   WorkflowState: optionalText,
   RecordState: optionalText,
   ProductFields: z.record(z.string(), z.unknown()).nullish(),
+  UserDefinedFields: z.record(z.string(), z.string().nullable()).nullish(),
   Resources: z.array(asffResourceSchema).min(1, 'a finding names at least one resource'),
 });
 
@@ -159,6 +161,10 @@ const normalize = (
   };
   const details = detailsOf(resource);
   if (details) resourceRef.details = details;
+  const tags = Object.entries(resource.Tags ?? {}).filter((entry): entry is [string, string] => entry[1] !== null);
+  if (tags.length > 0) resourceRef.tags = Object.fromEntries(tags);
+  const previousOutcome = finding.UserDefinedFields?.['hubfix:outcome'] ?? undefined;
+  const previousExecution = finding.UserDefinedFields?.['hubfix:execution'] ?? undefined;
   return {
     id: finding.Id,
     productArn: finding.ProductArn,
@@ -174,6 +180,7 @@ const normalize = (
     recordState: finding.RecordState ?? 'ACTIVE',
     updatedAt: finding.UpdatedAt ?? '',
     resource: resourceRef,
+    ...(previousOutcome || previousExecution ? { previous: { outcome: previousOutcome, execution: previousExecution } } : {}),
   };
 };
 

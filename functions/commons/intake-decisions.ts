@@ -3,8 +3,9 @@ import { pluginFor as registryPluginFor } from '../controls/registry';
 import type { ControlPlugin } from '../controls/types';
 import type { FindingIdentifier } from './annotation';
 import { eligibility, type IneligibleCode, type ParsedEvent } from './asff';
+import { controlMode } from './modes';
 import type { HubfixConfig } from './config';
-import type { RequestedAction, Trigger, WorkflowInput } from './types';
+import type { FindingRef, RequestedAction, Trigger, WorkflowInput } from './types';
 
 /**
  * What intake does with one parsed event, decided without any AWS call so that the Lambda and the
@@ -29,6 +30,12 @@ export interface SkipDecision {
   controlId?: string;
 }
 
+/** A finding of an imported event that the automatic path does not take (only logged: it was not asked about). */
+export interface IgnoredFinding {
+  findingId: string;
+  reason: string;
+}
+
 export interface IntakePlan {
   /** Set when the whole event is not for hubfix (another tool's custom action); nothing else is then done. */
   ignored?: string;
@@ -38,6 +45,8 @@ export interface IntakePlan {
   skip: SkipDecision[];
   /** Findings without an Id/ProductArn: nothing to annotate, only a log line. */
   drop: { reason: string }[];
+  /** Imported findings the automatic path leaves alone (not auto mode, not NEW, already handled by hubfix). */
+  pass: IgnoredFinding[];
 }
 
 export interface IntakeOptions {
@@ -68,12 +77,40 @@ const accountExcluded = (accountId: string, config: HubfixConfig): string | unde
   return undefined;
 };
 
+/**
+ * Why the automatic path leaves an imported finding alone, or undefined when it takes it. The rule's pattern
+ * already narrows events; an event can still carry other findings, and hubfix's own annotations must never
+ * start a run (loop protection): only NEW, failed, active findings of auto-mode controls that hubfix has not
+ * already handled (a finding hubfix resolved that fails again is taken again).
+ */
+const automaticPathRefusal = (finding: FindingRef, config: HubfixConfig): IgnoredFinding | undefined => {
+  const refuse = (reason: string) => ({ findingId: finding.id, reason });
+  if (controlMode(finding.controlId, config) !== 'auto') return refuse(`control ${finding.controlId} is not in auto mode`);
+  if (finding.workflowStatus !== 'NEW') return refuse(`workflow status is ${finding.workflowStatus}, not NEW`);
+  const eligible = eligibility(finding);
+  if (!eligible.eligible) return refuse(eligible.reason);
+  const previous = finding.previous?.outcome;
+  if (previous && previous !== 'resolved') return refuse(`hubfix already handled this finding (outcome ${previous})`);
+  return undefined;
+};
+
 export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: IntakeOptions): IntakePlan => {
   const resolved = resolveAction(event);
-  if ('ignored' in resolved) return { ignored: resolved.ignored, start: [], skip: [], drop: [] };
+  if ('ignored' in resolved) return { ignored: resolved.ignored, start: [], skip: [], drop: [], pass: [] };
   const pluginFor = options.pluginFor ?? registryPluginFor;
-  const plan: IntakePlan = { ...resolved, start: [], skip: [], drop: [] };
+  const plan: IntakePlan = { ...resolved, start: [], skip: [], drop: [], pass: [] };
   for (const result of event.findings) {
+    if (resolved.trigger === 'imported') {
+      if (!result.ok) {
+        plan.drop.push({ reason: result.reason }); // logged, never annotated: nobody asked hubfix about it
+        continue;
+      }
+      const notOurs = automaticPathRefusal(result.finding, config);
+      if (notOurs) {
+        plan.pass.push(notOurs);
+        continue;
+      }
+    }
     if (!result.ok) {
       if (result.identifier) plan.skip.push({ identifier: result.identifier, code: 'rejected', reason: result.reason });
       else plan.drop.push({ reason: result.reason });

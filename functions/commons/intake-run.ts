@@ -4,12 +4,15 @@ import { annotateFinding } from './annotation';
 import { HubfixError } from './errors';
 import { executionName, skipNote, type IntakePlan } from './intake-decisions';
 import { logger } from './logger';
+import { acquireLock } from './resource-lock';
 import type { Runtime } from './runtime';
 
 /** What one event led to; logged by intake and printed by `hubfix run`. */
 export interface IntakeSummary {
   started: number;
   duplicates: number;
+  /** Imported findings the automatic path leaves alone. */
+  passed: number;
   annotatedSkipped: number;
   dropped: number;
   ignored: boolean;
@@ -22,18 +25,45 @@ const isAlreadyExists = (error: unknown): boolean => error instanceof Error && e
 
 /** Carries out an intake plan: StartExecution per finding, an annotation per skipped finding, a log line per dropped one. */
 export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<IntakeSummary> => {
-  const summary: IntakeSummary = { started: 0, duplicates: 0, annotatedSkipped: 0, dropped: plan.drop.length, ignored: plan.ignored !== undefined };
+  const summary: IntakeSummary = {
+    started: 0,
+    duplicates: 0,
+    passed: plan.pass.length,
+    annotatedSkipped: 0,
+    dropped: plan.drop.length,
+    ignored: plan.ignored !== undefined,
+  };
   if (plan.ignored) {
     logger.warn('Event is not for hubfix; ignored', { reason: plan.ignored });
     return summary;
   }
   for (const dropped of plan.drop) logger.warn('Finding rejected and cannot be annotated', { reason: dropped.reason });
+  for (const passed of plan.pass) logger.debug('Imported finding not taken by the automatic path', { ...passed });
 
   const sfn = rt.clients.home(SFNClient);
   const securityHub = rt.clients.home(SecurityHubClient);
   const starts = plan.start.map(async (input) => {
     const name = executionName(input);
     const tag = { executionName: name, findingId: input.finding.id, controlId: input.finding.controlId };
+    if (input.action !== 'plan') {
+      const lock = await acquireLock(rt, input.finding, name);
+      if (!lock.acquired) {
+        if (lock.heldBy.findingId === input.finding.id) {
+          // The same finding re-imported or re-clicked while its run is in progress: that run answers it.
+          summary.duplicates += 1;
+          logger.info('Finding already has a run in progress; joined it', { ...tag, runningExecution: lock.heldBy.executionName });
+        } else {
+          await annotateFinding(securityHub, { id: input.finding.id, productArn: input.finding.productArn }, {
+            outcome: 'skipped',
+            note: `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ${input.finding.resource.id} right now. Nothing was changed; run the action again once that run has finished.`,
+            fields: { skip: 'resource-locked' },
+          });
+          summary.annotatedSkipped += 1;
+          logger.info('Resource busy: finding annotated', { ...tag, runningExecution: lock.heldBy.executionName });
+        }
+        return;
+      }
+    }
     try {
       await sfn.send(new StartExecutionCommand({ stateMachineArn: rt.settings.stateMachineArn, name, input: JSON.stringify(input) }));
       summary.started += 1;

@@ -8,6 +8,8 @@ export interface Settings {
   approvalTableName: string;
   /** SNS topic the approval emails go to. */
   approvalTopicArn: string;
+  /** DynamoDB table of per-resource locks (one run changes one resource at a time). */
+  lockTableName: string;
   /** Secrets Manager secret holding the link-signing key. */
   linkSecretId: string;
   /** Base URL of the approval API, e.g. https://abc.execute-api.us-east-1.amazonaws.com/prod */
@@ -27,6 +29,7 @@ export interface Runtime {
 export const SETTINGS_ENV: Record<keyof Settings, string> = {
   approvalTableName: 'APPROVAL_TABLE_NAME',
   approvalTopicArn: 'APPROVAL_TOPIC_ARN',
+  lockTableName: 'LOCK_TABLE_NAME',
   linkSecretId: 'LINK_SECRET_ID',
   approvalBaseUrl: 'APPROVAL_BASE_URL',
   stateMachineArn: 'STATE_MACHINE_ARN',

@@ -22,6 +22,8 @@ export interface FindingRef {
   recordState: string;
   updatedAt: string;
   resource: ResourceRef;
+  /** What hubfix last wrote on this finding (its user-defined fields): loop protection and Undo read it. */
+  previous?: { outcome?: string; execution?: string };
 }
 
 export interface ResourceRef {
@@ -34,6 +36,8 @@ export interface ResourceRef {
   partition: string;
   /** Resource.Details, kept only for the keys a control reads (size matters in execution input). */
   details?: Record<string, unknown>;
+  /** Resource.Tags as the finding reports them (exemptions read them; controls read live tags). */
+  tags?: Record<string, string>;
 }
 
 /** What the analyst asked for: the custom action "Remediate" / "Plan only", or an imported finding. */

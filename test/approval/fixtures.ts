@@ -10,6 +10,7 @@ export const NOW = new Date('2025-03-01T12:00:00.000Z');
 
 export const settingsFor = (tableName: string): Settings => ({
   approvalTableName: tableName,
+  lockTableName: 'locks',
   approvalTopicArn: 'arn:aws:sns:us-east-1:111111111111:hubfix-approvals',
   linkSecretId: 'hubfix/link-secret',
   approvalBaseUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',

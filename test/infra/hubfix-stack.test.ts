@@ -57,7 +57,8 @@ describe('Security Hub custom actions to the intake queue', () => {
         Targets: [Match.objectLike({ Arn: queueArn, DeadLetterConfig: { Arn: Match.anyValue() } })],
       });
     }
-    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(Object.keys(CUSTOM_ACTIONS).length);
+    const customActionRules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['Security Hub Findings - Custom Action'] } } });
+    expect(Object.keys(customActionRules)).toHaveLength(Object.keys(CUSTOM_ACTIONS).length);
   });
 
   it('gives the intake queue a DLQ after 3 receives and a visibility timeout of at least 6 × the intake timeout', () => {
@@ -273,12 +274,13 @@ describe('least privilege', () => {
         .sort();
 
     // Assess
-    expect(settingsOf('intake')).toEqual([SETTINGS_ENV.stateMachineArn]);
+    expect(settingsOf('intake')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.stateMachineArn].sort());
     expect(settingsOf('requestApproval')).toEqual(
       [SETTINGS_ENV.approvalTableName, SETTINGS_ENV.approvalTopicArn, SETTINGS_ENV.linkSecretId, SETTINGS_ENV.approvalBaseUrl].sort(),
     );
     expect(settingsOf('approvalApi')).toEqual([SETTINGS_ENV.approvalTableName, SETTINGS_ENV.linkSecretId].sort());
-    for (const role of ['assess', 'remediate', 'verify', 'annotate'] as const) expect(settingsOf(role)).toEqual([]);
+    expect(settingsOf('annotate')).toEqual([SETTINGS_ENV.lockTableName]);
+    for (const role of ['assess', 'remediate', 'verify'] as const) expect(settingsOf(role)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClientFactory } from '../../functions/commons/clients';
 import { defaultConfig } from '../../functions/commons/config';
@@ -15,6 +16,8 @@ const NOW = new Date('2026-05-01T12:00:00.000Z');
 
 const sfn = mockClient(SFNClient);
 const securityHub = mockClient(SecurityHubClient);
+// Per-resource locks: the conditional put succeeds (lock semantics are tested against dynalite in test/workflow).
+const dynamo = mockClient(DynamoDBDocumentClient);
 
 const clients: ClientFactory = {
   home: (ctor) => new ctor({ region: 'us-east-1' }),
@@ -26,6 +29,7 @@ const runtime = (): Runtime => ({
   config: defaultConfig(),
   settings: {
     approvalTableName: 'approvals',
+    lockTableName: 'locks',
     approvalTopicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:hubfix-approvals`,
     linkSecretId: 'hubfix/link-key',
     approvalBaseUrl: 'https://approve.example.com/prod',
@@ -109,6 +113,8 @@ const rememberExecutionNames = () => {
 beforeEach(() => {
   sfn.reset();
   securityHub.reset();
+  dynamo.reset();
+  dynamo.on(PutCommand).resolves({});
   rememberExecutionNames();
   securityHub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
 });
