@@ -1,0 +1,271 @@
+import {
+  CreateTrailCommand,
+  DeleteTrailCommand,
+  PutEventSelectorsCommand,
+  StartLoggingCommand,
+  StopLoggingCommand,
+  UpdateTrailCommand,
+  type EventSelector,
+} from '@aws-sdk/client-cloudtrail';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import type { ControlSteps } from './cloudtrail-settings';
+import { managementEvents, trailActivity, trailByArn, trailClient, trailsSeenIn, type ManagementEvents, type TrailFacts } from './trails';
+import type { ControlAssessment, ControlContext } from './types';
+
+/** The name hubfix gives a trail it creates in an account that has none. */
+export const CREATED_TRAIL_NAME = 'hubfix-management-events';
+
+/** What CloudTrail.1 looks at on one trail, and what remediation sets. */
+interface TrailState {
+  multiRegion: boolean;
+  includeGlobalServiceEvents: boolean;
+  /** Basic event selectors, as GetEventSelectors returns them. */
+  eventSelectors: EventSelector[];
+  isLogging: boolean;
+}
+
+type TrailChange =
+  | ({ kind: 'update'; trailArn: string; homeRegion: string } & TrailState)
+  | { kind: 'create'; trailName: string; homeRegion: string; bucket: string }
+  | { kind: 'absent'; trailName: string; homeRegion: string };
+
+interface TrailReview {
+  trail: TrailFacts;
+  logging: boolean;
+  events: ManagementEvents;
+}
+
+const passes = (r: TrailReview): boolean => r.trail.multiRegion && r.logging && r.events.complete;
+
+const describeReview = (r: TrailReview, accountId: string): string =>
+  `Trail ${r.trail.name} (home ${r.trail.homeRegion}${r.trail.ownerAccountId !== accountId ? `, owned by account ${r.trail.ownerAccountId}` : ''}): ` +
+  `${r.trail.multiRegion ? 'multi-region' : 'single-region'}, ${r.logging ? 'logging' : 'NOT logging'}, ${r.events.description}.`;
+
+const normalized = (selectors: EventSelector[]): EventSelector[] =>
+  selectors.map((s) => ({
+    ReadWriteType: s.ReadWriteType ?? 'All',
+    IncludeManagementEvents: s.IncludeManagementEvents !== false,
+    DataResources: s.DataResources ?? [],
+    ExcludeManagementEventSources: s.ExcludeManagementEventSources ?? [],
+  }));
+
+/**
+ * The narrowest selector change that records every read and write management event: widen the selector that
+ * already logs management events, unless widening it would also add read data events; then log management
+ * events in a selector of their own.
+ */
+const completeManagementSelectors = (selectors: EventSelector[]): EventSelector[] => {
+  const current = normalized(selectors);
+  const all: EventSelector = { ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [], ExcludeManagementEventSources: [] };
+  const index = current.findIndex((s) => s.IncludeManagementEvents);
+  const widenable = index >= 0 && (current[index].DataResources ?? []).length === 0;
+  if (widenable) return current.map((s, i) => (i === index ? { ...s, ReadWriteType: 'All', ExcludeManagementEventSources: [] } : s));
+  return [...current.map((s) => ({ ...s, IncludeManagementEvents: false, ExcludeManagementEventSources: [] })), all];
+};
+
+const readState = async (ctx: ControlContext, accountId: string, trail: TrailFacts): Promise<TrailState> => {
+  const [events, activity] = await Promise.all([managementEvents(ctx.clients, accountId, trail), trailActivity(ctx.clients, accountId, trail)]);
+  return {
+    multiRegion: trail.multiRegion,
+    includeGlobalServiceEvents: trail.includeGlobalServiceEvents,
+    eventSelectors: normalized(events.selectors),
+    isLogging: activity.isLogging,
+  };
+};
+
+/** Fixing a trail that logs everything in one place beats fixing one that also lacks management events. */
+const rank = (r: TrailReview): number => (r.trail.multiRegion ? 0 : 4) + (r.events.complete ? 0 : 2) + (r.logging ? 0 : 1);
+
+const updatePlan = (r: TrailReview): { plan: Plan; high: string[] } => {
+  const { trail } = r;
+  const target: TrailState = {
+    multiRegion: true,
+    includeGlobalServiceEvents: true,
+    eventSelectors: r.events.complete ? normalized(r.events.selectors) : completeManagementSelectors(r.events.selectors),
+    isLogging: true,
+  };
+  const steps: string[] = [];
+  const high: string[] = [];
+  if (!trail.multiRegion || !trail.includeGlobalServiceEvents) {
+    steps.push(`cloudtrail:UpdateTrail Name=${trail.arn} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true (in ${trail.homeRegion})`);
+    if (!trail.multiRegion) {
+      high.push(`trail ${trail.name} would start recording every region into s3://${trail.bucket}${trail.logGroupArn ? ' and its CloudWatch Logs group' : ''} (more storage and ingestion cost)`);
+    }
+  }
+  if (!r.events.complete) {
+    steps.push(`cloudtrail:PutEventSelectors TrailName=${trail.arn} EventSelectors=${JSON.stringify(target.eventSelectors)}`);
+    const logsReads = normalized(r.events.selectors).some((s) => s.IncludeManagementEvents && s.ReadWriteType !== 'WriteOnly');
+    if (!logsReads) high.push(`trail ${trail.name} would add read management events (the bulk of all events)`);
+  }
+  if (!r.logging) steps.push(`cloudtrail:StartLogging Name=${trail.arn}`);
+  return {
+    plan: {
+      summary: `Make existing trail ${trail.name} a logging multi-region trail with all read and write management events (no new trail)`,
+      steps,
+      reversible: true,
+      parameters: { kind: 'update', trailArn: trail.arn, homeRegion: trail.homeRegion, ...target },
+    },
+    high,
+  };
+};
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const region = finding.resource.region;
+  const trails = await trailsSeenIn(ctx.clients, finding.accountId, region);
+  const reviews: TrailReview[] = await Promise.all(
+    trails.map(async (trail) => {
+      const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
+      return { trail, logging: activity.isLogging, events };
+    }),
+  );
+  const evidence: Evidence[] = [
+    { fact: `${trails.length} trail(s) log region ${region} of account ${finding.accountId}.`, source: 'cloudtrail:DescribeTrails' },
+    ...reviews.map((r) => ({ fact: describeReview(r, finding.accountId), source: 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors' })),
+  ];
+  const passing = reviews.find(passes);
+  if (passing) return { risk: 'low', riskReason: `Trail ${passing.trail.name} is a logging multi-region trail with all management events`, evidence };
+
+  const own = reviews.filter((r) => r.trail.ownerAccountId === finding.accountId);
+  const fixable = own.filter((r) => r.events.complete || !r.events.advanced).sort((a, b) => rank(a) - rank(b));
+  if (fixable.length > 0) {
+    const { plan, high } = updatePlan(fixable[0]);
+    return high.length > 0
+      ? { risk: 'high', riskReason: `Changing trail scope: ${high.join('; ')}`, evidence, plan }
+      : { risk: 'low', riskReason: `Trail ${fixable[0].trail.name} already records every region; only its logging or selectors change`, evidence, plan };
+  }
+  if (own.length > 0) {
+    return { risk: 'low', riskReason: `the account's trails use advanced event selectors that hubfix does not rewrite: add management events to ${own[0].trail.name} by hand`, evidence, blocked: true };
+  }
+  const bucket = ctx.config.cloudtrail.trailBucket;
+  if (!bucket) {
+    return {
+      risk: 'high',
+      riskReason: 'the account has no trail of its own to update, and creating one needs a bucket: set cloudtrail.trailBucket to a bucket whose policy lets CloudTrail write',
+      evidence,
+      blocked: true,
+    };
+  }
+  return {
+    risk: 'high',
+    riskReason: `The account has no trail of its own, so hubfix would create one (a new trail, delivering every region's management events to s3://${bucket})`,
+    evidence,
+    plan: {
+      summary: `Create multi-region trail ${CREATED_TRAIL_NAME} (the account has no trail to update) delivering to s3://${bucket}, and start logging`,
+      steps: [
+        `cloudtrail:CreateTrail Name=${CREATED_TRAIL_NAME} S3BucketName=${bucket} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true EnableLogFileValidation=true (in ${region})`,
+        `cloudtrail:StartLogging Name=${CREATED_TRAIL_NAME}`,
+      ],
+      reversible: true,
+      parameters: { kind: 'create', trailName: CREATED_TRAIL_NAME, homeRegion: region, bucket },
+    },
+  };
+}
+
+const changeOf = (parameters: Record<string, unknown>): TrailChange => {
+  const kind = parameters.kind;
+  if ((kind === 'update' && typeof parameters.trailArn === 'string') || ((kind === 'create' || kind === 'absent') && typeof parameters.trailName === 'string')) {
+    return parameters as unknown as TrailChange;
+  }
+  throw new InvalidInputError('The plan does not say which trail to update or create');
+};
+
+/** Brings an existing trail from its current state to `target`, one call per difference; a failure says what was already done. */
+const moveTrail = async (ctx: ControlContext, accountId: string, change: Extract<TrailChange, { kind: 'update' }>): Promise<ChangeRecord> => {
+  const trail = await trailByArn(ctx.clients, accountId, change.trailArn);
+  const before = await readState(ctx, accountId, trail);
+  const client = trailClient(ctx.clients, accountId, trail);
+  const calls: [string, () => Promise<unknown>][] = [];
+  if (before.multiRegion !== change.multiRegion || before.includeGlobalServiceEvents !== change.includeGlobalServiceEvents) {
+    const update = { Name: trail.arn, IsMultiRegionTrail: change.multiRegion, IncludeGlobalServiceEvents: change.includeGlobalServiceEvents };
+    calls.push([`UpdateTrail IsMultiRegionTrail=${change.multiRegion}`, () => client.send(new UpdateTrailCommand(update))]);
+  }
+  if (JSON.stringify(before.eventSelectors) !== JSON.stringify(normalized(change.eventSelectors))) {
+    calls.push(['PutEventSelectors', () => client.send(new PutEventSelectorsCommand({ TrailName: trail.arn, EventSelectors: change.eventSelectors }))]);
+  }
+  if (before.isLogging !== change.isLogging) {
+    calls.push([change.isLogging ? 'StartLogging' : 'StopLogging', () => client.send(change.isLogging ? new StartLoggingCommand({ Name: trail.arn }) : new StopLoggingCommand({ Name: trail.arn }))]);
+  }
+  const done: string[] = [];
+  for (const [name, call] of calls) {
+    try {
+      await call();
+      done.push(name);
+    } catch (error) {
+      const changed = done.length > 0 ? `already done: ${done.join(', ')}` : 'nothing was changed';
+      throw new RemediationError(`${name} on trail ${trail.name} failed (${(error as Error).name}: ${(error as Error).message}); ${changed}`, { cause: error });
+    }
+  }
+  const { kind, trailArn, homeRegion } = change;
+  return {
+    summary: done.length > 0 ? `Trail ${trail.name}: ${done.join(', ')}` : `Trail ${trail.name} was already as planned`,
+    before: { kind, trailArn, homeRegion, ...before },
+    after: { kind, trailArn, homeRegion, multiRegion: change.multiRegion, includeGlobalServiceEvents: change.includeGlobalServiceEvents, eventSelectors: change.eventSelectors, isLogging: change.isLogging },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+};
+
+const createTrail = async (ctx: ControlContext, accountId: string, change: Extract<TrailChange, { kind: 'create' }>): Promise<ChangeRecord> => {
+  const client = trailClient(ctx.clients, accountId, change);
+  let trailArn: string;
+  try {
+    const created = await client.send(
+      new CreateTrailCommand({ Name: change.trailName, S3BucketName: change.bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true }),
+    );
+    trailArn = created.TrailARN as string;
+  } catch (error) {
+    throw new RemediationError(`CreateTrail ${change.trailName} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+  }
+  try {
+    await client.send(new StartLoggingCommand({ Name: trailArn }));
+  } catch (error) {
+    throw new RemediationError(`StartLogging on the new trail ${change.trailName} failed (${(error as Error).name}); trail ${trailArn} was created and is not logging`, { cause: error });
+  }
+  return {
+    summary: `Created multi-region trail ${change.trailName} delivering to s3://${change.bucket} and started logging`,
+    before: { kind: 'absent', trailName: change.trailName, homeRegion: change.homeRegion },
+    after: { kind: 'update', trailArn, homeRegion: change.homeRegion, multiRegion: true, includeGlobalServiceEvents: true, eventSelectors: [], isLogging: true, created: true },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+};
+
+/** Rolling back a created trail deletes exactly that trail, which hubfix made. */
+const deleteCreatedTrail = async (ctx: ControlContext, accountId: string, trailArn: string, homeRegion: string, trailName: string): Promise<ChangeRecord> => {
+  await trailClient(ctx.clients, accountId, { homeRegion }).send(new DeleteTrailCommand({ Name: trailArn }));
+  return {
+    summary: `Deleted trail ${trailName}, which hubfix had created`,
+    before: { kind: 'update', trailArn, homeRegion },
+    after: { kind: 'absent', trailName, homeRegion },
+    changedAt: ctx.now().toISOString(),
+    reversible: false,
+  };
+};
+
+/** CloudTrail.1 / CIS 2.1, 3.1: a logging multi-region trail with all read and write management events. */
+export const cloudTrailMultiRegion: ControlSteps = {
+  assess,
+  async remediate(finding, plan, ctx) {
+    const change = changeOf(plan.parameters);
+    if (change.kind === 'create') return createTrail(ctx, finding.accountId, change);
+    if (change.kind === 'absent') throw new InvalidInputError('A plan cannot ask for a trail to be absent');
+    return moveTrail(ctx, finding.accountId, change);
+  },
+  async verify(finding, change, ctx) {
+    const after = changeOf(change.after);
+    if (after.kind !== 'update') throw new InvalidInputError('The change record names no trail to verify');
+    const trail = await trailByArn(ctx.clients, finding.accountId, after.trailArn);
+    const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
+    const review = { trail, logging: activity.isLogging, events };
+    if (!passes(review)) throw new VerificationFailedError(`${describeReview(review, finding.accountId)} CloudTrail.1 still fails`);
+    return `CloudTrail reports ${describeReview(review, finding.accountId)}`;
+  },
+  async rollback(finding, change, ctx) {
+    const before = changeOf(change.before);
+    const after = changeOf(change.after);
+    if (before.kind === 'absent' && after.kind === 'update') return deleteCreatedTrail(ctx, finding.accountId, after.trailArn, after.homeRegion, before.trailName);
+    if (before.kind !== 'update') throw new InvalidInputError('The change record does not hold the previous trail settings');
+    return moveTrail(ctx, finding.accountId, before);
+  },
+};

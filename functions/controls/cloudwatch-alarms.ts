@@ -1,0 +1,295 @@
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { ClientFactory } from '../commons/clients';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
+import { CIS_METRIC_FILTERS, isCisPattern, type CisMetricFilter } from './cis-metric-filters';
+import { logGroupNameOf, managementEvents, regionOfArn, trailActivity, trailsSeenIn, type TrailFacts } from './trails';
+import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
+
+const DAY_MS = 86_400_000;
+/** The namespace the Security Hub guide uses for every CIS metric, so they group together. */
+export const METRIC_NAMESPACE = 'LogMetrics';
+
+interface AlarmPlan {
+  logGroupName: string;
+  logGroupRegion: string;
+  /** Absent when a filter with the CIS pattern exists and only its alarm is missing. */
+  filter?: { filterName: string; filterPattern: string };
+  metricName: string;
+  namespace: string;
+  alarmName: string;
+  topicArn: string;
+}
+
+const cisFilterOf = (finding: FindingRef): CisMetricFilter => {
+  const filter = CIS_METRIC_FILTERS[finding.controlId];
+  if (!filter) throw new InvalidInputError(`${finding.controlId} has no CIS metric filter`);
+  return filter;
+};
+
+const accountOfArn = (arn: string): string => arn.split(':')[4] ?? '';
+
+/** Why a trail cannot carry the CIS filters, or undefined when it can: multi-region, logging, all management events, delivering to this account's logs. */
+const unusable = async (ctx: ControlContext, finding: FindingRef, trail: TrailFacts): Promise<{ why?: string; fact: string }> => {
+  const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
+  const delivered = activity.latestCloudWatchLogsDelivery;
+  const fact =
+    `Trail ${trail.name} (home ${trail.homeRegion}): ${trail.multiRegion ? 'multi-region' : 'single-region'}, ${activity.isLogging ? 'logging' : 'NOT logging'}, ${events.description}, ` +
+    (trail.logGroupArn
+      ? `delivers to ${trail.logGroupArn}, last delivery ${delivered ? delivered.toISOString() : 'never'}.`
+      : 'no CloudWatch Logs log group.');
+  const staleBefore = ctx.now().getTime() - ctx.config.thresholds.lookbackDays * DAY_MS;
+  const why = !trail.multiRegion
+    ? 'it is single-region'
+    : !activity.isLogging
+      ? 'it is not logging'
+      : !events.complete
+        ? `it records ${events.description}, not all management events`
+        : !trail.logGroupArn
+          ? 'it does not deliver to CloudWatch Logs'
+          : accountOfArn(trail.logGroupArn) !== finding.accountId
+            ? `its log group belongs to account ${accountOfArn(trail.logGroupArn)}`
+            : !delivered || delivered.getTime() < staleBefore
+              ? `CloudTrail has not delivered to its log group in ${ctx.config.thresholds.lookbackDays} days`
+              : undefined;
+  return { why, fact };
+};
+
+const logsAt = (clients: ClientFactory, accountId: string, region: string) => clients.at(CloudWatchLogsClient, { accountId, region });
+const alarmsAt = (clients: ClientFactory, accountId: string, region: string) => clients.at(CloudWatchClient, { accountId, region });
+
+const metricOf = (f: MetricFilter) => f.metricTransformations?.[0];
+const notifiesSns = (a: MetricAlarm): boolean => a.ActionsEnabled !== false && (a.AlarmActions ?? []).some((arn) => arn.includes(':sns:'));
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const cis = cisFilterOf(finding);
+  const trails = await trailsSeenIn(ctx.clients, finding.accountId, finding.resource.region);
+  const checked = await Promise.all(trails.map(async (trail) => ({ trail, ...(await unusable(ctx, finding, trail)) })));
+  const evidence: Evidence[] = [
+    { fact: `${trails.length} trail(s) log region ${finding.resource.region}.`, source: 'cloudtrail:DescribeTrails' },
+    ...checked.map((c) => ({ fact: c.fact, source: 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors' })),
+  ];
+  const usable = checked.filter((c) => !c.why).sort((a, b) => Number(b.trail.homeRegion === finding.resource.region) - Number(a.trail.homeRegion === finding.resource.region));
+  if (usable.length === 0) {
+    const reasons = checked.map((c) => `${c.trail.name}: ${c.why}`).join('; ');
+    return {
+      risk: 'low',
+      riskReason: `no multi-region trail delivers this account's management events to CloudWatch Logs (${reasons || 'the account has no trail'}); a metric filter would see nothing: fix CloudTrail.1 and CloudTrail.5 first`,
+      evidence,
+      blocked: true,
+    };
+  }
+  const trail = usable[0].trail;
+  const logGroupArn = trail.logGroupArn as string;
+  const logGroupName = logGroupNameOf(logGroupArn) as string;
+  const logGroupRegion = regionOfArn(logGroupArn);
+
+  const filters = (await logsAt(ctx.clients, finding.accountId, logGroupRegion).send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters ?? [];
+  const matching = filters.filter((f) => isCisPattern(cis, f.filterPattern ?? ''));
+  evidence.push({
+    fact: `Log group ${logGroupName} has ${filters.length} metric filter(s); ${matching.length > 0 ? `${matching.map((f) => f.filterName).join(', ')} use(s) the CIS pattern for ${finding.controlId}` : `none uses the CIS pattern for ${finding.controlId}`}.`,
+    source: 'logs:DescribeMetricFilters',
+  });
+  const cloudWatch = alarmsAt(ctx.clients, finding.accountId, logGroupRegion);
+  for (const filter of matching) {
+    const metric = metricOf(filter);
+    if (!metric?.metricName || !metric.metricNamespace) continue;
+    const alarms = (await cloudWatch.send(new DescribeAlarmsForMetricCommand({ MetricName: metric.metricName, Namespace: metric.metricNamespace }))).MetricAlarms ?? [];
+    const notifying = alarms.filter(notifiesSns);
+    evidence.push({
+      fact: `Metric ${metric.metricNamespace}/${metric.metricName} of filter ${filter.filterName} has ${alarms.length} alarm(s), ${notifying.length} notifying an SNS topic.`,
+      source: 'cloudwatch:DescribeAlarmsForMetric',
+    });
+    if (notifying.length > 0) {
+      return { risk: 'low', riskReason: `Filter ${filter.filterName} and alarm ${notifying[0].AlarmName} already cover ${finding.controlId}`, evidence };
+    }
+  }
+
+  const topicArn = ctx.config.alarms.snsTopicArn;
+  if (!topicArn) return { risk: 'low', riskReason: 'no alarm topic is configured: set alarms.snsTopicArn to the SNS topic the CIS alarms should notify', evidence, blocked: true };
+  try {
+    const topic = (await ctx.clients.at(SNSClient, { accountId: accountOfArn(topicArn), region: regionOfArn(topicArn) }).send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes ?? {};
+    const subscribers = Number(topic.SubscriptionsConfirmed ?? 0);
+    evidence.push({
+      fact: `Alarm topic ${topicArn} has ${subscribers} confirmed subscription(s)${subscribers === 0 ? ': the alarm would notify nobody until someone subscribes' : ''}.`,
+      source: 'sns:GetTopicAttributes',
+    });
+  } catch (error) {
+    if ((error as Error).name !== 'NotFoundException') throw error;
+    return { risk: 'low', riskReason: `the configured alarm topic ${topicArn} does not exist`, evidence, blocked: true };
+  }
+
+  const existing = matching.map((f) => ({ filter: f, metric: metricOf(f) })).find((m) => m.metric?.metricName && m.metric.metricNamespace);
+  const plan: AlarmPlan = {
+    logGroupName,
+    logGroupRegion,
+    filter: existing ? undefined : { filterName: `hubfix-cis-${cis.metricName}`, filterPattern: cis.pattern },
+    metricName: existing?.metric?.metricName ?? cis.metricName,
+    namespace: existing?.metric?.metricNamespace ?? METRIC_NAMESPACE,
+    alarmName: `hubfix-${finding.controlId}-${cis.metricName}`,
+    topicArn,
+  };
+  const steps = [
+    ...(plan.filter
+      ? [`logs:PutMetricFilter logGroupName=${logGroupName} filterName=${plan.filter.filterName} filterPattern=${plan.filter.filterPattern} metric=${plan.namespace}/${plan.metricName} value=1`]
+      : []),
+    `cloudwatch:PutMetricAlarm AlarmName=${plan.alarmName} Metric=${plan.namespace}/${plan.metricName} Statistic=Sum Period=300 Threshold>=1 AlarmActions=${topicArn}`,
+  ];
+  return {
+    risk: 'low',
+    riskReason: 'Additive: one metric filter and one alarm on the trail log group; nothing that exists changes',
+    evidence,
+    plan: {
+      summary: `${plan.filter ? `Create CIS metric filter ${plan.filter.filterName} on ${logGroupName} and` : `Add to the existing CIS filter ${existing?.filter.filterName}`} alarm ${plan.alarmName} notifying ${topicArn}`,
+      steps,
+      reversible: true,
+      parameters: { ...plan },
+    },
+  };
+}
+
+const alarmPlanOf = (parameters: Record<string, unknown>): AlarmPlan => {
+  const p = parameters as Partial<AlarmPlan>;
+  if (!p.logGroupName || !p.logGroupRegion || !p.metricName || !p.namespace || !p.alarmName || !p.topicArn) {
+    throw new InvalidInputError('The plan does not name the log group, metric, alarm and topic');
+  }
+  return p as AlarmPlan;
+};
+
+const filterNamed = async (logs: CloudWatchLogsClient, plan: AlarmPlan, name: string): Promise<MetricFilter | undefined> =>
+  ((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, filterNamePrefix: name }))).metricFilters ?? []).find((f) => f.filterName === name);
+
+const alarmNamed = async (cloudWatch: CloudWatchClient, name: string): Promise<MetricAlarm | undefined> =>
+  (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.find((a) => a.AlarmName === name);
+
+const putAlarm = (cloudWatch: CloudWatchClient, plan: AlarmPlan) =>
+  cloudWatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: plan.alarmName,
+      AlarmDescription: 'CIS AWS Foundations Benchmark log metric alarm (created by hubfix)',
+      MetricName: plan.metricName,
+      Namespace: plan.namespace,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [plan.topicArn],
+    }),
+  );
+
+async function remediate(finding: FindingRef, parameters: Record<string, unknown>, ctx: ControlContext): Promise<ChangeRecord> {
+  const plan = alarmPlanOf(parameters);
+  const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
+  const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
+  // A same-named filter or alarm would be overwritten: record it so rollback restores rather than deletes it.
+  const [filterBefore, alarmBefore] = await Promise.all([plan.filter ? filterNamed(logs, plan, plan.filter.filterName) : undefined, alarmNamed(cloudWatch, plan.alarmName)]);
+  const created: string[] = [];
+  try {
+    if (plan.filter) {
+      await logs.send(
+        new PutMetricFilterCommand({
+          logGroupName: plan.logGroupName,
+          filterName: plan.filter.filterName,
+          filterPattern: plan.filter.filterPattern,
+          metricTransformations: [{ metricName: plan.metricName, metricNamespace: plan.namespace, metricValue: '1' }],
+        }),
+      );
+      created.push(`metric filter ${plan.filter.filterName}`);
+    }
+    await putAlarm(cloudWatch, plan);
+    created.push(`alarm ${plan.alarmName}`);
+  } catch (error) {
+    const done = created.length > 0 ? `already created ${created.join(', ')}` : 'nothing was changed';
+    throw new RemediationError(`Creating the ${finding.controlId} filter and alarm failed (${(error as Error).name}: ${(error as Error).message}); ${done}`, { cause: error });
+  }
+  return {
+    summary: `Created ${created.join(' and ')} on ${plan.logGroupName} notifying ${plan.topicArn}`,
+    before: { plan: { ...plan }, filter: filterBefore ? { ...filterBefore } : null, alarm: alarmBefore ? { ...alarmBefore } : null },
+    after: { plan: { ...plan } },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+}
+
+async function verify(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string> {
+  const plan = alarmPlanOf((change.after.plan ?? {}) as Record<string, unknown>);
+  const cis = cisFilterOf(finding);
+  const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
+  const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, metricName: plan.metricName, metricNamespace: plan.namespace }))).metricFilters ?? [];
+  const filter = filters.find((f) => isCisPattern(cis, f.filterPattern ?? ''));
+  if (!filter) throw new VerificationFailedError(`No filter with the CIS pattern for ${finding.controlId} feeds ${plan.namespace}/${plan.metricName} on ${plan.logGroupName}`);
+  const alarm = await alarmNamed(alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion), plan.alarmName);
+  if (!alarm || alarm.MetricName !== plan.metricName || alarm.Namespace !== plan.namespace || !(alarm.AlarmActions ?? []).includes(plan.topicArn)) {
+    throw new VerificationFailedError(`Alarm ${plan.alarmName} ${alarm ? `does not watch ${plan.namespace}/${plan.metricName} or notify ${plan.topicArn}` : 'does not exist'}`);
+  }
+  return `CloudWatch Logs reports filter ${filter.filterName} with the CIS pattern on ${plan.logGroupName}; alarm ${alarm.AlarmName} watches ${plan.namespace}/${plan.metricName} and notifies ${plan.topicArn}`;
+}
+
+/** Deletes exactly the filter and alarm remediation created; a same-named one that existed before is put back instead. */
+async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> {
+  const plan = alarmPlanOf((change.before.plan ?? {}) as Record<string, unknown>);
+  const filterBefore = change.before.filter as MetricFilter | null;
+  const alarmBefore = change.before.alarm as MetricAlarm | null;
+  const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
+  const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
+  const undone: string[] = [];
+  if (alarmBefore) {
+    const { MetricName, Namespace, Statistic, Period, EvaluationPeriods, Threshold, ComparisonOperator, AlarmActions, ActionsEnabled, TreatMissingData, AlarmDescription } = alarmBefore;
+    await cloudWatch.send(
+      new PutMetricAlarmCommand({ AlarmName: plan.alarmName, MetricName, Namespace, Statistic, Period, EvaluationPeriods, Threshold, ComparisonOperator, AlarmActions, ActionsEnabled, TreatMissingData, AlarmDescription }),
+    );
+    undone.push(`restored alarm ${plan.alarmName}`);
+  } else if (await alarmNamed(cloudWatch, plan.alarmName)) {
+    await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [plan.alarmName] }));
+    undone.push(`deleted alarm ${plan.alarmName}`);
+  }
+  if (plan.filter && filterBefore) {
+    await logs.send(
+      new PutMetricFilterCommand({
+        logGroupName: plan.logGroupName,
+        filterName: plan.filter.filterName,
+        filterPattern: filterBefore.filterPattern ?? '',
+        metricTransformations: filterBefore.metricTransformations ?? [],
+      }),
+    );
+    undone.push(`restored metric filter ${plan.filter.filterName}`);
+  } else if (plan.filter && (await filterNamed(logs, plan, plan.filter.filterName))) {
+    await logs.send(new DeleteMetricFilterCommand({ logGroupName: plan.logGroupName, filterName: plan.filter.filterName }));
+    undone.push(`deleted metric filter ${plan.filter.filterName}`);
+  }
+  return {
+    summary: undone.length > 0 ? `Rolled back on ${plan.logGroupName}: ${undone.join(', ')}` : 'Nothing hubfix created remained to roll back',
+    before: change.after,
+    after: { plan: { ...plan }, removed: true },
+    changedAt: ctx.now().toISOString(),
+    reversible: false,
+  };
+}
+
+/** CloudWatch.1-14 / CIS 1.2.0 3.1-3.14, 1.4.0 1.7 and 4.3-4.14: a CIS log metric filter and alarm on the trail's log group. */
+export const cloudWatchCisAlarms: ControlPlugin = {
+  id: 'cloudwatch-cis-alarms',
+  title: 'CloudWatch: CIS log metric filters and alarms on the CloudTrail log group',
+  securityControlIds: Object.keys(CIS_METRIC_FILTERS),
+  cisIds: [
+    ...Array.from({ length: 14 }, (_, i) => `1.2.0/3.${i + 1}`),
+    '1.4.0/1.7',
+    ...Array.from({ length: 12 }, (_, i) => `1.4.0/4.${i + 3}`),
+  ],
+  resourceTypes: ['AwsAccount'],
+  assesses:
+    'Whether a logging multi-region trail with all management events delivers to this account\'s CloudWatch Logs (DescribeTrails, GetTrailStatus LatestCloudWatchLogsDeliveryTime, GetEventSelectors), ' +
+    'existing metric filters with the exact CIS pattern and their alarms (DescribeMetricFilters, DescribeAlarmsForMetric), the configured alarm topic and its subscribers (GetTopicAttributes)',
+  changes: 'Creates one metric filter with the CIS pattern on the trail log group (unless one exists) and one alarm notifying alarms.snsTopicArn; never changes or deletes existing filters or alarms',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'auto',
+  assess,
+  remediate: (finding, plan, ctx) => remediate(finding, plan.parameters, ctx),
+  verify,
+  rollback,
+};
