@@ -5,10 +5,12 @@ import { ebsDefaultEncryption } from './ebs-default-encryption';
 import { vpcFlowLogs } from './vpc-flow-logs';
 import { s3PublicAccess } from './s3-public-access';
 import { s3SecureTransport } from './s3-secure-transport';
+import { cloudTrail } from './cloudtrail';
+import { cloudWatchCisAlarms } from './cloudwatch-alarms';
 import type { ControlPlugin } from './types';
 
 /** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
-export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport];
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport, cloudTrail, cloudWatchCisAlarms];
 
 const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
 
