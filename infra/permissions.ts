@@ -43,6 +43,16 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
   'iam-admin-policies': { inspect: [], remediate: [] },
   'iam-user-policies': { inspect: [], remediate: [] },
   'iam-password-expiry': { inspect: [], remediate: [] },
+  cloudtrail: {
+    // Trails are read and changed in their home region; KMS reads find a key whose policy lets CloudTrail encrypt.
+    inspect: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyPolicy', 's3:GetBucketLogging'],
+    // CreateTrail only for an account with no trail; DeleteTrail only to roll back the trail hubfix created.
+    remediate: ['cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 'cloudtrail:StopLogging', 'cloudtrail:CreateTrail', 'cloudtrail:DeleteTrail', 's3:PutBucketLogging'],
+  },
+  'cloudwatch-cis-alarms': {
+    inspect: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarmsForMetric', 'cloudwatch:DescribeAlarms', 'sns:GetTopicAttributes'],
+    remediate: ['logs:PutMetricFilter', 'logs:DeleteMetricFilter', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+  },
   'vpc-flow-logs': {
     // CreateFlowLogs also needs iam:PassRole (delivery role, log groups) and logs:Create/DeleteLogDelivery (S3 destinations).
     inspect: ['ec2:DescribeVpcs', 'ec2:DescribeFlowLogs'],
