@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigFile } from '../infra/build-app';
 import type { HubfixConfig } from '../functions/commons/config';
+import { catalogMarkdown, catalogTable, controlCatalog, writeControlsDocs } from './controls-catalog';
 import { runDemo } from './demo';
 import { loadFixture } from './fixture';
 import { fixtureJsonSchema } from './fixture';
@@ -88,6 +89,22 @@ export const main = async (argv: string[]): Promise<number> => {
       } finally {
         await cloud.stop();
       }
+    });
+
+  program
+    .command('controls')
+    .description('The control catalog: each plugin, the Security Hub and CIS ids it serves, what it reads and changes, its default mode')
+    .addOption(new Option('--json', 'machine-readable output').conflicts(['markdown', 'writeDocs']))
+    .addOption(new Option('--markdown', 'the README coverage table (Markdown)').conflicts(['writeDocs']))
+    .option('--write-docs', "rewrite the README's generated controls section (npm run docs:controls)")
+    .action((options) => {
+      const catalog = controlCatalog();
+      if (options.writeDocs) {
+        const changed = writeControlsDocs(join(__dirname, '..'), catalog);
+        console.log(changed.length > 0 ? `Updated ${changed.join(', ')}` : 'The controls section is up to date');
+      } else if (options.json) console.log(JSON.stringify(catalog, null, 2));
+      else if (options.markdown) console.log(catalogMarkdown(catalog));
+      else console.log(catalogTable(catalog));
     });
 
   program
