@@ -8,8 +8,9 @@ import { s3AccountPublicAccessBlockModule, s3BucketsModule } from './s3';
 import type { ServiceModule } from './service';
 import { cloudTrailTrailsModule } from './cloudtrail-trails';
 import { cloudWatchAlarmsModule, cloudWatchLogsModule, snsTopicsModule } from './cloudwatch';
+import { cloudWatchMetricsModule } from './cloudwatch-metrics';
 import { kmsModule } from './kms';
 import { s3LoggingModule } from './s3-logging';
 
 /** Every per-account slice of the simulated account. Adding a simulated resource: one module, one line here. */
-export const serviceModules: readonly ServiceModule[] = [iamModule, cloudTrailEventsModule, ec2InstancesModule, ec2VpcModule, passwordPolicyModule, cloudTrailTrailsModule, kmsModule, cloudWatchLogsModule, cloudWatchAlarmsModule, snsTopicsModule, s3LoggingModule, ec2SecurityGroupsModule, s3BucketsModule, s3AccountPublicAccessBlockModule] as readonly ServiceModule[];
+export const serviceModules: readonly ServiceModule[] = [iamModule, cloudTrailEventsModule, ec2InstancesModule, ec2VpcModule, passwordPolicyModule, cloudTrailTrailsModule, kmsModule, cloudWatchLogsModule, cloudWatchAlarmsModule, snsTopicsModule, s3LoggingModule, ec2SecurityGroupsModule, s3BucketsModule, s3AccountPublicAccessBlockModule, cloudWatchMetricsModule] as readonly ServiceModule[];
