@@ -1,0 +1,122 @@
+import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { InvalidInputError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { blastRadius, interfacesWhere, onlyAdminPorts, portsOpened, referencingGroups, RDP, SSH, WORLD_V4, WORLD_V6 } from './network-exposure';
+import { describeGroup, describeRule, groupIdOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
+import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+
+/** The ports and sources each control forbids in security-group ingress. */
+const SCOPES: Record<string, { ports: number[]; sources: string[] }> = {
+  'EC2.13': { ports: [SSH], sources: [WORLD_V4, WORLD_V6] },
+  'EC2.14': { ports: [RDP], sources: [WORLD_V4, WORLD_V6] },
+  'EC2.53': { ports: [SSH, RDP], sources: [WORLD_V4] },
+  'EC2.54': { ports: [SSH, RDP], sources: [WORLD_V6] },
+};
+
+const scopeOf = (controlId: string) => {
+  const scope = SCOPES[controlId];
+  if (!scope) throw new InvalidInputError(`Control ${controlId} is not an admin-port security group control`);
+  return scope;
+};
+
+const offendingRules = (rules: SecurityGroupRule[], controlId: string): SecurityGroupRule[] => {
+  const { ports, sources } = scopeOf(controlId);
+  return rules.filter(
+    (r) => !r.IsEgress && sources.includes(r.CidrIpv4 ?? r.CidrIpv6 ?? '') && portsOpened(r.IpProtocol, r.FromPort, r.ToPort, ports).length > 0,
+  );
+};
+
+/** The same test on DescribeSecurityGroups' IpPermissions, so verify does not reuse remediate's read. */
+const offendingPermissions = (permissions: IpPermission[], controlId: string): string[] => {
+  const { ports, sources } = scopeOf(controlId);
+  return permissions.flatMap((p) => {
+    const open = portsOpened(p.IpProtocol, p.FromPort, p.ToPort, ports);
+    const world = [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)].filter((c): c is string => sources.includes(c ?? ''));
+    return open.length > 0 ? world.map((cidr) => `${p.IpProtocol} ${p.FromPort ?? 'all'}-${p.ToPort ?? 'all'} from ${cidr}`) : [];
+  });
+};
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const groupId = groupIdOf(finding);
+  const group = await describeGroup(ec2, groupId);
+  const offending = offendingRules(await rulesOf(ec2, groupId), finding.controlId);
+  const label = `security group ${groupId} (${group.GroupName})`;
+  if (offending.length === 0) {
+    return {
+      risk: 'low',
+      riskReason: `${label} no longer allows the ports ${finding.controlId} covers from the internet`,
+      evidence: [{ fact: `No ingress rule of ${label} fails ${finding.controlId}.`, source: 'ec2:DescribeSecurityGroupRules' }],
+    };
+  }
+
+  const evidence: Evidence[] = offending.map((r) => ({ fact: `Rule ${describeRule(r)} fails ${finding.controlId}.`, source: 'ec2:DescribeSecurityGroupRules' }));
+  const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
+  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
+  const highReasons = [...radius.highReasons];
+  // Revoking a wide rule (all traffic, 0-65535) also closes its other ports to the internet: say so, and treat it as risky when in use.
+  const wide = offending.filter((r) => !onlyAdminPorts(r.IpProtocol, r.FromPort, r.ToPort));
+  for (const rule of wide) {
+    evidence.push({ fact: `Rule ${rule.SecurityGroupRuleId} opens more than admin ports: revoking it also closes those ports to the internet.`, source: 'ec2:DescribeSecurityGroupRules' });
+    if (radius.interfaces.length > 0) highReasons.push(`rule ${rule.SecurityGroupRuleId} also opens non-admin ports of an in-use group`);
+  }
+
+  const ruleIds = offending.map((r) => r.SecurityGroupRuleId as string);
+  const plan: Plan = {
+    summary: `Revoke ingress rule${ruleIds.length > 1 ? 's' : ''} ${offending.map(describeRule).join('; ')} of ${label} (the group and its other rules stay)`,
+    steps: [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ruleIds.join(',')}`],
+    reversible: true,
+    parameters: { groupId, ruleIds },
+  };
+  return highReasons.length > 0
+    ? { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan }
+    : { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
+}
+
+const planOf = (parameters: Record<string, unknown>): { groupId: string; ruleIds: string[] } => {
+  const { groupId, ruleIds } = parameters as { groupId?: unknown; ruleIds?: unknown };
+  if (typeof groupId !== 'string' || !Array.isArray(ruleIds) || ruleIds.length === 0) throw new InvalidInputError('The plan does not name a security group and the rules to revoke');
+  return { groupId, ruleIds: ruleIds.map(String) };
+};
+
+async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const { groupId, ruleIds } = planOf(plan.parameters);
+  // Only the planned rules that still exist and still fail the control: a rule changed since Assess is left alone.
+  const current = offendingRules(await rulesOf(ec2, groupId), finding.controlId).filter((r) => ruleIds.includes(r.SecurityGroupRuleId as string));
+  const revoked = await revokeRules(ec2, groupId, current);
+  return {
+    summary:
+      revoked.length > 0
+        ? `Revoked ingress rule${revoked.length > 1 ? 's' : ''} ${current.map(describeRule).join('; ')} of ${groupId}`
+        : `Rules ${ruleIds.join(', ')} of ${groupId} were already gone`,
+    before: { groupId, revoked },
+    after: { groupId, revokedRuleIds: revoked.map((r) => r.securityGroupRuleId) },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+}
+
+export const securityGroupAdminPorts: ControlPlugin = {
+  id: 'security-group-admin-ports',
+  title: 'Security groups: no SSH/RDP from the internet',
+  securityControlIds: ['EC2.13', 'EC2.14', 'EC2.53', 'EC2.54'],
+  cisIds: ['1.2.0/4.1', '1.2.0/4.2', '3.0.0/5.2', '3.0.0/5.3'],
+  resourceTypes: ['AwsEc2SecurityGroup'],
+  assesses:
+    'The ingress rules that open 22/3389 to 0.0.0.0/0 or ::/0, the network interfaces using the group (instances with state and production tags, load balancers, other services), security groups referencing it, production accounts',
+  changes: 'Revokes only the offending ingress rules by rule id (exact protocol, ports, source); never the group or its other rules',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'approval',
+  assess,
+  remediate,
+  async verify(finding, change, ctx) {
+    const groupId = String(change.after.groupId);
+    const group = await describeGroup(ctx.clients.at(EC2Client, targetOf(finding)), groupId);
+    const still = offendingPermissions(group.IpPermissions ?? [], finding.controlId);
+    if (still.length > 0) throw new VerificationFailedError(`Security group ${groupId} still allows ${still.join('; ')}`);
+    return `Security group ${groupId} allows none of the ports ${finding.controlId} covers from the internet`;
+  },
+  rollback: rollbackRevokedRules,
+};
