@@ -73,6 +73,24 @@ export const configSchema = z
       })
       .prefault({}),
     exemptionTagKey: z.string().min(1).default('hubfix:exempt'),
+    /** Resources or accounts a person exempted, with a reason and an end date (a resource tag does the same). */
+    exemptions: z
+      .array(
+        z
+          .object({
+            accountId: accountId.optional(),
+            /** The resource id exactly as findings name it (usually the ARN). */
+            resource: z.string().min(1).optional(),
+            /** Only these controls; all controls when absent. */
+            controlIds: z.array(z.string()).optional(),
+            until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD'),
+            reason: z.string().min(1),
+            by: z.string().min(1),
+          })
+          .strict()
+          .refine((e) => e.accountId !== undefined || e.resource !== undefined, { message: 'an exemption names an accountId or a resource' }),
+      )
+      .default([]),
     accounts: z
       .object({
         include: z.array(accountId).default([]),

@@ -1,6 +1,8 @@
 import { pluginFor } from '../controls/registry';
+import { describeExemption, checkExemption } from './exemptions';
 import { controlMode } from './modes';
-import type { ControlContext } from '../controls/types';
+import type { ControlAssessment, ControlContext, ControlPlugin } from '../controls/types';
+import type { ControlMode } from './config';
 import type { Assessment, WorkflowInput } from './types';
 
 /**
@@ -20,9 +22,37 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
     return { ...base, pluginId: plugin.id, route: 'skip', skip: 'disabled', routeReason: `Control ${finding.controlId} is off in the hubfix configuration` };
   }
 
-  const result = await plugin.assess(finding, ctx);
-  const assessed = { ...base, pluginId: plugin.id, risk: result.risk, evidence: result.evidence, plan: result.plan };
-  if (plugin.automation === 'manual') {
+  const tags = plugin.resourceTags ? await plugin.resourceTags(finding, ctx) : (finding.resource.tags ?? {});
+  const exemption = checkExemption(finding, tags, ctx.config, ctx.now());
+  if (exemption.status === 'active') {
+    return { ...base, pluginId: plugin.id, route: 'skip', skip: 'exempt', routeReason: `${finding.resource.id} is ${describeExemption(exemption.exemption)}; nothing was changed` };
+  }
+  const exemptionNote =
+    exemption.status === 'expired'
+      ? `An exemption expired and was ignored (${describeExemption(exemption.exemption)}). `
+      : exemption.problems.map((p) => `Ignored: ${p}. `).join('');
+
+  const routed = routeAssessed(input, await plugin.assess(finding, ctx), { ...base, pluginId: plugin.id }, mode, plugin.automation);
+  if (!exemptionNote) return routed;
+  // The note on the finding carries the route reason: an ignored exemption must be visible there.
+  return {
+    ...routed,
+    routeReason: `${exemptionNote}${routed.routeReason}`,
+    evidence: [{ fact: exemptionNote.trim(), source: `tag ${ctx.config.exemptionTagKey} / configuration exemptions` }, ...routed.evidence],
+  };
+};
+
+/** Route a plugin's assessment: manual, blocked, not applicable, compliant, plan only, approval or automatic. */
+const routeAssessed = (
+  input: WorkflowInput,
+  result: ControlAssessment,
+  base: Pick<Assessment, 'controlId' | 'evidence' | 'assessedAt' | 'pluginId'>,
+  mode: ControlMode,
+  automation: ControlPlugin['automation'],
+): Assessment => {
+  const { finding } = input;
+  const assessed = { ...base, risk: result.risk, evidence: result.evidence, plan: result.plan };
+  if (automation === 'manual') {
     return { ...assessed, route: 'skip', skip: 'manual', routeReason: `${finding.controlId} is never changed automatically: ${result.riskReason}` };
   }
   if (result.blocked) {

@@ -78,7 +78,7 @@ export type Route = 'auto' | 'approval' | 'skip';
  * safe change exists until a person supplies something (the reason says what). "not-applicable": the resource
  * fails the control but the remediation cannot apply to it (a KMS key type that cannot rotate): not "compliant".
  */
-export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked' | 'not-applicable';
+export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked' | 'not-applicable' | 'exempt';
 
 export interface Assessment {
   controlId: string;

@@ -297,6 +297,8 @@ export const iamAccessKeys: ControlPlugin = {
   automation: 'automated',
   defaultMode: 'auto',
   assess,
+  resourceTags: async (finding, ctx) =>
+    tagsOf((await ctx.clients.at(IAMClient, targetOf(finding)).send(new ListUserTagsCommand({ UserName: userNameOf(finding) }))).Tags),
   remediate: (finding, plan, ctx) =>
     setKeyStatus(ctx.clients.at(IAMClient, targetOf(finding)), keyPlanOf(plan.parameters), 'Inactive', ctx.now()),
   async verify(finding, change, ctx) {

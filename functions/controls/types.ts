@@ -62,6 +62,8 @@ export interface ControlPlugin extends ControlDescription {
   /** Resolves with what it observed when the control now passes; throws VerificationFailedError otherwise. */
   verify(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string>;
   rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord>;
+  /** The resource's live tags (for exemptions); when absent, the tags the finding reports are used. */
+  resourceTags?(finding: FindingRef, ctx: ControlContext): Promise<Record<string, string>>;
 }
 
 /** The account and region a finding's resource lives in: where every call of a control goes. */

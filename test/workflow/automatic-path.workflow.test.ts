@@ -6,7 +6,7 @@ import { importEventFindings } from '../../sandbox/session';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, importedEvent, runToEnd, startCloud } from '../support/workflow';
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
-const keyFinding = (user: string, controlId = 'IAM.3', updatedAt = '2026-11-20T08:00:00.000Z') => ({
+const keyFinding = (user: string, controlId = 'IAM.3', updatedAt = '2026-11-20T08:00:00.000Z'): Record<string, unknown> => ({
   ...asffFinding({ controlId, resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` }),
   UpdatedAt: updatedAt,
 });
