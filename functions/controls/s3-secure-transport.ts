@@ -177,7 +177,8 @@ export const s3SecureTransport: ControlPlugin = {
     const previous = typeof change.before.policy === 'string' ? parsePolicy(change.before.policy).Statement : [];
     const lost = previous.filter((s) => !kept.has(JSON.stringify(s)));
     if (lost.length > 0) throw new VerificationFailedError(`The policy of ${bucket} lost ${lost.length} of its previous statement(s): ${lost.map((s) => s.Sid ?? '(no Sid)').join(', ')}`);
-    return `The policy of ${bucket} denies requests without TLS and keeps its ${previous.length} previous statement(s)`;
+    const history = typeof change.before.policy === 'string' ? `keeps its ${previous.length} previous statement(s)` : 'is new (the bucket had no policy)';
+    return `The policy of ${bucket} denies requests without TLS and ${history}`;
   },
   async rollback(finding, change, ctx) {
     const bucket = bucketOf(finding, change.before);

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultConfig } from '../../functions/commons/config';
+import type { WorkflowState } from '../../functions/commons/types';
+import { s3SecureTransport } from '../../functions/controls/s3-secure-transport';
+import type { LocalCloud } from '../../sandbox/local-cloud';
+import { runToEnd, startCloud } from '../support/workflow';
+
+const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
+const fixture = JSON.parse(readFileSync(join(scenarios, 's3-secure-transport.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 's3-secure-transport-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const WORKLOADS = '222222222222';
+const eventFor = (bucket: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === `arn:aws:s3:::${bucket}`) } });
+const policyOf = (cloud: LocalCloud, bucket: string) => (cloud.sim.account(WORKLOADS).states.get('s3') as Map<string, { policy?: string }>).get(bucket)?.policy;
+
+let cloud: LocalCloud;
+afterEach(async () => cloud?.stop());
+
+describe('S3 deny-non-TLS workflow, executed from the synthesized definition', () => {
+  it('merges the deny statement into the existing policy, verifies it, resolves the finding, and rollback restores the exact previous policy', async () => {
+    // Prepare: S3.5 in auto mode, so the low-risk bucket needs nobody
+    cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.5': 'auto' } });
+    const previous = policyOf(cloud, 'reports-archive');
+
+    // Act
+    const report = await runToEnd(cloud, eventFor('reports-archive'));
+    const [execution] = [...cloud.stepFunctions.executions.values()];
+    const state = execution.output as WorkflowState;
+    const afterRun = JSON.parse(policyOf(cloud, 'reports-archive') ?? '{}') as { Statement: { Sid: string }[] };
+    if (!state.change) throw new Error('the run recorded no change');
+    await s3SecureTransport.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+
+    // Assess
+    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+    expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
+    expect(report.findings[0].note).toContain('Verified: The policy of reports-archive denies requests without TLS and keeps its 1 previous statement(s)');
+    expect(report.findings[0].note).toContain('signal unavailable');
+    expect(afterRun.Statement.map((s) => s.Sid)).toEqual(['AuditorsRead', 'HubfixDenyInsecureTransport']);
+    expect(policyOf(cloud, 'reports-archive')).toBe(previous);
+  });
+
+  it('asks a person by default, stating that the plain-HTTP signal is unavailable', async () => {
+    // Prepare
+    cloud = await startCloud(fixture);
+
+    // Act
+    const report = await runToEnd(cloud, eventFor('reports-archive'), 'approve');
+
+    // Assess
+    expect(report.emails).toHaveLength(1);
+    expect(cloud.sim.published[0].message).toContain(
+      'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for reports-archive, so whether any client reaches reports-archive over plain HTTP is unknown.',
+    );
+    expect(report.findings[0]).toMatchObject({ outcome: 'resolved' });
+  });
+
+  it('routes a bucket with plain-HTTP callers to approval even in auto mode, naming them in the email, and rollback deletes the policy it created', async () => {
+    // Prepare
+    cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.5': 'auto' } });
+
+    // Act
+    const report = await runToEnd(cloud, eventFor('orders-exports'), 'approve');
+    const [execution] = [...cloud.stepFunctions.executions.values()];
+    const state = execution.output as WorkflowState;
+    const afterRun = policyOf(cloud, 'orders-exports');
+    if (!state.change) throw new Error('the run recorded no change');
+    await s3SecureTransport.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+
+    // Assess
+    expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision', 'Remediate', 'Verify']));
+    const email = cloud.sim.published[0].message;
+    expect(email).toMatch(/2 of 3 requests to orders-exports in the last 14 days came over plain HTTP \(no TLS\) and would be denied: from 198\.51\.100\.7; user agents legacy-uploader\/1\.0; operations PutObject/);
+    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+    expect(afterRun).toContain('HubfixDenyInsecureTransport');
+    expect(policyOf(cloud, 'orders-exports')).toBeUndefined();
+  });
+});
