@@ -238,7 +238,7 @@ export const iamPasswordPolicy: ControlPlugin = {
   id: 'iam-password-policy',
   title: 'IAM account password policy: strong and reuse-resistant',
   securityControlIds: Object.keys(REQUIREMENTS),
-  cisIds: ['1.2.0/1.5', '1.2.0/1.6', '1.2.0/1.7', '1.2.0/1.8', '1.2.0/1.9', '1.2.0/1.10', '1.4.0/1.8', '1.4.0/1.9', '3.0.0/1.8', '3.0.0/1.9'],
+  cisIds: ['1.2.0/1.5', '1.2.0/1.6', '1.2.0/1.7', '1.2.0/1.8', '1.2.0/1.9', '1.2.0/1.10', '1.4.0/1.8', '1.4.0/1.9', '3.0.0/1.8', '3.0.0/1.9', '5.0.0/1.7', '5.0.0/1.8'],
   resourceTypes: ['AwsAccount'],
   assesses: 'The account password policy (GetAccountPasswordPolicy, NoSuchEntity = none), and CloudTrail CreateLoginProfile/UpdateLoginProfile calls by automation that may generate passwords the stricter policy rejects',
   changes:

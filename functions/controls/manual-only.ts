@@ -56,7 +56,7 @@ const manualPlugin = (family: ManualFamily): ControlPlugin => ({
 export const rootAccountCredentials = manualPlugin({
   id: 'root-account-credentials',
   title: 'Root user: no access keys, MFA (hardware MFA)',
-  cisIds: ['1.2.0/1.12', '1.2.0/1.13', '1.2.0/1.14', '1.4.0/1.4', '1.4.0/1.5', '1.4.0/1.6', '3.0.0/1.4', '3.0.0/1.5', '3.0.0/1.6'],
+  cisIds: ['1.2.0/1.12', '1.2.0/1.13', '1.2.0/1.14', '1.4.0/1.4', '1.4.0/1.5', '1.4.0/1.6', '3.0.0/1.4', '3.0.0/1.5', '3.0.0/1.6', '5.0.0/1.3', '5.0.0/1.4', '5.0.0/1.5'],
   resourceTypes: ['AwsAccount'],
   why: 'only the root user can change its own credentials, and hubfix must never act as root',
   steps: {
@@ -72,7 +72,7 @@ export const rootAccountCredentials = manualPlugin({
 export const iamUserMfa = manualPlugin({
   id: 'iam-user-mfa',
   title: 'IAM users: MFA for console and all users',
-  cisIds: ['1.2.0/1.2', '1.4.0/1.10', '3.0.0/1.10'],
+  cisIds: ['1.2.0/1.2', '1.4.0/1.10', '3.0.0/1.10', '5.0.0/1.9'],
   resourceTypes: ['AwsIamUser'],
   why: 'users register MFA on their own device; hubfix could only delete the password, locking the user out',
   steps: {
@@ -98,7 +98,7 @@ export const iamAdminPolicies = manualPlugin({
 export const iamUserPolicies = manualPlugin({
   id: 'iam-user-policies',
   title: 'IAM users: permissions through groups or roles, not attached policies',
-  cisIds: ['1.2.0/1.16', '3.0.0/1.15'],
+  cisIds: ['1.2.0/1.16', '3.0.0/1.15', '5.0.0/1.14'],
   resourceTypes: ['AwsIamUser'],
   why: "detaching a user's policies revokes access at once; moving them to a group or role is a design decision",
   steps: {
