@@ -7,10 +7,13 @@ import { s3PublicAccess } from './s3-public-access';
 import { s3SecureTransport } from './s3-secure-transport';
 import { cloudTrail } from './cloudtrail';
 import { cloudWatchCisAlarms } from './cloudwatch-alarms';
+import { defaultSecurityGroup } from './default-security-group';
+import { networkAclAdminPorts } from './network-acl-admin-ports';
+import { securityGroupAdminPorts } from './security-group-admin-ports';
 import type { ControlPlugin } from './types';
 
 /** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
-export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport, cloudTrail, cloudWatchCisAlarms];
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport, cloudTrail, cloudWatchCisAlarms, securityGroupAdminPorts, defaultSecurityGroup, networkAclAdminPorts];
 
 const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
 
