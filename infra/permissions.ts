@@ -45,7 +45,7 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
   'iam-password-expiry': { inspect: [], remediate: [] },
   cloudtrail: {
     // Trails are read and changed in their home region; KMS reads find a key whose policy lets CloudTrail encrypt.
-    inspect: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyPolicy', 's3:GetBucketLogging'],
+    inspect: ['cloudtrail:ListTrails', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyPolicy', 's3:GetBucketLogging'],
     // CreateTrail only for an account with no trail; DeleteTrail only to roll back the trail hubfix created.
     remediate: ['cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 'cloudtrail:StopLogging', 'cloudtrail:CreateTrail', 'cloudtrail:DeleteTrail', 's3:PutBucketLogging'],
   },
@@ -57,6 +57,20 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
     // CreateFlowLogs also needs iam:PassRole (delivery role, log groups) and logs:Create/DeleteLogDelivery (S3 destinations).
     inspect: ['ec2:DescribeVpcs', 'ec2:DescribeFlowLogs'],
     remediate: ['ec2:CreateFlowLogs', 'ec2:DeleteFlowLogs', 'iam:PassRole', 'logs:CreateLogDelivery', 'logs:DeleteLogDelivery'],
+  },
+  'security-group-admin-ports': {
+    // Rules (sgr- ids) and who uses the group: interfaces, their instances, groups referencing it. Authorize: rollback.
+    inspect: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    remediate: ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'],
+  },
+  'default-security-group': {
+    inspect: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    remediate: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+  },
+  'network-acl-admin-ports': {
+    // ReplaceNetworkAclEntry both turns the allow into a deny and, on rollback, restores the allow.
+    inspect: ['ec2:DescribeNetworkAcls', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    remediate: ['ec2:ReplaceNetworkAclEntry'],
   },
 };
 
