@@ -10,7 +10,7 @@ import {
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import type { ControlSteps } from './cloudtrail-settings';
-import { managementEvents, trailActivity, trailByArn, trailClient, trailsSeenIn, type ManagementEvents, type TrailFacts } from './trails';
+import { accountTrails, managementEvents, trailActivity, trailByArn, trailClient, type ManagementEvents, type TrailFacts } from './trails';
 import type { ControlAssessment, ControlContext } from './types';
 
 /** The name hubfix gives a trail it creates in an account that has none. */
@@ -112,7 +112,7 @@ const updatePlan = (r: TrailReview): { plan: Plan; high: string[] } => {
 
 async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
   const region = finding.resource.region;
-  const trails = await trailsSeenIn(ctx.clients, finding.accountId, region);
+  const trails = await accountTrails(ctx.clients, finding.accountId, region);
   const reviews: TrailReview[] = await Promise.all(
     trails.map(async (trail) => {
       const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
@@ -120,7 +120,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     }),
   );
   const evidence: Evidence[] = [
-    { fact: `${trails.length} trail(s) log region ${region} of account ${finding.accountId}.`, source: 'cloudtrail:DescribeTrails' },
+    { fact: `Account ${finding.accountId} has ${trails.length} trail(s) across its regions (with organization trails logging ${region}).`, source: 'cloudtrail:ListTrails, cloudtrail:DescribeTrails' },
     ...reviews.map((r) => ({ fact: describeReview(r, finding.accountId), source: 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors' })),
   ];
   const passing = reviews.find(passes);

@@ -3,6 +3,7 @@ import {
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetTrailStatusCommand,
+  ListTrailsCommand,
   type AdvancedEventSelector,
   type EventSelector,
   type Trail,
@@ -69,6 +70,25 @@ export const trailsSeenIn = async (clients: ClientFactory, accountId: string, re
   const client = clients.at(CloudTrailClient, { accountId, region });
   const { trailList } = await client.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
   return (trailList ?? []).map(factsOf);
+};
+
+/**
+ * Every trail of the account in every region (ListTrails), described in its home region, plus trails of
+ * other accounts (organization trails) that log this region: CloudTrail.1 is about the whole account.
+ */
+export const accountTrails = async (clients: ClientFactory, accountId: string, region: string): Promise<TrailFacts[]> => {
+  const listed = (await clients.at(CloudTrailClient, { accountId, region }).send(new ListTrailsCommand({}))).Trails ?? [];
+  const homes = [...new Set(listed.map((t) => t.HomeRegion as string))];
+  const described = await Promise.all(
+    homes.map(async (home) => {
+      const arns = listed.filter((t) => t.HomeRegion === home).map((t) => t.TrailARN as string);
+      const { trailList } = await clients.at(CloudTrailClient, { accountId, region: home }).send(new DescribeTrailsCommand({ trailNameList: arns, includeShadowTrails: true }));
+      return (trailList ?? []).filter((t) => t.HomeRegion === home).map(factsOf);
+    }),
+  );
+  const own = described.flat();
+  const shadows = (await trailsSeenIn(clients, accountId, region)).filter((t) => !own.some((o) => o.arn === t.arn));
+  return [...own, ...shadows];
 };
 
 /** A trail by ARN, read in its home region (the region in the ARN). */
