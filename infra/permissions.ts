@@ -72,6 +72,11 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
     inspect: ['ec2:DescribeNetworkAcls', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
     remediate: ['ec2:ReplaceNetworkAclEntry'],
   },
+  'ec2-imdsv2': {
+    // cloudwatch:GetMetricStatistics: the AWS/EC2 MetadataNoToken metric (IMDSv1 calls still made).
+    inspect: ['ec2:DescribeInstances', 'cloudwatch:GetMetricStatistics'],
+    remediate: ['ec2:ModifyInstanceMetadataOptions'],
+  },
 };
 
 const unique = (actions: readonly string[]): string[] => [...new Set(actions)].sort();
