@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3-control';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
-import { productionMarker, type Tags } from './production';
+import { productionMarker } from './production';
 import { asList, bucketNameOf, bucketPolicy, bucketPublicAccessBlock, bucketTags, parsePolicy, readOptional, type PolicyStatement } from './s3-bucket';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
@@ -110,7 +110,7 @@ const bucketFacts = async (s3: S3Client, bucket: string, ctx: ControlContext, bu
     publicGrants: (acl.Grants ?? []).flatMap((g) => (g.Grantee?.URI && PUBLIC_GROUPS[g.Grantee.URI] ? [`${g.Permission} to ${PUBLIC_GROUPS[g.Grantee.URI]}`] : [])),
     website: website && (website.RedirectAllRequestsTo ? `redirects to ${website.RedirectAllRequestsTo.HostName}` : `index document ${website.IndexDocument?.Suffix}`),
     cloudFront: cloudFrontReaders(statements),
-    production: productionMarker(tags as Tags, ctx.config),
+    production: productionMarker(tags, ctx.config),
   };
 };
 
