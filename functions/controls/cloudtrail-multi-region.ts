@@ -259,7 +259,7 @@ export const cloudTrailMultiRegion: ControlSteps = {
     const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
     const review = { trail, logging: activity.isLogging, events };
     if (!passes(review)) throw new VerificationFailedError(`${describeReview(review, finding.accountId)} CloudTrail.1 still fails`);
-    return `CloudTrail reports ${describeReview(review, finding.accountId)}`;
+    return `CloudTrail reports ${describeReview(review, finding.accountId).replace(/\.$/, '')}`;
   },
   async rollback(finding, change, ctx) {
     const before = changeOf(change.before);
