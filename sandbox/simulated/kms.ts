@@ -12,6 +12,7 @@ const key = z.object({
     .describe('The key policy (JSON text or object); absent: the default policy, which trusts only the account root'),
   keySpec: z.enum(['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'HMAC_256']).default('SYMMETRIC_DEFAULT'),
   keyManager: z.enum(['CUSTOMER', 'AWS']).default('CUSTOMER'),
+  origin: z.enum(['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE']).default('AWS_KMS').describe('EXTERNAL: imported key material'),
   keyState: z.enum(['Enabled', 'Disabled', 'PendingDeletion']).default('Enabled'),
   rotationEnabled: z.boolean().default(false),
 });
@@ -25,6 +26,7 @@ export interface KmsKeyState {
   policy?: string;
   keySpec: string;
   keyManager: 'CUSTOMER' | 'AWS';
+  origin: string;
   keyState: 'Enabled' | 'Disabled' | 'PendingDeletion';
   rotationEnabled: boolean;
 }
@@ -95,7 +97,7 @@ export const kmsModule = defineModule({
           KeyManager: k.keyManager,
           KeySpec: k.keySpec,
           KeyUsage: k.keySpec.startsWith('HMAC') ? 'GENERATE_VERIFY_MAC' : 'ENCRYPT_DECRYPT',
-          Origin: 'AWS_KMS',
+          Origin: k.origin,
           MultiRegion: k.keyId.startsWith('mrk-'),
         },
       };
@@ -106,5 +108,40 @@ export const kmsModule = defineModule({
       if (policyName !== 'default') throw new SimulatedServiceError('NotFoundException', `Policy ${policyName} does not exist`);
       return { Policy: k.policy ?? defaultPolicy(ctx.accountId), PolicyName: 'default' };
     },
+    GetKeyRotationStatus: (input, ctx) => {
+      const k = resolveKey(state(ctx.accountId), ctx, input.KeyId);
+      refuseRotation(k, 'GetKeyRotationStatus');
+      // AWS managed keys rotate every year; a key pending deletion reports false (KMS does not rotate it).
+      const enabled = k.keyManager === 'AWS' || (k.rotationEnabled && k.keyState !== 'PendingDeletion');
+      return { KeyId: keyArnOf(k, ctx.accountId), KeyRotationEnabled: enabled, ...(enabled ? { RotationPeriodInDays: 365 } : {}) };
+    },
+    EnableKeyRotation: (input, ctx) => {
+      const k = changeableKey(resolveKey(state(ctx.accountId), ctx, input.KeyId), ctx, 'EnableKeyRotation');
+      const days = Number(input.RotationPeriodInDays ?? 365);
+      if (!Number.isInteger(days) || days < 90 || days > 2560) throw new SimulatedServiceError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
+      k.rotationEnabled = true;
+      return {};
+    },
+    DisableKeyRotation: (input, ctx) => {
+      changeableKey(resolveKey(state(ctx.accountId), ctx, input.KeyId), ctx, 'DisableKeyRotation').rotationEnabled = false;
+      return {};
+    },
   }),
+  snapshot: (keys) => Object.fromEntries(keys.map((k) => [`key/${k.keyId}`, `rotation ${k.rotationEnabled ? 'on' : 'off'}`])),
 });
+
+/** Automatic rotation exists only for symmetric encryption keys with KMS-generated material (UnsupportedOperationException otherwise). */
+const refuseRotation = (k: KmsKeyState, operation: string): void => {
+  if (k.keySpec !== 'SYMMETRIC_DEFAULT' || k.origin !== 'AWS_KMS') {
+    throw new SimulatedServiceError('UnsupportedOperationException', `${k.keyId} does not support ${operation}: automatic rotation needs a symmetric key with AWS_KMS key material (this key is ${k.keySpec}, origin ${k.origin})`);
+  }
+};
+
+/** The key-state rules of EnableKeyRotation / DisableKeyRotation. */
+const changeableKey = (k: KmsKeyState, ctx: SimContext, operation: string): KmsKeyState => {
+  if (k.keyManager === 'AWS') throw new SimulatedServiceError('AccessDeniedException', `User is not authorized to perform kms:${operation} on the AWS managed key ${keyArnOf(k, ctx.accountId)}`);
+  refuseRotation(k, operation);
+  if (k.keyState === 'Disabled') throw new SimulatedServiceError('DisabledException', `${keyArnOf(k, ctx.accountId)} is disabled.`);
+  if (k.keyState === 'PendingDeletion') throw new SimulatedServiceError('KMSInvalidStateException', `${keyArnOf(k, ctx.accountId)} is pending deletion.`);
+  return k;
+};
