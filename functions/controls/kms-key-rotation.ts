@@ -1,0 +1,130 @@
+import {
+  DescribeKeyCommand,
+  DisableKeyRotationCommand,
+  EnableKeyRotationCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  type KeyMetadata,
+} from '@aws-sdk/client-kms';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
+import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+
+/** The key a finding names: its ARN or id (an AwsKmsKey resource id is the key ARN). */
+export const keyIdOf = (finding: FindingRef): string => {
+  const details = finding.resource.details?.AwsKmsKey as { KeyId?: string } | undefined;
+  const id = details?.KeyId ?? (/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(finding.resource.id) ? finding.resource.id : undefined);
+  if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not a KMS key ARN`);
+  return id;
+};
+
+/** Why KMS cannot rotate this key automatically, or undefined when it can. */
+const cannotRotate = (key: KeyMetadata): string | undefined => {
+  if (key.KeyManager === 'AWS') return 'it is an AWS managed key: AWS rotates it every year and its rotation cannot be configured';
+  if (key.KeySpec !== 'SYMMETRIC_DEFAULT') {
+    const kind = key.KeySpec?.startsWith('HMAC') ? 'an HMAC key' : 'an asymmetric key';
+    return `it is ${kind} (${key.KeySpec}): KMS rotates only symmetric encryption keys; rotate by creating a new key and moving its users`;
+  }
+  if (key.Origin === 'EXTERNAL') return 'its key material is imported: KMS cannot rotate it automatically; import new material into a new key (or rotate on demand) instead';
+  if (key.Origin !== 'AWS_KMS') return `it lives in a custom key store (${key.Origin}), where automatic rotation is not supported`;
+  if (key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingReplicaDeletion') return 'it is scheduled for deletion';
+  return undefined;
+};
+
+const describeKey = async (kms: KMSClient, keyId: string): Promise<KeyMetadata> => {
+  try {
+    const metadata = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
+    if (metadata) return metadata;
+  } catch (error) {
+    if ((error as Error).name !== 'NotFoundException') throw error;
+  }
+  throw new ResourceNotFoundError(`KMS key ${keyId} no longer exists`);
+};
+
+const rotationEnabled = async (kms: KMSClient, keyId: string): Promise<boolean> =>
+  (await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled === true;
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+  const kms = ctx.clients.at(KMSClient, targetOf(finding));
+  const keyId = keyIdOf(finding);
+  const key = await describeKey(kms, keyId);
+  const evidence: Evidence[] = [
+    {
+      fact: `Key ${key.KeyId} is ${key.KeyManager === 'AWS' ? 'AWS managed' : 'customer managed'}, ${key.KeySpec}, origin ${key.Origin}, ${key.KeyState}.`,
+      source: 'kms:DescribeKey',
+    },
+  ];
+  const why = cannotRotate(key);
+  if (why) return { risk: 'low', riskReason: `Key ${key.KeyId} cannot have automatic rotation: ${why}`, evidence, notApplicable: true };
+
+  const enabled = await rotationEnabled(kms, keyId);
+  evidence.push({ fact: `Automatic rotation of ${key.KeyId} is ${enabled ? 'on' : 'off'}.`, source: 'kms:GetKeyRotationStatus' });
+  if (enabled) return { risk: 'low', riskReason: `Key ${key.KeyId} already rotates automatically`, evidence };
+  if (key.KeyState === 'Disabled') {
+    return { risk: 'low', riskReason: `Key ${key.KeyId} is disabled: KMS refuses to turn rotation on until someone enables the key (or schedules its deletion)`, evidence, blocked: true };
+  }
+
+  evidence.push({
+    fact: 'Rotation keeps every earlier key material: data encrypted before still decrypts, and the key id, ARN, aliases and policy stay the same, so no caller changes.',
+    source: 'kms:EnableKeyRotation (AWS documentation)',
+  });
+  return {
+    risk: 'low',
+    riskReason: `Rotation is transparent to the users of ${key.KeyId}`,
+    evidence,
+    plan: {
+      summary: `Turn on automatic yearly rotation of KMS key ${key.KeyId}`,
+      steps: [`kms:EnableKeyRotation KeyId=${key.Arn} (rotation every 365 days)`],
+      reversible: true,
+      parameters: { keyArn: key.Arn },
+    },
+  };
+}
+
+/** Turns rotation on or off and records what it was; a refused call changed nothing. */
+const setRotation = async (finding: FindingRef, keyArn: string, enable: boolean, ctx: ControlContext): Promise<ChangeRecord> => {
+  const kms = ctx.clients.at(KMSClient, targetOf(finding));
+  const before = await rotationEnabled(kms, keyArn);
+  const state = enable ? 'on' : 'off';
+  if (before !== enable) {
+    try {
+      await kms.send(enable ? new EnableKeyRotationCommand({ KeyId: keyArn }) : new DisableKeyRotationCommand({ KeyId: keyArn }));
+    } catch (error) {
+      throw new RemediationError(`Turning rotation ${state} for ${keyArn} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+    }
+  }
+  return {
+    summary: before === enable ? `Rotation of ${keyArn} was already ${state}` : `Turned automatic rotation ${state} for KMS key ${keyArn}`,
+    before: { keyArn, rotationEnabled: before },
+    after: { keyArn, rotationEnabled: enable },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+};
+
+export const kmsKeyRotation: ControlPlugin = {
+  id: 'kms-key-rotation',
+  title: 'KMS customer managed keys rotate',
+  securityControlIds: ['KMS.4'],
+  cisIds: ['1.2.0/2.8', '1.4.0/3.8', '3.0.0/3.6', '5.0.0/3.6'],
+  resourceTypes: ['AwsKmsKey'],
+  assesses: 'DescribeKey (manager, key spec, origin, state: keys that cannot rotate are reported, not changed) and GetKeyRotationStatus',
+  changes: 'Turns on automatic yearly rotation of a customer managed symmetric key (old key material is kept)',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'auto',
+  assess,
+  remediate: (finding, plan, ctx) => {
+    const { keyArn } = plan.parameters as { keyArn?: unknown };
+    if (typeof keyArn !== 'string') throw new InvalidInputError('The plan does not name the KMS key');
+    return setRotation(finding, keyArn, true, ctx);
+  },
+  async verify(finding, change, ctx) {
+    const keyArn = String(change.after.keyArn);
+    if (!(await rotationEnabled(ctx.clients.at(KMSClient, targetOf(finding)), keyArn))) {
+      throw new VerificationFailedError(`Automatic rotation of ${keyArn} is still off`);
+    }
+    return `KMS reports automatic rotation on for ${keyArn}`;
+  },
+  rollback: (finding, change, ctx) => setRotation(finding, String(change.before.keyArn), change.before.rotationEnabled === true, ctx),
+};
