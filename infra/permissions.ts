@@ -77,6 +77,11 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
     inspect: ['ec2:DescribeInstances', 'cloudwatch:GetMetricStatistics'],
     remediate: ['ec2:ModifyInstanceMetadataOptions'],
   },
+  'kms-key-rotation': {
+    // DescribeKey tells the keys that cannot rotate; DisableKeyRotation is the rollback.
+    inspect: ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
+    remediate: ['kms:EnableKeyRotation', 'kms:DisableKeyRotation'],
+  },
 };
 
 const unique = (actions: readonly string[]): string[] => [...new Set(actions)].sort();

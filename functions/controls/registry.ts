@@ -11,10 +11,11 @@ import { defaultSecurityGroup } from './default-security-group';
 import { networkAclAdminPorts } from './network-acl-admin-ports';
 import { securityGroupAdminPorts } from './security-group-admin-ports';
 import { ec2Imdsv2 } from './ec2-imdsv2';
+import { kmsKeyRotation } from './kms-key-rotation';
 import type { ControlPlugin } from './types';
 
 /** Every control hubfix knows. Adding a control: one plugin file, one test file, one line here. */
-export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport, cloudTrail, cloudWatchCisAlarms, securityGroupAdminPorts, defaultSecurityGroup, networkAclAdminPorts, ec2Imdsv2];
+export const plugins: readonly ControlPlugin[] = [iamAccessKeys, ebsDefaultEncryption, iamPasswordPolicy, ...manualOnlyPlugins, vpcFlowLogs, s3PublicAccess, s3SecureTransport, cloudTrail, cloudWatchCisAlarms, securityGroupAdminPorts, defaultSecurityGroup, networkAclAdminPorts, ec2Imdsv2, kmsKeyRotation];
 
 const bySecurityControlId = new Map(plugins.flatMap((plugin) => plugin.securityControlIds.map((id) => [id, plugin] as const)));
 
