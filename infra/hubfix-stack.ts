@@ -30,6 +30,7 @@ import {
   acknowledgeLinkSecret,
   acknowledgeStateMachineRole,
   acknowledgeTopicPublisher,
+  acknowledgeRunHistoryReads,
 } from './nag-acknowledgements';
 import { inspectActions, remediateActions } from './permissions';
 
@@ -48,6 +49,7 @@ export const DEFINITION_FUNCTIONS = {
 export const CUSTOM_ACTIONS = {
   remediate: { id: 'HubfixRemediate', name: 'Remediate', description: 'hubfix: assess the blast radius, ask for approval where needed, remediate, verify and annotate the selected findings.' },
   plan: { id: 'HubfixPlan', name: 'Plan only', description: 'hubfix: assess the blast radius and write the plan onto the selected findings; nothing is changed.' },
+  undo: { id: 'HubfixUndo', name: 'Undo fix', description: 'hubfix: roll back the fix hubfix made on the selected findings (with approval when the fix needed one), verify, annotate.' },
 } as const;
 
 export { STATE_MACHINE_FILE } from './workflow-definition';
@@ -237,6 +239,18 @@ export class HubfixStack extends Stack {
       new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
     );
     this.functions.intake.addEnvironment(SETTINGS_ENV.stateMachineArn, this.stateMachine.stateMachineArn);
+    // Undo reads the change record from the output of the run that made the fix. A separate policy (not the
+    // role's default one, which the functions depend on) avoids a dependency cycle with the state machine.
+    const runHistoryReads = new iam.Policy(this, 'InspectReadsRunHistory', {
+      roles: [roles.inspect],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution'],
+          resources: [this.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      ],
+    });
+    acknowledgeRunHistoryReads(runHistoryReads);
 
     // --- Intake: custom actions → EventBridge → SQS (DLQ) → intake. ---
     const intakeDlq = this.encryptedQueue('IntakeDlq', { retentionPeriod: Duration.days(14) });

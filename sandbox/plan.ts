@@ -66,5 +66,7 @@ export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fi
   );
   const skipped = intake.skip.map((s): PlannedFinding => ({ findingId: s.identifier.id, controlId: s.controlId, route: 'skip', reason: s.reason, evidence: [] }));
   const dropped = intake.drop.map((d): PlannedFinding => ({ findingId: '', route: 'skip', reason: d.reason, evidence: [] }));
-  return { kind: parsed.kind, findings: [...started, ...skipped, ...dropped] };
+  const passed = intake.pass.map((p): PlannedFinding => ({ findingId: p.findingId, route: 'skip', reason: `the automatic path does not take it: ${p.reason}`, evidence: [] }));
+  if (intake.ignored) return { kind: parsed.kind, rejected: intake.ignored, findings: [] };
+  return { kind: parsed.kind, findings: [...started, ...skipped, ...dropped, ...passed] };
 };

@@ -53,6 +53,19 @@ describe('describeOutcome', () => {
     expect(result.fields).toEqual({ execution: EXECUTION, control: 'IAM.3', plugin: 'iam-access-keys', risk: 'low', approver: undefined });
   });
 
+  it('reports an undo as undone, NOTIFIED (not NEW, so the automatic path does not redo the fix)', () => {
+    // Act
+    const result = describeOutcome(
+      state({ action: 'undo', assessment: assessment(), change: { ...change, summary: 'Set access key AKIA1 of ci to Active' }, verification: { verified: true, observed: 'the control fails again', checkedAt: 'x' } }),
+      EXECUTION,
+      DAY_S,
+    );
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'undone', workflowStatus: 'NOTIFIED' });
+    expect(result.note).toContain('undid its fix automatically (low risk). Set access key AKIA1 of ci to Active. Verified: the control fails again.');
+  });
+
   it('resolves an approved fix naming the approver and their reason', () => {
     // Act
     const result = describeOutcome(

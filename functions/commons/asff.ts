@@ -73,7 +73,8 @@ export type IneligibleCode =
   | 'workflow-suppressed'
   | 'workflow-resolved'
   | 'malformed-resource'
-  | 'malformed-account';
+  | 'malformed-account'
+  | 'nothing-to-undo';
 
 type JsonObject = Record<string, unknown>;
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { pluginFor as registryPluginFor } from '../controls/registry';
 import type { ControlPlugin } from '../controls/types';
 import type { FindingIdentifier } from './annotation';
-import { eligibility, type IneligibleCode, type ParsedEvent } from './asff';
+import { eligibility, type Eligibility, type IneligibleCode, type ParsedEvent } from './asff';
+import { undoRefusal } from './undo';
 import { controlMode } from './modes';
 import type { HubfixConfig } from './config';
 import type { FindingRef, RequestedAction, Trigger, WorkflowInput } from './types';
@@ -17,6 +18,7 @@ import type { FindingRef, RequestedAction, Trigger, WorkflowInput } from './type
 export const CUSTOM_ACTIONS: Readonly<Record<string, RequestedAction>> = {
   HubfixRemediate: 'remediate',
   HubfixPlan: 'plan',
+  HubfixUndo: 'undo',
 };
 
 export type SkipCode = IneligibleCode | 'rejected' | 'no-plugin' | 'account-excluded';
@@ -69,6 +71,11 @@ const resolveAction = (event: ParsedEvent): { action: RequestedAction; trigger: 
   return { action, trigger: 'custom-action' };
 };
 
+const undoEligibility = (finding: FindingRef): Eligibility => {
+  const refusal = undoRefusal(finding);
+  return refusal ? { eligible: false, code: 'nothing-to-undo', reason: refusal } : { eligible: true };
+};
+
 /** The configuration's account include/exclude lists: hubfix acts only where the platform team said it may. */
 const accountExcluded = (accountId: string, config: HubfixConfig): string | undefined => {
   const { include, exclude } = config.accounts;
@@ -118,7 +125,8 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
     }
     const { finding } = result;
     const identifier = { id: finding.id, productArn: finding.productArn };
-    const eligible = eligibility(finding);
+    // An undo acts on a finding hubfix resolved (RESOLVED, often PASSED by now): the fix on record decides.
+    const eligible = resolved.action === 'undo' ? undoEligibility(finding) : eligibility(finding);
     const accountOut = accountExcluded(finding.accountId, config);
     if (accountOut) {
       plan.skip.push({ identifier, code: 'account-excluded', reason: accountOut, controlId: finding.controlId });

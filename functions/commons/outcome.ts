@@ -72,6 +72,15 @@ export const describeOutcome = (
       fields,
     };
   }
+  if (change && verification && state.action === 'undo') {
+    // NOTIFIED, not NEW: the control fails again on purpose, and the automatic path must not redo the fix.
+    return {
+      outcome: 'undone',
+      workflowStatus: 'NOTIFIED',
+      note: `hubfix: undid its fix ${decidedBy(state)}. ${change.summary}. Verified: ${verification.observed}. The finding stays NOTIFIED so hubfix will not fix it again on its own.`,
+      fields,
+    };
+  }
   if (change && verification) {
     return {
       outcome: 'resolved',

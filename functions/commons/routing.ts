@@ -1,6 +1,7 @@
 import { pluginFor } from '../controls/registry';
 import { describeExemption, checkExemption } from './exemptions';
 import { controlMode } from './modes';
+import { assessUndo } from './undo';
 import type { ControlAssessment, ControlContext, ControlPlugin } from '../controls/types';
 import type { ControlMode } from './config';
 import type { Assessment, WorkflowInput } from './types';
@@ -17,6 +18,7 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
   if (!plugin) {
     return { ...base, route: 'skip', skip: 'unsupported', routeReason: `hubfix has no remediation for control ${finding.controlId}` };
   }
+  if (input.action === 'undo') return assessUndo(input, ctx, plugin, base);
   const mode = controlMode(finding.controlId, ctx.config) ?? plugin.defaultMode;
   if (mode === 'off') {
     return { ...base, pluginId: plugin.id, route: 'skip', skip: 'disabled', routeReason: `Control ${finding.controlId} is off in the hubfix configuration` };

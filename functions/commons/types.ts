@@ -41,7 +41,7 @@ export interface ResourceRef {
 }
 
 /** What the analyst asked for: the custom action "Remediate" / "Plan only", or an imported finding. */
-export type RequestedAction = 'remediate' | 'plan';
+export type RequestedAction = 'remediate' | 'plan' | 'undo';
 export type Trigger = 'custom-action' | 'imported';
 
 /** The execution input the intake builds for each finding. */
@@ -78,7 +78,7 @@ export type Route = 'auto' | 'approval' | 'skip';
  * safe change exists until a person supplies something (the reason says what). "not-applicable": the resource
  * fails the control but the remediation cannot apply to it (a KMS key type that cannot rotate): not "compliant".
  */
-export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked' | 'not-applicable' | 'exempt';
+export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked' | 'not-applicable' | 'exempt' | 'nothing-to-undo' | 'irreversible';
 
 export interface Assessment {
   controlId: string;
@@ -138,6 +138,7 @@ export interface WorkflowState extends WorkflowInput {
 
 export type Outcome =
   | 'resolved' // remediated and verified
+  | 'undone' // a fix hubfix made was rolled back and the previous state verified
   | 'planned' // plan-only: assessed, nothing changed
   | 'skipped' // unsupported, manual-only, off, exempt: nothing changed
   | 'rejected' // approver said no

@@ -28,12 +28,13 @@ const functionProps = (role: FunctionRole) =>
   };
 
 describe('Security Hub custom actions to the intake queue', () => {
-  it('creates the "Remediate" and "Plan only" custom actions with names under 20 characters', () => {
+  it('creates the "Remediate", "Plan only" and "Undo fix" custom actions with names under 20 characters', () => {
     // Assess
     template.hasResourceProperties('AWS::SecurityHub::ActionTarget', { Id: 'HubfixRemediate', Name: 'Remediate' });
     template.hasResourceProperties('AWS::SecurityHub::ActionTarget', { Id: 'HubfixPlan', Name: 'Plan only' });
+    template.hasResourceProperties('AWS::SecurityHub::ActionTarget', { Id: 'HubfixUndo', Name: 'Undo fix' });
     const targets = Object.values(template.findResources('AWS::SecurityHub::ActionTarget'));
-    expect(targets).toHaveLength(2);
+    expect(targets).toHaveLength(3);
     for (const target of targets) {
       expect(target.Properties.Name.length).toBeLessThan(20);
       expect(target.Properties.Description.length).toBeLessThanOrEqual(600);
