@@ -78,7 +78,7 @@ const offends = (controlId: string, key: KeyUsage, now: Date, unusedKeyDays: num
 
 const describeUse = (key: KeyUsage, now: Date): string =>
   key.lastUsedDate
-    ? `Key ${key.accessKeyId} was last used ${ago(key.lastUsedDate, now)} (${key.lastUsedDate.toISOString()}) ` +
+    ? `Key ${key.accessKeyId} was last used ${ago(key.lastUsedDate, now)} (${key.lastUsedDate.toISOString().slice(0, 16).replace('T', ' ')} UTC) ` +
       `to call ${key.lastUsedService ?? 'an unknown service'} in ${key.lastUsedRegion ?? 'an unknown region'}.`
     : `Key ${key.accessKeyId} has never been used.`;
 
