@@ -20,6 +20,7 @@ dl{display:grid;grid-template-columns:9rem 1fr;gap:.25rem 1rem;margin:0}dt{color
 .source{color:#545b64;font-size:.85rem}.notice{background:#f1faff;border-left:4px solid #0073bb;padding:.5rem 1rem}
 .error{background:#fff0f0;border-left:4px solid #d13212;padding:.5rem 1rem}.ok{background:#f2fcf3;border-left:4px solid #1d8102;padding:.5rem 1rem}
 .risk-high{color:#d13212;font-weight:600}.risk-low{color:#1d8102;font-weight:600}
+ol.steps li{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88rem;word-break:break-all}
 label{display:block;font-weight:600;margin-top:1rem}input[type=text],textarea{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #879596;border-radius:4px;font:inherit}
 .hint{font-weight:normal;color:#545b64;font-size:.85rem}.buttons{margin-top:1.25rem;display:flex;gap:1rem}
 button{font:inherit;font-weight:600;padding:.6rem 1.4rem;border-radius:4px;border:1px solid;cursor:pointer}
@@ -107,7 +108,7 @@ ${evidence}`;
 const planSection = (record: ApprovalRecord): string => {
   const { plan } = record.assessment;
   if (!plan) return '<h2>The change</h2><p>No plan was recorded: approving changes nothing.</p>';
-  const steps = plan.steps.length > 0 ? `<ol>${plan.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}</ol>` : '';
+  const steps = plan.steps.length > 0 ? `<ol class="steps">${plan.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}</ol>` : '';
   return `<h2>The change if you approve</h2>
 <p>${escapeHtml(plan.summary)}</p>
 ${steps}
