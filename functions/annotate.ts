@@ -1,9 +1,12 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { annotateFinding } from './commons/annotation';
+import { buildAuditRecord, putAuditRecord } from './commons/audit';
 import { approvalTimeoutSeconds } from './commons/config';
 import { logger } from './commons/logger';
 import { releaseLock } from './commons/resource-lock';
 import { describeOutcome } from './commons/outcome';
+import { publishRemediationMetrics, remediationMetrics } from './commons/remediation-metrics';
 import { awsRuntime, type Runtime } from './commons/runtime';
 import { stepHandler } from './commons/step-handler';
 import type { Outcome, WorkflowState } from './commons/types';
@@ -23,12 +26,16 @@ export interface AnnotateResult {
 }
 
 /** Annotate: writes the outcome onto the finding in Security Hub. Every path of the workflow ends here. */
-export const createAnnotateHandler = (runtime: () => Runtime) =>
+export const createAnnotateHandler = (runtime: () => Runtime, metrics: Metrics = remediationMetrics()) =>
   stepHandler(runtime, async (input: AnnotateInput, rt): Promise<AnnotateResult> => {
     const annotation = describeOutcome(input.workflow, input.executionId, approvalTimeoutSeconds(rt.config));
     await annotateFinding(rt.clients.home(SecurityHubClient), input.workflow.finding, annotation);
+    // The evidence is durable before the resource is free; a retried Annotate keeps the first record.
+    const record = buildAuditRecord(input.workflow, input.executionId, annotation, rt.now());
+    const firstRecord = await putAuditRecord(rt, record);
     // Every path ends here: the resource is free for the next run (a no-op for runs that took no lock).
     await releaseLock(rt, input.workflow.finding, executionNameOf(input.executionId));
+    if (firstRecord) publishRemediationMetrics(metrics, record); // counted once per run, retries or not
     logger.info('Annotated', { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus });
     return { outcome: annotation.outcome, workflowStatus: annotation.workflowStatus, note: annotation.note };
   });

@@ -1,6 +1,6 @@
 import { automaticControlIds } from '../functions/commons/modes';
 import { workflowDefinition } from './workflow-definition';
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -20,7 +20,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/commons/config';
+import { AUDIT_TIME_INDEX } from '../functions/commons/audit';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
+import { HubfixDashboard } from './constructs/dashboard';
 import { HubfixFunction } from './constructs/hubfix-function';
 import {
   acknowledgeApprovalApi,
@@ -79,6 +81,7 @@ export class HubfixStack extends Stack {
   readonly functions: Record<FunctionRole, NodejsFunction>;
   readonly approvalTable: dynamodb.Table;
   readonly lockTable: dynamodb.Table;
+  readonly auditTable: dynamodb.Table;
   readonly approvalTopic: sns.Topic;
   readonly opsTopic: sns.Topic;
   readonly linkSecret: secretsmanager.Secret;
@@ -144,6 +147,22 @@ export class HubfixStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });
+    // Audit trail: one record per run, kept for years (no TTL), point-in-time recovery, deletion protection,
+    // retained when the stack goes. The time index (constant partition, annotatedAt) serves "every run since".
+    this.auditTable = new dynamodb.Table(this, 'AuditTable', {
+      partitionKey: { name: 'executionId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.auditTable.addGlobalSecondaryIndex({
+      indexName: AUDIT_TIME_INDEX,
+      partitionKey: { name: 'auditPartition', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'annotatedAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
     this.linkSecret = new secretsmanager.Secret(this, 'LinkSigningKey', {
       description: 'hubfix: HMAC key that signs approval links',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -192,14 +211,17 @@ export class HubfixStack extends Stack {
       }),
       remediate: fn('Remediate', 'remediate.ts', 'hubfix: makes the planned change and records before/after', roles.remediate, Duration.seconds(90)),
       verify: fn('Verify', 'verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
-      annotate: fn('Annotate', 'annotate.ts', 'hubfix: writes the outcome onto the finding', roles.annotate, Duration.seconds(60), {
+      annotate: fn('Annotate', 'annotate.ts', 'hubfix: writes the outcome onto the finding and the audit record', roles.annotate, Duration.seconds(60), {
         [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+        [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
       }),
     };
 
     // Resource locks: intake takes (and on contention reads) them, Annotate releases them.
     roles.intake.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [this.lockTable.tableArn] }));
     roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [this.lockTable.tableArn] }));
+    // Audit records are written once (a conditional put) and never changed: no role may update or delete them.
+    roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.auditTable.tableArn] }));
     // Request approval: put the approval, publish the email (the topic key is granted with it), read the key.
     roles.requestApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.approvalTable.tableArn] }));
     this.approvalTopic.grantPublish(roles.requestApproval);
@@ -358,11 +380,14 @@ export class HubfixStack extends Stack {
       }).addAlarmAction(alarmAction);
     }
 
+    new HubfixDashboard(this, 'Operations', { stateMachine: this.stateMachine, intakeDlq, alarmTopic: this.opsTopic });
+
     new CfnOutput(this, 'ApprovalApiUrl', { value: approvalBaseUrl });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApprovalTopicArn', { value: this.approvalTopic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });
+    new CfnOutput(this, 'AuditTableName', { value: this.auditTable.tableName, description: 'hubfix audit export --table' });
   }
 
   /** SQS-managed encryption works with EventBridge and SNS as senders without key policy changes. */

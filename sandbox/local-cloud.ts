@@ -8,6 +8,7 @@ import { createAnnotateHandler } from '../functions/annotate';
 import { createApprovalApiHandler } from '../functions/approval-api';
 import { createAssessHandler } from '../functions/assess';
 import { approvalTableDefinition } from '../functions/commons/approval-store';
+import { auditTableDefinition } from '../functions/commons/audit';
 import { lockTableDefinition } from '../functions/commons/resource-lock';
 import type { HubfixConfig } from '../functions/commons/config';
 import type { Runtime } from '../functions/commons/runtime';
@@ -104,10 +105,12 @@ export class LocalCloud {
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
       stateMachineArn: workflow.stateMachineArn,
+      auditTableName: 'hubfix-audit',
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
+    await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
 
     const runtime: Runtime = { clients, config: options.config, settings, now };
     const get = () => runtime;

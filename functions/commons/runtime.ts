@@ -16,6 +16,8 @@ export interface Settings {
   approvalBaseUrl: string;
   /** The remediation state machine (intake starts it). */
   stateMachineArn: string;
+  /** DynamoDB table of audit records (one per run, written by Annotate, never updated). */
+  auditTableName: string;
 }
 
 /** Everything a handler needs from the outside world, passed in (never reached for globally). */
@@ -33,6 +35,7 @@ export const SETTINGS_ENV: Record<keyof Settings, string> = {
   linkSecretId: 'LINK_SECRET_ID',
   approvalBaseUrl: 'APPROVAL_BASE_URL',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  auditTableName: 'AUDIT_TABLE_NAME',
 };
 
 /** Settings read from the environment on first use, so each function only needs the variables it uses. */

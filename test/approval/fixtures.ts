@@ -15,6 +15,7 @@ export const settingsFor = (tableName: string): Settings => ({
   linkSecretId: 'hubfix/link-secret',
   approvalBaseUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
   stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:hubfix',
+  auditTableName: 'audit',
 });
 
 /**

@@ -184,7 +184,8 @@ describe('the workflow', () => {
     type MetricQuery = { MetricStat?: { Metric: { MetricName: string } } };
     const metricNames = (alarm: { [key: string]: { Metrics?: MetricQuery[] } }) =>
       (alarm.Properties.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => metricNames(alarm).length > 0);
+    // The dashboard's failure-rate alarm reads ExecutionsFailed too; this one is the any-unsuccessful-run alarm.
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => metricNames(alarm).includes('ExecutionsAborted'));
 
     // Assess
     expect(alarms).toHaveLength(1);
@@ -280,7 +281,7 @@ describe('least privilege', () => {
       [SETTINGS_ENV.approvalTableName, SETTINGS_ENV.approvalTopicArn, SETTINGS_ENV.linkSecretId, SETTINGS_ENV.approvalBaseUrl].sort(),
     );
     expect(settingsOf('approvalApi')).toEqual([SETTINGS_ENV.approvalTableName, SETTINGS_ENV.linkSecretId].sort());
-    expect(settingsOf('annotate')).toEqual([SETTINGS_ENV.lockTableName]);
+    expect(settingsOf('annotate')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.auditTableName].sort());
     for (const role of ['assess', 'remediate', 'verify'] as const) expect(settingsOf(role)).toEqual([]);
   });
 });

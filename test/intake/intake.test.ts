@@ -34,6 +34,7 @@ const runtime = (): Runtime => ({
     linkSecretId: 'hubfix/link-key',
     approvalBaseUrl: 'https://approve.example.com/prod',
     stateMachineArn: STATE_MACHINE_ARN,
+    auditTableName: 'audit',
   },
   now: () => NOW,
 });

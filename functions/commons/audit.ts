@@ -1,0 +1,205 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Annotation } from './annotation';
+import { documentClient, isConditionFailure } from './dynamo';
+import { causeMessage } from './outcome';
+import type { Runtime } from './runtime';
+import type { Evidence, Outcome, RequestedAction, Risk, Route, SkipKind, Trigger, WorkflowState } from './types';
+
+/**
+ * The audit trail: one durable record per workflow run, written once by Annotate (the last step of every
+ * path) and never updated. It answers what auditors ask: which finding, what the assessment saw, why this
+ * route, who approved and why, what changed (before/after), whether the fix was verified, and when each step
+ * happened. Kept in DynamoDB (point-in-time recovery, deletion protection, no TTL); Annotate may only PutItem,
+ * conditionally, so a record is never overwritten, and no role may update or delete one.
+ */
+
+export const AUDIT_SCHEMA_VERSION = 1;
+/** Every record shares this GSI partition, so "all runs since DATE" is one Query ordered by annotatedAt. */
+export const AUDIT_PARTITION = 'run';
+export const AUDIT_TIME_INDEX = 'byAnnotatedAt';
+
+export interface AuditRecord {
+  /** The execution ARN: the table key, so a retried Annotate cannot write a second record. */
+  executionId: string;
+  /** Constant GSI partition key (see AUDIT_PARTITION). */
+  auditPartition: typeof AUDIT_PARTITION;
+  schemaVersion: typeof AUDIT_SCHEMA_VERSION;
+  finding: {
+    id: string;
+    productArn: string;
+    title: string;
+    controlId: string;
+    standardControlId: string;
+    severity: string;
+    /** Compliance status when hubfix received the finding. */
+    complianceStatus: string;
+    accountId: string;
+    region: string;
+    resourceType: string;
+    resourceId: string;
+    resourceRegion: string;
+  };
+  action: RequestedAction;
+  trigger: Trigger;
+  assessment?: {
+    pluginId?: string;
+    route: Route;
+    skip?: SkipKind;
+    routeReason: string;
+    risk?: Risk;
+    evidence: Evidence[];
+    plan?: { summary: string; reversible: boolean };
+  };
+  approval?: { decision: 'approved' | 'rejected'; approver: string; reason: string };
+  change?: { summary: string; before: Record<string, unknown>; after: Record<string, unknown>; reversible: boolean };
+  verification?: { observed: string };
+  error?: { name: string; message: string };
+  outcome: Outcome;
+  workflowStatus?: string;
+  /** The note as hubfix composed it (the finding keeps at most 512 characters of it). */
+  note: string;
+  receivedAt: string;
+  assessedAt?: string;
+  decidedAt?: string;
+  changedAt?: string;
+  checkedAt?: string;
+  annotatedAt: string;
+  /** receivedAt → checkedAt, for resolved runs only. */
+  timeToRemediateSeconds?: number;
+  /** assessedAt (the approval request follows the assessment at once) → decidedAt, for decided approvals. */
+  approvalWaitSeconds?: number;
+}
+
+const secondsBetween = (from: string | undefined, to: string | undefined): number | undefined => {
+  if (!from || !to) return undefined;
+  const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) / 1000 : undefined;
+};
+
+/** Everything the execution knows at Annotate, plus the outcome it wrote, as one record. */
+export const buildAuditRecord = (
+  state: WorkflowState,
+  executionId: string,
+  annotation: Annotation & { outcome: Outcome },
+  annotatedAt: Date,
+): AuditRecord => {
+  const { finding, assessment, approval, change, verification, error } = state;
+  return {
+    executionId,
+    auditPartition: AUDIT_PARTITION,
+    schemaVersion: AUDIT_SCHEMA_VERSION,
+    finding: {
+      id: finding.id,
+      productArn: finding.productArn,
+      title: finding.title,
+      controlId: finding.controlId,
+      standardControlId: finding.standardControlId,
+      severity: finding.severity,
+      complianceStatus: finding.complianceStatus,
+      accountId: finding.accountId,
+      region: finding.region,
+      resourceType: finding.resource.type,
+      resourceId: finding.resource.id,
+      resourceRegion: finding.resource.region,
+    },
+    action: state.action,
+    trigger: state.trigger,
+    assessment: assessment && {
+      pluginId: assessment.pluginId,
+      route: assessment.route,
+      skip: assessment.skip,
+      routeReason: assessment.routeReason,
+      risk: assessment.risk,
+      evidence: assessment.evidence,
+      plan: assessment.plan && { summary: assessment.plan.summary, reversible: assessment.plan.reversible },
+    },
+    approval: approval && { decision: approval.decision, approver: approval.approver, reason: approval.reason },
+    change: change && { summary: change.summary, before: change.before, after: change.after, reversible: change.reversible },
+    verification: verification && { observed: verification.observed },
+    error: error && { name: error.Error, message: causeMessage(error) },
+    outcome: annotation.outcome,
+    workflowStatus: annotation.workflowStatus,
+    note: annotation.note,
+    receivedAt: state.receivedAt,
+    assessedAt: assessment?.assessedAt,
+    decidedAt: approval?.decidedAt,
+    changedAt: change?.changedAt,
+    checkedAt: verification?.checkedAt,
+    annotatedAt: annotatedAt.toISOString(),
+    timeToRemediateSeconds: annotation.outcome === 'resolved' ? secondsBetween(state.receivedAt, verification?.checkedAt) : undefined,
+    approvalWaitSeconds: approval ? secondsBetween(assessment?.assessedAt, approval.decidedAt) : undefined,
+  };
+};
+
+/** The table as both the stack and the local sandbox create it (the stack adds PITR and deletion protection). */
+export const auditTableDefinition = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  AttributeDefinitions: [
+    { AttributeName: 'executionId', AttributeType: 'S' },
+    { AttributeName: 'auditPartition', AttributeType: 'S' },
+    { AttributeName: 'annotatedAt', AttributeType: 'S' },
+  ],
+  KeySchema: [{ AttributeName: 'executionId', KeyType: 'HASH' }],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: AUDIT_TIME_INDEX,
+      KeySchema: [
+        { AttributeName: 'auditPartition', KeyType: 'HASH' },
+        { AttributeName: 'annotatedAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+});
+
+/**
+ * Writes the record unless this execution already has one (a retried Annotate): the first record stands.
+ * Returns false when it was already there, so the caller counts each run's metrics once.
+ */
+export const putAuditRecord = async (rt: Runtime, record: AuditRecord): Promise<boolean> => {
+  try {
+    await documentClient(rt).send(
+      new PutCommand({
+        TableName: rt.settings.auditTableName,
+        Item: record,
+        ConditionExpression: 'attribute_not_exists(executionId)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return false;
+  }
+};
+
+export interface AuditRange {
+  /** Inclusive, ISO 8601 (a date "2026-11-01" works: it sorts before every time of that day). */
+  since: string;
+  /** Exclusive, ISO 8601; open-ended when absent. */
+  until?: string;
+}
+
+/** Every record annotated in the range, oldest first: one Query of the time index, page by page. */
+export const readAuditRecords = async (doc: DynamoDBDocumentClient, tableName: string, range: AuditRange): Promise<AuditRecord[]> => {
+  const records: AuditRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: AUDIT_TIME_INDEX,
+        KeyConditionExpression: range.until
+          ? 'auditPartition = :partition AND annotatedAt BETWEEN :since AND :until'
+          : 'auditPartition = :partition AND annotatedAt >= :since',
+        ExpressionAttributeValues: { ':partition': AUDIT_PARTITION, ':since': range.since, ...(range.until ? { ':until': range.until } : {}) },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    records.push(...((page.Items ?? []) as AuditRecord[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  // BETWEEN is inclusive at both ends; `until` is documented as exclusive.
+  return range.until ? records.filter((r) => r.annotatedAt < (range.until as string)) : records;
+};
