@@ -11,6 +11,8 @@ import { LocalCloud } from './local-cloud';
 import { planEvent } from './plan';
 import { printRunReport } from './report';
 import { asCustomActionEvent, runEvent, type EmailPolicy } from './session';
+import { exportAudit, writeReport } from './audit-commands';
+import { saveLocalAudit } from './audit-export';
 
 export const FIXTURES = join(__dirname, 'fixtures');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -45,6 +47,7 @@ export const main = async (argv: string[]): Promise<number> => {
     .option('--timeout', 'let every request time out (after two seconds)')
     .option('--port <port>', 'port of the local approval page (0: any free port)', '8787')
     .option('--json', 'print one JSON report instead of progress and tables')
+    .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
       const decision = options.approve ? 'approve' : options.reject ? 'reject' : options.timeout ? 'timeout' : 'interactive';
       exitCode = await runDemo({
@@ -54,6 +57,7 @@ export const main = async (argv: string[]): Promise<number> => {
         decision,
         port: Number(options.port),
         json: Boolean(options.json),
+        auditFile: options.auditFile,
       });
     });
 
@@ -77,6 +81,7 @@ export const main = async (argv: string[]): Promise<number> => {
     .requiredOption('--account <fixture>', 'simulated account fixture')
     .addOption(new Option('--decision <decision>', 'how approval requests are answered').choices(['approve', 'reject', 'timeout']).default('approve'))
     .option('--json', 'machine-readable output')
+    .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
       const fixture = loadFixture(options.account);
       const config = withDecisionTimeout(loadConfigFile(program.opts().config), options.decision);
@@ -86,6 +91,10 @@ export const main = async (argv: string[]): Promise<number> => {
         const report = await runEvent(cloud, event, policyFor(options.decision, 'hubfix run'));
         if (options.json) console.log(JSON.stringify(report, null, 2));
         else printRunReport(report);
+        if (options.auditFile) {
+          const count = await saveLocalAudit(cloud, options.auditFile);
+          if (!options.json) console.log(`Appended ${count} audit record${count === 1 ? '' : 's'} to ${options.auditFile}`);
+        }
       } finally {
         await cloud.stop();
       }
@@ -105,6 +114,35 @@ export const main = async (argv: string[]): Promise<number> => {
       } else if (options.json) console.log(JSON.stringify(catalog, null, 2));
       else if (options.markdown) console.log(catalogMarkdown(catalog));
       else console.log(catalogTable(catalog));
+    });
+
+  const audit = program.command('audit').description('The audit trail: one record per run (finding, evidence, route, approver, before/after, verification, times)');
+  audit
+    .command('export')
+    .description('The evidence file: every run in the period with its approver and before/after state, as CSV or JSON')
+    .option('--since <date>', 'runs that ended at or after this date or ISO 8601 time')
+    .option('--until <date>', 'runs that ended before this date or ISO 8601 time')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addOption(new Option('--from <file>', 'an audit file written by hubfix run / demo --audit-file').conflicts(['table']))
+    .option('--table <name>', 'the deployed audit table (stack output AuditTableName), read with your AWS credentials')
+    .option('--region <region>', 'region of --table (default: the AWS SDK default)')
+    .action(async (options) => {
+      const message = await exportAudit(options, options.format, loadConfigFile(program.opts().config), options.out);
+      if (message) console.error(message);
+    });
+
+  program
+    .command('report')
+    .description('A self-contained HTML report from the audit trail: compliance before/after per control, MTTR, outcomes, pending approvals')
+    .requiredOption('--out <file>', 'the HTML file to write')
+    .addOption(new Option('--from <file>', 'an audit file written by hubfix run / demo --audit-file').conflicts(['table']))
+    .option('--table <name>', 'the deployed audit table (stack output AuditTableName), read with your AWS credentials')
+    .option('--region <region>', 'region of --table (default: the AWS SDK default)')
+    .option('--since <date>', 'runs that ended at or after this date or ISO 8601 time')
+    .option('--until <date>', 'runs that ended before this date or ISO 8601 time')
+    .action(async (options) => {
+      console.log(await writeReport(options, loadConfigFile(program.opts().config), options.out));
     });
 
   program

@@ -2,6 +2,7 @@ import type { HubfixConfig } from '../functions/commons/config';
 import { policyFor, withDecisionTimeout } from './cli';
 import type { Fixture } from './fixture';
 import { LocalCloud } from './local-cloud';
+import { saveLocalAudit } from './audit-export';
 import { printRunReport } from './report';
 import { runEvent, type EmailPolicy } from './session';
 
@@ -12,6 +13,8 @@ export interface DemoOptions {
   decision: 'interactive' | 'approve' | 'reject' | 'timeout';
   port: number;
   json: boolean;
+  /** Append the runs' audit records here (JSON lines): the local DynamoDB ends with the process. */
+  auditFile?: string;
 }
 
 const say = (json: boolean, text: string) => {
@@ -53,6 +56,10 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     else {
       console.log('');
       printRunReport(report);
+    }
+    if (options.auditFile) {
+      const count = await saveLocalAudit(cloud, options.auditFile);
+      say(json, `Appended ${count} audit record${count === 1 ? '' : 's'} to ${options.auditFile}`);
     }
     return 0;
   } finally {
