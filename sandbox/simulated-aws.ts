@@ -58,7 +58,7 @@ export class SimulatedAws {
     for (const [accountId, account] of Object.entries(fixture.accounts)) this.addAccount(accountId, account);
     for (const finding of fixture.findings) this.importFinding(finding);
     for (const module of serviceModules) {
-      this.serve(module.clientName, module.commands((accountId) => this.account(accountId).states.get(module.key), now));
+      this.serve(module.clientName, module.commands((accountId) => this.account(accountId).states.get(module.key), now, { findings: () => this.findings.values() }));
     }
     this.serve('SecurityHubClient', this.securityHub());
     this.serve('SNSClient', this.sns());
@@ -141,9 +141,14 @@ export class SimulatedAws {
         return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
       },
       GetFindings: (input) => {
-        const filters = (input.Filters ?? {}) as { Id?: { Value: string }[] };
-        const ids = filters.Id?.map((f) => f.Value);
-        return { Findings: [...this.findings.values()].map((r) => r.finding).filter((f) => !ids || ids.includes(String(f.Id))) };
+        const filters = (input.Filters ?? {}) as Record<string, { Value: string; Comparison?: string }[] | undefined>;
+        // StringFilter EQUALS on the fields hubfix filters by; several values of one filter match any of them.
+        const matches = (f: Record<string, unknown>) =>
+          Object.entries(FINDING_FILTER_FIELDS).every(([name, read]) => {
+            const values = filters[name]?.map((v) => v.Value);
+            return !values || values.includes(String(read(f)));
+          });
+        return { Findings: [...this.findings.values()].map((r) => r.finding).filter(matches) };
       },
     };
   }
@@ -171,3 +176,13 @@ export class SimulatedAws {
 }
 
 const findingKey = (id: string, productArn: string): string => `${productArn}|${id}`;
+
+/** The GetFindings filters the simulation answers (others are ignored, as before). */
+const FINDING_FILTER_FIELDS: Record<string, (f: Record<string, unknown>) => unknown> = {
+  Id: (f) => f.Id,
+  AwsAccountId: (f) => f.AwsAccountId,
+  Region: (f) => f.Region,
+  RecordState: (f) => f.RecordState,
+  ComplianceStatus: (f) => (f.Compliance as { Status?: string } | undefined)?.Status,
+  ComplianceSecurityControlId: (f) => (f.Compliance as { SecurityControlId?: string } | undefined)?.SecurityControlId,
+};

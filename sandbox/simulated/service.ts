@@ -9,6 +9,11 @@ export interface SimContext {
 export type Command = (input: Record<string, unknown>, ctx: SimContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
 export type ServiceCommands = Record<string, Command>;
 
+/** What a module may see of the organization beyond its own slice: Security Hub's findings (to archive or restore them). */
+export interface SimOrganization {
+  findings(): Iterable<{ finding: Record<string, unknown> }>;
+}
+
 /** An error shaped like the SDK's service exceptions, so code under test sees what AWS would throw. */
 export class SimulatedServiceError extends Error {
   readonly $fault: 'client' | 'server';
@@ -36,7 +41,7 @@ export interface ServiceModule<Fixture = unknown, State = unknown> {
   fixture: z.ZodType<Fixture>;
   load(fixture: Fixture, now: Date): State;
   /** `state(accountId)` throws AccessDenied for an account outside the simulated organization. */
-  commands(state: (accountId: string) => State, now: () => Date): ServiceCommands;
+  commands(state: (accountId: string) => State, now: () => Date, org: SimOrganization): ServiceCommands;
   /** What a control can change, compactly, for before/after reports (absent: nothing to report). */
   snapshot?(state: State): Record<string, unknown>;
 }
