@@ -245,11 +245,12 @@ export interface AuditOptions {
 }
 
 /** The audit of every account and region given; a region without Security Hub is reported as skipped, not as an error. */
+/** Reads go through the read-only member role (the client factory's default access). */
 export const auditOrganization = async (clients: ClientFactory, targets: Target[], options: AuditOptions): Promise<AuditReport> => {
   const regions: RegionAudit[] = [];
   for (const target of targets) {
     try {
-      regions.push(auditRegion(await regionFacts(clients, { ...target, access: 'inspect' }), options.homeRegion));
+      regions.push(auditRegion(await regionFacts(clients, target), options.homeRegion));
     } catch (error) {
       const e = error as Error;
       if (e.name !== 'InvalidAccessException') throw error;
