@@ -2,26 +2,12 @@ import { fitNote } from '../functions/commons/annotation';
 import { causeMessage, describeOutcome } from '../functions/commons/outcome';
 import type { Assessment, SkipKind, WorkflowState } from '../functions/commons/types';
 import { guidanceLink, manualOnlyPlugins } from '../functions/controls/manual-only';
-import type { FindingRef } from '../functions/commons/types';
+import { findingRef } from './support/finding-ref';
 
 const EXECUTION = 'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-1';
 const DAY_S = 86_400;
 
-const finding: FindingRef = {
-  id: 'finding-1',
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: '111111111111',
-  region: 'us-east-1',
-  title: 't',
-  controlId: 'IAM.3',
-  standardControlId: 'IAM.3',
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsIamUser', id: 'arn:aws:iam::111111111111:user/ci', region: 'us-east-1', partition: 'aws' },
-};
+const finding = findingRef('IAM.3', { type: 'AwsIamUser', id: 'arn:aws:iam::111111111111:user/ci' }, { id: 'finding-1' });
 
 const plan = { summary: 'Deactivate access key AKIA1 of IAM user ci', steps: ['iam:UpdateAccessKey'], reversible: true, parameters: {} };
 const assessment = (overrides: Partial<Assessment> = {}): Assessment => ({

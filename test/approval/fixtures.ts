@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultConfig } from '../../functions/commons/config';
 import type { Runtime, Settings } from '../../functions/commons/runtime';
 import type { Assessment, FindingRef } from '../../functions/commons/types';
+import { findingRef } from '../support/finding-ref';
 
 export const LINK_SECRET = 'test-link-signing-key-0123456789abcdef';
 export const TASK_TOKEN = 'AQCEAAAAKgAAAA-secret-task-token-must-never-leak-0123456789';
@@ -44,19 +45,16 @@ export const testRuntime = (dynamo: DynamoDBClient, tableName: string, now: () =
 });
 
 export const finding = (overrides: Partial<FindingRef> = {}): FindingRef => ({
-  id: 'arn:aws:securityhub:us-east-1:222222222222:security-control/IAM.3/finding/0b1c2d3e',
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: '222222222222',
-  region: 'us-east-1',
-  title: 'IAM users access keys should be rotated every 90 days or less',
-  controlId: 'IAM.3',
-  standardControlId: 'IAM.3',
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2025-03-01T11:00:00.000Z',
-  resource: { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/ci-deployer', region: 'us-east-1', partition: 'aws' },
+  ...findingRef(
+    'IAM.3',
+    { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/ci-deployer' },
+    {
+      id: 'arn:aws:securityhub:us-east-1:222222222222:security-control/IAM.3/finding/0b1c2d3e',
+      accountId: '222222222222',
+      title: 'IAM users access keys should be rotated every 90 days or less',
+      updatedAt: '2025-03-01T11:00:00.000Z',
+    },
+  ),
   ...overrides,
 });
 

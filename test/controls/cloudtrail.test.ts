@@ -1,30 +1,15 @@
 import { parseConfig } from '../../functions/commons/config';
 import { VerificationFailedError } from '../../functions/commons/errors';
-import type { FindingRef } from '../../functions/commons/types';
 import { cloudTrail } from '../../functions/controls/cloudtrail';
 import { cloudTrailKeyAccess } from '../../functions/controls/kms-key-policy';
+import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
 const REGION = 'us-east-1';
 const trailArn = (name: string, region = REGION) => `arn:aws:cloudtrail:${region}:${HOME_ACCOUNT}:trail/${name}`;
-const finding = (controlId: string, type: string, id: string): FindingRef => ({
-  id: `finding-${controlId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: REGION,
-  title: 't',
-  controlId,
-  standardControlId: controlId,
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type, id, region: id.startsWith('arn:aws:cloudtrail:') ? id.split(':')[3] : REGION, partition: 'aws' },
-});
-const accountFinding = () => finding('CloudTrail.1', 'AwsAccount', `AWS::::Account:${HOME_ACCOUNT}`);
-const trailFinding = (controlId: string, name = 'main') => finding(controlId, 'AwsCloudTrailTrail', trailArn(name));
+const accountFinding = () => findingRef('CloudTrail.1', accountResource());
+const trailFinding = (controlId: string, name = 'main') => findingRef(controlId, { type: 'AwsCloudTrailTrail', id: trailArn(name) });
 const facts = (evidence: { fact: string }[]) => evidence.map((e) => e.fact).join('\n');
 
 const trail = (over: Record<string, unknown> = {}) => ({ name: 'main', s3BucketName: 'org-trail-logs', isMultiRegionTrail: true, logFileValidationEnabled: true, ...over });
@@ -265,7 +250,7 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 });
 
 describe('CloudTrail.7: access logging on the trail bucket', () => {
-  const bucketFinding = () => finding('CloudTrail.7', 'AwsS3Bucket', 'arn:aws:s3:::org-trail-logs');
+  const bucketFinding = () => findingRef('CloudTrail.7', { type: 'AwsS3Bucket', id: 'arn:aws:s3:::org-trail-logs' });
   const buckets = [{ name: 'org-trail-logs' }, { name: 'access-logs' }];
   const loggingIn = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].s3Logging as Record<string, string>)['bucket/org-trail-logs'];
 

@@ -1,8 +1,8 @@
 import { parseConfig } from '../../functions/commons/config';
 import { VerificationFailedError } from '../../functions/commons/errors';
-import type { FindingRef } from '../../functions/commons/types';
 import { CIS_METRIC_FILTERS, isCisPattern } from '../../functions/controls/cis-metric-filters';
 import { cloudWatchCisAlarms } from '../../functions/controls/cloudwatch-alarms';
+import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
@@ -11,21 +11,7 @@ const TOPIC = `arn:aws:sns:${REGION}:${HOME_ACCOUNT}:security-alarms`;
 const LOG_GROUP_ARN = `arn:aws:logs:${REGION}:${HOME_ACCOUNT}:log-group:org-trail:*`;
 const config = parseConfig({ alarms: { snsTopicArn: TOPIC } });
 
-const finding = (controlId = 'CloudWatch.1'): FindingRef => ({
-  id: `finding-${controlId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: REGION,
-  title: 't',
-  controlId,
-  standardControlId: controlId,
-  severity: 'LOW',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsAccount', id: `AWS::::Account:${HOME_ACCOUNT}`, region: REGION, partition: 'aws' },
-});
+const finding = (controlId = 'CloudWatch.1') => findingRef(controlId, accountResource(), { severity: 'LOW' });
 
 const deliveringTrail = (over: Record<string, unknown> = {}) => ({
   name: 'org-trail',

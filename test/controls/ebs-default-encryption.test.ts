@@ -1,24 +1,10 @@
-import type { FindingRef } from '../../functions/commons/types';
 import { ebsDefaultEncryption } from '../../functions/controls/ebs-default-encryption';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
-const finding = (region = 'us-east-1'): FindingRef => ({
-  id: `finding-ebs-${region}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region,
-  title: 'EC2.7',
-  controlId: 'EC2.7',
-  standardControlId: 'EC2.7',
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsAccount', id: `AWS::::Account:${HOME_ACCOUNT}`, region, partition: 'aws' },
-});
+const finding = (region = 'us-east-1') => findingRef('EC2.7', accountResource(), { region });
 
 const account = (ebsByRegion: Record<string, unknown> = {}) => ({ [HOME_ACCOUNT]: { ec2Vpc: { ebsByRegion } } });
 const ebsSnapshot = (sim: ReturnType<typeof simulatedAccount>['sim']) => sim.snapshot()[HOME_ACCOUNT].ec2Vpc as Record<string, unknown>;

@@ -1,27 +1,15 @@
 import { defaultConfig } from '../../functions/commons/config';
-import type { FindingRef, Plan } from '../../functions/commons/types';
 import { ec2Imdsv2 } from '../../functions/controls/ec2-imdsv2';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { findingRef } from '../support/finding-ref';
+import { planned } from '../support/plan';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
 const INSTANCE = 'i-0123456789abcdef0';
 
-const finding = (instanceId = INSTANCE): FindingRef => ({
-  id: `finding-${instanceId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: 'us-east-1',
-  title: 'EC2.8',
-  controlId: 'EC2.8',
-  standardControlId: 'EC2.8',
-  severity: 'HIGH',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsEc2Instance', id: `arn:aws:ec2:us-east-1:${HOME_ACCOUNT}:instance/${instanceId}`, region: 'us-east-1', partition: 'aws' },
-});
+const finding = (instanceId = INSTANCE) =>
+  findingRef('EC2.8', { type: 'AwsEc2Instance', id: `arn:aws:ec2:us-east-1:${HOME_ACCOUNT}:instance/${instanceId}` }, { severity: 'HIGH' });
 
 /** One MetadataNoToken datapoint a day for the last `days` days, with the given daily sums (newest last). */
 const noTokenMetric = (sums: number[], instanceId = INSTANCE) => ({
@@ -35,10 +23,6 @@ const account = (instance: Record<string, unknown> = {}, metrics: unknown[] = [n
   [HOME_ACCOUNT]: { instances: [{ instanceId: INSTANCE, ...instance }], metrics },
 });
 const tokensOf = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].instances as Record<string, string>)[`instance/${INSTANCE}`];
-const planned = (plan: Plan | undefined): Plan => {
-  if (!plan) throw new Error('expected a plan');
-  return plan;
-};
 
 describe('ec2-imdsv2 assess', () => {
   it('rates an instance with no IMDSv1 calls over the lookback as low risk and plans HttpTokens=required, endpoint unchanged', async () => {

@@ -1,25 +1,11 @@
 import { defaultConfig } from '../../functions/commons/config';
-import type { FindingRef } from '../../functions/commons/types';
 import { iamAccessKeys, userNameOf } from '../../functions/controls/iam-access-keys';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { findingRef } from '../support/finding-ref';
 import { NOW, simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
-const finding = (user: string, controlId = 'IAM.3'): FindingRef => ({
-  id: `finding-${user}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: 'us-east-1',
-  title: 't',
-  controlId,
-  standardControlId: controlId,
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsIamUser', id: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}`, region: 'us-east-1', partition: 'aws' },
-});
+const finding = (user: string, controlId = 'IAM.3') => findingRef(controlId, { type: 'AwsIamUser', id: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
 const key = (id: string, createDate: string, lastUsed?: string) => ({
   accessKeyId: id,
@@ -121,10 +107,7 @@ describe('iam-access-keys assess', () => {
   it('reads the user from an access-key resource (GuardDuty style) and only acts on the named key', async () => {
     // Prepare
     const { ctx } = simulatedAccount(account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d'), key('AKIAKEY0000000000002', 'now-300d')] }]));
-    const accessKeyFinding: FindingRef = {
-      ...finding('u'),
-      resource: { type: 'AwsIamAccessKey', id: 'AWS::IAM::AccessKey:AKIAKEY0000000000002', region: 'us-east-1', partition: 'aws', details: { AwsIamAccessKey: { PrincipalName: 'u' } } },
-    };
+    const accessKeyFinding = findingRef('IAM.3', { type: 'AwsIamAccessKey', id: 'AWS::IAM::AccessKey:AKIAKEY0000000000002', details: { AwsIamAccessKey: { PrincipalName: 'u' } } });
 
     // Act
     const result = await iamAccessKeys.assess(accessKeyFinding, ctx);

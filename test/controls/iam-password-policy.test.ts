@@ -1,25 +1,11 @@
 import { VerificationFailedError } from '../../functions/commons/errors';
-import type { FindingRef } from '../../functions/commons/types';
 import { iamPasswordPolicy, mergeStricter } from '../../functions/controls/iam-password-policy';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
-const finding = (controlId = 'IAM.15'): FindingRef => ({
-  id: `finding-${controlId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: 'us-east-1',
-  title: 't',
-  controlId,
-  standardControlId: controlId,
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsAccount', id: `AWS::::Account:${HOME_ACCOUNT}`, region: 'us-east-1', partition: 'aws' },
-});
+const finding = (controlId = 'IAM.15') => findingRef(controlId, accountResource());
 
 const account = (passwordPolicy: unknown, extra: Record<string, unknown> = {}) => ({ [HOME_ACCOUNT]: { passwordPolicy, ...extra } });
 const weak = { minimumPasswordLength: 8, requireNumbers: true, allowUsersToChangePassword: true };

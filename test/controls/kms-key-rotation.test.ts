@@ -1,36 +1,19 @@
 import { EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { assessFinding } from '../../functions/commons/routing';
-import type { FindingRef, Plan } from '../../functions/commons/types';
 import { kmsKeyRotation } from '../../functions/controls/kms-key-rotation';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { findingRef } from '../support/finding-ref';
+import { planned } from '../support/plan';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
 const KEY = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const arnOf = (keyId: string) => `arn:aws:kms:us-east-1:${HOME_ACCOUNT}:key/${keyId}`;
 
-const finding = (keyId = KEY): FindingRef => ({
-  id: `finding-${keyId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: 'us-east-1',
-  title: 'KMS.4',
-  controlId: 'KMS.4',
-  standardControlId: 'KMS.4',
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsKmsKey', id: arnOf(keyId), region: 'us-east-1', partition: 'aws' },
-});
+const finding = (keyId = KEY) => findingRef('KMS.4', { type: 'AwsKmsKey', id: arnOf(keyId) });
 
 const account = (key: Record<string, unknown> = {}) => ({ [HOME_ACCOUNT]: { kms: { keys: [{ keyId: KEY, aliases: ['alias/orders'], ...key }] } } });
 const rotationOf = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].kms as Record<string, string>)[`key/${KEY}`];
-const planned = (plan: Plan | undefined): Plan => {
-  if (!plan) throw new Error('expected a plan');
-  return plan;
-};
 
 describe('kms-key-rotation assess', () => {
   it('plans yearly rotation of a customer managed symmetric key, low risk, saying no caller changes', async () => {

@@ -1,27 +1,13 @@
 import { defaultConfig } from '../../functions/commons/config';
 import { RemediationError } from '../../functions/commons/errors';
 import { assessFinding } from '../../functions/commons/routing';
-import type { FindingRef } from '../../functions/commons/types';
 import { guidanceLink, manualOnlyPlugins, rootAccountCredentials } from '../../functions/controls/manual-only';
 import { pluginFor } from '../../functions/controls/registry';
+import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
-const finding = (controlId: string): FindingRef => ({
-  id: `finding-${controlId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: 'us-east-1',
-  title: 't',
-  controlId,
-  standardControlId: controlId,
-  severity: 'CRITICAL',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsAccount', id: `AWS::::Account:${HOME_ACCOUNT}`, region: 'us-east-1', partition: 'aws' },
-});
+const finding = (controlId: string) => findingRef(controlId, accountResource(), { severity: 'CRITICAL' });
 
 const manualControls = manualOnlyPlugins.flatMap((plugin) => plugin.securityControlIds.map((controlId) => [controlId, plugin] as const));
 

@@ -1,27 +1,12 @@
 import { defaultConfig } from '../../functions/commons/config';
-import type { FindingRef } from '../../functions/commons/types';
 import { s3PublicAccess } from '../../functions/controls/s3-public-access';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
-const finding = (controlId: 'S3.1' | 'S3.8', bucket?: string, region = 'us-east-1'): FindingRef => ({
-  id: `finding-${controlId}-${bucket ?? 'account'}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region,
-  title: 't',
-  controlId,
-  standardControlId: controlId,
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: bucket
-    ? { type: 'AwsS3Bucket', id: `arn:aws:s3:::${bucket}`, region, partition: 'aws' }
-    : { type: 'AwsAccount', id: `AWS::::Account:${HOME_ACCOUNT}`, region, partition: 'aws' },
-});
+const finding = (controlId: 'S3.1' | 'S3.8', bucket?: string, region = 'us-east-1') =>
+  findingRef(controlId, bucket ? { type: 'AwsS3Bucket', id: `arn:aws:s3:::${bucket}` } : accountResource(), { region });
 
 const publicRead = (bucket: string) => ({
   Version: '2012-10-17',

@@ -1,25 +1,11 @@
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import type { FindingRef } from '../../functions/commons/types';
 import { s3SecureTransport } from '../../functions/controls/s3-secure-transport';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
-const finding = (bucket: string, region = 'us-east-1'): FindingRef => ({
-  id: `finding-S3.5-${bucket}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region,
-  title: 't',
-  controlId: 'S3.5',
-  standardControlId: 'S3.5',
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsS3Bucket', id: `arn:aws:s3:::${bucket}`, region, partition: 'aws' },
-});
+const finding = (bucket: string, region = 'us-east-1') => findingRef('S3.5', { type: 'AwsS3Bucket', id: `arn:aws:s3:::${bucket}` }, { region });
 
 /** An existing policy, pretty-printed as a person wrote it: rollback must give back this exact text. */
 const EXISTING = JSON.stringify(

@@ -1,7 +1,8 @@
 import { defaultConfig, type HubfixConfig } from '../../functions/commons/config';
-import type { FindingRef, Plan } from '../../functions/commons/types';
 import { vpcFlowLogs } from '../../functions/controls/vpc-flow-logs';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { findingRef } from '../support/finding-ref';
+import { planned } from '../support/plan';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
 
@@ -11,21 +12,7 @@ const CENTRAL_GROUP = `arn:aws:logs:us-east-1:${HOME_ACCOUNT}:log-group:secops-f
 const TEAM_GROUP = `arn:aws:logs:us-east-1:${HOME_ACCOUNT}:log-group:payments-team-flow-logs`;
 const ROLE = `arn:aws:iam::${HOME_ACCOUNT}:role/flow-logs-delivery`;
 
-const finding = (vpcId = VPC): FindingRef => ({
-  id: `finding-${vpcId}`,
-  productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-  accountId: HOME_ACCOUNT,
-  region: 'us-east-1',
-  title: 'EC2.6',
-  controlId: 'EC2.6',
-  standardControlId: 'EC2.6',
-  severity: 'MEDIUM',
-  complianceStatus: 'FAILED',
-  workflowStatus: 'NEW',
-  recordState: 'ACTIVE',
-  updatedAt: '2026-11-20T00:00:00Z',
-  resource: { type: 'AwsEc2Vpc', id: `arn:aws:ec2:us-east-1:${HOME_ACCOUNT}:vpc/${vpcId}`, region: 'us-east-1', partition: 'aws' },
-});
+const finding = (vpcId = VPC) => findingRef('EC2.6', { type: 'AwsEc2Vpc', id: `arn:aws:ec2:us-east-1:${HOME_ACCOUNT}:vpc/${vpcId}` });
 
 const withCentral = (centralDestinations: string[], deliverLogsPermissionArn?: string): HubfixConfig => ({
   ...defaultConfig(),
@@ -37,10 +24,6 @@ const account = (flowLogs: unknown[] = [], tags: Record<string, string> = {}) =>
   [HOME_ACCOUNT]: { ec2Vpc: { vpcs: [{ vpcId: VPC, tags }], flowLogs } },
 });
 const flowLogsIn = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].ec2Vpc as Record<string, string[]>)[`vpc/${VPC}`];
-const planned = (plan: Plan | undefined): Plan => {
-  if (!plan) throw new Error('expected a plan');
-  return plan;
-};
 
 describe('vpc-flow-logs assess', () => {
   it('plans a REJECT flow log to the central bucket for a VPC with no flow logs at all', async () => {

@@ -1,6 +1,7 @@
 import type { FindingRef } from '../../functions/commons/types';
 import type { SimulatedAws } from '../../sandbox/simulated-aws';
 import type { NetworkState } from '../../sandbox/simulated/ec2-security-groups';
+import { findingRef } from './finding-ref';
 import { HOME_ACCOUNT } from './workflow';
 
 /** Ids shared by the network control tests and scenarios. */
@@ -14,26 +15,11 @@ export const DEV_INSTANCE = 'i-0bbbbbbbbbbbbbbb2';
 /** A FindingRef for a security group or network ACL in the home account. */
 export const networkFinding = (controlId: string, resourceId: string): FindingRef => {
   const isAcl = resourceId.startsWith('acl-');
-  return {
-    id: `finding-${controlId}-${resourceId}`,
-    productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
-    accountId: HOME_ACCOUNT,
-    region: 'us-east-1',
-    title: 't',
-    controlId,
-    standardControlId: controlId,
-    severity: 'HIGH',
-    complianceStatus: 'FAILED',
-    workflowStatus: 'NEW',
-    recordState: 'ACTIVE',
-    updatedAt: '2026-11-20T00:00:00Z',
-    resource: {
-      type: isAcl ? 'AwsEc2NetworkAcl' : 'AwsEc2SecurityGroup',
-      id: `arn:aws:ec2:us-east-1:${HOME_ACCOUNT}:${isAcl ? 'network-acl' : 'security-group'}/${resourceId}`,
-      region: 'us-east-1',
-      partition: 'aws',
-    },
+  const resource = {
+    type: isAcl ? 'AwsEc2NetworkAcl' : 'AwsEc2SecurityGroup',
+    id: `arn:aws:ec2:us-east-1:${HOME_ACCOUNT}:${isAcl ? 'network-acl' : 'security-group'}/${resourceId}`,
   };
+  return findingRef(controlId, resource, { id: `finding-${controlId}-${resourceId}`, severity: 'HIGH' });
 };
 
 export const eni = (id: string, groups: string[], extra: Record<string, unknown> = {}) => ({ networkInterfaceId: id, groups, ...extra });

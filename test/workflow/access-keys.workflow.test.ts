@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
+import { findingRef } from '../support/finding-ref';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
@@ -138,7 +139,7 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     cloud = await startCloud(demoAccount);
     const raw = asffFinding({ controlId: 'RDS.4', resourceType: 'AwsRdsDbSnapshot', resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1` });
     cloud.sim.importFinding(raw);
-    const finding = { id: raw.Id, productArn: raw.ProductArn, accountId: HOME_ACCOUNT, region: 'us-east-1', title: 't', controlId: 'RDS.4', standardControlId: 'RDS.4', severity: 'MEDIUM', complianceStatus: 'FAILED', workflowStatus: 'NEW', recordState: 'ACTIVE', updatedAt: 'x', resource: { type: 'AwsRdsDbSnapshot', id: 'snap', region: 'us-east-1', partition: 'aws' } };
+    const finding = findingRef('RDS.4', { type: 'AwsRdsDbSnapshot', id: 'snap' }, { id: String(raw.Id), productArn: String(raw.ProductArn) });
 
     // Act
     const execution = cloud.stepFunctions.start('direct', { finding, action: 'remediate', trigger: 'custom-action', receivedAt: new Date().toISOString() });
