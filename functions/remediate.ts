@@ -1,3 +1,4 @@
+import { withAccess } from './commons/clients';
 import { InvalidInputError } from './commons/errors';
 import { logger } from './commons/logger';
 import { pluginOf } from './commons/plugin-step';
@@ -12,7 +13,8 @@ export const createRemediateHandler = (runtime: () => Runtime) =>
     const plan = state.assessment?.plan;
     if (!plan) throw new InvalidInputError('Remediate was reached without a plan');
     const plugin = pluginOf(state.finding);
-    const ctx = { clients: rt.clients, config: rt.config, now: rt.now };
+    // The one step that changes resources: in member accounts it acts through hubfix-remediate (remediate and rollback alike).
+    const ctx = { clients: withAccess(rt.clients, 'remediate'), config: rt.config, now: rt.now };
     const change =
       state.action === 'undo' ? await plugin.rollback(state.finding, changeToUndo(plan.parameters), ctx) : await plugin.remediate(state.finding, plan, ctx);
     logger.info('Remediated', { change: change.summary });

@@ -8,9 +8,19 @@ import { serviceModules } from './simulated/modules';
  * Security Hub. Dates are ISO 8601 or relative to the sandbox clock ("now-120d"), so a fixture stays
  * true over time. `hubfix fixture-schema` prints this as JSON Schema (docs/fixture.schema.json).
  */
+/** Whether the hubfix member stack is deployed in the account: `false`, or one role missing, makes AssumeRole fail as in AWS. */
+const memberRolesSchema = z
+  .union([
+    z.boolean(),
+    z.object({ inspect: z.boolean().default(true), remediate: z.boolean().default(true) }).strict(),
+  ])
+  .default(true)
+  .describe('The hubfix member roles (hubfix-inspect, hubfix-remediate) in this account; false: the member stack is not deployed');
+
 const accountSchema = z
   .object({
     name: z.string().default('simulated'),
+    memberRoles: memberRolesSchema,
     ...Object.fromEntries(serviceModules.map((module) => [module.key, module.fixture])),
   })
   .strict();

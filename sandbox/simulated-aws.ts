@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { MEMBER_ROLE_NAMES, type Access } from '../functions/commons/clients';
 import type { AccountFixture, Fixture } from './fixture';
 import { serviceModules } from './simulated/modules';
 import { SimulatedServiceError, type ServiceCommands, type SimContext } from './simulated/service';
@@ -39,6 +40,16 @@ export type FaultInjector = (call: ServedCall, input: Record<string, unknown>) =
 interface AccountState {
   name: string;
   states: Map<string, unknown>;
+  /** The hubfix member roles that exist in the account (the member stack creates both). */
+  memberRoles: Set<string>;
+}
+
+/** A session STS handed out: which role in which account its temporary credentials act as. */
+export interface RoleSession {
+  accountId: string;
+  roleName: string;
+  sessionName: string;
+  expiration: Date;
 }
 
 export class SimulatedAws {
@@ -48,7 +59,14 @@ export class SimulatedAws {
   readonly secrets = new Map<string, string>();
   /** Every command served, in order: the bench counts API calls per finding from this. */
   readonly calls: ServedCall[] = [];
+  /** Sessions of AssumeRole, by the access key id of their temporary credentials. */
+  readonly roleSessions = new Map<string, RoleSession>();
   faults?: FaultInjector;
+  /**
+   * When true, a hubfix-inspect session may only read (Get, List, Describe, Lookup): the member stack's read-only role.
+   * Off by default because tests call plugins' remediate and rollback directly with the workflow's clients.
+   */
+  strictMemberRoles = false;
   private readonly services = new Map<string, ServiceCommands>();
 
   constructor(
@@ -63,6 +81,7 @@ export class SimulatedAws {
     this.serve('SecurityHubClient', this.securityHub());
     this.serve('SNSClient', this.sns());
     this.serve('SecretsManagerClient', this.secretsManager());
+    this.serve('STSClient', this.sts());
   }
 
   /** Adds command implementations for a client; two implementations of one command are a bug. */
@@ -85,9 +104,11 @@ export class SimulatedAws {
   addAccount(accountId: string, fixture: AccountFixture): void {
     const now = this.now();
     const sections = fixture as unknown as Record<string, unknown>;
+    const roles = typeof fixture.memberRoles === 'boolean' ? { inspect: fixture.memberRoles, remediate: fixture.memberRoles } : fixture.memberRoles;
     this.accounts.set(accountId, {
       name: fixture.name,
       states: new Map(serviceModules.map((module) => [module.key, module.load(sections[module.key], now)])),
+      memberRoles: new Set((Object.keys(roles) as Access[]).filter((access) => roles[access]).map((access) => MEMBER_ROLE_NAMES[access])),
     });
   }
 
@@ -160,6 +181,46 @@ export class SimulatedAws {
         if (subject && (subject.length > 100 || /[^\x20-\x7e]/.test(subject))) throw new SimulatedServiceError('InvalidParameter', 'Invalid parameter: Subject');
         this.published.push({ topicArn: String(input.TopicArn), subject, message: String(input.Message), at: this.now() });
         return { MessageId: randomUUID() };
+      },
+    };
+  }
+
+  /** The session behind temporary credentials; ExpiredToken once they expire, as AWS answers a call signed with them. */
+  sessionOf(accessKeyId: string): RoleSession | undefined {
+    const session = this.roleSessions.get(accessKeyId);
+    if (session && session.expiration <= this.now()) throw new SimulatedServiceError('ExpiredToken', 'The security token included in the request is expired');
+    return session;
+  }
+
+  /**
+   * AssumeRole as hubfix's function roles call it: a role that does not exist and a trust that refuses the caller
+   * give the same AccessDenied (STS does not tell them apart), as does an account outside the organization.
+   */
+  private sts(): ServiceCommands {
+    return {
+      AssumeRole: (input, ctx) => {
+        const roleArn = String(input.RoleArn);
+        const sessionName = String(input.RoleSessionName ?? '');
+        if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
+          throw new SimulatedServiceError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`);
+        }
+        const match = /^arn:aws[\w-]*:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(roleArn);
+        if (!match) throw new SimulatedServiceError('ValidationError', `${roleArn} is invalid`);
+        const [, accountId, roleName] = match;
+        if (!this.accounts.get(accountId)?.memberRoles.has(roleName)) {
+          throw new SimulatedServiceError(
+            'AccessDenied',
+            `User: arn:aws:sts::${ctx.accountId}:assumed-role/hubfix-function/simulated is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+          );
+        }
+        const durationSeconds = Number(input.DurationSeconds ?? 3600);
+        const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
+        const expiration = new Date(this.now().getTime() + durationSeconds * 1000);
+        this.roleSessions.set(accessKeyId, { accountId, roleName, sessionName, expiration });
+        return {
+          Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: randomBytes(20).toString('base64'), SessionToken: randomBytes(32).toString('base64'), Expiration: expiration },
+          AssumedRoleUser: { AssumedRoleId: `AROA${accountId}:${sessionName}`, Arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}` },
+        };
       },
     };
   }

@@ -91,6 +91,15 @@ export const configSchema = z
           .refine((e) => e.accountId !== undefined || e.resource !== undefined, { message: 'an exemption names an accountId or a resource' }),
       )
       .default([]),
+    /** The AWS Organization hubfix acts across: the member stack (infra/member-stack.ts) and the admin stack read it. */
+    organization: z
+      .object({
+        /** Organization id (o-...): the member roles trust hubfix only from this organization (aws:PrincipalOrgID). */
+        id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5').optional(),
+        /** The Security Hub administrator account hubfix is deployed in: the member roles trust its function roles. */
+        administratorAccountId: accountId.optional(),
+      })
+      .prefault({}),
     accounts: z
       .object({
         include: z.array(accountId).default([]),

@@ -24,6 +24,12 @@ export class RemediationError extends HubfixError {}
 /** Re-reading the resource after remediation shows the control would still fail. */
 export class VerificationFailedError extends HubfixError {}
 
+/**
+ * hubfix could not assume its member role (hubfix-inspect / hubfix-remediate) in the finding's account: the member
+ * stack is missing there, or the role's trust denies the call. Nothing was done in that account.
+ */
+export class MemberRoleUnavailableError extends HubfixError {}
+
 /** AWS throttled the call after the SDK's own retries; Step Functions retries the whole step with backoff. */
 export class ThrottledError extends HubfixError {}
 
@@ -42,6 +48,17 @@ const THROTTLING_NAMES = new Set([
 export const isThrottling = (error: unknown): boolean =>
   error instanceof Error && THROTTLING_NAMES.has(error.name);
 
-/** Maps an AWS throttling error (after SDK retries) to the name the state machine retries on. */
+/** A MemberRoleUnavailableError anywhere in the cause chain (controls wrap call failures in RemediationError). */
+const memberRoleFailure = (error: unknown): MemberRoleUnavailableError | undefined => {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof MemberRoleUnavailableError) return e;
+  }
+  return undefined;
+};
+
+/**
+ * Maps an AWS throttling error (after SDK retries) to the name the state machine retries on. A step that could not
+ * get into the account at all fails with MemberRoleUnavailableError itself, so the finding's note says exactly that.
+ */
 export const asStepError = (error: unknown): unknown =>
-  isThrottling(error) ? new ThrottledError((error as Error).message, { cause: error }) : error;
+  memberRoleFailure(error) ?? (isThrottling(error) ? new ThrottledError((error as Error).message, { cause: error }) : error);

@@ -1,16 +1,36 @@
+import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { sessionNameFor, withSession } from './clients';
 import { asStepError } from './errors';
+import { executionName } from './intake-decisions';
 import { logger } from './logger';
 import type { Runtime } from './runtime';
+import type { FindingRef, RequestedAction } from './types';
 
 /**
  * Wraps a workflow step as a Lambda handler: middy + the shared logger (with the finding id appended),
- * and AWS throttling mapped to ThrottledError so the state machine's Retry backs off instead of failing.
+ * member-role sessions named after the execution, and AWS throttling mapped to ThrottledError so the
+ * state machine's Retry backs off instead of failing.
  */
-type FindingTag = { id: string; controlId: string };
-type StepInput = { finding?: FindingTag; workflow?: { finding?: FindingTag } };
+type FindingTag = Pick<FindingRef, 'id' | 'controlId'> & Partial<FindingRef>;
+type StepInput = { finding?: FindingTag; action?: RequestedAction; workflow?: { finding?: FindingTag; action?: RequestedAction } };
+
+/**
+ * The execution's name as intake gave it (deterministic from finding and action), so member accounts' CloudTrail
+ * names the run; a hash of the finding id when the input lacks what the name is made of.
+ */
+const runOf = (input: StepInput, finding: FindingTag): string => {
+  const action = input.action ?? input.workflow?.action;
+  if (finding.updatedAt !== undefined && action !== undefined) return executionName({ finding: finding as FindingRef, action });
+  return `finding-${createHash('sha256').update(finding.id).digest('hex').slice(0, 40)}`;
+};
+
+const forRun = (rt: Runtime, input: StepInput): Runtime => {
+  const finding = input.finding ?? input.workflow?.finding;
+  return finding ? { ...rt, clients: withSession(rt.clients, sessionNameFor(runOf(input, finding))) } : rt;
+};
 
 export const stepHandler = <I extends StepInput, O>(
   runtime: () => Runtime,
@@ -20,7 +40,7 @@ export const stepHandler = <I extends StepInput, O>(
     const finding = input.finding ?? input.workflow?.finding;
     if (finding) logger.appendKeys({ findingId: finding.id, controlId: finding.controlId });
     try {
-      return await step(input, runtime());
+      return await step(input, forRun(runtime(), input));
     } catch (error) {
       logger.error('Step failed', { error: error as Error });
       throw asStepError(error);
