@@ -23,6 +23,7 @@ import type { HubfixConfig } from '../functions/commons/config';
 import { AUDIT_TIME_INDEX } from '../functions/commons/audit';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
+import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
 import { HubfixFunction } from './constructs/hubfix-function';
 import {
   acknowledgeApprovalApi,
@@ -87,6 +88,7 @@ export class HubfixStack extends Stack {
   readonly linkSecret: secretsmanager.Secret;
   readonly intakeQueue: sqs.Queue;
   readonly approvalApi: apigateway.RestApi;
+  readonly controlHygiene: ControlHygiene;
 
   constructor(scope: Construct, id: string, props: HubfixStackProps) {
     super(scope, id, props);
@@ -346,6 +348,18 @@ export class HubfixStack extends Stack {
     const approvalBaseUrl = `https://${this.approvalApi.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE}`;
     this.functions.requestApproval.addEnvironment(SETTINGS_ENV.approvalBaseUrl, approvalBaseUrl);
 
+    // --- Control hygiene: the batch workflow that disables redundant controls (one approval per batch). ---
+    this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {
+      config,
+      approvalTable: this.approvalTable,
+      approvalTopic: this.approvalTopic,
+      linkSecret: this.linkSecret,
+      approvalBaseUrl,
+      approvalApiRole: roles.approvalApi,
+      opsTopic: this.opsTopic,
+    });
+    new SecurityHubSetup(this, 'SecurityHubSetup', config.securityHub);
+
     // --- Alarms to the ops topic. ---
     const alarmAction = new cloudwatchActions.SnsAction(this.opsTopic);
     const period = Duration.minutes(5);
@@ -384,6 +398,7 @@ export class HubfixStack extends Stack {
 
     new CfnOutput(this, 'ApprovalApiUrl', { value: approvalBaseUrl });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ControlHygieneStateMachineArn', { value: this.controlHygiene.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApprovalTopicArn', { value: this.approvalTopic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });

@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { CfnStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { HubfixConfig } from '../functions/commons/config';
 import { buildApp } from '../infra/build-app';
+import type { HubfixStack } from '../infra/hubfix-stack';
 
 /** Which function a Task state calls, by its role in the stack (assess, requestApproval, …). */
 export interface TaskBinding {
@@ -25,6 +27,27 @@ export interface SynthesizedWorkflow {
 
 type Json = Record<string, unknown>;
 
+/** Which of the stack's state machines to run, the functions its tasks may call, and its local name. */
+export interface WorkflowSelector {
+  name: string;
+  stateMachine: (stack: HubfixStack) => StateMachine;
+  functions: (stack: HubfixStack) => Record<string, NodejsFunction>;
+}
+
+/** The remediation workflow (one execution per finding): what synthesizeWorkflow runs unless told otherwise. */
+export const REMEDIATION_WORKFLOW: WorkflowSelector = {
+  name: 'hubfix-remediate-finding',
+  stateMachine: (stack) => stack.stateMachine,
+  functions: (stack) => stack.functions,
+};
+
+/** The Task states of a definition, including those inside Map iterators and Parallel branches (local overrides are keyed by state name). */
+const taskStates = (states: Record<string, Json>): [string, Json][] =>
+  Object.entries(states).flatMap(([name, state]) => {
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])] as ({ States?: Record<string, Json> } | undefined)[];
+    return [...(state.Type === 'Task' ? [[name, state] as [string, Json]] : []), ...nested.flatMap((n) => (n?.States ? taskStates(n.States) : []))];
+  });
+
 const localFunctionArn = (accountId: string, region: string, role: string) => `arn:aws:lambda:${region}:${accountId}:function:hubfix-${role}`;
 
 /**
@@ -32,17 +55,18 @@ const localFunctionArn = (accountId: string, region: string, role: string) => `a
  * `${...}` substitution resolved: a Fn::GetAtt of a stack function becomes a local ARN naming that
  * function's role. The sandbox and the workflow tests run this; there is no second copy of the workflow.
  */
-export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, region: string): SynthesizedWorkflow => {
+export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, region: string, which: WorkflowSelector = REMEDIATION_WORKFLOW): SynthesizedWorkflow => {
   const outdir = mkdtempSync(join(tmpdir(), 'hubfix-synth-'));
   try {
     const { app, stack } = buildApp({ outdir, config, bundle: false });
     const assembly = app.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Properties: Json }> };
 
+    const functions = which.functions(stack);
     const roleByLogicalId = new Map(
-      Object.entries(stack.functions).map(([role, fn]) => [stack.getLogicalId(fn.node.defaultChild as CfnFunction), role]),
+      Object.entries(functions).map(([role, fn]) => [stack.getLogicalId(fn.node.defaultChild as CfnFunction), role]),
     );
-    const machineProps = template.Resources[stack.getLogicalId(stack.stateMachine.node.defaultChild as CfnStateMachine)].Properties;
+    const machineProps = template.Resources[stack.getLogicalId(which.stateMachine(stack).node.defaultChild as CfnStateMachine)].Properties;
 
     const substitutions = Object.fromEntries(
       Object.entries((machineProps.DefinitionSubstitutions ?? {}) as Record<string, unknown>).map(([name, value]) => {
@@ -56,13 +80,12 @@ export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, regi
     const resolved = raw.replace(/\$\{(\w+)\}/g, (whole, name: string) => substitutions[name] ?? whole);
     const definition = JSON.parse(resolved) as SynthesizedWorkflow['definition'];
 
-    const roleByArn = new Map(Object.values(stack.functions).map((fn) => {
+    const roleByArn = new Map(Object.values(functions).map((fn) => {
       const role = roleByLogicalId.get(stack.getLogicalId(fn.node.defaultChild as CfnFunction)) as string;
       return [localFunctionArn(accountId, region, role), role];
     }));
     const taskFunctions: Record<string, TaskBinding> = {};
-    for (const [stateName, state] of Object.entries(definition.States)) {
-      if (state.Type !== 'Task') continue;
+    for (const [stateName, state] of taskStates(definition.States)) {
       const resource = String(state.Resource);
       const waitForTaskToken = resource.endsWith('.waitForTaskToken');
       const arn = resource.startsWith('arn:aws:lambda:') ? resource : String((state.Parameters as Json | undefined)?.FunctionName);
@@ -72,14 +95,14 @@ export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, regi
     }
 
     const environment = Object.fromEntries(
-      Object.entries(stack.functions).map(([role, fn]) => {
+      Object.entries(functions).map(([role, fn]) => {
         const props = template.Resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)].Properties;
         return [role, ((props.Environment as { Variables?: Json } | undefined)?.Variables ?? {}) as Json];
       }),
     );
     return {
       definition,
-      stateMachineArn: `arn:aws:states:${region}:${accountId}:stateMachine:hubfix-remediate-finding`,
+      stateMachineArn: `arn:aws:states:${region}:${accountId}:stateMachine:${which.name}`,
       taskFunctions,
       environment,
     };

@@ -100,6 +100,17 @@ export const configSchema = z
         administratorAccountId: accountId.optional(),
       })
       .prefault({}),
+    /** Admin-account Security Hub settings for teams starting from nothing; all off: hubfix leaves Security Hub as it finds it. */
+    securityHub: z
+      .object({
+        /** Enable Security Hub (CSPM) in the admin account and region (AWS::SecurityHub::Hub, no default standards). */
+        enable: z.boolean().default(false),
+        /** Enable the CIS AWS Foundations Benchmark v3.0.0 standard (AWS::SecurityHub::Standard). */
+        enableCis30: z.boolean().default(false),
+        /** Consolidated control findings (ControlFindingGenerator SECURITY_CONTROL): one finding per check across standards. */
+        consolidatedFindings: z.boolean().default(false),
+      })
+      .prefault({}),
     accounts: z
       .object({
         include: z.array(accountId).default([]),

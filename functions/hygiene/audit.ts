@@ -244,8 +244,10 @@ export interface AuditOptions {
   now: Date;
 }
 
-/** The audit of every account and region given; a region without Security Hub is reported as skipped, not as an error. */
-/** Reads go through the read-only member role (the client factory's default access). */
+/**
+ * The audit of every account and region given; a region without Security Hub is reported as skipped, not as an
+ * error. Reads go through the read-only member role (the client factory's default access).
+ */
 export const auditOrganization = async (clients: ClientFactory, targets: Target[], options: AuditOptions): Promise<AuditReport> => {
   const regions: RegionAudit[] = [];
   for (const target of targets) {

@@ -1,0 +1,20 @@
+import { awsRuntime, type Runtime } from '../commons/runtime';
+import { logger } from '../commons/logger';
+import { hygieneStep } from './step';
+import { applyGroup, type ApplyGroupInput } from './batch';
+import type { ControlChange } from './types';
+
+/** One Map iteration: the batch's changes in one account and region, with BatchUpdateStandardsControlAssociations. */
+export const createApplyControlsHandler = (runtime: () => Runtime) =>
+  hygieneStep(runtime, async (input: ApplyGroupInput, rt): Promise<ControlChange[]> => {
+    const changes = await applyGroup(rt.clients, input, rt.now);
+    logger.info('Control associations updated', {
+      accountId: input.group.accountId,
+      region: input.group.region,
+      changed: changes.filter((c) => c.outcome === 'changed').length,
+      failed: changes.filter((c) => c.outcome === 'failed').length,
+    });
+    return changes;
+  });
+
+export const handler = createApplyControlsHandler(awsRuntime);

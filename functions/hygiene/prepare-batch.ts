@@ -1,0 +1,14 @@
+import { awsRuntime, type Runtime } from '../commons/runtime';
+import { logger } from '../commons/logger';
+import { hygieneStep } from './step';
+import { prepareBatch, type PreparedBatch } from './batch';
+
+/** Prepare: validates the batch, groups it per account and region (one Map item each) and builds the approval summary. */
+export const createPrepareBatchHandler = (runtime: () => Runtime) =>
+  hygieneStep(runtime, async (input: { batch: unknown; executionId: string }, rt): Promise<PreparedBatch> => {
+    const prepared = prepareBatch(input.batch, rt.now(), input.executionId);
+    logger.info('Control hygiene batch prepared', { mode: prepared.mode, size: prepared.size, groups: prepared.groups.length, requestedBy: prepared.requestedBy });
+    return prepared;
+  });
+
+export const handler = createPrepareBatchHandler(awsRuntime);

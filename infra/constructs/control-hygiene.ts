@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as securityhub from 'aws-cdk-lib/aws-securityhub';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { MEMBER_ROLE_NAMES } from '../../functions/commons/clients';
+import { approvalTimeoutSeconds, type HubfixConfig } from '../../functions/commons/config';
+import { SETTINGS_ENV } from '../../functions/commons/runtime';
+import { acknowledgeFunctionRole, acknowledgeStateMachineRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
+import { HubfixFunction, REPO_ROOT } from './hubfix-function';
+
+export const HYGIENE_STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'control-hygiene.asl.json');
+export const HYGIENE_APPROVAL_STATE = 'RequestApproval';
+
+export type HygieneRole = 'prepare' | 'requestBatchApproval' | 'applyControls' | 'recordChanges';
+
+/** The ASL's `${...}` placeholders and the function each one names (the sandbox binds handlers by this). */
+export const HYGIENE_FUNCTIONS = {
+  PrepareFunctionArn: 'prepare',
+  RequestBatchApprovalFunctionArn: 'requestBatchApproval',
+  ApplyControlsFunctionArn: 'applyControls',
+  RecordChangesFunctionArn: 'recordChanges',
+} as const satisfies Record<string, HygieneRole>;
+
+/** The Security Hub actions the apply step needs, in whichever account and region it acts (the member remediate role needs them too). */
+export const HYGIENE_WRITE_ACTIONS = ['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations'] as const;
+
+/** The definition as deployed: the approval wait set from the configuration (a number cannot come through substitutions). */
+export const hygieneDefinition = (config: HubfixConfig): string => {
+  const definition = JSON.parse(readFileSync(HYGIENE_STATE_MACHINE_FILE, 'utf8')) as { States: Record<string, Record<string, unknown>> };
+  const approval = definition.States[HYGIENE_APPROVAL_STATE];
+  if (!approval) throw new Error(`${HYGIENE_STATE_MACHINE_FILE} has no ${HYGIENE_APPROVAL_STATE} state`);
+  approval.TimeoutSeconds = approvalTimeoutSeconds(config);
+  return JSON.stringify(definition, null, 2);
+};
+
+export interface ControlHygieneProps {
+  config: HubfixConfig;
+  approvalTable: dynamodb.ITable;
+  approvalTopic: sns.ITopic;
+  linkSecret: secretsmanager.ISecret;
+  approvalBaseUrl: string;
+  /** The approval API's role: it answers this state machine's waiting task too. */
+  approvalApiRole: iam.IRole;
+  opsTopic: sns.ITopic;
+}
+
+/**
+ * The control-hygiene batch workflow (statemachines/control-hygiene.asl.json): its four functions, each with its own
+ * least-privilege role, and the state machine with X-Ray, logging without execution data, a timeout and an alarm.
+ */
+export class ControlHygiene extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<HygieneRole, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: ControlHygieneProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { config } = props;
+    const role = (roleId: string, description: string) =>
+      new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const roles: Record<HygieneRole, iam.Role> = {
+      prepare: role('PrepareRole', 'hubfix control hygiene prepare: validates and groups the batch (no AWS access)'),
+      requestBatchApproval: role('RequestBatchApprovalRole', 'hubfix control hygiene: stores the batch approval and emails the link'),
+      applyControls: role('ApplyControlsRole', 'hubfix control hygiene: enables or disables Security Hub controls in standards'),
+      recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: logs the change list (no AWS access)'),
+    };
+    const fn = (fnId: string, entry: string, description: string, fnRole: HygieneRole, environment?: Record<string, string>) =>
+      new HubfixFunction(this, fnId, { entry, description, role: roles[fnRole], timeout: Duration.seconds(60), config, environment });
+    this.functions = {
+      prepare: fn('Prepare', 'hygiene/prepare-batch.ts', 'hubfix control hygiene: validates the batch and groups it per account and region', 'prepare'),
+      requestBatchApproval: fn('RequestBatchApproval', 'hygiene/request-batch-approval.ts', 'hubfix control hygiene: one approval for the whole batch', 'requestBatchApproval', {
+        [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
+        [SETTINGS_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
+        [SETTINGS_ENV.linkSecretId]: props.linkSecret.secretArn,
+        [SETTINGS_ENV.approvalBaseUrl]: props.approvalBaseUrl,
+      }),
+      applyControls: fn('ApplyControls', 'hygiene/apply-controls.ts', 'hubfix control hygiene: BatchUpdateStandardsControlAssociations in one account and region', 'applyControls', {
+        HUBFIX_HOME_ACCOUNT_ID: stack.account,
+      }),
+      recordChanges: fn('RecordChanges', 'hygiene/record-changes.ts', 'hubfix control hygiene: the change list as output and log', 'recordChanges'),
+    };
+
+    // Request approval: the same store, topic and link key as remediations; put only, publish only, read the key.
+    roles.requestBatchApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.approvalTable.tableArn] }));
+    props.approvalTopic.grantPublish(roles.requestBatchApproval);
+    acknowledgeTopicPublisher(roles.requestBatchApproval);
+    roles.requestBatchApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }));
+    // Apply: the two association actions on the hub of this account in any region, and the member remediate role elsewhere.
+    roles.applyControls.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...HYGIENE_WRITE_ACTIONS],
+        resources: [stack.formatArn({ service: 'securityhub', region: '*', resource: 'hub', resourceName: 'default' })],
+      }),
+    );
+    roles.applyControls.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [`arn:${stack.partition}:iam::*:role/${MEMBER_ROLE_NAMES.remediate}`] }),
+    );
+    acknowledgeFunctionRole(roles.applyControls);
+    Validations.of(roles.applyControls).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+        reason: 'A batch changes control associations in every region Security Hub runs in: the hub of this account, any region, and only the two association actions.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${MEMBER_ROLE_NAMES.remediate}]`,
+        reason: 'Member accounts are known at run time (the batch names them): only the hubfix member remediate role, by name, in any account; its trust policy limits it to the organization.',
+      },
+    );
+    for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
+
+    const workflowLogs = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromString(hygieneDefinition(config)),
+      definitionSubstitutions: Object.fromEntries(Object.entries(HYGIENE_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole].functionArn])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      timeout: Duration.days(8),
+      // Execution data stays out of the logs: RequestApproval's parameters carry the task token.
+      logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(HYGIENE_FUNCTIONS).map((fnRole) => this.functions[fnRole].functionArn) }),
+    );
+    acknowledgeStateMachineRole(this.stateMachine.role);
+    props.approvalApiRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+    );
+    new cloudwatch.Alarm(this, 'FailedAlarm', {
+      alarmDescription: 'hubfix control hygiene: a batch failed (the Record step logs each change and the error)',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cloudwatchActions.SnsAction(props.opsTopic));
+  }
+}
+
+/**
+ * Optional admin-account settings for teams starting from nothing (configuration `securityHub`, all off by default):
+ * Security Hub itself, consolidated control findings, and the CIS AWS Foundations Benchmark v3.0.0 standard.
+ */
+export class SecurityHubSetup extends Construct {
+  readonly hub?: securityhub.CfnHub;
+  readonly cisStandard?: securityhub.CfnStandard;
+
+  constructor(scope: Construct, id: string, settings: HubfixConfig['securityHub']) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    if (settings.enable) {
+      this.hub = new securityhub.CfnHub(this, 'Hub', {
+        enableDefaultStandards: false,
+        autoEnableControls: true,
+        controlFindingGenerator: settings.consolidatedFindings ? 'SECURITY_CONTROL' : 'STANDARD_CONTROL',
+      });
+      // The custom actions need the hub: create it first.
+      for (const action of stack.node.findAll().filter((c): c is securityhub.CfnActionTarget => c instanceof securityhub.CfnActionTarget)) {
+        action.addDependency(this.hub);
+      }
+    }
+    if (settings.enableCis30) {
+      this.cisStandard = new securityhub.CfnStandard(this, 'CisV300', {
+        standardsArn: `arn:${stack.partition}:securityhub:${stack.region}::standards/cis-aws-foundations-benchmark/v/3.0.0`,
+      });
+      if (this.hub) this.cisStandard.addDependency(this.hub);
+    }
+  }
+}
