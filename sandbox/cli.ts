@@ -13,6 +13,7 @@ import { printRunReport } from './report';
 import { asCustomActionEvent, runEvent, type EmailPolicy } from './session';
 import { exportAudit, writeReport } from './audit-commands';
 import { saveLocalAudit } from './audit-export';
+import { registerHygieneCommands } from './hygiene-cli';
 
 export const FIXTURES = join(__dirname, 'fixtures');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -100,7 +101,7 @@ export const main = async (argv: string[]): Promise<number> => {
       }
     });
 
-  program
+  const controls = program
     .command('controls')
     .description('The control catalog: each plugin, the Security Hub and CIS ids it serves, what it reads and changes, its default mode')
     .addOption(new Option('--json', 'machine-readable output').conflicts(['markdown', 'writeDocs']))
@@ -115,6 +116,9 @@ export const main = async (argv: string[]): Promise<number> => {
       else if (options.markdown) console.log(catalogMarkdown(catalog));
       else console.log(catalogTable(catalog));
     });
+  registerHygieneCommands(controls, () => program.opts().config, (code) => {
+    exitCode = code;
+  });
 
   const audit = program.command('audit').description('The audit trail: one record per run (finding, evidence, route, approver, before/after, verification, times)');
   audit

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchUpdateStandardsControlAssociationsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createApprovalApiHandler } from '../functions/approval-api';
@@ -162,6 +163,23 @@ export class HygieneCloud {
   /** The audit of the whole simulated organization (or the given targets), through the same code a deployment runs. */
   audit(targets: Target[], homeRegion: string): Promise<AuditReport> {
     return auditOrganization(this.runtime.clients, targets, { homeRegion, now: this.runtime.now() });
+  }
+
+  /**
+   * Puts the organization in the state a recorded run left it (each `changed` association set to its recorded
+   * `after`), directly through the simulated API: each sandbox command starts from the fixture, so undoing a run
+   * from an earlier command first needs that run's changes back.
+   */
+  async replay(record: HygieneRunRecord): Promise<void> {
+    for (const c of record.changes.filter((change) => change.outcome === 'changed' && change.after.status !== 'UNKNOWN')) {
+      await this.runtime.clients.at(SecurityHubClient, { accountId: c.accountId, region: c.region, access: 'remediate' }).send(
+        new BatchUpdateStandardsControlAssociationsCommand({
+          StandardsControlAssociationUpdates: [
+            { StandardsArn: c.standardsArn, SecurityControlId: c.securityControlId, AssociationStatus: c.after.status as 'ENABLED' | 'DISABLED', UpdatedReason: c.after.reason ?? c.reason },
+          ],
+        }),
+      );
+    }
   }
 
   /** Runs one batch through the synthesized workflow, answering the approval email by `policy` through the real page. */
