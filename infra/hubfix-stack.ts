@@ -21,6 +21,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/commons/config';
 import { AUDIT_TIME_INDEX } from '../functions/commons/audit';
+import { HOME_ACCOUNT_ENV, MEMBER_ROLE_NAMES } from '../functions/commons/clients';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
@@ -31,10 +32,12 @@ import {
   acknowledgeFunctionRole,
   acknowledgeIntake,
   acknowledgeLinkSecret,
+  acknowledgeMemberRoleAssumption,
   acknowledgeStateMachineRole,
   acknowledgeTopicPublisher,
   acknowledgeRunHistoryReads,
 } from './nag-acknowledgements';
+import { ADMINISTRATOR_ROLE_NAMES } from './member-stack';
 import { inspectActions, remediateActions } from './permissions';
 
 export type FunctionRole = 'intake' | 'assess' | 'requestApproval' | 'approvalApi' | 'remediate' | 'verify' | 'annotate';
@@ -172,12 +175,13 @@ export class HubfixStack extends Stack {
     acknowledgeLinkSecret(this.linkSecret);
 
     // --- Roles: one per privilege set; assess and verify share the read-only inspect role. ---
-    const role = (roleId: string, description: string) =>
-      new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const role = (roleId: string, description: string, roleName?: string) =>
+      new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description, roleName });
     const roles = {
       intake: role('IntakeRole', 'hubfix intake: starts executions, annotates rejected findings'),
-      inspect: role('InspectRole', 'hubfix assess and verify: read-only inspection of the finding resource'),
-      remediate: role('RemediateRole', 'hubfix remediate: the narrowest write each control needs'),
+      // Fixed names: the member roles in other accounts trust exactly these (infra/member-stack.ts).
+      inspect: role('InspectRole', 'hubfix assess and verify: read-only inspection of the finding resource', ADMINISTRATOR_ROLE_NAMES.inspect),
+      remediate: role('RemediateRole', 'hubfix remediate: the narrowest write each control needs', ADMINISTRATOR_ROLE_NAMES.remediate),
       requestApproval: role('RequestApprovalRole', 'hubfix request-approval: stores the approval and emails the link'),
       approvalApi: role('ApprovalApiRole', 'hubfix approval API: checks a decision and answers the waiting task'),
       annotate: role('AnnotateRole', 'hubfix annotate: writes the outcome onto the finding'),
@@ -191,6 +195,17 @@ export class HubfixStack extends Stack {
     roles.remediate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: remediateActions(), resources: ['*'] }));
     acknowledgeFunctionRole(roles.inspect, inspectActions());
     acknowledgeFunctionRole(roles.remediate, remediateActions());
+    // In the other accounts of the organization they act through the member roles of the same privilege.
+    for (const access of ['inspect', 'remediate'] as const) {
+      roles[access].addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          resources: [`arn:${this.partition}:iam::*:role/${MEMBER_ROLE_NAMES[access]}`],
+          ...(config.organization.id ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organization.id } } } : {}),
+        }),
+      );
+      acknowledgeMemberRoleAssumption(roles[access], MEMBER_ROLE_NAMES[access]);
+    }
     for (const other of [roles.intake, roles.requestApproval, roles.approvalApi, roles.annotate]) acknowledgeFunctionRole(other);
 
     // --- Functions. ---
@@ -218,6 +233,9 @@ export class HubfixStack extends Stack {
         [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
       }),
     };
+
+    // The steps that act in the finding's account tell it from their own: there they use their role, elsewhere the member role.
+    for (const step of [this.functions.assess, this.functions.remediate, this.functions.verify]) step.addEnvironment(HOME_ACCOUNT_ENV, this.account);
 
     // Resource locks: intake takes (and on contention reads) them, Annotate releases them.
     roles.intake.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [this.lockTable.tableArn] }));

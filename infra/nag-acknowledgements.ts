@@ -69,3 +69,15 @@ export const acknowledgeRunHistoryReads = (policy: IConstruct): void =>
     'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<RemediateFinding444C06AC.Name>:*]':
       'Undo reads the change record of an earlier run: any execution of hubfix’s own state machine (execution names are only known at run time), read-only DescribeExecution.',
   });
+
+/** A member account's hubfix role (infra/member-stack.ts): the control actions, on whichever resource a finding names. */
+export const acknowledgeMemberRole = (role: IConstruct, controlActions: readonly string[]): void =>
+  acknowledge(role, {
+    'AwsSolutions-IAM5[Resource::*]': `${controlActions.join(', ')} act on whichever resource a finding names in this account, and cloudtrail:LookupEvents and ec2:DescribeInstances support no resource-level permissions, so the actions are listed one by one (infra/permissions.ts) instead of the resources; only the hubfix administrator function role may assume this role, from inside the organization.`,
+  });
+
+/** The admin function roles assume the same-named hubfix member role in whichever account a finding comes from. */
+export const acknowledgeMemberRoleAssumption = (role: IConstruct, memberRoleName: string): void =>
+  acknowledge(role, {
+    [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}]`]: `sts:AssumeRole on the ${memberRoleName} role of any account: findings come from every account of the organization (the account is only known per finding); the member role's trust policy admits this role only, from inside the organization.`,
+  });
