@@ -205,14 +205,15 @@ describe('the workflow', () => {
 describe('least privilege', () => {
   const TELEMETRY = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'logs:CreateLogStream', 'logs:PutLogEvents']);
 
-  it('answers waiting tasks only for this state machine', () => {
+  it('answers waiting tasks only for hubfix’s own state machines (remediation and control hygiene)', () => {
     // Prepare
     const taskResponses = allStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('states:SendTask')));
+    const machines = [{ Ref: logicalId(stack.stateMachine) }, { Ref: logicalId(stack.controlHygiene.stateMachine) }];
 
     // Assess
     expect(taskResponses.length).toBeGreaterThan(0);
     for (const statement of taskResponses) {
-      expect(statement.Resource).toEqual({ Ref: logicalId(stack.stateMachine) });
+      for (const resource of [statement.Resource].flat()) expect(machines).toContainEqual(resource);
     }
     expect(roleStatements(template, roleId('approvalApi')).flatMap(actionsOf)).toEqual(
       expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']),

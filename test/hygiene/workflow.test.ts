@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultConfig } from '../../functions/commons/config';
+import { selectedChanges } from '../../functions/hygiene/audit';
+import { reversal } from '../../functions/hygiene/batch';
+import { standardsArn } from '../../functions/hygiene/standards';
+import type { AuditReport, HygieneRunRecord } from '../../functions/hygiene/types';
+import { parseFixture, type Fixture } from '../../sandbox/fixture';
+import { HygieneCloud, organizationTargets, synthesizeHygieneWorkflow } from '../../sandbox/hygiene-cloud';
+import type { SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
+
+/**
+ * The synthesized control-hygiene state machine on aws-local-stepfunctions, every task bound to its real handler,
+ * against the simulated organization of sandbox/fixtures/organization-controls.json (2 accounts x 2 regions).
+ */
+const FIXTURE: Fixture = parseFixture(JSON.parse(readFileSync(join(__dirname, '..', '..', 'sandbox', 'fixtures', 'organization-controls.json'), 'utf8')));
+const PROD = '222222222222';
+const DEV = '333333333333';
+const approve = () => ({ decision: 'approve' as const, approver: 'Dana (secops)', reason: 'CIS clean-up, step 1' });
+const reject = () => ({ decision: 'reject' as const, approver: 'Dana (secops)', reason: 'Not before the audit' });
+
+let workflow: SynthesizedWorkflow;
+let cloud: HygieneCloud;
+let audit: AuditReport;
+
+beforeAll(() => {
+  workflow = synthesizeHygieneWorkflow(defaultConfig(), FIXTURE.homeAccountId, FIXTURE.homeRegion);
+});
+
+beforeEach(async () => {
+  cloud = await HygieneCloud.start({ fixture: FIXTURE, config: defaultConfig(), retryIntervalMs: 0, workflow });
+  audit = await cloud.audit(organizationTargets(FIXTURE), FIXTURE.homeRegion);
+});
+afterEach(() => cloud.stop());
+
+const associationStatus = (accountId: string, region: string, standard: 'fsbp' | 'cis-1.2.0' | 'cis-3.0.0', controlId: string) =>
+  (cloud.sim.snapshot()[accountId].securityHub as Record<string, Record<string, string[]>>)[region][standard].includes(controlId) ? 'DISABLED' : 'ENABLED';
+
+describe('the audit of the organization fixture', () => {
+  it('finds the global controls enabled outside the home region and the checks duplicated across standards', () => {
+    // Assess
+    const candidates = audit.regions.flatMap((r) => r.candidates);
+    const global = candidates.filter((c) => c.kind === 'global-outside-home-region');
+    expect(new Set(global.map((c) => c.region))).toEqual(new Set(['eu-west-1']));
+    expect(new Set(global.map((c) => c.accountId))).toEqual(new Set([PROD, DEV]));
+    expect(global).toEqual(expect.arrayContaining([expect.objectContaining({ accountId: PROD, securityControlId: 'IAM.3', standardsArn: standardsArn('cis-1.2.0', 'eu-west-1'), failedFindings: 1 })]));
+    const duplicates = candidates.filter((c) => c.kind === 'duplicate-across-standards');
+    expect(new Set(duplicates.map((c) => c.accountId))).toEqual(new Set([PROD])); // DEV has consolidated findings on
+    expect(duplicates).toEqual(
+      expect.arrayContaining([expect.objectContaining({ region: 'us-east-1', securityControlId: 'IAM.3', standardsArn: standardsArn('fsbp', 'us-east-1'), failedFindings: 1 })]),
+    );
+    expect(audit.totals).toEqual({ candidates: 38, selected: 35, failedFindingsBefore: 21, failedFindingsAfter: 8 });
+  });
+
+  it('reports accounts and regions without Security Hub as skipped rather than failing', () => {
+    // Assess
+    expect(audit.regions.filter((r) => r.skipped).map((r) => r.accountId)).toEqual([FIXTURE.homeAccountId, FIXTURE.homeAccountId]);
+  });
+});
+
+describe('an approved batch', () => {
+  it('disables the selected controls across accounts with one approval, records each reason, and the failed findings drop as the audit said', async () => {
+    // Prepare
+    const changes = selectedChanges(audit);
+
+    // Act
+    const run = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes }, approve);
+
+    // Assess
+    expect(run.execution.status).toBe('SUCCEEDED');
+    expect(run.execution.states).toEqual(['Start', 'Prepare', 'Mode', 'RequestApproval', 'Decision', 'ApplyPerAccount', 'Record', 'Outcome', 'Done']);
+    expect(run.emails).toHaveLength(1);
+    expect(run.emails[0].answer).toMatch(/^approve by Dana/);
+    const email = cloud.sim.published[0].message;
+    expect(email).toContain(`${PROD} eu-west-1: IAM.3 in CIS AWS Foundations Benchmark v1.2.0`);
+    expect(email).toContain(`${DEV} eu-west-1: IAM.16 in CIS AWS Foundations Benchmark v3.0.0`);
+    const record = run.record as HygieneRunRecord;
+    expect(record.status).toBe('applied');
+    expect(record.counts).toEqual({ requested: changes.length, changed: changes.length, unchanged: 0, failed: 0 });
+    expect(record.approval).toEqual(expect.objectContaining({ decision: 'approved', approver: 'Dana (secops)' }));
+    expect(new Set(record.changes.map((c) => c.accountId))).toEqual(new Set([PROD, DEV]));
+    for (const change of record.changes) {
+      expect(change.before.status).toBe('ENABLED');
+      expect(change.after).toEqual({ status: 'DISABLED', reason: change.reason });
+      expect(change.approvedBy).toBe('Dana (secops)');
+    }
+    expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('DISABLED');
+    expect(associationStatus(PROD, 'us-east-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
+    expect(associationStatus(PROD, 'us-east-1', 'fsbp', 'IAM.3')).toBe('DISABLED');
+    expect([run.failedFindings.totalBefore, run.failedFindings.totalAfter]).toEqual([audit.totals.failedFindingsBefore, audit.totals.failedFindingsAfter]);
+    for (const region of audit.regions) {
+      expect(run.failedFindings.after[`${region.accountId} ${region.region}`] ?? 0).toBe(region.failedFindingsAfter);
+    }
+  });
+
+  it('is undone by one enable batch built from its record: every association and failed finding comes back, without an approval', async () => {
+    // Prepare
+    const disabled = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) }, approve);
+
+    // Act
+    const enabled = await cloud.run(reversal(disabled.record as HygieneRunRecord, 'workflow test'), () => 'wait');
+
+    // Assess
+    expect(enabled.execution.status).toBe('SUCCEEDED');
+    expect(enabled.execution.states).toContain('NoApprovalNeeded');
+    expect(enabled.emails).toEqual([]);
+    expect(enabled.record?.counts.changed).toBe(disabled.record?.counts.changed);
+    expect(enabled.failedFindings.totalAfter).toBe(audit.totals.failedFindingsBefore);
+    expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
+    expect(enabled.record?.changes.every((c) => c.after.status === 'ENABLED' && c.reason.includes(disabled.record?.executionId ?? '?'))).toBe(true);
+  });
+
+  it('records a control Security Hub refuses as failed, applies the rest, and fails nothing else', async () => {
+    // Prepare: a control that is not part of the standard in that region.
+    const changes = [
+      ...selectedChanges(audit).slice(0, 2),
+      { accountId: PROD, region: 'eu-west-1', standardsArn: standardsArn('cis-3.0.0', 'eu-west-1'), securityControlId: 'IAM.3', status: 'DISABLED' as const, reason: 'not enabled there' },
+    ];
+
+    // Act
+    const run = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes }, approve);
+
+    // Assess
+    expect(run.record?.status).toBe('partially-applied');
+    expect(run.record?.counts).toEqual({ requested: 3, changed: 2, unchanged: 0, failed: 1 });
+    expect(run.record?.changes.find((c) => c.outcome === 'failed')?.error).toMatch(/RESOURCE_NOT_FOUND/);
+  });
+});
+
+describe('a rejected batch', () => {
+  it('changes nothing and says so', async () => {
+    // Act
+    const run = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) }, reject);
+
+    // Assess
+    expect(run.execution.status).toBe('SUCCEEDED');
+    expect(run.execution.states).not.toContain('ApplyPerAccount');
+    expect(run.record).toEqual(expect.objectContaining({ status: 'rejected', changes: [], approval: expect.objectContaining({ decision: 'rejected', reason: 'Not before the audit' }) }));
+    expect(run.failedFindings.after).toEqual(run.failedFindings.before);
+    expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
+  });
+});
+
+describe('an invalid batch', () => {
+  it('fails before asking anyone when a disable batch tries to enable', async () => {
+    // Act
+    const run = await cloud.run(
+      { mode: 'disable', requestedBy: 'workflow test', changes: [{ ...selectedChanges(audit)[0], status: 'ENABLED' }] },
+      approve,
+    );
+
+    // Assess
+    expect(run.execution.status).toBe('FAILED');
+    expect(run.execution.error?.Error).toBe('InvalidControlHygieneBatch');
+    expect(run.emails).toEqual([]);
+  });
+});
