@@ -62,14 +62,18 @@ const withCloud = async <T>(fixture: Fixture, config: HubfixConfig, use: (cloud:
   }
 };
 
-/** Adds `audit`, `disable` and `enable` under `hubfix controls`; returns the exit code holder the actions set. */
+/**
+ * Adds `audit`, `disable` and `enable` under `hubfix controls`. `controls` has its own `--json`, which commander
+ * gives the parent wherever it appears: the actions read the options with the parent's (optsWithGlobals).
+ */
 export const registerHygieneCommands = (controls: Command, configFile: () => string, setExitCode: (code: number) => void): void => {
   controls
     .command('audit')
     .description('Per account and region: enabled controls that are redundant or unnecessary, why, and the failed findings they would remove. Changes nothing.')
     .option('--account <fixture>', 'simulated organization fixture', ORGANIZATION_FIXTURE)
     .option('--json', 'machine-readable output')
-    .action(async (options: Common) => {
+    .action(async (_options: Common, command: Command) => {
+      const options = command.optsWithGlobals<Common>();
       const fixture = loadFixture(options.account);
       const report = await withCloud(fixture, loadConfigFile(configFile()), (cloud) => cloud.audit(organizationTargets(fixture), fixture.homeRegion));
       console.log(options.json ? JSON.stringify(report, null, 2) : auditTable(report));
@@ -84,7 +88,8 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
     .addOption(new Option('--include <kind...>', 'also disable candidates not selected by default').choices(KINDS))
     .option('--out <file>', 'write the change record (the input of `controls enable --from`)')
     .option('--json', 'machine-readable output')
-    .action(async (options: Common & { approve?: boolean; reject?: boolean; include?: HygieneKind[]; out?: string }) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<Common & { approve?: boolean; reject?: boolean; include?: HygieneKind[]; out?: string }>();
       if (!options.approve && !options.reject) throw new Error('Say --approve or --reject: the sandbox answers the approval email for you');
       const fixture = loadFixture(options.account);
       const result = await withCloud(fixture, loadConfigFile(configFile()), async (cloud) => {
@@ -103,7 +108,8 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
     .requiredOption('--from <file>', 'the change record of the run to undo (`controls disable --out`, or the execution output)')
     .option('--account <fixture>', 'simulated organization fixture', ORGANIZATION_FIXTURE)
     .option('--json', 'machine-readable output')
-    .action(async (options: Common & { from: string }) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<Common & { from: string }>();
       const record = JSON.parse(readFileSync(options.from, 'utf8')) as HygieneRunRecord;
       if (record.kind !== 'hubfix-control-hygiene') throw new Error(`${options.from} is not a control-hygiene change record`);
       const fixture = loadFixture(options.account);
