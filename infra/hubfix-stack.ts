@@ -374,6 +374,7 @@ export class HubfixStack extends Stack {
       linkSecret: this.linkSecret,
       approvalBaseUrl,
       approvalApiRole: roles.approvalApi,
+      remediateRole: roles.remediate,
       opsTopic: this.opsTopic,
     });
     new SecurityHubSetup(this, 'SecurityHubSetup', config.securityHub);

@@ -84,12 +84,25 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
   },
 };
 
+/**
+ * What hubfix's other workflows do in member accounts, through the same admin and member roles: the control
+ * hygiene batch reads back and updates Security Hub control associations.
+ */
+export const workflowPermissions: Readonly<Record<string, ControlPermissions>> = {
+  'control-hygiene': {
+    inspect: ['securityhub:BatchGetStandardsControlAssociations'],
+    remediate: ['securityhub:BatchUpdateStandardsControlAssociations'],
+  },
+};
+
+const everyPermission = { ...controlPermissions, ...workflowPermissions };
+
 const unique = (actions: readonly string[]): string[] => [...new Set(actions)].sort();
 
 /** Every read any control makes: the inspect role's actions. */
-export const inspectActions = (permissions = controlPermissions): string[] =>
+export const inspectActions = (permissions = everyPermission): string[] =>
   unique(Object.values(permissions).flatMap((p) => p.inspect));
 
 /** Every read and write any control makes: the remediate role's actions. */
-export const remediateActions = (permissions = controlPermissions): string[] =>
+export const remediateActions = (permissions = everyPermission): string[] =>
   unique(Object.values(permissions).flatMap((p) => [...p.inspect, ...p.remediate]));

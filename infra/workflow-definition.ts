@@ -12,10 +12,12 @@ export const APPROVAL_STATE = 'RequestApproval';
  * TimeoutSecondsPath is read from different inputs by Step Functions and aws-local-stepfunctions, so
  * the number is written here, at synth, where both the deployment and the sandbox read it.
  */
-export const workflowDefinition = (config: HubfixConfig): string => {
-  const definition = JSON.parse(readFileSync(STATE_MACHINE_FILE, 'utf8')) as { States: Record<string, Record<string, unknown>> };
-  const approval = definition.States[APPROVAL_STATE];
-  if (!approval) throw new Error(`${STATE_MACHINE_FILE} has no ${APPROVAL_STATE} state`);
+export const definitionWithApprovalWait = (file: string, approvalState: string, config: HubfixConfig): string => {
+  const definition = JSON.parse(readFileSync(file, 'utf8')) as { States: Record<string, Record<string, unknown>> };
+  const approval = definition.States[approvalState];
+  if (!approval) throw new Error(`${file} has no ${approvalState} state`);
   approval.TimeoutSeconds = approvalTimeoutSeconds(config);
   return JSON.stringify(definition, null, 2);
 };
+
+export const workflowDefinition = (config: HubfixConfig): string => definitionWithApprovalWait(STATE_MACHINE_FILE, APPROVAL_STATE, config);

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,8 +11,8 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { MEMBER_ROLE_NAMES } from '../../functions/commons/clients';
-import { approvalTimeoutSeconds, type HubfixConfig } from '../../functions/commons/config';
+import type { HubfixConfig } from '../../functions/commons/config';
+import { definitionWithApprovalWait } from '../workflow-definition';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
 import { acknowledgeFunctionRole, acknowledgeStateMachineRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
 import { HubfixFunction, REPO_ROOT } from './hubfix-function';
@@ -31,17 +30,8 @@ export const HYGIENE_FUNCTIONS = {
   RecordChangesFunctionArn: 'recordChanges',
 } as const satisfies Record<string, HygieneRole>;
 
-/** The Security Hub actions the apply step needs, in whichever account and region it acts (the member remediate role needs them too). */
-export const HYGIENE_WRITE_ACTIONS = ['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations'] as const;
-
-/** The definition as deployed: the approval wait set from the configuration (a number cannot come through substitutions). */
-export const hygieneDefinition = (config: HubfixConfig): string => {
-  const definition = JSON.parse(readFileSync(HYGIENE_STATE_MACHINE_FILE, 'utf8')) as { States: Record<string, Record<string, unknown>> };
-  const approval = definition.States[HYGIENE_APPROVAL_STATE];
-  if (!approval) throw new Error(`${HYGIENE_STATE_MACHINE_FILE} has no ${HYGIENE_APPROVAL_STATE} state`);
-  approval.TimeoutSeconds = approvalTimeoutSeconds(config);
-  return JSON.stringify(definition, null, 2);
-};
+/** The definition as deployed: the approval wait set from the configuration, as for the remediation workflow. */
+export const hygieneDefinition = (config: HubfixConfig): string => definitionWithApprovalWait(HYGIENE_STATE_MACHINE_FILE, HYGIENE_APPROVAL_STATE, config);
 
 export interface ControlHygieneProps {
   config: HubfixConfig;
@@ -51,6 +41,8 @@ export interface ControlHygieneProps {
   approvalBaseUrl: string;
   /** The approval API's role: it answers this state machine's waiting task too. */
   approvalApiRole: iam.IRole;
+  /** The administrator remediate role (fixed name, trusted by every member account's hubfix-remediate role). */
+  remediateRole: iam.IRole;
   opsTopic: sns.ITopic;
 }
 
@@ -68,10 +60,12 @@ export class ControlHygiene extends Construct {
     const { config } = props;
     const role = (roleId: string, description: string) =>
       new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
-    const roles: Record<HygieneRole, iam.Role> = {
+    const roles: Record<HygieneRole, iam.IRole> = {
       prepare: role('PrepareRole', 'hubfix control hygiene prepare: validates and groups the batch (no AWS access)'),
       requestBatchApproval: role('RequestBatchApprovalRole', 'hubfix control hygiene: stores the batch approval and emails the link'),
-      applyControls: role('ApplyControlsRole', 'hubfix control hygiene: enables or disables Security Hub controls in standards'),
+      // The administrator's remediate role: the member accounts' hubfix-remediate roles trust it (by name), and it
+      // already holds the association actions (infra/permissions.ts workflowPermissions) and may assume them.
+      applyControls: props.remediateRole,
       recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: logs the change list (no AWS access)'),
     };
     const fn = (fnId: string, entry: string, description: string, fnRole: HygieneRole, environment?: Record<string, string>) =>
@@ -95,27 +89,6 @@ export class ControlHygiene extends Construct {
     props.approvalTopic.grantPublish(roles.requestBatchApproval);
     acknowledgeTopicPublisher(roles.requestBatchApproval);
     roles.requestBatchApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }));
-    // Apply: the two association actions on the hub of this account in any region, and the member remediate role elsewhere.
-    roles.applyControls.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [...HYGIENE_WRITE_ACTIONS],
-        resources: [stack.formatArn({ service: 'securityhub', region: '*', resource: 'hub', resourceName: 'default' })],
-      }),
-    );
-    roles.applyControls.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [`arn:${stack.partition}:iam::*:role/${MEMBER_ROLE_NAMES.remediate}`] }),
-    );
-    acknowledgeFunctionRole(roles.applyControls);
-    Validations.of(roles.applyControls).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
-        reason: 'A batch changes control associations in every region Security Hub runs in: the hub of this account, any region, and only the two association actions.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${MEMBER_ROLE_NAMES.remediate}]`,
-        reason: 'Member accounts are known at run time (the batch names them): only the hubfix member remediate role, by name, in any account; its trust policy limits it to the organization.',
-      },
-    );
     for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
 
     const workflowLogs = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
@@ -165,14 +138,14 @@ export class SecurityHubSetup extends Construct {
       });
       // The custom actions need the hub: create it first.
       for (const action of stack.node.findAll().filter((c): c is securityhub.CfnActionTarget => c instanceof securityhub.CfnActionTarget)) {
-        action.addDependency(this.hub);
+        action.node.addDependency(this.hub);
       }
     }
     if (settings.enableCis30) {
       this.cisStandard = new securityhub.CfnStandard(this, 'CisV300', {
         standardsArn: `arn:${stack.partition}:securityhub:${stack.region}::standards/cis-aws-foundations-benchmark/v/3.0.0`,
       });
-      if (this.hub) this.cisStandard.addDependency(this.hub);
+      if (this.hub) this.cisStandard.node.addDependency(this.hub);
     }
   }
 }

@@ -237,7 +237,7 @@ describe('least privilege', () => {
     expect(assumes.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringMatching(/:iam::\*:role\/hubfix-inspect"/)]);
     expect(roleId('verify')).toBe(inspect);
     expect(actions).toEqual(expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']));
-    for (const action of actions) expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Lookup|Describe)[A-Za-z]*$/);
+    for (const action of actions) expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*$/);
   });
 
   it('gives remediate its own role with iam:UpdateAccessKey', () => {

@@ -7,7 +7,7 @@ describe('control permissions', () => {
   });
 
   it('keeps inspection read-only', () => {
-    for (const action of inspectActions()) expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Lookup|Describe)[A-Za-z]*$/);
+    for (const action of inspectActions()) expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*$/);
   });
 
   it('gives remediation the reads as well as the writes, each once', () => {
