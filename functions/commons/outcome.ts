@@ -52,9 +52,10 @@ export const describeOutcome = (
       };
     }
     const step = failedStep(state);
+    // A remediation that could not even get into the account (member role missing) changed nothing.
     const changed = change
       ? `Changed: ${change.summary}; it may need undoing.`
-      : step === 'Remediation'
+      : step === 'Remediation' && error.Error !== 'MemberRoleUnavailableError'
         ? 'See the message for what, if anything, was changed.'
         : 'Nothing was changed.';
     return {

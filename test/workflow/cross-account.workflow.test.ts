@@ -149,6 +149,7 @@ describe('accounts hubfix cannot get into', () => {
     expect(finding.note).toMatch(
       /^hubfix: Remediation failed \(MemberRoleUnavailableError\): hubfix cannot act in account 555555555555: role hubfix-remediate could not be assumed \(AccessDenied: .* on resource: arn:aws:iam::555555555555:role\/hubfix-remediate\)\. Deploy the hubfix member stack there\./,
     );
+    expect(finding.note).toContain('Deploy the hubfix member stack there. Nothing was changed.');
     expect(keyStatus(cloud, '555555555555', 'etl-legacy')).toBe('Active');
     expect(served(cloud, 'UpdateAccessKey')).toEqual([]);
   });
