@@ -56,9 +56,18 @@ const memberRoleFailure = (error: unknown): MemberRoleUnavailableError | undefin
   return undefined;
 };
 
+/** Whether throttling is anywhere in the cause chain: controls wrap a throttled call in RemediationError too. */
+const throttledWithin = (error: unknown): boolean => {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (isThrottling(e)) return true;
+  }
+  return false;
+};
+
 /**
- * Maps an AWS throttling error (after SDK retries) to the name the state machine retries on. A step that could not
- * get into the account at all fails with MemberRoleUnavailableError itself, so the finding's note says exactly that.
+ * Maps an AWS throttling error (after SDK retries), bare or wrapped, to the name the state machine retries on; the
+ * message is the outermost one (it says what was already changed). A step that could not get into the account at
+ * all fails with MemberRoleUnavailableError itself, so the finding's note says exactly that.
  */
 export const asStepError = (error: unknown): unknown =>
-  memberRoleFailure(error) ?? (isThrottling(error) ? new ThrottledError((error as Error).message, { cause: error }) : error);
+  memberRoleFailure(error) ?? (throttledWithin(error) ? new ThrottledError((error as Error).message, { cause: error }) : error);
