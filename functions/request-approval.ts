@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { annotateFinding } from './commons/annotation';
 import { approvalTimeoutSeconds } from './commons/config';
 import { approvalLink, createApprovalId, epochSeconds } from './commons/approval-link';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveControlId } from './control-ids';
 import { InvalidInputError } from './errors';
 import type { FindingRef, ResourceRef } from './types';

@@ -3,7 +3,7 @@ import {
   BatchUpdateStandardsControlAssociationsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClientFactory } from '../commons/clients';
 import { InvalidInputError } from '../commons/errors';
 import type { Assessment, FindingRef } from '../commons/types';

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalLink, createApprovalId, epochSeconds } from '../commons/approval-link';
 import { formatTime } from '../commons/approval-page';
 import { putPendingApproval, type ApprovalRecord } from '../commons/approval-store';

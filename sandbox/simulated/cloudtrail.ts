@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fixtureDate, resolveDate } from './dates';
 import { defineModule } from './service';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fixtureDate, resolveDate } from './dates';
 import { defineModule, SimulatedServiceError } from './service';
 

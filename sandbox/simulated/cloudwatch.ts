@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineModule, SimulatedServiceError, type SimContext } from './service';
 
 /** CloudWatch Logs allows this many metric filters per log group. */

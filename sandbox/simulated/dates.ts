@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A fixture date: ISO 8601, or relative to the sandbox clock so a fixture stays true over time. */
 export const fixtureDate = z

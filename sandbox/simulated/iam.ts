@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fixtureDate, resolveDate, tagsSchema } from './dates';
 import { defineModule, SimulatedServiceError, tagList } from './service';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fixtureDate, resolveDate, tagsSchema } from './dates';
 import { defineModule, SimulatedServiceError, tagList, type SimContext } from './service';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STANDARD_KEYS, STANDARDS, standardKeyOf, standardsArn, standardsIdOf, type StandardKey } from '../../functions/hygiene/standards';
 import { defineModule, SimulatedServiceError, type SimContext, type SimOrganization } from './service';
 

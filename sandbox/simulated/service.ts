@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Where a simulated command runs: the account (credentials) and region of the client that sent it. */
 export interface SimContext {
