@@ -57,12 +57,16 @@ const bind =
   (payload: unknown): Promise<O> =>
     handler(payload as I, lambdaContext(role));
 
-const readBody = async (request: IncomingMessage, limit: number): Promise<string> => {
+/** API Gateway's own payload limit: larger requests never reach the function. */
+const API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+
+/** The whole body, as API Gateway hands it to the function; undefined past API Gateway's limit. */
+const readBody = async (request: IncomingMessage): Promise<string | undefined> => {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > limit) break; // the handler answers 413 from the Content-Length / truncated body
+    if (size > API_GATEWAY_PAYLOAD_LIMIT) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -193,7 +197,9 @@ export class LocalCloud {
 
   private async callApprovalApi(request: IncomingMessage) {
     const url = new URL(request.url ?? '/', this.approvalBaseUrl);
-    const body = await readBody(request, 64 * 1024);
+    const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
+    const body = await readBody(request);
+    if (body === undefined) return { statusCode: 413, headers: { 'content-type': 'text/plain' }, body: 'Request Entity Too Large' };
     const match = /^\/approvals\/([^/]+)$/.exec(url.pathname);
     const event = {
       httpMethod: request.method ?? 'GET',
@@ -207,7 +213,7 @@ export class LocalCloud {
       body: body === '' ? null : body,
       isBase64Encoded: false,
       stageVariables: null,
-      requestContext: { requestId: randomUUID(), identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1' } },
+      requestContext: { requestId: randomUUID(), identity: { sourceIp } },
     } as unknown as APIGatewayProxyEvent;
     return this.approvalApi(event, lambdaContext('approvalApi'));
   }

@@ -137,6 +137,9 @@ const detailsOf = (resource: AsffFinding['Resources'][number]): Record<string, u
   return JSON.stringify(details).length <= DETAILS_LIMIT_CHARS ? details : undefined;
 };
 
+/** us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5 … */
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
 const accountFromResourceId = (id: string): string | undefined => id.match(/^AWS::::Account:(.+)$/)?.[1];
 
 const normalize = (
@@ -150,6 +153,7 @@ const normalize = (
   const resourceArn = parseArn(resource.Id);
   const region = finding.Region || productArn?.region || idArn?.region || fallbackRegion;
   if (!region) return { reason: 'the finding names no region (no Region, and none in ProductArn or Id)' };
+  if (!REGION_NAME.test(region)) return { reason: `the finding's region "${region.slice(0, 40)}" is not an AWS region name` };
   const accountId =
     finding.AwsAccountId || idArn?.account || resourceArn?.account || accountFromResourceId(resource.Id);
   if (!accountId) return { reason: 'the finding names no account (no AwsAccountId, and none in Id or the resource id)' };
@@ -157,7 +161,7 @@ const normalize = (
     type: resource.Type,
     id: resource.Id,
     // The ARN is where the resource lives; Resource.Region can be the region that evaluated it.
-    region: resourceArn?.region || resource.Region || region,
+    region: [resourceArn?.region, resource.Region].find((r): r is string => typeof r === 'string' && REGION_NAME.test(r)) ?? region,
     partition: resource.Partition || resourceArn?.partition || 'aws',
   };
   const details = detailsOf(resource);

@@ -344,6 +344,7 @@ describe('hostile bodies', () => {
   it.each([
     ['an oversized form (20 KB reason)', (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Ana', reason: 'r'.repeat(20_000) }), 413],
     ['one 9 KB field name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&${'k'.repeat(9_000)}=1`), 413],
+    ['a 200 KB body (reaches the function, as through API Gateway)', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&reason=${'r'.repeat(200_000)}`), 413],
     ['a JSON body', (w: Waiting) => post(pathOf(w), JSON.stringify({ e: w.e, s: w.s, decision: 'approve', approver: 'Ana' }), 'application/json'), 415],
     ['two decisions in one form', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&decision=reject&approver=Ana&reason=x`), 400],
     ['a control character inside the name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana%07Lima`), 400],
