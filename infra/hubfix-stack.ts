@@ -375,6 +375,7 @@ export class HubfixStack extends Stack {
       approvalBaseUrl,
       approvalApiRole: roles.approvalApi,
       remediateRole: roles.remediate,
+      auditTable: this.auditTable,
       opsTopic: this.opsTopic,
     });
     new SecurityHubSetup(this, 'SecurityHubSetup', config.securityHub);

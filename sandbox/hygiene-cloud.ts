@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createApprovalApiHandler } from '../functions/approval-api';
 import { approvalTableDefinition } from '../functions/commons/approval-store';
+import { auditTableDefinition } from '../functions/commons/audit';
 import type { Target } from '../functions/commons/clients';
 import type { HubfixConfig } from '../functions/commons/config';
 import type { Runtime } from '../functions/commons/runtime';
@@ -110,6 +111,7 @@ export class HygieneCloud {
     const settings = {
       approvalTableName: 'hubfix-approvals',
       lockTableName: 'hubfix-locks',
+      auditTableName: 'hubfix-audit',
       approvalTopicArn: `arn:aws:sns:${homeRegion}:${homeAccountId}:hubfix-approvals`,
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
@@ -117,6 +119,7 @@ export class HygieneCloud {
     } as Runtime['settings'];
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
+    await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
     const runtime: Runtime = { clients, config: options.config, settings, now };
     const get = () => runtime;
     const stepFunctions = new LocalStepFunctions({

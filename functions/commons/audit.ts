@@ -174,6 +174,16 @@ export const putAuditRecord = async (rt: Runtime, record: AuditRecord): Promise<
   }
 };
 
+/** Partition of the time index for control-hygiene batches (kept apart from per-finding runs). */
+export const HYGIENE_AUDIT_PARTITION = 'control-hygiene';
+
+/**
+ * A control-hygiene batch's durable record (every control association it changed, with before/after, reason and
+ * approver), in the same write-once table as remediation runs, under its own time-index partition.
+ */
+export const putHygieneAuditRecord = async (rt: Runtime, record: { executionId: string }): Promise<boolean> =>
+  putAuditRecord(rt, { ...record, auditPartition: HYGIENE_AUDIT_PARTITION, annotatedAt: rt.now().toISOString() } as unknown as AuditRecord);
+
 export interface AuditRange {
   /** Inclusive, ISO 8601 (a date "2026-11-01" works: it sorts before every time of that day). */
   since: string;

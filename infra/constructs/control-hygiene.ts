@@ -41,6 +41,8 @@ export interface ControlHygieneProps {
   approvalBaseUrl: string;
   /** The approval API's role: it answers this state machine's waiting task too. */
   approvalApiRole: iam.IRole;
+  /** The write-once audit table: the batch's record goes beside the remediation runs. */
+  auditTable: dynamodb.ITable;
   /** The administrator remediate role (fixed name, trusted by every member account's hubfix-remediate role). */
   remediateRole: iam.IRole;
   opsTopic: sns.ITopic;
@@ -66,7 +68,7 @@ export class ControlHygiene extends Construct {
       // The administrator's remediate role: the member accounts' hubfix-remediate roles trust it (by name), and it
       // already holds the association actions (infra/permissions.ts workflowPermissions) and may assume them.
       applyControls: props.remediateRole,
-      recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: logs the change list (no AWS access)'),
+      recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: writes the change list to the audit table'),
     };
     const fn = (fnId: string, entry: string, description: string, fnRole: HygieneRole, environment?: Record<string, string>) =>
       new HubfixFunction(this, fnId, { entry, description, role: roles[fnRole], timeout: Duration.seconds(60), config, environment });
@@ -81,7 +83,9 @@ export class ControlHygiene extends Construct {
       applyControls: fn('ApplyControls', 'hygiene/apply-controls.ts', 'hubfix control hygiene: BatchUpdateStandardsControlAssociations in one account and region', 'applyControls', {
         HUBFIX_HOME_ACCOUNT_ID: stack.account,
       }),
-      recordChanges: fn('RecordChanges', 'hygiene/record-changes.ts', 'hubfix control hygiene: the change list as output and log', 'recordChanges'),
+      recordChanges: fn('RecordChanges', 'hygiene/record-changes.ts', 'hubfix control hygiene: the change list to the audit table, the output and the log', 'recordChanges', {
+        [SETTINGS_ENV.auditTableName]: props.auditTable.tableName,
+      }),
     };
 
     // Request approval: the same store, topic and link key as remediations; put only, publish only, read the key.
@@ -89,6 +93,8 @@ export class ControlHygiene extends Construct {
     props.approvalTopic.grantPublish(roles.requestBatchApproval);
     acknowledgeTopicPublisher(roles.requestBatchApproval);
     roles.requestBatchApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }));
+    // Record: put only (write-once, like Annotate's records).
+    roles.recordChanges.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.auditTable.tableArn] }));
     for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
 
     const workflowLogs = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { HYGIENE_AUDIT_PARTITION } from '../../functions/commons/audit';
 import { defaultConfig } from '../../functions/commons/config';
+import { documentClient } from '../../functions/commons/dynamo';
 import { selectedChanges } from '../../functions/hygiene/audit';
 import { reversal } from '../../functions/hygiene/batch';
 import { standardsArn } from '../../functions/hygiene/standards';
@@ -84,6 +87,8 @@ describe('an approved batch', () => {
       expect(change.after).toEqual({ status: 'DISABLED', reason: change.reason });
       expect(change.approvedBy).toBe('Dana (secops)');
     }
+    const stored = await documentClient(cloud.runtime).send(new GetCommand({ TableName: cloud.runtime.settings.auditTableName, Key: { executionId: record.executionId } }));
+    expect(stored.Item).toMatchObject({ auditPartition: HYGIENE_AUDIT_PARTITION, kind: 'hubfix-control-hygiene', status: 'applied', changes: JSON.parse(JSON.stringify(record.changes)) });
     expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('DISABLED');
     expect(associationStatus(PROD, 'us-east-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
     expect(associationStatus(PROD, 'us-east-1', 'fsbp', 'IAM.3')).toBe('DISABLED');

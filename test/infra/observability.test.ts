@@ -52,7 +52,7 @@ describe('the audit table', () => {
     });
   });
 
-  it('lets Annotate only put records, and no principal update or delete them', () => {
+  it('lets Annotate (and the control-hygiene record step) only put records, and no principal update or delete them', () => {
     // Prepare
     const annotateRole = logicalId(stack.functions.annotate.role as unknown as IConstruct);
     const onAuditTable = (statements: ReturnType<typeof allStatements>) => statements.filter((s) => refersToAuditTable(s.Resource));
@@ -60,7 +60,9 @@ describe('the audit table', () => {
     // Assess
     expect(onAuditTable(roleStatements(template, annotateRole)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
     const everyAction = onAuditTable(allStatements(template)).flatMap(actionsOf);
-    expect(everyAction).toEqual(['dynamodb:PutItem']);
+    expect(new Set(everyAction)).toEqual(new Set(['dynamodb:PutItem']));
+    const hygieneRecorder = logicalId(stack.controlHygiene.functions.recordChanges.role as unknown as IConstruct);
+    expect(onAuditTable(roleStatements(template, hygieneRecorder)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
   });
 
   it('tells Annotate the table name', () => {
