@@ -159,10 +159,12 @@ ${reason}
 
 /** After a successful POST. */
 export const renderDecidedPage = (record: ApprovalRecord): HtmlResponse => {
+  // A control-hygiene batch has no finding to write onto: its record goes to the audit trail.
+  const onto = record.finding.resource.type === 'AwsSecurityHubStandardsControlAssociations' ? 'into the audit trail' : 'onto the finding';
   const next =
     record.status === 'APPROVED'
-      ? 'hubfix will now make the change, verify it and write the outcome onto the finding.'
-      : 'Nothing will be changed. hubfix writes the rejection and your reason onto the finding.';
+      ? `hubfix will now make the change, verify it and write the outcome ${onto}.`
+      : `Nothing will be changed. hubfix writes the rejection and your reason ${onto}.`;
   return htmlResponse(
     200,
     'Decision recorded',
