@@ -1,9 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchUpdateStandardsControlAssociationsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createApprovalApiHandler } from '../functions/approval-api';
 import { approvalTableDefinition } from '../functions/commons/approval-store';
@@ -19,7 +17,8 @@ import { createRequestBatchApprovalHandler } from '../functions/hygiene/request-
 import type { AuditReport, HygieneBatchInput, HygieneRunRecord } from '../functions/hygiene/types';
 import { answerApproval, approvalLinkIn } from './approver';
 import type { Fixture } from './fixture';
-import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
+import { bind, listen, serveApprovalApi } from './local-lambda';
+import { LocalStepFunctions, type LocalExecution } from './local-step-functions';
 import type { EmailPolicy } from './session';
 import { SimulatedAws, type PublishedMessage } from './simulated-aws';
 import { simulatedClientFactory } from './simulated-clients';
@@ -64,17 +63,6 @@ export interface HygieneRunReport {
   emails: { subject?: string; link?: string; answer?: string }[];
   failedFindings: { before: Record<string, number>; after: Record<string, number>; totalBefore: number; totalAfter: number };
 }
-
-const lambdaContext = (role: string): Context =>
-  ({ functionName: `hubfix-${role}`, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
-
-const bind =
-  (role: string, handler: (event: never, context: Context) => Promise<unknown>): LocalFunction =>
-  (payload) =>
-    handler(payload as never, lambdaContext(role));
-
-const listen = (server: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown }, port: number) =>
-  new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
 export interface HygieneCloudOptions {
   fixture: Fixture;
@@ -135,31 +123,7 @@ export class HygieneCloud {
       retryIntervalMs: options.retryIntervalMs,
     });
     sim.serve('SFNClient', stepFunctions.commands());
-    const approvalApi = createApprovalApiHandler(get);
-    approvalServer.on('request', (request: IncomingMessage, response) => {
-      void (async () => {
-        const url = new URL(request.url ?? '/', approvalBaseUrl);
-        const chunks: Buffer[] = [];
-        for await (const chunk of request) chunks.push(chunk as Buffer);
-        const body = Buffer.concat(chunks).toString('utf8');
-        const match = /^\/approvals\/([^/]+)$/.exec(url.pathname);
-        const event = {
-          httpMethod: request.method ?? 'GET',
-          path: url.pathname,
-          pathParameters: match ? { approvalId: decodeURIComponent(match[1]) } : null,
-          queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
-          headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
-          body: body === '' ? null : body,
-          isBase64Encoded: false,
-        } as unknown as APIGatewayProxyEvent;
-        const result = await approvalApi(event, lambdaContext('approvalApi'));
-        response.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
-        response.end(result.body);
-      })().catch((error: unknown) => {
-        response.writeHead(502, { 'content-type': 'text/plain' });
-        response.end(`Local API Gateway: the approval function failed: ${(error as Error).message}`);
-      });
-    });
+    serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
     return new HygieneCloud(sim, runtime, stepFunctions, [dynamo, approvalServer]);
   }
 

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createAnnotateHandler } from '../functions/annotate';
 import { createApprovalApiHandler } from '../functions/approval-api';
@@ -17,6 +16,7 @@ import { createRemediateHandler } from '../functions/remediate';
 import { createRequestApprovalHandler } from '../functions/request-approval';
 import { createVerifyHandler } from '../functions/verify';
 import type { Fixture } from './fixture';
+import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
 import { SimulatedAws } from './simulated-aws';
 import { simulatedClientFactory } from './simulated-clients';
@@ -35,43 +35,6 @@ export interface LocalCloudOptions {
   onStateEntered?: (execution: LocalExecution, stateName: string) => void;
 }
 
-const lambdaContext = (role: string): Context =>
-  ({
-    functionName: `hubfix-${role}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:hubfix-${role}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/hubfix-${role}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
-
-type Handler<I, O> = (event: I, context: Context) => Promise<O>;
-const bind =
-  <I, O>(role: string, handler: Handler<I, O>) =>
-  (payload: unknown): Promise<O> =>
-    handler(payload as I, lambdaContext(role));
-
-/** API Gateway's own payload limit: larger requests never reach the function. */
-const API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
-
-/** The whole body, as API Gateway hands it to the function; undefined past API Gateway's limit. */
-const readBody = async (request: IncomingMessage): Promise<string | undefined> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > API_GATEWAY_PAYLOAD_LIMIT) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
-
 /**
  * The whole of hubfix on one machine: the simulated account, DynamoDB (dynalite), the synthesized state
  * machine on aws-local-stepfunctions with every task bound to its real handler, and the approval API
@@ -84,7 +47,6 @@ export class LocalCloud {
     readonly runtime: Runtime,
     readonly workflow: SynthesizedWorkflow,
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
-    private readonly approvalApi: Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
     private readonly servers: Server[],
     readonly approvalBaseUrl: string,
   ) {}
@@ -141,22 +103,10 @@ export class LocalCloud {
       runtime,
       workflow,
       createIntakeHandler(get),
-      createApprovalApiHandler(get),
       [dynamo, approvalServer],
       approvalBaseUrl,
     );
-    approvalServer.on('request', (request, response) => {
-      cloud
-        .callApprovalApi(request)
-        .then((result) => {
-          response.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
-          response.end(request.method === 'HEAD' ? undefined : result.body);
-        })
-        .catch((error: unknown) => {
-          response.writeHead(502, { 'content-type': 'text/plain' });
-          response.end(`Local API Gateway: the approval function failed: ${(error as Error).message}`);
-        });
-    });
+    serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
     return cloud;
   }
 
@@ -195,31 +145,4 @@ export class LocalCloud {
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 
-  private async callApprovalApi(request: IncomingMessage) {
-    const url = new URL(request.url ?? '/', this.approvalBaseUrl);
-    const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
-    const body = await readBody(request);
-    if (body === undefined) return { statusCode: 413, headers: { 'content-type': 'text/plain' }, body: 'Request Entity Too Large' };
-    const match = /^\/approvals\/([^/]+)$/.exec(url.pathname);
-    const event = {
-      httpMethod: request.method ?? 'GET',
-      path: url.pathname,
-      resource: match ? '/approvals/{approvalId}' : url.pathname,
-      pathParameters: match ? { approvalId: decodeURIComponent(match[1]) } : null,
-      queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
-      multiValueQueryStringParameters: null,
-      headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
-      multiValueHeaders: {},
-      body: body === '' ? null : body,
-      isBase64Encoded: false,
-      stageVariables: null,
-      requestContext: { requestId: randomUUID(), identity: { sourceIp } },
-    } as unknown as APIGatewayProxyEvent;
-    return this.approvalApi(event, lambdaContext('approvalApi'));
-  }
 }
-
-const listen = (server: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown }, port: number) =>
-  new Promise<number>((resolve) => {
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
