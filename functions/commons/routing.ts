@@ -24,7 +24,8 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
     return { ...base, pluginId: plugin.id, route: 'skip', skip: 'disabled', routeReason: `Control ${finding.controlId} is off in the hubfix configuration` };
   }
 
-  const tags = plugin.resourceTags ? await plugin.resourceTags(finding, ctx) : (finding.resource.tags ?? {});
+  const liveTags = plugin.resourceTags ? await plugin.resourceTags(finding, ctx) : undefined;
+  const tags = liveTags ?? finding.resource.tags ?? {};
   const exemption = checkExemption(finding, tags, ctx.config, ctx.now());
   if (exemption.status === 'active') {
     return { ...base, pluginId: plugin.id, route: 'skip', skip: 'exempt', routeReason: `${finding.resource.id} is ${describeExemption(exemption.exemption)}; nothing was changed` };
@@ -34,7 +35,7 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
       ? `An exemption expired and was ignored (${describeExemption(exemption.exemption)}). `
       : exemption.problems.map((p) => `Ignored: ${p}. `).join('');
 
-  const routed = routeAssessed(input, await plugin.assess(finding, ctx), { ...base, pluginId: plugin.id }, mode, plugin.automation);
+  const routed = routeAssessed(input, await plugin.assess(finding, { ...ctx, resourceTags: liveTags }), { ...base, pluginId: plugin.id }, mode, plugin.automation);
   if (!exemptionNote) return routed;
   // The note on the finding carries the route reason: an ignored exemption must be visible there.
   return {

@@ -138,7 +138,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const [keys, userTags] = await Promise.all([
     listKeys(iam, userName),
-    iam.send(new ListUserTagsCommand({ UserName: userName })).then((r) => tagsOf(r.Tags)),
+    ctx.resourceTags ?? iam.send(new ListUserTagsCommand({ UserName: userName })).then((r) => tagsOf(r.Tags)),
   ]);
   const activeKeys = keys.filter((k) => k.Status === 'Active' && (!namedKey || k.AccessKeyId === namedKey));
   const usage: KeyUsage[] = await Promise.all(

@@ -7,6 +7,8 @@ export interface ControlContext {
   clients: ClientFactory;
   config: HubfixConfig;
   now: () => Date;
+  /** The resource's live tags when Assess has already read them (for exemptions): a plugin need not read them again. */
+  resourceTags?: Record<string, string>;
 }
 
 /** The result of a control's read-only blast-radius check. */

@@ -99,6 +99,18 @@ describe('iam-access-keys assess', () => {
     expect(result.riskReason).toContain('No active key');
   });
 
+  it('uses the tags Assess already read instead of asking IAM again', async () => {
+    // Prepare
+    const { ctx, sim } = simulatedAccount(account([{ userName: 'old', tags: { env: 'production' }, accessKeys: [key('AKIAOLDKEY000000001', 'now-300d')] }]));
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('old'), { ...ctx, resourceTags: { env: 'production' } });
+
+    // Assess
+    expect(result).toMatchObject({ risk: 'high', riskReason: expect.stringContaining('tagged env=production') });
+    expect(sim.calls.map((c) => c.command)).not.toContain('ListUserTags');
+  });
+
   it('says clearly when the user no longer exists', async () => {
     const { ctx } = simulatedAccount(account([]));
     await expect(iamAccessKeys.assess(finding('ghost'), ctx)).rejects.toThrow(expect.objectContaining({ name: 'ResourceNotFoundError', message: 'IAM user ghost no longer exists' }));
