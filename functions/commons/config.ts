@@ -117,6 +117,36 @@ export const configSchema = z
         exclude: z.array(accountId).default([]),
       })
       .prefault({}),
+    /** What hubfix believes: findings of Security Hub's own controls, and only the other products listed here. */
+    trust: z
+      .object({
+        /**
+         * Product ARNs of other finding providers hubfix may act on, e.g. "arn:aws:securityhub:*::product/aws/config".
+         * "*" stands for the region only. Empty: only Security Hub's own controls (product/aws/securityhub).
+         */
+        products: z.array(z.string().regex(/^arn:aws[\w-]*:securityhub:(\*|[a-z0-9-]+)::product\/[\w-]+\/[\w-]+$/, 'a Security Hub product ARN')).default([]),
+      })
+      .prefault({}),
+    /** Caps on the automatic path: past a cap it pauses (findings are annotated "held") and an alarm fires. */
+    blastLimits: z
+      .object({
+        /** The window the caps count over, in minutes. */
+        windowMinutes: z.number().int().positive().max(24 * 60).default(60),
+        /** Automatic changes in one account per window. */
+        perAccount: z.number().int().nonnegative().default(10),
+        /** Automatic changes across the organization per window. */
+        overall: z.number().int().nonnegative().default(50),
+      })
+      .prefault({}),
+    /** The approval API's own protection. */
+    approvalApi: z
+      .object({
+        /** Requests one source IP may make in 5 minutes before WAF blocks it (AWS WAF rate-based rule; minimum 10). */
+        rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(100),
+        /** Attach the WAF web ACL with the rate-based rule to the API stage (on by default). */
+        waf: z.boolean().default(true),
+      })
+      .prefault({}),
   })
   .strict();
 
