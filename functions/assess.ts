@@ -1,16 +1,16 @@
-import { assessFinding } from './commons/routing';
-import { awsRuntime } from './commons/runtime';
+import { assessStep } from './commons/assess-step';
+import { logger } from './commons/logger';
+import { awsRuntime, type Runtime } from './commons/runtime';
 import { stepHandler } from './commons/step-handler';
 import type { WorkflowInput } from './commons/types';
-import { logger } from './commons/logger';
-import type { Runtime } from './commons/runtime';
 
-/** Assess: the control's read-only blast-radius check and the route it implies. */
+/** Assess: re-read the finding, apply the policy, run the control's read-only blast-radius check and decide the route. */
 export const createAssessHandler = (runtime: () => Runtime) =>
   stepHandler(runtime, async (input: WorkflowInput, rt) => {
-    const assessment = await assessFinding(input, { clients: rt.clients, config: rt.config, now: rt.now });
-    logger.info('Assessed', { route: assessment.route, risk: assessment.risk, reason: assessment.routeReason });
-    return assessment;
+    const state = await assessStep(input, rt);
+    const { assessment } = state;
+    logger.info('Assessed', { route: assessment?.route, skip: assessment?.skip, risk: assessment?.risk, reason: assessment?.routeReason });
+    return state;
   });
 
 export const handler = createAssessHandler(awsRuntime);

@@ -13,6 +13,7 @@ import { getLinkSecret } from './commons/link-secret';
 import { logger } from './commons/logger';
 import { awsRuntime, type Runtime } from './commons/runtime';
 import type { Assessment, FindingRef, Trigger } from './commons/types';
+import { emailText } from './commons/untrusted-text';
 
 /**
  * The RequestApproval state (.waitForTaskToken): stores the task token under a random approval id, emails
@@ -46,7 +47,7 @@ const inputSchema = z.object({
     title: z.string(),
     controlId: z.string(),
     severity: z.string(),
-    resource: z.looseObject({ type: z.string(), id: z.string(), region: z.string() }),
+    resource: z.looseObject({ type: z.string(), id: z.string(), canonicalId: z.string(), region: z.string() }),
   }),
   assessment: z.looseObject({
     routeReason: z.string(),
@@ -70,40 +71,47 @@ const SUBJECT_LIMIT = 100;
 /** SNS email subjects: ASCII, one line, at most 100 characters. */
 export const emailSubject = (finding: FindingRef): string => {
   const ascii = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').replace(/\s+/g, ' ').trim();
-  const subject = ascii(`[hubfix] Approval needed: ${finding.controlId} on ${finding.resource.id} (${finding.accountId})`);
+  const subject = ascii(`[hubfix] Approval needed: ${finding.controlId} on ${finding.resource.canonicalId} (${finding.accountId})`);
   return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 3)}...`;
 };
 
-/** The plain-text email: what, where, why a person must decide, the evidence, the plan, and one link. */
+/**
+ * The plain-text email: what, where, why a person must decide, the evidence, the plan, and one link. Every value
+ * that comes from a finding or from what a control read (titles, ids, tags, user agents) is one line, capped and
+ * defanged (emailText): no forged block, no link but hubfix's own.
+ */
 export const emailMessage = (record: ApprovalRecord, link: string): string => {
   const { finding, assessment } = record;
+  const t = (text: string, limit?: number) => emailText(text, limit);
   const why =
     record.trigger === 'imported'
-      ? `Security Hub reported this finding and hubfix did NOT fix it automatically, because: ${assessment.routeReason}`
-      : `Someone asked hubfix to remediate this finding. It needs a person's decision because: ${assessment.routeReason}`;
+      ? `Security Hub reported this finding and hubfix did NOT fix it automatically, because: ${t(assessment.routeReason, 1_000)}`
+      : `Someone asked hubfix to remediate this finding. It needs a person's decision because: ${t(assessment.routeReason, 1_000)}`;
   const plan = assessment.plan;
+  const reported = finding.resource.id === finding.resource.canonicalId ? '' : ` (reported as ${t(finding.resource.id, 200)})`;
   const lines = [
     'A Security Hub finding needs your decision.',
     '',
-    `Finding:   ${finding.title}`,
-    `Control:   ${finding.controlId}${finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${finding.standardControlId})` : ''}`,
-    `Severity:  ${finding.severity}`,
-    `Resource:  ${finding.resource.type} ${finding.resource.id}`,
-    `Account:   ${finding.accountId}`,
-    `Region:    ${finding.resource.region || finding.region}`,
+    `Resource:  ${t(finding.resource.type, 100)} ${t(finding.resource.canonicalId, 300)}${reported}`,
+    `Account:   ${t(finding.accountId, 20)}`,
+    `Region:    ${t(finding.resource.region || finding.region, 30)}`,
+    `Control:   ${t(finding.controlId, 40)}${finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${t(finding.standardControlId, 60)})` : ''}`,
+    `Severity:  ${t(finding.severity, 20)}`,
+    `Finding:   ${t(finding.title, 200)}`,
     '',
     'WHY A PERSON MUST DECIDE',
     why,
-    ...(assessment.risk ? [`Risk: ${assessment.risk}`] : []),
+    ...(assessment.risk ? [`Risk: ${t(assessment.risk, 20)}`] : []),
     '',
     'EVIDENCE',
-    ...(assessment.evidence.length > 0 ? assessment.evidence.map((e) => `- ${e.fact} (${e.source})`) : ['- none recorded']),
+    ...(assessment.evidence.length > 0 ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(e.source, 200)})`) : ['- none recorded']),
     '',
     'THE CHANGE IF APPROVED',
     ...(plan
       ? [
-          plan.summary,
-          ...plan.steps.map((step, index) => `${index + 1}. ${step}`),
+          `On: ${t(plan.target ?? finding.resource.canonicalId, 300)}`,
+          t(plan.summary),
+          ...plan.steps.slice(0, 30).map((step, index) => `${index + 1}. ${t(step)}`),
           plan.reversible ? 'Reversible: yes (the previous state is recorded for rollback).' : 'Reversible: NO.',
         ]
       : ['No plan was recorded: approving changes nothing.']),

@@ -20,7 +20,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/commons/config';
-import { AUDIT_TIME_INDEX } from '../functions/commons/audit';
+import { AUDIT_FINDING_INDEX, AUDIT_TIME_INDEX } from '../functions/commons/audit';
 import { HOME_ACCOUNT_ENV, MEMBER_ROLE_NAMES } from '../functions/commons/clients';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
@@ -168,6 +168,13 @@ export class HubfixStack extends Stack {
       sortKey: { name: 'annotatedAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // The run history of one finding (finding key, annotatedAt): Undo and loop protection read what hubfix did.
+    this.auditTable.addGlobalSecondaryIndex({
+      indexName: AUDIT_FINDING_INDEX,
+      partitionKey: { name: 'findingKey', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'annotatedAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
     this.linkSecret = new secretsmanager.Secret(this, 'LinkSigningKey', {
       description: 'hubfix: HMAC key that signs approval links',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -189,6 +196,11 @@ export class HubfixStack extends Stack {
     const hubArn = this.formatArn({ service: 'securityhub', resource: 'hub', resourceName: 'default' });
     for (const annotator of [roles.intake, roles.requestApproval, roles.annotate]) {
       annotator.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['securityhub:BatchUpdateFindings'], resources: [hubArn] }));
+    }
+    // Security Hub, re-read, is the source of truth: intake and Assess read the finding and hubfix's own run history
+    // (never the event's copy or the finding's user-defined fields) before anything acts on it.
+    for (const reader of [roles.intake, roles.inspect]) {
+      reader.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['securityhub:GetFindings'], resources: [hubArn] }));
     }
     // Control reads and writes cross resources and accounts by nature: `*`, with the actions listed in permissions.ts.
     roles.inspect.addToPrincipalPolicy(new iam.PolicyStatement({ actions: inspectActions(), resources: ['*'] }));
@@ -214,8 +226,12 @@ export class HubfixStack extends Stack {
     this.functions = {
       intake: fn('Intake', 'intake.ts', 'hubfix: validates custom-action findings and starts one execution each', roles.intake, INTAKE_TIMEOUT, {
         [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+        [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
       }),
-      assess: fn('Assess', 'assess.ts', 'hubfix: read-only blast-radius check and plan', roles.inspect, Duration.seconds(90)),
+      assess: fn('Assess', 'assess.ts', 'hubfix: re-reads the finding, read-only blast-radius check and plan', roles.inspect, Duration.seconds(90), {
+        [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+        [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
+      }),
       requestApproval: fn('RequestApproval', 'request-approval.ts', 'hubfix: stores the task token server-side and emails one approval link', roles.requestApproval, Duration.seconds(30), {
         [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
         [SETTINGS_ENV.approvalTopicArn]: this.approvalTopic.topicArn,
@@ -240,6 +256,14 @@ export class HubfixStack extends Stack {
     // Resource locks: intake takes (and on contention reads) them, Annotate releases them.
     roles.intake.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [this.lockTable.tableArn] }));
     roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [this.lockTable.tableArn] }));
+    // Blast limits: Assess counts automatic changes per window in the same table (a conditional update per counter).
+    roles.inspect.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.lockTable.tableArn] }));
+    // Run history: the finding index of the audit table, read only.
+    for (const reader of [roles.intake, roles.inspect]) {
+      reader.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.auditTable.tableArn}/index/${AUDIT_FINDING_INDEX}`] }),
+      );
+    }
     // Audit records are written once (a conditional put) and never changed: no role may update or delete them.
     roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.auditTable.tableArn] }));
     // Request approval: put the approval, publish the email (the topic key is granted with it), read the key.

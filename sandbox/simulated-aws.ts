@@ -128,10 +128,21 @@ export class SimulatedAws {
     );
   }
 
-  /** Puts a finding into the simulated Security Hub (as BatchImportFindings would). */
+  /**
+   * Puts a finding into the simulated Security Hub, as the finding's product imports it. A newer version (later
+   * UpdatedAt) of a finding it holds replaces it, except for what BatchUpdateFindings owns (Note, UserDefinedFields),
+   * which an import cannot change; an older or equal version changes nothing (Security Hub ignores stale updates).
+   */
   importFinding(finding: Record<string, unknown>): void {
     const key = findingKey(String(finding.Id), String(finding.ProductArn));
-    if (!this.findings.has(key)) this.findings.set(key, { finding: structuredClone(finding), updates: [] });
+    const held = this.findings.get(key);
+    if (!held) {
+      this.findings.set(key, { finding: structuredClone(finding), updates: [] });
+      return;
+    }
+    if (String(finding.UpdatedAt ?? '') <= String(held.finding.UpdatedAt ?? '')) return;
+    const { Note, UserDefinedFields } = held.finding;
+    held.finding = { ...structuredClone(finding), ...(Note ? { Note } : {}), ...(UserDefinedFields ? { UserDefinedFields } : {}) };
   }
 
   finding(id: string, productArn: string): FindingRecord | undefined {
@@ -163,13 +174,16 @@ export class SimulatedAws {
       },
       GetFindings: (input) => {
         const filters = (input.Filters ?? {}) as Record<string, { Value: string; Comparison?: string }[] | undefined>;
+        const crowded = Object.entries(filters).find(([, values]) => (values?.length ?? 0) > 20);
+        // AwsSecurityFindingFilters: up to 20 values per attribute.
+        if (crowded) throw new SimulatedServiceError('InvalidInputException', `Filter ${crowded[0]} has more than 20 values`);
         // StringFilter EQUALS on the fields hubfix filters by; several values of one filter match any of them.
         const matches = (f: Record<string, unknown>) =>
           Object.entries(FINDING_FILTER_FIELDS).every(([name, read]) => {
             const values = filters[name]?.map((v) => v.Value);
             return !values || values.includes(String(read(f)));
           });
-        return { Findings: [...this.findings.values()].map((r) => r.finding).filter(matches) };
+        return { Findings: [...this.findings.values()].map((r) => structuredClone(r.finding)).filter(matches) };
       },
     };
   }
@@ -241,6 +255,7 @@ const findingKey = (id: string, productArn: string): string => `${productArn}|${
 /** The GetFindings filters the simulation answers (others are ignored, as before). */
 const FINDING_FILTER_FIELDS: Record<string, (f: Record<string, unknown>) => unknown> = {
   Id: (f) => f.Id,
+  ProductArn: (f) => f.ProductArn,
   AwsAccountId: (f) => f.AwsAccountId,
   Region: (f) => f.Region,
   RecordState: (f) => f.RecordState,

@@ -1,5 +1,6 @@
 import { BatchUpdateFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { HubfixError } from './errors';
+import { oneLine } from './untrusted-text';
 import type { Outcome } from './types';
 
 /** BatchUpdateFindings rejects notes longer than this. */
@@ -24,10 +25,7 @@ export interface FindingIdentifier {
 }
 
 /** Security Hub keeps one note per finding: say the most important thing first, cut at the limit. */
-export const fitNote = (text: string): string => {
-  const clean = text.replace(/\s+/g, ' ').trim();
-  return clean.length <= NOTE_LIMIT ? clean : `${clean.slice(0, NOTE_LIMIT - 1)}…`;
-};
+export const fitNote = (text: string): string => oneLine(text, NOTE_LIMIT);
 
 export class AnnotationError extends HubfixError {}
 

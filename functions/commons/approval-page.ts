@@ -75,14 +75,18 @@ export const htmlResponse = (statusCode: number, title: string, content: string,
   body: layout(title, content),
 });
 
+/** The canonical resource (approvals stored before it existed name the reported id). */
+const resourceOf = (record: ApprovalRecord): string => record.finding.resource.canonicalId || record.finding.resource.id;
+
 const findingSummary = (record: ApprovalRecord): string => {
   const { finding } = record;
+  const reported = finding.resource.id !== resourceOf(record) ? ` <span class="source">(reported as ${escapeHtml(finding.resource.id)})</span>` : '';
   return `<dl>
 <dt>Control</dt><dd>${escapeHtml(finding.controlId)}${finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${escapeHtml(finding.standardControlId)})` : ''}</dd>
 <dt>Finding</dt><dd>${escapeHtml(finding.title)}</dd>
 <dt>Account</dt><dd>${escapeHtml(finding.accountId)}</dd>
 <dt>Region</dt><dd>${escapeHtml(finding.resource.region || finding.region)}</dd>
-<dt>Resource</dt><dd>${escapeHtml(finding.resource.type)}: ${escapeHtml(finding.resource.id)}</dd>
+<dt>Resource</dt><dd>${escapeHtml(finding.resource.type)}: ${escapeHtml(resourceOf(record))}${reported}</dd>
 <dt>Severity</dt><dd>${escapeHtml(finding.severity)}</dd>
 </dl>`;
 };
@@ -110,7 +114,7 @@ const planSection = (record: ApprovalRecord): string => {
   if (!plan) return '<h2>The change</h2><p>No plan was recorded: approving changes nothing.</p>';
   const steps = plan.steps.length > 0 ? `<ol class="steps">${plan.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}</ol>` : '';
   return `<h2>The change if you approve</h2>
-<p>${escapeHtml(plan.summary)}</p>
+<p>On <strong>${escapeHtml(plan.target ?? resourceOf(record))}</strong>: ${escapeHtml(plan.summary)}</p>
 ${steps}
 <p>${plan.reversible ? 'Reversible: hubfix records the previous state so the change can be rolled back.' : '<strong>Not reversible</strong>: this change cannot be undone automatically.'}</p>`;
 };
@@ -125,7 +129,7 @@ export interface FormState {
 /** The confirmation page: everything the approver needs, and a form that POSTs the decision. */
 export const renderApprovalPage = (record: ApprovalRecord, link: { expires: string; signature: string }, form: FormState = {}, statusCode = 200): HtmlResponse => {
   const error = form.error ? `<p class="error" role="alert">${escapeHtml(form.error)}</p>` : '';
-  const content = `<h1>Approve a change to ${escapeHtml(record.finding.resource.id)}?</h1>
+  const content = `<h1>Approve a change to ${escapeHtml(resourceOf(record))}?</h1>
 <p class="notice">Nothing happens until you press Approve or Reject. This request expires ${escapeHtml(formatTime(record.expiresAt))}.</p>
 ${findingSummary(record)}
 ${whyAndEvidence(record)}

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { canonicalResource } from './canonical-resource';
 import { resolveControlId } from './control-ids';
 import { InvalidInputError } from './errors';
 import type { FindingRef, ResourceRef } from './types';
@@ -157,19 +158,30 @@ const normalize = (
   const accountId =
     finding.AwsAccountId || idArn?.account || resourceArn?.account || accountFromResourceId(resource.Id);
   if (!accountId) return { reason: 'the finding names no account (no AwsAccountId, and none in Id or the resource id)' };
+  const canonical = canonicalResource({
+    type: resource.Type,
+    id: resource.Id,
+    partition: resource.Partition ?? undefined,
+    details: resource.Details ?? undefined,
+    accountId,
+  });
+  if ('reason' in canonical) return { reason: canonical.reason };
+  if (productArn && productArn.partition !== canonical.partition) {
+    return { reason: `the finding's product is in partition ${productArn.partition.slice(0, 20)} but its resource is in ${canonical.partition}` };
+  }
   const resourceRef: ResourceRef = {
     type: resource.Type,
     id: resource.Id,
-    // The ARN is where the resource lives; Resource.Region can be the region that evaluated it.
+    canonicalId: canonical.canonicalId,
+    // The ARN is where the resource lives; Resource.Region can be the region that evaluated it
+    // (a multi-region trail in us-west-2 evaluated in us-east-1 is a real, documented case).
     region: [resourceArn?.region, resource.Region].find((r): r is string => typeof r === 'string' && REGION_NAME.test(r)) ?? region,
-    partition: resource.Partition || resourceArn?.partition || 'aws',
+    partition: canonical.partition,
   };
   const details = detailsOf(resource);
   if (details) resourceRef.details = details;
   const tags = Object.entries(resource.Tags ?? {}).filter((entry): entry is [string, string] => entry[1] !== null);
   if (tags.length > 0) resourceRef.tags = Object.fromEntries(tags);
-  const previousOutcome = finding.UserDefinedFields?.['hubfix:outcome'] ?? undefined;
-  const previousExecution = finding.UserDefinedFields?.['hubfix:execution'] ?? undefined;
   return {
     id: finding.Id,
     productArn: finding.ProductArn,
@@ -185,7 +197,6 @@ const normalize = (
     recordState: finding.RecordState ?? 'ACTIVE',
     updatedAt: finding.UpdatedAt ?? '',
     resource: resourceRef,
-    ...(previousOutcome || previousExecution ? { previous: { outcome: previousOutcome, execution: previousExecution } } : {}),
   };
 };
 

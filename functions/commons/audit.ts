@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Annotation } from './annotation';
@@ -14,17 +15,26 @@ import type { Evidence, Outcome, RequestedAction, Risk, Route, SkipKind, Trigger
  * conditionally, so a record is never overwritten, and no role may update or delete one.
  */
 
-export const AUDIT_SCHEMA_VERSION = 1;
+/** 2: findingKey (the run-history index) and the canonical resource id. Readers accept 1 and 2. */
+export const AUDIT_SCHEMA_VERSION = 2;
 /** Every record shares this GSI partition, so "all runs since DATE" is one Query ordered by annotatedAt. */
 export const AUDIT_PARTITION = 'run';
 export const AUDIT_TIME_INDEX = 'byAnnotatedAt';
+/** Every run of one finding, newest first: hubfix's own record of what it did (Undo and loop protection read it). */
+export const AUDIT_FINDING_INDEX = 'byFinding';
+
+/** The run-history partition of a finding: a digest of its ProductArn and Id (fixed size whatever the id). */
+export const findingKeyOf = (finding: { id: string; productArn: string }): string =>
+  createHash('sha256').update(`${finding.productArn}\n${finding.id}`).digest('hex');
 
 export interface AuditRecord {
   /** The execution ARN: the table key, so a retried Annotate cannot write a second record. */
   executionId: string;
   /** Constant GSI partition key (see AUDIT_PARTITION). */
   auditPartition: typeof AUDIT_PARTITION;
-  schemaVersion: typeof AUDIT_SCHEMA_VERSION;
+  /** findingKeyOf(finding): the partition of the run-history index. */
+  findingKey: string;
+  schemaVersion: 1 | typeof AUDIT_SCHEMA_VERSION;
   finding: {
     id: string;
     productArn: string;
@@ -37,7 +47,10 @@ export interface AuditRecord {
     accountId: string;
     region: string;
     resourceType: string;
+    /** The canonical resource (canonical-resource.ts); in schema 1 records, the id as the finding reported it. */
     resourceId: string;
+    /** The resource id exactly as the finding reported it (schema 2). */
+    reportedResourceId?: string;
     resourceRegion: string;
   };
   action: RequestedAction;
@@ -49,7 +62,9 @@ export interface AuditRecord {
     routeReason: string;
     risk?: Risk;
     evidence: Evidence[];
-    plan?: { summary: string; reversible: boolean };
+    plan?: { summary: string; reversible: boolean; target?: string };
+    /** The blast limit that paused the automatic path, if one did. */
+    held?: string;
   };
   approval?: { decision: 'approved' | 'rejected'; approver: string; reason: string };
   change?: { summary: string; before: Record<string, unknown>; after: Record<string, unknown>; reversible: boolean };
@@ -88,6 +103,7 @@ export const buildAuditRecord = (
   return {
     executionId,
     auditPartition: AUDIT_PARTITION,
+    findingKey: findingKeyOf(finding),
     schemaVersion: AUDIT_SCHEMA_VERSION,
     finding: {
       id: finding.id,
@@ -100,7 +116,8 @@ export const buildAuditRecord = (
       accountId: finding.accountId,
       region: finding.region,
       resourceType: finding.resource.type,
-      resourceId: finding.resource.id,
+      resourceId: finding.resource.canonicalId,
+      reportedResourceId: finding.resource.id,
       resourceRegion: finding.resource.region,
     },
     action: state.action,
@@ -112,7 +129,8 @@ export const buildAuditRecord = (
       routeReason: assessment.routeReason,
       risk: assessment.risk,
       evidence: assessment.evidence,
-      plan: assessment.plan && { summary: assessment.plan.summary, reversible: assessment.plan.reversible },
+      plan: assessment.plan && { summary: assessment.plan.summary, reversible: assessment.plan.reversible, target: assessment.plan.target },
+      held: assessment.held,
     },
     approval: approval && { decision: approval.decision, approver: approval.approver, reason: approval.reason },
     change: change && { summary: change.summary, before: change.before, after: change.after, reversible: change.reversible },
@@ -139,6 +157,7 @@ export const auditTableDefinition = (tableName: string): CreateTableCommandInput
     { AttributeName: 'executionId', AttributeType: 'S' },
     { AttributeName: 'auditPartition', AttributeType: 'S' },
     { AttributeName: 'annotatedAt', AttributeType: 'S' },
+    { AttributeName: 'findingKey', AttributeType: 'S' },
   ],
   KeySchema: [{ AttributeName: 'executionId', KeyType: 'HASH' }],
   GlobalSecondaryIndexes: [
@@ -146,6 +165,14 @@ export const auditTableDefinition = (tableName: string): CreateTableCommandInput
       IndexName: AUDIT_TIME_INDEX,
       KeySchema: [
         { AttributeName: 'auditPartition', KeyType: 'HASH' },
+        { AttributeName: 'annotatedAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+    {
+      IndexName: AUDIT_FINDING_INDEX,
+      KeySchema: [
+        { AttributeName: 'findingKey', KeyType: 'HASH' },
         { AttributeName: 'annotatedAt', KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'ALL' },

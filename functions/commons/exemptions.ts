@@ -50,7 +50,7 @@ export const checkExemption = (finding: FindingRef, tags: Record<string, string>
   config.exemptions.forEach((entry, index) => {
     const matches =
       (entry.accountId === undefined || entry.accountId === finding.accountId) &&
-      (entry.resource === undefined || entry.resource === finding.resource.id) &&
+      (entry.resource === undefined || entry.resource === finding.resource.id || entry.resource === finding.resource.canonicalId) &&
       (entry.controlIds === undefined || entry.controlIds.includes(finding.controlId));
     if (matches) {
       candidates.push({ until: new Date(`${entry.until}T00:00:00Z`), reason: entry.reason, by: entry.by, source: `configuration exemptions[${index}]` });

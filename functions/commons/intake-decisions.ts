@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
-import { pluginFor as registryPluginFor } from '../controls/registry';
 import type { ControlPlugin } from '../controls/types';
 import type { FindingIdentifier } from './annotation';
-import { eligibility, type Eligibility, type IneligibleCode, type ParsedEvent } from './asff';
-import { undoRefusal } from './undo';
-import { controlMode } from './modes';
+import type { ParsedEvent } from './asff';
 import type { HubfixConfig } from './config';
+import { findingRefusal, type PolicyContext, type RefusalCode } from './finding-policy';
 import type { FindingRef, RequestedAction, Trigger, WorkflowInput } from './types';
 
 /**
- * What intake does with one parsed event, decided without any AWS call so that the Lambda and the
- * local CLI (`hubfix run` / `hubfix plan`) share it: start one execution per actionable finding,
- * annotate the rest at once with the reason, and log what cannot even be annotated.
+ * What intake does with one parsed event: start one execution per actionable finding, annotate the rest at
+ * once with the reason, and log what cannot even be annotated.
  */
 
 /** The custom actions hubfix's stack creates (the last segment of the action ARN). */
@@ -21,7 +18,7 @@ export const CUSTOM_ACTIONS: Readonly<Record<string, RequestedAction>> = {
   HubfixUndo: 'undo',
 };
 
-export type SkipCode = IneligibleCode | 'rejected' | 'no-plugin' | 'account-excluded';
+export type SkipCode = RefusalCode | 'rejected' | 'not-found' | 'mismatch' | 'resource-locked';
 
 /** A finding hubfix will not act on but can tell so on the finding itself. */
 export interface SkipDecision {
@@ -47,7 +44,10 @@ export interface IntakePlan {
   skip: SkipDecision[];
   /** Findings without an Id/ProductArn: nothing to annotate, only a log line. */
   drop: { reason: string }[];
-  /** Imported findings the automatic path leaves alone (not auto mode, not NEW, already handled by hubfix). */
+  /**
+   * Imported findings the automatic path leaves alone (not auto mode, not NEW, already handled, untrusted product):
+   * logged, never annotated, since an annotation re-imports the finding and would start the loop again.
+   */
   pass: IgnoredFinding[];
 }
 
@@ -71,77 +71,36 @@ const resolveAction = (event: ParsedEvent): { action: RequestedAction; trigger: 
   return { action, trigger: 'custom-action' };
 };
 
-const undoEligibility = (finding: FindingRef): Eligibility => {
-  const refusal = undoRefusal(finding);
-  return refusal ? { eligible: false, code: 'nothing-to-undo', reason: refusal } : { eligible: true };
-};
+/** What intake does with one finding: start a run, annotate why not, or (automatic path) only log why not. */
+export type FindingDecision = { kind: 'start' } | { kind: 'skip'; code: SkipCode; reason: string } | { kind: 'pass'; reason: string };
 
-/** The configuration's account include/exclude lists: hubfix acts only where the platform team said it may. */
-const accountExcluded = (accountId: string, config: HubfixConfig): string | undefined => {
-  const { include, exclude } = config.accounts;
-  if (exclude.includes(accountId)) return `account ${accountId} is excluded in the hubfix configuration (accounts.exclude)`;
-  if (include.length > 0 && !include.includes(accountId)) return `account ${accountId} is not in the hubfix configuration's accounts.include list`;
-  return undefined;
+export const decideFinding = (finding: FindingRef, ctx: PolicyContext): FindingDecision => {
+  const refusal = findingRefusal(finding, ctx);
+  if (!refusal) return { kind: 'start' };
+  return ctx.trigger === 'imported' ? { kind: 'pass', reason: refusal.reason } : { kind: 'skip', code: refusal.code, reason: refusal.reason };
 };
 
 /**
- * Why the automatic path leaves an imported finding alone, or undefined when it takes it. The rule's pattern
- * already narrows events; an event can still carry other findings, and hubfix's own annotations must never
- * start a run (loop protection): only NEW, failed, active findings of auto-mode controls that hubfix has not
- * already handled (a finding hubfix resolved that fails again is taken again).
+ * The first pass, on the event's own copy of each finding and without any AWS call (so `hubfix plan` shares it):
+ * what cannot be acted on is refused here; what may be is re-read from Security Hub before it starts (intake-run.ts).
  */
-const automaticPathRefusal = (finding: FindingRef, config: HubfixConfig): IgnoredFinding | undefined => {
-  const refuse = (reason: string) => ({ findingId: finding.id, reason });
-  if (controlMode(finding.controlId, config) !== 'auto') return refuse(`control ${finding.controlId} is not in auto mode`);
-  if (finding.workflowStatus !== 'NEW') return refuse(`workflow status is ${finding.workflowStatus}, not NEW`);
-  const eligible = eligibility(finding);
-  if (!eligible.eligible) return refuse(eligible.reason);
-  const previous = finding.previous?.outcome;
-  if (previous && previous !== 'resolved') return refuse(`hubfix already handled this finding (outcome ${previous})`);
-  return undefined;
-};
-
 export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: IntakeOptions): IntakePlan => {
   const resolved = resolveAction(event);
   if ('ignored' in resolved) return { ignored: resolved.ignored, start: [], skip: [], drop: [], pass: [] };
-  const pluginFor = options.pluginFor ?? registryPluginFor;
   const plan: IntakePlan = { ...resolved, start: [], skip: [], drop: [], pass: [] };
   for (const result of event.findings) {
-    if (resolved.trigger === 'imported') {
-      if (!result.ok) {
-        plan.drop.push({ reason: result.reason }); // logged, never annotated: nobody asked hubfix about it
-        continue;
-      }
-      const notOurs = automaticPathRefusal(result.finding, config);
-      if (notOurs) {
-        plan.pass.push(notOurs);
-        continue;
-      }
-    }
     if (!result.ok) {
-      if (result.identifier) plan.skip.push({ identifier: result.identifier, code: 'rejected', reason: result.reason });
+      // Imported findings are logged, never annotated: nobody asked hubfix about them.
+      if (result.identifier && resolved.trigger !== 'imported') plan.skip.push({ identifier: result.identifier, code: 'rejected', reason: result.reason });
       else plan.drop.push({ reason: result.reason });
       continue;
     }
     const { finding } = result;
-    const identifier = { id: finding.id, productArn: finding.productArn };
-    // An undo acts on a finding hubfix resolved (RESOLVED, often PASSED by now): the fix on record decides.
-    const eligible = resolved.action === 'undo' ? undoEligibility(finding) : eligibility(finding);
-    const accountOut = accountExcluded(finding.accountId, config);
-    if (accountOut) {
-      plan.skip.push({ identifier, code: 'account-excluded', reason: accountOut, controlId: finding.controlId });
-    } else if (!eligible.eligible) {
-      plan.skip.push({ identifier, code: eligible.code, reason: eligible.reason, controlId: finding.controlId });
-    } else if (!pluginFor(finding.controlId)) {
-      plan.skip.push({ identifier, code: 'no-plugin', reason: `control ${finding.controlId} has no hubfix plugin`, controlId: finding.controlId });
-    } else {
-      plan.start.push({
-        finding,
-        action: resolved.action,
-        trigger: resolved.trigger,
-        receivedAt: options.receivedAt,
-      });
-    }
+    const decision = decideFinding(finding, { ...resolved, config, pluginFor: options.pluginFor });
+    if (decision.kind === 'pass') plan.pass.push({ findingId: finding.id, reason: decision.reason });
+    else if (decision.kind === 'skip') {
+      plan.skip.push({ identifier: { id: finding.id, productArn: finding.productArn }, code: decision.code, reason: decision.reason, controlId: finding.controlId });
+    } else plan.start.push({ finding, action: resolved.action, trigger: resolved.trigger, receivedAt: options.receivedAt });
   }
   return plan;
 };

@@ -2,10 +2,13 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { annotateFinding } from './annotation';
 import { HubfixError } from './errors';
-import { executionName, skipNote, type IntakePlan } from './intake-decisions';
+import { claimsMismatch, liveFindingOf, readFindings } from './finding-source';
+import { decideFinding, executionName, skipNote, type IntakePlan, type SkipDecision } from './intake-decisions';
 import { logger } from './logger';
 import { acquireLock } from './resource-lock';
+import { readRunHistory } from './run-history';
 import type { Runtime } from './runtime';
+import type { WorkflowInput } from './types';
 
 /** What one event led to; logged by intake and printed by `hubfix run`. */
 export interface IntakeSummary {
@@ -23,7 +26,46 @@ export class IntakeIncompleteError extends HubfixError {}
 
 const isAlreadyExists = (error: unknown): boolean => error instanceof Error && error.name === 'ExecutionAlreadyExists';
 
-/** Carries out an intake plan: StartExecution per finding, an annotation per skipped finding, a log line per dropped one. */
+/**
+ * The second pass: Security Hub's own copy of each finding the event would start, with the same policy applied
+ * to it and hubfix's run history where the decision needs it. The event's copy decided nothing but what to re-read.
+ */
+const confirmStarts = async (plan: IntakePlan, rt: Runtime, summary: IntakeSummary): Promise<WorkflowInput[]> => {
+  if (plan.start.length === 0) return [];
+  const found = await readFindings(rt.clients.home(SecurityHubClient), plan.start.map((input) => input.finding));
+  const confirmed: WorkflowInput[] = [];
+  for (const input of plan.start) {
+    const claimed = input.finding;
+    const tag = { findingId: claimed.id, controlId: claimed.controlId };
+    const refuse = (code: SkipDecision['code'], reason: string) => {
+      if (input.trigger === 'imported') {
+        summary.passed += 1;
+        logger.info('Imported finding not taken after re-reading it from Security Hub', { ...tag, code, reason });
+      } else plan.skip.push({ identifier: { id: claimed.id, productArn: claimed.productArn }, code, reason, controlId: claimed.controlId });
+    };
+    const live = liveFindingOf(found, claimed);
+    if (!live.ok) {
+      if ('missing' in live) {
+        // Nothing to annotate: Security Hub holds no such finding. Logged with ids only.
+        summary.dropped += 1;
+        logger.warn('Finding not acted on: Security Hub does not hold it', tag);
+      } else refuse('rejected', live.reason);
+      continue;
+    }
+    const mismatch = claimsMismatch(claimed, live.finding);
+    if (mismatch) {
+      refuse('mismatch', mismatch);
+      continue;
+    }
+    const history = input.action === 'undo' || input.trigger === 'imported' ? await readRunHistory(rt, live.finding) : undefined;
+    const decision = decideFinding(live.finding, { action: input.action, trigger: input.trigger, config: rt.config, history });
+    if (decision.kind === 'start') confirmed.push({ ...input, finding: live.finding });
+    else refuse(decision.kind === 'skip' ? decision.code : 'not-automatic', decision.reason);
+  }
+  return confirmed;
+};
+
+/** Carries out an intake plan: re-read, then StartExecution per finding, an annotation per skipped finding, a log line per dropped one. */
 export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<IntakeSummary> => {
   const summary: IntakeSummary = {
     started: 0,
@@ -42,7 +84,8 @@ export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<
 
   const sfn = rt.clients.home(SFNClient);
   const securityHub = rt.clients.home(SecurityHubClient);
-  const starts = plan.start.map(async (input) => {
+  const confirmed = await confirmStarts(plan, rt, summary);
+  const starts = confirmed.map(async (input) => {
     const name = executionName(input);
     const tag = { executionName: name, findingId: input.finding.id, controlId: input.finding.controlId };
     if (input.action !== 'plan') {
@@ -52,10 +95,14 @@ export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<
           // The same finding re-imported or re-clicked while its run is in progress: that run answers it.
           summary.duplicates += 1;
           logger.info('Finding already has a run in progress; joined it', { ...tag, runningExecution: lock.heldBy.executionName });
+        } else if (input.trigger === 'imported') {
+          // Never annotate an imported finding: the annotation would re-import it. Its turn comes when it is imported again.
+          summary.passed += 1;
+          logger.info('Resource busy: imported finding left for a later import', { ...tag, runningExecution: lock.heldBy.executionName });
         } else {
           await annotateFinding(securityHub, { id: input.finding.id, productArn: input.finding.productArn }, {
             outcome: 'skipped',
-            note: `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ${input.finding.resource.id} right now. Nothing was changed; run the action again once that run has finished.`,
+            note: `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ${input.finding.resource.canonicalId} right now. Nothing was changed; run the action again once that run has finished.`,
             fields: { skip: 'resource-locked' },
           });
           summary.annotatedSkipped += 1;

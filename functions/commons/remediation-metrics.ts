@@ -19,6 +19,8 @@ export const METRIC = {
   approvalWait: 'ApprovalWaitSeconds',
   automatic: 'Automatic',
   approved: 'Approved',
+  /** Runs a blast limit kept off the automatic path: the alarm on it says the automatic path is paused. */
+  held: 'AutomaticPathHeld',
 } as const;
 
 /**
@@ -48,5 +50,6 @@ export const publishRemediationMetrics = (metrics: Metrics, record: AuditRecord)
   if (record.approvalWaitSeconds !== undefined) metrics.addMetric(METRIC.approvalWait, MetricUnit.Seconds, record.approvalWaitSeconds);
   const path = decisionPath(record);
   if (path) metrics.addMetric(path === 'approved' ? METRIC.approved : METRIC.automatic, MetricUnit.Count, 1);
+  if (record.assessment?.held) metrics.addMetric(METRIC.held, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 };

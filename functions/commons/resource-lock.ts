@@ -29,7 +29,7 @@ export const lockTableDefinition = (tableName: string): CreateTableCommandInput 
 });
 
 /** The same resource in the same account and region, whichever finding names it. */
-export const lockIdOf = (finding: FindingRef): string => `${finding.accountId}|${finding.resource.region}|${finding.resource.id}`;
+export const lockIdOf = (finding: FindingRef): string => `${finding.accountId}|${finding.resource.region}|${finding.resource.canonicalId}`;
 
 /** Takes the lock for this execution; taking it again for the same execution (a redelivered message) succeeds. */
 export const acquireLock = async (rt: Runtime, finding: FindingRef, executionName: string): Promise<LockResult> => {

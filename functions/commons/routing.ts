@@ -1,6 +1,7 @@
 import { pluginFor } from '../controls/registry';
 import { describeExemption, checkExemption } from './exemptions';
 import { controlMode } from './modes';
+import type { AuditRecord } from './audit';
 import { assessUndo } from './undo';
 import type { ControlAssessment, ControlContext, ControlPlugin } from '../controls/types';
 import type { ControlMode } from './config';
@@ -10,7 +11,7 @@ import type { Assessment, WorkflowInput } from './types';
  * The Assess step: run the control's read-only check and decide the route. The state machine's Route
  * state only follows `route`, so every decision and its reason live here, in one testable place.
  */
-export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): Promise<Assessment> => {
+export const assessFinding = async (input: WorkflowInput, ctx: ControlContext, history: { fix?: AuditRecord } = {}): Promise<Assessment> => {
   const { finding } = input;
   const assessedAt = ctx.now().toISOString();
   const base = { controlId: finding.controlId, evidence: [], assessedAt };
@@ -18,7 +19,10 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
   if (!plugin) {
     return { ...base, route: 'skip', skip: 'unsupported', routeReason: `hubfix has no remediation for control ${finding.controlId}` };
   }
-  if (input.action === 'undo') return assessUndo(input, ctx, plugin, base);
+  if (input.action === 'undo') {
+    if (!history.fix) return { ...base, pluginId: plugin.id, route: 'skip', skip: 'nothing-to-undo', routeReason: 'hubfix has no fix on record for this finding' };
+    return assessUndo(history.fix, plugin, base);
+  }
   const mode = controlMode(finding.controlId, ctx.config) ?? plugin.defaultMode;
   if (mode === 'off') {
     return { ...base, pluginId: plugin.id, route: 'skip', skip: 'disabled', routeReason: `Control ${finding.controlId} is off in the hubfix configuration` };
@@ -28,7 +32,7 @@ export const assessFinding = async (input: WorkflowInput, ctx: ControlContext): 
   const tags = liveTags ?? finding.resource.tags ?? {};
   const exemption = checkExemption(finding, tags, ctx.config, ctx.now());
   if (exemption.status === 'active') {
-    return { ...base, pluginId: plugin.id, route: 'skip', skip: 'exempt', routeReason: `${finding.resource.id} is ${describeExemption(exemption.exemption)}; nothing was changed` };
+    return { ...base, pluginId: plugin.id, route: 'skip', skip: 'exempt', routeReason: `${finding.resource.canonicalId} is ${describeExemption(exemption.exemption)}; nothing was changed` };
   }
   const exemptionNote =
     exemption.status === 'expired'

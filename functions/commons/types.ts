@@ -22,15 +22,18 @@ export interface FindingRef {
   recordState: string;
   updatedAt: string;
   resource: ResourceRef;
-  /** What hubfix last wrote on this finding (its user-defined fields): loop protection and Undo read it. */
-  previous?: { outcome?: string; execution?: string };
 }
 
 export interface ResourceRef {
   /** ASFF resource type, e.g. "AwsIamUser". */
   type: string;
-  /** ARN or id exactly as the finding gives it. */
+  /** ARN or id exactly as the finding gives it (shown as reported, never used to decide). */
   id: string;
+  /**
+   * The one name of the resource (canonical-resource.ts): the ARN without an IAM path, checked against the finding's
+   * account, partition and Details. The lock, email, page, note, audit record and Remediate's target check use it.
+   */
+  canonicalId: string;
   /** The region the resource lives in (from the ARN where the finding's Resource.Region disagrees). */
   region: string;
   partition: string;
@@ -67,6 +70,8 @@ export interface Plan {
   summary: string;
   steps: string[];
   reversible: boolean;
+  /** The canonical resource Assess read and the plan changes; Remediate refuses a plan for any other. */
+  target?: string;
   /** Control-specific parameters remediate needs (e.g. the key ids to deactivate). */
   parameters: Record<string, unknown>;
 }
@@ -78,7 +83,23 @@ export type Route = 'auto' | 'approval' | 'skip';
  * safe change exists until a person supplies something (the reason says what). "not-applicable": the resource
  * fails the control but the remediation cannot apply to it (a KMS key type that cannot rotate): not "compliant".
  */
-export type SkipKind = 'plan-only' | 'compliant' | 'unsupported' | 'disabled' | 'manual' | 'blocked' | 'not-applicable' | 'exempt' | 'nothing-to-undo' | 'irreversible';
+export type SkipKind =
+  | 'plan-only'
+  | 'compliant'
+  | 'unsupported'
+  | 'disabled'
+  | 'manual'
+  | 'blocked'
+  | 'not-applicable'
+  | 'exempt'
+  | 'nothing-to-undo'
+  | 'irreversible'
+  /** The trust boundary or the configuration refuses the finding (untrusted product, excluded account, mismatch, ...). */
+  | 'refused'
+  /** Security Hub holds no such finding: nothing to act on, nothing to annotate. */
+  | 'not-found'
+  /** A blast limit is reached: the automatic path is paused. */
+  | 'held';
 
 export interface Assessment {
   controlId: string;
@@ -93,6 +114,8 @@ export interface Assessment {
   evidence: Evidence[];
   plan?: Plan;
   assessedAt: string;
+  /** Set when a blast limit paused the automatic path for this run: which cap (blast-limits.ts). */
+  held?: string;
 }
 
 /** What remediation (or rollback) changed: enough to undo it. */

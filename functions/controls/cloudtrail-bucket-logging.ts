@@ -18,7 +18,7 @@ interface LoggingPlan {
 
 /** The bucket a CloudTrail.7 finding names: "arn:aws:s3:::name" or the bare name. */
 export const bucketOf = (finding: FindingRef): string => {
-  const name = finding.resource.id.replace(/^arn:aws[\w-]*:s3:::/, '');
+  const name = finding.resource.canonicalId.replace(/^arn:aws[\w-]*:s3:::/, '');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new InvalidInputError(`Resource ${finding.resource.id} is not an S3 bucket`);
   return name;
 };

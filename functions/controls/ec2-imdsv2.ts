@@ -22,7 +22,7 @@ interface NoTokenCalls {
 }
 
 export const instanceIdOf = (finding: FindingRef): string => {
-  const id = /i-[0-9a-f]{8,17}/.exec(finding.resource.id)?.[0];
+  const id = /i-[0-9a-f]{8,17}/.exec(finding.resource.canonicalId)?.[0];
   if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not an EC2 instance`);
   return id;
 };

@@ -46,18 +46,16 @@ const ago = (date: Date, now: Date): string => {
   return `${daysBetween(date, now)} days ago`;
 };
 
-/** The IAM user a finding is about: from the user ARN, or from an access-key resource's details. */
+/**
+ * The IAM user a finding is about: from its canonical resource, a user ARN without path (canonical-resource.ts
+ * builds it from an access-key finding's details when the resource id names no user, and refuses a finding
+ * whose id and details name different users).
+ */
 export const userNameOf = (finding: FindingRef): string => {
-  const { resource } = finding;
-  if (resource.type === 'AwsIamAccessKey') {
-    const details = resource.details?.AwsIamAccessKey as { PrincipalName?: string; UserName?: string } | undefined;
-    const name = details?.PrincipalName ?? details?.UserName;
-    if (name) return name;
-    throw new InvalidInputError(`Access-key finding ${finding.id} does not name the key's user`);
-  }
-  const match = /^arn:aws[\w-]*:iam::\d{12}:user\/(?:.*\/)?([\w+=,.@-]+)$/.exec(resource.id);
-  if (!match) throw new InvalidInputError(`Resource ${resource.id} is not an IAM user ARN`);
-  return match[1];
+  const match = /^arn:aws[\w-]*:iam::\d{12}:user\/([\w+=,.@-]+)$/.exec(finding.resource.canonicalId);
+  if (match) return match[1];
+  if (finding.resource.type === 'AwsIamAccessKey') throw new InvalidInputError(`Access-key finding ${finding.id} does not name the key's user`);
+  throw new InvalidInputError(`Resource ${finding.resource.canonicalId} is not an IAM user ARN`);
 };
 
 /** For an access-key finding, the one key it names; otherwise every key of the user is in scope. */

@@ -13,7 +13,7 @@ import { targetOf, type ControlAssessment, type ControlContext, type ControlPlug
 /** The key a finding names: its ARN or id (an AwsKmsKey resource id is the key ARN). */
 export const keyIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsKmsKey as { KeyId?: string } | undefined;
-  const id = details?.KeyId ?? (/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(finding.resource.id) ? finding.resource.id : undefined);
+  const id = /^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(finding.resource.canonicalId) ? finding.resource.canonicalId : details?.KeyId;
   if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not a KMS key ARN`);
   return id;
 };

@@ -24,7 +24,7 @@ const ADMIN_PORTS = [SSH, RDP];
 
 const aclIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsEc2NetworkAcl as { NetworkAclId?: string } | undefined;
-  const id = details?.NetworkAclId ?? /acl-[0-9a-f]{8,17}/.exec(finding.resource.id)?.[0];
+  const id = /acl-[0-9a-f]{8,17}/.exec(finding.resource.canonicalId)?.[0] ?? details?.NetworkAclId;
   if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} does not name a network ACL`);
   return id;
 };

@@ -25,7 +25,7 @@ export interface RecordedRule {
 /** The security group a finding names: from Resource.Details or the sg- id in the ARN. */
 export const groupIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsEc2SecurityGroup as { GroupId?: string } | undefined;
-  const id = details?.GroupId ?? /sg-[0-9a-f]{8,17}/.exec(finding.resource.id)?.[0];
+  const id = /sg-[0-9a-f]{8,17}/.exec(finding.resource.canonicalId)?.[0] ?? details?.GroupId;
   if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} does not name a security group`);
   return id;
 };

@@ -103,7 +103,7 @@ export const trailByArn = async (clients: ClientFactory, accountId: string, arn:
 };
 
 /** The trail a finding's resource names. */
-export const trailOfFinding = (clients: ClientFactory, finding: FindingRef): Promise<TrailFacts> => trailByArn(clients, finding.accountId, finding.resource.id);
+export const trailOfFinding = (clients: ClientFactory, finding: FindingRef): Promise<TrailFacts> => trailByArn(clients, finding.accountId, finding.resource.canonicalId);
 
 export const trailActivity = async (clients: ClientFactory, accountId: string, trail: TrailFacts): Promise<TrailActivity> => {
   const status = await trailClient(clients, accountId, trail).send(new GetTrailStatusCommand({ Name: trail.arn }));

@@ -22,7 +22,7 @@ interface FlowLogPlan {
 
 export const vpcIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsEc2Vpc as { VpcId?: string } | undefined;
-  const id = details?.VpcId ?? /vpc-[0-9a-f]{8,17}/.exec(finding.resource.id)?.[0];
+  const id = /vpc-[0-9a-f]{8,17}/.exec(finding.resource.canonicalId)?.[0] ?? details?.VpcId;
   if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not a VPC`);
   return id;
 };

@@ -91,7 +91,7 @@ export const approvalSummary = (input: HygieneBatchInput, now: Date, executionId
       workflowStatus: 'NEW',
       recordState: 'ACTIVE',
       updatedAt: now.toISOString(),
-      resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: subject, region: regions.join(', '), partition: 'aws' },
+      resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: subject, canonicalId: subject, region: regions.join(', '), partition: 'aws' },
     },
     assessment: {
       controlId: 'control hygiene',

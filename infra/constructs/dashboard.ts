@@ -36,6 +36,8 @@ export class HubfixDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly failureRateAlarm: cloudwatch.Alarm;
   readonly slowRemediationAlarm: cloudwatch.Alarm;
+  /** A blast limit paused the automatic path (blastLimits in the configuration). */
+  readonly automaticPathHeldAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: HubfixDashboardProps) {
     super(scope, id);
@@ -73,7 +75,16 @@ export class HubfixDashboard extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.failureRateAlarm, this.slowRemediationAlarm]) alarm.addAlarmAction(action);
+    this.automaticPathHeldAlarm = new cloudwatch.Alarm(this, 'AutomaticPathHeldAlarm', {
+      alarmDescription:
+        'hubfix: a blast limit paused the automatic path (more automatic changes in the window than blastLimits allows); held findings are annotated, nothing was changed on them',
+      metric: hubfixMetric(METRIC.held, 'Sum', Duration.minutes(5), 'Runs held by a blast limit'),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [this.failureRateAlarm, this.slowRemediationAlarm, this.automaticPathHeldAlarm]) alarm.addAlarmAction(action);
 
     const byControlAndOutcome = (outcome: string) =>
       new cloudwatch.MathExpression({
@@ -94,7 +105,7 @@ export class HubfixDashboard extends Construct {
             ],
             width: 8,
           }),
-          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [this.failureRateAlarm, this.slowRemediationAlarm], width: 8 }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [this.failureRateAlarm, this.slowRemediationAlarm, this.automaticPathHeldAlarm], width: 8 }),
           new cloudwatch.GraphWidget({
             title: 'Intake dead-letter queue depth',
             left: [intakeDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: 'Messages' })],

@@ -149,7 +149,7 @@ describe('GET /approvals/{id}', () => {
     // Prepare
     const hostile = finding({
       title: '<script>alert("x")</script><img src=x onerror=alert(1)>',
-      resource: { type: 'AwsIamUser', id: '"><iframe src="https://evil.example">', region: 'us-east-1', partition: 'aws' },
+      resource: { type: 'AwsIamUser', id: '"><iframe src="https://evil.example">', canonicalId: '"><iframe src="https://evil.example">', region: 'us-east-1', partition: 'aws' },
     });
     const { e, s, path } = await pendingApproval({ finding: hostile });
 

@@ -144,7 +144,7 @@ describe('RequestApproval', () => {
 
   it('keeps the subject ASCII, on one line, at most 100 characters', async () => {
     // Prepare
-    const longResource = finding({ resource: { type: 'AwsS3Bucket', id: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`, region: 'eu-west-1', partition: 'aws' } });
+    const longResource = finding({ resource: { type: 'AwsS3Bucket', id: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`, canonicalId: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`, region: 'eu-west-1', partition: 'aws' } });
 
     // Act
     const subject = emailSubject(longResource);

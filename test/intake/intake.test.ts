@@ -1,7 +1,7 @@
-import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding, type GetFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClientFactory } from '../../functions/commons/clients';
 import { defaultConfig } from '../../functions/commons/config';
@@ -59,7 +59,19 @@ const asffFinding = (controlId: string, user: string, overrides: Record<string, 
   ...overrides,
 });
 
-const customAction = (actionId: string, findings: unknown[]) => ({
+/** What Security Hub holds: every finding an event of this file carries (as the console and imports put them there). */
+let held: AwsSecurityFinding[] = [];
+const hold = (findings: unknown[]): void => {
+  held.push(...(findings.filter((f) => typeof f === 'object' && f !== null && 'Id' in f) as AwsSecurityFinding[]));
+};
+/** GetFindings as Security Hub answers it: the held findings whose Id and ProductArn are among the filter values. */
+const answerGetFindings = (input: GetFindingsCommandInput) => {
+  const ids = input.Filters?.Id?.map((f) => f.Value);
+  const products = input.Filters?.ProductArn?.map((f) => f.Value);
+  return { Findings: held.filter((f) => ids?.includes(f.Id) && products?.includes(f.ProductArn)) };
+};
+
+const customAction = (actionId: string, findings: unknown[]) => (hold(findings), {
   version: '0',
   id: `event-${actionId}`,
   'detail-type': 'Security Hub Findings - Custom Action',
@@ -71,7 +83,7 @@ const customAction = (actionId: string, findings: unknown[]) => ({
   detail: { actionName: actionId, actionDescription: 'test', findings },
 });
 
-const imported = (findings: unknown[]) => ({
+const imported = (findings: unknown[]) => (hold(findings), {
   version: '0',
   id: 'event-imported',
   'detail-type': 'Security Hub Findings - Imported',
@@ -116,6 +128,9 @@ beforeEach(() => {
   securityHub.reset();
   dynamo.reset();
   dynamo.on(PutCommand).resolves({});
+  dynamo.on(QueryCommand).resolves({ Items: [] }); // no run history: hubfix never handled these findings
+  held = [];
+  securityHub.on(GetFindingsCommand).callsFake(answerGetFindings);
   rememberExecutionNames();
   securityHub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
 });
@@ -274,14 +289,25 @@ describe('planIntake', () => {
   ])('annotates findings of accounts the configuration excludes (%j) instead of starting them', (accounts, listName) => {
     // Prepare
     const config = { ...defaultConfig(), accounts };
-    const finding = { id: 'f', productArn: 'p', controlId: 'IAM.3', complianceStatus: 'FAILED', workflowStatus: 'NEW', recordState: 'ACTIVE', accountId: ACCOUNT, resource: { id: 'arn:aws:iam::111122223333:user/a' } } as FindingRef;
+    const finding = {
+      id: 'f',
+      productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
+      controlId: 'IAM.3',
+      complianceStatus: 'FAILED',
+      workflowStatus: 'NEW',
+      recordState: 'ACTIVE',
+      accountId: ACCOUNT,
+      resource: { id: 'arn:aws:iam::111122223333:user/a', canonicalId: 'arn:aws:iam::111122223333:user/a' },
+    } as FindingRef;
 
     // Act
-    const plan = planIntake({ kind: 'imported', findings: [{ ok: true, finding }] }, config, { receivedAt: NOW.toISOString() });
+    const clicked = planIntake({ kind: 'custom-action', actionId: 'HubfixRemediate', findings: [{ ok: true, finding }] }, config, { receivedAt: NOW.toISOString() });
+    const imported = planIntake({ kind: 'imported', findings: [{ ok: true, finding }] }, config, { receivedAt: NOW.toISOString() });
 
-    // Assess
-    expect(plan.start).toHaveLength(0);
-    expect(plan.skip).toEqual([expect.objectContaining({ code: 'account-excluded', reason: expect.stringContaining(listName) })]);
+    // Assess: a click is answered on the finding; an import is only logged (an annotation would re-import it)
+    expect(clicked.start).toHaveLength(0);
+    expect(clicked.skip).toEqual([expect.objectContaining({ code: 'account-excluded', reason: expect.stringContaining(listName) })]);
+    expect(imported).toMatchObject({ start: [], skip: [], pass: [{ findingId: 'f', reason: expect.stringContaining(listName) }] });
   });
 });
 

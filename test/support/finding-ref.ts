@@ -1,3 +1,4 @@
+import { canonicalResource } from '../../functions/commons/canonical-resource';
 import type { FindingRef, ResourceRef } from '../../functions/commons/types';
 import { HOME_ACCOUNT, HOME_REGION } from './workflow';
 
@@ -10,6 +11,9 @@ export type TestResource = Partial<ResourceRef> & Pick<ResourceRef, 'type' | 'id
  */
 export const findingRef = (controlId: string, resource: TestResource, overrides: Partial<Omit<FindingRef, 'resource'>> = {}): FindingRef => {
   const region = overrides.region ?? HOME_REGION;
+  const accountId = overrides.accountId ?? HOME_ACCOUNT;
+  const canonical = canonicalResource({ ...resource, accountId });
+  const canonicalId = resource.canonicalId ?? ('canonicalId' in canonical ? canonical.canonicalId : resource.id);
   return {
     id: `finding-${controlId}-${resource.id}`,
     productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
@@ -24,7 +28,7 @@ export const findingRef = (controlId: string, resource: TestResource, overrides:
     recordState: 'ACTIVE',
     updatedAt: '2026-11-20T00:00:00Z',
     ...overrides,
-    resource: { region, partition: 'aws', ...resource },
+    resource: { region, partition: 'aws', ...resource, canonicalId },
   };
 };
 

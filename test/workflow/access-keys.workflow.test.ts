@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseFinding } from '../../functions/commons/asff';
 import { defaultConfig } from '../../functions/commons/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
-import { findingRef } from '../support/finding-ref';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
@@ -139,7 +139,9 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     cloud = await startCloud(demoAccount);
     const raw = asffFinding({ controlId: 'RDS.4', resourceType: 'AwsRdsDbSnapshot', resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1` });
     cloud.sim.importFinding(raw);
-    const finding = findingRef('RDS.4', { type: 'AwsRdsDbSnapshot', id: 'snap' }, { id: String(raw.Id), productArn: String(raw.ProductArn) });
+    const parsed = parseFinding(raw);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const { finding } = parsed;
 
     // Act
     const execution = cloud.stepFunctions.start('direct', { finding, action: 'remediate', trigger: 'custom-action', receivedAt: new Date().toISOString() });
@@ -148,7 +150,7 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     // Assess
     expect(execution.states).toEqual(['Assess', 'Route', 'Annotate', 'Outcome', 'Done']);
     const note = (cloud.sim.finding(String(raw.Id), String(raw.ProductArn))?.finding.Note as { Text: string }).Text;
-    expect(note).toBe('hubfix did not act: hubfix has no remediation for control RDS.4.');
+    expect(note).toBe('hubfix did not act: control RDS.4 has no hubfix plugin.');
   });
 
   it('starts nothing twice when the analyst clicks twice', async () => {
