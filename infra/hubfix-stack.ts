@@ -60,12 +60,29 @@ export const CUSTOM_ACTIONS = {
 
 export { STATE_MACHINE_FILE } from './workflow-definition';
 
-/** The EventBridge pattern of the automatic path: new, active, failed findings of exactly these controls. */
-export const importedFindingsPattern = (controlIds: string[]): events.EventPattern => ({
+/** Security Hub's own controls product, in any region (findings aggregated from other regions keep theirs). */
+export const securityHubProductPattern = (partition: string): string => `arn:${partition}:securityhub:*::product/aws/securityhub`;
+
+/**
+ * The products whose findings hubfix may act on, as EventBridge matchers: Security Hub's own controls in any region,
+ * plus `trust.products` from the configuration (a "*" there stands for the region: a wildcard matcher).
+ */
+export const trustedProductMatchers = (partition: string, config: HubfixConfig): string[] => {
+  const patterns = [...new Set([securityHubProductPattern(partition), ...config.trust.products])];
+  return patterns.flatMap((arn) => (arn.includes('*') ? events.Match.wildcard(arn) : [arn]));
+};
+
+/**
+ * The EventBridge pattern of the automatic path: new, active, failed findings of exactly these controls, produced by a
+ * trusted product. EventBridge matches each field against any element of `findings`, not element by element, so an
+ * event that mixes trusted and forged findings still matches: intake checks the product of every finding again.
+ */
+export const importedFindingsPattern = (controlIds: string[], productMatchers: string[]): events.EventPattern => ({
   source: ['aws.securityhub'],
   detailType: ['Security Hub Findings - Imported'],
   detail: {
     findings: {
+      ProductArn: productMatchers,
       Compliance: { Status: ['FAILED'], SecurityControlId: controlIds },
       RecordState: ['ACTIVE'],
       Workflow: { Status: ['NEW'] },
@@ -306,6 +323,9 @@ export class HubfixStack extends Stack {
         name: action.name,
         description: action.description,
       });
+      // Keyed on hubfix's own action ARNs, not on the product: a person chose these findings, and intake refuses an
+      // untrusted product per finding and annotates it ("not acted on: product X is not trusted"), which a pattern
+      // that drops the event cannot do.
       new events.Rule(this, `${action.id}Rule`, {
         description: `hubfix: Security Hub custom action "${action.name}" (${key}) to the intake queue`,
         eventPattern: {
@@ -322,8 +342,8 @@ export class HubfixStack extends Stack {
     const automatic = automaticControlIds(config);
     if (automatic.length > 0) {
       new events.Rule(this, 'ImportedFindingsRule', {
-        description: 'hubfix: imported failed findings of the controls in auto mode to the intake queue',
-        eventPattern: importedFindingsPattern(automatic),
+        description: 'hubfix: imported failed findings of the controls in auto mode, from trusted products, to the intake queue',
+        eventPattern: importedFindingsPattern(automatic, trustedProductMatchers(this.partition, config)),
         targets: [new eventTargets.SqsQueue(this.intakeQueue, { deadLetterQueue: intakeDlq, retryAttempts: 10 })],
       });
     }
