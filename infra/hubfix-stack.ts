@@ -16,6 +16,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -95,6 +96,21 @@ export interface HubfixStackProps extends StackProps {
 }
 
 const INTAKE_TIMEOUT = Duration.seconds(30);
+
+/** The approval API's access log: what happened, to whom and from where, never the query string that holds the signature. */
+export const APPROVAL_API_ACCESS_LOG_FIELDS = {
+  requestId: apigateway.AccessLogField.contextRequestId(),
+  extendedRequestId: apigateway.AccessLogField.contextExtendedRequestId(),
+  ip: apigateway.AccessLogField.contextIdentitySourceIp(),
+  requestTime: apigateway.AccessLogField.contextRequestTime(),
+  httpMethod: apigateway.AccessLogField.contextHttpMethod(),
+  resourcePath: apigateway.AccessLogField.contextResourcePath(),
+  status: apigateway.AccessLogField.contextStatus(),
+  protocol: apigateway.AccessLogField.contextProtocol(),
+  responseLength: apigateway.AccessLogField.contextResponseLength(),
+  responseLatency: apigateway.AccessLogField.contextResponseLatency(),
+  wafStatus: apigateway.AccessLogField.contextWafStatus(),
+} as const;
 const API_STAGE = 'prod';
 
 export class HubfixStack extends Stack {
@@ -109,6 +125,8 @@ export class HubfixStack extends Stack {
   readonly intakeQueue: sqs.Queue;
   readonly approvalApi: apigateway.RestApi;
   readonly controlHygiene: ControlHygiene;
+  /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
+  readonly approvalApiWebAcl?: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: HubfixStackProps) {
     super(scope, id, props);
@@ -355,6 +373,9 @@ export class HubfixStack extends Stack {
     acknowledgeDeadLetterQueue(intakeDlq);
 
     // --- Approval API. ---
+    // The link's signature travels in the query string: no X-Ray tracing on the stage (a trace records the request URL)
+    // and an access log of named fields that carry no query string ($context.resourcePath is the template
+    // /approvals/{approvalId}; $context.path, the request line and the override variables are left out).
     const apiLogs = new logs.LogGroup(this, 'ApprovalApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
     this.approvalApi = new apigateway.RestApi(this, 'ApprovalRestApi', {
       description: 'hubfix approval links: GET shows the decision page, POST records a signed decision',
@@ -364,13 +385,14 @@ export class HubfixStack extends Stack {
         stageName: API_STAGE,
         throttlingRateLimit: 10,
         throttlingBurstLimit: 20,
-        tracingEnabled: true,
-        // Standard fields carry no query string, so link signatures never reach the access log.
+        tracingEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(apiLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(APPROVAL_API_ACCESS_LOG_FIELDS)),
       },
     });
-    acknowledgeApprovalApi(this.approvalApi);
+    // One client cannot starve the approvers: a WAF rate-based rule per source IP in front of the shared stage throttle.
+    if (config.approvalApi.waf) this.approvalApiWebAcl = this.rateLimitPerSourceIp(this.approvalApi.deploymentStage, config.approvalApi.rateLimitPer5Minutes);
+    acknowledgeApprovalApi(this.approvalApi, { waf: config.approvalApi.waf });
     const requireApprovalId = new apigateway.RequestValidator(this, 'ApprovalRequestValidator', {
       restApi: this.approvalApi,
       validateRequestParameters: true,
@@ -443,6 +465,35 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: this.auditTable.tableName, description: 'hubfix audit export --table' });
+  }
+
+  /**
+   * A REGIONAL web ACL with one rate-based rule (requests per source IP in 5 minutes; over the limit, blocked until
+   * the rate falls), associated with the stage. Sampled requests are off: they would keep request URIs for hours.
+   */
+  private rateLimitPerSourceIp(stage: apigateway.Stage, limit: number): wafv2.CfnWebACL {
+    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: false,
+    });
+    const webAcl = new wafv2.CfnWebACL(this, 'ApprovalApiWebAcl', {
+      description: 'hubfix approval API: per-source-IP rate limit',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('hubfix-approval-api'),
+      rules: [
+        {
+          name: 'RateLimitPerSourceIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit, evaluationWindowSec: 300 } },
+          visibilityConfig: visibility('hubfix-approval-api-rate-limit'),
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'ApprovalApiWebAclAssociation', { resourceArn: stage.stageArn, webAclArn: webAcl.attrArn });
+    return webAcl;
   }
 
   /** SQS-managed encryption works with EventBridge and SNS as senders without key policy changes. */

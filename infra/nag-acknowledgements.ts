@@ -40,13 +40,19 @@ export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): vo
       : {}),
   });
 
-export const acknowledgeApprovalApi = (api: IConstruct): void =>
+export const acknowledgeApprovalApi = (api: IConstruct, { waf }: { waf: boolean }): void =>
   acknowledge(api, {
     'AwsSolutions-APIG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
     'AwsSolutions-COG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
     'AwsSolutions-APIG2': 'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot describe, and the handler validates it (zod) before anything else.',
-    'AwsSolutions-APIG3': 'The stage is throttled (rate 10, burst 20) and every decision needs a signed single-use link; attach the organization web ACL to the stage where one exists.',
+    ...(waf
+      ? {}
+      : {
+          'AwsSolutions-APIG3':
+            'The configuration turns the WAF web ACL off (approvalApi.waf false), e.g. where an organization web ACL is attached to the stage by Firewall Manager; the stage stays throttled (rate 10, burst 20) and every decision needs a signed single-use link.',
+        }),
     'AwsSolutions-APIG6': 'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix does not take over.',
+    'Serverless-APIGWXrayEnabled': 'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: tracing stays off on this stage (the functions behind it are traced).',
   });
 
 export const acknowledgeStateMachineRole = (role: IConstruct): void =>

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { parseConfig } from '../../functions/commons/config';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
 import { CUSTOM_ACTIONS, DEFINITION_FUNCTIONS, type FunctionRole, type HubfixStack } from '../../infra/hubfix-stack';
 import { actionsOf, allStatements, roleStatements, synthHubfix, TEST_CONFIG } from './synth';
@@ -144,10 +145,78 @@ describe('approvals', () => {
     template.resourceCountIs('AWS::ApiGateway::Method', 2);
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{approvalId}' });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
       MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 })],
     });
+  });
+
+  it('keeps the link signature (query string) out of traces and access logs: no X-Ray on the stage, only named safe fields', () => {
+    // Prepare
+    const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+
+    // Act
+    const format = JSON.parse(stage.Properties.AccessLogSetting.Format as string) as Record<string, string>;
+
+    // Assess
+    expect(stage.Properties.TracingEnabled).not.toBe(true);
+    expect(format).toEqual({
+      requestId: '$context.requestId',
+      extendedRequestId: '$context.extendedRequestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      httpMethod: '$context.httpMethod',
+      resourcePath: '$context.resourcePath',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      wafStatus: '$context.waf.status',
+    });
+  });
+
+  it('puts a per-source-IP WAF rate-based rule (limit from the configuration) in front of the stage', () => {
+    // Prepare
+    const webAclId = stack.getLogicalId(stack.approvalApiWebAcl!);
+    const stageId = logicalId(stack.approvalApi.deploymentStage);
+
+    // Assess
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      VisibilityConfig: Match.objectLike({ SampledRequestsEnabled: false }),
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: TEST_CONFIG.approvalApi.rateLimitPer5Minutes, EvaluationWindowSec: 300 } },
+          VisibilityConfig: Match.objectLike({ SampledRequestsEnabled: false }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: getAttArn(webAclId),
+      ResourceArn: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/restapis/', { Ref: logicalId(stack.approvalApi) }, '/stages/', { Ref: stageId }]],
+      },
+    });
+  });
+
+  it('follows the configuration: another rate limit, or no web ACL at all when approvalApi.waf is false', () => {
+    // Prepare
+    const limited = synthHubfix(parseConfig({ ...TEST_CONFIG, approvalApi: { rateLimitPer5Minutes: 300 } }));
+    const off = synthHubfix(parseConfig({ ...TEST_CONFIG, approvalApi: { waf: false } }));
+
+    try {
+      // Assess
+      limited.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: [Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 300 }) } })],
+      });
+      off.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+      off.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    } finally {
+      limited.cleanup();
+      off.cleanup();
+    }
   });
 });
 
