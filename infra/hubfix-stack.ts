@@ -97,6 +97,21 @@ export interface HubfixStackProps extends StackProps {
 
 const INTAKE_TIMEOUT = Duration.seconds(30);
 
+/**
+ * What nobody may do to the audit table: change or delete a record (directly, in a batch, or with PartiQL, whose INSERT
+ * the writers do not use either), make records expire (TTL), or delete the table.
+ */
+export const AUDIT_TABLE_DENIED_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:DeleteTable',
+];
+
 /** The approval API's access log: what happened, to whom and from where, never the query string that holds the signature. */
 export const APPROVAL_API_ACCESS_LOG_FIELDS = {
   requestId: apigateway.AccessLogField.contextRequestId(),
@@ -421,6 +436,7 @@ export class HubfixStack extends Stack {
       opsTopic: this.opsTopic,
     });
     new SecurityHubSetup(this, 'SecurityHubSetup', config.securityHub);
+    this.protectAuditRecords([roles.annotate, this.controlHygiene.recordRole]);
 
     // --- Alarms to the ops topic. ---
     const alarmAction = new cloudwatchActions.SnsAction(this.opsTopic);
@@ -465,6 +481,37 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: this.auditTable.tableName, description: 'hubfix audit export --table' });
+  }
+
+  /**
+   * Write-once enforced by DynamoDB, not only by the conditional puts in the code: the table's resource policy denies
+   * every principal (administrators included) the calls that change or remove a record, or the table, and denies
+   * PutItem to everyone but the writers. An explicit deny in a resource policy wins over any identity policy's allow;
+   * the writers' own PutItem is untouched by it (the condition excludes them), and their code only ever puts with
+   * attribute_not_exists(executionId). What IAM cannot express is "only conditional puts": a writer role's credentials
+   * could still overwrite a record with an unconditional PutItem, and point-in-time recovery (35 days) keeps the previous
+   * version. Resource `*` in a table's resource policy means the table (the ARN would be a circular reference).
+   */
+  private protectAuditRecords(writers: iam.IRole[]): void {
+    this.auditTable.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditRecordsAreNeverChangedOrDeleted',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: AUDIT_TABLE_DENIED_ACTIONS,
+        resources: ['*'],
+      }),
+    );
+    this.auditTable.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheAuditWritersPutRecords',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['dynamodb:PutItem'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': writers.map((writer) => writer.roleArn) } },
+      }),
+    );
   }
 
   /**

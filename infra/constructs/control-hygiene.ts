@@ -55,6 +55,8 @@ export interface ControlHygieneProps {
 export class ControlHygiene extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<HygieneRole, NodejsFunction>;
+  /** The role that writes batch records to the audit table (the table's resource policy names it as a writer). */
+  readonly recordRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: ControlHygieneProps) {
     super(scope, id);
@@ -70,6 +72,7 @@ export class ControlHygiene extends Construct {
       applyControls: props.remediateRole,
       recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: writes the change list to the audit table'),
     };
+    this.recordRole = roles.recordChanges;
     const fn = (fnId: string, entry: string, description: string, fnRole: HygieneRole, environment?: Record<string, string>) =>
       new HubfixFunction(this, fnId, { entry, description, role: roles[fnRole], timeout: Duration.seconds(60), config, environment });
     this.functions = {
