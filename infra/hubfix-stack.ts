@@ -22,7 +22,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/commons/config';
 import { AUDIT_TIME_INDEX } from '../functions/commons/audit';
-import { HOME_ACCOUNT_ENV, MEMBER_ROLE_NAMES } from '../functions/commons/clients';
+import { HOME_ACCOUNT_ENV } from '../functions/commons/clients';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
@@ -33,13 +33,13 @@ import {
   acknowledgeFunctionRole,
   acknowledgeIntake,
   acknowledgeLinkSecret,
-  acknowledgeMemberRoleAssumption,
+  acknowledgeControlGrants,
   acknowledgeStateMachineRole,
   acknowledgeTopicPublisher,
   acknowledgeRunHistoryReads,
 } from './nag-acknowledgements';
-import { ADMINISTRATOR_ROLE_NAMES } from './member-stack';
-import { inspectActions, remediateActions } from './permissions';
+import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole, organizationOf } from './member-stack';
+import { grantStatements, inspectGrants, remediateGrants, type GrantScope } from './permissions';
 
 export type FunctionRole = 'intake' | 'assess' | 'requestApproval' | 'approvalApi' | 'remediate' | 'verify' | 'annotate';
 
@@ -240,22 +240,19 @@ export class HubfixStack extends Stack {
     for (const annotator of [roles.intake, roles.requestApproval, roles.annotate]) {
       annotator.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['securityhub:BatchUpdateFindings'], resources: [hubArn] }));
     }
-    // Control reads and writes cross resources and accounts by nature: `*`, with the actions listed in permissions.ts.
-    roles.inspect.addToPrincipalPolicy(new iam.PolicyStatement({ actions: inspectActions(), resources: ['*'] }));
-    roles.remediate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: remediateActions(), resources: ['*'] }));
-    acknowledgeFunctionRole(roles.inspect, inspectActions());
-    acknowledgeFunctionRole(roles.remediate, remediateActions());
-    // In the other accounts of the organization they act through the member roles of the same privilege.
+    // Control reads and writes, built from the declarations in permissions.ts: the actions one by one, on `*` where they
+    // act on whichever resource a finding names, scoped where the declaration says (log prefixes, hubfix's own trail
+    // and alarms, the configured delivery role).
+    const grantScope: GrantScope = { partition: this.partition, account: this.account, flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn };
+    const controlGrants = { inspect: inspectGrants(), remediate: remediateGrants() };
     for (const access of ['inspect', 'remediate'] as const) {
-      roles[access].addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['sts:AssumeRole'],
-          resources: [`arn:${this.partition}:iam::*:role/${MEMBER_ROLE_NAMES[access]}`],
-          ...(config.organization.id ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organization.id } } } : {}),
-        }),
-      );
-      acknowledgeMemberRoleAssumption(roles[access], MEMBER_ROLE_NAMES[access]);
+      for (const statement of grantStatements(controlGrants[access], grantScope)) roles[access].addToPrincipalPolicy(statement);
+      acknowledgeControlGrants(roles[access], controlGrants[access], grantScope, 'the role acts in its own account, and elsewhere only through the member role of the same privilege', { functionRole: true });
     }
+    // In the other accounts of the organization they act through the member roles of the same privilege; a
+    // single-account hubfix assumes no role, and a multi-account one without organization.id does not synthesize.
+    const organizationId = organizationOf(config, this.account);
+    if (organizationId) for (const access of ['inspect', 'remediate'] as const) assumeMemberRole(roles[access], access, organizationId);
     for (const other of [roles.intake, roles.requestApproval, roles.approvalApi, roles.annotate]) acknowledgeFunctionRole(other);
 
     // --- Functions. ---
@@ -431,7 +428,7 @@ export class HubfixStack extends Stack {
       linkSecret: this.linkSecret,
       approvalBaseUrl,
       approvalApiRole: roles.approvalApi,
-      remediateRole: roles.remediate,
+      organizationId,
       auditTable: this.auditTable,
       opsTopic: this.opsTopic,
     });

@@ -1,5 +1,6 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { actionOf, type Grant, type GrantScope } from './permissions';
 
 /**
  * The cdk-nag findings hubfix accepts, each with its reason, acknowledged on the narrowest construct that
@@ -11,12 +12,53 @@ const acknowledge = (scope: IConstruct, reasons: Record<string, string>): void =
 
 const XRAY = 'xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) support no resource-level permissions';
 
-/** A function role's `Resource::*`: X-Ray always, plus the control actions that inspect or change resources a finding names. */
-export const acknowledgeFunctionRole = (role: IConstruct, controlActions: readonly string[] = []): void => {
-  const controls = controlActions.length
-    ? `; ${controlActions.join(', ')} act on whichever resource a finding names, and cloudtrail:LookupEvents and ec2:DescribeInstances support no resource-level permissions, so the actions are listed one by one (infra/permissions.ts) instead of the resources`
-    : '';
-  acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': `${XRAY}${controls}.` });
+/** A function role's `Resource::*`: X-Ray (Lambda active tracing). */
+export const acknowledgeFunctionRole = (role: IConstruct): void => {
+  acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': `${XRAY}.` });
+};
+
+/** A resource as cdk-nag names it in a finding id: intrinsics flattened to `<AWS::Partition>`, `<Id.Attr>`. */
+const nagResource = (scope: IConstruct, resource: string): string => {
+  const flatten = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const node = value as Record<string, unknown>;
+    if ('Fn::Join' in node) {
+      const [delimiter, items] = node['Fn::Join'] as [string, unknown[]];
+      return items.map(flatten).join(delimiter);
+    }
+    if ('Fn::GetAtt' in node) {
+      const [id, attribute] = node['Fn::GetAtt'] as [string, string];
+      return `<${id}.${attribute}>`;
+    }
+    if ('Ref' in node) return `<${String(node.Ref)}>`;
+    return JSON.stringify(value);
+  };
+  return flatten(Stack.of(scope).resolve(resource));
+};
+
+/**
+ * The wildcard resources of a role built from control declarations (infra/permissions.ts): `*` for the actions that act
+ * on whichever resource a finding names (or support no resource-level permissions), and each scoped pattern with the
+ * reason the declaration gives.
+ */
+export const acknowledgeControlGrants = (role: IConstruct, grants: readonly Grant[], scope: GrantScope, trust: string, { functionRole = false } = {}): void => {
+  const anywhere = [...new Set(grants.filter((g): g is string => typeof g === 'string'))].sort();
+  const reasons: Record<string, string> = {};
+  if (anywhere.length > 0 || functionRole) {
+    reasons['AwsSolutions-IAM5[Resource::*]'] =
+      `${functionRole ? `${XRAY}; ` : ''}${anywhere.join(', ')} act on whichever resource a finding names (or support no resource-level permissions), ` +
+      `so the actions are listed one by one (infra/permissions.ts) instead of the resources; ${trust}.`;
+  }
+  for (const grant of grants) {
+    if (typeof grant === 'string') continue;
+    for (const resource of grant.resources(scope)) {
+      if (!nagResource(role, resource).includes('*')) continue;
+      const id = `AwsSolutions-IAM5[Resource::${nagResource(role, resource)}]`;
+      const reason = `${actionOf(grant)}: ${grant.why}`;
+      if (!reasons[id]?.includes(reason)) reasons[id] = reasons[id] ? `${reasons[id]}; ${reason}` : reason;
+    }
+  }
+  acknowledge(role, reasons);
 };
 
 /** What every hubfix function shares. */
@@ -74,12 +116,6 @@ export const acknowledgeRunHistoryReads = (policy: IConstruct): void =>
   acknowledge(policy, {
     'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<RemediateFinding444C06AC.Name>:*]':
       'Undo reads the change record of an earlier run: any execution of hubfix’s own state machine (execution names are only known at run time), read-only DescribeExecution.',
-  });
-
-/** A member account's hubfix role (infra/member-stack.ts): the control actions, on whichever resource a finding names. */
-export const acknowledgeMemberRole = (role: IConstruct, controlActions: readonly string[]): void =>
-  acknowledge(role, {
-    'AwsSolutions-IAM5[Resource::*]': `${controlActions.join(', ')} act on whichever resource a finding names in this account, and cloudtrail:LookupEvents and ec2:DescribeInstances support no resource-level permissions, so the actions are listed one by one (infra/permissions.ts) instead of the resources; only the hubfix administrator function role may assume this role, from inside the organization.`,
   });
 
 /** The admin function roles assume the same-named hubfix member role in whichever account a finding comes from. */
