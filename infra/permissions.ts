@@ -268,8 +268,7 @@ export const actionsOfGrants = (grants: readonly Grant[]): string[] => unique(gr
 
 /**
  * The policy statements for a set of grants: one statement for every action on `*`, one per distinct scope for the
- * rest. An action granted both on `*` and scoped (by two controls) keeps only `*`... which the least-privilege test
- * forbids: a destructive action is always scoped, and no action may be both.
+ * rest (an action is either on `*` or scoped in every declaration: the least-privilege test holds them to that).
  */
 export const grantStatements = (grants: readonly Grant[], scope: GrantScope): iam.PolicyStatement[] => {
   const anywhere = unique(grants.filter((g): g is string => typeof g === 'string'));
