@@ -16,12 +16,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/commons/config';
 import { AUDIT_FINDING_INDEX, AUDIT_TIME_INDEX } from '../functions/commons/audit';
-import { HOME_ACCOUNT_ENV, MEMBER_ROLE_NAMES } from '../functions/commons/clients';
+import { HOME_ACCOUNT_ENV } from '../functions/commons/clients';
 import { SETTINGS_ENV } from '../functions/commons/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
@@ -32,13 +33,12 @@ import {
   acknowledgeFunctionRole,
   acknowledgeIntake,
   acknowledgeLinkSecret,
-  acknowledgeMemberRoleAssumption,
+  acknowledgeControlGrants,
   acknowledgeStateMachineRole,
   acknowledgeTopicPublisher,
-  acknowledgeRunHistoryReads,
 } from './nag-acknowledgements';
-import { ADMINISTRATOR_ROLE_NAMES } from './member-stack';
-import { inspectActions, remediateActions } from './permissions';
+import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole, organizationOf } from './member-stack';
+import { grantStatements, inspectGrants, remediateGrants, type GrantScope } from './permissions';
 
 export type FunctionRole = 'intake' | 'assess' | 'requestApproval' | 'approvalApi' | 'remediate' | 'verify' | 'annotate';
 
@@ -60,12 +60,29 @@ export const CUSTOM_ACTIONS = {
 
 export { STATE_MACHINE_FILE } from './workflow-definition';
 
-/** The EventBridge pattern of the automatic path: new, active, failed findings of exactly these controls. */
-export const importedFindingsPattern = (controlIds: string[]): events.EventPattern => ({
+/** Security Hub's own controls product, in any region (findings aggregated from other regions keep theirs). */
+export const securityHubProductPattern = (partition: string): string => `arn:${partition}:securityhub:*::product/aws/securityhub`;
+
+/**
+ * The products whose findings hubfix may act on, as EventBridge matchers: Security Hub's own controls in any region,
+ * plus `trust.products` from the configuration (a "*" there stands for the region: a wildcard matcher).
+ */
+export const trustedProductMatchers = (partition: string, config: HubfixConfig): string[] => {
+  const patterns = [...new Set([securityHubProductPattern(partition), ...config.trust.products])];
+  return patterns.flatMap((arn) => (arn.includes('*') ? events.Match.wildcard(arn) : [arn]));
+};
+
+/**
+ * The EventBridge pattern of the automatic path: new, active, failed findings of exactly these controls, produced by a
+ * trusted product. EventBridge matches each field against any element of `findings`, not element by element, so an
+ * event that mixes trusted and forged findings still matches: intake checks the product of every finding again.
+ */
+export const importedFindingsPattern = (controlIds: string[], productMatchers: string[]): events.EventPattern => ({
   source: ['aws.securityhub'],
   detailType: ['Security Hub Findings - Imported'],
   detail: {
     findings: {
+      ProductArn: productMatchers,
       Compliance: { Status: ['FAILED'], SecurityControlId: controlIds },
       RecordState: ['ACTIVE'],
       Workflow: { Status: ['NEW'] },
@@ -78,6 +95,36 @@ export interface HubfixStackProps extends StackProps {
 }
 
 const INTAKE_TIMEOUT = Duration.seconds(30);
+
+/**
+ * What nobody may do to the audit table: change or delete a record (directly, in a batch, or with PartiQL, whose INSERT
+ * the writers do not use either), make records expire (TTL), or delete the table.
+ */
+export const AUDIT_TABLE_DENIED_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:DeleteTable',
+];
+
+/** The approval API's access log: what happened, to whom and from where, never the query string that holds the signature. */
+export const APPROVAL_API_ACCESS_LOG_FIELDS = {
+  requestId: apigateway.AccessLogField.contextRequestId(),
+  extendedRequestId: apigateway.AccessLogField.contextExtendedRequestId(),
+  ip: apigateway.AccessLogField.contextIdentitySourceIp(),
+  requestTime: apigateway.AccessLogField.contextRequestTime(),
+  httpMethod: apigateway.AccessLogField.contextHttpMethod(),
+  resourcePath: apigateway.AccessLogField.contextResourcePath(),
+  status: apigateway.AccessLogField.contextStatus(),
+  protocol: apigateway.AccessLogField.contextProtocol(),
+  responseLength: apigateway.AccessLogField.contextResponseLength(),
+  responseLatency: apigateway.AccessLogField.contextResponseLatency(),
+  wafStatus: apigateway.AccessLogField.contextWafStatus(),
+} as const;
 const API_STAGE = 'prod';
 
 export class HubfixStack extends Stack {
@@ -92,6 +139,8 @@ export class HubfixStack extends Stack {
   readonly intakeQueue: sqs.Queue;
   readonly approvalApi: apigateway.RestApi;
   readonly controlHygiene: ControlHygiene;
+  /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
+  readonly approvalApiWebAcl?: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: HubfixStackProps) {
     super(scope, id, props);
@@ -202,22 +251,19 @@ export class HubfixStack extends Stack {
     for (const reader of [roles.intake, roles.inspect]) {
       reader.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['securityhub:GetFindings'], resources: [hubArn] }));
     }
-    // Control reads and writes cross resources and accounts by nature: `*`, with the actions listed in permissions.ts.
-    roles.inspect.addToPrincipalPolicy(new iam.PolicyStatement({ actions: inspectActions(), resources: ['*'] }));
-    roles.remediate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: remediateActions(), resources: ['*'] }));
-    acknowledgeFunctionRole(roles.inspect, inspectActions());
-    acknowledgeFunctionRole(roles.remediate, remediateActions());
-    // In the other accounts of the organization they act through the member roles of the same privilege.
+    // Control reads and writes, built from the declarations in permissions.ts: the actions one by one, on `*` where they
+    // act on whichever resource a finding names, scoped where the declaration says (log prefixes, hubfix's own trail
+    // and alarms, the configured delivery role).
+    const grantScope: GrantScope = { partition: this.partition, account: this.account, flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn };
+    const controlGrants = { inspect: inspectGrants(), remediate: remediateGrants() };
     for (const access of ['inspect', 'remediate'] as const) {
-      roles[access].addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['sts:AssumeRole'],
-          resources: [`arn:${this.partition}:iam::*:role/${MEMBER_ROLE_NAMES[access]}`],
-          ...(config.organization.id ? { conditions: { StringEquals: { 'aws:ResourceOrgID': config.organization.id } } } : {}),
-        }),
-      );
-      acknowledgeMemberRoleAssumption(roles[access], MEMBER_ROLE_NAMES[access]);
+      for (const statement of grantStatements(controlGrants[access], grantScope)) roles[access].addToPrincipalPolicy(statement);
+      acknowledgeControlGrants(roles[access], controlGrants[access], grantScope, 'the role acts in its own account, and elsewhere only through the member role of the same privilege', { functionRole: true });
     }
+    // In the other accounts of the organization they act through the member roles of the same privilege; a
+    // single-account hubfix assumes no role, and a multi-account one without organization.id does not synthesize.
+    const organizationId = organizationOf(config, this.account);
+    if (organizationId) for (const access of ['inspect', 'remediate'] as const) assumeMemberRole(roles[access], access, organizationId);
     for (const other of [roles.intake, roles.requestApproval, roles.approvalApi, roles.annotate]) acknowledgeFunctionRole(other);
 
     // --- Functions. ---
@@ -305,18 +351,6 @@ export class HubfixStack extends Stack {
       new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
     );
     this.functions.intake.addEnvironment(SETTINGS_ENV.stateMachineArn, this.stateMachine.stateMachineArn);
-    // Undo reads the change record from the output of the run that made the fix. A separate policy (not the
-    // role's default one, which the functions depend on) avoids a dependency cycle with the state machine.
-    const runHistoryReads = new iam.Policy(this, 'InspectReadsRunHistory', {
-      roles: [roles.inspect],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['states:DescribeExecution'],
-          resources: [this.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-        }),
-      ],
-    });
-    acknowledgeRunHistoryReads(runHistoryReads);
 
     // --- Intake: custom actions → EventBridge → SQS (DLQ) → intake. ---
     const intakeDlq = this.encryptedQueue('IntakeDlq', { retentionPeriod: Duration.days(14) });
@@ -330,6 +364,9 @@ export class HubfixStack extends Stack {
         name: action.name,
         description: action.description,
       });
+      // Keyed on hubfix's own action ARNs, not on the product: a person chose these findings, and intake refuses an
+      // untrusted product per finding and annotates it ("not acted on: product X is not trusted"), which a pattern
+      // that drops the event cannot do.
       new events.Rule(this, `${action.id}Rule`, {
         description: `hubfix: Security Hub custom action "${action.name}" (${key}) to the intake queue`,
         eventPattern: {
@@ -346,8 +383,8 @@ export class HubfixStack extends Stack {
     const automatic = automaticControlIds(config);
     if (automatic.length > 0) {
       new events.Rule(this, 'ImportedFindingsRule', {
-        description: 'hubfix: imported failed findings of the controls in auto mode to the intake queue',
-        eventPattern: importedFindingsPattern(automatic),
+        description: 'hubfix: imported failed findings of the controls in auto mode, from trusted products, to the intake queue',
+        eventPattern: importedFindingsPattern(automatic, trustedProductMatchers(this.partition, config)),
         targets: [new eventTargets.SqsQueue(this.intakeQueue, { deadLetterQueue: intakeDlq, retryAttempts: 10 })],
       });
     }
@@ -359,6 +396,9 @@ export class HubfixStack extends Stack {
     acknowledgeDeadLetterQueue(intakeDlq);
 
     // --- Approval API. ---
+    // The link's signature travels in the query string: no X-Ray tracing on the stage (a trace records the request URL)
+    // and an access log of named fields that carry no query string ($context.resourcePath is the template
+    // /approvals/{approvalId}; $context.path, the request line and the override variables are left out).
     const apiLogs = new logs.LogGroup(this, 'ApprovalApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
     this.approvalApi = new apigateway.RestApi(this, 'ApprovalRestApi', {
       description: 'hubfix approval links: GET shows the decision page, POST records a signed decision',
@@ -368,13 +408,14 @@ export class HubfixStack extends Stack {
         stageName: API_STAGE,
         throttlingRateLimit: 10,
         throttlingBurstLimit: 20,
-        tracingEnabled: true,
-        // Standard fields carry no query string, so link signatures never reach the access log.
+        tracingEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(apiLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(APPROVAL_API_ACCESS_LOG_FIELDS)),
       },
     });
-    acknowledgeApprovalApi(this.approvalApi);
+    // One client cannot starve the approvers: a WAF rate-based rule per source IP in front of the shared stage throttle.
+    if (config.approvalApi.waf) this.approvalApiWebAcl = this.rateLimitPerSourceIp(this.approvalApi.deploymentStage, config.approvalApi.rateLimitPer5Minutes);
+    acknowledgeApprovalApi(this.approvalApi, { waf: config.approvalApi.waf });
     const requireApprovalId = new apigateway.RequestValidator(this, 'ApprovalRequestValidator', {
       restApi: this.approvalApi,
       validateRequestParameters: true,
@@ -398,11 +439,12 @@ export class HubfixStack extends Stack {
       linkSecret: this.linkSecret,
       approvalBaseUrl,
       approvalApiRole: roles.approvalApi,
-      remediateRole: roles.remediate,
+      organizationId,
       auditTable: this.auditTable,
       opsTopic: this.opsTopic,
     });
     new SecurityHubSetup(this, 'SecurityHubSetup', config.securityHub);
+    this.protectAuditRecords([roles.annotate, this.controlHygiene.recordRole]);
 
     // --- Alarms to the ops topic. ---
     const alarmAction = new cloudwatchActions.SnsAction(this.opsTopic);
@@ -447,6 +489,66 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: this.auditTable.tableName, description: 'hubfix audit export --table' });
+  }
+
+  /**
+   * Write-once enforced by DynamoDB, not only by the conditional puts in the code: the table's resource policy denies
+   * every principal (administrators included) the calls that change or remove a record, or the table, and denies
+   * PutItem to everyone but the writers. An explicit deny in a resource policy wins over any identity policy's allow;
+   * the writers' own PutItem is untouched by it (the condition excludes them), and their code only ever puts with
+   * attribute_not_exists(executionId). What IAM cannot express is "only conditional puts": a writer role's credentials
+   * could still overwrite a record with an unconditional PutItem, and point-in-time recovery (35 days) keeps the previous
+   * version. Resource `*` in a table's resource policy means the table (the ARN would be a circular reference).
+   */
+  private protectAuditRecords(writers: iam.IRole[]): void {
+    this.auditTable.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditRecordsAreNeverChangedOrDeleted',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: AUDIT_TABLE_DENIED_ACTIONS,
+        resources: ['*'],
+      }),
+    );
+    this.auditTable.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheAuditWritersPutRecords',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['dynamodb:PutItem'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': writers.map((writer) => writer.roleArn) } },
+      }),
+    );
+  }
+
+  /**
+   * A REGIONAL web ACL with one rate-based rule (requests per source IP in 5 minutes; over the limit, blocked until
+   * the rate falls), associated with the stage. Sampled requests are off: they would keep request URIs for hours.
+   */
+  private rateLimitPerSourceIp(stage: apigateway.Stage, limit: number): wafv2.CfnWebACL {
+    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: false,
+    });
+    const webAcl = new wafv2.CfnWebACL(this, 'ApprovalApiWebAcl', {
+      description: 'hubfix approval API: per-source-IP rate limit',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('hubfix-approval-api'),
+      rules: [
+        {
+          name: 'RateLimitPerSourceIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit, evaluationWindowSec: 300 } },
+          visibilityConfig: visibility('hubfix-approval-api-rate-limit'),
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'ApprovalApiWebAclAssociation', { resourceArn: stage.stageArn, webAclArn: webAcl.attrArn });
+    return webAcl;
   }
 
   /** SQS-managed encryption works with EventBridge and SNS as senders without key policy changes. */

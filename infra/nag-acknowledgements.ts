@@ -1,5 +1,6 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { actionOf, type Grant, type GrantScope } from './permissions';
 
 /**
  * The cdk-nag findings hubfix accepts, each with its reason, acknowledged on the narrowest construct that
@@ -11,12 +12,53 @@ const acknowledge = (scope: IConstruct, reasons: Record<string, string>): void =
 
 const XRAY = 'xray:PutTraceSegments and xray:PutTelemetryRecords (Lambda active tracing) support no resource-level permissions';
 
-/** A function role's `Resource::*`: X-Ray always, plus the control actions that inspect or change resources a finding names. */
-export const acknowledgeFunctionRole = (role: IConstruct, controlActions: readonly string[] = []): void => {
-  const controls = controlActions.length
-    ? `; ${controlActions.join(', ')} act on whichever resource a finding names, and cloudtrail:LookupEvents and ec2:DescribeInstances support no resource-level permissions, so the actions are listed one by one (infra/permissions.ts) instead of the resources`
-    : '';
-  acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': `${XRAY}${controls}.` });
+/** A function role's `Resource::*`: X-Ray (Lambda active tracing). */
+export const acknowledgeFunctionRole = (role: IConstruct): void => {
+  acknowledge(role, { 'AwsSolutions-IAM5[Resource::*]': `${XRAY}.` });
+};
+
+/** A resource as cdk-nag names it in a finding id: intrinsics flattened to `<AWS::Partition>`, `<Id.Attr>`. */
+const nagResource = (scope: IConstruct, resource: string): string => {
+  const flatten = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const node = value as Record<string, unknown>;
+    if ('Fn::Join' in node) {
+      const [delimiter, items] = node['Fn::Join'] as [string, unknown[]];
+      return items.map(flatten).join(delimiter);
+    }
+    if ('Fn::GetAtt' in node) {
+      const [id, attribute] = node['Fn::GetAtt'] as [string, string];
+      return `<${id}.${attribute}>`;
+    }
+    if ('Ref' in node) return `<${String(node.Ref)}>`;
+    return JSON.stringify(value);
+  };
+  return flatten(Stack.of(scope).resolve(resource));
+};
+
+/**
+ * The wildcard resources of a role built from control declarations (infra/permissions.ts): `*` for the actions that act
+ * on whichever resource a finding names (or support no resource-level permissions), and each scoped pattern with the
+ * reason the declaration gives.
+ */
+export const acknowledgeControlGrants = (role: IConstruct, grants: readonly Grant[], scope: GrantScope, trust: string, { functionRole = false } = {}): void => {
+  const anywhere = [...new Set(grants.filter((g): g is string => typeof g === 'string'))].sort();
+  const reasons: Record<string, string> = {};
+  if (anywhere.length > 0 || functionRole) {
+    reasons['AwsSolutions-IAM5[Resource::*]'] =
+      `${functionRole ? `${XRAY}; ` : ''}${anywhere.join(', ')} act on whichever resource a finding names (or support no resource-level permissions), ` +
+      `so the actions are listed one by one (infra/permissions.ts) instead of the resources; ${trust}.`;
+  }
+  for (const grant of grants) {
+    if (typeof grant === 'string') continue;
+    for (const resource of grant.resources(scope)) {
+      if (!nagResource(role, resource).includes('*')) continue;
+      const id = `AwsSolutions-IAM5[Resource::${nagResource(role, resource)}]`;
+      const reason = `${actionOf(grant)}: ${grant.why}`;
+      if (!reasons[id]?.includes(reason)) reasons[id] = reasons[id] ? `${reasons[id]}; ${reason}` : reason;
+    }
+  }
+  acknowledge(role, reasons);
 };
 
 /** What every hubfix function shares. */
@@ -40,13 +82,19 @@ export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): vo
       : {}),
   });
 
-export const acknowledgeApprovalApi = (api: IConstruct): void =>
+export const acknowledgeApprovalApi = (api: IConstruct, { waf }: { waf: boolean }): void =>
   acknowledge(api, {
     'AwsSolutions-APIG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
     'AwsSolutions-COG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
     'AwsSolutions-APIG2': 'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot describe, and the handler validates it (zod) before anything else.',
-    'AwsSolutions-APIG3': 'The stage is throttled (rate 10, burst 20) and every decision needs a signed single-use link; attach the organization web ACL to the stage where one exists.',
+    ...(waf
+      ? {}
+      : {
+          'AwsSolutions-APIG3':
+            'The configuration turns the WAF web ACL off (approvalApi.waf false), e.g. where an organization web ACL is attached to the stage by Firewall Manager; the stage stays throttled (rate 10, burst 20) and every decision needs a signed single-use link.',
+        }),
     'AwsSolutions-APIG6': 'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix does not take over.',
+    'Serverless-APIGWXrayEnabled': 'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: tracing stays off on this stage (the functions behind it are traced).',
   });
 
 export const acknowledgeStateMachineRole = (role: IConstruct): void =>
@@ -62,18 +110,6 @@ export const acknowledgeTopicPublisher = (role: IConstruct): void =>
 export const acknowledgeLinkSecret = (secret: IConstruct): void =>
   acknowledge(secret, {
     'AwsSolutions-SMG4': 'Rotating the link-signing key invalidates every pending approval link mid-wait, so it is rotated by hand between approvals (put-secret-value with a new random 64-character value; the functions re-read it within minutes), not on a schedule.',
-  });
-
-export const acknowledgeRunHistoryReads = (policy: IConstruct): void =>
-  acknowledge(policy, {
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<RemediateFinding444C06AC.Name>:*]':
-      'Undo reads the change record of an earlier run: any execution of hubfix’s own state machine (execution names are only known at run time), read-only DescribeExecution.',
-  });
-
-/** A member account's hubfix role (infra/member-stack.ts): the control actions, on whichever resource a finding names. */
-export const acknowledgeMemberRole = (role: IConstruct, controlActions: readonly string[]): void =>
-  acknowledge(role, {
-    'AwsSolutions-IAM5[Resource::*]': `${controlActions.join(', ')} act on whichever resource a finding names in this account, and cloudtrail:LookupEvents and ec2:DescribeInstances support no resource-level permissions, so the actions are listed one by one (infra/permissions.ts) instead of the resources; only the hubfix administrator function role may assume this role, from inside the organization.`,
   });
 
 /** The admin function roles assume the same-named hubfix member role in whichever account a finding comes from. */

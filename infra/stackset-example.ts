@@ -58,7 +58,7 @@ export class HubfixMemberStackSet extends Stack {
     }
     this.stackSet = new cloudformation.CfnStackSet(this, 'MemberRoles', {
       stackSetName: STACK_SET_NAME,
-      description: 'hubfix member roles (hubfix-inspect, hubfix-remediate) in every account of the targeted OUs',
+      description: 'hubfix member roles (hubfix-inspect, hubfix-remediate, hubfix-hygiene) in every account of the targeted OUs',
       permissionModel: 'SERVICE_MANAGED',
       // Accounts that join a targeted OU get the roles; accounts that leave lose them.
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },

@@ -12,10 +12,10 @@ import { serviceModules } from './simulated/modules';
 const memberRolesSchema = z
   .union([
     z.boolean(),
-    z.object({ inspect: z.boolean().default(true), remediate: z.boolean().default(true) }).strict(),
+    z.object({ inspect: z.boolean().default(true), remediate: z.boolean().default(true), hygiene: z.boolean().default(true) }).strict(),
   ])
   .default(true)
-  .describe('The hubfix member roles (hubfix-inspect, hubfix-remediate) in this account; false: the member stack is not deployed');
+  .describe('The hubfix member roles (hubfix-inspect, hubfix-remediate, hubfix-hygiene) in this account; false: the member stack is not deployed');
 
 const accountSchema = z
   .object({

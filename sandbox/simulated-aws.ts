@@ -104,7 +104,7 @@ export class SimulatedAws {
   addAccount(accountId: string, fixture: AccountFixture): void {
     const now = this.now();
     const sections = fixture as unknown as Record<string, unknown>;
-    const roles = typeof fixture.memberRoles === 'boolean' ? { inspect: fixture.memberRoles, remediate: fixture.memberRoles } : fixture.memberRoles;
+    const roles = typeof fixture.memberRoles === 'boolean' ? { inspect: fixture.memberRoles, remediate: fixture.memberRoles, hygiene: fixture.memberRoles } : fixture.memberRoles;
     this.accounts.set(accountId, {
       name: fixture.name,
       states: new Map(serviceModules.map((module) => [module.key, module.load(sections[module.key], now)])),

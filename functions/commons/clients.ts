@@ -9,8 +9,11 @@ export type AnyClient = Client<any, any, any>;
 export type ClientConfig = { region?: string; credentials?: AwsCredentialIdentityProvider };
 export type ClientCtor<C extends AnyClient> = new (config: ClientConfig) => C;
 
-/** Which member role acts in another account: the read-only one (assess, verify) or the write one (remediate, rollback). */
-export type Access = 'inspect' | 'remediate';
+/**
+ * Which member role acts in another account: the read-only one (assess, verify), the write one (remediate, rollback),
+ * or control hygiene's, which may only read and update Security Hub control associations.
+ */
+export type Access = 'inspect' | 'remediate' | 'hygiene';
 
 /** Where a control acts: the finding's account and the resource's region. */
 export interface Target {
@@ -35,7 +38,7 @@ export interface ClientFactory {
 }
 
 /** The roles the member stack (infra/member-stack.ts) creates in every account of the organization. */
-export const MEMBER_ROLE_NAMES: Readonly<Record<Access, string>> = { inspect: 'hubfix-inspect', remediate: 'hubfix-remediate' };
+export const MEMBER_ROLE_NAMES: Readonly<Record<Access, string>> = { inspect: 'hubfix-inspect', remediate: 'hubfix-remediate', hygiene: 'hubfix-hygiene' };
 
 /** The administrator account hubfix runs in; the stack sets it on the functions that act in accounts. */
 export const HOME_ACCOUNT_ENV = 'HUBFIX_HOME_ACCOUNT_ID';

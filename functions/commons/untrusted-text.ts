@@ -6,6 +6,7 @@
  */
 
 /** C0/C1 controls, bidirectional overrides and zero-width characters: none belongs in a one-line value. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /** One line: controls and invisible formatting removed, every run of white space one space, at most `limit` characters. */

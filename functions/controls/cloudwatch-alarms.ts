@@ -11,6 +11,8 @@ import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
 const DAY_MS = 86_400_000;
 /** The namespace the Security Hub guide uses for every CIS metric, so they group together. */
 export const METRIC_NAMESPACE = 'LogMetrics';
+/** Every alarm hubfix creates is named so: the remediate role may put and delete only these (infra/permissions.ts). */
+export const ALARM_NAME_PREFIX = 'hubfix-';
 
 interface AlarmPlan {
   logGroupName: string;
@@ -128,7 +130,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     filter: existing ? undefined : { filterName: `hubfix-cis-${cis.metricName}`, filterPattern: cis.pattern },
     metricName: existing?.metric?.metricName ?? cis.metricName,
     namespace: existing?.metric?.metricNamespace ?? METRIC_NAMESPACE,
-    alarmName: `hubfix-${finding.controlId}-${cis.metricName}`,
+    alarmName: `${ALARM_NAME_PREFIX}${finding.controlId}-${cis.metricName}`,
     topicArn,
   };
   const steps = [

@@ -154,7 +154,7 @@ const readStatuses = async (hub: SecurityHubClient, changes: ControlChangeReques
  */
 export const applyGroup = async (clients: ClientFactory, input: ApplyGroupInput, now: () => Date): Promise<ControlChange[]> => {
   const { group } = input;
-  const hub = clients.at(SecurityHubClient, { accountId: group.accountId, region: group.region, access: 'remediate', sessionName: 'hubfix-control-hygiene' });
+  const hub = clients.at(SecurityHubClient, { accountId: group.accountId, region: group.region, access: 'hygiene', sessionName: 'hubfix-control-hygiene' });
   const before = await readStatuses(hub, group.changes);
   const key = (c: ControlChangeRequest) => `${c.standardsArn}|${c.securityControlId}`;
   const pending = group.changes.filter((c) => before.get(key(c))?.status !== c.status);

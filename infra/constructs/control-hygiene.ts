@@ -14,7 +14,9 @@ import { Construct } from 'constructs';
 import type { HubfixConfig } from '../../functions/commons/config';
 import { definitionWithApprovalWait } from '../workflow-definition';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
-import { acknowledgeFunctionRole, acknowledgeStateMachineRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
+import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole } from '../member-stack';
+import { acknowledgeControlGrants, acknowledgeFunctionRole, acknowledgeStateMachineRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
+import { grantStatements, hygienePermissions, type GrantScope } from '../permissions';
 import { HubfixFunction, REPO_ROOT } from './hubfix-function';
 
 export const HYGIENE_STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'control-hygiene.asl.json');
@@ -43,8 +45,8 @@ export interface ControlHygieneProps {
   approvalApiRole: iam.IRole;
   /** The write-once audit table: the batch's record goes beside the remediation runs. */
   auditTable: dynamodb.ITable;
-  /** The administrator remediate role (fixed name, trusted by every member account's hubfix-remediate role). */
-  remediateRole: iam.IRole;
+  /** The organization whose member accounts' hubfix-hygiene roles the apply step may assume; absent: single account. */
+  organizationId?: string;
   opsTopic: sns.ITopic;
 }
 
@@ -55,21 +57,29 @@ export interface ControlHygieneProps {
 export class ControlHygiene extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<HygieneRole, NodejsFunction>;
+  /** The role that writes batch records to the audit table (the table's resource policy names it as a writer). */
+  readonly recordRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: ControlHygieneProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const { config } = props;
+    const grantScope: GrantScope = { partition: stack.partition, account: stack.account };
     const role = (roleId: string, description: string) =>
       new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
-    const roles: Record<HygieneRole, iam.IRole> = {
+    const roles: Record<HygieneRole, iam.Role> = {
       prepare: role('PrepareRole', 'hubfix control hygiene prepare: validates and groups the batch (no AWS access)'),
       requestBatchApproval: role('RequestBatchApprovalRole', 'hubfix control hygiene: stores the batch approval and emails the link'),
-      // The administrator's remediate role: the member accounts' hubfix-remediate roles trust it (by name), and it
-      // already holds the association actions (infra/permissions.ts workflowPermissions) and may assume them.
-      applyControls: props.remediateRole,
+      // Its own role, by fixed name: member accounts' hubfix-hygiene roles trust it (infra/member-stack.ts). It may
+      // read and update control associations, and assume hubfix-hygiene, nothing else.
+      applyControls: new iam.Role(this, 'ApplyControlsRole', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: 'hubfix control hygiene apply: reads and updates Security Hub control associations',
+        roleName: ADMINISTRATOR_ROLE_NAMES.hygiene,
+      }),
       recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: writes the change list to the audit table'),
     };
+    this.recordRole = roles.recordChanges;
     const fn = (fnId: string, entry: string, description: string, fnRole: HygieneRole, environment?: Record<string, string>) =>
       new HubfixFunction(this, fnId, { entry, description, role: roles[fnRole], timeout: Duration.seconds(60), config, environment });
     this.functions = {
@@ -96,6 +106,11 @@ export class ControlHygiene extends Construct {
     // Record: put only (write-once, like Annotate's records).
     roles.recordChanges.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.auditTable.tableArn] }));
     for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
+    // Apply: the control associations (Security Hub supports no resource-level permissions for them), in member
+    // accounts through hubfix-hygiene.
+    for (const statement of grantStatements(hygienePermissions, grantScope)) roles.applyControls.addToPrincipalPolicy(statement);
+    acknowledgeControlGrants(roles.applyControls, hygienePermissions, grantScope, 'Security Hub control associations of its own account; elsewhere only through hubfix-hygiene', { functionRole: true });
+    if (props.organizationId) assumeMemberRole(roles.applyControls, 'hygiene', props.organizationId);
 
     const workflowLogs = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

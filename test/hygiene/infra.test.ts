@@ -59,20 +59,45 @@ describe('the control-hygiene state machine', () => {
 });
 
 describe('least privilege', () => {
-  it('applies through the administrator remediate role, which member accounts trust and which holds the association actions', () => {
+  it('applies through its own role (hubfix-admin-hygiene): the association actions and telemetry, no control action and no member role in a single account', () => {
     // Prepare
     const applyRole = roleId('applyControls');
-    const statements = roleStatements(template, applyRole);
+
+    // Act
+    const roleName = template.toJSON().Resources[applyRole].Properties.RoleName;
 
     // Assess
-    expect(applyRole).toBe(logicalId(stack.functions.remediate.role as IConstruct));
-    const actions = statements.flatMap(actionsOf);
-    expect(actions).toEqual(expect.arrayContaining(['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations', 'sts:AssumeRole']));
-    expect(statements).toEqual(
-      expect.arrayContaining([expect.objectContaining({ Action: 'sts:AssumeRole', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/hubfix-remediate']] } })]),
+    expect(applyRole).not.toBe(logicalId(stack.functions.remediate.role as IConstruct));
+    expect(roleName).toBe('hubfix-admin-hygiene');
+    expect(new Set(allActions('applyControls'))).toEqual(
+      new Set(['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
     );
+    expect(roleStatements(template, logicalId(stack.functions.remediate.role as IConstruct)).flatMap(actionsOf).filter((a) => a.startsWith('securityhub:'))).toEqual([]);
     for (const other of ['prepare', 'requestBatchApproval', 'recordChanges'] as const) {
       expect(allActions(other).filter((a) => a.startsWith('securityhub:') || a === 'sts:AssumeRole')).toEqual([]);
+    }
+  });
+
+  it('assumes only hubfix-hygiene in member accounts, inside the organization, when hubfix spans accounts', () => {
+    // Prepare
+    const synth = synthHubfix(parseConfig({ ...TEST_CONFIG, organization: { id: 'o-a1b2c3d4e5', administratorAccountId: '111111111111' } }));
+    try {
+      const applyRole = Stack.of(synth.stack).getLogicalId(synth.stack.controlHygiene.functions.applyControls.role?.node.defaultChild as never);
+
+      // Act
+      const assumes = roleStatements(synth.template, applyRole).filter((s) => actionsOf(s).includes('sts:AssumeRole'));
+
+      // Assess
+      expect(assumes).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/hubfix-hygiene']] },
+          Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } },
+        },
+      ]);
+    } finally {
+      synth.cleanup();
     }
   });
 

@@ -23,6 +23,7 @@ describe('the automatic path', () => {
         'detail-type': ['Security Hub Findings - Imported'],
         detail: {
           findings: {
+            ProductArn: [{ wildcard: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*::product/aws/securityhub']] } }],
             Compliance: { Status: ['FAILED'], SecurityControlId: automaticControlIds(config) },
             RecordState: ['ACTIVE'],
             Workflow: { Status: ['NEW'] },
@@ -31,6 +32,28 @@ describe('the automatic path', () => {
       });
       const [target] = rules[0].Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[];
       expect(target.Arn['Fn::GetAtt'][0]).toMatch(/^IntakeQueue/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('restricts the rule to Security Hub’s own controls product in any region, plus exactly the trusted products of the configuration', () => {
+    // Prepare
+    const config = parseConfig({
+      trust: { products: ['arn:aws:securityhub:*::product/aws/config', 'arn:aws:securityhub:eu-west-1::product/aws/inspector'] },
+    });
+    const { template, cleanup } = synthHubfix(config);
+
+    try {
+      // Act
+      const [rule] = importedRules(template);
+
+      // Assess
+      expect(rule.Properties.EventPattern.detail.findings.ProductArn).toEqual([
+        { wildcard: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*::product/aws/securityhub']] } },
+        { wildcard: 'arn:aws:securityhub:*::product/aws/config' },
+        'arn:aws:securityhub:eu-west-1::product/aws/inspector',
+      ]);
     } finally {
       cleanup();
     }

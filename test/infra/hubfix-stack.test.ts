@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { parseConfig } from '../../functions/commons/config';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
 import { CUSTOM_ACTIONS, DEFINITION_FUNCTIONS, type FunctionRole, type HubfixStack } from '../../infra/hubfix-stack';
 import { actionsOf, allStatements, roleStatements, synthHubfix, TEST_CONFIG } from './synth';
@@ -144,10 +145,78 @@ describe('approvals', () => {
     template.resourceCountIs('AWS::ApiGateway::Method', 2);
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{approvalId}' });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
       MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 })],
     });
+  });
+
+  it('keeps the link signature (query string) out of traces and access logs: no X-Ray on the stage, only named safe fields', () => {
+    // Prepare
+    const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+
+    // Act
+    const format = JSON.parse(stage.Properties.AccessLogSetting.Format as string) as Record<string, string>;
+
+    // Assess
+    expect(stage.Properties.TracingEnabled).not.toBe(true);
+    expect(format).toEqual({
+      requestId: '$context.requestId',
+      extendedRequestId: '$context.extendedRequestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      httpMethod: '$context.httpMethod',
+      resourcePath: '$context.resourcePath',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      wafStatus: '$context.waf.status',
+    });
+  });
+
+  it('puts a per-source-IP WAF rate-based rule (limit from the configuration) in front of the stage', () => {
+    // Prepare
+    const webAclId = stack.getLogicalId(stack.approvalApiWebAcl!);
+    const stageId = logicalId(stack.approvalApi.deploymentStage);
+
+    // Assess
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      VisibilityConfig: Match.objectLike({ SampledRequestsEnabled: false }),
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: TEST_CONFIG.approvalApi.rateLimitPer5Minutes, EvaluationWindowSec: 300 } },
+          VisibilityConfig: Match.objectLike({ SampledRequestsEnabled: false }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: getAttArn(webAclId),
+      ResourceArn: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/restapis/', { Ref: logicalId(stack.approvalApi) }, '/stages/', { Ref: stageId }]],
+      },
+    });
+  });
+
+  it('follows the configuration: another rate limit, or no web ACL at all when approvalApi.waf is false', () => {
+    // Prepare
+    const limited = synthHubfix(parseConfig({ ...TEST_CONFIG, approvalApi: { rateLimitPer5Minutes: 300 } }));
+    const off = synthHubfix(parseConfig({ ...TEST_CONFIG, approvalApi: { waf: false } }));
+
+    try {
+      // Assess
+      limited.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: [Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 300 }) } })],
+      });
+      off.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+      off.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    } finally {
+      limited.cleanup();
+      off.cleanup();
+    }
   });
 });
 
@@ -225,19 +294,23 @@ describe('least privilege', () => {
     expect(allowed.filter((a) => /^(states|sns|lambda|iam):\*$/.test(a) || a === '*')).toEqual([]);
   });
 
-  it('gives assess and verify one inspect role whose every action is a read', () => {
-    // Prepare
+  it('gives assess and verify one inspect role whose every action on resources is a read, and no sts:AssumeRole in a single-account configuration', () => {
+    // Prepare: hubfix's own tables apart (the run history it queries, the blast-limit counters it counts in)
     const inspect = roleId('assess');
-    // Besides its reads it may only assume the member accounts' read-only hubfix-inspect role (test/infra/member-stack.test.ts).
     const statements = roleStatements(template, inspect);
-    const assumes = statements.filter((s) => actionsOf(s).includes('sts:AssumeRole'));
-    const actions = statements.filter((s) => !assumes.includes(s)).flatMap(actionsOf).filter((a) => !TELEMETRY.has(a));
+    const ownTables = [getAttArn(logicalId(stack.lockTable)), { 'Fn::Join': ['', [getAttArn(logicalId(stack.auditTable)), '/index/byFinding']] }];
+    const onOwnTables = statements.filter((s) => ownTables.some((table) => JSON.stringify(s.Resource) === JSON.stringify(table)));
+    const actions = statements
+      .filter((s) => !onOwnTables.includes(s))
+      .flatMap(actionsOf)
+      .filter((a) => !TELEMETRY.has(a));
 
     // Assess
-    expect(assumes.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringMatching(/:iam::\*:role\/hubfix-inspect"/)]);
     expect(roleId('verify')).toBe(inspect);
     expect(actions).toEqual(expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']));
+    expect(actions).not.toContain('sts:AssumeRole');
     for (const action of actions) expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*$/);
+    expect(onOwnTables.flatMap(actionsOf).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
   it('gives remediate its own role with iam:UpdateAccessKey', () => {
@@ -281,13 +354,14 @@ describe('least privilege', () => {
         .sort();
 
     // Assess
-    expect(settingsOf('intake')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.stateMachineArn].sort());
+    expect(settingsOf('intake')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.auditTableName, SETTINGS_ENV.stateMachineArn].sort());
     expect(settingsOf('requestApproval')).toEqual(
       [SETTINGS_ENV.approvalTableName, SETTINGS_ENV.approvalTopicArn, SETTINGS_ENV.linkSecretId, SETTINGS_ENV.approvalBaseUrl].sort(),
     );
     expect(settingsOf('approvalApi')).toEqual([SETTINGS_ENV.approvalTableName, SETTINGS_ENV.linkSecretId].sort());
     expect(settingsOf('annotate')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.auditTableName].sort());
-    for (const role of ['assess', 'remediate', 'verify'] as const) expect(settingsOf(role)).toEqual([]);
+    expect(settingsOf('assess')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.auditTableName].sort());
+    for (const role of ['remediate', 'verify'] as const) expect(settingsOf(role)).toEqual([]);
   });
 });
 

@@ -7,9 +7,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { HOME_ACCOUNT_ENV } from '../../functions/commons/clients';
 import { parseConfig } from '../../functions/commons/config';
 import { ConfigurationError } from '../../functions/commons/errors';
+import { buildApp } from '../../infra/build-app';
 import { buildMemberApp } from '../../infra/member-app';
-import { ADMINISTRATOR_ROLE_NAMES, memberStackSettings } from '../../infra/member-stack';
-import { inspectActions, remediateActions } from '../../infra/permissions';
+import { ADMINISTRATOR_ROLE_NAMES, memberRoleGrants, memberStackSettings } from '../../infra/member-stack';
+import { grantedActions } from '../../infra/permissions';
 import { buildStackSetExample, STACK_SET_NAME, TEMPLATE_BODY_LIMIT } from '../../infra/stackset-example';
 import { actionsOf, roleStatements, synthHubfix, TEST_CONFIG, type PolicyStatementJson } from './synth';
 
@@ -45,33 +46,38 @@ describe('member stack', () => {
     roles = rolesByName(template);
   });
 
-  it('creates exactly hubfix-inspect and hubfix-remediate, with inline policies only', () => {
+  it('creates exactly hubfix-inspect, hubfix-remediate and hubfix-hygiene, with inline policies only', () => {
     // Assess
-    expect(Object.keys(roles).sort()).toEqual(['hubfix-inspect', 'hubfix-remediate']);
+    expect(Object.keys(roles).sort()).toEqual(['hubfix-hygiene', 'hubfix-inspect', 'hubfix-remediate']);
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
-  it('lets hubfix-inspect do exactly what assess and verify call, and hubfix-remediate exactly what remediate and rollback call', () => {
+  it('lets each member role do exactly what its declarations grant: reads for hubfix-inspect, writes for hubfix-remediate, associations for hubfix-hygiene', () => {
     // Prepare
     const statementsOf = (name: string) => roles[name].Properties.Policies?.flatMap((p) => p.PolicyDocument.Statement) ?? [];
+    const scope = { partition: 'aws', account: '222222222222' };
 
     // Assess
-    for (const [name, expected] of [
-      ['hubfix-inspect', inspectActions()],
-      ['hubfix-remediate', remediateActions()],
+    for (const [name, access] of [
+      ['hubfix-inspect', 'inspect'],
+      ['hubfix-remediate', 'remediate'],
+      ['hubfix-hygiene', 'hygiene'],
     ] as const) {
       const statements = statementsOf(name);
-      expect(statements.every((s) => s.Effect === 'Allow' && s.Resource === '*')).toBe(true);
-      expect(statements.flatMap(actionsOf).sort()).toEqual([...expected].sort());
+      expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+      expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(grantedActions(memberRoleGrants(access), scope));
     }
     expect(statementsOf('hubfix-inspect').flatMap(actionsOf)).not.toContain('iam:UpdateAccessKey');
+    expect(statementsOf('hubfix-hygiene').flatMap(actionsOf).sort()).toEqual(['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations']);
+    expect(statementsOf('hubfix-remediate').flatMap(actionsOf).filter((a) => a.startsWith('securityhub:'))).toEqual([]);
   });
 
   it('trusts only the matching administrator function role, by ARN, from inside the organization', () => {
     for (const [name, adminRole] of [
       ['hubfix-inspect', ADMINISTRATOR_ROLE_NAMES.inspect],
       ['hubfix-remediate', ADMINISTRATOR_ROLE_NAMES.remediate],
+      ['hubfix-hygiene', ADMINISTRATOR_ROLE_NAMES.hygiene],
     ] as const) {
       // Act
       const trust = roles[name].Properties.AssumeRolePolicyDocument.Statement;
@@ -95,7 +101,7 @@ describe('member stack', () => {
     // Assess
     expect(json.Parameters ?? {}).toEqual({});
     expect(json.Rules ?? {}).toEqual({});
-    expect(Object.values(json.Resources).map((r) => r.Type).sort()).toEqual(['AWS::IAM::Role', 'AWS::IAM::Role']);
+    expect(Object.values(json.Resources).map((r) => r.Type).sort()).toEqual(['AWS::IAM::Role', 'AWS::IAM::Role', 'AWS::IAM::Role']);
   });
 
   it('fails synth on a cdk-nag finding nobody acknowledged (the checks run on the member app)', () => {
@@ -155,6 +161,38 @@ describe('administrator stack: acting through the member roles', () => {
     }
   });
 
+  it('fails the synth with a ConfigurationError when hubfix spans accounts without organization.id', () => {
+    // Prepare
+    const admin = parseConfig({ ...TEST_CONFIG, organization: { administratorAccountId: ADMIN } });
+    const include = parseConfig({ ...TEST_CONFIG, accounts: { include: ['222222222222', '333333333333'] } });
+
+    const build = (config: typeof admin) => () => buildApp({ outdir: path.join(tmp, 'no-org'), config, bundle: false });
+
+    // Act / Assess
+    for (const config of [admin, include]) {
+      expect(build(config)).toThrow(ConfigurationError);
+      expect(build(config)).toThrow(/lacks organization\.id: set it to your AWS Organizations id/);
+    }
+    expect(build(include)).toThrow(/accounts\.include names 222222222222, 333333333333/);
+  });
+
+  it('gives no role sts:AssumeRole at all in a single-account configuration', () => {
+    // Prepare
+    const single = synthHubfix(TEST_CONFIG);
+
+    try {
+      // Act
+      const assumes = Object.values(single.template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+        (p.Properties.PolicyDocument.Statement as PolicyStatementJson[]).filter((s) => actionsOf(s).includes('sts:AssumeRole')),
+      );
+
+      // Assess
+      expect(assumes).toEqual([]);
+    } finally {
+      single.cleanup();
+    }
+  });
+
   it('tells the steps that act in accounts which account is their own', () => {
     // Prepare
     const envOf = (fn: 'assess' | 'verify' | 'remediate' | 'annotate') =>
@@ -188,7 +226,7 @@ describe('StackSet example', () => {
     });
     expect(Buffer.byteLength(stackSet.Properties.TemplateBody)).toBeLessThan(TEMPLATE_BODY_LIMIT);
     const member = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody) as Record<string, unknown>);
-    expect(Object.keys(rolesByName(member)).sort()).toEqual(['hubfix-inspect', 'hubfix-remediate']);
+    expect(Object.keys(rolesByName(member)).sort()).toEqual(['hubfix-hygiene', 'hubfix-inspect', 'hubfix-remediate']);
   });
 
   it('refuses targets that are not the organization root or OUs, and an unknown callAs', () => {

@@ -36,7 +36,7 @@ describe('the audit table', () => {
     expect(table.UpdateReplacePolicy).toBe('Retain');
   });
 
-  it('indexes records by time: a constant partition and annotatedAt', () => {
+  it('indexes records by time (a constant partition and annotatedAt) and by finding (the run history)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'executionId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -48,11 +48,19 @@ describe('the audit table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: 'byFinding',
+          KeySchema: [
+            { AttributeName: 'findingKey', KeyType: 'HASH' },
+            { AttributeName: 'annotatedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
     });
   });
 
-  it('lets Annotate (and the control-hygiene record step) only put records, and no principal update or delete them', () => {
+  it('lets Annotate (and the control-hygiene record step) only put records, intake and Assess only query the run history, and no principal update or delete them', () => {
     // Prepare
     const annotateRole = logicalId(stack.functions.annotate.role as unknown as IConstruct);
     const onAuditTable = (statements: ReturnType<typeof allStatements>) => statements.filter((s) => refersToAuditTable(s.Resource));
@@ -60,7 +68,9 @@ describe('the audit table', () => {
     // Assess
     expect(onAuditTable(roleStatements(template, annotateRole)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
     const everyAction = onAuditTable(allStatements(template)).flatMap(actionsOf);
-    expect(new Set(everyAction)).toEqual(new Set(['dynamodb:PutItem']));
+    expect(new Set(everyAction)).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:Query']));
+    const queries = onAuditTable(allStatements(template)).filter((s) => actionsOf(s).includes('dynamodb:Query'));
+    for (const query of queries) expect(JSON.stringify(query.Resource)).toContain('/index/byFinding');
     const hygieneRecorder = logicalId(stack.controlHygiene.functions.recordChanges.role as unknown as IConstruct);
     expect(onAuditTable(roleStatements(template, hygieneRecorder)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
   });
