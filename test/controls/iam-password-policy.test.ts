@@ -177,6 +177,57 @@ describe('iam-password-policy remediate, verify, rollback', () => {
     expect(policyIn(sim)).toEqual({});
   });
 
+  it('treats a policy already gone as rolled back: a retried rollback succeeds with the same record', async () => {
+    // Prepare: the first rollback deleted the policy, but its response was lost
+    const { sim, ctx } = simulatedAccount(account(null));
+    const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
+    const change = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+    const first = await iamPasswordPolicy.rollback(finding(), change, ctx);
+
+    // Act
+    const retried = await iamPasswordPolicy.rollback(finding(), change, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.before).toEqual(change.after);
+    expect(retried.after).toEqual({ policy: null });
+    expect(policyIn(sim)).toEqual({});
+  });
+
+  it('treats NoSuchEntity from the delete as done when the SDK resent it after a lost response', async () => {
+    // Prepare: DeleteAccountPasswordPolicy is applied, its response lost, and the SDK's second delivery finds nothing
+    const { sim, ctx } = simulatedAccount(account(null));
+    const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
+    const change = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+    sim.faults = (call) => {
+      if (call.command === 'DeleteAccountPasswordPolicy') (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy?: unknown }).policy = undefined;
+    };
+
+    // Act
+    const undone = await iamPasswordPolicy.rollback(finding(), change, ctx);
+
+    // Assess
+    expect(undone.summary).toContain('deleted the custom policy');
+    expect(policyIn(sim)).toEqual({});
+  });
+
+  it('records the policy the assessment read when a retry finds the update already applied, so rollback restores it', async () => {
+    // Prepare: the first remediate applied the policy, but its response was lost
+    const { sim, ctx } = simulatedAccount(account(weak));
+    const before = policyIn(sim);
+    const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
+    const first = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+
+    // Act
+    const retried = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+    await iamPasswordPolicy.rollback(finding(), retried, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.summary).toContain('MinimumPasswordLength 8 → 14');
+    expect(policyIn(sim)).toEqual(before);
+  });
+
   it('fails verification when the policy was loosened again after remediation', async () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account(weak));
