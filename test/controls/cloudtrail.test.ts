@@ -302,7 +302,7 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ trailArn: trailArn('main'), homeRegion: REGION, setting: { kmsKeyId: keyArn(KEY_A) } });
+    expect(result.plan?.parameters).toEqual({ trailArn: trailArn('main'), homeRegion: REGION, setting: { kmsKeyId: keyArn(KEY_A) }, observed: { kmsKeyId: null } });
     expect(result.plan?.summary).toBe('Encrypt the log files of trail main with KMS key alias/logs');
     const text = facts(result.evidence);
     expect(text).toContain('KMS key alias/logs: usable, statement AllowCloudTrailEncrypt allows cloudtrail.amazonaws.com kms:GenerateDataKey*');
