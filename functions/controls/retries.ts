@@ -8,3 +8,16 @@ export const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) =
  */
 export const startingPoint = <T>(live: T, target: T, seenBefore: T | undefined, same: (a: T, b: T) => boolean = sameJson): T =>
   seenBefore !== undefined && same(live, target) ? seenBefore : live;
+
+type Kinds = { boolean: boolean; string: string; object: Record<string, unknown> };
+
+/**
+ * One value of what a plan says it replaces (`parameters.observed`, see types.ts), if it says so with the expected type;
+ * undefined for a plan that carries no such observation.
+ */
+export const observedOf = <K extends keyof Kinds>(parameters: Record<string, unknown>, key: string, kind: K): Kinds[K] | undefined => {
+  const observed = parameters.observed;
+  if (typeof observed !== 'object' || observed === null) return undefined;
+  const value = (observed as Record<string, unknown>)[key];
+  return typeof value === kind && value !== null ? (value as Kinds[K]) : undefined;
+};

@@ -67,9 +67,9 @@ export interface ControlDescription {
  *     a create that finds the resource it creates, a revoke of a rule already gone.
  *  2. `before` is the state the change started from. For a part that still differs from its target, that is the live
  *     value. For a part already at its target, it is the value observed before the first attempt: what the plan's
- *     assessment read (plans carry what they replace, e.g. `parameters.observed`, unless the plan itself implies it,
- *     as "turn rotation on" implies it was off), and for a rollback the change's `after`. A retry therefore returns the
- *     record an uninterrupted run returns, and rollback restores the state from before the first attempt.
+ *     assessment read (every plan carries what it replaces as `parameters.observed`), and for a rollback the change's
+ *     `after`. A retry therefore returns the record an uninterrupted run returns, and rollback restores the state from
+ *     before the first attempt. (A plan without `observed`, e.g. one made before plans carried it, records the live state.)
  *     A retry cannot tell its own earlier attempt from someone who made the same change after the assessment; the
  *     record then names the assessed state, which is what the approver saw and what an Undo shows before restoring it.
  *  3. `after` is the target state, and `summary` tells the change from `before` to `after` (not the calls of the last
