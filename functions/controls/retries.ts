@@ -21,3 +21,9 @@ export const observedOf = <K extends keyof Kinds>(parameters: Record<string, unk
   const value = (observed as Record<string, unknown>)[key];
   return typeof value === kind && value !== null ? (value as Kinds[K]) : undefined;
 };
+
+/** The raw value of `parameters.observed[key]` (null included: "there was none"), or undefined when the plan does not say. */
+export const observedValue = (parameters: Record<string, unknown>, key: string): unknown => {
+  const observed = parameters.observed;
+  return typeof observed === 'object' && observed !== null && key in observed ? ((observed as Record<string, unknown>)[key] ?? null) : undefined;
+};

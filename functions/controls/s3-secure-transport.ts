@@ -4,6 +4,7 @@ import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types'
 import { productionMarker } from './production';
 import { asList, bucketNameOf, bucketPolicy, bucketTags, parsePolicy, type PolicyDocument, type PolicyStatement } from './s3-bucket';
 import { readBucketRequests, type S3Request } from './s3-data-events';
+import { observedValue, sameJson } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /**
@@ -122,7 +123,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     summary: `Add a statement denying s3:* without TLS (aws:SecureTransport false) to the policy of ${bucket} (${statements})`,
     steps: [`s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`],
     reversible: true,
-    parameters: { bucket },
+    // observed: the policy text this plan replaces (null: none), which a retry records as `before` (types.ts).
+    parameters: { bucket, observed: { policy: policy ?? null } },
   };
   if (insecure.length > 0) {
     return { risk: 'high', riskReason: `${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`, evidence, plan };
@@ -137,17 +139,46 @@ const bucketOf = (finding: FindingRef, parameters: Record<string, unknown>): str
   return bucket;
 };
 
-/** Puts `policy` (undefined: deletes the policy), recording the exact text it replaces. */
-const setPolicy = async (s3: S3Client, bucket: string, policy: (current: string | undefined) => string | undefined, summary: string, now: Date): Promise<ChangeRecord> => {
-  const before = await bucketPolicy(s3, bucket);
-  const after = policy(before);
+/** Puts `policy` (null: deletes the policy). */
+const writePolicy = async (s3: S3Client, bucket: string, policy: string | null): Promise<void> => {
   try {
-    if (after === undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
-    else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: after }));
+    if (policy === null) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
   } catch (error) {
     throw new RemediationError(`Writing the policy of ${bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
   }
-  return { summary, before: { bucket, policy: before ?? null }, after: { bucket, policy: after ?? null }, changedAt: now.toISOString(), reversible: true };
+};
+
+const samePolicy = (a: string | null, b: string | null): boolean => (a === null || b === null ? a === b : sameJson(parsePolicy(a), parsePolicy(b)));
+
+/** A policy text a plan or change record holds (null: none), or undefined when it holds none. */
+const policyText = (value: unknown): string | null | undefined => (typeof value === 'string' || value === null ? value : undefined);
+
+/**
+ * Adds the deny statement unless the policy already denies requests without TLS. A policy that already does (an earlier
+ * attempt of this step wrote it) is left alone, and the record starts from the policy the assessment read (types.ts, rule 2).
+ */
+const addDeny = async (s3: S3Client, bucket: string, observed: string | null | undefined, now: Date): Promise<ChangeRecord> => {
+  const live = (await bucketPolicy(s3, bucket)) ?? null;
+  const denies = live !== null && deniesInsecureTransport(parsePolicy(live), bucket);
+  const after = denies ? live : merged(live ?? undefined, bucket);
+  if (!denies) await writePolicy(s3, bucket, after);
+  const before = denies && observed !== undefined ? observed : live;
+  return { summary: `Added a statement denying requests without TLS to the policy of ${bucket}`, before: { bucket, policy: before }, after: { bucket, policy: after }, changedAt: now.toISOString(), reversible: true };
+};
+
+/** Puts back the exact previous policy (or none); a policy already back is left alone (types.ts, rule 2). */
+const restorePolicy = async (s3: S3Client, bucket: string, previous: string | null, replaced: string | null | undefined, now: Date): Promise<ChangeRecord> => {
+  const live = (await bucketPolicy(s3, bucket)) ?? null;
+  const done = samePolicy(live, previous);
+  if (!done) await writePolicy(s3, bucket, previous);
+  return {
+    summary: previous ? `Restored the previous policy of ${bucket}` : `Deleted the policy of ${bucket}, which had none before`,
+    before: { bucket, policy: done && replaced !== undefined ? replaced : live },
+    after: { bucket, policy: previous },
+    changedAt: now.toISOString(),
+    reversible: true,
+  };
 };
 
 export const s3SecureTransport: ControlPlugin = {
@@ -166,7 +197,7 @@ export const s3SecureTransport: ControlPlugin = {
   assess,
   async remediate(finding, plan, ctx) {
     const bucket = bucketOf(finding, plan.parameters);
-    return setPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, (current) => merged(current, bucket), `Added a statement denying requests without TLS to the policy of ${bucket}`, ctx.now());
+    return addDeny(ctx.clients.at(S3Client, targetOf(finding)), bucket, policyText(observedValue(plan.parameters, 'policy')), ctx.now());
   },
   async verify(finding, change, ctx) {
     const bucket = bucketOf(finding, change.after);
@@ -182,13 +213,7 @@ export const s3SecureTransport: ControlPlugin = {
   },
   async rollback(finding, change, ctx) {
     const bucket = bucketOf(finding, change.before);
-    const previous = typeof change.before.policy === 'string' ? change.before.policy : undefined;
-    return setPolicy(
-      ctx.clients.at(S3Client, targetOf(finding)),
-      bucket,
-      () => previous,
-      previous ? `Restored the previous policy of ${bucket}` : `Deleted the policy of ${bucket}, which had none before`,
-      ctx.now(),
-    );
+    const previous = typeof change.before.policy === 'string' ? change.before.policy : null;
+    return restorePolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, previous, policyText(change.after.policy), ctx.now());
   },
 };

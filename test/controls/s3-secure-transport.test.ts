@@ -39,7 +39,7 @@ describe('s3-secure-transport assess', () => {
       source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
     });
     expect(result.evidence.map((e) => e.fact)).toContain('Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.');
-    expect(result.plan?.parameters).toEqual({ bucket: 'data' });
+    expect(result.plan?.parameters).toEqual({ bucket: 'data', observed: { policy: EXISTING } });
   });
 
   it('rates a bucket with recent plain-HTTP requests as high risk, naming the callers', async () => {
@@ -199,6 +199,23 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
 
     // Assess
     await expect(remediated).rejects.toMatchObject({ name: 'RemediationError', message: expect.stringMatching(/AccessDenied.*nothing was changed/) });
+    expect(policyIn(sim, 'data')).toBe(EXISTING);
+  });
+
+  it('adds no second deny statement on a retry, and records the exact text the assessment read so rollback restores it', async () => {
+    // Prepare: the first remediate wrote the policy, but its response was lost
+    const { sim, ctx } = simulatedAccount(account([{ name: 'data', policy: EXISTING }]));
+    const { plan } = await s3SecureTransport.assess(finding('data'), ctx);
+    const first = await s3SecureTransport.remediate(finding('data'), plan!, ctx);
+
+    // Act
+    const retried = await s3SecureTransport.remediate(finding('data'), plan!, ctx);
+    const applied = policyIn(sim, 'data');
+    await s3SecureTransport.rollback(finding('data'), retried, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(JSON.parse(applied as string).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AnalyticsRead', 'HubfixDenyInsecureTransport']);
     expect(policyIn(sim, 'data')).toBe(EXISTING);
   });
 
