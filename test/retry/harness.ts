@@ -116,3 +116,32 @@ export const undoneCheck = async (plugin: ControlPlugin, world: World, finding: 
   const assessment = await plugin.assess(finding, world.inspect);
   return assessment.plan ? 'fails again as before the fix' : `still passes: ${assessment.riskReason}`;
 };
+
+export interface Case {
+  scenario: Scenario;
+  finding: FindingRef;
+  label: string;
+  /** The plan of a clean assessment, as it reaches Remediate. */
+  plan: Plan;
+}
+
+/**
+ * The scenario findings that assess plans a change for (blocked, compliant and not-applicable ones change nothing). A
+ * plugin that changes resources and gets no such finding from its scenarios is not covered: that throws, naming the fix.
+ */
+export const plannedCases = async (plugin: ControlPlugin, scenarios: Scenario[]): Promise<Case[]> => {
+  const found: Case[] = [];
+  for (const scenario of scenarios) {
+    for (const finding of scenario.findings) {
+      const plan = await planIn(plugin, worldOf(scenario), finding);
+      if (plan) found.push({ scenario, finding, label: label(scenario, finding), plan });
+    }
+  }
+  if (found.length === 0) {
+    throw new Error(
+      `${plugin.id} changes resources but no scenario gives it a finding to remediate (scenarios: ${scenarios.map((s) => s.name).join(', ') || 'none'}): ` +
+        `add sandbox/fixtures/scenarios/${plugin.id}.json and ${plugin.id}-event.json, or an extra scenario in test/retry/scenarios.ts`,
+    );
+  }
+  return found;
+};

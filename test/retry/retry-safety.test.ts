@@ -1,24 +1,25 @@
 import { asStepError, ThrottledError } from '../../functions/commons/errors';
-import type { ChangeRecord, FindingRef, Plan } from '../../functions/commons/types';
+import type { ChangeRecord, Plan } from '../../functions/commons/types';
 import { plugins } from '../../functions/controls/registry';
 import type { ControlPlugin } from '../../functions/controls/types';
 import {
   countCalls,
   deliverCallTwice,
   json,
-  label,
   noFaults,
   planIn,
+  plannedCases,
   remediateIn,
   rollbackIn,
   throttleCall,
   undoneCheck,
   unordered,
   worldOf,
+  type Case,
   type Snapshot,
   type World,
 } from './harness';
-import { scenariosOf, type Scenario } from './scenarios';
+import { scenariosOf } from './scenarios';
 
 // A throttled call fails the task at once, as it does once the SDK's own attempts are spent: what is under test is
 // the Step Functions retry of the whole task (Remediate's Retry on ThrottledError), not the SDK's retry of one call.
@@ -35,13 +36,6 @@ process.env.AWS_MAX_ATTEMPTS = '1';
  *   - meet a call AWS applied but whose response was lost, so the SDK sent it again: the same.
  * The clean run is the reference: what one uninterrupted remediate (and rollback) does in a fresh organization.
  */
-
-interface Case {
-  scenario: Scenario;
-  finding: FindingRef;
-  label: string;
-  plan: Plan;
-}
 
 interface CleanRun extends Case {
   initial: Snapshot;
@@ -84,24 +78,7 @@ describe.each(changing.map((plugin) => [plugin.id, plugin] as const))('%s', (_id
   const scenarios = scenariosOf(plugin);
 
   let planned: Promise<Case[]> | undefined;
-  /** The scenario findings that assess plans a change for (blocked, compliant and not-applicable ones change nothing). */
-  const cases = (): Promise<Case[]> =>
-    (planned ??= (async () => {
-      const found: Case[] = [];
-      for (const scenario of scenarios) {
-        for (const finding of scenario.findings) {
-          const plan = await planIn(plugin, worldOf(scenario), finding);
-          if (plan) found.push({ scenario, finding, label: label(scenario, finding), plan });
-        }
-      }
-      if (found.length === 0) {
-        throw new Error(
-          `${plugin.id} changes resources but no scenario gives it a finding to remediate (scenarios: ${scenarios.map((s) => s.name).join(', ') || 'none'}): ` +
-            `add sandbox/fixtures/scenarios/${plugin.id}.json and ${plugin.id}-event.json, or an extra scenario in test/retry/scenarios.ts`,
-        );
-      }
-      return found;
-    })());
+  const cases = (): Promise<Case[]> => (planned ??= plannedCases(plugin, scenarios));
 
   const clean = new Map<string, Promise<CleanRun>>();
   /** One uninterrupted remediate, verify and rollback in a fresh organization: the reference every retry is held to. */

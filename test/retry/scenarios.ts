@@ -67,7 +67,8 @@ const EXTRA: Readonly<Record<string, ScenarioSource[]>> = {
   cloudtrail: [CLOUDTRAIL_CREATE],
 };
 
-const load = (plugin: ControlPlugin, source: ScenarioSource): Scenario => {
+/** A scenario for this plugin: the organization, configuration and the findings of the source that the plugin serves. */
+export const loadScenario = (plugin: ControlPlugin, source: ScenarioSource): Scenario => {
   const findings = parseFindings(source.findings).flatMap((result) => {
     if (!result.ok) throw new Error(`Scenario ${source.name} holds a finding hubfix cannot parse: ${result.reason}`);
     return pluginFor(result.finding.controlId)?.id === plugin.id ? [result.finding] : [];
@@ -80,6 +81,9 @@ const load = (plugin: ControlPlugin, source: ScenarioSource): Scenario => {
   };
 };
 
+/** Where a plugin's scenarios come from, raw: the sandbox scenario named after it and the extras above. */
+export const scenarioSourcesOf = (plugin: ControlPlugin): ScenarioSource[] => [...conventional(plugin.id), ...(EXTRA[plugin.id] ?? [])];
+
 /** Every scenario of a plugin, with the findings it serves (none: the scenario does not exercise this plugin). */
-export const scenariosOf = (plugin: ControlPlugin): Scenario[] =>
-  [...conventional(plugin.id), ...(EXTRA[plugin.id] ?? [])].map((source) => load(plugin, source)).filter((s) => s.findings.length > 0);
+export const scenariosOf = (plugin: ControlPlugin, sources: ScenarioSource[] = scenarioSourcesOf(plugin)): Scenario[] =>
+  sources.map((source) => loadScenario(plugin, source)).filter((s) => s.findings.length > 0);
