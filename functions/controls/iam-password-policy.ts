@@ -6,6 +6,7 @@ import {
   UpdateAccountPasswordPolicyCommand,
   type UpdateAccountPasswordPolicyCommandInput,
 } from '@aws-sdk/client-iam';
+import { partitionOf } from '../commons/clients';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
@@ -134,7 +135,8 @@ const iamEventRegion = (partition: string): string => ({ 'aws-us-gov': 'us-gov-w
 
 /** Who set IAM users' passwords through the API recently: automation that generates passwords may break under stricter rules. */
 const passwordSetters = async (finding: FindingRef, ctx: ControlContext): Promise<TrailEvent[]> => {
-  const trail = ctx.clients.at(CloudTrailClient, { accountId: finding.accountId, region: iamEventRegion(finding.resource.partition) });
+  // The partition of the finding's region decides, as for every ARN a control builds (arns.ts), not the Partition it reports.
+  const trail = ctx.clients.at(CloudTrailClient, { accountId: finding.accountId, region: iamEventRegion(partitionOf(finding.resource.region)) });
   const now = ctx.now();
   const since = new Date(now.getTime() - ctx.config.thresholds.lookbackDays * DAY_MS);
   const pages = await Promise.all(

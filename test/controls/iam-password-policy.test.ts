@@ -105,6 +105,27 @@ describe('iam-password-policy assess', () => {
     });
   });
 
+  it.each([
+    ['us-gov-west-1', 'us-gov-west-1'],
+    ['us-gov-east-1', 'us-gov-west-1'],
+    ['cn-northwest-1', 'cn-north-1'],
+  ])('reads IAM events where the partition of %s records them (%s), whatever Partition the finding reports', async (region, eventRegion) => {
+    // Prepare: a finding from a GovCloud or China region that (wrongly) reports Partition aws
+    const { ctx } = simulatedAccount(
+      account(weak, {
+        cloudtrailEvents: [{ eventTime: 'now-2d', eventSource: 'iam.amazonaws.com', eventName: 'CreateLoginProfile', userName: 'onboarding-bot', userAgent: 'Boto3/1.34.0', region: eventRegion }],
+      }),
+    );
+    const inRegion = findingRef('IAM.15', { ...accountResource(), partition: 'aws' }, { region });
+
+    // Act
+    const result = await iamPasswordPolicy.assess(inRegion, ctx);
+
+    // Assess
+    expect(result.risk).toBe('high');
+    expect(result.riskReason).toContain('onboarding-bot');
+  });
+
   it('stays low when passwords were only set in the console', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
