@@ -178,10 +178,12 @@ const changeOf = (parameters: Record<string, unknown>): TrailChange => {
 };
 
 /** The trail settings a plan or change record holds, if it holds them all. */
-const stateOf = (record: Record<string, unknown> | undefined): TrailState | undefined =>
-  record && typeof record.multiRegion === 'boolean' && typeof record.includeGlobalServiceEvents === 'boolean' && Array.isArray(record.eventSelectors) && typeof record.isLogging === 'boolean'
-    ? { multiRegion: record.multiRegion, includeGlobalServiceEvents: record.includeGlobalServiceEvents, eventSelectors: record.eventSelectors as EventSelector[], isLogging: record.isLogging }
-    : undefined;
+const stateOf = (record: Record<string, unknown> | undefined): TrailState | undefined => {
+  if (!record) return undefined;
+  const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = record;
+  const complete = typeof multiRegion === 'boolean' && typeof includeGlobalServiceEvents === 'boolean' && Array.isArray(eventSelectors) && typeof isLogging === 'boolean';
+  return complete ? { multiRegion, includeGlobalServiceEvents, eventSelectors: eventSelectors as EventSelector[], isLogging } : undefined;
+};
 
 const sameSelectors = (a: EventSelector[], b: EventSelector[]): boolean => JSON.stringify(normalized(a)) === JSON.stringify(normalized(b));
 
@@ -205,7 +207,8 @@ const moveTrail = async (
 ): Promise<ChangeRecord> => {
   const trail = await trailByArn(ctx.clients, accountId, change.trailArn);
   const live = await readState(ctx, accountId, trail);
-  const target: TrailState = { multiRegion: change.multiRegion, includeGlobalServiceEvents: change.includeGlobalServiceEvents, eventSelectors: change.eventSelectors, isLogging: change.isLogging };
+  const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = change;
+  const target: TrailState = { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging };
   const client = trailClient(ctx.clients, accountId, trail);
   const scopeDiffers = live.multiRegion !== target.multiRegion || live.includeGlobalServiceEvents !== target.includeGlobalServiceEvents;
   const selectorsDiffer = !sameSelectors(live.eventSelectors, target.eventSelectors);
@@ -226,7 +229,8 @@ const moveTrail = async (
     calls.push(['PutEventSelectors', () => client.send(new PutEventSelectorsCommand({ TrailName: trail.arn, EventSelectors: target.eventSelectors }))]);
   }
   if (loggingDiffers) {
-    calls.push([target.isLogging ? 'StartLogging' : 'StopLogging', () => client.send(target.isLogging ? new StartLoggingCommand({ Name: trail.arn }) : new StopLoggingCommand({ Name: trail.arn }))]);
+    const command = target.isLogging ? new StartLoggingCommand({ Name: trail.arn }) : new StopLoggingCommand({ Name: trail.arn });
+    calls.push([target.isLogging ? 'StartLogging' : 'StopLogging', () => client.send(command)]);
   }
   const done: string[] = [];
   for (const [name, call] of calls) {

@@ -307,7 +307,8 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
     undone.push(`restored metric filter ${plan.filter.filterName}`);
   } else if (plan.filter) {
     const name = plan.filter.filterName;
-    if (await filterNamed(logs, plan, name)) await deleted(() => logs.send(new DeleteMetricFilterCommand({ logGroupName: plan.logGroupName, filterName: name })), 'ResourceNotFoundException');
+    const remove = () => logs.send(new DeleteMetricFilterCommand({ logGroupName: plan.logGroupName, filterName: name }));
+    if (await filterNamed(logs, plan, name)) await deleted(remove, 'ResourceNotFoundException');
     undone.push(`deleted metric filter ${name}`);
   }
   return {

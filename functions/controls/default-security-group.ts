@@ -54,7 +54,10 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   const { revokeNow, revoked } = planRevocation(await rulesOf(ec2, groupId), ruleIds.map(String), observedRules(plan.parameters), () => true);
   await revokeRules(ec2, groupId, revokeNow);
   return {
-    summary: revoked.length > 0 ? `Revoked ${revoked.length} rule(s) of default security group ${groupId}: ${revoked.map(describeRule).join('; ')}` : `${groupId} had none of the planned rules left`,
+    summary:
+      revoked.length > 0
+        ? `Revoked ${revoked.length} rule(s) of default security group ${groupId}: ${revoked.map(describeRule).join('; ')}`
+        : `${groupId} had none of the planned rules left`,
     before: { groupId, revoked: revoked.map(recordOf) },
     after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
     changedAt: ctx.now().toISOString(),

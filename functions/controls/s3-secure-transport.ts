@@ -168,7 +168,13 @@ const addDeny = async (s3: S3Client, bucket: string, region: string, observed: s
   const after = denies ? live : merged(live ?? undefined, bucket, region);
   if (!denies) await writePolicy(s3, bucket, after);
   const before = denies && observed !== undefined ? observed : live;
-  return { summary: `Added a statement denying requests without TLS to the policy of ${bucket}`, before: { bucket, policy: before }, after: { bucket, policy: after }, changedAt: now.toISOString(), reversible: true };
+  return {
+    summary: `Added a statement denying requests without TLS to the policy of ${bucket}`,
+    before: { bucket, policy: before },
+    after: { bucket, policy: after },
+    changedAt: now.toISOString(),
+    reversible: true,
+  };
 };
 
 /** Puts back the exact previous policy (or none); a policy already back is left alone (types.ts, rule 2). */

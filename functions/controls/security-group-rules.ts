@@ -115,12 +115,17 @@ export const planRevocation = (
   const byId = new Map(live.map((r) => [r.SecurityGroupRuleId, r]));
   const revokeNow = ruleIds.map((id) => byId.get(id)).filter((r): r is SecurityGroupRule => r !== undefined && stillPlanned(r));
   const earlier = (observed ?? []).filter((r) => ruleIds.includes(r.SecurityGroupRuleId as string) && !byId.has(r.SecurityGroupRuleId));
-  const all = ruleIds.map((id) => revokeNow.find((r) => r.SecurityGroupRuleId === id) ?? earlier.find((r) => r.SecurityGroupRuleId === id)).filter((r): r is SecurityGroupRule => r !== undefined);
+  const named = (rules: SecurityGroupRule[], id: string) => rules.find((r) => r.SecurityGroupRuleId === id);
+  const all = ruleIds.map((id) => named(revokeNow, id) ?? named(earlier, id)).filter((r): r is SecurityGroupRule => r !== undefined);
   return { revokeNow, revoked: [...all.filter((r) => !r.IsEgress), ...all.filter((r) => r.IsEgress)] };
 };
 
 /** The change record's entry for a revoked rule. */
-export const recordOf = (r: SecurityGroupRule): RecordedRule => ({ securityGroupRuleId: r.SecurityGroupRuleId as string, isEgress: Boolean(r.IsEgress), permission: permissionOf(r) });
+export const recordOf = (r: SecurityGroupRule): RecordedRule => ({
+  securityGroupRuleId: r.SecurityGroupRuleId as string,
+  isEgress: Boolean(r.IsEgress),
+  permission: permissionOf(r),
+});
 
 /**
  * Revokes exactly these rules by id (ingress and egress separately), recording each so rollback can
@@ -138,8 +143,9 @@ export const revokeRules = async (ec2: EC2Client, groupId: string, rules: Securi
         await (isEgress ? ec2.send(new RevokeSecurityGroupEgressCommand(input)) : ec2.send(new RevokeSecurityGroupIngressCommand(input)));
       } catch (error) {
         // Not found: the SDK resent a revoke that was applied. Done, if none of these rules is left.
-        const gone = (error as Error).name === 'InvalidSecurityGroupRuleId.NotFound' && !(await rulesOf(ec2, groupId)).some((r) => SecurityGroupRuleIds.includes(r.SecurityGroupRuleId as string));
-        if (!gone) throw error;
+        if ((error as Error).name !== 'InvalidSecurityGroupRuleId.NotFound') throw error;
+        const left = (await rulesOf(ec2, groupId)).filter((r) => SecurityGroupRuleIds.includes(r.SecurityGroupRuleId as string));
+        if (left.length > 0) throw error;
       }
     } catch (error) {
       const done = revoked.length > 0 ? `already revoked ${revoked.map((r) => r.securityGroupRuleId).join(', ')}` : 'nothing was changed';

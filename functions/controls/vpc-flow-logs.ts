@@ -212,7 +212,9 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
   const result = await ctx.clients.at(EC2Client, targetOf(finding)).send(new DeleteFlowLogsCommand({ FlowLogIds: [created] }));
   const problem = result.Unsuccessful?.[0]?.Error;
   // Already gone (an earlier attempt of this undo deleted it, or the SDK resent the delete): the undo is done all the same.
-  if (problem && problem.Code !== 'InvalidFlowLogId.NotFound') throw new RemediationError(`Deleting flow log ${created} failed (${problem.Code}: ${problem.Message ?? ''}); nothing was changed`);
+  if (problem && problem.Code !== 'InvalidFlowLogId.NotFound') {
+    throw new RemediationError(`Deleting flow log ${created} failed (${problem.Code}: ${problem.Message ?? ''}); nothing was changed`);
+  }
   return record(`Deleted flow log ${created} that hubfix had created on ${vpcId}; the other flow logs were not touched`);
 }
 
