@@ -2,6 +2,7 @@ import { GetBucketLoggingCommand, PutBucketLoggingCommand, S3Client, type Loggin
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
 import type { ControlSteps } from './cloudtrail-settings';
+import { sameJson, startingPoint } from './retries';
 import { trailsSeenIn } from './trails';
 import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
@@ -79,16 +80,23 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       summary: `Turn on S3 server access logging for trail bucket ${bucket} into s3://${target}/${bucket}/`,
       steps: [`s3:PutBucketLogging Bucket=${bucket} TargetBucket=${target} TargetPrefix=${bucket}/`],
       reversible: true,
-      parameters: { bucket, logging },
+      // observed: the logging this plan replaces, which a retry records as `before` once logging is on (types.ts).
+      parameters: { bucket, logging, observed: current },
     },
   };
 }
 
-const setLogging = async (finding: FindingRef, plan: LoggingPlan, ctx: ControlContext): Promise<ChangeRecord> => {
+/** What a plan or change record names as the logging at `key`, or undefined when it names none. */
+const recordedLogging = (record: Record<string, unknown>, key: string): LoggingTarget | null | undefined =>
+  key in record ? ((record[key] ?? null) as LoggingTarget | null) : undefined;
+
+/** Sets the bucket's logging; once it is already as planned, the record starts from `startedFrom` (types.ts, rule 2). */
+const setLogging = async (finding: FindingRef, plan: LoggingPlan, ctx: ControlContext, startedFrom: LoggingTarget | null | undefined): Promise<ChangeRecord> => {
   const s3 = ctx.clients.at(S3Client, targetOf(finding));
-  const before = await loggingOf(s3, plan.bucket);
-  const unchanged = JSON.stringify(before) === JSON.stringify(plan.logging);
-  if (!unchanged) {
+  const live = await loggingOf(s3, plan.bucket);
+  const before = startingPoint(live, plan.logging, startedFrom);
+  const unchanged = sameJson(before, plan.logging);
+  if (!sameJson(live, plan.logging)) {
     try {
       await s3.send(
         new PutBucketLoggingCommand({
@@ -113,7 +121,7 @@ const setLogging = async (finding: FindingRef, plan: LoggingPlan, ctx: ControlCo
 /** CloudTrail.7 / CIS 2.6, 3.6, 3.4: S3 server access logging on the trail bucket. */
 export const cloudTrailBucketLogging: ControlSteps = {
   assess,
-  remediate: (finding, plan, ctx) => setLogging(finding, loggingPlanOf(plan.parameters), ctx),
+  remediate: (finding, plan, ctx) => setLogging(finding, loggingPlanOf(plan.parameters), ctx, recordedLogging(plan.parameters, 'observed')),
   async verify(finding, change, ctx) {
     const plan = loggingPlanOf(change.after);
     const now = await loggingOf(ctx.clients.at(S3Client, targetOf(finding)), plan.bucket);
@@ -122,5 +130,5 @@ export const cloudTrailBucketLogging: ControlSteps = {
     }
     return `S3 reports that ${describeLogging(plan.bucket, now)}`;
   },
-  rollback: (finding, change, ctx) => setLogging(finding, loggingPlanOf(change.before), ctx),
+  rollback: (finding, change, ctx) => setLogging(finding, loggingPlanOf(change.before), ctx, recordedLogging(change.after, 'logging')),
 };

@@ -1,12 +1,11 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import type { Evidence, FindingRef } from '../commons/types';
 import {
-  applyTrailSetting,
   describeTrail,
   foreignTrail,
+  remediateTrailSetting,
   rollbackTrailSetting,
   settingPlan,
-  trailSettingPlanOf,
   verifyTrailSetting,
   type ControlSteps,
 } from './cloudtrail-settings';
@@ -100,7 +99,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 /** CloudTrail.2 / CIS 2.7, 3.7, 3.5: trail log files encrypted with SSE-KMS. */
 export const cloudTrailEncryption: ControlSteps = {
   assess,
-  remediate: (finding, plan, ctx) => applyTrailSetting(finding, trailSettingPlanOf(plan.parameters), ctx),
+  remediate: (finding, plan, ctx) => remediateTrailSetting(finding, plan.parameters, ctx),
   verify: verifyTrailSetting,
   rollback: rollbackTrailSetting,
 };

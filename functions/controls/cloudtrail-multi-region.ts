@@ -10,7 +10,7 @@ import {
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import type { ControlSteps } from './cloudtrail-settings';
-import { accountTrails, managementEvents, trailActivity, trailByArn, trailClient, type ManagementEvents, type TrailFacts } from './trails';
+import { accountTrails, managementEvents, trailActivity, trailByArn, trailClient, trailNamed, type ManagementEvents, type TrailFacts } from './trails';
 import type { ControlAssessment, ControlContext } from './types';
 
 /** The name hubfix gives a trail it creates in an account that has none. */
@@ -26,7 +26,8 @@ interface TrailState {
 }
 
 type TrailChange =
-  | ({ kind: 'update'; trailArn: string; homeRegion: string } & TrailState)
+  // observed (plans only): the trail as assessed, which a retry records as `before` for the parts already done (types.ts)
+  | ({ kind: 'update'; trailArn: string; homeRegion: string; observed?: TrailState } & TrailState)
   | { kind: 'create'; trailName: string; homeRegion: string; bucket: string }
   | { kind: 'absent'; trailName: string; homeRegion: string };
 
@@ -104,7 +105,13 @@ const updatePlan = (r: TrailReview): { plan: Plan; high: string[] } => {
       summary: `Make existing trail ${trail.name} a logging multi-region trail with all read and write management events (no new trail)`,
       steps,
       reversible: true,
-      parameters: { kind: 'update', trailArn: trail.arn, homeRegion: trail.homeRegion, ...target },
+      parameters: {
+        kind: 'update',
+        trailArn: trail.arn,
+        homeRegion: trail.homeRegion,
+        ...target,
+        observed: { multiRegion: trail.multiRegion, includeGlobalServiceEvents: trail.includeGlobalServiceEvents, eventSelectors: normalized(r.events.selectors), isLogging: r.logging },
+      },
     },
     high,
   };
@@ -170,21 +177,60 @@ const changeOf = (parameters: Record<string, unknown>): TrailChange => {
   throw new InvalidInputError('The plan does not say which trail to update or create');
 };
 
-/** Brings an existing trail from its current state to `target`, one call per difference; a failure says what was already done. */
-const moveTrail = async (ctx: ControlContext, accountId: string, change: Extract<TrailChange, { kind: 'update' }>): Promise<ChangeRecord> => {
+/** The trail settings a plan or change record holds, if it holds them all. */
+const stateOf = (record: Record<string, unknown> | undefined): TrailState | undefined => {
+  if (!record) return undefined;
+  const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = record;
+  const complete = typeof multiRegion === 'boolean' && typeof includeGlobalServiceEvents === 'boolean' && Array.isArray(eventSelectors) && typeof isLogging === 'boolean';
+  return complete ? { multiRegion, includeGlobalServiceEvents, eventSelectors: eventSelectors as EventSelector[], isLogging } : undefined;
+};
+
+const sameSelectors = (a: EventSelector[], b: EventSelector[]): boolean => JSON.stringify(normalized(a)) === JSON.stringify(normalized(b));
+
+/** The calls that take a trail from `from` to `to`, by name. */
+const callsBetween = (from: TrailState, to: TrailState): string[] => [
+  ...(from.multiRegion !== to.multiRegion || from.includeGlobalServiceEvents !== to.includeGlobalServiceEvents ? [`UpdateTrail IsMultiRegionTrail=${to.multiRegion}`] : []),
+  ...(sameSelectors(from.eventSelectors, to.eventSelectors) ? [] : ['PutEventSelectors']),
+  ...(from.isLogging !== to.isLogging ? [to.isLogging ? 'StartLogging' : 'StopLogging'] : []),
+];
+
+/**
+ * Brings an existing trail from its current state to `target`, one call per difference; a failure says what was already
+ * done. A part already at its target is recorded as it was in `startedFrom` (what the assessment, or the change being
+ * undone, saw before the first attempt): a retried step returns the record of one clean run (types.ts, rule 2).
+ */
+const moveTrail = async (
+  ctx: ControlContext,
+  accountId: string,
+  change: Extract<TrailChange, { kind: 'update' }>,
+  startedFrom: TrailState | undefined,
+): Promise<ChangeRecord> => {
   const trail = await trailByArn(ctx.clients, accountId, change.trailArn);
-  const before = await readState(ctx, accountId, trail);
+  const live = await readState(ctx, accountId, trail);
+  const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = change;
+  const target: TrailState = { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging };
   const client = trailClient(ctx.clients, accountId, trail);
+  const scopeDiffers = live.multiRegion !== target.multiRegion || live.includeGlobalServiceEvents !== target.includeGlobalServiceEvents;
+  const selectorsDiffer = !sameSelectors(live.eventSelectors, target.eventSelectors);
+  const loggingDiffers = live.isLogging !== target.isLogging;
+  const from = startedFrom ?? live;
+  const before: TrailState = {
+    multiRegion: scopeDiffers ? live.multiRegion : from.multiRegion,
+    includeGlobalServiceEvents: scopeDiffers ? live.includeGlobalServiceEvents : from.includeGlobalServiceEvents,
+    eventSelectors: selectorsDiffer ? live.eventSelectors : normalized(from.eventSelectors),
+    isLogging: loggingDiffers ? live.isLogging : from.isLogging,
+  };
   const calls: [string, () => Promise<unknown>][] = [];
-  if (before.multiRegion !== change.multiRegion || before.includeGlobalServiceEvents !== change.includeGlobalServiceEvents) {
-    const update = { Name: trail.arn, IsMultiRegionTrail: change.multiRegion, IncludeGlobalServiceEvents: change.includeGlobalServiceEvents };
-    calls.push([`UpdateTrail IsMultiRegionTrail=${change.multiRegion}`, () => client.send(new UpdateTrailCommand(update))]);
+  if (scopeDiffers) {
+    const update = { Name: trail.arn, IsMultiRegionTrail: target.multiRegion, IncludeGlobalServiceEvents: target.includeGlobalServiceEvents };
+    calls.push([`UpdateTrail IsMultiRegionTrail=${target.multiRegion}`, () => client.send(new UpdateTrailCommand(update))]);
   }
-  if (JSON.stringify(before.eventSelectors) !== JSON.stringify(normalized(change.eventSelectors))) {
-    calls.push(['PutEventSelectors', () => client.send(new PutEventSelectorsCommand({ TrailName: trail.arn, EventSelectors: change.eventSelectors }))]);
+  if (selectorsDiffer) {
+    calls.push(['PutEventSelectors', () => client.send(new PutEventSelectorsCommand({ TrailName: trail.arn, EventSelectors: target.eventSelectors }))]);
   }
-  if (before.isLogging !== change.isLogging) {
-    calls.push([change.isLogging ? 'StartLogging' : 'StopLogging', () => client.send(change.isLogging ? new StartLoggingCommand({ Name: trail.arn }) : new StopLoggingCommand({ Name: trail.arn }))]);
+  if (loggingDiffers) {
+    const command = target.isLogging ? new StartLoggingCommand({ Name: trail.arn }) : new StopLoggingCommand({ Name: trail.arn });
+    calls.push([target.isLogging ? 'StartLogging' : 'StopLogging', () => client.send(command)]);
   }
   const done: string[] = [];
   for (const [name, call] of calls) {
@@ -197,25 +243,57 @@ const moveTrail = async (ctx: ControlContext, accountId: string, change: Extract
     }
   }
   const { kind, trailArn, homeRegion } = change;
+  const changed = callsBetween(before, target);
   return {
-    summary: done.length > 0 ? `Trail ${trail.name}: ${done.join(', ')}` : `Trail ${trail.name} was already as planned`,
+    summary: changed.length > 0 ? `Trail ${trail.name}: ${changed.join(', ')}` : `Trail ${trail.name} was already as planned`,
     before: { kind, trailArn, homeRegion, ...before },
-    after: { kind, trailArn, homeRegion, multiRegion: change.multiRegion, includeGlobalServiceEvents: change.includeGlobalServiceEvents, eventSelectors: change.eventSelectors, isLogging: change.isLogging },
+    after: { kind, trailArn, homeRegion, ...target },
     changedAt: ctx.now().toISOString(),
     reversible: true,
   };
 };
 
+/** How a trail differs from the one the plan creates; none: it is that trail (types.ts, rule 4). */
+const unlikeCreated = (trail: TrailFacts, change: Extract<TrailChange, { kind: 'create' }>, accountId: string): string[] => [
+  ...(trail.bucket !== change.bucket ? [`delivers to s3://${trail.bucket}, not ${change.bucket}`] : []),
+  ...(trail.ownerAccountId !== accountId ? [`belongs to account ${trail.ownerAccountId}`] : []),
+  ...(trail.organizationTrail ? ['an organization trail'] : []),
+  ...(trail.multiRegion ? [] : ['single-region']),
+  ...(trail.includeGlobalServiceEvents ? [] : ['no global service events']),
+  ...(trail.logFileValidation ? [] : ['log file validation off']),
+  ...(trail.kmsKeyId ? [`SSE-KMS with ${trail.kmsKeyId}`] : []),
+  ...(trail.logGroupArn ? [`delivers to ${trail.logGroupArn}`] : []),
+];
+
+/**
+ * Creates the planned trail and starts it. A retry (or the SDK resending a CreateTrail whose response was lost) finds the
+ * trail an earlier attempt created: it is adopted only when it has the planned name and exactly the settings hubfix
+ * creates it with; a same-named trail that differs is someone else's, and nothing is done.
+ */
 const createTrail = async (ctx: ControlContext, accountId: string, change: Extract<TrailChange, { kind: 'create' }>): Promise<ChangeRecord> => {
   const client = trailClient(ctx.clients, accountId, change);
-  let trailArn: string;
-  try {
-    const created = await client.send(
-      new CreateTrailCommand({ Name: change.trailName, S3BucketName: change.bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true }),
+  const existing = (): Promise<TrailFacts | undefined> => trailNamed(ctx.clients, accountId, change.homeRegion, change.trailName);
+  /** The trail an earlier attempt created, or undefined; a same-named trail with other settings is refused. */
+  const adoptable = (trail: TrailFacts | undefined): TrailFacts | undefined => {
+    const differences = trail ? unlikeCreated(trail, change, accountId) : [];
+    if (differences.length === 0) return trail;
+    throw new RemediationError(
+      `CreateTrail ${change.trailName}: trail ${change.trailName} already exists in ${change.homeRegion} but is not the one this plan creates ` +
+        `(${differences.join('; ')}): hubfix did not create it and will not adopt it; nothing was changed`,
     );
-    trailArn = created.TrailARN as string;
-  } catch (error) {
-    throw new RemediationError(`CreateTrail ${change.trailName} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+  };
+  let trailArn = adoptable(await existing())?.arn;
+  if (!trailArn) {
+    try {
+      const created = await client.send(
+        new CreateTrailCommand({ Name: change.trailName, S3BucketName: change.bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true }),
+      );
+      trailArn = created.TrailARN as string;
+    } catch (error) {
+      // Already there: the SDK resent a CreateTrail that was applied, or the name was taken meanwhile. Look again.
+      trailArn = (error as Error).name === 'TrailAlreadyExistsException' ? adoptable(await existing())?.arn : undefined;
+      if (!trailArn) throw new RemediationError(`CreateTrail ${change.trailName} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+    }
   }
   try {
     await client.send(new StartLoggingCommand({ Name: trailArn }));
@@ -231,9 +309,13 @@ const createTrail = async (ctx: ControlContext, accountId: string, change: Extra
   };
 };
 
-/** Rolling back a created trail deletes exactly that trail, which hubfix made. */
+/** Rolling back a created trail deletes exactly that trail, which hubfix made; a trail already gone is deleted. */
 const deleteCreatedTrail = async (ctx: ControlContext, accountId: string, trailArn: string, homeRegion: string, trailName: string): Promise<ChangeRecord> => {
-  await trailClient(ctx.clients, accountId, { homeRegion }).send(new DeleteTrailCommand({ Name: trailArn }));
+  try {
+    await trailClient(ctx.clients, accountId, { homeRegion }).send(new DeleteTrailCommand({ Name: trailArn }));
+  } catch (error) {
+    if ((error as Error).name !== 'TrailNotFoundException') throw error;
+  }
   return {
     summary: `Deleted trail ${trailName}, which hubfix had created`,
     before: { kind: 'update', trailArn, homeRegion },
@@ -250,7 +332,7 @@ export const cloudTrailMultiRegion: ControlSteps = {
     const change = changeOf(plan.parameters);
     if (change.kind === 'create') return createTrail(ctx, finding.accountId, change);
     if (change.kind === 'absent') throw new InvalidInputError('A plan cannot ask for a trail to be absent');
-    return moveTrail(ctx, finding.accountId, change);
+    return moveTrail(ctx, finding.accountId, change, change.observed);
   },
   async verify(finding, change, ctx) {
     const after = changeOf(change.after);
@@ -266,6 +348,6 @@ export const cloudTrailMultiRegion: ControlSteps = {
     const after = changeOf(change.after);
     if (before.kind === 'absent' && after.kind === 'update') return deleteCreatedTrail(ctx, finding.accountId, after.trailArn, after.homeRegion, before.trailName);
     if (before.kind !== 'update') throw new InvalidInputError('The change record does not hold the previous trail settings');
-    return moveTrail(ctx, finding.accountId, before);
+    return moveTrail(ctx, finding.accountId, before, stateOf(change.after));
   },
 };

@@ -1,6 +1,7 @@
 import { UpdateTrailCommand, type UpdateTrailCommandInput } from '@aws-sdk/client-cloudtrail';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { startingPoint } from './retries';
 import { trailActivity, trailByArn, trailClient, type TrailFacts } from './trails';
 import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
 
@@ -14,14 +15,18 @@ export interface TrailSettingPlan {
   trailArn: string;
   homeRegion: string;
   setting: TrailSetting;
+  /** Plans only: the setting as assessed, which a retry records as `before` once the setting is already changed (types.ts). */
+  observed?: TrailSetting;
 }
 
+const isSetting = (value: unknown): value is TrailSetting => typeof value === 'object' && value !== null;
+
 export const trailSettingPlanOf = (parameters: Record<string, unknown>): TrailSettingPlan => {
-  const { trailArn, homeRegion, setting } = parameters as Partial<TrailSettingPlan>;
-  if (typeof trailArn !== 'string' || typeof homeRegion !== 'string' || typeof setting !== 'object' || setting === null) {
+  const { trailArn, homeRegion, setting, observed } = parameters as Partial<TrailSettingPlan>;
+  if (typeof trailArn !== 'string' || typeof homeRegion !== 'string' || !isSetting(setting)) {
     throw new InvalidInputError('The plan does not name a trail and the setting to change');
   }
-  return { trailArn, homeRegion, setting };
+  return { trailArn, homeRegion, setting, ...(isSetting(observed) ? { observed } : {}) };
 };
 
 export const describeTrail = (trail: TrailFacts): Evidence => ({
@@ -62,14 +67,18 @@ export const settingPlan = (trail: TrailFacts, setting: TrailSetting, summary: s
   summary,
   steps: [`cloudtrail:UpdateTrail Name=${trail.arn} ${Object.entries(inputOf(setting)).map(([k, v]) => `${k}=${String(v)}`).join(' ')} (in ${trail.homeRegion})`],
   reversible: true,
-  parameters: { trailArn: trail.arn, homeRegion: trail.homeRegion, setting },
+  parameters: { trailArn: trail.arn, homeRegion: trail.homeRegion, setting, observed: settingOf(trail, setting) },
 });
 
-/** Sets one trail setting with UpdateTrail in the trail's home region, recording the value it replaced. */
-export const applyTrailSetting = async (finding: FindingRef, plan: TrailSettingPlan, ctx: ControlContext): Promise<ChangeRecord> => {
+/**
+ * Sets one trail setting with UpdateTrail in the trail's home region, recording the value it replaced: the live one, or
+ * once the setting is already as planned, `startedFrom` (what was there before the first attempt; types.ts, rule 2).
+ */
+export const applyTrailSetting = async (finding: FindingRef, plan: TrailSettingPlan, ctx: ControlContext, startedFrom: TrailSetting | undefined): Promise<ChangeRecord> => {
   const trail = await trailByArn(ctx.clients, finding.accountId, plan.trailArn);
-  const before = settingOf(trail, plan.setting);
-  if (!sameSetting(before, plan.setting)) {
+  const live = settingOf(trail, plan.setting);
+  const before = startingPoint(live, plan.setting, startedFrom, sameSetting);
+  if (!sameSetting(live, plan.setting)) {
     try {
       await trailClient(ctx.clients, finding.accountId, plan).send(new UpdateTrailCommand({ Name: plan.trailArn, ...inputOf(plan.setting) }));
     } catch (error) {
@@ -99,5 +108,10 @@ export const verifyTrailSetting = async (finding: FindingRef, change: ChangeReco
   return `CloudTrail reports trail ${trail.name} with ${describeSetting(now)}${isLogging ? ', logging' : ' (the trail is not logging)'}`;
 };
 
+export const remediateTrailSetting = (finding: FindingRef, parameters: Record<string, unknown>, ctx: ControlContext): Promise<ChangeRecord> => {
+  const plan = trailSettingPlanOf(parameters);
+  return applyTrailSetting(finding, plan, ctx, plan.observed);
+};
+
 export const rollbackTrailSetting = (finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> =>
-  applyTrailSetting(finding, trailSettingPlanOf(change.before), ctx);
+  applyTrailSetting(finding, trailSettingPlanOf(change.before), ctx, trailSettingPlanOf(change.after).setting);

@@ -4,12 +4,11 @@ import { cloudTrailBucketLogging } from './cloudtrail-bucket-logging';
 import { cloudTrailEncryption } from './cloudtrail-encryption';
 import { cloudTrailMultiRegion } from './cloudtrail-multi-region';
 import {
-  applyTrailSetting,
   describeTrail,
   foreignTrail,
+  remediateTrailSetting,
   rollbackTrailSetting,
   settingPlan,
-  trailSettingPlanOf,
   verifyTrailSetting,
   type ControlSteps,
 } from './cloudtrail-settings';
@@ -31,7 +30,7 @@ const logFileValidation: ControlSteps = {
       plan: settingPlan(trail, { logFileValidation: true }, `Turn on log file validation for trail ${trail.name}`),
     };
   },
-  remediate: (finding, plan, ctx) => applyTrailSetting(finding, trailSettingPlanOf(plan.parameters), ctx),
+  remediate: (finding, plan, ctx) => remediateTrailSetting(finding, plan.parameters, ctx),
   verify: verifyTrailSetting,
   rollback: rollbackTrailSetting,
 };

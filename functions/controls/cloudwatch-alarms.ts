@@ -6,6 +6,7 @@ import { InvalidInputError, RemediationError, VerificationFailedError } from '..
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
 import { CIS_METRIC_FILTERS, isCisPattern, type CisMetricFilter } from './cis-metric-filters';
 import { logGroupNameOf, managementEvents, regionOfArn, trailActivity, trailsSeenIn, type TrailFacts } from './trails';
+import { observedValue, sameJson } from './retries';
 import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
 
 const DAY_MS = 86_400_000;
@@ -124,13 +125,20 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   }
 
   const existing = matching.map((f) => ({ filter: f, metric: metricOf(f) })).find((m) => m.metric?.metricName && m.metric.metricNamespace);
+  const filterName = `hubfix-cis-${cis.metricName}`;
+  const alarmName = `${ALARM_NAME_PREFIX}${finding.controlId}-${cis.metricName}`;
+  // What the plan would overwrite (a same-named filter or alarm), as assessed: a retry records it as `before` (types.ts).
+  const observed = {
+    filter: existing ? null : (filters.find((f) => f.filterName === filterName) ?? null),
+    alarm: (await alarmNamed(cloudWatch, alarmName)) ?? null,
+  };
   const plan: AlarmPlan = {
     logGroupName,
     logGroupRegion,
-    filter: existing ? undefined : { filterName: `hubfix-cis-${cis.metricName}`, filterPattern: cis.pattern },
+    filter: existing ? undefined : { filterName, filterPattern: cis.pattern },
     metricName: existing?.metric?.metricName ?? cis.metricName,
     namespace: existing?.metric?.metricNamespace ?? METRIC_NAMESPACE,
-    alarmName: `${ALARM_NAME_PREFIX}${finding.controlId}-${cis.metricName}`,
+    alarmName,
     topicArn,
   };
   const steps = [
@@ -147,17 +155,17 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       summary: `${plan.filter ? `Create CIS metric filter ${plan.filter.filterName} on ${logGroupName} and` : `Add to the existing CIS filter ${existing?.filter.filterName}`} alarm ${plan.alarmName} notifying ${topicArn}`,
       steps,
       reversible: true,
-      parameters: { ...plan },
+      parameters: { ...plan, observed },
     },
   };
 }
 
 const alarmPlanOf = (parameters: Record<string, unknown>): AlarmPlan => {
-  const p = parameters as Partial<AlarmPlan>;
-  if (!p.logGroupName || !p.logGroupRegion || !p.metricName || !p.namespace || !p.alarmName || !p.topicArn) {
+  const { logGroupName, logGroupRegion, filter, metricName, namespace, alarmName, topicArn } = parameters as Partial<AlarmPlan>;
+  if (!logGroupName || !logGroupRegion || !metricName || !namespace || !alarmName || !topicArn) {
     throw new InvalidInputError('The plan does not name the log group, metric, alarm and topic');
   }
-  return p as AlarmPlan;
+  return { logGroupName, logGroupRegion, ...(filter ? { filter } : {}), metricName, namespace, alarmName, topicArn };
 };
 
 const filterNamed = async (logs: CloudWatchLogsClient, plan: AlarmPlan, name: string): Promise<MetricFilter | undefined> =>
@@ -183,15 +191,41 @@ const putAlarm = (cloudWatch: CloudWatchClient, plan: AlarmPlan) =>
     }),
   );
 
+/** The filter exactly as remediate writes it. */
+const isPlannedFilter = (f: MetricFilter, plan: AlarmPlan): boolean => {
+  const metric = metricOf(f);
+  return f.filterPattern === plan.filter?.filterPattern && metric?.metricName === plan.metricName && metric.metricNamespace === plan.namespace && metric.metricValue === '1';
+};
+
+/** The alarm exactly as remediate writes it (the settings CloudWatch reports back). */
+const isPlannedAlarm = (a: MetricAlarm, plan: AlarmPlan): boolean =>
+  a.MetricName === plan.metricName &&
+  a.Namespace === plan.namespace &&
+  a.Statistic === 'Sum' &&
+  a.Period === 300 &&
+  a.EvaluationPeriods === 1 &&
+  a.Threshold === 1 &&
+  a.ComparisonOperator === 'GreaterThanOrEqualToThreshold' &&
+  a.ActionsEnabled !== false &&
+  sameJson(a.AlarmActions ?? [], [plan.topicArn]);
+
 async function remediate(finding: FindingRef, parameters: Record<string, unknown>, ctx: ControlContext): Promise<ChangeRecord> {
   const plan = alarmPlanOf(parameters);
   const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
-  // A same-named filter or alarm would be overwritten: record it so rollback restores rather than deletes it.
-  const [filterBefore, alarmBefore] = await Promise.all([plan.filter ? filterNamed(logs, plan, plan.filter.filterName) : undefined, alarmNamed(cloudWatch, plan.alarmName)]);
-  const created: string[] = [];
+  // A same-named filter or alarm would be overwritten: record it so rollback restores rather than deletes it. One already
+  // exactly as planned was written by an earlier attempt of this step: the record keeps what the assessment saw (types.ts).
+  const [filterLive, alarmLive] = await Promise.all([plan.filter ? filterNamed(logs, plan, plan.filter.filterName) : undefined, alarmNamed(cloudWatch, plan.alarmName)]);
+  const filterDone = filterLive !== undefined && isPlannedFilter(filterLive, plan);
+  const alarmDone = alarmLive !== undefined && isPlannedAlarm(alarmLive, plan);
+  const seenFilter = observedValue(parameters, 'filter') as MetricFilter | null | undefined;
+  const seenAlarm = observedValue(parameters, 'alarm') as MetricAlarm | null | undefined;
+  const filterBefore = filterDone && seenFilter !== undefined ? seenFilter : (filterLive ?? null);
+  const alarmBefore = alarmDone && seenAlarm !== undefined ? seenAlarm : (alarmLive ?? null);
+  const created = [...(plan.filter ? [`metric filter ${plan.filter.filterName}`] : []), `alarm ${plan.alarmName}`];
+  const done: string[] = [];
   try {
-    if (plan.filter) {
+    if (plan.filter && !filterDone) {
       await logs.send(
         new PutMetricFilterCommand({
           logGroupName: plan.logGroupName,
@@ -200,13 +234,15 @@ async function remediate(finding: FindingRef, parameters: Record<string, unknown
           metricTransformations: [{ metricName: plan.metricName, metricNamespace: plan.namespace, metricValue: '1' }],
         }),
       );
-      created.push(`metric filter ${plan.filter.filterName}`);
+      done.push(`metric filter ${plan.filter.filterName}`);
     }
-    await putAlarm(cloudWatch, plan);
-    created.push(`alarm ${plan.alarmName}`);
+    if (!alarmDone) {
+      await putAlarm(cloudWatch, plan);
+      done.push(`alarm ${plan.alarmName}`);
+    }
   } catch (error) {
-    const done = created.length > 0 ? `already created ${created.join(', ')}` : 'nothing was changed';
-    throw new RemediationError(`Creating the ${finding.controlId} filter and alarm failed (${(error as Error).name}: ${(error as Error).message}); ${done}`, { cause: error });
+    const already = done.length > 0 ? `already created ${done.join(', ')}` : 'nothing was changed';
+    throw new RemediationError(`Creating the ${finding.controlId} filter and alarm failed (${(error as Error).name}: ${(error as Error).message}); ${already}`, { cause: error });
   }
   return {
     summary: `Created ${created.join(' and ')} on ${plan.logGroupName} notifying ${plan.topicArn}`,
@@ -231,7 +267,19 @@ async function verify(finding: FindingRef, change: ChangeRecord, ctx: ControlCon
   return `CloudWatch Logs reports filter ${filter.filterName} with the CIS pattern on ${plan.logGroupName}; alarm ${alarm.AlarmName} watches ${plan.namespace}/${plan.metricName} and notifies ${plan.topicArn}`;
 }
 
-/** Deletes exactly the filter and alarm remediation created; a same-named one that existed before is put back instead. */
+/** Runs a delete; "not found" means an earlier attempt (or the SDK's resend) already deleted it: done all the same. */
+const deleted = async (remove: () => Promise<unknown>, notFound: string): Promise<void> => {
+  try {
+    await remove();
+  } catch (error) {
+    if ((error as Error).name !== notFound) throw error;
+  }
+};
+
+/**
+ * Deletes exactly the filter and alarm remediation created; a same-named one that existed before is put back instead.
+ * Each part is idempotent, and the summary tells the whole undo, so a retried rollback returns the record of a clean one.
+ */
 async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> {
   const plan = alarmPlanOf((change.before.plan ?? {}) as Record<string, unknown>);
   const filterBefore = change.before.filter as MetricFilter | null;
@@ -245,8 +293,8 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
       new PutMetricAlarmCommand({ AlarmName: plan.alarmName, MetricName, Namespace, Statistic, Period, EvaluationPeriods, Threshold, ComparisonOperator, AlarmActions, ActionsEnabled, TreatMissingData, AlarmDescription }),
     );
     undone.push(`restored alarm ${plan.alarmName}`);
-  } else if (await alarmNamed(cloudWatch, plan.alarmName)) {
-    await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [plan.alarmName] }));
+  } else {
+    if (await alarmNamed(cloudWatch, plan.alarmName)) await deleted(() => cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [plan.alarmName] })), 'ResourceNotFound');
     undone.push(`deleted alarm ${plan.alarmName}`);
   }
   if (plan.filter && filterBefore) {
@@ -259,12 +307,14 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
       }),
     );
     undone.push(`restored metric filter ${plan.filter.filterName}`);
-  } else if (plan.filter && (await filterNamed(logs, plan, plan.filter.filterName))) {
-    await logs.send(new DeleteMetricFilterCommand({ logGroupName: plan.logGroupName, filterName: plan.filter.filterName }));
-    undone.push(`deleted metric filter ${plan.filter.filterName}`);
+  } else if (plan.filter) {
+    const name = plan.filter.filterName;
+    const remove = () => logs.send(new DeleteMetricFilterCommand({ logGroupName: plan.logGroupName, filterName: name }));
+    if (await filterNamed(logs, plan, name)) await deleted(remove, 'ResourceNotFoundException');
+    undone.push(`deleted metric filter ${name}`);
   }
   return {
-    summary: undone.length > 0 ? `Rolled back on ${plan.logGroupName}: ${undone.join(', ')}` : 'Nothing hubfix created remained to roll back',
+    summary: `Rolled back on ${plan.logGroupName}: ${undone.join(', ')}`,
     before: change.after,
     after: { plan: { ...plan }, removed: true },
     changedAt: ctx.now().toISOString(),

@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { InvalidInputError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { blastRadius, interfacesWhere, referencingGroups } from './network-exposure';
-import { describeGroup, describeRule, groupIdOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
+import { describeGroup, describeRule, groupIdOf, observedRules, plannedRule, planRevocation, recordOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /**
@@ -37,7 +37,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       ...(egress.length > 0 ? [`ec2:RevokeSecurityGroupEgress GroupId=${groupId} SecurityGroupRuleIds=${egress.join(',')}`] : []),
     ],
     reversible: true,
-    parameters: { groupId, ruleIds: [...ingress, ...egress] },
+    // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
+    parameters: { groupId, ruleIds: [...ingress, ...egress], observed: { rules: rules.map(plannedRule) } },
   };
   return highReasons.length > 0
     ? { risk: 'high', riskReason: `Members would lose all traffic the rules allow: ${highReasons.join('; ')}`, evidence, plan }
@@ -48,13 +49,17 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const { groupId, ruleIds } = plan.parameters as { groupId?: unknown; ruleIds?: unknown };
   if (typeof groupId !== 'string' || !Array.isArray(ruleIds)) throw new InvalidInputError('The plan does not name the default security group and its rules');
-  // Exactly the approved rules that still exist; a rule added since Assess makes Verify fail rather than go unreviewed.
-  const rules = (await rulesOf(ec2, groupId)).filter((r) => ruleIds.includes(r.SecurityGroupRuleId));
-  const revoked = await revokeRules(ec2, groupId, rules);
+  // Exactly the approved rules that still exist (a rule added since Assess makes Verify fail rather than go unreviewed),
+  // and those an earlier attempt of this step revoked already.
+  const { revokeNow, revoked } = planRevocation(await rulesOf(ec2, groupId), ruleIds.map(String), observedRules(plan.parameters), () => true);
+  await revokeRules(ec2, groupId, revokeNow);
   return {
-    summary: revoked.length > 0 ? `Revoked ${revoked.length} rule(s) of default security group ${groupId}: ${rules.map(describeRule).join('; ')}` : `${groupId} had none of the planned rules left`,
-    before: { groupId, revoked },
-    after: { groupId, revokedRuleIds: revoked.map((r) => r.securityGroupRuleId) },
+    summary:
+      revoked.length > 0
+        ? `Revoked ${revoked.length} rule(s) of default security group ${groupId}: ${revoked.map(describeRule).join('; ')}`
+        : `${groupId} had none of the planned rules left`,
+    before: { groupId, revoked: revoked.map(recordOf) },
+    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
     changedAt: ctx.now().toISOString(),
     reversible: true,
   };

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, FindingRef } from '../commons/types';
+import { observedOf, startingPoint } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /** The AWS-managed key: snapshots encrypted with it cannot be shared with other accounts. */
@@ -47,18 +48,23 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       summary: `Turn on EBS encryption by default for ${where}`,
       steps: [`ec2:EnableEbsEncryptionByDefault (region ${region})`],
       reversible: true,
-      parameters: { region },
+      // observed: what the plan replaces; a retry that finds the default on already records it as `before` (types.ts).
+      parameters: { region, observed: { encryptionByDefault: enabled } },
     },
   };
 }
 
-/** Sets the region's default and records what it was; a call that fails changed nothing. */
-const setDefault = async (finding: FindingRef, ctx: ControlContext, enable: boolean): Promise<ChangeRecord> => {
+/**
+ * Sets the region's default and records what it was; a call that fails changed nothing. A default already as wanted is
+ * recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
+ */
+const setDefault = async (finding: FindingRef, ctx: ControlContext, enable: boolean, startedFrom: boolean | undefined): Promise<ChangeRecord> => {
   const ec2 = ec2Of(finding, ctx);
   const { region } = targetOf(finding);
-  const before = await isEnabled(ec2);
+  const live = await isEnabled(ec2);
+  const before = startingPoint(live, enable, startedFrom);
   const state = enable ? 'on' : 'off';
-  if (before !== enable) {
+  if (live !== enable) {
     try {
       await ec2.send(enable ? new EnableEbsEncryptionByDefaultCommand({}) : new DisableEbsEncryptionByDefaultCommand({}));
     } catch (error) {
@@ -88,11 +94,11 @@ export const ebsDefaultEncryption: ControlPlugin = {
   automation: 'automated',
   defaultMode: 'auto',
   assess,
-  remediate: (finding, _plan, ctx) => setDefault(finding, ctx, true),
+  remediate: (finding, plan, ctx) => setDefault(finding, ctx, true, observedOf(plan.parameters, 'encryptionByDefault', 'boolean')),
   async verify(finding, _change, ctx) {
     const { region } = targetOf(finding);
     if (!(await isEnabled(ec2Of(finding, ctx)))) throw new VerificationFailedError(`EBS encryption by default is still off in ${region}`);
     return `EC2 reports EBS encryption by default on in ${region}`;
   },
-  rollback: (finding, change, ctx) => setDefault(finding, ctx, change.before.encryptionByDefault === true),
+  rollback: (finding, change, ctx) => setDefault(finding, ctx, change.before.encryptionByDefault === true, change.after.encryptionByDefault === true),
 };

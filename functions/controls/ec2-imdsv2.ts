@@ -3,6 +3,7 @@ import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsComma
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
 import { productionMarker } from './production';
+import { observedOf, startingPoint } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 const DAY_MS = 86_400_000;
@@ -111,20 +112,25 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     summary: `Require IMDSv2 on instance ${instanceId} (HttpTokens=required; HttpEndpoint stays ${settings.httpEndpoint})`,
     steps: [`ec2:ModifyInstanceMetadataOptions InstanceId=${instanceId} HttpTokens=required HttpEndpoint=${settings.httpEndpoint}`],
     reversible: true,
-    parameters: { instanceId },
+    // observed: what the plan replaces; a retry that finds IMDSv2 required already records it as `before` (types.ts).
+    parameters: { instanceId, observed: { httpTokens: settings.httpTokens } },
   };
   return highReasons.length > 0
     ? { risk: 'high', riskReason: `Requiring IMDSv2 could break ${instanceId}: ${highReasons.join('; ')}`, evidence, plan }
     : { risk: 'low', riskReason: `No IMDSv1 calls from ${instanceId} in ${lookbackDays} days and no production marker`, evidence, plan };
 }
 
-/** Sets HttpTokens and records the previous settings; HttpEndpoint is sent as it was, so it is never switched on or off. */
-const setHttpTokens = async (finding: FindingRef, instanceId: string, httpTokens: string, ctx: ControlContext): Promise<ChangeRecord> => {
+/**
+ * Sets HttpTokens and records the previous settings; HttpEndpoint is sent as it was, so it is never switched on or off.
+ * HttpTokens already as wanted is recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
+ */
+const setHttpTokens = async (finding: FindingRef, instanceId: string, httpTokens: string, ctx: ControlContext, startedFrom: string | undefined): Promise<ChangeRecord> => {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const before = settingsOf(await describeInstance(ec2, instanceId));
-  if (before.httpTokens !== httpTokens) {
+  const live = settingsOf(await describeInstance(ec2, instanceId));
+  const before = { ...live, httpTokens: startingPoint(live.httpTokens, httpTokens, startedFrom) };
+  if (live.httpTokens !== httpTokens) {
     try {
-      await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instanceId, HttpTokens: httpTokens as 'required' | 'optional', HttpEndpoint: before.httpEndpoint as 'enabled' | 'disabled' }));
+      await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instanceId, HttpTokens: httpTokens as 'required' | 'optional', HttpEndpoint: live.httpEndpoint as 'enabled' | 'disabled' }));
     } catch (error) {
       throw new RemediationError(`Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
     }
@@ -153,7 +159,7 @@ export const ec2Imdsv2: ControlPlugin = {
   remediate: (finding, plan, ctx) => {
     const { instanceId } = plan.parameters as { instanceId?: unknown };
     if (typeof instanceId !== 'string') throw new InvalidInputError('The plan does not name the instance');
-    return setHttpTokens(finding, instanceId, 'required', ctx);
+    return setHttpTokens(finding, instanceId, 'required', ctx, observedOf(plan.parameters, 'httpTokens', 'string'));
   },
   async verify(finding, change, ctx) {
     const instanceId = String(change.after.instanceId);
@@ -162,5 +168,5 @@ export const ec2Imdsv2: ControlPlugin = {
     if (options.State !== 'applied') throw new VerificationFailedError(`Instance ${instanceId} has HttpTokens=required but the change is still ${options.State ?? 'not applied'}`);
     return `EC2 reports HttpTokens=required (applied) on ${instanceId}, HttpEndpoint=${options.HttpEndpoint ?? 'unknown'}`;
   },
-  rollback: (finding, change, ctx) => setHttpTokens(finding, String(change.before.instanceId), String(change.before.httpTokens), ctx),
+  rollback: (finding, change, ctx) => setHttpTokens(finding, String(change.before.instanceId), String(change.before.httpTokens), ctx, String(change.after.httpTokens)),
 };

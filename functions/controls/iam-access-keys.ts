@@ -11,6 +11,7 @@ import {
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { productionMarker, type Tags } from './production';
+import { observedOf, startingPoint } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 const DAY_MS = 86_400_000;
@@ -219,7 +220,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     summary: `Deactivate access key${keyIds.length > 1 ? 's' : ''} ${keyIds.join(', ')} of IAM user ${userName} (set Inactive, not deleted)`,
     steps: keyIds.map((id) => `iam:UpdateAccessKey UserName=${userName} AccessKeyId=${id} Status=Inactive`),
     reversible: true,
-    parameters: { userName, accessKeyIds: keyIds },
+    // observed: what the plan replaces; a retry that finds a key Inactive already records it as `before` (types.ts).
+    parameters: { userName, accessKeyIds: keyIds, observed: { statuses: Object.fromEntries(keyIds.map((id) => [id, 'Active'])) } },
   };
   return highReasons.length > 0
     ? { risk: 'high', riskReason: `Deactivating could break a caller: ${highReasons.join('; ')}`, evidence, plan }
@@ -250,26 +252,33 @@ const statusesOf = async (iam: IAMClient, plan: KeyPlan): Promise<Record<string,
   );
 };
 
-/** Sets each key to `status`, recording what it was; a failure part-way says exactly what did change. */
+/**
+ * Sets each key to `status`, recording what it was; a failure part-way says exactly what did change. A key already at
+ * `status` is recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2), so a retried step
+ * returns the record of one clean run.
+ */
 const setKeyStatus = async (
   iam: IAMClient,
   plan: KeyPlan,
   status: 'Active' | 'Inactive',
   now: Date,
+  startedFrom: Record<string, string>,
 ): Promise<ChangeRecord> => {
-  const before = await statusesOf(iam, plan);
-  const changed: string[] = [];
-  for (const id of plan.accessKeyIds.filter((keyId) => before[keyId] !== status)) {
+  const live = await statusesOf(iam, plan);
+  const before = Object.fromEntries(plan.accessKeyIds.map((id) => [id, startingPoint(live[id], status, startedFrom[id])]));
+  const done: string[] = [];
+  for (const id of plan.accessKeyIds.filter((keyId) => live[keyId] !== status)) {
     try {
       await iam.send(new UpdateAccessKeyCommand({ UserName: plan.userName, AccessKeyId: id, Status: status }));
-      changed.push(id);
+      done.push(id);
     } catch (error) {
-      const done = changed.length > 0 ? `already set ${changed.join(', ')} to ${status}` : 'nothing was changed';
-      throw new RemediationError(`Setting ${id} to ${status} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`, {
+      const already = done.length > 0 ? `already set ${done.join(', ')} to ${status}` : 'nothing was changed';
+      throw new RemediationError(`Setting ${id} to ${status} failed (${(error as Error).name}: ${(error as Error).message}); ${already}`, {
         cause: error,
       });
     }
   }
+  const changed = plan.accessKeyIds.filter((id) => before[id] !== status);
   return {
     summary:
       changed.length > 0
@@ -297,8 +306,10 @@ export const iamAccessKeys: ControlPlugin = {
   assess,
   resourceTags: async (finding, ctx) =>
     tagsOf((await ctx.clients.at(IAMClient, targetOf(finding)).send(new ListUserTagsCommand({ UserName: userNameOf(finding) }))).Tags),
-  remediate: (finding, plan, ctx) =>
-    setKeyStatus(ctx.clients.at(IAMClient, targetOf(finding)), keyPlanOf(plan.parameters), 'Inactive', ctx.now()),
+  remediate: (finding, plan, ctx) => {
+    const statuses = observedOf(plan.parameters, 'statuses', 'object') as Record<string, string> | undefined;
+    return setKeyStatus(ctx.clients.at(IAMClient, targetOf(finding)), keyPlanOf(plan.parameters), 'Inactive', ctx.now(), statuses ?? {});
+  },
   async verify(finding, change, ctx) {
     const plan = keyPlanOf({ userName: change.after.userName, accessKeyIds: Object.keys(change.after.statuses ?? {}) });
     const statuses = await statusesOf(ctx.clients.at(IAMClient, targetOf(finding)), plan);
@@ -316,6 +327,7 @@ export const iamAccessKeys: ControlPlugin = {
       keyPlanOf({ userName: change.before.userName, accessKeyIds: wereActive }),
       'Active',
       ctx.now(),
+      (change.after.statuses ?? {}) as Record<string, string>,
     );
   },
 };

@@ -6,6 +6,7 @@ import {
   UpdateAccountPasswordPolicyCommand,
   type UpdateAccountPasswordPolicyCommandInput,
 } from '@aws-sdk/client-iam';
+import { partitionOf } from '../commons/clients';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
@@ -134,7 +135,8 @@ const iamEventRegion = (partition: string): string => ({ 'aws-us-gov': 'us-gov-w
 
 /** Who set IAM users' passwords through the API recently: automation that generates passwords may break under stricter rules. */
 const passwordSetters = async (finding: FindingRef, ctx: ControlContext): Promise<TrailEvent[]> => {
-  const trail = ctx.clients.at(CloudTrailClient, { accountId: finding.accountId, region: iamEventRegion(finding.resource.partition) });
+  // The partition of the finding's region decides, as for every ARN a control builds (arns.ts), not the Partition it reports.
+  const trail = ctx.clients.at(CloudTrailClient, { accountId: finding.accountId, region: iamEventRegion(partitionOf(finding.resource.region)) });
   const now = ctx.now();
   const since = new Date(now.getTime() - ctx.config.thresholds.lookbackDays * DAY_MS);
   const pages = await Promise.all(
@@ -189,7 +191,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       : `Create the account password policy of ${finding.accountId} (there is none): ${summary} (no expiry)`,
     steps: [`iam:UpdateAccountPasswordPolicy ${SETTINGS.filter((k) => merged[k] !== undefined).map((k) => `${k}=${shown(merged[k])}`).join(' ')}`],
     reversible: true,
-    parameters: { accountId: finding.accountId, policy: merged },
+    // observed: the policy this plan replaces (null: none), which a retry records as the change's `before` (see types.ts).
+    parameters: { accountId: finding.accountId, policy: merged, observed: current },
   };
   if (automated.length > 0) {
     const callers = [...new Set(automated.map((e) => e.Username ?? 'unknown'))].join(', ');
@@ -209,19 +212,48 @@ const policyOfPlan = (parameters: Record<string, unknown>): PolicySettings => {
   return policy;
 };
 
+/** The policy a plan or change record names at `key` (null: none), or undefined when it names none (a plan made before plans carried it). */
+const recordedPolicy = (record: Record<string, unknown>, key: string): PolicySettings | null | undefined =>
+  key in record ? ((record[key] ?? null) as PolicySettings | null) : undefined;
+
+const samePolicy = (a: PolicySettings | null, b: PolicySettings | null): boolean =>
+  a === null || b === null ? a === b : SETTINGS.every((k) => a[k] === b[k]);
+
 const writePolicy = async (iam: IAMClient, policy: PolicySettings | null): Promise<void> => {
-  if (policy) await iam.send(new UpdateAccountPasswordPolicyCommand(policy));
-  else await iam.send(new DeleteAccountPasswordPolicyCommand({}));
+  if (policy) {
+    await iam.send(new UpdateAccountPasswordPolicyCommand(policy));
+    return;
+  }
+  try {
+    await iam.send(new DeleteAccountPasswordPolicyCommand({}));
+  } catch (error) {
+    // No policy left to delete (the SDK resent a delete whose response was lost): already in the target state.
+    if ((error as Error).name !== 'NoSuchEntityException') throw error;
+  }
 };
 
-/** Replaces the policy, recording what was there; `target` null deletes it (the account had none). */
-const replacePolicy = async (iam: IAMClient, target: (current: PolicySettings | null) => PolicySettings | null, now: Date, what: string): Promise<ChangeRecord> => {
-  const before = await readPolicy(iam);
-  const after = target(before);
-  try {
-    await writePolicy(iam, after);
-  } catch (error) {
-    throw new RemediationError(`${what} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+/**
+ * Replaces the policy, recording what was there; `target` null deletes it (the account had none). A policy already as
+ * targeted is left alone, and the record starts from `startedFrom` (what the assessment, or the change being undone,
+ * saw before the first attempt) when there is one: a retried step returns the record of one clean run.
+ */
+const replacePolicy = async (
+  iam: IAMClient,
+  target: (current: PolicySettings | null) => PolicySettings | null,
+  now: Date,
+  what: string,
+  startedFrom: PolicySettings | null | undefined,
+): Promise<ChangeRecord> => {
+  const live = await readPolicy(iam);
+  const after = target(live);
+  const done = samePolicy(live, after);
+  const before = done && startedFrom !== undefined ? startedFrom : live;
+  if (!done) {
+    try {
+      await writePolicy(iam, after);
+    } catch (error) {
+      throw new RemediationError(`${what} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+    }
   }
   const changed = after ? changedSettings(before, after) : [];
   const created = !before && after ? ' (there was none; created it)' : '';
@@ -250,7 +282,13 @@ export const iamPasswordPolicy: ControlPlugin = {
   remediate: (finding, plan, ctx) => {
     const approved = policyOfPlan(plan.parameters);
     // Re-merged with what is there now: a setting someone tightened since the assessment stays tightened.
-    return replacePolicy(ctx.clients.at(IAMClient, targetOf(finding)), (current) => mergeStricter(current, approved), ctx.now(), 'Updated the account password policy');
+    return replacePolicy(
+      ctx.clients.at(IAMClient, targetOf(finding)),
+      (current) => mergeStricter(current, approved),
+      ctx.now(),
+      'Updated the account password policy',
+      recordedPolicy(plan.parameters, 'observed'),
+    );
   },
   async verify(finding, change, ctx) {
     const expected = policyOfPlan(change.after);
@@ -264,6 +302,6 @@ export const iamPasswordPolicy: ControlPlugin = {
   },
   rollback(finding, change, ctx) {
     const previous = (change.before.policy ?? null) as PolicySettings | null;
-    return replacePolicy(ctx.clients.at(IAMClient, targetOf(finding)), () => previous, ctx.now(), 'Restored the previous account password policy');
+    return replacePolicy(ctx.clients.at(IAMClient, targetOf(finding)), () => previous, ctx.now(), 'Restored the previous account password policy', recordedPolicy(change.after, 'policy'));
   },
 };

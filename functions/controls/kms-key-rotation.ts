@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
+import { observedOf, startingPoint } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /** The key a finding names: its ARN or id (an AwsKmsKey resource id is the key ARN). */
@@ -76,17 +77,22 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       summary: `Turn on automatic yearly rotation of KMS key ${key.KeyId}`,
       steps: [`kms:EnableKeyRotation KeyId=${key.Arn} (rotation every 365 days)`],
       reversible: true,
-      parameters: { keyArn: key.Arn },
+      // observed: what the plan replaces; a retry that finds rotation on already records it as `before` (types.ts).
+      parameters: { keyArn: key.Arn, observed: { rotationEnabled: enabled } },
     },
   };
 }
 
-/** Turns rotation on or off and records what it was; a refused call changed nothing. */
-const setRotation = async (finding: FindingRef, keyArn: string, enable: boolean, ctx: ControlContext): Promise<ChangeRecord> => {
+/**
+ * Turns rotation on or off and records what it was; a refused call changed nothing. Rotation already as wanted is
+ * recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
+ */
+const setRotation = async (finding: FindingRef, keyArn: string, enable: boolean, ctx: ControlContext, startedFrom: boolean | undefined): Promise<ChangeRecord> => {
   const kms = ctx.clients.at(KMSClient, targetOf(finding));
-  const before = await rotationEnabled(kms, keyArn);
+  const live = await rotationEnabled(kms, keyArn);
+  const before = startingPoint(live, enable, startedFrom);
   const state = enable ? 'on' : 'off';
-  if (before !== enable) {
+  if (live !== enable) {
     try {
       await kms.send(enable ? new EnableKeyRotationCommand({ KeyId: keyArn }) : new DisableKeyRotationCommand({ KeyId: keyArn }));
     } catch (error) {
@@ -117,7 +123,7 @@ export const kmsKeyRotation: ControlPlugin = {
   remediate: (finding, plan, ctx) => {
     const { keyArn } = plan.parameters as { keyArn?: unknown };
     if (typeof keyArn !== 'string') throw new InvalidInputError('The plan does not name the KMS key');
-    return setRotation(finding, keyArn, true, ctx);
+    return setRotation(finding, keyArn, true, ctx, observedOf(plan.parameters, 'rotationEnabled', 'boolean'));
   },
   async verify(finding, change, ctx) {
     const keyArn = String(change.after.keyArn);
@@ -126,5 +132,5 @@ export const kmsKeyRotation: ControlPlugin = {
     }
     return `KMS reports automatic rotation on for ${keyArn}`;
   },
-  rollback: (finding, change, ctx) => setRotation(finding, String(change.before.keyArn), change.before.rotationEnabled === true, ctx),
+  rollback: (finding, change, ctx) => setRotation(finding, String(change.before.keyArn), change.before.rotationEnabled === true, ctx, change.after.rotationEnabled === true),
 };

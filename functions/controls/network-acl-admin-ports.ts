@@ -125,11 +125,15 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const { networkAclId, entries } = plan.parameters as { networkAclId?: unknown; entries?: unknown };
   if (typeof networkAclId !== 'string' || !Array.isArray(entries)) throw new InvalidInputError('The plan does not name a network ACL and its entries');
-  // Only entries still exactly as assessed: one edited since then was not what the approver saw.
+  // Only entries still exactly as assessed (one edited since then was not what the approver saw), and those an earlier
+  // attempt of this step already replaced with the deny: the plan's entries are what they were (types.ts, rule 2).
   const current = (await describeAcl(ec2, networkAclId)).Entries ?? [];
-  const before = (entries as NetworkAclEntry[]).filter((planned) => current.some((e) => sameEntry(e, planned)));
-  const after = before.map((e) => ({ ...e, RuleAction: 'deny' as const }));
-  await replaceEntries(ec2, networkAclId, after);
+  const denyOf = (e: NetworkAclEntry): NetworkAclEntry => ({ ...e, RuleAction: 'deny' as const });
+  const planned = entries as NetworkAclEntry[];
+  const toReplace = planned.filter((p) => current.some((e) => sameEntry(e, p)));
+  const before = planned.filter((p) => toReplace.includes(p) || current.some((e) => sameEntry(e, denyOf(p))));
+  const after = before.map(denyOf);
+  await replaceEntries(ec2, networkAclId, toReplace.map(denyOf));
   return {
     summary: before.length > 0 ? `Replaced ${before.map(describeEntry).join('; ')} of ${networkAclId} with a deny` : `The planned entries of ${networkAclId} had already changed`,
     before: { networkAclId, entries: before },

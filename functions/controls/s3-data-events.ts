@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { GetBucketLocationCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { ClientFactory, Target } from '../commons/clients';
+import { s3Arn } from './arns';
 
 /**
  * Who calls a bucket, and whether over TLS, from the S3 data events a trail delivers to its S3 bucket.
@@ -36,22 +37,23 @@ const DAY_MS = 86_400_000;
 /** Errors that mean "these logs are not ours to read" rather than a fault worth retrying. */
 const OUT_OF_REACH = /^(AccessDenied|NoSuchBucket|NoSuchKey|PermanentRedirect|KMS\.|AllAccessDisabled)/;
 
-const coversPrefix = (value: string, bucket: string): boolean => {
-  const objects = `arn:aws:s3:::${bucket}/`;
+/** A selector value that takes in the bucket's objects: "arn:<partition>:s3" (every bucket), the bucket, or a prefix in it. */
+const coversPrefix = (value: string, bucket: string, region: string): boolean => {
+  const objects = s3Arn(region, bucket, '');
   return objects.startsWith(value) || value.startsWith(objects);
 };
 
-const basicCovers = (selectors: EventSelector[], bucket: string): boolean =>
-  selectors.some((s) => (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => coversPrefix(v, bucket))));
+const basicCovers = (selectors: EventSelector[], bucket: string, region: string): boolean =>
+  selectors.some((s) => (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => coversPrefix(v, bucket, region))));
 
-const advancedCovers = (selectors: AdvancedEventSelector[], bucket: string): boolean =>
+const advancedCovers = (selectors: AdvancedEventSelector[], bucket: string, region: string): boolean =>
   selectors.some(({ FieldSelectors: fields = [] }) => {
     const field = (name: string) => fields.find((f) => f.Field === name);
     if (!field('eventCategory')?.Equals?.includes('Data') || !field('resources.type')?.Equals?.includes('AWS::S3::Object')) return false;
     const arn = field('resources.ARN');
     if (!arn) return true;
-    if ((arn.NotStartsWith ?? []).some((p) => `arn:aws:s3:::${bucket}/`.startsWith(p))) return false;
-    return [...(arn.StartsWith ?? []), ...(arn.Equals ?? [])].some((v) => coversPrefix(v, bucket)) || (!arn.StartsWith && !arn.Equals);
+    if ((arn.NotStartsWith ?? []).some((p) => s3Arn(region, bucket, '').startsWith(p))) return false;
+    return [...(arn.StartsWith ?? []), ...(arn.Equals ?? [])].some((v) => coversPrefix(v, bucket, region)) || (!arn.StartsWith && !arn.Equals);
   });
 
 /** The first trail (seen from the bucket's region) that records S3 data events of `bucket`. */
@@ -60,7 +62,8 @@ const trailRecording = async (clients: ClientFactory, target: Target, bucket: st
   for (const trail of trails) {
     const home = { accountId: target.accountId, region: trail.HomeRegion ?? target.region };
     const selectors = await clients.at(CloudTrailClient, home).send(new GetEventSelectorsCommand({ TrailName: trail.TrailARN }));
-    if (basicCovers(selectors.EventSelectors ?? [], bucket) || advancedCovers(selectors.AdvancedEventSelectors ?? [], bucket)) return { trail, checked: trails.length };
+    const covered = basicCovers(selectors.EventSelectors ?? [], bucket, target.region) || advancedCovers(selectors.AdvancedEventSelectors ?? [], bucket, target.region);
+    if (covered) return { trail, checked: trails.length };
   }
   return { checked: trails.length };
 };

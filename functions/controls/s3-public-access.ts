@@ -18,6 +18,7 @@ import { InvalidInputError, RemediationError, VerificationFailedError } from '..
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { productionMarker } from './production';
 import { asList, bucketNameOf, bucketPolicy, bucketPublicAccessBlock, bucketTags, parsePolicy, readOptional, type PolicyStatement } from './s3-bucket';
+import { observedValue, startingPoint } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /**
@@ -150,18 +151,20 @@ const productionAccount = (finding: FindingRef, ctx: ControlContext): Evidence[]
 
 const planFor = (scope: Scope, current: Block | undefined): Plan => {
   const settings = SETTINGS.map((k) => `${k}=true`).join(' ');
+  // observed: the block this plan replaces (null: none), which a retry records as `before` once the block is on (types.ts).
+  const parameters = { ...scope, observed: { publicAccessBlock: current ?? null } };
   return scope.scope === 'bucket'
     ? {
         summary: `Turn on all four block public access settings of bucket ${scope.bucket} (now ${describeBlock(current)})`,
         steps: [`s3:PutPublicAccessBlock Bucket=${scope.bucket} ${settings}`],
         reversible: true,
-        parameters: scope,
+        parameters,
       }
     : {
         summary: `Turn on all four block public access settings for account ${scope.accountId} (now ${describeBlock(current)})`,
         steps: [`s3control:PutPublicAccessBlock AccountId=${scope.accountId} ${settings}`],
         reversible: true,
-        parameters: scope,
+        parameters,
       };
 };
 
@@ -271,15 +274,23 @@ const blockApi = (finding: FindingRef, scope: Scope, ctx: ControlContext) => {
   };
 };
 
-/** Sets the block to `wanted` (undefined: no configuration at all), recording what it was. */
-const setBlock = async (finding: FindingRef, scope: Scope, wanted: Block | undefined, ctx: ControlContext): Promise<ChangeRecord> => {
+const sameBlock = (a: Block | null, b: Block | null): boolean => (a === null || b === null ? a === b : SETTINGS.every((k) => a[k] === b[k]));
+
+/**
+ * Sets the block to `wanted` (undefined: no configuration at all), recording what it was. A block already as wanted is
+ * left alone and recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
+ */
+const setBlock = async (finding: FindingRef, scope: Scope, wanted: Block | undefined, ctx: ControlContext, startedFrom: Block | null | undefined): Promise<ChangeRecord> => {
   const api = blockApi(finding, scope, ctx);
-  const before = await api.read();
-  try {
-    if (wanted) await api.put(wanted);
-    else await api.remove();
-  } catch (error) {
-    throw new RemediationError(`Setting the public access block of ${api.label} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+  const live = (await api.read()) ?? null;
+  const before = startingPoint(live, wanted ?? null, startedFrom, sameBlock) ?? undefined;
+  if (!sameBlock(live, wanted ?? null)) {
+    try {
+      if (wanted) await api.put(wanted);
+      else await api.remove();
+    } catch (error) {
+      throw new RemediationError(`Setting the public access block of ${api.label} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+    }
   }
   return {
     summary: wanted
@@ -306,7 +317,8 @@ export const s3PublicAccess: ControlPlugin = {
   // A public website breaks when blocked: a person decides even when assess finds nothing public.
   defaultMode: 'approval',
   assess: (finding, ctx) => (finding.controlId === 'S3.1' ? assessAccount(finding, ctx) : assessBucket(finding, ctx)),
-  remediate: async (finding, plan, ctx) => setBlock(finding, scopeOf(finding, plan.parameters), ALL_ON, ctx),
+  remediate: async (finding, plan, ctx) =>
+    setBlock(finding, scopeOf(finding, plan.parameters), ALL_ON, ctx, observedValue(plan.parameters, 'publicAccessBlock') as Block | null | undefined),
   async verify(finding, change, ctx) {
     const scope = scopeOf(finding, change.after);
     const api = blockApi(finding, scope, ctx);
@@ -316,6 +328,6 @@ export const s3PublicAccess: ControlPlugin = {
   },
   async rollback(finding, change, ctx) {
     const previous = change.before.publicAccessBlock as Block | null | undefined;
-    return setBlock(finding, scopeOf(finding, change.before), previous ?? undefined, ctx);
+    return setBlock(finding, scopeOf(finding, change.before), previous ?? undefined, ctx, (change.after.publicAccessBlock ?? undefined) as Block | undefined);
   },
 };

@@ -4,6 +4,8 @@ import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types'
 import { productionMarker } from './production';
 import { asList, bucketNameOf, bucketPolicy, bucketTags, parsePolicy, type PolicyDocument, type PolicyStatement } from './s3-bucket';
 import { readBucketRequests, type S3Request } from './s3-data-events';
+import { s3Arn } from './arns';
+import { observedValue, sameJson } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /**
@@ -18,37 +20,40 @@ const SID = 'HubfixDenyInsecureTransport';
 /** Distinct callers listed in the evidence. */
 const MAX_LISTED = 5;
 
-const denyStatement = (bucket: string, sid: string): PolicyStatement => ({
+const denyStatement = (bucket: string, region: string, sid: string): PolicyStatement => ({
   Sid: sid,
   Effect: 'Deny',
   Principal: '*',
   Action: 's3:*',
-  Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+  Resource: [s3Arn(region, bucket), s3Arn(region, bucket, '*')],
   Condition: { Bool: { 'aws:SecureTransport': 'false' } },
 });
 
 const isWildcard = (principal: unknown): boolean =>
   principal === '*' || (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
 
-/** What the S3.5 check looks for: Deny s3:* (or *) to everyone on the bucket and its objects when aws:SecureTransport is false. */
-const deniesInsecureTransport = (document: PolicyDocument, bucket: string): boolean =>
+/**
+ * What the S3.5 check looks for: Deny s3:* (or *) to everyone on the bucket and its objects when aws:SecureTransport is
+ * false. The ARNs are those of the bucket's partition (arn:aws-cn:s3:::bucket in China).
+ */
+const deniesInsecureTransport = (document: PolicyDocument, bucket: string, region: string): boolean =>
   document.Statement.some((s) => {
     if (s.Effect !== 'Deny' || !isWildcard(s.Principal)) return false;
     if (!asList(s.Action).some((a) => a === 's3:*' || a === '*')) return false;
     const resources = asList(s.Resource);
     const covers = (arn: string) => resources.some((r) => r === '*' || r === arn || (r.endsWith('*') && arn.startsWith(r.slice(0, -1))));
-    if (!covers(`arn:aws:s3:::${bucket}`) || !covers(`arn:aws:s3:::${bucket}/*`)) return false;
+    if (!covers(s3Arn(region, bucket)) || !covers(s3Arn(region, bucket, '*'))) return false;
     const bool = Object.entries(s.Condition ?? {}).find(([operator]) => operator === 'Bool')?.[1] ?? {};
     return Object.entries(bool).some(([key, value]) => key.toLowerCase() === 'aws:securetransport' && asList(value as string | boolean).map(String).includes('false'));
   });
 
 /** The policy with the deny statement added; a Sid already taken gets a numbered one (Sids must be unique). */
-const merged = (current: string | undefined, bucket: string): string => {
+const merged = (current: string | undefined, bucket: string, region: string): string => {
   const document: PolicyDocument = current ? parsePolicy(current) : { Version: '2012-10-17', Statement: [] };
   const taken = new Set(document.Statement.map((s) => s.Sid));
   let sid = SID;
   for (let n = 2; taken.has(sid); n += 1) sid = `${SID}${n}`;
-  return JSON.stringify({ ...document, Statement: [...document.Statement, denyStatement(bucket, sid)] });
+  return JSON.stringify({ ...document, Statement: [...document.Statement, denyStatement(bucket, region, sid)] });
 };
 
 const distinct = (values: string[]): string => {
@@ -90,7 +95,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const s3 = ctx.clients.at(S3Client, target);
   const policy = await bucketPolicy(s3, bucket);
   const document = policy ? parsePolicy(policy) : undefined;
-  if (document && deniesInsecureTransport(document, bucket)) {
+  if (document && deniesInsecureTransport(document, bucket, target.region)) {
     return { risk: 'low', riskReason: `The policy of ${bucket} already denies requests without TLS`, evidence: [{ fact: `The policy of ${bucket} denies requests with aws:SecureTransport false.`, source: 's3:GetBucketPolicy' }] };
   }
 
@@ -122,7 +127,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     summary: `Add a statement denying s3:* without TLS (aws:SecureTransport false) to the policy of ${bucket} (${statements})`,
     steps: [`s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`],
     reversible: true,
-    parameters: { bucket },
+    // observed: the policy text this plan replaces (null: none), which a retry records as `before` (types.ts).
+    parameters: { bucket, observed: { policy: policy ?? null } },
   };
   if (insecure.length > 0) {
     return { risk: 'high', riskReason: `${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`, evidence, plan };
@@ -137,17 +143,52 @@ const bucketOf = (finding: FindingRef, parameters: Record<string, unknown>): str
   return bucket;
 };
 
-/** Puts `policy` (undefined: deletes the policy), recording the exact text it replaces. */
-const setPolicy = async (s3: S3Client, bucket: string, policy: (current: string | undefined) => string | undefined, summary: string, now: Date): Promise<ChangeRecord> => {
-  const before = await bucketPolicy(s3, bucket);
-  const after = policy(before);
+/** Puts `policy` (null: deletes the policy). */
+const writePolicy = async (s3: S3Client, bucket: string, policy: string | null): Promise<void> => {
   try {
-    if (after === undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
-    else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: after }));
+    if (policy === null) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
   } catch (error) {
     throw new RemediationError(`Writing the policy of ${bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
   }
-  return { summary, before: { bucket, policy: before ?? null }, after: { bucket, policy: after ?? null }, changedAt: now.toISOString(), reversible: true };
+};
+
+const samePolicy = (a: string | null, b: string | null): boolean => (a === null || b === null ? a === b : sameJson(parsePolicy(a), parsePolicy(b)));
+
+/** A policy text a plan or change record holds (null: none), or undefined when it holds none. */
+const policyText = (value: unknown): string | null | undefined => (typeof value === 'string' || value === null ? value : undefined);
+
+/**
+ * Adds the deny statement unless the policy already denies requests without TLS. A policy that already does (an earlier
+ * attempt of this step wrote it) is left alone, and the record starts from the policy the assessment read (types.ts, rule 2).
+ */
+const addDeny = async (s3: S3Client, bucket: string, region: string, observed: string | null | undefined, now: Date): Promise<ChangeRecord> => {
+  const live = (await bucketPolicy(s3, bucket)) ?? null;
+  const denies = live !== null && deniesInsecureTransport(parsePolicy(live), bucket, region);
+  const after = denies ? live : merged(live ?? undefined, bucket, region);
+  if (!denies) await writePolicy(s3, bucket, after);
+  const before = denies && observed !== undefined ? observed : live;
+  return {
+    summary: `Added a statement denying requests without TLS to the policy of ${bucket}`,
+    before: { bucket, policy: before },
+    after: { bucket, policy: after },
+    changedAt: now.toISOString(),
+    reversible: true,
+  };
+};
+
+/** Puts back the exact previous policy (or none); a policy already back is left alone (types.ts, rule 2). */
+const restorePolicy = async (s3: S3Client, bucket: string, previous: string | null, replaced: string | null | undefined, now: Date): Promise<ChangeRecord> => {
+  const live = (await bucketPolicy(s3, bucket)) ?? null;
+  const done = samePolicy(live, previous);
+  if (!done) await writePolicy(s3, bucket, previous);
+  return {
+    summary: previous ? `Restored the previous policy of ${bucket}` : `Deleted the policy of ${bucket}, which had none before`,
+    before: { bucket, policy: done && replaced !== undefined ? replaced : live },
+    after: { bucket, policy: previous },
+    changedAt: now.toISOString(),
+    reversible: true,
+  };
 };
 
 export const s3SecureTransport: ControlPlugin = {
@@ -166,13 +207,14 @@ export const s3SecureTransport: ControlPlugin = {
   assess,
   async remediate(finding, plan, ctx) {
     const bucket = bucketOf(finding, plan.parameters);
-    return setPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, (current) => merged(current, bucket), `Added a statement denying requests without TLS to the policy of ${bucket}`, ctx.now());
+    const target = targetOf(finding);
+    return addDeny(ctx.clients.at(S3Client, target), bucket, target.region, policyText(observedValue(plan.parameters, 'policy')), ctx.now());
   },
   async verify(finding, change, ctx) {
     const bucket = bucketOf(finding, change.after);
     const policy = await bucketPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket);
     const document = policy ? parsePolicy(policy) : undefined;
-    if (!document || !deniesInsecureTransport(document, bucket)) throw new VerificationFailedError(`The policy of ${bucket} does not deny requests without TLS`);
+    if (!document || !deniesInsecureTransport(document, bucket, finding.resource.region)) throw new VerificationFailedError(`The policy of ${bucket} does not deny requests without TLS`);
     const kept = new Set(document.Statement.map((s) => JSON.stringify(s)));
     const previous = typeof change.before.policy === 'string' ? parsePolicy(change.before.policy).Statement : [];
     const lost = previous.filter((s) => !kept.has(JSON.stringify(s)));
@@ -182,13 +224,7 @@ export const s3SecureTransport: ControlPlugin = {
   },
   async rollback(finding, change, ctx) {
     const bucket = bucketOf(finding, change.before);
-    const previous = typeof change.before.policy === 'string' ? change.before.policy : undefined;
-    return setPolicy(
-      ctx.clients.at(S3Client, targetOf(finding)),
-      bucket,
-      () => previous,
-      previous ? `Restored the previous policy of ${bucket}` : `Deleted the policy of ${bucket}, which had none before`,
-      ctx.now(),
-    );
+    const previous = typeof change.before.policy === 'string' ? change.before.policy : null;
+    return restorePolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, previous, policyText(change.after.policy), ctx.now());
   },
 };

@@ -2,7 +2,7 @@ import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/c
 import { InvalidInputError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { blastRadius, interfacesWhere, onlyAdminPorts, portsOpened, referencingGroups, RDP, SSH, WORLD_V4, WORLD_V6 } from './network-exposure';
-import { describeGroup, describeRule, groupIdOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
+import { describeGroup, describeRule, groupIdOf, observedRules, plannedRule, planRevocation, recordOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /** The ports and sources each control forbids in security-group ingress. */
@@ -66,7 +66,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     summary: `Revoke ingress rule${ruleIds.length > 1 ? 's' : ''} ${offending.map(describeRule).join('; ')} of ${label} (the group and its other rules stay)`,
     steps: [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ruleIds.join(',')}`],
     reversible: true,
-    parameters: { groupId, ruleIds },
+    // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
+    parameters: { groupId, ruleIds, observed: { rules: offending.map(plannedRule) } },
   };
   return highReasons.length > 0
     ? { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan }
@@ -82,16 +83,19 @@ const planOf = (parameters: Record<string, unknown>): { groupId: string; ruleIds
 async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const { groupId, ruleIds } = planOf(plan.parameters);
-  // Only the planned rules that still exist and still fail the control: a rule changed since Assess is left alone.
-  const current = offendingRules(await rulesOf(ec2, groupId), finding.controlId).filter((r) => ruleIds.includes(r.SecurityGroupRuleId as string));
-  const revoked = await revokeRules(ec2, groupId, current);
+  // Only the planned rules that still exist and still fail the control (a rule changed since Assess is left alone), and
+  // those an earlier attempt of this step revoked already.
+  const live = await rulesOf(ec2, groupId);
+  const offending = offendingRules(live, finding.controlId);
+  const { revokeNow, revoked } = planRevocation(live, ruleIds, observedRules(plan.parameters), (r) => offending.includes(r));
+  await revokeRules(ec2, groupId, revokeNow);
   return {
     summary:
       revoked.length > 0
-        ? `Revoked ingress rule${revoked.length > 1 ? 's' : ''} ${current.map(describeRule).join('; ')} of ${groupId}`
+        ? `Revoked ingress rule${revoked.length > 1 ? 's' : ''} ${revoked.map(describeRule).join('; ')} of ${groupId}`
         : `Rules ${ruleIds.join(', ')} of ${groupId} were already gone`,
-    before: { groupId, revoked },
-    after: { groupId, revokedRuleIds: revoked.map((r) => r.securityGroupRuleId) },
+    before: { groupId, revoked: revoked.map(recordOf) },
+    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
     changedAt: ctx.now().toISOString(),
     reversible: true,
   };

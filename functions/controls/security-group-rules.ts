@@ -13,6 +13,7 @@ import {
 import { InvalidInputError, RemediationError, ResourceNotFoundError } from '../commons/errors';
 import type { ChangeRecord, FindingRef } from '../commons/types';
 import { portLabel } from './network-exposure';
+import { observedValue } from './retries';
 import { targetOf, type ControlContext } from './types';
 
 /** A revoked rule as recorded in the change record: enough to authorize it again exactly (description included). */
@@ -77,6 +78,55 @@ export const permissionOf = (rule: SecurityGroupRule): IpPermission => {
   };
 };
 
+/** A rule as a plan records it (JSON-safe): enough to describe it and to authorize it again. */
+export const plannedRule = (r: SecurityGroupRule): SecurityGroupRule =>
+  JSON.parse(
+    JSON.stringify({
+      SecurityGroupRuleId: r.SecurityGroupRuleId,
+      IsEgress: Boolean(r.IsEgress),
+      IpProtocol: r.IpProtocol,
+      FromPort: r.FromPort,
+      ToPort: r.ToPort,
+      CidrIpv4: r.CidrIpv4,
+      CidrIpv6: r.CidrIpv6,
+      PrefixListId: r.PrefixListId,
+      ReferencedGroupInfo: r.ReferencedGroupInfo && { GroupId: r.ReferencedGroupInfo.GroupId, UserId: r.ReferencedGroupInfo.UserId },
+      Description: r.Description,
+    }),
+  ) as SecurityGroupRule;
+
+/** The rules a plan recorded as assessed (`parameters.observed.rules`), or undefined when it recorded none. */
+export const observedRules = (parameters: Record<string, unknown>): SecurityGroupRule[] | undefined => {
+  const rules = observedValue(parameters, 'rules');
+  return Array.isArray(rules) ? (rules as SecurityGroupRule[]) : undefined;
+};
+
+/**
+ * Which planned rules this change revokes: those still there (and, for `stillPlanned`, still as assessed), plus those the
+ * plan recorded that are gone already: an earlier attempt of this step revoked them (types.ts, rule 2; a retry cannot tell
+ * that from someone else revoking them after the assessment). In the plan's order, ingress before egress, as revoked.
+ */
+export const planRevocation = (
+  live: SecurityGroupRule[],
+  ruleIds: string[],
+  observed: SecurityGroupRule[] | undefined,
+  stillPlanned: (rule: SecurityGroupRule) => boolean,
+): { revokeNow: SecurityGroupRule[]; revoked: SecurityGroupRule[] } => {
+  const byId = new Map(live.map((r) => [r.SecurityGroupRuleId, r]));
+  const revokeNow = ruleIds.map((id) => byId.get(id)).filter((r): r is SecurityGroupRule => r !== undefined && stillPlanned(r));
+  const earlier = (observed ?? []).filter((r) => ruleIds.includes(r.SecurityGroupRuleId as string) && !byId.has(r.SecurityGroupRuleId));
+  const named = (rules: SecurityGroupRule[], id: string) => rules.find((r) => r.SecurityGroupRuleId === id);
+  const all = ruleIds.map((id) => named(revokeNow, id) ?? named(earlier, id)).filter((r): r is SecurityGroupRule => r !== undefined);
+  return { revokeNow, revoked: [...all.filter((r) => !r.IsEgress), ...all.filter((r) => r.IsEgress)] };
+};
+
+/** The change record's entry for a revoked rule. */
+export const recordOf = (r: SecurityGroupRule): RecordedRule => ({
+  securityGroupRuleId: r.SecurityGroupRuleId as string,
+  isEgress: Boolean(r.IsEgress),
+  permission: permissionOf(r),
+});
+
 /**
  * Revokes exactly these rules by id (ingress and egress separately), recording each so rollback can
  * authorize it again. A failure names what was already revoked.
@@ -89,7 +139,14 @@ export const revokeRules = async (ec2: EC2Client, groupId: string, rules: Securi
     const SecurityGroupRuleIds = batch.map((r) => r.SecurityGroupRuleId as string);
     try {
       const input = { GroupId: groupId, SecurityGroupRuleIds };
-      await (isEgress ? ec2.send(new RevokeSecurityGroupEgressCommand(input)) : ec2.send(new RevokeSecurityGroupIngressCommand(input)));
+      try {
+        await (isEgress ? ec2.send(new RevokeSecurityGroupEgressCommand(input)) : ec2.send(new RevokeSecurityGroupIngressCommand(input)));
+      } catch (error) {
+        // Not found: the SDK resent a revoke that was applied. Done, if none of these rules is left.
+        if ((error as Error).name !== 'InvalidSecurityGroupRuleId.NotFound') throw error;
+        const left = (await rulesOf(ec2, groupId)).filter((r) => SecurityGroupRuleIds.includes(r.SecurityGroupRuleId as string));
+        if (left.length > 0) throw error;
+      }
     } catch (error) {
       const done = revoked.length > 0 ? `already revoked ${revoked.map((r) => r.securityGroupRuleId).join(', ')}` : 'nothing was changed';
       throw new RemediationError(`Revoking ${isEgress ? 'egress' : 'ingress'} rule(s) ${SecurityGroupRuleIds.join(', ')} of ${groupId} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`, {
@@ -127,9 +184,10 @@ export const rollbackRevokedRules = async (finding: FindingRef, change: ChangeRe
   const groupId = change.before.groupId;
   const recorded = change.before.revoked;
   if (typeof groupId !== 'string' || !Array.isArray(recorded)) throw new InvalidInputError('The change record does not list the revoked rules of a security group');
-  const { restored, present } = await restoreRules(ctx.clients.at(EC2Client, targetOf(finding)), groupId, recorded as RecordedRule[]);
+  await restoreRules(ctx.clients.at(EC2Client, targetOf(finding)), groupId, recorded as RecordedRule[]);
   return {
-    summary: `Re-authorized ${restored.length} rule(s) of ${groupId}${present.length > 0 ? `; ${present.length} were already present` : ''}`,
+    // True whoever re-authorized a rule first (this attempt, an earlier one, or a person): the record of a clean rollback.
+    summary: `The ${recorded.length} rule(s) hubfix revoked from ${groupId} are authorized again`,
     before: { groupId, revokedRuleIds: (recorded as RecordedRule[]).map((r) => r.securityGroupRuleId) },
     after: { groupId, restored: recorded },
     changedAt: ctx.now().toISOString(),

@@ -102,6 +102,14 @@ export const trailByArn = async (clients: ClientFactory, accountId: string, arn:
   return factsOf(found);
 };
 
+/** The trail of this account named `name` whose home is `region`, or undefined (a name names a trail of the caller's region). */
+export const trailNamed = async (clients: ClientFactory, accountId: string, region: string, name: string): Promise<TrailFacts | undefined> => {
+  const client = clients.at(CloudTrailClient, { accountId, region });
+  const { trailList } = await client.send(new DescribeTrailsCommand({ trailNameList: [name], includeShadowTrails: false }));
+  const found = (trailList ?? []).find((t) => t.Name === name && t.HomeRegion === region);
+  return found && factsOf(found);
+};
+
 /** The trail a finding's resource names. */
 export const trailOfFinding = (clients: ClientFactory, finding: FindingRef): Promise<TrailFacts> => trailByArn(clients, finding.accountId, finding.resource.canonicalId);
 

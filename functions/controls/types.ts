@@ -57,6 +57,26 @@ export interface ControlDescription {
  * A control family: one file in functions/controls/, one test beside it in test/controls/, one line in
  * the registry. assess reads only; remediate makes the narrowest change; verify re-reads independently
  * (never trusting remediate's return value); rollback restores `change.before`.
+ *
+ * Retries. Step Functions runs the Remediate task again with the same input after a lost response (Lambda service
+ * errors) or throttling (ThrottledError), and the SDK sends a call again when its response was lost; an undo (rollback)
+ * is retried the same way. So remediate and rollback are idempotent, and the change record they return describes the
+ * whole change, never just the last attempt (test/retry/ holds every plugin to this):
+ *  1. Running again with the same plan (or change) changes nothing more: no second statement, rule, flow log, filter,
+ *     alarm or trail. A part already in its target state is done, not an error: a delete that finds nothing to delete,
+ *     a create that finds the resource it creates, a revoke of a rule already gone.
+ *  2. `before` is the state the change started from. For a part that still differs from its target, that is the live
+ *     value. For a part already at its target, it is the value observed before the first attempt: what the plan's
+ *     assessment read (every plan carries what it replaces as `parameters.observed`), and for a rollback the change's
+ *     `after`. A retry therefore returns the record an uninterrupted run returns, and rollback restores the state from
+ *     before the first attempt. (A plan without `observed`, e.g. one made before plans carried it, records the live state.)
+ *     A retry cannot tell its own earlier attempt from someone who made the same change after the assessment; the
+ *     record then names the assessed state, which is what the approver saw and what an Undo shows before restoring it.
+ *  3. `after` is the target state, and `summary` tells the change from `before` to `after` (not the calls of the last
+ *     attempt), so the note on a retried run is as true as on a clean one.
+ *  4. A resource remediate creates is adopted by a retry only when it is unmistakably the one the plan creates: its
+ *     hubfix name (or, for resources without names, exactly the planned settings) and absent when assessed. Anything
+ *     else is refused, never claimed (rollback would delete it).
  */
 export interface ControlPlugin extends ControlDescription {
   assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment>;

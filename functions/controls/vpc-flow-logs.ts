@@ -3,6 +3,7 @@ import type { HubfixConfig } from '../commons/config';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { productionMarker, type Tags } from './production';
+import { observedValue } from './retries';
 import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
 
 /**
@@ -112,7 +113,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
         (target.deliverLogsPermissionArn ? ` DeliverLogsPermissionArn=${target.deliverLogsPermissionArn}` : ''),
     ],
     reversible: true,
-    parameters: { ...parameters },
+    // observed: the flow logs the VPC had when assessed; a retry adopts only a planned flow log that is not among them (types.ts).
+    parameters: { ...parameters, observed: { flowLogIds: flowLogs.map((f) => f.FlowLogId) } },
   };
   return { risk: 'low', riskReason: `Adding a flow log changes no traffic and removes no one's flow log`, evidence, plan };
 }
@@ -125,16 +127,24 @@ const planOf = (parameters: Record<string, unknown>): FlowLogPlan => {
   return { vpcId, destination, destinationType, deliverLogsPermissionArn };
 };
 
-async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
-  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const p = planOf(plan.parameters);
-  const existing = await flowLogsOf(ec2, p.vpcId);
-  const before = { vpcId: p.vpcId, flowLogs: existing.map(describeFlowLog), flowLogIds: existing.map((f) => f.FlowLogId) };
-  const already = existing.find((f) => deliversCentrally(f, [p.destination]));
-  if (already) {
-    // A retried step, or someone else fixed it meanwhile: nothing to create, and nothing for rollback to delete.
-    return { summary: `VPC ${p.vpcId} already had flow log ${already.FlowLogId} to ${p.destination}`, before, after: before, changedAt: ctx.now().toISOString(), reversible: true };
-  }
+/** A flow log with exactly the settings the plan creates one with. */
+const isPlanned = (f: FlowLog, p: FlowLogPlan): boolean =>
+  f.ResourceId === p.vpcId &&
+  f.TrafficType === TRAFFIC_TYPE &&
+  f.LogDestinationType === p.destinationType &&
+  normalize(f.LogDestination ?? '') === normalize(p.destination) &&
+  (f.DeliverLogsPermissionArn ?? undefined) === p.deliverLogsPermissionArn;
+
+/**
+ * The flow log an earlier attempt of this step created: exactly the planned settings, and not among the flow logs the
+ * VPC had when assessed (types.ts, rule 4). Undefined when the plan does not say which flow logs there were.
+ */
+const createdEarlier = (existing: FlowLog[], p: FlowLogPlan, parameters: Record<string, unknown>): FlowLog | undefined => {
+  const seen = observedValue(parameters, 'flowLogIds');
+  return Array.isArray(seen) ? existing.find((f) => isPlanned(f, p) && !seen.includes(f.FlowLogId)) : undefined;
+};
+
+const createFlowLog = async (ec2: EC2Client, p: FlowLogPlan, others: FlowLog[]): Promise<string> => {
   const result = await ec2
     .send(
       new CreateFlowLogsCommand({
@@ -151,9 +161,28 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
     });
   const createdId = result.FlowLogIds?.[0];
   const problem = result.Unsuccessful?.[0]?.Error;
-  if (!createdId || problem) {
-    throw new RemediationError(`CreateFlowLogs for ${p.vpcId} was refused (${problem?.Code ?? 'no flow log id'}: ${problem?.Message ?? ''}); nothing was changed`);
+  if (createdId && !problem) return createdId;
+  if (problem?.Code === 'FlowLogAlreadyExists') {
+    // The SDK resent a CreateFlowLogs that was applied: the new flow log is the planned one that was not there a moment ago.
+    const adopted = (await flowLogsOf(ec2, p.vpcId)).find((f) => isPlanned(f, p) && !others.some((o) => o.FlowLogId === f.FlowLogId));
+    if (adopted?.FlowLogId) return adopted.FlowLogId;
   }
+  throw new RemediationError(`CreateFlowLogs for ${p.vpcId} was refused (${problem?.Code ?? 'no flow log id'}: ${problem?.Message ?? ''}); nothing was changed`);
+};
+
+async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const p = planOf(plan.parameters);
+  const existing = await flowLogsOf(ec2, p.vpcId);
+  const earlier = createdEarlier(existing, p, plan.parameters);
+  const others = existing.filter((f) => f !== earlier);
+  const before = { vpcId: p.vpcId, flowLogs: others.map(describeFlowLog), flowLogIds: others.map((f) => f.FlowLogId) };
+  const already = earlier ? undefined : others.find((f) => deliversCentrally(f, [p.destination]));
+  if (already) {
+    // Someone else fixed it meanwhile: nothing to create, and nothing for rollback to delete.
+    return { summary: `VPC ${p.vpcId} already had flow log ${already.FlowLogId} to ${p.destination}`, before, after: before, changedAt: ctx.now().toISOString(), reversible: true };
+  }
+  const createdId = earlier?.FlowLogId ?? (await createFlowLog(ec2, p, others));
   return {
     summary: `Created ${TRAFFIC_TYPE} flow log ${createdId} on VPC ${p.vpcId} to ${p.destination}`,
     before,
@@ -182,8 +211,10 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
   if (!created) return record(`hubfix created no flow log on ${vpcId}; nothing to remove`);
   const result = await ctx.clients.at(EC2Client, targetOf(finding)).send(new DeleteFlowLogsCommand({ FlowLogIds: [created] }));
   const problem = result.Unsuccessful?.[0]?.Error;
-  if (problem?.Code === 'InvalidFlowLogId.NotFound') return record(`Flow log ${created} on ${vpcId} was already gone`);
-  if (problem) throw new RemediationError(`Deleting flow log ${created} failed (${problem.Code}: ${problem.Message ?? ''}); nothing was changed`);
+  // Already gone (an earlier attempt of this undo deleted it, or the SDK resent the delete): the undo is done all the same.
+  if (problem && problem.Code !== 'InvalidFlowLogId.NotFound') {
+    throw new RemediationError(`Deleting flow log ${created} failed (${problem.Code}: ${problem.Message ?? ''}); nothing was changed`);
+  }
   return record(`Deleted flow log ${created} that hubfix had created on ${vpcId}; the other flow logs were not touched`);
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fixtureDate, resolveDate } from './dates';
+import { arnPrefix } from './partitions';
 import { defineModule, SimulatedServiceError, type SimContext } from './service';
 
 const eventSelector = z.object({
@@ -61,10 +62,11 @@ export interface TrailState {
   s3DataEvents: string[];
 }
 
-const arnOf = (t: TrailState, accountId: string): string => `arn:aws:cloudtrail:${t.homeRegion}:${accountId}:trail/${t.name}`;
+const arnOf = (t: TrailState, accountId: string): string => `${arnPrefix(t.homeRegion)}cloudtrail:${t.homeRegion}:${accountId}:trail/${t.name}`;
 
-const s3DataResources = (buckets: string[]): EventSelectorState['dataResources'] =>
-  buckets.length === 0 ? [] : [{ Type: 'AWS::S3::Object', Values: buckets.map((b) => (b === '*' ? 'arn:aws:s3' : `arn:aws:s3:::${b}/`)) }];
+/** Data resources name S3 objects in the partition of the trail's region ("arn:aws-cn:s3" is every bucket in China). */
+const s3DataResources = (buckets: string[], region: string): EventSelectorState['dataResources'] =>
+  buckets.length === 0 ? [] : [{ Type: 'AWS::S3::Object', Values: buckets.map((b) => (b === '*' ? `${arnPrefix(region)}s3` : `${arnPrefix(region)}s3:::${b}/`)) }];
 
 /** DescribeTrails' shape of a trail. */
 const describe = (t: TrailState, accountId: string): Record<string, unknown> => ({
@@ -102,7 +104,7 @@ const advancedOut = (t: TrailState) => [
           FieldSelectors: [
             { Field: 'eventCategory', Equals: ['Data'] },
             { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
-            ...(t.s3DataEvents.includes('*') ? [] : [{ Field: 'resources.ARN', StartsWith: t.s3DataEvents.map((b) => `arn:aws:s3:::${b}/`) }]),
+            ...(t.s3DataEvents.includes('*') ? [] : [{ Field: 'resources.ARN', StartsWith: t.s3DataEvents.map((b) => `${arnPrefix(t.homeRegion)}s3:::${b}/`) }]),
           ],
         },
       ]),
@@ -130,7 +132,7 @@ export const cloudTrailTrailsModule = defineModule({
       eventSelectors: t.eventSelectors.map((s, i) => ({
         ...s,
         excludeManagementEventSources: [...s.excludeManagementEventSources],
-        dataResources: i === 0 ? s3DataResources(t.s3DataEvents) : [],
+        dataResources: i === 0 ? s3DataResources(t.s3DataEvents, t.homeRegion) : [],
       })),
     })),
   commands: (state, now) => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { arnPrefix } from './partitions';
 import { defineModule, SimulatedServiceError, type SimContext } from './service';
 
 /** CloudWatch Logs allows this many metric filters per log group. */
@@ -76,7 +77,7 @@ export const cloudWatchLogsModule = defineModule({
       DescribeLogGroups: (input, ctx) => ({
         logGroups: inRegion(state(ctx.accountId), ctx)
           .filter((g) => !input.logGroupNamePrefix || g.name.startsWith(String(input.logGroupNamePrefix)))
-          .map((g) => ({ logGroupName: g.name, arn: `arn:aws:logs:${g.region}:${ctx.accountId}:log-group:${g.name}:*`, retentionInDays: g.retentionInDays })),
+          .map((g) => ({ logGroupName: g.name, arn: `${arnPrefix(g.region)}logs:${g.region}:${ctx.accountId}:log-group:${g.name}:*`, retentionInDays: g.retentionInDays })),
       }),
       DescribeMetricFilters: (input, ctx) => {
         if ((input.metricName === undefined) !== (input.metricNamespace === undefined)) {
@@ -121,7 +122,7 @@ export const cloudWatchLogsModule = defineModule({
 
 const alarmOut = (a: AlarmState, accountId: string) => ({
   AlarmName: a.alarmName,
-  AlarmArn: `arn:aws:cloudwatch:${a.region}:${accountId}:alarm:${a.alarmName}`,
+  AlarmArn: `${arnPrefix(a.region)}cloudwatch:${a.region}:${accountId}:alarm:${a.alarmName}`,
   MetricName: a.metricName,
   Namespace: a.namespace,
   Statistic: a.statistic,
@@ -196,7 +197,7 @@ export const snsTopicsModule = defineModule({
   load: (fixture): TopicState[] => fixture.map((t) => ({ ...t })),
   commands: (state) => ({
     GetTopicAttributes: (input, ctx) => {
-      const found = inRegion(state(ctx.accountId), ctx).find((t) => `arn:aws:sns:${t.region}:${ctx.accountId}:${t.name}` === input.TopicArn);
+      const found = inRegion(state(ctx.accountId), ctx).find((t) => `${arnPrefix(t.region)}sns:${t.region}:${ctx.accountId}:${t.name}` === input.TopicArn);
       if (!found) throw new SimulatedServiceError('NotFoundException', 'Topic does not exist');
       return {
         Attributes: {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fixtureDate, resolveDate, tagsSchema } from './dates';
+import { arnPrefix } from './partitions';
 import { defineModule, SimulatedServiceError, tagList } from './service';
 
 const accessKey = z.object({
@@ -68,7 +69,7 @@ export const iamModule = defineModule({
     return {
       GetUser: (input, ctx) => {
         const u = user(ctx.accountId, input.UserName);
-        return { User: { UserName: u.userName, Path: u.path, Arn: `arn:aws:iam::${ctx.accountId}:user${u.path}${u.userName}` } };
+        return { User: { UserName: u.userName, Path: u.path, Arn: `${arnPrefix(ctx.region)}iam::${ctx.accountId}:user${u.path}${u.userName}` } };
       },
       ListUserTags: (input, ctx) => ({ Tags: tagList(user(ctx.accountId, input.UserName).tags), IsTruncated: false }),
       ListAccessKeys: (input, ctx) => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { arnPrefix } from './partitions';
 import { defineModule, SimulatedServiceError, type SimContext } from './service';
 
 const key = z.object({
@@ -31,14 +32,15 @@ export interface KmsKeyState {
   rotationEnabled: boolean;
 }
 
-export const keyArnOf = (k: KmsKeyState, accountId: string): string => `arn:aws:kms:${k.region}:${accountId}:key/${k.keyId}`;
+export const keyArnOf = (k: KmsKeyState, accountId: string): string => `${arnPrefix(k.region)}kms:${k.region}:${accountId}:key/${k.keyId}`;
+const aliasArnOf = (k: KmsKeyState, accountId: string, alias: string): string => `${arnPrefix(k.region)}kms:${k.region}:${accountId}:${alias}`;
 
 /** The policy KMS gives a key created without one: the account root may do everything, nobody else anything. */
-const defaultPolicy = (accountId: string): string =>
+const defaultPolicy = (accountId: string, region: string): string =>
   JSON.stringify({
     Version: '2012-10-17',
     Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `${arnPrefix(region)}iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
   });
 
 /**
@@ -50,7 +52,7 @@ export const resolveKey = (keys: KmsKeyState[], ctx: SimContext, keyId: unknown)
   const found = keys.find(
     (k) =>
       k.region === ctx.region &&
-      (k.keyId === id || keyArnOf(k, ctx.accountId) === id || k.aliases.some((a) => a === id || `arn:aws:kms:${k.region}:${ctx.accountId}:${a}` === id)),
+      (k.keyId === id || keyArnOf(k, ctx.accountId) === id || k.aliases.some((a) => a === id || aliasArnOf(k, ctx.accountId, a) === id)),
   );
   if (!found) throw new SimulatedServiceError('NotFoundException', `Key '${id}' does not exist`);
   return found;
@@ -74,7 +76,7 @@ export const kmsModule = defineModule({
       return {
         Aliases: keys
           .filter((k) => !only || k === only)
-          .flatMap((k) => k.aliases.map((a) => ({ AliasName: a, AliasArn: `arn:aws:kms:${k.region}:${ctx.accountId}:${a}`, TargetKeyId: k.keyId }))),
+          .flatMap((k) => k.aliases.map((a) => ({ AliasName: a, AliasArn: aliasArnOf(k, ctx.accountId, a), TargetKeyId: k.keyId }))),
         Truncated: false,
       };
     },
@@ -106,7 +108,7 @@ export const kmsModule = defineModule({
       const k = resolveKey(state(ctx.accountId), ctx, input.KeyId);
       const policyName = (input.PolicyName as string | undefined) ?? 'default';
       if (policyName !== 'default') throw new SimulatedServiceError('NotFoundException', `Policy ${policyName} does not exist`);
-      return { Policy: k.policy ?? defaultPolicy(ctx.accountId), PolicyName: 'default' };
+      return { Policy: k.policy ?? defaultPolicy(ctx.accountId, k.region), PolicyName: 'default' };
     },
     GetKeyRotationStatus: (input, ctx) => {
       const k = resolveKey(state(ctx.accountId), ctx, input.KeyId);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { fixtureDate, resolveDate, tagsSchema } from './dates';
+import { arnPrefix } from './partitions';
 import { defineModule, SimulatedServiceError, tagList, type SimContext } from './service';
 
 /**
@@ -111,8 +112,8 @@ const grantsOf = (acl: BucketState['acl']) => {
   }
 };
 
-/** S3 validates a policy document before storing it; these are the checks hubfix could trip. */
-const validatePolicy = (bucket: string, policy: unknown): string => {
+/** S3 validates a policy document before storing it; these are the checks hubfix could trip (a resource of another partition too). */
+const validatePolicy = (bucket: string, region: string, policy: unknown): string => {
   if (typeof policy !== 'string') throw new SimulatedServiceError('MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
   let document: { Statement?: PolicyStatement | PolicyStatement[] };
   try {
@@ -124,7 +125,8 @@ const validatePolicy = (bucket: string, policy: unknown): string => {
   if (statements.length === 0) throw new SimulatedServiceError('MalformedPolicy', 'Missing required field Statement');
   for (const statement of statements) {
     for (const resource of asList(statement.Resource)) {
-      if (resource !== `arn:aws:s3:::${bucket}` && !resource.startsWith(`arn:aws:s3:::${bucket}/`)) {
+      const arn = `${arnPrefix(region)}s3:::${bucket}`;
+      if (resource !== arn && !resource.startsWith(`${arn}/`)) {
         throw new SimulatedServiceError('MalformedPolicy', 'Policy has invalid resource');
       }
     }
@@ -173,8 +175,8 @@ const cloudTrailRecord = (e: TrailEvent, accountId: string) => ({
   userAgent: e.userAgent,
   requestParameters: { bucketName: e.bucket, Host: `${e.bucket}.s3.${e.region}.amazonaws.com`, key: e.key },
   resources: [
-    { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${e.bucket}/${e.key}` },
-    { accountId, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${e.bucket}` },
+    { type: 'AWS::S3::Object', ARN: `${arnPrefix(e.region)}s3:::${e.bucket}/${e.key}` },
+    { accountId, type: 'AWS::S3::Bucket', ARN: `${arnPrefix(e.region)}s3:::${e.bucket}` },
   ],
   eventType: 'AwsApiCall',
   managementEvent: false,
@@ -252,7 +254,7 @@ export const s3BucketsModule = defineModule({
       GetBucketPolicyStatus: (input, ctx) => ({ PolicyStatus: { IsPublic: isPublicPolicy(policyOf(bucket(input, ctx))) } }),
       PutBucketPolicy: (input, ctx) => {
         const b = bucket(input, ctx);
-        const policy = validatePolicy(b.name, input.Policy);
+        const policy = validatePolicy(b.name, b.region, input.Policy);
         // The account-level block lives in the S3 Control module; the bucket-level one is enforced here.
         if (b.publicAccessBlock?.blockPublicPolicy && isPublicPolicy(policy)) throw new SimulatedServiceError('AccessDenied', 'Access Denied');
         b.policy = policy;

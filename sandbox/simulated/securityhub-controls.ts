@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { STANDARD_KEYS, STANDARDS, standardKeyOf, standardsArn, standardsIdOf, type StandardKey } from '../../functions/hygiene/standards';
+import { arnPrefix } from './partitions';
 import { defineModule, SimulatedServiceError, type SimContext, type SimOrganization } from './service';
 
 /**
@@ -87,7 +88,7 @@ const associationOf = (hub: RegionState, ctx: SimContext, arn: unknown, controlI
 const summary = (ctx: SimContext, key: StandardKey, controlId: string, a: Association) => ({
   StandardsArn: standardsArn(key, ctx.region),
   SecurityControlId: controlId,
-  SecurityControlArn: `arn:aws:securityhub:${ctx.region}:${ctx.accountId}:security-control/${controlId}`,
+  SecurityControlArn: `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:security-control/${controlId}`,
   AssociationStatus: a.status,
   RelatedRequirements: [requirementName(key, controlId)],
   UpdatedAt: new Date(a.updatedAt),
@@ -140,14 +141,14 @@ export const securityHubControlsModule = defineModule({
     DescribeHub: (_input, ctx) => {
       const hub = hubIn(state(ctx.accountId), ctx);
       return {
-        HubArn: `arn:aws:securityhub:${ctx.region}:${ctx.accountId}:hub/default`,
+        HubArn: `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:hub/default`,
         AutoEnableControls: true,
         ControlFindingGenerator: hub.consolidatedFindings ? 'SECURITY_CONTROL' : 'STANDARD_CONTROL',
       };
     },
     GetEnabledStandards: (_input, ctx) => ({
       StandardsSubscriptions: [...hubIn(state(ctx.accountId), ctx).standards.keys()].map((key) => ({
-        StandardsSubscriptionArn: `arn:aws:securityhub:${ctx.region}:${ctx.accountId}:subscription/${STANDARDS[key].id.replace(/^(standards|ruleset)\//, '')}`,
+        StandardsSubscriptionArn: `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:subscription/${STANDARDS[key].id.replace(/^(standards|ruleset)\//, '')}`,
         StandardsArn: standardsArn(key, ctx.region),
         StandardsInput: {},
         StandardsStatus: 'READY',
@@ -221,7 +222,7 @@ export const securityHubControlsModule = defineModule({
       if (!key || !controls) throw new SimulatedServiceError('ResourceNotFoundException', `Standards subscription ${subscription} not found`);
       return {
         Controls: [...controls].map(([controlId, a]) => ({
-          StandardsControlArn: `arn:aws:securityhub:${ctx.region}:${ctx.accountId}:control/${standardsIdOf(standardsArn(key, ctx.region)).replace(/^(standards|ruleset)\//, '')}/${SIMULATED_CONTROLS[controlId].requirements[key]}`,
+          StandardsControlArn: `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:control/${standardsIdOf(standardsArn(key, ctx.region)).replace(/^(standards|ruleset)\//, '')}/${SIMULATED_CONTROLS[controlId].requirements[key]}`,
           ControlStatus: a.status,
           ...(a.reason && a.status === 'DISABLED' ? { DisabledReason: a.reason } : {}),
           ControlStatusUpdatedAt: new Date(a.updatedAt),

@@ -1,7 +1,8 @@
 import { parseConfig } from '../../functions/commons/config';
-import { VerificationFailedError } from '../../functions/commons/errors';
+import { RemediationError, VerificationFailedError } from '../../functions/commons/errors';
 import { cloudTrail } from '../../functions/controls/cloudtrail';
 import { cloudTrailKeyAccess } from '../../functions/controls/kms-key-policy';
+import { SimulatedServiceError } from '../../sandbox/simulated-aws';
 import { accountResource, findingRef } from '../support/finding-ref';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
@@ -130,6 +131,116 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     expect(trailsIn(sim)).toEqual({});
   });
 
+  it('finishes the creation on a retry after StartLogging was throttled: adopts the trail it created, with the record of a clean run', async () => {
+    // Prepare: CreateTrail succeeds, StartLogging is throttled past the SDK's attempts, so the step fails
+    const config = parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } });
+    const clean = simulatedAccount(account({}), config);
+    const cleanChange = await cloudTrail.remediate(accountFinding(), (await cloudTrail.assess(accountFinding(), clean.ctx)).plan!, clean.ctx);
+    const { ctx, sim } = simulatedAccount(account({}), config);
+    const { plan } = await cloudTrail.assess(accountFinding(), ctx);
+    sim.faults = (call) => {
+      if (call.command === 'StartLogging') throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
+    };
+    const failed = await cloudTrail.remediate(accountFinding(), plan!, ctx).catch((error: Error) => error);
+    sim.faults = undefined;
+
+    // Act: the state machine retries the whole step with the same plan
+    const change = await cloudTrail.remediate(accountFinding(), plan!, ctx);
+    const observed = await cloudTrail.verify(accountFinding(), change, ctx);
+    const afterFix = trailsIn(sim)['trail/hubfix-management-events'];
+    await cloudTrail.rollback(accountFinding(), change, ctx);
+
+    // Assess
+    expect((failed as Error).message).toMatch(/StartLogging on the new trail hubfix-management-events failed \(ThrottlingException\); trail .* was created and is not logging/);
+    expect(change).toEqual(cleanChange);
+    expect(change.before).toEqual({ kind: 'absent', trailName: 'hubfix-management-events', homeRegion: REGION });
+    expect(change.summary).toBe('Created multi-region trail hubfix-management-events delivering to s3://central-trail-logs and started logging');
+    expect(afterFix).toMatchObject({ multiRegion: true, logging: true, logFileValidation: true });
+    expect(observed).toContain('hubfix-management-events');
+    expect(trailsIn(sim)).toEqual({});
+  });
+
+  it('adopts the trail when CreateTrail was applied but its response lost (the SDK resent it and got TrailAlreadyExists)', async () => {
+    // Prepare: the first delivery of CreateTrail creates the trail; the caller only sees the second one's answer
+    const { ctx, sim } = simulatedAccount(account({}), parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } }));
+    const { plan } = await cloudTrail.assess(accountFinding(), ctx);
+    let deliveries = 0;
+    sim.faults = (call) => {
+      if (call.command !== 'CreateTrail' || deliveries++ > 0) return;
+      (sim.account(HOME_ACCOUNT).states.get('trails') as Record<string, unknown>[]).push({
+        name: 'hubfix-management-events', homeRegion: REGION, s3BucketName: 'central-trail-logs', isMultiRegionTrail: true, isOrganizationTrail: false,
+        includeGlobalServiceEvents: true, logFileValidationEnabled: true, isLogging: false, selectors: 'basic', s3DataEvents: [],
+        eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [], dataResources: [] }],
+      });
+    };
+
+    // Act
+    const change = await cloudTrail.remediate(accountFinding(), plan!, ctx);
+
+    // Assess
+    expect(change.before).toEqual({ kind: 'absent', trailName: 'hubfix-management-events', homeRegion: REGION });
+    expect(change.after).toMatchObject({ trailArn: trailArn('hubfix-management-events'), isLogging: true, created: true });
+    expect(trailsIn(sim)['trail/hubfix-management-events']).toMatchObject({ multiRegion: true, logging: true });
+  });
+
+  it('never adopts a same-named trail with other settings: refuses, names the difference, changes nothing', async () => {
+    // Prepare: after the assessment someone creates a trail with hubfix's name but another bucket, single-region
+    const { ctx, sim } = simulatedAccount(account({}), parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } }));
+    const { plan } = await cloudTrail.assess(accountFinding(), ctx);
+    (sim.account(HOME_ACCOUNT).states.get('trails') as Record<string, unknown>[]).push({
+      name: 'hubfix-management-events', homeRegion: REGION, s3BucketName: 'someone-elses-bucket', isMultiRegionTrail: false, isOrganizationTrail: false,
+      includeGlobalServiceEvents: true, logFileValidationEnabled: false, isLogging: false, selectors: 'basic', s3DataEvents: [],
+      eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [], dataResources: [] }],
+    });
+    const before = trailsIn(sim);
+
+    // Act
+    const attempt = cloudTrail.remediate(accountFinding(), plan!, ctx);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(RemediationError);
+    await expect(attempt).rejects.toThrow(
+      /trail hubfix-management-events already exists .*delivers to s3:\/\/someone-elses-bucket, not central-trail-logs; single-region; log file validation off.*hubfix did not create it.*nothing was changed/,
+    );
+    expect(trailsIn(sim)).toEqual(before);
+  });
+
+  it('treats a created trail that is already gone as rolled back (a retried undo)', async () => {
+    // Prepare: the first rollback deleted the trail, but its response was lost
+    const { ctx, sim } = simulatedAccount(account({}), parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } }));
+    const change = await cloudTrail.remediate(accountFinding(), (await cloudTrail.assess(accountFinding(), ctx)).plan!, ctx);
+    const first = await cloudTrail.rollback(accountFinding(), change, ctx);
+
+    // Act
+    const retried = await cloudTrail.rollback(accountFinding(), change, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.summary).toBe('Deleted trail hubfix-management-events, which hubfix had created');
+    expect(trailsIn(sim)).toEqual({});
+  });
+
+  it('records what the assessment saw when a retry finds part of an update done, so rollback restores it all', async () => {
+    // Prepare: PutEventSelectors applied, StartLogging throttled: the step fails half done
+    const { ctx, sim } = simulatedAccount(account({ trails: [trail({ isLogging: false, eventSelectors: [{ readWriteType: 'WriteOnly' }] })] }));
+    const before = trailsIn(sim)['trail/main'];
+    const { plan } = await cloudTrail.assess(accountFinding(), ctx);
+    sim.faults = (call) => {
+      if (call.command === 'StartLogging') throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
+    };
+    await expect(cloudTrail.remediate(accountFinding(), plan!, ctx)).rejects.toThrow(/StartLogging on trail main failed .*already done: PutEventSelectors/);
+    sim.faults = undefined;
+
+    // Act
+    const change = await cloudTrail.remediate(accountFinding(), plan!, ctx);
+    await cloudTrail.rollback(accountFinding(), change, ctx);
+
+    // Assess
+    expect(change.summary).toBe('Trail main: PutEventSelectors, StartLogging');
+    expect(change.before).toMatchObject({ isLogging: false, eventSelectors: [expect.objectContaining({ ReadWriteType: 'WriteOnly' })] });
+    expect(trailsIn(sim)['trail/main']).toEqual(before);
+  });
+
   it('fails verification when the trail stopped logging after the change', async () => {
     // Prepare
     const { ctx, sim } = simulatedAccount(account({ trails: [trail({ isMultiRegionTrail: false })] }));
@@ -191,7 +302,7 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ trailArn: trailArn('main'), homeRegion: REGION, setting: { kmsKeyId: keyArn(KEY_A) } });
+    expect(result.plan?.parameters).toEqual({ trailArn: trailArn('main'), homeRegion: REGION, setting: { kmsKeyId: keyArn(KEY_A) }, observed: { kmsKeyId: null } });
     expect(result.plan?.summary).toBe('Encrypt the log files of trail main with KMS key alias/logs');
     const text = facts(result.evidence);
     expect(text).toContain('KMS key alias/logs: usable, statement AllowCloudTrailEncrypt allows cloudtrail.amazonaws.com kms:GenerateDataKey*');

@@ -128,6 +128,25 @@ describe('cloudwatch-cis-alarms remediate, verify, rollback', () => {
     expect(snapshotOf(sim)).toEqual({ filters: ['app-errors'], alarms: [] });
   });
 
+  it('records the filter and alarm as absent when a retry finds them already created, so rollback still deletes them', async () => {
+    // Prepare: the first remediate created both, but its response was lost
+    const { ctx, sim } = simulatedAccount(account(), config);
+    const { plan } = await cloudWatchCisAlarms.assess(finding('CloudWatch.10'), ctx);
+    const first = await cloudWatchCisAlarms.remediate(finding('CloudWatch.10'), plan!, ctx);
+
+    // Act
+    const retried = await cloudWatchCisAlarms.remediate(finding('CloudWatch.10'), plan!, ctx);
+    const undone = await cloudWatchCisAlarms.rollback(finding('CloudWatch.10'), retried, ctx);
+    const again = await cloudWatchCisAlarms.rollback(finding('CloudWatch.10'), retried, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.before).toMatchObject({ filter: null, alarm: null });
+    expect(undone.summary).toBe('Rolled back on org-trail: deleted alarm hubfix-CloudWatch.10-SecurityGroupChanges, deleted metric filter hubfix-cis-SecurityGroupChanges');
+    expect(again).toEqual(undone);
+    expect(snapshotOf(sim)).toEqual({ filters: [], alarms: [] });
+  });
+
   it('adds only the alarm when the CIS filter exists, and rollback leaves that filter alone', async () => {
     // Prepare
     const existing = { filterName: 'cis-vpc', filterPattern: CIS_METRIC_FILTERS['CloudWatch.14'].pattern, metricName: 'VpcChanges', metricNamespace: 'CIS' };

@@ -105,7 +105,7 @@ describe('default-security-group remediate, verify, rollback', () => {
     const rollback = await plugin.rollback(finding, change, ctx);
 
     // Assess
-    expect(rollback.summary).toBe(`Re-authorized 1 rule(s) of ${SG_DEFAULT}; 1 were already present`);
+    expect(rollback.summary).toBe(`The 2 rule(s) hubfix revoked from ${SG_DEFAULT} are authorized again`);
     expect(groupRules(sim, SG_DEFAULT)).toEqual({ ingress: [`-1 sg:${SG_DEFAULT}`], egress: ['-1 0.0.0.0/0'] });
   });
 });

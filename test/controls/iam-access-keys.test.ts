@@ -25,7 +25,7 @@ describe('iam-access-keys assess', () => {
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ userName: 'ci', accessKeyIds: ['AKIAOLDKEY000000001'] });
+    expect(result.plan?.parameters).toEqual({ userName: 'ci', accessKeyIds: ['AKIAOLDKEY000000001'], observed: { statuses: { AKIAOLDKEY000000001: 'Active' } } });
     expect(result.evidence.map((e) => e.source)).toEqual(expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']));
   });
 
@@ -126,7 +126,7 @@ describe('iam-access-keys assess', () => {
 
     // Assess
     expect(userNameOf(accessKeyFinding)).toBe('u');
-    expect(result.plan?.parameters).toEqual({ userName: 'u', accessKeyIds: ['AKIAKEY0000000000002'] });
+    expect(result.plan?.parameters).toEqual({ userName: 'u', accessKeyIds: ['AKIAKEY0000000000002'], observed: { statuses: { AKIAKEY0000000000002: 'Active' } } });
   });
 });
 
@@ -170,6 +170,23 @@ describe('iam-access-keys remediate, verify, rollback', () => {
 
     // Act / Assess
     await expect(iamAccessKeys.remediate(finding('ci'), plan, ctx)).rejects.toThrow(expect.objectContaining({ name: 'ResourceNotFoundError' }));
+  });
+
+  it('records the keys as Active when a retry finds them already Inactive, so the undo reactivates them', async () => {
+    // Prepare: the first remediate deactivated both keys, but its response was lost
+    const keys = [key('AKIAKEY0000000000001', 'now-300d'), key('AKIAKEY0000000000002', 'now-300d')];
+    const { ctx, sim } = simulatedAccount(account([{ userName: 'ci', accessKeys: keys }]));
+    const { plan } = await iamAccessKeys.assess(finding('ci'), ctx);
+    const first = await iamAccessKeys.remediate(finding('ci'), plan!, ctx);
+
+    // Act
+    const retried = await iamAccessKeys.remediate(finding('ci'), plan!, ctx);
+    await iamAccessKeys.rollback(finding('ci'), retried, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.summary).toBe('Set access keys AKIAKEY0000000000001, AKIAKEY0000000000002 of ci to Inactive');
+    expect(sim.snapshot()[HOME_ACCOUNT].iam).toEqual({ 'user/ci': { AKIAKEY0000000000001: 'Active', AKIAKEY0000000000002: 'Active' } });
   });
 
   it('says exactly which keys changed when AWS refuses part-way', async () => {

@@ -105,6 +105,27 @@ describe('iam-password-policy assess', () => {
     });
   });
 
+  it.each([
+    ['us-gov-west-1', 'us-gov-west-1'],
+    ['us-gov-east-1', 'us-gov-west-1'],
+    ['cn-northwest-1', 'cn-north-1'],
+  ])('reads IAM events where the partition of %s records them (%s), whatever Partition the finding reports', async (region, eventRegion) => {
+    // Prepare: a finding from a GovCloud or China region that (wrongly) reports Partition aws
+    const { ctx } = simulatedAccount(
+      account(weak, {
+        cloudtrailEvents: [{ eventTime: 'now-2d', eventSource: 'iam.amazonaws.com', eventName: 'CreateLoginProfile', userName: 'onboarding-bot', userAgent: 'Boto3/1.34.0', region: eventRegion }],
+      }),
+    );
+    const inRegion = findingRef('IAM.15', { ...accountResource(), partition: 'aws' }, { region });
+
+    // Act
+    const result = await iamPasswordPolicy.assess(inRegion, ctx);
+
+    // Assess
+    expect(result.risk).toBe('high');
+    expect(result.riskReason).toContain('onboarding-bot');
+  });
+
   it('stays low when passwords were only set in the console', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
@@ -175,6 +196,57 @@ describe('iam-password-policy remediate, verify, rollback', () => {
     expect(change.before).toEqual({ policy: null });
     expect(undone.summary).toContain('deleted the custom policy');
     expect(policyIn(sim)).toEqual({});
+  });
+
+  it('treats a policy already gone as rolled back: a retried rollback succeeds with the same record', async () => {
+    // Prepare: the first rollback deleted the policy, but its response was lost
+    const { sim, ctx } = simulatedAccount(account(null));
+    const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
+    const change = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+    const first = await iamPasswordPolicy.rollback(finding(), change, ctx);
+
+    // Act
+    const retried = await iamPasswordPolicy.rollback(finding(), change, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.before).toEqual(change.after);
+    expect(retried.after).toEqual({ policy: null });
+    expect(policyIn(sim)).toEqual({});
+  });
+
+  it('treats NoSuchEntity from the delete as done when the SDK resent it after a lost response', async () => {
+    // Prepare: DeleteAccountPasswordPolicy is applied, its response lost, and the SDK's second delivery finds nothing
+    const { sim, ctx } = simulatedAccount(account(null));
+    const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
+    const change = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+    sim.faults = (call) => {
+      if (call.command === 'DeleteAccountPasswordPolicy') (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy?: unknown }).policy = undefined;
+    };
+
+    // Act
+    const undone = await iamPasswordPolicy.rollback(finding(), change, ctx);
+
+    // Assess
+    expect(undone.summary).toContain('deleted the custom policy');
+    expect(policyIn(sim)).toEqual({});
+  });
+
+  it('records the policy the assessment read when a retry finds the update already applied, so rollback restores it', async () => {
+    // Prepare: the first remediate applied the policy, but its response was lost
+    const { sim, ctx } = simulatedAccount(account(weak));
+    const before = policyIn(sim);
+    const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
+    const first = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+
+    // Act
+    const retried = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
+    await iamPasswordPolicy.rollback(finding(), retried, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.summary).toContain('MinimumPasswordLength 8 → 14');
+    expect(policyIn(sim)).toEqual(before);
   });
 
   it('fails verification when the policy was loosened again after remediation', async () => {

@@ -1,5 +1,6 @@
 import { EC2Client, ReplaceNetworkAclEntryCommand } from '@aws-sdk/client-ec2';
 import { networkAclAdminPorts as plugin } from '../../functions/controls/network-acl-admin-ports';
+import { SimulatedServiceError } from '../../sandbox/simulated-aws';
 import { ACL, aclEntries, eni, networkFinding, networkOf, PROD_INSTANCE } from '../support/network';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
@@ -91,6 +92,28 @@ describe('network-acl-admin-ports remediate, verify, rollback', () => {
     // Assess
     expect(remediated).toEqual(['100 deny 6 22-22 0.0.0.0/0', '110 deny 6 3389-3389 ::/0', '120 allow 6 443-443 0.0.0.0/0']);
     expect(observed).toContain(ACL);
+    expect(aclEntries(sim, ACL)).toEqual(before);
+  });
+
+  it('completes a half-done replacement on a retry with the record of a clean run, so rollback restores both entries', async () => {
+    // Prepare: the SSH entry is replaced, the RDP one is throttled: the step fails half done and is retried
+    const { sim, ctx } = simulatedAccount(account([sshIn, rdpIn]));
+    const before = aclEntries(sim, ACL);
+    const { plan } = await plugin.assess(finding, ctx);
+    let replaces = 0;
+    sim.faults = (call) => {
+      if (call.command === 'ReplaceNetworkAclEntry' && ++replaces > 1) throw new SimulatedServiceError('RequestLimitExceeded', 'Request limit exceeded.', { throttling: true });
+    };
+    await expect(plugin.remediate(finding, plan!, ctx)).rejects.toThrow(/entries 100 were already replaced/);
+    sim.faults = undefined;
+
+    // Act
+    const change = await plugin.remediate(finding, plan!, ctx);
+    await plugin.rollback(finding, change, ctx);
+
+    // Assess
+    expect(change.summary).toBe(`Replaced inbound entry 100 (allow tcp 22 from 0.0.0.0/0); inbound entry 110 (allow tcp 3389 from 0.0.0.0/0) of ${ACL} with a deny`);
+    expect((change.before.entries as unknown[]).length).toBe(2);
     expect(aclEntries(sim, ACL)).toEqual(before);
   });
 

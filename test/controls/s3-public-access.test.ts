@@ -40,7 +40,7 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ scope: 'bucket', bucket: 'assets-origin' });
+    expect(result.plan?.parameters).toEqual({ scope: 'bucket', bucket: 'assets-origin', observed: { publicAccessBlock: null } });
     expect(result.plan?.steps).toEqual(['s3:PutPublicAccessBlock Bucket=assets-origin BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true']);
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain('is a CloudFront origin (origin access control of distribution E2QWRUHAPOMQZL)');
@@ -159,7 +159,7 @@ describe('s3-public-access assess (S3.1, the account)', () => {
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ scope: 'account', accountId: HOME_ACCOUNT });
+    expect(result.plan?.parameters).toEqual({ scope: 'account', accountId: HOME_ACCOUNT, observed: { publicAccessBlock: null } });
   });
 });
 

@@ -39,7 +39,7 @@ describe('s3-secure-transport assess', () => {
       source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
     });
     expect(result.evidence.map((e) => e.fact)).toContain('Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.');
-    expect(result.plan?.parameters).toEqual({ bucket: 'data' });
+    expect(result.plan?.parameters).toEqual({ bucket: 'data', observed: { policy: EXISTING } });
   });
 
   it('rates a bucket with recent plain-HTTP requests as high risk, naming the callers', async () => {
@@ -202,6 +202,23 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
     expect(policyIn(sim, 'data')).toBe(EXISTING);
   });
 
+  it('adds no second deny statement on a retry, and records the exact text the assessment read so rollback restores it', async () => {
+    // Prepare: the first remediate wrote the policy, but its response was lost
+    const { sim, ctx } = simulatedAccount(account([{ name: 'data', policy: EXISTING }]));
+    const { plan } = await s3SecureTransport.assess(finding('data'), ctx);
+    const first = await s3SecureTransport.remediate(finding('data'), plan!, ctx);
+
+    // Act
+    const retried = await s3SecureTransport.remediate(finding('data'), plan!, ctx);
+    const applied = policyIn(sim, 'data');
+    await s3SecureTransport.rollback(finding('data'), retried, ctx);
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(JSON.parse(applied as string).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AnalyticsRead', 'HubfixDenyInsecureTransport']);
+    expect(policyIn(sim, 'data')).toBe(EXISTING);
+  });
+
   it('takes a free Sid when the policy already uses hubfix’s', async () => {
     // Prepare
     const taken = { Version: '2012-10-17', Statement: [{ Sid: 'HubfixDenyInsecureTransport', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${HOME_ACCOUNT}:root` }, Action: 's3:ListBucket', Resource: 'arn:aws:s3:::data' }] };
@@ -228,5 +245,70 @@ describe('simulated S3, where the S3.5 control depends on it', () => {
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: 'data' }))).rejects.toMatchObject({ name: 'NoSuchBucketPolicy' });
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: 'eu-data' }))).rejects.toMatchObject({ name: 'PermanentRedirect' });
     await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: foreign }))).rejects.toMatchObject({ name: 'MalformedPolicy', message: 'Policy has invalid resource' });
+  });
+});
+
+describe.each([
+  ['cn-north-1', 'aws-cn'],
+  ['us-gov-west-1', 'aws-us-gov'],
+])('s3-secure-transport in %s (partition %s)', (region: string, partition: string) => {
+  const inRegion = (bucket: string) => findingRef('S3.5', { type: 'AwsS3Bucket', id: `arn:${partition}:s3:::${bucket}`, partition }, { region });
+  const regionalTrail = (dataEvents: string[], selectors: 'basic' | 'advanced') => ({ ...trail(dataEvents, selectors), homeRegion: region });
+  const regionalLogs = (events: Record<string, unknown>[]) => ({ ...logBucket(events.map((e) => ({ ...e, region }))), region });
+
+  it(`writes the deny statement with ${partition} ARNs, verifies it, and then finds nothing more to change`, async () => {
+    // Prepare
+    const { sim, ctx } = simulatedAccount(account([{ name: 'data', region }]));
+    const { plan } = await s3SecureTransport.assess(inRegion('data'), ctx);
+
+    // Act
+    const change = await s3SecureTransport.remediate(inRegion('data'), plan!, ctx);
+    const observed = await s3SecureTransport.verify(inRegion('data'), change, ctx);
+    const again = await s3SecureTransport.assess(inRegion('data'), ctx);
+
+    // Assess
+    const statements = JSON.parse(policyIn(sim, 'data') as string).Statement as { Sid: string; Resource: string[] }[];
+    expect(statements).toEqual([expect.objectContaining({ Sid: 'HubfixDenyInsecureTransport', Resource: [`arn:${partition}:s3:::data`, `arn:${partition}:s3:::data/*`] })]);
+    expect(observed).toBe('The policy of data denies requests without TLS and is new (the bucket had no policy)');
+    expect(again.plan).toBeUndefined();
+  });
+
+  it(`recognises a policy that already denies plain HTTP with ${partition} ARNs as passing`, async () => {
+    // Prepare
+    const denying = { Version: '2012-10-17', Statement: [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:${partition}:s3:::data`, `arn:${partition}:s3:::data/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] };
+    const { ctx } = simulatedAccount(account([{ name: 'data', region, policy: denying }]));
+
+    // Act
+    const result = await s3SecureTransport.assess(inRegion('data'), ctx);
+
+    // Assess
+    expect(result.plan).toBeUndefined();
+    expect(result.riskReason).toBe('The policy of data already denies requests without TLS');
+  });
+
+  it.each(['basic', 'advanced'] as const)(`reads the data events of a trail whose %s selectors name arn:${partition}:s3:::data/`, async (selectors) => {
+    // Prepare
+    const events = [{ eventTime: 'now-2h', bucket: 'data', tlsVersion: null, sourceIPAddress: '198.51.100.7', userAgent: 'legacy-uploader/1.0', eventName: 'PutObject' }];
+    const { ctx } = simulatedAccount(account([{ name: 'data', region }, regionalLogs(events)], [regionalTrail(['data'], selectors)]));
+
+    // Act
+    const result = await s3SecureTransport.assess(inRegion('data'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('high');
+    expect(result.riskReason).toBe('1 recent request(s) to data came over plain HTTP and would be denied');
+  });
+});
+
+describe('simulated S3 in another partition', () => {
+  it('refuses a bucket policy naming the bucket with an arn:aws: ARN in cn-north-1, as S3 in aws-cn does', async () => {
+    // Prepare
+    const { clients } = simulatedAccount(account([{ name: 'data', region: 'cn-north-1' }]));
+    const s3 = clients.at(S3Client, { accountId: HOME_ACCOUNT, region: 'cn-north-1' });
+    const policy = (partition: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:${partition}:s3:::data/*` }] });
+
+    // Act / Assess
+    await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: policy('aws') }))).rejects.toMatchObject({ name: 'MalformedPolicy', message: 'Policy has invalid resource' });
+    await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: policy('aws-cn') }))).resolves.toBeDefined();
   });
 });

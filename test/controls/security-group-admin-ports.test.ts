@@ -24,7 +24,11 @@ describe('security-group-admin-ports assess', () => {
 
     // Assess: EC2.53 is IPv4 only; the office and HTTPS rules are not its business
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ groupId: SG_BASTION, ruleIds: ['sgr-0000000000000a001'] });
+    expect(result.plan?.parameters).toEqual({
+      groupId: SG_BASTION,
+      ruleIds: ['sgr-0000000000000a001'],
+      observed: { rules: [expect.objectContaining({ SecurityGroupRuleId: 'sgr-0000000000000a001', IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' })] },
+    });
     expect(result.evidence).toContainEqual({ fact: expect.stringContaining('No network interface uses security group'), source: 'ec2:DescribeNetworkInterfaces' });
   });
 
@@ -141,7 +145,7 @@ describe('security-group-admin-ports remediate, verify, rollback', () => {
     expect(afterRemediation.egress).toEqual(['-1 0.0.0.0/0']);
     expect(observed).toContain(SG_BASTION);
     expect(change.before.revoked).toHaveLength(2);
-    expect(rollback.summary).toBe(`Re-authorized 2 rule(s) of ${SG_BASTION}`);
+    expect(rollback.summary).toBe(`The 2 rule(s) hubfix revoked from ${SG_BASTION} are authorized again`);
     expect(groupRules(sim, SG_BASTION).ingress.sort()).toEqual(['-1 0.0.0.0/0', 'tcp 22 0.0.0.0/0', 'tcp 22 203.0.113.0/24']);
     const ec2 = ctx.clients.at(EC2Client, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
     const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [SG_BASTION] }))).SecurityGroups?.[0];
@@ -159,18 +163,19 @@ describe('security-group-admin-ports remediate, verify, rollback', () => {
     await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({ name: 'VerificationFailedError', message: expect.stringContaining('tcp 0-1000 from 0.0.0.0/0') });
   });
 
-  it('leaves alone a planned rule that no longer exists when remediation runs', async () => {
+  it('records a planned rule that is already gone as revoked by this change, so Undo can restore what was approved', async () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account({ securityGroups: [bastion([ssh, office])] }));
     const finding = networkFinding('EC2.13', SG_BASTION);
     const { plan } = await plugin.assess(finding, ctx);
     networkOf(sim).groups[0].ingress = networkOf(sim).groups[0].ingress.filter((r) => r.ruleId !== ssh.ruleId);
 
-    // Act
+    // Act: a retry cannot tell an earlier attempt of its own from someone else revoking the rule (types.ts, rule 2)
     const change = await plugin.remediate(finding, plan!, ctx);
 
     // Assess
-    expect(change.summary).toBe(`Rules sgr-0000000000000a001 of ${SG_BASTION} were already gone`);
+    expect(change.summary).toBe(`Revoked ingress rule sgr-0000000000000a001: tcp 22 from 0.0.0.0/0 ("ssh from anywhere") of ${SG_BASTION}`);
+    expect(change.before.revoked).toEqual([{ securityGroupRuleId: ssh.ruleId, isEgress: false, permission: expect.objectContaining({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }) }]);
     expect(groupRules(sim, SG_BASTION).ingress).toEqual(['tcp 22 203.0.113.0/24']);
   });
 

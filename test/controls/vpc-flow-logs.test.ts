@@ -52,7 +52,7 @@ describe('vpc-flow-logs assess', () => {
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain(`none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): fl-0123456789abcdef0 (ALL, ACTIVE) → ${TEAM_GROUP}`);
     expect(facts).toContain('the existing flow logs are kept as they are');
-    expect(result.plan?.parameters).toEqual({ vpcId: VPC, destination: CENTRAL_GROUP, destinationType: 'cloud-watch-logs', deliverLogsPermissionArn: ROLE });
+    expect(result.plan?.parameters).toEqual({ vpcId: VPC, destination: CENTRAL_GROUP, destinationType: 'cloud-watch-logs', deliverLogsPermissionArn: ROLE, observed: { flowLogIds: ['fl-0123456789abcdef0'] } });
   });
 
   it('has no plan when a flow log already delivers rejected traffic to a central destination (a bucket prefix counts)', async () => {
@@ -136,20 +136,60 @@ describe('vpc-flow-logs remediate, verify, rollback', () => {
     expect(flowLogsIn(sim)).toEqual([`fl-0123456789abcdef0 ALL → ${TEAM_GROUP}`]);
   });
 
-  it('creates nothing when the central flow log already exists (a retried step), and rollback then removes nothing', async () => {
-    // Prepare
-    const { sim, ctx } = simulatedAccount(account(), withCentral([CENTRAL_BUCKET]));
+  it('adopts the flow log its earlier attempt created (a retried step): the same record, and rollback removes it', async () => {
+    // Prepare: the first remediate created the flow log, but its response was lost
+    const { sim, ctx } = simulatedAccount(account([teamFlowLog]), withCentral([CENTRAL_BUCKET]));
     const plan = planned((await vpcFlowLogs.assess(finding(), ctx)).plan);
-    await vpcFlowLogs.remediate(finding(), plan, ctx);
+    const first = await vpcFlowLogs.remediate(finding(), plan, ctx);
 
     // Act
     const again = await vpcFlowLogs.remediate(finding(), plan, ctx);
     const undone = await vpcFlowLogs.rollback(finding(), again, ctx);
 
     // Assess
-    expect(again.summary).toMatch(/already had flow log fl-\w+ to arn:aws:s3:::secops-central-flow-logs/);
+    expect(again).toEqual(first);
+    expect(again.summary).toMatch(/^Created REJECT flow log fl-\w+ on VPC/);
+    expect(undone.summary).toContain(`Deleted flow log ${String(first.after.createdFlowLogId)}`);
+    expect(flowLogsIn(sim)).toEqual([`fl-0123456789abcdef0 ALL → ${TEAM_GROUP}`]);
+  });
+
+  it('creates nothing when someone else added a central flow log after the assessment, and rollback then removes nothing', async () => {
+    // Prepare: an ALL flow log to the central bucket appears between assessment and remediation: not the one hubfix creates
+    const { sim, ctx } = simulatedAccount(account(), withCentral([CENTRAL_BUCKET]));
+    const plan = planned((await vpcFlowLogs.assess(finding(), ctx)).plan);
+    (sim.account(HOME_ACCOUNT).states.get('ec2Vpc') as { flowLogs: unknown[] }).flowLogs.push({
+      flowLogId: 'fl-0fedcba987654321f', resourceId: VPC, region: 'us-east-1', trafficType: 'ALL', logDestinationType: 's3', logDestination: CENTRAL_BUCKET, creationTime: new Date(), tags: {},
+    });
+
+    // Act
+    const again = await vpcFlowLogs.remediate(finding(), plan, ctx);
+    const undone = await vpcFlowLogs.rollback(finding(), again, ctx);
+
+    // Assess
+    expect(again.summary).toBe(`VPC ${VPC} already had flow log fl-0fedcba987654321f to arn:aws:s3:::secops-central-flow-logs`);
     expect(undone.summary).toBe(`hubfix created no flow log on ${VPC}; nothing to remove`);
-    expect(flowLogsIn(sim)).toHaveLength(1);
+    expect(flowLogsIn(sim)).toEqual([`fl-0fedcba987654321f ALL → ${CENTRAL_BUCKET}`]);
+  });
+
+  it('adopts the flow log when CreateFlowLogs was applied but its response lost (the SDK resent it: FlowLogAlreadyExists)', async () => {
+    // Prepare: the first delivery of CreateFlowLogs creates the flow log; the caller only sees the second one's answer
+    const { sim, ctx } = simulatedAccount(account(), withCentral([CENTRAL_BUCKET]));
+    const plan = planned((await vpcFlowLogs.assess(finding(), ctx)).plan);
+    let deliveries = 0;
+    sim.faults = (call) => {
+      if (call.command !== 'CreateFlowLogs' || deliveries++ > 0) return;
+      (sim.account(HOME_ACCOUNT).states.get('ec2Vpc') as { flowLogs: unknown[] }).flowLogs.push({
+        flowLogId: 'fl-0aaaaaaaaaaaaaaa1', resourceId: VPC, region: 'us-east-1', trafficType: 'REJECT', logDestinationType: 's3', logDestination: CENTRAL_BUCKET, creationTime: new Date(), tags: {},
+      });
+    };
+
+    // Act
+    const change = await vpcFlowLogs.remediate(finding(), plan, ctx);
+
+    // Assess
+    expect(change.summary).toBe(`Created REJECT flow log fl-0aaaaaaaaaaaaaaa1 on VPC ${VPC} to ${CENTRAL_BUCKET}`);
+    expect(change.after).toMatchObject({ createdFlowLogId: 'fl-0aaaaaaaaaaaaaaa1' });
+    expect(flowLogsIn(sim)).toEqual([`fl-0aaaaaaaaaaaaaaa1 REJECT → ${CENTRAL_BUCKET}`]);
   });
 
   it('turns a refusal reported in Unsuccessful into a RemediationError that says nothing changed', async () => {
