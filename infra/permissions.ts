@@ -142,7 +142,7 @@ export const controlPermissions: Readonly<Record<string, ControlPermissions>> = 
     ],
   },
   'cloudwatch-cis-alarms': {
-    assess: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarmsForMetric', 'sns:GetTopicAttributes'],
+    assess: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarmsForMetric', 'cloudwatch:DescribeAlarms', 'sns:GetTopicAttributes'],
     verify: ['logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms'],
     remediate: [
       'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms', 'logs:PutMetricFilter',
