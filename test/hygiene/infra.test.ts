@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import { parseConfig } from '../../functions/commons/config';
 import { HYGIENE_FUNCTIONS, type HygieneRole } from '../../infra/constructs/control-hygiene';
 import type { HubfixStack } from '../../infra/hubfix-stack';
-import { actionsOf, roleStatements, synthHubfix, TEST_CONFIG } from '../infra/synth';
+import { actionsOf, logicalId, roleStatements, synthHubfix, TEST_CONFIG } from '../infra/synth';
 
 let stack: HubfixStack;
 let template: Template;
@@ -16,7 +16,6 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as never);
 const roleId = (role: HygieneRole): string => logicalId(stack.controlHygiene.functions[role].role as IConstruct);
 const getAttArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const allActions = (role: HygieneRole) => roleStatements(template, roleId(role)).flatMap(actionsOf);

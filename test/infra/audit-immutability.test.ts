@@ -1,7 +1,5 @@
 import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { auditTableDefinition, putAuditRecord, type AuditRecord } from '../../functions/commons/audit';
 import type { Runtime } from '../../functions/commons/runtime';
@@ -9,7 +7,7 @@ import { AUDIT_TABLE_DENIED_ACTIONS, type HubfixStack } from '../../infra/hubfix
 import { settingsFor, testRuntime } from '../approval/fixtures';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { ACCOUNT, cfnResolver, evaluate, identityStatements, type Decision, type StatementJson } from './iam-evaluation';
-import { synthHubfix } from './synth';
+import { logicalId, synthHubfix } from './synth';
 
 let stack: HubfixStack;
 let template: Template;
@@ -19,7 +17,6 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
 const auditTableId = () => logicalId(stack.auditTable);
 const resourcePolicyOf = (tableId: string) =>
   (template.toJSON().Resources[tableId].Properties.ResourcePolicy as { PolicyDocument: { Statement: StatementJson[] } } | undefined)?.PolicyDocument.Statement ?? [];

@@ -1,11 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { IConstruct } from 'constructs';
 import { parseConfig } from '../../functions/commons/config';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
 import { CUSTOM_ACTIONS, DEFINITION_FUNCTIONS, type FunctionRole, type HubfixStack } from '../../infra/hubfix-stack';
-import { actionsOf, allStatements, roleStatements, synthHubfix, TEST_CONFIG } from './synth';
+import { actionsOf, allStatements, logicalId, roleStatements, synthHubfix, TEST_CONFIG } from './synth';
 
 let stack: HubfixStack;
 let template: Template;
@@ -17,7 +14,6 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnFunction);
 const fnId = (role: FunctionRole): string => logicalId(stack.functions[role]);
 const roleId = (role: FunctionRole): string => logicalId(stack.functions[role].role!);
 const getAttArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });

@@ -1,9 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import type { CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { HubfixStack } from '../../infra/hubfix-stack';
-import { actionsOf, allStatements, roleStatements, synthHubfix } from './synth';
+import { actionsOf, allStatements, logicalId, roleStatements, synthHubfix } from './synth';
 
 let stack: HubfixStack;
 let template: Template;
@@ -14,7 +12,6 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
 const auditTableId = () => logicalId(stack.auditTable);
 const refersToAuditTable = (resource: unknown): boolean => JSON.stringify(resource ?? null).includes(`"${auditTableId()}"`);
 

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { parseConfig, type HubfixConfig } from '../../functions/commons/config';
 import { buildApp } from '../../infra/build-app';
 
@@ -18,6 +20,9 @@ export const synthHubfix = (config: HubfixConfig = TEST_CONFIG) => {
   const template = Template.fromStack(stack);
   return { app, stack, template, outdir, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
 };
+
+/** The logical id of a construct's CloudFormation resource (its default child). */
+export const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 
 export interface PolicyStatementJson {
   Effect: string;
