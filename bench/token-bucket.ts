@@ -51,6 +51,8 @@ export type ThrottlePolicy = (call: ServedCall) => Throttle | undefined;
  * - EC2 (documented token buckets): non-mutating Describe and Get actions burst 100, refill 20/s;
  *   mutating actions burst 50, refill 5/s. Error RequestLimitExceeded.
  * - CloudTrail LookupEvents (documented): 2 requests/s per account and region.
+ * - Security Hub GetFindings (documented in the Security Hub API reference): 3 requests/s, burst 6, per account
+ *   and region: intake and Assess re-read every finding from hubfix's home account and region.
  */
 export const realisticThrottles: ThrottlePolicy = (call) => {
   if (call.service === 'IAM') {
@@ -64,6 +66,9 @@ export const realisticThrottles: ThrottlePolicy = (call) => {
       error: { name: 'RequestLimitExceeded', message: 'Request limit exceeded.' },
     };
   }
+  if (call.service === 'SecurityHub' && call.command === 'GetFindings') {
+    return { bucket: `SecurityHub|${call.accountId}|${call.region}`, rate: { perSecond: 3, burst: 6 }, error: { name: 'TooManyRequestsException', message: 'Rate exceeded' } };
+  }
   if (call.service === 'CloudTrail' && call.command === 'LookupEvents') {
     return { bucket: `CloudTrail|${call.accountId}|${call.region}`, rate: { perSecond: 2, burst: 2 }, error: { name: 'ThrottlingException', message: 'Rate exceeded' } };
   }
@@ -72,7 +77,7 @@ export const realisticThrottles: ThrottlePolicy = (call) => {
 
 export interface ThrottlingInjector {
   faults: FaultInjector;
-  /** Requests refused per bucket family ("IAM", "EC2", "CloudTrail"). */
+  /** Requests refused per bucket family ("IAM", "EC2", "CloudTrail", "SecurityHub"). */
   throttled: Map<string, number>;
 }
 

@@ -6,6 +6,8 @@
  * one way everywhere: the lock, the email, the page, the note, the audit record and Remediate's target check.
  */
 
+import { partitionOf } from './clients';
+
 export interface ResourceClaims {
   type: string;
   id: string;
@@ -20,9 +22,6 @@ export type Canonical = { canonicalId: string; partition: string } | { reason: s
 
 const ARN = /^arn:([^:]+):([^:]*):([^:]*):([^:]*):(.+)$/;
 
-/** The partition a region belongs to (ARNs in aws-cn and aws-us-gov name their own). */
-export const partitionOf = (region: string): string =>
-  region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 
 /** IAM names are unique in an account whatever their path: user/a/b/alice and user/alice are one user. */
 const withoutIamPath = (service: string, resource: string): string => {

@@ -1,5 +1,6 @@
 import { GetFindingsCommand, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { parseFinding, type FindingResult } from './asff';
+import { isThrottling } from './errors';
 import type { FindingRef } from './types';
 
 /**
@@ -15,6 +16,26 @@ const keyOf = (id: string, productArn: string): string => `${productArn}\n${id}`
 
 export type LiveFinding = FindingResult | { ok: false; missing: true; reason: string };
 
+/**
+ * GetFindings is one bucket for the whole administrator account and region (3 requests/s, burst 6), shared by every
+ * intake and Assess invocation; the SDK's three attempts (about a second) do not outlast a burst of runs. Up to 7
+ * attempts with full-jitter backoff (at most about 20 s, inside intake's 30 s timeout) before the caller's own retry
+ * (SQS redelivery for intake, the state machine's ThrottledError Retry for Assess) takes over.
+ */
+const THROTTLE_ATTEMPTS = 7;
+const throttleDelayMs = (attempt: number): number => Math.random() * Math.min(8_000, 250 * 2 ** attempt);
+
+const withThrottleRetry = async <T>(call: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isThrottling(error) || attempt >= THROTTLE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, throttleDelayMs(attempt)));
+    }
+  }
+};
+
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
@@ -29,7 +50,7 @@ export const readFindings = async (
     const productArns = [...new Set(chunk.map((p) => p.productArn))];
     let nextToken: string | undefined;
     do {
-      const page = await securityHub.send(
+      const page = await withThrottleRetry(() => securityHub.send(
         new GetFindingsCommand({
           Filters: {
             Id: chunk.map((p) => ({ Value: p.id, Comparison: 'EQUALS' })),
@@ -38,7 +59,7 @@ export const readFindings = async (
           MaxResults: 100,
           NextToken: nextToken,
         }),
-      );
+      ));
       for (const finding of page.Findings ?? []) {
         const key = keyOf(finding.Id ?? '', finding.ProductArn ?? '');
         if (wanted.has(key)) found.set(key, finding);

@@ -131,6 +131,25 @@ describe('Security Hub, re-read, is the source of truth', () => {
     expect(keyStatus(cloud, 'ci-legacy')).toBe('Active');
   });
 
+  it('re-reads through GetFindings throttling (one bucket for the whole administrator account) instead of losing the request', async () => {
+    // Prepare: the first four GetFindings calls are throttled, as a burst of runs would find the bucket empty
+    cloud = await startCloud(demoAccount);
+    let throttled = 0;
+    cloud.sim.faults = (call) => {
+      if (call.command === 'GetFindings' && throttled < 4) {
+        throttled += 1;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      }
+    };
+
+    // Act
+    const report = await runToEnd(cloud, customActionEvent([keyFinding('ci-legacy')]));
+
+    // Assess
+    expect(throttled).toBe(4);
+    expect(report.findings[0]).toMatchObject({ outcome: 'resolved' });
+  });
+
   it('refuses, inside the workflow, a direct StartExecution for an excluded account', async () => {
     // Prepare
     cloud = await startCloud(demoAccount, { accounts: { exclude: [HOME_ACCOUNT] } });
