@@ -18,6 +18,8 @@ export const HOME_REGION = 'us-east-1';
 export const FINDINGS_PER_CUSTOM_ACTION = 20;
 /** The intake queue's maxReceiveCount (infra/hubfix-stack.ts): after that a message goes to the DLQ. */
 const MAX_RECEIVES = 3;
+/** The intake queue's visibility timeout (infra/hubfix-stack.ts: six times intake's 30 s timeout). */
+const INTAKE_VISIBILITY_TIMEOUT_MS = 180_000;
 /** The intake event source's maxConcurrency (infra/hubfix-stack.ts). */
 const INTAKE_CONCURRENCY = 5;
 
@@ -31,6 +33,8 @@ export interface LoadOptions {
   retryIntervalMs?: number;
   workflow?: SynthesizedWorkflow;
   config?: HubfixConfig;
+  /** How long a message intake failed stays invisible before SQS hands it out again; the stack's 180 s by default. */
+  visibilityTimeoutMs?: number;
 }
 
 export interface LoadReport {
@@ -120,6 +124,7 @@ export const loadWorkflow = (config: HubfixConfig = loadConfig()): SynthesizedWo
 /** Runs the load; resolves when every execution has stopped. */
 export const runLoad = async (options: LoadOptions): Promise<LoadReport> => {
   const config = options.config ?? loadConfig();
+  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? INTAKE_VISIBILITY_TIMEOUT_MS;
   const cloud = await LocalCloud.start({
     fixture: parseFixture(loadFixture(options.findings, options.accounts)),
     config,
@@ -141,15 +146,27 @@ export const runLoad = async (options: LoadOptions): Promise<LoadReport> => {
     let deadLettered = 0;
     // SQS: each message is received up to MAX_RECEIVES times; intake runs INTAKE_CONCURRENCY batches at once.
     const queue = events.map((event) => ({ event, receives: 0 }));
+    // A message intake failed comes back after the queue's visibility timeout, as SQS returns it.
+    let invisible = 0;
     const worker = async () => {
-      for (let message = queue.shift(); message; message = queue.shift()) {
+      for (;;) {
+        const message = queue.shift();
+        if (!message) {
+          if (invisible === 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
         message.receives += 1;
         const response = await cloud.deliver(message.event);
         if ((response?.batchItemFailures ?? []).length === 0) continue;
         if (message.receives >= MAX_RECEIVES) deadLettered += 1;
         else {
           redeliveries += 1;
-          queue.push(message);
+          invisible += 1;
+          setTimeout(() => {
+            invisible -= 1;
+            queue.push(message);
+          }, visibilityTimeoutMs);
         }
       }
     };
