@@ -117,11 +117,9 @@ export class LocalStepFunctions {
     if (workflow.stateMachineArn !== this.stateMachineArn) throw new Error(`${workflow.stateMachineArn} is another state machine than ${this.stateMachineArn}`);
     const version = this.deployments.length + 1;
     const pinned = pinTo(workflow, version);
-    for (const { role, functionArn } of Object.values(pinned.taskFunctions)) {
-      const fn = functions[role];
-      if (!fn) throw new Error(`The build deployed as version ${version} has no function for role ${role}`);
-      this.lambdas.set(functionArn, fn);
-    }
+    const missing = Object.values(pinned.taskFunctions).find(({ role }) => !functions[role]);
+    if (missing) throw new Error(`The build deployed as version ${version} has no function for role ${missing.role}`);
+    for (const { role, functionArn } of Object.values(pinned.taskFunctions)) this.lambdas.set(functionArn, functions[role]);
     const machine = new StateMachine(pinned.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
       validationOptions: { checkArn: true, checkPaths: true },
     });
