@@ -9,10 +9,12 @@ import { describeOutcome } from './commons/outcome';
 import { publishRemediationMetrics, remediationMetrics } from './commons/remediation-metrics';
 import { awsRuntime, type Runtime } from './commons/runtime';
 import { stepHandler } from './commons/step-handler';
-import type { Outcome, WorkflowState } from './commons/types';
+import type { Outcome } from './commons/types';
+import type { AnnotatedState } from './commons/workflow-failure';
 
 export interface AnnotateInput {
-  workflow: WorkflowState;
+  /** The whole state; from executions started before the upgrade that named failed steps, version 1's shape. */
+  workflow: AnnotatedState;
   executionId: string;
 }
 

@@ -135,6 +135,7 @@ export const requestApproval = async (rt: Runtime, input: RequestApprovalInput):
   const approvalId = createApprovalId();
   const record = await putPendingApproval(rt, {
     approvalId,
+    kind: 'remediation',
     taskToken: input.taskToken,
     executionId: input.executionId,
     finding: input.finding,

@@ -34,11 +34,11 @@ import {
   acknowledgeIntake,
   acknowledgeLinkSecret,
   acknowledgeControlGrants,
-  acknowledgeStateMachineRole,
   acknowledgeTopicPublisher,
 } from './nag-acknowledgements';
 import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole, organizationOf } from './member-stack';
 import { grantStatements, inspectGrants, remediateGrants, type GrantScope } from './permissions';
+import { grantInvokeTaskVersions, pinnedTaskSubstitutions } from './pinned-tasks';
 
 export type FunctionRole = 'intake' | 'assess' | 'requestApproval' | 'approvalApi' | 'remediate' | 'verify' | 'annotate';
 
@@ -326,25 +326,19 @@ export class HubfixStack extends Stack {
 
     // --- The workflow. ---
     const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    const substitutions = Object.fromEntries(
-      Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole].functionArn]),
-    );
+    const taskFunctions = Object.fromEntries(Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole]]));
     this.stateMachine = new sfn.StateMachine(this, 'RemediateFinding', {
       definitionBody: sfn.DefinitionBody.fromString(workflowDefinition(config)),
-      definitionSubstitutions: substitutions,
+      // Each task names the function version published with this deployment: a run waiting for an approval across a
+      // redeployment ends on the code it started with (infra/pinned-tasks.ts).
+      definitionSubstitutions: pinnedTaskSubstitutions(taskFunctions),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       // Execution data stays out of the logs: RequestApproval's parameters carry the task token.
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    // A definition from a string infers no grants: invoke exactly the five task functions (unqualified ARNs, as the ASL names them).
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: Object.values(DEFINITION_FUNCTIONS).map((fnRole) => this.functions[fnRole].functionArn),
-      }),
-    );
-    acknowledgeStateMachineRole(this.stateMachine.role);
+    // A definition from a string infers no grants: invoke the versions of exactly the five task functions.
+    grantInvokeTaskVersions(this.stateMachine, Object.values(taskFunctions));
     this.stateMachine.grantStartExecution(roles.intake);
     // The approval API answers waiting tasks of this state machine only.
     roles.approvalApi.addToPrincipalPolicy(

@@ -97,9 +97,15 @@ export const acknowledgeApprovalApi = (api: IConstruct, { waf }: { waf: boolean 
     'Serverless-APIGWXrayEnabled': 'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: tracing stays off on this stage (the functions behind it are traced).',
   });
 
-export const acknowledgeStateMachineRole = (role: IConstruct): void =>
+export const acknowledgeStateMachineRole = (role: IConstruct, invokedVersions: string[]): void =>
   acknowledge(role, {
-    'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and related) support no resource-level permissions; Lambda invocation is granted on the five task functions only.',
+    'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and related) support no resource-level permissions; Lambda invocation is granted on the task functions only.',
+    ...Object.fromEntries(
+      invokedVersions.map((versions) => [
+        `AwsSolutions-IAM5[Resource::${nagResource(role, versions)}]`,
+        'Every published version of this task function (and no other function): each definition version invokes the function versions it was deployed with, and the role serves every definition version a waiting run may still be on (docs/upgrades.md).',
+      ]),
+    ),
   });
 
 export const acknowledgeTopicPublisher = (role: IConstruct): void =>

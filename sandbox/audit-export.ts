@@ -37,6 +37,7 @@ export const AUDIT_CSV_COLUMNS: [string, (r: AuditRecord) => unknown][] = [
   ['before', (r) => r.change?.before],
   ['after', (r) => r.change?.after],
   ['verification', (r) => r.verification?.observed],
+  ['failedStep', (r) => r.error?.step],
   ['error', (r) => (r.error ? `${r.error.name}: ${r.error.message}` : undefined)],
   ['outcome', (r) => r.outcome],
   ['workflowStatus', (r) => r.workflowStatus],

@@ -33,7 +33,18 @@ export interface LocalCloudOptions {
   /** Reuse one synthesized workflow across many clouds (tests synthesize once per file). */
   workflow?: SynthesizedWorkflow;
   onStateEntered?: (execution: LocalExecution, stateName: string) => void;
+  /** The build deployed first (default: this code's handlers, remediationFunctions); tests model an older build with it. */
+  functions?: (runtime: () => Runtime) => Record<string, LocalFunction>;
 }
+
+/** The state machine's task functions of this build: the real handlers, by the role the definition binds them to. */
+export const remediationFunctions = (get: () => Runtime): Record<string, LocalFunction> => ({
+  assess: bind('assess', createAssessHandler(get)),
+  requestApproval: bind('requestApproval', createRequestApprovalHandler(get)),
+  remediate: bind('remediate', createRemediateHandler(get)),
+  verify: bind('verify', createVerifyHandler(get)),
+  annotate: bind('annotate', createAnnotateHandler(get)),
+});
 
 /**
  * The whole of hubfix on one machine: the simulated account, DynamoDB (dynalite), the synthesized state
@@ -80,16 +91,9 @@ export class LocalCloud {
 
     const runtime: Runtime = { clients, config: options.config, settings, now };
     const get = () => runtime;
-    const functions: Record<string, LocalFunction> = {
-      assess: bind('assess', createAssessHandler(get)),
-      requestApproval: bind('requestApproval', createRequestApprovalHandler(get)),
-      remediate: bind('remediate', createRemediateHandler(get)),
-      verify: bind('verify', createVerifyHandler(get)),
-      annotate: bind('annotate', createAnnotateHandler(get)),
-    };
     const stepFunctions = new LocalStepFunctions({
       workflow,
-      functions,
+      functions: (options.functions ?? remediationFunctions)(get),
       accountId: homeAccountId,
       region: homeRegion,
       retryIntervalMs: options.retryIntervalMs,
@@ -134,6 +138,17 @@ export class LocalCloud {
       ],
     };
     return this.intake(sqsEvent, lambdaContext('intake'));
+  }
+
+  /**
+   * Deploys the next build: its handlers become new function versions and a new definition version names them
+   * (`workflow`: the build's own synthesized definition, default the current one). Executions started from now on
+   * use them; running ones, a run waiting for an approval included, keep the versions they started with. The
+   * approval API is no state machine task (API Gateway calls it unpinned): it is always this code, the newest build,
+   * and reads the approval records older builds wrote. Returns the new state machine version.
+   */
+  deploy(functions: Record<string, LocalFunction>, workflow?: SynthesizedWorkflow): number {
+    return this.stepFunctions.deploy(functions, workflow);
   }
 
   /** Waits until every execution has stopped (decisions must come from elsewhere, or the wait times out). */

@@ -24,7 +24,18 @@ export interface LocalExecution {
   error?: { Error: string; Cause: string };
   /** State names in the order they were entered: the bench counts transitions from this. */
   states: string[];
+  /** The state machine version the execution started on: it runs that definition to its end. */
+  version: number;
+  /** The function ARNs its tasks invoked, in order: the versions its definition names. */
+  invoked: string[];
   done: Promise<void>;
+}
+
+/** One deployment: a definition version, naming the function versions published with it. */
+interface Deployment {
+  version: number;
+  workflow: SynthesizedWorkflow;
+  machine: StateMachine;
 }
 
 interface PendingTask {
@@ -34,8 +45,9 @@ interface PendingTask {
 }
 
 export interface LocalStepFunctionsOptions {
+  /** The first deployment's definition (its tasks name version 1 of each function). */
   workflow: SynthesizedWorkflow;
-  /** The function behind each role of the synthesized definition (assess, remediate, …). */
+  /** The function behind each role of the synthesized definition (assess, remediate, …): version 1 of each. */
   functions: Record<string, LocalFunction>;
   accountId: string;
   region: string;
@@ -52,24 +64,67 @@ const asLambdaError = (error: unknown): Error => {
   return wrapped;
 };
 
+/** The workflow with every task naming version `version` of its function, as a deployment publishing them would. */
+const pinTo = (workflow: SynthesizedWorkflow, version: number): SynthesizedWorkflow => {
+  const qualified = (arn: string) => arn.replace(/:[^:]+$/, `:${version}`);
+  let text = JSON.stringify(workflow.definition);
+  for (const { functionArn } of Object.values(workflow.taskFunctions)) text = text.split(JSON.stringify(functionArn)).join(JSON.stringify(qualified(functionArn)));
+  const taskFunctions = Object.fromEntries(
+    Object.entries(workflow.taskFunctions).map(([state, binding]) => [state, { ...binding, functionArn: qualified(binding.functionArn) }]),
+  );
+  return { ...workflow, definition: JSON.parse(text) as SynthesizedWorkflow['definition'], taskFunctions };
+};
+
 /**
  * Runs the synthesized state machine definition with aws-local-stepfunctions, each Task bound to the
- * real handler of the function its Resource names. Serves the SFN commands hubfix calls
+ * real handler of the function version its Resource names. Serves the SFN commands hubfix calls
  * (StartExecution, SendTaskSuccess/Failure, DescribeExecution) so the handlers talk to it as to AWS.
+ *
+ * Upgrades are modelled as on AWS: `deploy` publishes a build's handlers as new function versions and a definition
+ * version naming them; new executions start on the newest, and every execution runs the definition it started on,
+ * so it invokes the function versions that definition names (a waiting run ends on the code it started with).
  */
 export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
   private readonly pendingTasks = new Map<string, PendingTask>();
-  private readonly machine: StateMachine;
+  /** Every function version published so far, by qualified ARN. */
+  private readonly lambdas = new Map<string, LocalFunction>();
+  private readonly deployments: Deployment[] = [];
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
-    this.machine = new StateMachine(options.workflow.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
+    this.deploy(options.functions, options.workflow);
   }
 
   get stateMachineArn(): string {
     return this.options.workflow.stateMachineArn;
+  }
+
+  /** The newest definition version: the one StartExecution uses. */
+  get version(): number {
+    return this.current.version;
+  }
+
+  private get current(): Deployment {
+    return this.deployments[this.deployments.length - 1];
+  }
+
+  /**
+   * A deployment of the next build: publishes `functions` (one per role the definition calls) as new versions and a
+   * definition version (by default the current definition; a build may bring its own) whose tasks name them. Returns
+   * the new version number. Running executions keep theirs.
+   */
+  deploy(functions: Record<string, LocalFunction>, workflow: SynthesizedWorkflow = this.current.workflow): number {
+    if (workflow.stateMachineArn !== this.stateMachineArn) throw new Error(`${workflow.stateMachineArn} is another state machine than ${this.stateMachineArn}`);
+    const version = this.deployments.length + 1;
+    const pinned = pinTo(workflow, version);
+    const missing = Object.values(pinned.taskFunctions).find(({ role }) => !functions[role]);
+    if (missing) throw new Error(`The build deployed as version ${version} has no function for role ${missing.role}`);
+    for (const { role, functionArn } of Object.values(pinned.taskFunctions)) this.lambdas.set(functionArn, functions[role]);
+    const machine = new StateMachine(pinned.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+    this.deployments.push({ version, workflow: pinned, machine });
+    return version;
   }
 
   /** SFN commands served by this engine (registered on the simulated account as SFNClient). */
@@ -116,9 +171,20 @@ export class LocalStepFunctions {
     if (this.executions.has(executionArn)) {
       throw new SimulatedServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const execution: LocalExecution = { executionArn, name, input, status: 'RUNNING', startedAt: new Date(), states: [], done: Promise.resolve() };
+    const deployment = this.current;
+    const execution: LocalExecution = {
+      executionArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startedAt: new Date(),
+      states: [],
+      version: deployment.version,
+      invoked: [],
+      done: Promise.resolve(),
+    };
     this.executions.set(executionArn, execution);
-    execution.done = this.run(execution);
+    execution.done = this.run(execution, deployment);
     return execution;
   }
 
@@ -136,10 +202,10 @@ export class LocalStepFunctions {
     return [...this.pendingTasks.values()].map((t) => t.executionArn);
   }
 
-  private async run(execution: LocalExecution): Promise<void> {
+  private async run(execution: LocalExecution, { workflow, machine }: Deployment): Promise<void> {
     const taskToken = randomBytes(48).toString('base64url');
     const handlers = Object.fromEntries(
-      Object.entries(this.options.workflow.taskFunctions).map(([stateName, binding]) => [
+      Object.entries(workflow.taskFunctions).map(([stateName, binding]) => [
         stateName,
         async (payload: JsonValue) => (await this.invoke(execution, taskToken, binding, payload)) as JsonValue,
       ]),
@@ -147,8 +213,8 @@ export class LocalStepFunctions {
     const retryIntervalOverrides =
       this.options.retryIntervalMs === undefined
         ? undefined
-        : Object.fromEntries(Object.keys(this.options.workflow.taskFunctions).map((s) => [s, this.options.retryIntervalMs as number]));
-    const { result, eventLogs } = this.machine.run(execution.input as Parameters<StateMachine['run']>[0], {
+        : Object.fromEntries(Object.keys(workflow.taskFunctions).map((s) => [s, this.options.retryIntervalMs as number]));
+    const { result, eventLogs } = machine.run(execution.input as Parameters<StateMachine['run']>[0], {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
       context: {
         Execution: { Id: execution.executionArn, Name: execution.name, StartTime: execution.startedAt.toISOString(), Input: execution.input as never },
@@ -163,7 +229,7 @@ export class LocalStepFunctions {
           this.options.onStateEntered?.(execution, event.state.name);
         }
         // A wait that ended (timeout, failure) must not accept a late decision: AWS answers TaskTimedOut.
-        if ((event.type === 'StateFailed' || event.type === 'StateCaught') && this.options.workflow.taskFunctions[event.state.name]?.waitForTaskToken) {
+        if ((event.type === 'StateFailed' || event.type === 'StateCaught') && workflow.taskFunctions[event.state.name]?.waitForTaskToken) {
           this.dropTasks(execution.executionArn);
         }
       }
@@ -188,9 +254,11 @@ export class LocalStepFunctions {
     binding: TaskBinding,
     input: unknown,
   ): Promise<unknown> {
-    const fn = this.options.functions[binding.role];
+    // The version the definition names, never "the current code": that is what pins a run to its deployment.
+    const fn = this.lambdas.get(binding.functionArn);
     const payload = binding.payloadOnly ? (input as { Payload?: unknown }).Payload : input;
-    if (!fn) throw new Error(`The sandbox has no function bound to role ${binding.role}`);
+    if (!fn) throw new Error(`The sandbox has no function version ${binding.functionArn}`);
+    execution.invoked.push(binding.functionArn);
     if (!binding.waitForTaskToken) {
       return fn(payload).catch((error: unknown) => {
         throw asLambdaError(error);

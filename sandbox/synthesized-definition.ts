@@ -11,6 +11,8 @@ import type { HubfixStack } from '../infra/hubfix-stack';
 /** Which function a Task state calls, by its role in the stack (assess, requestApproval, …). */
 export interface TaskBinding {
   role: string;
+  /** The qualified (version) ARN the definition names: a definition invokes the function versions it was deployed with. */
+  functionArn: string;
   waitForTaskToken: boolean;
   /** lambda:invoke integrations hand the function only Parameters.Payload; a bare function ARN hands it the input. */
   payloadOnly: boolean;
@@ -48,42 +50,58 @@ const taskStates = (states: Record<string, Json>): [string, Json][] =>
     return [...(state.Type === 'Task' ? [[name, state] as [string, Json]] : []), ...nested.flatMap((n) => (n?.States ? taskStates(n.States) : []))];
   });
 
-const localFunctionArn = (accountId: string, region: string, role: string) => `arn:aws:lambda:${region}:${accountId}:function:hubfix-${role}`;
+/** The local ARN of version `version` of the function with this role (the sandbox numbers versions per deployment). */
+export const localFunctionArn = (accountId: string, region: string, role: string, version: number) =>
+  `arn:aws:lambda:${region}:${accountId}:function:hubfix-${role}:${version}`;
+
+/** The version the synthesized definition names: the first deployment's. */
+const FIRST_VERSION = 1;
 
 /**
  * Synthesizes the real CDK stack (no bundling) and returns its state machine definition with every
- * `${...}` substitution resolved: a Fn::GetAtt of a stack function becomes a local ARN naming that
- * function's role. The sandbox and the workflow tests run this; there is no second copy of the workflow.
+ * `${...}` substitution resolved: a Ref of a stack function's published version becomes a local version ARN naming
+ * that function's role. A substitution naming the unqualified function ($LATEST) is refused, as a definition must
+ * invoke the versions it was deployed with. The sandbox and the workflow tests run this; there is no second copy of
+ * the workflow.
  */
 export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, region: string, which: WorkflowSelector = REMEDIATION_WORKFLOW): SynthesizedWorkflow => {
   const outdir = mkdtempSync(join(tmpdir(), 'hubfix-synth-'));
   try {
     const { app, stack } = buildApp({ outdir, config, bundle: false });
     const assembly = app.synth();
-    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Properties: Json }> };
+    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Type: string; Properties: Json }> };
 
     const functions = which.functions(stack);
     const roleByLogicalId = new Map(
       Object.entries(functions).map(([role, fn]) => [stack.getLogicalId(fn.node.defaultChild as CfnFunction), role]),
+    );
+    // AWS::Lambda::Version resources of the stack functions, by logical id: the Ref of one is its version ARN.
+    const roleByVersionId = new Map(
+      Object.entries(template.Resources).flatMap(([logicalId, resource]) => {
+        const owner = resource.Type === 'AWS::Lambda::Version' && (resource.Properties.FunctionName as { Ref?: string } | undefined)?.Ref;
+        const role = owner ? roleByLogicalId.get(owner) : undefined;
+        return role ? [[logicalId, role] as const] : [];
+      }),
     );
     const machineProps = template.Resources[stack.getLogicalId(which.stateMachine(stack).node.defaultChild as CfnStateMachine)].Properties;
 
     const substitutions = Object.fromEntries(
       Object.entries((machineProps.DefinitionSubstitutions ?? {}) as Record<string, unknown>).map(([name, value]) => {
         const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-        const role = getAtt && roleByLogicalId.get(getAtt[0]);
-        if (!role) throw new Error(`Substitution ${name} is not a stack function's ARN; the sandbox cannot bind it`);
-        return [name, localFunctionArn(accountId, region, role)];
+        if (getAtt && roleByLogicalId.has(getAtt[0])) {
+          throw new Error(`Substitution ${name} names the unqualified function ${getAtt[0]} ($LATEST); a definition must name the version it was deployed with`);
+        }
+        const ref = (value as { Ref?: string }).Ref;
+        const role = ref ? roleByVersionId.get(ref) : undefined;
+        if (!role) throw new Error(`Substitution ${name} is not a published version of a stack function; the sandbox cannot bind it`);
+        return [name, localFunctionArn(accountId, region, role, FIRST_VERSION)];
       }),
     );
     const raw = definitionText(machineProps, assembly.directory);
     const resolved = raw.replace(/\$\{(\w+)\}/g, (whole, name: string) => substitutions[name] ?? whole);
     const definition = JSON.parse(resolved) as SynthesizedWorkflow['definition'];
 
-    const roleByArn = new Map(Object.values(functions).map((fn) => {
-      const role = roleByLogicalId.get(stack.getLogicalId(fn.node.defaultChild as CfnFunction)) as string;
-      return [localFunctionArn(accountId, region, role), role];
-    }));
+    const roleByArn = new Map([...roleByLogicalId.values()].map((role) => [localFunctionArn(accountId, region, role, FIRST_VERSION), role]));
     const taskFunctions: Record<string, TaskBinding> = {};
     for (const [stateName, state] of taskStates(definition.States)) {
       const resource = String(state.Resource);
@@ -91,7 +109,7 @@ export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, regi
       const arn = resource.startsWith('arn:aws:lambda:') ? resource : String((state.Parameters as Json | undefined)?.FunctionName);
       const role = roleByArn.get(arn);
       if (!role) throw new Error(`Task state ${stateName} calls ${resource}, which is not a stack function`);
-      taskFunctions[stateName] = { role, waitForTaskToken, payloadOnly: resource.startsWith('arn:aws:states:::lambda:invoke') };
+      taskFunctions[stateName] = { role, functionArn: arn, waitForTaskToken, payloadOnly: resource.startsWith('arn:aws:states:::lambda:invoke') };
     }
 
     const environment = Object.fromEntries(

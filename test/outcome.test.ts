@@ -1,6 +1,7 @@
 import { fitNote } from '../functions/commons/annotation';
 import { causeMessage, describeOutcome } from '../functions/commons/outcome';
-import type { Assessment, SkipKind, WorkflowState } from '../functions/commons/types';
+import type { Assessment, SkipKind, StepFailure, WorkflowState } from '../functions/commons/types';
+import type { WorkflowStateV1 } from '../functions/commons/workflow-failure';
 import { guidanceLink, manualOnlyPlugins } from '../functions/controls/manual-only';
 import { findingRef } from './support/finding-ref';
 
@@ -78,7 +79,7 @@ describe('describeOutcome', () => {
   it('reports an approval that timed out, in hours, with the plan and why approval was needed', () => {
     // Act
     const result = describeOutcome(
-      state({ assessment: assessment({ route: 'approval', routeReason: 'High risk: used an hour ago' }), error: { Error: 'States.Timeout' } }),
+      state({ assessment: assessment({ route: 'approval', routeReason: 'High risk: used an hour ago' }), failure: { requestApproval: { Error: 'States.Timeout' } } }),
       EXECUTION,
       DAY_S,
     );
@@ -88,14 +89,17 @@ describe('describeOutcome', () => {
     expect(result.note).toMatch(/^hubfix: no approval decision within 24 h; nothing was changed\. Planned: Deactivate access key AKIA1.*Why approval was needed: High risk: used an hour ago/);
   });
 
-  it.each<[string, Partial<WorkflowState>, string, RegExp]>([
-    ['Assessment', {}, 'AccessDenied', /Nothing was changed\.$/],
-    ['Approval request', { assessment: assessment({ route: 'approval' }) }, 'ServiceException', /Nothing was changed\.$/],
-    ['Remediation', { assessment: assessment() }, 'RemediationError', /See the message for what, if anything, was changed\.$/],
-    ['Verification', { assessment: assessment(), change }, 'VerificationFailedError', /Changed: Set access key AKIA1 of ci to Inactive; it may need undoing\.$/],
-  ])('reports a failure of the %s step, its error and what was changed', (step, known, errorName, changed) => {
+  const failureCases: [string, Partial<WorkflowState>, (error: ReturnType<typeof lambdaError>) => StepFailure, string, RegExp][] = [
+    ['Assessment', {}, (error) => ({ assess: error }), 'AccessDenied', /Nothing was changed\.$/],
+    ['Approval request', { assessment: assessment({ route: 'approval' }) }, (error) => ({ requestApproval: error }), 'ServiceException', /Nothing was changed\.$/],
+    ['Remediation', { assessment: assessment() }, (error) => ({ remediate: error }), 'RemediationError', /See the message for what, if anything, was changed\.$/],
+    ['Remediation', { assessment: assessment() }, (error) => ({ remediate: error }), 'MemberRoleUnavailableError', /Nothing was changed\.$/],
+    ['Verification', { assessment: assessment(), change }, (error) => ({ verify: error }), 'VerificationFailedError', /Changed: Set access key AKIA1 of ci to Inactive; it may need undoing\.$/],
+  ];
+
+  it.each(failureCases)('reports a failure of the %s step as its Catch recorded it, its error and what was changed', (step, known, failure, errorName, changed) => {
     // Act
-    const result = describeOutcome(state({ ...known, error: lambdaError(errorName, 'it broke') }), EXECUTION, DAY_S);
+    const result = describeOutcome(state({ ...known, failure: failure(lambdaError(errorName, 'it broke')) }), EXECUTION, DAY_S);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED' });
@@ -106,13 +110,24 @@ describe('describeOutcome', () => {
 
   it('treats a timeout outside the approval wait as a failure, not as an unanswered approval', () => {
     // Act
-    const result = describeOutcome(state({ assessment: assessment(), error: { Error: 'States.Timeout' } }), EXECUTION, DAY_S);
+    const result = describeOutcome(state({ assessment: assessment(), failure: { remediate: { Error: 'States.Timeout' } } }), EXECUTION, DAY_S);
 
     // Assess
     expect(result.outcome).toBe('failed');
     expect(result.note).toBe('hubfix: Remediation failed (States.Timeout): States.Timeout. See the message for what, if anything, was changed.');
   });
 
+  it('says the state is unexpected, and claims no success, when the recorded failure names no step it knows', () => {
+    // Prepare: a failure key no Catch of this definition writes, beside a change and a verification
+    const odd = { ...state({ assessment: assessment(), change, verification: { verified: true, observed: 'ok', checkedAt: 'x' } }), failure: { watch: { Error: 'X' } } };
+
+    // Act
+    const result = describeOutcome(odd as unknown as WorkflowState, EXECUTION, DAY_S);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED' });
+    expect(result.note).toMatch(/unexpected state/);
+  });
   it('reports a plan-only run with the plan, the risk and the evidence, leaving the status alone', () => {
     // Act
     const result = describeOutcome(state({ assessment: assessment({ route: 'skip', skip: 'plan-only', routeReason: 'Plan only was requested; risk low: no recent use' }) }), EXECUTION, DAY_S);
@@ -151,6 +166,40 @@ describe('describeOutcome', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED' });
     expect(result.note).toMatch(/unexpected state; nothing is known to have changed/);
+  });
+});
+
+describe('describeOutcome for executions started before the upgrade (version 1 state: every Catch wrote $.error)', () => {
+  const v1 = (extra: Partial<WorkflowStateV1> & Pick<WorkflowStateV1, 'error'>): WorkflowStateV1 => ({
+    finding,
+    action: 'remediate',
+    trigger: 'custom-action',
+    receivedAt: '2026-11-22T09:00:00Z',
+    ...extra,
+  });
+
+  it.each<[string, Partial<WorkflowStateV1>, string, RegExp]>([
+    ['Assessment', {}, 'AccessDenied', /Nothing was changed\.$/],
+    ['Approval request', { assessment: assessment({ route: 'approval' }) }, 'ServiceException', /Nothing was changed\.$/],
+    ['Remediation', { assessment: assessment() }, 'RemediationError', /See the message for what, if anything, was changed\.$/],
+    ['Verification', { assessment: assessment(), change }, 'VerificationFailedError', /Changed: Set access key AKIA1 of ci to Inactive; it may need undoing\.$/],
+  ])('still reports a failure of the %s step with its error and what was changed', (step, known, errorName, changed) => {
+    // Act
+    const result = describeOutcome(v1({ ...known, error: lambdaError(errorName, 'it broke') }), EXECUTION, DAY_S);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED', fields: { error: errorName } });
+    expect(result.note).toMatch(new RegExp(`^hubfix: ${step} failed \\(${errorName}\\): it broke\\. `));
+    expect(result.note).toMatch(changed);
+  });
+
+  it('still reports an unanswered approval as timed out', () => {
+    // Act
+    const result = describeOutcome(v1({ assessment: assessment({ route: 'approval' }), error: { Error: 'States.Timeout' } }), EXECUTION, DAY_S);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'timed-out', workflowStatus: 'NOTIFIED' });
+    expect(result.note).toMatch(/^hubfix: no approval decision within 24 h; nothing was changed\./);
   });
 });
 

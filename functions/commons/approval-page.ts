@@ -75,8 +75,8 @@ export const htmlResponse = (statusCode: number, title: string, content: string,
   body: layout(title, content),
 });
 
-/** The canonical resource (approvals stored before it existed name the reported id). */
-const resourceOf = (record: ApprovalRecord): string => record.finding.resource.canonicalId || record.finding.resource.id;
+/** The canonical resource (readApprovalRecord fills it in records stored before it existed). */
+const resourceOf = (record: ApprovalRecord): string => record.finding.resource.canonicalId;
 
 const findingSummary = (record: ApprovalRecord): string => {
   const { finding } = record;
@@ -164,7 +164,7 @@ ${reason}
 /** After a successful POST. */
 export const renderDecidedPage = (record: ApprovalRecord): HtmlResponse => {
   // A control-hygiene batch has no finding to write onto: its record goes to the audit trail.
-  const onto = record.finding.resource.type === 'AwsSecurityHubStandardsControlAssociations' ? 'into the audit trail' : 'onto the finding';
+  const onto = record.kind === 'control-hygiene' ? 'into the audit trail' : 'onto the finding';
   const next =
     record.status === 'APPROVED'
       ? `hubfix will now make the change, verify it and write the outcome ${onto}.`

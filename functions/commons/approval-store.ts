@@ -1,7 +1,9 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { documentClient, isConditionFailure } from './dynamo';
 import { epochSeconds } from './approval-link';
+import { HubfixError } from './errors';
 import type { Runtime } from './runtime';
 import type { Assessment, Decision, FindingRef, Trigger } from './types';
 
@@ -13,8 +15,24 @@ import type { Assessment, Decision, FindingRef, Trigger } from './types';
 
 export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
 
+/**
+ * The record's schema. A link emailed by one build is opened days later on the page of the next (the approval API is
+ * not pinned to a deployment), so the reader accepts the previous version (docs/upgrades.md):
+ * 1 (no `schemaVersion` attribute): no `kind`; `finding.resource.canonicalId` absent in records stored before it existed.
+ * 2: `schemaVersion` and `kind`; the canonical resource always set.
+ */
+export const APPROVAL_SCHEMA_VERSION = 2;
+
+/** What an approval is for: one finding's remediation, or a control-hygiene batch (which has no finding to annotate). */
+export type ApprovalKind = 'remediation' | 'control-hygiene';
+
+/** The resource type a version 1 record of a control-hygiene batch names (its only mark of being one). */
+export const CONTROL_BATCH_RESOURCE_TYPE = 'AwsSecurityHubStandardsControlAssociations';
+
 export interface ApprovalRecord {
   approvalId: string;
+  schemaVersion: typeof APPROVAL_SCHEMA_VERSION;
+  kind: ApprovalKind;
   /** Step Functions task token: secret, never logged, never rendered. */
   taskToken: string;
   executionId: string;
@@ -33,7 +51,59 @@ export interface ApprovalRecord {
   reason?: string;
 }
 
-export type NewApproval = Omit<ApprovalRecord, 'status' | 'ttl' | 'decidedAt' | 'approver' | 'reason'>;
+export type NewApproval = Omit<ApprovalRecord, 'schemaVersion' | 'status' | 'ttl' | 'decidedAt' | 'approver' | 'reason'>;
+
+/** A stored approval that lacks what the page and the decision need: nothing can be shown or decided from it. */
+export class UnreadableApprovalError extends HubfixError {}
+
+/** The fields the page, the email and the decision read, as any version since 1 stores them. Unknown fields are kept. */
+const storedApprovalSchema = z.looseObject({
+  approvalId: z.string().min(1),
+  schemaVersion: z.number().int().min(2).optional(),
+  kind: z.enum(['remediation', 'control-hygiene']).optional(),
+  taskToken: z.string().min(1),
+  executionId: z.string().min(1),
+  finding: z.looseObject({
+    controlId: z.string(),
+    title: z.string(),
+    accountId: z.string(),
+    region: z.string(),
+    severity: z.string(),
+    resource: z.looseObject({ type: z.string(), id: z.string(), canonicalId: z.string().optional(), region: z.string() }),
+  }),
+  assessment: z.looseObject({
+    routeReason: z.string(),
+    evidence: z.array(z.looseObject({ fact: z.string(), source: z.string() })),
+    plan: z.looseObject({ summary: z.string(), steps: z.array(z.string()), reversible: z.boolean() }).optional(),
+  }),
+  trigger: z.enum(['custom-action', 'imported']),
+  status: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+  ttl: z.number(),
+});
+
+/**
+ * A stored approval as the current code reads it, whichever version wrote it: a version 1 record gets its `kind` from
+ * the resource type it names and its canonical resource from the reported id. The reader checks the fields it uses,
+ * not the number, so a rolled-back (older) page reads a newer record too. Throws UnreadableApprovalError, naming the
+ * fields only (never a value: the record holds the task token), when a field it needs is missing.
+ */
+export const readApprovalRecord = (item: Record<string, unknown>): ApprovalRecord => {
+  const parsed = storedApprovalSchema.safeParse(item);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
+    throw new UnreadableApprovalError(`Approval record (schema version ${String(item.schemaVersion ?? 1)}) cannot be read: ${fields}`);
+  }
+  const stored = parsed.data as unknown as Omit<ApprovalRecord, 'schemaVersion' | 'kind'> & { schemaVersion?: number; kind?: ApprovalKind };
+  const { resource } = stored.finding;
+  return {
+    ...stored,
+    schemaVersion: APPROVAL_SCHEMA_VERSION,
+    kind: stored.kind ?? (resource.type === CONTROL_BATCH_RESOURCE_TYPE ? 'control-hygiene' : 'remediation'),
+    finding: { ...stored.finding, resource: { ...resource, canonicalId: resource.canonicalId || resource.id } },
+  };
+};
 
 export interface DecisionRequest {
   decision: Decision;
@@ -70,6 +140,7 @@ export const putPendingApproval = async (rt: Runtime, approval: NewApproval): Pr
   const { doc, tableName } = tableOf(rt);
   const record: ApprovalRecord = {
     ...approval,
+    schemaVersion: APPROVAL_SCHEMA_VERSION,
     status: 'PENDING',
     ttl: approval.expiresAt + RETENTION_AFTER_EXPIRY_SECONDS,
   };
@@ -86,7 +157,7 @@ export const putPendingApproval = async (rt: Runtime, approval: NewApproval): Pr
 export const getApproval = async (rt: Runtime, approvalId: string): Promise<ApprovalRecord | undefined> => {
   const { doc, tableName } = tableOf(rt);
   const result = await doc.send(new GetCommand({ TableName: tableName, Key: { approvalId }, ConsistentRead: true }));
-  return result.Item as ApprovalRecord | undefined;
+  return result.Item ? readApprovalRecord(result.Item) : undefined;
 };
 
 /**
@@ -114,7 +185,7 @@ export const decideApproval = async (rt: Runtime, approvalId: string, request: D
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { ok: true, record: result.Attributes as ApprovalRecord };
+    return { ok: true, record: readApprovalRecord(result.Attributes ?? {}) };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const record = await getApproval(rt, approvalId);

@@ -5,7 +5,8 @@ import type { Annotation } from './annotation';
 import { documentClient, isConditionFailure } from './dynamo';
 import { causeMessage } from './outcome';
 import type { Runtime } from './runtime';
-import type { Evidence, Outcome, RequestedAction, Risk, Route, SkipKind, Trigger, WorkflowState } from './types';
+import type { Evidence, FailedStep, Outcome, RequestedAction, Risk, Route, SkipKind, Trigger } from './types';
+import { failureOf, type AnnotatedState } from './workflow-failure';
 
 /**
  * The audit trail: one durable record per workflow run, written once by Annotate (the last step of every
@@ -15,8 +16,11 @@ import type { Evidence, Outcome, RequestedAction, Risk, Route, SkipKind, Trigger
  * conditionally, so a record is never overwritten, and no role may update or delete one.
  */
 
-/** 2: findingKey (the run-history index) and the canonical resource id. Readers accept 1 and 2. */
-export const AUDIT_SCHEMA_VERSION = 2;
+/**
+ * 2: findingKey (the run-history index) and the canonical resource id. 3: `error.step`, the step whose Catch fired,
+ * as the definition recorded it. Readers accept 1 to 3 (docs/upgrades.md).
+ */
+export const AUDIT_SCHEMA_VERSION = 3;
 /** Every record shares this GSI partition, so "all runs since DATE" is one Query ordered by annotatedAt. */
 export const AUDIT_PARTITION = 'run';
 export const AUDIT_TIME_INDEX = 'byAnnotatedAt';
@@ -34,7 +38,7 @@ export interface AuditRecord {
   auditPartition: typeof AUDIT_PARTITION;
   /** findingKeyOf(finding): the partition of the run-history index. */
   findingKey: string;
-  schemaVersion: 1 | typeof AUDIT_SCHEMA_VERSION;
+  schemaVersion: 1 | 2 | typeof AUDIT_SCHEMA_VERSION;
   finding: {
     id: string;
     productArn: string;
@@ -69,7 +73,8 @@ export interface AuditRecord {
   approval?: { decision: 'approved' | 'rejected'; approver: string; reason: string };
   change?: { summary: string; before: Record<string, unknown>; after: Record<string, unknown>; reversible: boolean };
   verification?: { observed: string };
-  error?: { name: string; message: string };
+  /** `step` (schema 3): the step that failed, as the execution recorded it; absent in earlier records. */
+  error?: { step?: FailedStep; name: string; message: string };
   outcome: Outcome;
   workflowStatus?: string;
   /** The note as hubfix composed it (the finding keeps at most 512 characters of it). */
@@ -94,12 +99,13 @@ const secondsBetween = (from: string | undefined, to: string | undefined): numbe
 
 /** Everything the execution knows at Annotate, plus the outcome it wrote, as one record. */
 export const buildAuditRecord = (
-  state: WorkflowState,
+  state: AnnotatedState,
   executionId: string,
   annotation: Annotation & { outcome: Outcome },
   annotatedAt: Date,
 ): AuditRecord => {
-  const { finding, assessment, approval, change, verification, error } = state;
+  const { finding, assessment, approval, change, verification } = state;
+  const failure = failureOf(state);
   return {
     executionId,
     auditPartition: AUDIT_PARTITION,
@@ -135,7 +141,10 @@ export const buildAuditRecord = (
     approval: approval && { decision: approval.decision, approver: approval.approver, reason: approval.reason },
     change: change && { summary: change.summary, before: change.before, after: change.after, reversible: change.reversible },
     verification: verification && { observed: verification.observed },
-    error: error && { name: error.Error, message: causeMessage(error) },
+    error:
+      failure === 'unreadable'
+        ? { name: 'UnreadableFailure', message: `the execution recorded a failure this version cannot read: ${JSON.stringify(state.failure)}` }
+        : failure && { step: failure.step, name: failure.error.Error, message: causeMessage(failure.error) },
     outcome: annotation.outcome,
     workflowStatus: annotation.workflowStatus,
     note: annotation.note,

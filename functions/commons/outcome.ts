@@ -1,5 +1,6 @@
 import type { Annotation } from './annotation';
-import type { Outcome, StepError, WorkflowState } from './types';
+import type { Outcome, StepError } from './types';
+import { FAILED_STEP_LABELS, failureOf, type AnnotatedState } from './workflow-failure';
 
 const HOUR_S = 3600;
 
@@ -14,24 +15,18 @@ export const causeMessage = (error: StepError): string => {
   }
 };
 
-const decidedBy = (state: WorkflowState): string =>
+const decidedBy = (state: AnnotatedState): string =>
   state.approval ? `after approval by ${state.approval.approver}${state.approval.reason ? ` ("${state.approval.reason}")` : ''}` : 'automatically (low risk)';
 
-/** The step that failed, told from what the execution had already recorded when the Catch fired. */
-const failedStep = (state: WorkflowState): string => {
-  if (!state.assessment) return 'Assessment';
-  if (state.assessment.route === 'approval' && !state.approval) return 'Approval request';
-  if (!state.change) return 'Remediation';
-  return 'Verification';
-};
+const UNEXPECTED_NOTE = 'hubfix: the workflow ended in an unexpected state; nothing is known to have changed. See the execution history.';
 
 /** Turns everything the execution knows into the outcome, workflow status and note written onto the finding. */
 export const describeOutcome = (
-  state: WorkflowState,
+  state: AnnotatedState,
   executionId: string,
   approvalTimeoutSeconds: number,
 ): Annotation & { outcome: Outcome } => {
-  const { assessment, approval, change, verification, error } = state;
+  const { assessment, approval, change, verification } = state;
   const control = state.finding.controlId;
   const fields = {
     execution: executionId,
@@ -41,27 +36,30 @@ export const describeOutcome = (
     approver: approval?.approver,
   };
 
-  if (error) {
-    if (error.Error === 'States.Timeout' && assessment?.route === 'approval' && !approval) {
+  const failure = failureOf(state);
+  if (failure === 'unreadable') return { outcome: 'failed', workflowStatus: 'NOTIFIED', note: UNEXPECTED_NOTE, fields };
+  if (failure) {
+    const { step, error } = failure;
+    // The approval wait's own timeout: nobody decided. A timeout of any other step is a failure of that step.
+    if (step === 'requestApproval' && error.Error === 'States.Timeout') {
       const hours = Math.round((approvalTimeoutSeconds / HOUR_S) * 10) / 10;
       return {
         outcome: 'timed-out',
         workflowStatus: 'NOTIFIED',
-        note: `hubfix: no approval decision within ${hours} h; nothing was changed. Planned: ${assessment.plan?.summary ?? 'n/a'}. Why approval was needed: ${assessment.routeReason}. Run the custom action again to re-request.`,
+        note: `hubfix: no approval decision within ${hours} h; nothing was changed. Planned: ${assessment?.plan?.summary ?? 'n/a'}. Why approval was needed: ${assessment?.routeReason ?? 'n/a'}. Run the custom action again to re-request.`,
         fields,
       };
     }
-    const step = failedStep(state);
     // A remediation that could not even get into the account (member role missing) changed nothing.
     const changed = change
       ? `Changed: ${change.summary}; it may need undoing.`
-      : step === 'Remediation' && error.Error !== 'MemberRoleUnavailableError'
+      : step === 'remediate' && error.Error !== 'MemberRoleUnavailableError'
         ? 'See the message for what, if anything, was changed.'
         : 'Nothing was changed.';
     return {
       outcome: 'failed',
       workflowStatus: 'NOTIFIED',
-      note: `hubfix: ${step} failed (${error.Error}): ${causeMessage(error)}. ${changed}`,
+      note: `hubfix: ${FAILED_STEP_LABELS[step]} failed (${error.Error}): ${causeMessage(error)}. ${changed}`,
       fields: { ...fields, error: error.Error },
     };
   }
@@ -107,10 +105,5 @@ export const describeOutcome = (
     };
   }
   // Reaching Annotate with none of the above means the definition and this function disagree: say so.
-  return {
-    outcome: 'failed',
-    workflowStatus: 'NOTIFIED',
-    note: 'hubfix: the workflow ended in an unexpected state; nothing is known to have changed. See the execution history.',
-    fields,
-  };
+  return { outcome: 'failed', workflowStatus: 'NOTIFIED', note: UNEXPECTED_NOTE, fields };
 };

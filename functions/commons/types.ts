@@ -1,6 +1,8 @@
 /**
  * The data that moves through the workflow. One execution = one finding; every state adds one key
  * to the execution's JSON (ResultPath), so the final Annotate step sees the whole story.
+ * Executions may outlive a deployment (an approval waits for days): docs/upgrades.md says what changed between
+ * versions of this data and which readers accept the previous one.
  */
 
 /** The finding as hubfix keeps it: the ASFF fields the workflow needs, validated at intake. */
@@ -144,20 +146,37 @@ export interface ApprovalDecision {
   decidedAt: string;
 }
 
-/** The error Step Functions records when a Catch fires (ResultPath $.error). */
+/** The error Step Functions records when a Catch fires: `{ Error, Cause }`. */
 export interface StepError {
   Error: string;
   Cause?: string;
 }
 
-/** Everything the workflow knows when it reaches Annotate. */
-export interface WorkflowState extends WorkflowInput {
+/**
+ * The task states whose failure Annotate reports, by the key their Catch writes: `ResultPath: "$.failure.<step>"`
+ * (statemachines/remediate-finding.asl.json). Annotate's own Catch writes `$.failure.annotate` and ends the run in
+ * AnnotationFailed, so Annotate never reads it.
+ */
+export const FAILED_STEPS = ['assess', 'requestApproval', 'remediate', 'verify'] as const;
+export type FailedStep = (typeof FAILED_STEPS)[number];
+
+/** What one Catch recorded: exactly one key, the step that failed, holding the error. */
+export type StepFailure = { [S in FailedStep]: { [K in S]: StepError } & { [K in Exclude<FailedStep, S>]?: never } }[FailedStep];
+
+/** What the workflow knows from the steps that ran: each adds one key (Assess returns the whole state). */
+export interface RunState extends WorkflowInput {
   assessment?: Assessment;
   approval?: ApprovalDecision;
   change?: ChangeRecord;
   verification?: Verification;
-  error?: StepError;
 }
+
+/**
+ * Everything the workflow knows when it reaches Annotate: either its path ended on its own (no failure), or a
+ * step's Catch recorded under `failure` which step failed and why. The failure is data the definition wrote, never
+ * inferred from which other keys are missing (except for states of definition version 1: workflow-failure.ts).
+ */
+export type WorkflowState = (RunState & { failure?: undefined }) | (RunState & { failure: StepFailure });
 
 export type Outcome =
   | 'resolved' // remediated and verified

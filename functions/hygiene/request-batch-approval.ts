@@ -84,6 +84,7 @@ export const requestBatchApproval = async (rt: Runtime, input: RequestBatchAppro
   const approvalId = createApprovalId();
   const record = await putPendingApproval(rt, {
     approvalId,
+    kind: 'control-hygiene',
     taskToken: input.taskToken,
     executionId: input.executionId,
     finding: input.approval.finding,

@@ -15,8 +15,9 @@ import type { HubfixConfig } from '../../functions/commons/config';
 import { definitionWithApprovalWait } from '../workflow-definition';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
 import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole } from '../member-stack';
-import { acknowledgeControlGrants, acknowledgeFunctionRole, acknowledgeStateMachineRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
+import { acknowledgeControlGrants, acknowledgeFunctionRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
 import { grantStatements, hygienePermissions, type GrantScope } from '../permissions';
+import { grantInvokeTaskVersions, pinnedTaskSubstitutions } from '../pinned-tasks';
 import { HubfixFunction, REPO_ROOT } from './hubfix-function';
 
 export const HYGIENE_STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'control-hygiene.asl.json');
@@ -113,19 +114,18 @@ export class ControlHygiene extends Construct {
     if (props.organizationId) assumeMemberRole(roles.applyControls, 'hygiene', props.organizationId);
 
     const workflowLogs = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
+    const taskFunctions = Object.fromEntries(Object.entries(HYGIENE_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole]]));
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(hygieneDefinition(config)),
-      definitionSubstitutions: Object.fromEntries(Object.entries(HYGIENE_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole].functionArn])),
+      // Pinned to the function versions of this deployment, like the remediation workflow (infra/pinned-tasks.ts).
+      definitionSubstitutions: pinnedTaskSubstitutions(taskFunctions),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       timeout: Duration.days(8),
       // Execution data stays out of the logs: RequestApproval's parameters carry the task token.
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(HYGIENE_FUNCTIONS).map((fnRole) => this.functions[fnRole].functionArn) }),
-    );
-    acknowledgeStateMachineRole(this.stateMachine.role);
+    grantInvokeTaskVersions(this.stateMachine, Object.values(taskFunctions));
     props.approvalApiRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
     );

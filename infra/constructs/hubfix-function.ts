@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { Duration } from 'aws-cdk-lib';
+import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -51,6 +51,9 @@ export class HubfixFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       role: props.role,
       logGroup,
+      // A state machine names the version published with its deployment (infra/pinned-tasks.ts); a run waiting across
+      // later deployments still invokes it, so replaced versions are kept, not deleted (CDK's default).
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
       environment: {
         POWERTOOLS_SERVICE_NAME: 'hubfix',
         NODE_OPTIONS: '--enable-source-maps',

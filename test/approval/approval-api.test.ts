@@ -5,12 +5,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createApprovalApiHandler } from '../../functions/approval-api';
 import { approvalLink, createApprovalId, signApproval } from '../../functions/commons/approval-link';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getApproval, putPendingApproval } from '../../functions/commons/approval-store';
+import { documentClient } from '../../functions/commons/dynamo';
 import { logger } from '../../functions/commons/logger';
 import type { Runtime } from '../../functions/commons/runtime';
 import type { ApprovalDecision, FindingRef } from '../../functions/commons/types';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
-import { LINK_SECRET, NOW, TASK_TOKEN, assessment, finding, testRuntime } from './fixtures';
+import { LINK_SECRET, NOW, TASK_TOKEN, assessment, finding, testRuntime, version1Item } from './fixtures';
 
 const TABLE = 'approvals-api-test';
 const NOW_S = NOW.getTime() / 1000;
@@ -40,6 +42,7 @@ const pendingApproval = async (overrides: { finding?: FindingRef; expiresAt?: nu
   const expiresAt = overrides.expiresAt ?? NOW_S + 3600;
   await putPendingApproval(rt, {
     approvalId,
+    kind: 'remediation',
     taskToken: TASK_TOKEN,
     executionId: 'arn:aws:states:us-east-1:111111111111:execution:hubfix:exec-1',
     finding: overrides.finding ?? finding(),
@@ -454,6 +457,81 @@ describe('other methods', () => {
     expect(response.headers?.Allow).toBe('GET, POST');
     expect(sfn.calls()).toHaveLength(0);
     expect((await getApproval(rt, approvalId))?.status).toBe('PENDING');
+  });
+});
+
+describe('an approval emailed by the previous build (approval schema 1), decided after an upgrade', () => {
+  /** Stored as the previous build's RequestApproval stored it: no schemaVersion, no kind, no canonical resource. */
+  const version1Approval = async () => {
+    const approvalId = createApprovalId();
+    const expiresAt = NOW_S + 3600;
+    const reported = finding({ resource: { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/ops/ci-deployer', canonicalId: '', region: 'us-east-1', partition: 'aws' } });
+    const item = version1Item({
+      approvalId,
+      taskToken: TASK_TOKEN,
+      executionId: 'arn:aws:states:us-east-1:111111111111:execution:hubfix:exec-v1',
+      finding: reported,
+      assessment: assessment(),
+      trigger: 'custom-action',
+      status: 'PENDING',
+      createdAt: NOW.toISOString(),
+      expiresAt,
+      ttl: expiresAt + 7 * 86400,
+    });
+    await documentClient(rt).send(new PutCommand({ TableName: TABLE, Item: item }));
+    const link = new URL(approvalLink(rt.settings.approvalBaseUrl, approvalId, expiresAt, LINK_SECRET));
+    return { approvalId, e: link.searchParams.get('e')!, s: link.searchParams.get('s')!, path: `/approvals/${approvalId}` };
+  };
+
+  it('shows its page, naming the resource as the finding reported it', async () => {
+    // Prepare
+    const { e, s, path } = await version1Approval();
+
+    // Act
+    const response = await get(path, { e, s });
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Approve a change to arn:aws:iam::222222222222:user/ops/ci-deployer?');
+    expect(response.body).toContain('Deactivate access key AKIA...XYZ of ci-deployer');
+    expect(response.body).toContain('name="decision" value="approve"');
+    expect(response.body).not.toContain(TASK_TOKEN);
+  });
+
+  it('decides it once and answers the waiting run with the decision every workflow version reads', async () => {
+    // Prepare
+    const { approvalId, e, s, path } = await version1Approval();
+
+    // Act
+    const response = await post(path, { e, s, decision: 'approve', approver: 'Ana', reason: 'after the upgrade' });
+    const replay = await post(path, { e, s, decision: 'reject', approver: 'Bo', reason: 'too late' });
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('write the outcome onto the finding');
+    expect(replay.statusCode).toBe(409);
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TASK_TOKEN });
+    expect(sentDecisions()).toEqual([{ decision: 'approved', approver: 'Ana', reason: 'after the upgrade', decidedAt: NOW.toISOString() }]);
+    expect(await getApproval(rt, approvalId)).toMatchObject({ status: 'APPROVED', approver: 'Ana' });
+  });
+
+  it('refuses a record it cannot read with a page that decides nothing, and logs which fields were missing', async () => {
+    // Prepare: a record without its assessment
+    const { approvalId, e, s, path } = await version1Approval();
+    await documentClient(rt).send(new PutCommand({ TableName: TABLE, Item: { approvalId, taskToken: TASK_TOKEN, status: 'PENDING', expiresAt: NOW_S + 3600 } }));
+    logLines.length = 0;
+
+    // Act
+    const shown = await get(path, { e, s });
+    const posted = await post(path, { e, s, decision: 'approve', approver: 'Ana' });
+
+    // Assess
+    expect([shown.statusCode, posted.statusCode]).toEqual([500, 500]);
+    expect(posted.body).toContain('Nothing was decided');
+    expect(sfn.calls()).toHaveLength(0);
+    expect(logLines.join('\n')).toMatch(/"errorName": "UnreadableApprovalError",\s*"errorMessage": "Approval record \(schema version 1\) cannot be read: executionId, finding, assessment, trigger, createdAt, ttl"/);
+    for (const line of logLines) expect(line).not.toContain(TASK_TOKEN);
   });
 });
 

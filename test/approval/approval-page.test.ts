@@ -4,6 +4,8 @@ import { assessment, finding, TASK_TOKEN } from './fixtures';
 
 const record = (overrides: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
   approvalId: 'a1',
+  schemaVersion: 2,
+  kind: 'remediation',
   taskToken: TASK_TOKEN,
   executionId: 'arn:aws:states:us-east-1:111111111111:execution:hubfix:e1',
   finding: finding(),
@@ -27,6 +29,6 @@ describe('the decided page', () => {
 
   it('tells a control-hygiene approver the record goes into the audit trail (a batch has no finding)', () => {
     const batch = finding({ resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: '35 controls', canonicalId: '35 controls', region: 'us-east-1', partition: 'aws' } });
-    expect(renderDecidedPage(record({ finding: batch, status: 'REJECTED', reason: 'not now' })).body).toContain('your reason into the audit trail');
+    expect(renderDecidedPage(record({ kind: 'control-hygiene', finding: batch, status: 'REJECTED', reason: 'not now' })).body).toContain('your reason into the audit trail');
   });
 });

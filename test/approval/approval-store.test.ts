@@ -1,9 +1,19 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createApprovalId } from '../../functions/commons/approval-link';
-import { approvalTableDefinition, decideApproval, getApproval, putPendingApproval, reopenApproval, type NewApproval } from '../../functions/commons/approval-store';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  approvalTableDefinition,
+  decideApproval,
+  getApproval,
+  putPendingApproval,
+  readApprovalRecord,
+  reopenApproval,
+  type NewApproval,
+} from '../../functions/commons/approval-store';
+import { documentClient } from '../../functions/commons/dynamo';
 import type { Runtime } from '../../functions/commons/runtime';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
-import { NOW, TASK_TOKEN, assessment, finding, testRuntime } from './fixtures';
+import { NOW, TASK_TOKEN, assessment, finding, testRuntime, version1Item } from './fixtures';
 
 const TABLE = 'approvals-store-test';
 const NOW_S = NOW.getTime() / 1000;
@@ -22,6 +32,7 @@ afterAll(async () => {
 
 const newApproval = (overrides: Partial<NewApproval> = {}): NewApproval => ({
   approvalId: createApprovalId(),
+  kind: 'remediation',
   taskToken: TASK_TOKEN,
   executionId: 'arn:aws:states:us-east-1:111111111111:execution:hubfix:abc',
   finding: finding(),
@@ -55,7 +66,7 @@ describe('putPendingApproval / getApproval', () => {
     const stored = await getApproval(rt, approval.approvalId);
 
     // Assess
-    expect(stored).toEqual({ ...approval, status: 'PENDING', ttl: expect.any(Number) });
+    expect(stored).toEqual({ ...approval, schemaVersion: 2, status: 'PENDING', ttl: expect.any(Number) });
     expect(stored!.ttl).toBeGreaterThanOrEqual(approval.expiresAt + 24 * 3600);
   });
 
@@ -166,5 +177,67 @@ describe('reopenApproval', () => {
     expect(afterUndo).toMatchObject({ status: 'PENDING' });
     expect(afterUndo).not.toHaveProperty('approver');
     expect(await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(20) })).toMatchObject({ ok: true });
+  });
+});
+
+describe('records stored by the previous version (schema 1: no schemaVersion, no kind, no canonical resource)', () => {
+  /** A pending approval as the previous build's RequestApproval stored it. */
+  const putVersion1 = async (approval: NewApproval): Promise<void> => {
+    const item = version1Item({ ...approval, status: 'PENDING', ttl: approval.expiresAt + 7 * 24 * 3600 });
+    await documentClient(rt).send(new PutCommand({ TableName: TABLE, Item: item }));
+  };
+
+  it('reads a remediation approval as the current version: kind from the resource type, canonical resource from the reported id', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putVersion1(approval);
+
+    // Act
+    const stored = await getApproval(rt, approval.approvalId);
+
+    // Assess
+    expect(stored).toMatchObject({ approvalId: approval.approvalId, schemaVersion: 2, kind: 'remediation', status: 'PENDING', taskToken: TASK_TOKEN });
+    expect(stored?.finding.resource.canonicalId).toBe(approval.finding.resource.id);
+  });
+
+  it('reads a control-hygiene batch approval as one (its resource type was its only mark)', async () => {
+    // Prepare
+    const batch = newApproval({
+      kind: 'control-hygiene',
+      finding: finding({ resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: '35 controls', canonicalId: '35 controls', region: 'us-east-1', partition: 'aws' } }),
+    });
+    await putVersion1(batch);
+
+    // Act
+    const stored = await getApproval(rt, batch.approvalId);
+
+    // Assess
+    expect(stored?.kind).toBe('control-hygiene');
+  });
+
+  it('decides it once, like a current record', async () => {
+    // Prepare
+    const approval = newApproval();
+    await putVersion1(approval);
+
+    // Act
+    const first = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: 'ok', now: later(60) });
+    const second = await decideApproval(rt, approval.approvalId, { decision: 'rejected', approver: 'Bo', reason: 'no', now: later(61) });
+
+    // Assess
+    expect(first).toMatchObject({ ok: true, record: { status: 'APPROVED', approver: 'Ana', kind: 'remediation', taskToken: TASK_TOKEN } });
+    expect(second).toMatchObject({ ok: false, reason: 'already-decided', record: { approver: 'Ana' } });
+  });
+
+  it('refuses a record that lacks what the page and the decision need, naming the fields and never a value', () => {
+    // Prepare
+    const { taskToken, assessment: lost, ...broken } = version1Item({ ...newApproval(), status: 'PENDING', ttl: 1 }) as Record<string, unknown>;
+    void lost;
+
+    // Act / Assess: the exact message, so no value (the task token above all) can be in it
+    expect(taskToken).toBe(TASK_TOKEN);
+    expect(() => readApprovalRecord(broken)).toThrow(
+      expect.objectContaining({ name: 'UnreadableApprovalError', message: 'Approval record (schema version 1) cannot be read: taskToken, assessment' }),
+    );
   });
 });

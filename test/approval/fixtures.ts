@@ -77,3 +77,16 @@ export const assessment = (overrides: Partial<Assessment> = {}): Assessment => (
   assessedAt: '2025-03-01T11:59:00.000Z',
   ...overrides,
 });
+
+/**
+ * An approval as the previous build stored it (approval schema 1, docs/upgrades.md): no `schemaVersion`, no `kind`,
+ * and, from builds before the canonical resource, no `finding.resource.canonicalId`.
+ */
+export const version1Item = <R extends { finding: FindingRef }>(record: R): Record<string, unknown> => {
+  const { schemaVersion, kind, ...rest } = record as R & { schemaVersion?: number; kind?: string };
+  void schemaVersion;
+  void kind;
+  const { canonicalId, ...resource } = record.finding.resource;
+  void canonicalId;
+  return { ...rest, finding: { ...record.finding, resource } };
+};

@@ -105,6 +105,24 @@ describe('the CSV export', () => {
     expect(rows[1][rows[0].indexOf('decision')]).toBe('automatic');
     expect(rows[1][rows[0].indexOf('approver')]).toBe('');
   });
+
+  it('names the step that failed, as the run recorded it, beside the error', () => {
+    // Prepare: Verify failed after the change was made
+    const failed = record({
+      verification: undefined,
+      failure: { verify: { Error: 'VerificationFailedError', Cause: JSON.stringify({ errorType: 'VerificationFailedError', errorMessage: 'key still Active' }) } },
+    });
+
+    // Act
+    const rows = parseCsv(toAuditCsv([failed, record()]));
+
+    // Assess
+    const column = (name: string, row: string[]) => row[rows[0].indexOf(name)];
+    expect(column('failedStep', rows[1])).toBe('verify');
+    expect(column('error', rows[1])).toBe('VerificationFailedError: key still Active');
+    expect(column('outcome', rows[1])).toBe('failed');
+    expect(column('failedStep', rows[2])).toBe('');
+  });
 });
 
 describe('periods and audit files', () => {

@@ -4,6 +4,7 @@ import { buildAuditRecord, putAuditRecord, readAuditRecords, auditTableDefinitio
 import { documentClient } from '../../functions/commons/dynamo';
 import type { Runtime } from '../../functions/commons/runtime';
 import type { WorkflowState } from '../../functions/commons/types';
+import type { AnnotatedState } from '../../functions/commons/workflow-failure';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { assessment, finding, testRuntime } from '../approval/fixtures';
 
@@ -27,7 +28,7 @@ const approvedFix = (): WorkflowState => ({
   verification: { verified: true, observed: 'AKIA...XYZ is Inactive', checkedAt: '2025-03-01T12:04:30.000Z' },
 });
 
-const recordOf = (state: WorkflowState, executionId = EXECUTION, at = ANNOTATED_AT): AuditRecord =>
+const recordOf = (state: AnnotatedState, executionId = EXECUTION, at = ANNOTATED_AT): AuditRecord =>
   buildAuditRecord(state, executionId, describeOutcome(state, executionId, 86400), at);
 
 describe('building the audit record', () => {
@@ -81,7 +82,9 @@ describe('building the audit record', () => {
     expect(record.approvalWaitSeconds).toBe(120);
   });
 
-  it('records a failed step with the error name and the message Step Functions carried', () => {
+  const remediationError = { Error: 'RemediationError', Cause: JSON.stringify({ errorType: 'RemediationError', errorMessage: 'AccessDenied on iam:UpdateAccessKey' }) };
+
+  it('records a failed step as the execution named it, with the error name and the message Step Functions carried', () => {
     // Prepare
     const failed: WorkflowState = {
       finding: finding(),
@@ -89,15 +92,38 @@ describe('building the audit record', () => {
       trigger: 'custom-action',
       receivedAt: '2025-03-01T11:58:30.000Z',
       assessment: assessment({ route: 'auto' }),
-      error: { Error: 'RemediationError', Cause: JSON.stringify({ errorType: 'RemediationError', errorMessage: 'AccessDenied on iam:UpdateAccessKey' }) },
+      failure: { remediate: remediationError },
     };
 
     // Act
     const record = recordOf(failed);
 
     // Assess
-    expect(record).toMatchObject({ outcome: 'failed', error: { name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' } });
+    expect(record).toMatchObject({
+      schemaVersion: 3,
+      outcome: 'failed',
+      error: { step: 'remediate', name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' },
+    });
     expect(record.approval).toBeUndefined();
+  });
+
+  it('records the failure of an execution started before the upgrade (version 1 state: $.error, no step) with the step its reader tells', () => {
+    // Prepare: what a definition of version 1 hands Annotate after Remediate's Catch fired
+    const legacy: AnnotatedState = {
+      finding: finding(),
+      action: 'remediate',
+      trigger: 'custom-action',
+      receivedAt: '2025-03-01T11:58:30.000Z',
+      assessment: assessment({ route: 'auto' }),
+      error: remediationError,
+    };
+
+    // Act
+    const record = recordOf(legacy);
+
+    // Assess
+    expect(record).toMatchObject({ outcome: 'failed', error: { step: 'remediate', name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' } });
+    expect(record.note).toBe('hubfix: Remediation failed (RemediationError): AccessDenied on iam:UpdateAccessKey. See the message for what, if anything, was changed.');
   });
 });
 

@@ -6,6 +6,7 @@ import { SimulatedServiceError, type ServedCall } from '../../sandbox/simulated-
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
 import { STATE_MACHINE_FILE } from '../../infra/workflow-definition';
+import { localAuditRecords } from '../../sandbox/audit-export';
 
 /** How often a step meets a throttle that never ends: once plus the definition's ThrottledError retries, each with the SDK's 3 attempts. */
 const throttledAttempts = (state: string): number => {
@@ -60,6 +61,13 @@ const onlyExecution = (cloud: LocalCloud): LocalExecution => {
   const executions = [...cloud.stepFunctions.executions.values()];
   expect(executions).toHaveLength(1);
   return executions[0];
+};
+
+/** The step the run's audit record names as failed: what the execution's Catch recorded, not a reading of the note. */
+const failedStepOf = async (cloud: LocalCloud): Promise<string | undefined> => {
+  const records = await localAuditRecords(cloud);
+  expect(records).toHaveLength(1);
+  return records[0].error?.step;
 };
 
 const callsOf = (cloud: LocalCloud, command: string): ServedCall[] => cloud.sim.calls.filter((c) => c.command === command);
@@ -180,6 +188,7 @@ describe('the account changes or refuses under the workflow', () => {
     expect(annotation.note).toMatch(/NoSuchEntity|no longer exists|cannot be found|not found/i);
     expect(callsOf(c, 'UpdateAccessKey')).toHaveLength(0);
     expect(onlyExecution(c).states).toEqual(['Assess', 'Route', 'Remediate', 'Annotate', 'Outcome', 'RemediationFailed']);
+    expect(await failedStepOf(c)).toBe('remediate');
   });
 
   it('reports access denied on an approved change: failed, nothing changed, execution failed', async () => {
@@ -223,6 +232,7 @@ describe('the account changes or refuses under the workflow', () => {
     expect(annotation.note).toContain(`Changed: Set access key ${LEGACY_KEY} of ci-legacy to Inactive`);
     expect(keyStatus(cloud, 'ci-legacy')).toBe('Inactive');
     expect(onlyExecution(cloud).status).toBe('FAILED');
+    expect(await failedStepOf(cloud)).toBe('verify');
   });
 });
 
@@ -246,6 +256,7 @@ describe('approval faults', () => {
     expect(report.emails).toHaveLength(0);
     expect(cloud.stepFunctions.waitingExecutions()).toEqual([]);
     expect(onlyExecution(cloud).states).toEqual(['Assess', 'Route', 'RequestApproval', 'Annotate', 'Outcome', 'RemediationFailed']);
+    expect(await failedStepOf(cloud)).toBe('requestApproval');
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
   });
 
@@ -265,6 +276,7 @@ describe('approval faults', () => {
     expect(annotation).toMatchObject({ outcome: 'timed-out', workflowStatus: 'NOTIFIED' });
     expect(annotation.note).toMatch(/no approval decision within/);
     expect(lateClick).toBe(410);
+    expect(await failedStepOf(cloud)).toBe('requestApproval');
     expect(callsOf(cloud, 'SendTaskSuccess')).toHaveLength(0);
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
   });
@@ -349,6 +361,7 @@ describe('Lambda-level failures (what the definition retries: Lambda service err
     expect(annotation.note).toMatch(/Cannot read properties of undefined/);
     expect(assessReads).toBe(1);
     expect(onlyExecution(cloud).states).toEqual(['Assess', 'Annotate', 'Outcome', 'RemediationFailed']);
+    expect(await failedStepOf(cloud)).toBe('assess');
     expect(keyStatus(cloud, 'ci-legacy')).toBe('Active');
   });
 

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { parseConfig } from '../../functions/commons/config';
@@ -27,7 +27,12 @@ describe('the control-hygiene state machine', () => {
       StateMachineName: Match.absent(),
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
-      DefinitionSubstitutions: Object.fromEntries(Object.entries(HYGIENE_FUNCTIONS).map(([p, role]) => [p, getAttArn(logicalId(stack.controlHygiene.functions[role]))])),
+      DefinitionSubstitutions: Object.fromEntries(
+        Object.entries(HYGIENE_FUNCTIONS).map(([p, role]) => [
+          p,
+          { Ref: Stack.of(stack).resolve((stack.controlHygiene.functions[role].currentVersion.node.defaultChild as CfnResource).logicalId) as string },
+        ]),
+      ),
     });
     const props = template.findResources('AWS::StepFunctions::StateMachine')[logicalId(stack.controlHygiene.stateMachine)].Properties;
     const definition = JSON.parse(JSON.stringify(props.DefinitionString).includes('Fn::Join') ? (props.DefinitionString['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : '"x"')).join('') : props.DefinitionString);
@@ -36,13 +41,14 @@ describe('the control-hygiene state machine', () => {
     expect(definition.States.ApplyPerAccount.MaxConcurrency).toBe(5);
   });
 
-  it('may invoke exactly its four functions', () => {
+  it('may invoke every version of exactly its four functions (and, for runs started before versions, the functions)', () => {
     // Prepare
     const invokes = roleStatements(template, logicalId(stack.controlHygiene.stateMachine.role)).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
 
     // Assess
     expect(invokes).toHaveLength(1);
-    const expected = Object.values(HYGIENE_FUNCTIONS).map((role) => getAttArn(logicalId(stack.controlHygiene.functions[role])));
+    const functions = Object.values(HYGIENE_FUNCTIONS).map((role) => getAttArn(logicalId(stack.controlHygiene.functions[role])));
+    const expected = [...functions, ...functions.map((arn) => ({ 'Fn::Join': ['', [arn, ':*']] }))];
     expect(invokes[0].Resource).toEqual(expect.arrayContaining(expected));
     expect(invokes[0].Resource).toHaveLength(expected.length);
   });

@@ -1,3 +1,4 @@
+import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../functions/commons/config';
 import { SETTINGS_ENV } from '../../functions/commons/runtime';
@@ -225,23 +226,30 @@ describe('the workflow', () => {
     });
   });
 
-  it('substitutes all five task function ARNs into the definition', () => {
+  it('substitutes the version of each of the five task functions published with this deployment into the definition', () => {
     // Prepare
-    const expected = Object.fromEntries(Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, role]) => [placeholder, getAttArn(fnId(role))]));
+    // The version's logical id carries a hash CDK overrides it with: resolve it, do not recompute it.
+    const versionId = (role: FunctionRole): string => Stack.of(stack).resolve((stack.functions[role].currentVersion.node.defaultChild as CfnResource).logicalId) as string;
+    const expected = Object.fromEntries(Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, role]) => [placeholder, { Ref: versionId(role) }]));
 
     // Assess
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { DefinitionSubstitutions: expected });
+    for (const role of Object.values(DEFINITION_FUNCTIONS)) {
+      template.hasResource('AWS::Lambda::Version', { Properties: { FunctionName: { Ref: fnId(role) } }, DeletionPolicy: 'Retain' });
+    }
   });
 
-  it('lets the state machine invoke exactly the five task functions', () => {
+  it('lets the state machine invoke every version of exactly the five task functions (and, for runs started before versions, the functions)', () => {
     // Prepare
     const smRoleId = logicalId(stack.stateMachine.role);
     const invokes = roleStatements(template, smRoleId).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const roles = Object.values(DEFINITION_FUNCTIONS);
 
     // Assess
     expect(invokes).toHaveLength(1);
-    expect(invokes[0].Resource).toEqual(expect.arrayContaining(Object.values(DEFINITION_FUNCTIONS).map((role) => getAttArn(fnId(role)))));
-    expect(invokes[0].Resource).toHaveLength(Object.keys(DEFINITION_FUNCTIONS).length);
+    const everyVersion = roles.map((role) => ({ 'Fn::Join': ['', [getAttArn(fnId(role)), ':*']] }));
+    expect(invokes[0].Resource).toEqual(expect.arrayContaining([...everyVersion, ...roles.map((role) => getAttArn(fnId(role)))]));
+    expect(invokes[0].Resource).toHaveLength(2 * roles.length);
   });
 
   it('alarms the ops topic on failed, timed-out and aborted executions', () => {

@@ -1,6 +1,6 @@
 import { defaultConfig, parseConfig, type HubfixConfig } from '../../functions/commons/config';
 import { parseFixture } from '../../sandbox/fixture';
-import { LocalCloud } from '../../sandbox/local-cloud';
+import { LocalCloud, type LocalCloudOptions } from '../../sandbox/local-cloud';
 import { runEvent, type RunReport } from '../../sandbox/session';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
 
@@ -30,13 +30,18 @@ export const oneSecondApproval = (config: HubfixConfig = defaultConfig()): Hubfi
 });
 
 /** Starts a local cloud on a fixture (raw JSON as in sandbox/fixtures; `accounts` keyed by account id). */
-export const startCloud = async (fixture: unknown, config: HubfixConfig | Record<string, unknown> = {}): Promise<LocalCloud> => {
+export const startCloud = async (
+  fixture: unknown,
+  config: HubfixConfig | Record<string, unknown> = {},
+  options: Pick<LocalCloudOptions, 'functions'> = {},
+): Promise<LocalCloud> => {
   const parsedConfig = 'approvers' in config && 'thresholds' in config ? (config as HubfixConfig) : parseConfig(config);
   return LocalCloud.start({
     fixture: parseFixture({ homeAccountId: HOME_ACCOUNT, homeRegion: HOME_REGION, ...(fixture as object) }),
     config: parsedConfig,
     retryIntervalMs: 0,
     workflow: workflowFor(parsedConfig),
+    ...options,
   });
 };
 
