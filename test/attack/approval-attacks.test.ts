@@ -5,7 +5,7 @@ import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { getApproval } from '../../functions/commons/approval-store';
 import { logger } from '../../functions/commons/logger';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
+import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
 
 /**
  * Attacks on the approval link, end to end: the real approval email of a real waiting execution, its link used
@@ -81,17 +81,7 @@ const pathOf = (w: Waiting): string => `${w.url.origin}${w.url.pathname}`;
 
 const decisions = (cloud: LocalCloud) => cloud.sim.calls.filter((c) => c.command === 'SendTaskSuccess' || c.command === 'SendTaskFailure');
 
-const outcomeOf = (cloud: LocalCloud, finding: Record<string, unknown>) => {
-  const f = cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as
-    | { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> }
-    | undefined;
-  return { outcome: f?.UserDefinedFields?.['hubfix:outcome'], workflowStatus: f?.Workflow?.Status, note: f?.Note?.Text ?? '' };
-};
 
-const keyStatus = (cloud: LocalCloud, user: string): string | undefined => {
-  const iam = cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>;
-  return Object.values(iam[`user/${user}`] ?? {})[0];
-};
 
 /** Nothing decided yet: the record is PENDING, no SendTask* call, the execution still waits, the key untouched. */
 const expectUndecided = async (cloud: LocalCloud, w: Waiting, user = 'orders-service'): Promise<void> => {
@@ -162,7 +152,7 @@ describe('tampered links decide nothing', () => {
     await expectUndecided(c, w);
     expect(await answerApproval(w.link, 'reject', 'Dana Ops', 'not now')).toBe(200);
     await c.settle();
-    expect(outcomeOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+    expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
     expect(decisions(c)).toHaveLength(1);
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
@@ -195,7 +185,7 @@ describe('tampered links decide nothing', () => {
     await expectUndecided(c, w);
     expect(await answerApproval(w.link, 'approve', 'Dana Ops', '')).toBe(200);
     await c.settle();
-    expect(outcomeOf(c, w.finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+    expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
@@ -218,7 +208,7 @@ describe('tampered links decide nothing', () => {
     c.runtime.now = realNow;
     expect(await answerApproval(w.link, 'reject', 'Dana Ops', 'expired test')).toBe(200);
     await c.settle();
-    expect(outcomeOf(c, w.finding).outcome).toBe('rejected');
+    expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
@@ -240,8 +230,8 @@ describe('tampered links decide nothing', () => {
     expect(await answerApproval(a.link, 'approve', 'Dana Ops', '')).toBe(200);
     expect(await answerApproval(b.link, 'reject', 'Dana Ops', 'dev key, leave it')).toBe(200);
     await c.settle();
-    expect(outcomeOf(c, a.finding).outcome).toBe('resolved');
-    expect(outcomeOf(c, b.finding).outcome).toBe('rejected');
+    expect(annotationOf(c, a.finding).outcome).toBe('resolved');
+    expect(annotationOf(c, b.finding).outcome).toBe('rejected');
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect(keyStatus(c, 'dev-alice')).toBe('Active');
     expectNoSecretsLogged(await secretsOf(c, [a, b]));
@@ -264,8 +254,8 @@ describe('one decision, exactly once', () => {
     expect(replay.status).toBe(409);
     expect(await replay.text()).toContain('Dana Ops');
     expect(decisions(c)).toHaveLength(1);
-    expect(outcomeOf(c, w.finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(outcomeOf(c, w.finding).note).toContain('after approval by Dana Ops');
+    expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+    expect(annotationOf(c, w.finding).note).toContain('after approval by Dana Ops');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
@@ -285,7 +275,7 @@ describe('one decision, exactly once', () => {
     expect([approve.status, reject.status].sort()).toEqual([200, 409]);
     expect(decisions(c)).toHaveLength(1);
     const approveWon = approve.status === 200;
-    expect(outcomeOf(c, w.finding).outcome).toBe(approveWon ? 'resolved' : 'rejected');
+    expect(annotationOf(c, w.finding).outcome).toBe(approveWon ? 'resolved' : 'rejected');
     expect(keyStatus(c, 'orders-service')).toBe(approveWon ? 'Inactive' : 'Active');
     expect((await getApproval(c.runtime, w.approvalId))?.approver).toBe(approveWon ? 'Ana' : 'Bo');
     expectNoSecretsLogged(await secretsOf(c, [w]));
@@ -311,8 +301,8 @@ describe('one decision, exactly once', () => {
     expect(original.status).toBe(409);
     expect(await original.text()).toMatch(/rejected/); // the real approver is told the request was already rejected
     expect(decisions(c)).toHaveLength(1);
-    expect(outcomeOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
-    expect(outcomeOf(c, w.finding).note).toMatch(/rejected by Dana Ops: "swapped in transit"/);
+    expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+    expect(annotationOf(c, w.finding).note).toMatch(/rejected by Dana Ops: "swapped in transit"/);
     expect(keyStatus(c, 'orders-service')).toBe('Active');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
@@ -335,7 +325,7 @@ describe('one decision, exactly once', () => {
     await expectUndecided(c, w);
     expect(await answerApproval(w.link, 'approve', 'Dana Ops', '')).toBe(200);
     await c.settle();
-    expect(outcomeOf(c, w.finding).outcome).toBe('resolved');
+    expect(annotationOf(c, w.finding).outcome).toBe('resolved');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 });
@@ -365,7 +355,7 @@ describe('hostile bodies', () => {
     await expectUndecided(c, w);
     expect(await answerApproval(w.link, 'reject', 'Dana Ops', 'end of test')).toBe(200);
     await c.settle();
-    expect(outcomeOf(c, w.finding).outcome).toBe('rejected');
+    expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 });
@@ -387,7 +377,7 @@ describe('lenient decoding', () => {
     expect(body).not.toContain('<b>');
     expect(decisions(c)).toHaveLength(1);
     expect((await getApproval(c.runtime, w.approvalId))?.approver).toBe('\uFFFD%A<b>');
-    expect(outcomeOf(c, w.finding).outcome).toBe('rejected');
+    expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 });
@@ -438,7 +428,7 @@ describe('injection through what the page shows (headless Chromium)', () => {
     expect(injectedAfter).toBe(0);
     expect(dialogs).toEqual([]);
     expect(decisions(c)).toHaveLength(1);
-    expect(outcomeOf(c, w.finding).outcome).toBe('rejected');
+    expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 });

@@ -10,7 +10,18 @@ import { createRemediateHandler } from '../../functions/remediate';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { lambdaContext } from '../../sandbox/local-lambda';
 import { planEvent } from '../../sandbox/plan';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, HOME_REGION, importedEvent, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
+import {
+  annotationOf,
+  asffFinding,
+  customActionEvent,
+  HOME_ACCOUNT,
+  HOME_REGION,
+  importedEvent,
+  keyStatus,
+  oneSecondApproval,
+  runToEnd,
+  startCloud,
+} from '../support/workflow';
 
 /**
  * The trust boundary, tried as an attacker would, through the local cloud: findings any account can import,
@@ -30,10 +41,8 @@ const keyFinding = (user: string, extra: Record<string, unknown> = {}) => ({
 });
 const forged = (user: string, n = 0) =>
   keyFinding(user, { Id: `${MEMBER}/forged/${user}/${n}`, ProductArn: FORGED_PRODUCT, ProductName: 'Default', CompanyName: 'Personal' });
-const keyStatus = (cloud: LocalCloud, user: string) =>
-  Object.values((cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>)[`user/${user}`])[0];
 const held = (cloud: LocalCloud, finding: Record<string, unknown>) => cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as Record<string, unknown>;
-const noteOf = (cloud: LocalCloud, finding: Record<string, unknown>) => ((held(cloud, finding)?.Note as { Text?: string } | undefined)?.Text ?? '');
+const noteOf = (cloud: LocalCloud, finding: Record<string, unknown>) => annotationOf(cloud, finding).note;
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());

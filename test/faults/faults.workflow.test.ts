@@ -4,7 +4,7 @@ import type { LocalCloud } from '../../sandbox/local-cloud';
 import type { LocalExecution } from '../../sandbox/local-step-functions';
 import { SimulatedServiceError, type ServedCall } from '../../sandbox/simulated-aws';
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
+import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
 import { STATE_MACHINE_FILE } from '../../infra/workflow-definition';
 import { localAuditRecords } from '../../sandbox/audit-export';
 
@@ -39,23 +39,7 @@ const withSecondIdleKey = (): Record<string, unknown> => {
 const keyFinding = (user: string, controlId = 'IAM.3') =>
   asffFinding({ controlId, resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
-const keyStatus = (cloud: LocalCloud, user: string): string | undefined => {
-  const iam = cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>;
-  return iam[`user/${user}`] ? Object.values(iam[`user/${user}`])[0] : undefined;
-};
 
-interface Annotated {
-  outcome?: string;
-  workflowStatus?: string;
-  note: string;
-}
-
-const annotationOf = (cloud: LocalCloud, finding: Record<string, unknown>): Annotated => {
-  const f = cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as
-    | { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> }
-    | undefined;
-  return { outcome: f?.UserDefinedFields?.['hubfix:outcome'], workflowStatus: f?.Workflow?.Status, note: f?.Note?.Text ?? '' };
-};
 
 const onlyExecution = (cloud: LocalCloud): LocalExecution => {
   const executions = [...cloud.stepFunctions.executions.values()];

@@ -115,3 +115,17 @@ export type Decision = 'approve' | 'reject' | 'none';
 /** Sends the event through intake and runs every execution to its end; approval emails get `decision` through the real page. */
 export const runToEnd = (cloud: LocalCloud, event: unknown, decision: Decision = 'none'): Promise<RunReport> =>
   runEvent(cloud, event, () => (decision === 'none' ? 'wait' : { decision, approver: 'Test Approver', reason: `test ${decision}` }));
+
+/** The status of a user's (first) access key as the simulated account holds it; undefined when there is no such user. */
+export const keyStatus = (cloud: LocalCloud, user: string, accountId = HOME_ACCOUNT): string | undefined => {
+  const iam = (cloud.sim.snapshot()[accountId]?.iam ?? {}) as Record<string, Record<string, string>>;
+  return iam[`user/${user}`] ? Object.values(iam[`user/${user}`])[0] : undefined;
+};
+
+/** What hubfix wrote on a finding of the simulated Security Hub: its outcome field, workflow status and note. */
+export const annotationOf = (cloud: LocalCloud, finding: Record<string, unknown>): { outcome?: string; workflowStatus?: string; note: string } => {
+  const f = cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as
+    | { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> }
+    | undefined;
+  return { outcome: f?.UserDefinedFields?.['hubfix:outcome'], workflowStatus: f?.Workflow?.Status, note: f?.Note?.Text ?? '' };
+};

@@ -4,15 +4,11 @@ import { parseFinding } from '../../functions/commons/asff';
 import { defaultConfig } from '../../functions/commons/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
+import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
 const keyFinding = (user: string, controlId = 'IAM.3') =>
   asffFinding({ controlId, resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
-const keyStatus = (cloud: LocalCloud, user: string) => {
-  const iam = cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>;
-  return Object.values(iam[`user/${user}`])[0];
-};
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalCloud } from '../../sandbox/local-cloud';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, runToEnd, startCloud } from '../support/workflow';
+import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, runToEnd, startCloud } from '../support/workflow';
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as {
   accounts: Record<string, { iam: { users: { userName: string; tags: Record<string, string> }[] } }>;
@@ -13,7 +13,6 @@ const withUserTag = (user: string, value: string) => {
   return fixture;
 };
 const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
-const keyStatus = (cloud: LocalCloud, user: string) => Object.values((cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>)[`user/${user}`])[0];
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());

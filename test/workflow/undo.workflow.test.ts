@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalCloud } from '../../sandbox/local-cloud';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, runToEnd, startCloud } from '../support/workflow';
+import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, runToEnd, startCloud } from '../support/workflow';
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
 const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
-const keyStatus = (cloud: LocalCloud, user: string) => Object.values((cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>)[`user/${user}`])[0];
 /** The finding as Security Hub holds it now (with hubfix's annotation), as the console sends it with "Undo fix". */
 const current = (cloud: LocalCloud, finding: Record<string, unknown>) => cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as Record<string, unknown>;
 

@@ -13,7 +13,7 @@ import type { LocalExecution, LocalFunction } from '../../sandbox/local-step-fun
 import { importEventFindings } from '../../sandbox/session';
 import type { PublishedMessage } from '../../sandbox/simulated-aws';
 import { version1Item } from '../approval/fixtures';
-import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
+import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
 
 /**
  * A run waits for an approval while hubfix is redeployed (docs/upgrades.md). The previous build is deployed first;
@@ -71,17 +71,7 @@ const until = async (condition: () => boolean, what: string): Promise<void> => {
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 };
 
-const annotationOf = (cloud: LocalCloud, finding: Record<string, unknown>) => {
-  const f = cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as
-    | { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> }
-    | undefined;
-  return { outcome: f?.UserDefinedFields?.['hubfix:outcome'], workflowStatus: f?.Workflow?.Status, note: f?.Note?.Text ?? '' };
-};
 
-const keyStatus = (cloud: LocalCloud, user: string): string | undefined => {
-  const iam = cloud.sim.snapshot()[HOME_ACCOUNT].iam as Record<string, Record<string, string>>;
-  return iam[`user/${user}`] ? Object.values(iam[`user/${user}`])[0] : undefined;
-};
 
 const executionFor = (cloud: LocalCloud, finding: Record<string, unknown>): LocalExecution => {
   const matching = [...cloud.stepFunctions.executions.values()].filter((e) => (e.input as { finding: { id: string } }).finding.id === finding.Id);
