@@ -19,11 +19,12 @@ export type LiveFinding = FindingResult | { ok: false; missing: true; reason: st
 /**
  * GetFindings is one bucket for the whole administrator account and region (3 requests/s, burst 6), shared by every
  * intake and Assess invocation; the SDK's three attempts (about a second) do not outlast a burst of runs. Up to 7
- * attempts with full-jitter backoff (at most about 20 s, inside intake's 30 s timeout) before the caller's own retry
- * (SQS redelivery for intake, the state machine's ThrottledError Retry for Assess) takes over.
+ * attempts with full-jitter backoff (at most about 14 s, inside intake's 30 s timeout) before the caller decides:
+ * intake starts the runs anyway (Assess's re-read decides), Assess fails with ThrottledError for the state machine's
+ * longer Retry.
  */
 const THROTTLE_ATTEMPTS = 7;
-const throttleDelayMs = (attempt: number): number => Math.random() * Math.min(8_000, 250 * 2 ** attempt);
+const throttleDelayMs = (attempt: number): number => Math.random() * Math.min(4_000, 100 * 2 ** attempt);
 
 const withThrottleRetry = async <T>(call: () => Promise<T>): Promise<T> => {
   for (let attempt = 1; ; attempt += 1) {

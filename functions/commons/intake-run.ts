@@ -1,7 +1,7 @@
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { annotateFinding } from './annotation';
-import { HubfixError } from './errors';
+import { HubfixError, isThrottling } from './errors';
 import { claimsMismatch, liveFindingOf, readFindings } from './finding-source';
 import { decideFinding, executionName, skipNote, type IntakePlan, type SkipDecision } from './intake-decisions';
 import { logger } from './logger';
@@ -32,7 +32,17 @@ const isAlreadyExists = (error: unknown): boolean => error instanceof Error && e
  */
 const confirmStarts = async (plan: IntakePlan, rt: Runtime, summary: IntakeSummary): Promise<WorkflowInput[]> => {
   if (plan.start.length === 0) return [];
-  const found = await readFindings(rt.clients.home(SecurityHubClient), plan.start.map((input) => input.finding));
+  let found: Awaited<ReturnType<typeof readFindings>>;
+  try {
+    found = await readFindings(rt.clients.home(SecurityHubClient), plan.start.map((input) => input.finding));
+  } catch (error) {
+    if (!isThrottling(error)) throw error;
+    // GetFindings is one bucket for the whole account; a burst of runs re-reading in Assess can keep it empty. Failing
+    // here would send the message to the DLQ after three receives; starting the runs loses nothing, because Assess
+    // re-reads every finding and applies every policy before anything is changed.
+    logger.warn('Security Hub throttled the re-read; the runs start on the event and Assess re-reads each finding', { findings: plan.start.length });
+    return plan.start;
+  }
   const confirmed: WorkflowInput[] = [];
   for (const input of plan.start) {
     const claimed = input.finding;

@@ -159,6 +159,32 @@ describe('Security Hub, re-read, is the source of truth', () => {
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved' });
   });
 
+  it('starts the runs when the re-read stays throttled at intake, and Assess re-reads before anything changes', async () => {
+    // Prepare: every attempt of intake's re-read is throttled (7 of hubfix's, each with the SDK's 3); Assess's goes through
+    cloud = await startCloud(demoAccount);
+    let throttled = 0;
+    cloud.sim.faults = (call) => {
+      if (call.command === 'GetFindings' && throttled < 21) {
+        throttled += 1;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      }
+    };
+    const ghost = keyFinding('dev-alice', { Id: 'never-imported' });
+
+    // Act: a queue message invents a finding while the re-read is throttled; then a real finding
+    const response = await cloud.deliver(customActionEvent([ghost]));
+    await cloud.settle();
+    await runToEnd(cloud, customActionEvent([keyFinding('ci-legacy')]));
+
+    // Assess: the invented one started (intake could not look) and Assess refused it; the real one is fixed
+    expect(throttled).toBe(21);
+    expect(response).toEqual({ batchItemFailures: [] });
+    const [invented] = [...cloud.stepFunctions.executions.values()];
+    expect(invented.states).toEqual(['Assess', 'Route', 'Annotate', 'Outcome', 'Done']);
+    expect(keyStatus(cloud, 'ci-legacy')).toBe('Inactive');
+    expect(keyStatus(cloud, 'dev-alice')).toBe('Active');
+  });
+
   it('refuses, inside the workflow, a direct StartExecution for an excluded account', async () => {
     // Prepare
     cloud = await startCloud(demoAccount, { accounts: { exclude: [HOME_ACCOUNT] } });
