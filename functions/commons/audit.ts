@@ -67,7 +67,7 @@ export interface AuditRecord {
     held?: string;
   };
   approval?: { decision: 'approved' | 'rejected'; approver: string; reason: string };
-  change?: { summary: string; before: Record<string, unknown>; after: Record<string, unknown>; reversible: boolean };
+  change?: { summary: string; before: unknown; after: unknown; reversible: boolean };
   verification?: { observed: string };
   error?: { name: string; message: string };
   outcome: Outcome;

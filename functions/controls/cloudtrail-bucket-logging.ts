@@ -1,21 +1,17 @@
 import { GetBucketLoggingCommand, PutBucketLoggingCommand, S3Client, type LoggingEnabled } from '@aws-sdk/client-s3';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
-import type { ControlSteps } from './cloudtrail-settings';
+import {
+  loggingPlanOf,
+  loggingSideOf,
+  type CloudTrailChange,
+  type CloudTrailSteps,
+  type LoggingPlan,
+  type LoggingTarget,
+} from './cloudtrail-schemas';
 import { sameJson, startingPoint } from './retries';
 import { trailsSeenIn } from './trails';
 import { targetOf, type ControlAssessment, type ControlContext } from './types';
-
-interface LoggingTarget {
-  targetBucket: string;
-  targetPrefix: string;
-}
-
-interface LoggingPlan {
-  bucket: string;
-  /** null: access logging off. */
-  logging: LoggingTarget | null;
-}
 
 /** The bucket a CloudTrail.7 finding names: "arn:aws:s3:::name" or the bare name. */
 export const bucketOf = (finding: FindingRef): string => {
@@ -37,13 +33,7 @@ const loggingOf = async (s3: S3Client, bucket: string): Promise<LoggingTarget | 
 const describeLogging = (bucket: string, logging: LoggingTarget | null): string =>
   logging ? `bucket ${bucket} logs access to s3://${logging.targetBucket}/${logging.targetPrefix}` : `bucket ${bucket} has no server access logging`;
 
-const loggingPlanOf = (parameters: Record<string, unknown>): LoggingPlan => {
-  const { bucket, logging } = parameters as Partial<LoggingPlan>;
-  if (typeof bucket !== 'string' || logging === undefined) throw new InvalidInputError('The plan does not name a bucket and its logging target');
-  return { bucket, logging };
-};
-
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<LoggingPlan>> {
   const bucket = bucketOf(finding);
   const s3 = ctx.clients.at(S3Client, targetOf(finding));
   const trails = (await trailsSeenIn(ctx.clients, finding.accountId, finding.resource.region)).filter((t) => t.bucket === bucket);
@@ -86,12 +76,13 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   };
 }
 
-/** What a plan or change record names as the logging at `key`, or undefined when it names none. */
-const recordedLogging = (record: Record<string, unknown>, key: string): LoggingTarget | null | undefined =>
-  key in record ? ((record[key] ?? null) as LoggingTarget | null) : undefined;
-
 /** Sets the bucket's logging; once it is already as planned, the record starts from `startedFrom` (types.ts, rule 2). */
-const setLogging = async (finding: FindingRef, plan: LoggingPlan, ctx: ControlContext, startedFrom: LoggingTarget | null | undefined): Promise<ChangeRecord> => {
+const setLogging = async (
+  finding: FindingRef,
+  plan: Omit<LoggingPlan, 'observed'>,
+  ctx: ControlContext,
+  startedFrom: LoggingTarget | null | undefined,
+): Promise<ChangeRecord<CloudTrailChange>> => {
   const s3 = ctx.clients.at(S3Client, targetOf(finding));
   const live = await loggingOf(s3, plan.bucket);
   const before = startingPoint(live, plan.logging, startedFrom);
@@ -119,16 +110,19 @@ const setLogging = async (finding: FindingRef, plan: LoggingPlan, ctx: ControlCo
 };
 
 /** CloudTrail.7 / CIS 2.6, 3.6, 3.4: S3 server access logging on the trail bucket. */
-export const cloudTrailBucketLogging: ControlSteps = {
+export const cloudTrailBucketLogging: CloudTrailSteps = {
   assess,
-  remediate: (finding, plan, ctx) => setLogging(finding, loggingPlanOf(plan.parameters), ctx, recordedLogging(plan.parameters, 'observed')),
+  remediate: (finding, plan, ctx) => {
+    const logging = loggingPlanOf(plan.parameters);
+    return setLogging(finding, logging, ctx, logging.observed);
+  },
   async verify(finding, change, ctx) {
-    const plan = loggingPlanOf(change.after);
+    const plan = loggingSideOf(change.after);
     const now = await loggingOf(ctx.clients.at(S3Client, targetOf(finding)), plan.bucket);
     if (JSON.stringify(now) !== JSON.stringify(plan.logging)) {
       throw new VerificationFailedError(`S3 reports that ${describeLogging(plan.bucket, now)}`);
     }
     return `S3 reports that ${describeLogging(plan.bucket, now)}`;
   },
-  rollback: (finding, change, ctx) => setLogging(finding, loggingPlanOf(change.before), ctx, recordedLogging(change.after, 'logging')),
+  rollback: (finding, change, ctx) => setLogging(finding, loggingSideOf(change.before), ctx, loggingSideOf(change.after).logging),
 };

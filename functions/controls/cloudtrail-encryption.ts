@@ -7,8 +7,8 @@ import {
   rollbackTrailSetting,
   settingPlan,
   verifyTrailSetting,
-  type ControlSteps,
 } from './cloudtrail-settings';
+import type { CloudTrailSteps, TrailSettingPlan } from './cloudtrail-schemas';
 import { cloudTrailKeyAccess, decryptingPrincipals } from './kms-key-policy';
 import { trailOfFinding, type TrailFacts } from './trails';
 import type { ControlAssessment, ControlContext } from './types';
@@ -55,7 +55,7 @@ const candidateKeys = async (kms: KMSClient, ctx: ControlContext): Promise<{ key
 const preferred = (usable: KeyCheck[]): KeyCheck =>
   usable.find((k) => /cloudtrail/i.test(k.label)) ?? [...usable].sort((a, b) => a.label.localeCompare(b.label))[0];
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<TrailSettingPlan>> {
   const trail = await trailOfFinding(ctx.clients, finding);
   const evidence: Evidence[] = [describeTrail(trail)];
   if (trail.kmsKeyId) return { risk: 'low', riskReason: `Trail ${trail.name} already encrypts with ${trail.kmsKeyId}`, evidence };
@@ -97,9 +97,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 }
 
 /** CloudTrail.2 / CIS 2.7, 3.7, 3.5: trail log files encrypted with SSE-KMS. */
-export const cloudTrailEncryption: ControlSteps = {
+export const cloudTrailEncryption: CloudTrailSteps = {
   assess,
-  remediate: (finding, plan, ctx) => remediateTrailSetting(finding, plan.parameters, ctx),
+  remediate: remediateTrailSetting,
   verify: verifyTrailSetting,
   rollback: rollbackTrailSetting,
 };

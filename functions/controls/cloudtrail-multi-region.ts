@@ -9,27 +9,22 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
-import type { ControlSteps } from './cloudtrail-settings';
+import {
+  trailPlanOf,
+  trailSideOf,
+  type CloudTrailChange,
+  type CloudTrailSteps,
+  type TrailPlan,
+  type TrailSide,
+  type TrailState,
+} from './cloudtrail-schemas';
 import { accountTrails, managementEvents, trailActivity, trailByArn, trailClient, trailNamed, type ManagementEvents, type TrailFacts } from './trails';
 import type { ControlAssessment, ControlContext } from './types';
 
 /** The name hubfix gives a trail it creates in an account that has none. */
 export const CREATED_TRAIL_NAME = 'hubfix-management-events';
 
-/** What CloudTrail.1 looks at on one trail, and what remediation sets. */
-interface TrailState {
-  multiRegion: boolean;
-  includeGlobalServiceEvents: boolean;
-  /** Basic event selectors, as GetEventSelectors returns them. */
-  eventSelectors: EventSelector[];
-  isLogging: boolean;
-}
-
-type TrailChange =
-  // observed (plans only): the trail as assessed, which a retry records as `before` for the parts already done (types.ts)
-  | ({ kind: 'update'; trailArn: string; homeRegion: string; observed?: TrailState } & TrailState)
-  | { kind: 'create'; trailName: string; homeRegion: string; bucket: string }
-  | { kind: 'absent'; trailName: string; homeRegion: string };
+type TrailCreate = Extract<TrailPlan, { kind: 'create' }>;
 
 interface TrailReview {
   trail: TrailFacts;
@@ -78,7 +73,7 @@ const readState = async (ctx: ControlContext, accountId: string, trail: TrailFac
 /** Fixing a trail that logs everything in one place beats fixing one that also lacks management events. */
 const rank = (r: TrailReview): number => (r.trail.multiRegion ? 0 : 4) + (r.events.complete ? 0 : 2) + (r.logging ? 0 : 1);
 
-const updatePlan = (r: TrailReview): { plan: Plan; high: string[] } => {
+const updatePlan = (r: TrailReview): { plan: Plan<TrailPlan>; high: string[] } => {
   const { trail } = r;
   const target: TrailState = {
     multiRegion: true,
@@ -117,7 +112,7 @@ const updatePlan = (r: TrailReview): { plan: Plan; high: string[] } => {
   };
 };
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<TrailPlan>> {
   const region = finding.resource.region;
   const trails = await accountTrails(ctx.clients, finding.accountId, region);
   const reviews: TrailReview[] = await Promise.all(
@@ -169,20 +164,13 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   };
 }
 
-const changeOf = (parameters: Record<string, unknown>): TrailChange => {
-  const kind = parameters.kind;
-  if ((kind === 'update' && typeof parameters.trailArn === 'string') || ((kind === 'create' || kind === 'absent') && typeof parameters.trailName === 'string')) {
-    return parameters as unknown as TrailChange;
-  }
-  throw new InvalidInputError('The plan does not say which trail to update or create');
-};
-
-/** The trail settings a plan or change record holds, if it holds them all. */
-const stateOf = (record: Record<string, unknown> | undefined): TrailState | undefined => {
-  if (!record) return undefined;
-  const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = record;
-  const complete = typeof multiRegion === 'boolean' && typeof includeGlobalServiceEvents === 'boolean' && Array.isArray(eventSelectors) && typeof isLogging === 'boolean';
-  return complete ? { multiRegion, includeGlobalServiceEvents, eventSelectors: eventSelectors as EventSelector[], isLogging } : undefined;
+/** The trail settings a change side holds, if it holds them all. */
+const stateOf = (side: TrailSide): TrailState | undefined => {
+  if (side.kind !== 'update') return undefined;
+  const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = side;
+  const complete =
+    multiRegion !== undefined && includeGlobalServiceEvents !== undefined && eventSelectors !== undefined && isLogging !== undefined;
+  return complete ? { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } : undefined;
 };
 
 const sameSelectors = (a: EventSelector[], b: EventSelector[]): boolean => JSON.stringify(normalized(a)) === JSON.stringify(normalized(b));
@@ -202,9 +190,9 @@ const callsBetween = (from: TrailState, to: TrailState): string[] => [
 const moveTrail = async (
   ctx: ControlContext,
   accountId: string,
-  change: Extract<TrailChange, { kind: 'update' }>,
+  change: { trailArn: string; homeRegion: string } & TrailState,
   startedFrom: TrailState | undefined,
-): Promise<ChangeRecord> => {
+): Promise<ChangeRecord<CloudTrailChange>> => {
   const trail = await trailByArn(ctx.clients, accountId, change.trailArn);
   const live = await readState(ctx, accountId, trail);
   const { multiRegion, includeGlobalServiceEvents, eventSelectors, isLogging } = change;
@@ -242,19 +230,19 @@ const moveTrail = async (
       throw new RemediationError(`${name} on trail ${trail.name} failed (${(error as Error).name}: ${(error as Error).message}); ${changed}`, { cause: error });
     }
   }
-  const { kind, trailArn, homeRegion } = change;
+  const { trailArn, homeRegion } = change;
   const changed = callsBetween(before, target);
   return {
     summary: changed.length > 0 ? `Trail ${trail.name}: ${changed.join(', ')}` : `Trail ${trail.name} was already as planned`,
-    before: { kind, trailArn, homeRegion, ...before },
-    after: { kind, trailArn, homeRegion, ...target },
+    before: { kind: 'update', trailArn, homeRegion, ...before },
+    after: { kind: 'update', trailArn, homeRegion, ...target },
     changedAt: ctx.now().toISOString(),
     reversible: true,
   };
 };
 
 /** How a trail differs from the one the plan creates; none: it is that trail (types.ts, rule 4). */
-const unlikeCreated = (trail: TrailFacts, change: Extract<TrailChange, { kind: 'create' }>, accountId: string): string[] => [
+const unlikeCreated = (trail: TrailFacts, change: TrailCreate, accountId: string): string[] => [
   ...(trail.bucket !== change.bucket ? [`delivers to s3://${trail.bucket}, not ${change.bucket}`] : []),
   ...(trail.ownerAccountId !== accountId ? [`belongs to account ${trail.ownerAccountId}`] : []),
   ...(trail.organizationTrail ? ['an organization trail'] : []),
@@ -270,7 +258,7 @@ const unlikeCreated = (trail: TrailFacts, change: Extract<TrailChange, { kind: '
  * trail an earlier attempt created: it is adopted only when it has the planned name and exactly the settings hubfix
  * creates it with; a same-named trail that differs is someone else's, and nothing is done.
  */
-const createTrail = async (ctx: ControlContext, accountId: string, change: Extract<TrailChange, { kind: 'create' }>): Promise<ChangeRecord> => {
+const createTrail = async (ctx: ControlContext, accountId: string, change: TrailCreate): Promise<ChangeRecord<CloudTrailChange>> => {
   const client = trailClient(ctx.clients, accountId, change);
   const existing = (): Promise<TrailFacts | undefined> => trailNamed(ctx.clients, accountId, change.homeRegion, change.trailName);
   /** The trail an earlier attempt created, or undefined; a same-named trail with other settings is refused. */
@@ -310,7 +298,13 @@ const createTrail = async (ctx: ControlContext, accountId: string, change: Extra
 };
 
 /** Rolling back a created trail deletes exactly that trail, which hubfix made; a trail already gone is deleted. */
-const deleteCreatedTrail = async (ctx: ControlContext, accountId: string, trailArn: string, homeRegion: string, trailName: string): Promise<ChangeRecord> => {
+const deleteCreatedTrail = async (
+  ctx: ControlContext,
+  accountId: string,
+  trailArn: string,
+  homeRegion: string,
+  trailName: string,
+): Promise<ChangeRecord<CloudTrailChange>> => {
   try {
     await trailClient(ctx.clients, accountId, { homeRegion }).send(new DeleteTrailCommand({ Name: trailArn }));
   } catch (error) {
@@ -326,16 +320,15 @@ const deleteCreatedTrail = async (ctx: ControlContext, accountId: string, trailA
 };
 
 /** CloudTrail.1 / CIS 2.1, 3.1: a logging multi-region trail with all read and write management events. */
-export const cloudTrailMultiRegion: ControlSteps = {
+export const cloudTrailMultiRegion: CloudTrailSteps = {
   assess,
   async remediate(finding, plan, ctx) {
-    const change = changeOf(plan.parameters);
+    const change = trailPlanOf(plan.parameters);
     if (change.kind === 'create') return createTrail(ctx, finding.accountId, change);
-    if (change.kind === 'absent') throw new InvalidInputError('A plan cannot ask for a trail to be absent');
     return moveTrail(ctx, finding.accountId, change, change.observed);
   },
   async verify(finding, change, ctx) {
-    const after = changeOf(change.after);
+    const after = trailSideOf(change.after);
     if (after.kind !== 'update') throw new InvalidInputError('The change record names no trail to verify');
     const trail = await trailByArn(ctx.clients, finding.accountId, after.trailArn);
     const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
@@ -344,10 +337,11 @@ export const cloudTrailMultiRegion: ControlSteps = {
     return `CloudTrail reports ${describeReview(review, finding.accountId).replace(/\.$/, '')}`;
   },
   async rollback(finding, change, ctx) {
-    const before = changeOf(change.before);
-    const after = changeOf(change.after);
+    const before = trailSideOf(change.before);
+    const after = trailSideOf(change.after);
     if (before.kind === 'absent' && after.kind === 'update') return deleteCreatedTrail(ctx, finding.accountId, after.trailArn, after.homeRegion, before.trailName);
-    if (before.kind !== 'update') throw new InvalidInputError('The change record does not hold the previous trail settings');
-    return moveTrail(ctx, finding.accountId, before, stateOf(change.after));
+    const previous = stateOf(before);
+    if (before.kind !== 'update' || !previous) throw new InvalidInputError('The change record does not hold the previous trail settings');
+    return moveTrail(ctx, finding.accountId, { trailArn: before.trailArn, homeRegion: before.homeRegion, ...previous }, stateOf(after));
   },
 };

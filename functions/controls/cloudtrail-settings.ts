@@ -1,33 +1,17 @@
 import { UpdateTrailCommand, type UpdateTrailCommandInput } from '@aws-sdk/client-cloudtrail';
-import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
+import { RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import {
+  settingPlanOf,
+  settingSideOf,
+  type CloudTrailChange,
+  type CloudTrailPlan,
+  type TrailSetting,
+  type TrailSettingPlan,
+} from './cloudtrail-schemas';
 import { startingPoint } from './retries';
 import { trailActivity, trailByArn, trailClient, type TrailFacts } from './trails';
-import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
-
-/** The steps of one control inside a multi-control plugin. */
-export type ControlSteps = Pick<ControlPlugin, 'assess' | 'remediate' | 'verify' | 'rollback'>;
-
-/** One trail setting a control turns on: log file validation (CloudTrail.4) or the SSE-KMS key (CloudTrail.2). */
-export type TrailSetting = { logFileValidation: boolean } | { kmsKeyId: string | null };
-
-export interface TrailSettingPlan {
-  trailArn: string;
-  homeRegion: string;
-  setting: TrailSetting;
-  /** Plans only: the setting as assessed, which a retry records as `before` once the setting is already changed (types.ts). */
-  observed?: TrailSetting;
-}
-
-const isSetting = (value: unknown): value is TrailSetting => typeof value === 'object' && value !== null;
-
-export const trailSettingPlanOf = (parameters: Record<string, unknown>): TrailSettingPlan => {
-  const { trailArn, homeRegion, setting, observed } = parameters as Partial<TrailSettingPlan>;
-  if (typeof trailArn !== 'string' || typeof homeRegion !== 'string' || !isSetting(setting)) {
-    throw new InvalidInputError('The plan does not name a trail and the setting to change');
-  }
-  return { trailArn, homeRegion, setting, ...(isSetting(observed) ? { observed } : {}) };
-};
+import type { ControlAssessment, ControlContext } from './types';
 
 export const describeTrail = (trail: TrailFacts): Evidence => ({
   fact:
@@ -37,7 +21,7 @@ export const describeTrail = (trail: TrailFacts): Evidence => ({
 });
 
 /** An organization trail of another account can only be changed there: say so instead of failing on UpdateTrail. */
-export const foreignTrail = (trail: TrailFacts, finding: FindingRef, evidence: Evidence[]): ControlAssessment | undefined =>
+export const foreignTrail = (trail: TrailFacts, finding: FindingRef, evidence: Evidence[]): ControlAssessment<never> | undefined =>
   trail.ownerAccountId === finding.accountId
     ? undefined
     : {
@@ -63,7 +47,7 @@ const describeSetting = (setting: TrailSetting): string =>
 
 const sameSetting = (a: TrailSetting, b: TrailSetting): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-export const settingPlan = (trail: TrailFacts, setting: TrailSetting, summary: string): Plan => ({
+export const settingPlan = (trail: TrailFacts, setting: TrailSetting, summary: string): Plan<TrailSettingPlan> => ({
   summary,
   steps: [`cloudtrail:UpdateTrail Name=${trail.arn} ${Object.entries(inputOf(setting)).map(([k, v]) => `${k}=${String(v)}`).join(' ')} (in ${trail.homeRegion})`],
   reversible: true,
@@ -74,7 +58,12 @@ export const settingPlan = (trail: TrailFacts, setting: TrailSetting, summary: s
  * Sets one trail setting with UpdateTrail in the trail's home region, recording the value it replaced: the live one, or
  * once the setting is already as planned, `startedFrom` (what was there before the first attempt; types.ts, rule 2).
  */
-export const applyTrailSetting = async (finding: FindingRef, plan: TrailSettingPlan, ctx: ControlContext, startedFrom: TrailSetting | undefined): Promise<ChangeRecord> => {
+export const applyTrailSetting = async (
+  finding: FindingRef,
+  plan: TrailSettingPlan,
+  ctx: ControlContext,
+  startedFrom: TrailSetting | undefined,
+): Promise<ChangeRecord<CloudTrailChange>> => {
   const trail = await trailByArn(ctx.clients, finding.accountId, plan.trailArn);
   const live = settingOf(trail, plan.setting);
   const before = startingPoint(live, plan.setting, startedFrom, sameSetting);
@@ -97,8 +86,12 @@ export const applyTrailSetting = async (finding: FindingRef, plan: TrailSettingP
 };
 
 /** Re-reads the trail (DescribeTrails, GetTrailStatus) and checks it holds the setting the change recorded. */
-export const verifyTrailSetting = async (finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string> => {
-  const plan = trailSettingPlanOf(change.after);
+export const verifyTrailSetting = async (
+  finding: FindingRef,
+  change: ChangeRecord<CloudTrailChange>,
+  ctx: ControlContext,
+): Promise<string> => {
+  const plan = settingSideOf(change.after);
   const trail = await trailByArn(ctx.clients, finding.accountId, plan.trailArn);
   const now = settingOf(trail, plan.setting);
   if (!sameSetting(now, plan.setting)) {
@@ -108,10 +101,18 @@ export const verifyTrailSetting = async (finding: FindingRef, change: ChangeReco
   return `CloudTrail reports trail ${trail.name} with ${describeSetting(now)}${isLogging ? ', logging' : ' (the trail is not logging)'}`;
 };
 
-export const remediateTrailSetting = (finding: FindingRef, parameters: Record<string, unknown>, ctx: ControlContext): Promise<ChangeRecord> => {
-  const plan = trailSettingPlanOf(parameters);
-  return applyTrailSetting(finding, plan, ctx, plan.observed);
+export const remediateTrailSetting = (
+  finding: FindingRef,
+  plan: Plan<CloudTrailPlan>,
+  ctx: ControlContext,
+): Promise<ChangeRecord<CloudTrailChange>> => {
+  const setting = settingPlanOf(plan.parameters);
+  return applyTrailSetting(finding, setting, ctx, setting.observed);
 };
 
-export const rollbackTrailSetting = (finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> =>
-  applyTrailSetting(finding, trailSettingPlanOf(change.before), ctx, trailSettingPlanOf(change.after).setting);
+export const rollbackTrailSetting = (
+  finding: FindingRef,
+  change: ChangeRecord<CloudTrailChange>,
+  ctx: ControlContext,
+): Promise<ChangeRecord<CloudTrailChange>> =>
+  applyTrailSetting(finding, settingSideOf(change.before), ctx, settingSideOf(change.after).setting);

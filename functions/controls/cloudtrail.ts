@@ -2,7 +2,8 @@ import { InvalidInputError } from '../commons/errors';
 import type { FindingRef } from '../commons/types';
 import { cloudTrailBucketLogging } from './cloudtrail-bucket-logging';
 import { cloudTrailEncryption } from './cloudtrail-encryption';
-import { cloudTrailMultiRegion } from './cloudtrail-multi-region';
+import { CREATED_TRAIL_NAME, cloudTrailMultiRegion } from './cloudtrail-multi-region';
+import { cloudTrailChangeSchema, cloudTrailPlanSchema, type CloudTrailSteps } from './cloudtrail-schemas';
 import {
   describeTrail,
   foreignTrail,
@@ -10,13 +11,13 @@ import {
   rollbackTrailSetting,
   settingPlan,
   verifyTrailSetting,
-  type ControlSteps,
 } from './cloudtrail-settings';
+import { defineControl } from './define-control';
+import { ownAccount } from './grants';
 import { trailOfFinding } from './trails';
-import type { ControlPlugin } from './types';
 
 /** CloudTrail.4 / CIS 2.2, 3.2: log file validation (digest files) on the trail. */
-const logFileValidation: ControlSteps = {
+const logFileValidation: CloudTrailSteps = {
   async assess(finding, ctx) {
     const trail = await trailOfFinding(ctx.clients, finding);
     const evidence = [describeTrail(trail)];
@@ -30,19 +31,19 @@ const logFileValidation: ControlSteps = {
       plan: settingPlan(trail, { logFileValidation: true }, `Turn on log file validation for trail ${trail.name}`),
     };
   },
-  remediate: (finding, plan, ctx) => remediateTrailSetting(finding, plan.parameters, ctx),
+  remediate: remediateTrailSetting,
   verify: verifyTrailSetting,
   rollback: rollbackTrailSetting,
 };
 
-const byControl: Readonly<Record<string, ControlSteps>> = {
+const byControl: Readonly<Record<string, CloudTrailSteps>> = {
   'CloudTrail.1': cloudTrailMultiRegion,
   'CloudTrail.2': cloudTrailEncryption,
   'CloudTrail.4': logFileValidation,
   'CloudTrail.7': cloudTrailBucketLogging,
 };
 
-const stepsFor = (finding: FindingRef): ControlSteps => {
+const stepsFor = (finding: FindingRef): CloudTrailSteps => {
   const steps = byControl[finding.controlId];
   if (!steps) throw new InvalidInputError(`The cloudtrail plugin does not serve ${finding.controlId}`);
   return steps;
@@ -53,11 +54,11 @@ const stepsFor = (finding: FindingRef): ControlSteps => {
  * (CloudTrail.2), log file validation (CloudTrail.4) and access logging on the trail bucket (CloudTrail.7).
  * Existing trails are updated in their home region; a trail is created only when the account has none.
  */
-export const cloudTrail: ControlPlugin = {
+export const cloudTrail = defineControl({
   id: 'cloudtrail',
   title: 'CloudTrail: multi-region logging, encryption, log validation, bucket access logs',
-  securityControlIds: ['CloudTrail.1', 'CloudTrail.2', 'CloudTrail.4', 'CloudTrail.7'],
-  cisIds: [
+  ids: ['CloudTrail.1', 'CloudTrail.2', 'CloudTrail.4', 'CloudTrail.7'],
+  cisRefs: [
     '1.2.0/2.1', '1.2.0/2.2', '1.2.0/2.6', '1.2.0/2.7',
     '1.4.0/3.1', '1.4.0/3.2', '1.4.0/3.6', '1.4.0/3.7',
     '3.0.0/3.1', '3.0.0/3.2', '3.0.0/3.4', '3.0.0/3.5',
@@ -74,8 +75,37 @@ export const cloudTrail: ControlPlugin = {
   automation: 'automated',
   // Trail scope and encryption change what is recorded and who can read it: a person approves unless configured otherwise.
   defaultMode: 'approval',
+  planSchema: cloudTrailPlanSchema,
+  changeSchema: cloudTrailChangeSchema,
+  permissions: {
+    // Trails are read and changed in their home region; KMS reads find a key whose policy lets CloudTrail encrypt.
+    assess: [
+      'cloudtrail:ListTrails', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors',
+      'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyPolicy', 's3:GetBucketLogging',
+    ],
+    verify: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging'],
+    // CreateTrail only for an account with no trail (named CREATED_TRAIL_NAME).
+    remediate: [
+      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging',
+      'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 'cloudtrail:CreateTrail', 's3:PutBucketLogging',
+    ],
+    rollback: [
+      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging',
+      'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 's3:PutBucketLogging',
+      {
+        action: 'cloudtrail:DeleteTrail',
+        resources: ownAccount('cloudtrail', `trail/${CREATED_TRAIL_NAME}`),
+        why: `only the trail hubfix creates in an account that has none (${CREATED_TRAIL_NAME}, see cloudtrail-multi-region.ts)`,
+      },
+      {
+        action: 'cloudtrail:StopLogging',
+        resources: ownAccount('cloudtrail', 'trail/*'),
+        why: 'rollback stops an existing trail hubfix started, which can have any name: trails of its own account only',
+      },
+    ],
+  },
   assess: (finding, ctx) => stepsFor(finding).assess(finding, ctx),
   remediate: (finding, plan, ctx) => stepsFor(finding).remediate(finding, plan, ctx),
   verify: (finding, change, ctx) => stepsFor(finding).verify(finding, change, ctx),
   rollback: (finding, change, ctx) => stepsFor(finding).rollback(finding, change, ctx),
-};
+});

@@ -1,30 +1,111 @@
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchClient,
+  ComparisonOperator,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  DescribeAlarmsForMetricCommand,
+  PutMetricAlarmCommand,
+  Statistic,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  DeleteMetricFilterCommand,
+  DescribeMetricFiltersCommand,
+  PutMetricFilterCommand,
+  StandardUnit,
+  type MetricFilter,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import * as z from 'zod';
 import type { ClientFactory } from '../commons/clients';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { CIS_METRIC_FILTERS, isCisPattern, type CisMetricFilter } from './cis-metric-filters';
+import { defineControl } from './define-control';
+import { ownAccount } from './grants';
 import { logGroupNameOf, managementEvents, regionOfArn, trailActivity, trailsSeenIn, type TrailFacts } from './trails';
-import { observedValue, sameJson } from './retries';
-import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
+import { sameJson } from './retries';
+import type { ControlAssessment, ControlContext } from './types';
 
 const DAY_MS = 86_400_000;
 /** The namespace the Security Hub guide uses for every CIS metric, so they group together. */
 export const METRIC_NAMESPACE = 'LogMetrics';
-/** Every alarm hubfix creates is named so: the remediate role may put and delete only these (infra/permissions.ts). */
+/** Every alarm hubfix creates is named so: the remediate role may put and delete only these (its permissions below). */
 export const ALARM_NAME_PREFIX = 'hubfix-';
 
-interface AlarmPlan {
-  logGroupName: string;
-  logGroupRegion: string;
+const hubfixAlarms = (action: string) => ({
+  action,
+  resources: ownAccount('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`),
+  why: `only alarms hubfix names (${ALARM_NAME_PREFIX}*)`,
+});
+
+/** The filter and alarm a plan creates on the trail's log group. */
+const alarmPlanSchema = z.object({
+  logGroupName: z.string().min(1),
+  logGroupRegion: z.string().min(1),
   /** Absent when a filter with the CIS pattern exists and only its alarm is missing. */
-  filter?: { filterName: string; filterPattern: string };
-  metricName: string;
-  namespace: string;
-  alarmName: string;
-  topicArn: string;
-}
+  filter: z.object({ filterName: z.string(), filterPattern: z.string() }).optional(),
+  metricName: z.string().min(1),
+  namespace: z.string().min(1),
+  alarmName: z.string().min(1),
+  topicArn: z.string().min(1),
+});
+type AlarmPlan = z.infer<typeof alarmPlanSchema>;
+
+/** A metric filter as DescribeMetricFilters returned it: kept whole, these fields read (rollback puts it back). */
+const metricFilterSchema = z.looseObject({
+  filterName: z.string().optional(),
+  filterPattern: z.string().optional(),
+  metricTransformations: z
+    .array(
+      z.object({
+        metricName: z.string().optional(),
+        metricNamespace: z.string().optional(),
+        metricValue: z.string().optional(),
+        defaultValue: z.number().optional(),
+        dimensions: z.record(z.string(), z.string()).optional(),
+        unit: z.enum(StandardUnit).optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** An alarm as DescribeAlarms returned it: kept whole, these fields read (rollback puts it back). */
+const metricAlarmSchema = z.looseObject({
+  AlarmName: z.string().optional(),
+  AlarmDescription: z.string().optional(),
+  MetricName: z.string().optional(),
+  Namespace: z.string().optional(),
+  Statistic: z.enum(Statistic).optional(),
+  Period: z.number().optional(),
+  EvaluationPeriods: z.number().optional(),
+  Threshold: z.number().optional(),
+  ComparisonOperator: z.enum(ComparisonOperator).optional(),
+  AlarmActions: z.array(z.string()).optional(),
+  ActionsEnabled: z.boolean().optional(),
+  TreatMissingData: z.string().optional(),
+});
+type RecordedAlarm = z.infer<typeof metricAlarmSchema>;
+type RecordedFilter = z.infer<typeof metricFilterSchema>;
+
+/** `observed` (plans since retries were made safe): the same-named filter and alarm the plan would overwrite (null: none). */
+const planSchema = alarmPlanSchema.extend({
+  observed: z.object({ filter: metricFilterSchema.nullable().optional(), alarm: metricAlarmSchema.nullable().optional() }).optional(),
+});
+type AlarmPlanParameters = z.infer<typeof planSchema>;
+
+/**
+ * Each side of a change record: the plan, and in `before` of a remediation what a same-named filter and alarm were
+ * (null: none, rollback deletes what was created); `removed` after a rollback.
+ */
+const changeSchema = z.object({
+  plan: alarmPlanSchema,
+  filter: metricFilterSchema.nullable().optional(),
+  alarm: metricAlarmSchema.nullable().optional(),
+  removed: z.boolean().optional(),
+});
+type AlarmChange = z.infer<typeof changeSchema>;
 
 const cisFilterOf = (finding: FindingRef): CisMetricFilter => {
   const filter = CIS_METRIC_FILTERS[finding.controlId];
@@ -66,7 +147,7 @@ const alarmsAt = (clients: ClientFactory, accountId: string, region: string) => 
 const metricOf = (f: MetricFilter) => f.metricTransformations?.[0];
 const notifiesSns = (a: MetricAlarm): boolean => a.ActionsEnabled !== false && (a.AlarmActions ?? []).some((arn) => arn.includes(':sns:'));
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<AlarmPlanParameters>> {
   const cis = cisFilterOf(finding);
   const trails = await trailsSeenIn(ctx.clients, finding.accountId, finding.resource.region);
   const checked = await Promise.all(trails.map(async (trail) => ({ trail, ...(await unusable(ctx, finding, trail)) })));
@@ -128,10 +209,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const filterName = `hubfix-cis-${cis.metricName}`;
   const alarmName = `${ALARM_NAME_PREFIX}${finding.controlId}-${cis.metricName}`;
   // What the plan would overwrite (a same-named filter or alarm), as assessed: a retry records it as `before` (types.ts).
-  const observed = {
-    filter: existing ? null : (filters.find((f) => f.filterName === filterName) ?? null),
-    alarm: (await alarmNamed(cloudWatch, alarmName)) ?? null,
-  };
+  const sameNamedFilter = existing ? undefined : filters.find((f) => f.filterName === filterName);
+  const sameNamedAlarm = await alarmNamed(cloudWatch, alarmName);
+  const observed = { filter: sameNamedFilter ? { ...sameNamedFilter } : null, alarm: sameNamedAlarm ? { ...sameNamedAlarm } : null };
   const plan: AlarmPlan = {
     logGroupName,
     logGroupRegion,
@@ -160,13 +240,16 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   };
 }
 
-const alarmPlanOf = (parameters: Record<string, unknown>): AlarmPlan => {
-  const { logGroupName, logGroupRegion, filter, metricName, namespace, alarmName, topicArn } = parameters as Partial<AlarmPlan>;
-  if (!logGroupName || !logGroupRegion || !metricName || !namespace || !alarmName || !topicArn) {
-    throw new InvalidInputError('The plan does not name the log group, metric, alarm and topic');
-  }
-  return { logGroupName, logGroupRegion, ...(filter ? { filter } : {}), metricName, namespace, alarmName, topicArn };
-};
+/** The filter and alarm a plan creates, without what it observed. */
+const alarmPlanOf = ({ logGroupName, logGroupRegion, filter, metricName, namespace, alarmName, topicArn }: AlarmPlan): AlarmPlan => ({
+  logGroupName,
+  logGroupRegion,
+  ...(filter ? { filter } : {}),
+  metricName,
+  namespace,
+  alarmName,
+  topicArn,
+});
 
 const filterNamed = async (logs: CloudWatchLogsClient, plan: AlarmPlan, name: string): Promise<MetricFilter | undefined> =>
   ((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, filterNamePrefix: name }))).metricFilters ?? []).find((f) => f.filterName === name);
@@ -209,7 +292,11 @@ const isPlannedAlarm = (a: MetricAlarm, plan: AlarmPlan): boolean =>
   a.ActionsEnabled !== false &&
   sameJson(a.AlarmActions ?? [], [plan.topicArn]);
 
-async function remediate(finding: FindingRef, parameters: Record<string, unknown>, ctx: ControlContext): Promise<ChangeRecord> {
+async function remediate(
+  finding: FindingRef,
+  { parameters }: Plan<AlarmPlanParameters>,
+  ctx: ControlContext,
+): Promise<ChangeRecord<AlarmChange>> {
   const plan = alarmPlanOf(parameters);
   const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
@@ -218,10 +305,10 @@ async function remediate(finding: FindingRef, parameters: Record<string, unknown
   const [filterLive, alarmLive] = await Promise.all([plan.filter ? filterNamed(logs, plan, plan.filter.filterName) : undefined, alarmNamed(cloudWatch, plan.alarmName)]);
   const filterDone = filterLive !== undefined && isPlannedFilter(filterLive, plan);
   const alarmDone = alarmLive !== undefined && isPlannedAlarm(alarmLive, plan);
-  const seenFilter = observedValue(parameters, 'filter') as MetricFilter | null | undefined;
-  const seenAlarm = observedValue(parameters, 'alarm') as MetricAlarm | null | undefined;
-  const filterBefore = filterDone && seenFilter !== undefined ? seenFilter : (filterLive ?? null);
-  const alarmBefore = alarmDone && seenAlarm !== undefined ? seenAlarm : (alarmLive ?? null);
+  const seenFilter = parameters.observed?.filter;
+  const seenAlarm = parameters.observed?.alarm;
+  const filterBefore: RecordedFilter | null = filterDone && seenFilter !== undefined ? seenFilter : filterLive ? { ...filterLive } : null;
+  const alarmBefore: RecordedAlarm | null = alarmDone && seenAlarm !== undefined ? seenAlarm : alarmLive ? { ...alarmLive } : null;
   const created = [...(plan.filter ? [`metric filter ${plan.filter.filterName}`] : []), `alarm ${plan.alarmName}`];
   const done: string[] = [];
   try {
@@ -253,8 +340,8 @@ async function remediate(finding: FindingRef, parameters: Record<string, unknown
   };
 }
 
-async function verify(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string> {
-  const plan = alarmPlanOf((change.after.plan ?? {}) as Record<string, unknown>);
+async function verify(finding: FindingRef, change: ChangeRecord<AlarmChange>, ctx: ControlContext): Promise<string> {
+  const plan = change.after.plan;
   const cis = cisFilterOf(finding);
   const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, metricName: plan.metricName, metricNamespace: plan.namespace }))).metricFilters ?? [];
@@ -280,10 +367,10 @@ const deleted = async (remove: () => Promise<unknown>, notFound: string): Promis
  * Deletes exactly the filter and alarm remediation created; a same-named one that existed before is put back instead.
  * Each part is idempotent, and the summary tells the whole undo, so a retried rollback returns the record of a clean one.
  */
-async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> {
-  const plan = alarmPlanOf((change.before.plan ?? {}) as Record<string, unknown>);
-  const filterBefore = change.before.filter as MetricFilter | null;
-  const alarmBefore = change.before.alarm as MetricAlarm | null;
+async function rollback(finding: FindingRef, change: ChangeRecord<AlarmChange>, ctx: ControlContext): Promise<ChangeRecord<AlarmChange>> {
+  const plan = change.before.plan;
+  const filterBefore = change.before.filter;
+  const alarmBefore = change.before.alarm;
   const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const undone: string[] = [];
@@ -303,7 +390,12 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
         logGroupName: plan.logGroupName,
         filterName: plan.filter.filterName,
         filterPattern: filterBefore.filterPattern ?? '',
-        metricTransformations: filterBefore.metricTransformations ?? [],
+        metricTransformations: (filterBefore.metricTransformations ?? []).map(({ metricName, metricNamespace, metricValue, ...rest }) => ({
+          ...rest,
+          metricName,
+          metricNamespace,
+          metricValue,
+        })),
       }),
     );
     undone.push(`restored metric filter ${plan.filter.filterName}`);
@@ -323,25 +415,59 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
 }
 
 /** CloudWatch.1-14 / CIS 1.2.0 3.1-3.14, 1.4.0 1.7 and 4.3-4.14: a CIS log metric filter and alarm on the trail's log group. */
-export const cloudWatchCisAlarms: ControlPlugin = {
+export const cloudWatchCisAlarms = defineControl({
   id: 'cloudwatch-cis-alarms',
   title: 'CloudWatch: CIS log metric filters and alarms on the CloudTrail log group',
-  securityControlIds: Object.keys(CIS_METRIC_FILTERS),
-  cisIds: [
+  ids: Object.keys(CIS_METRIC_FILTERS),
+  cisRefs: [
     ...Array.from({ length: 14 }, (_, i) => `1.2.0/3.${i + 1}`),
     '1.4.0/1.7',
     ...Array.from({ length: 12 }, (_, i) => `1.4.0/4.${i + 3}`),
   ],
   resourceTypes: ['AwsAccount'],
   assesses:
-    'Whether a logging multi-region trail with all management events delivers to this account\'s CloudWatch Logs (DescribeTrails, GetTrailStatus LatestCloudWatchLogsDeliveryTime, GetEventSelectors), ' +
-    'existing metric filters with the exact CIS pattern and their alarms (DescribeMetricFilters, DescribeAlarmsForMetric), the configured alarm topic and its subscribers (GetTopicAttributes)',
-  changes: 'Creates one metric filter with the CIS pattern on the trail log group (unless one exists) and one alarm notifying alarms.snsTopicArn; never changes or deletes existing filters or alarms',
+    'Whether a logging multi-region trail with all management events delivers to this account\'s CloudWatch Logs ' +
+    '(DescribeTrails, GetTrailStatus LatestCloudWatchLogsDeliveryTime, GetEventSelectors), existing metric filters with the exact ' +
+    'CIS pattern and their alarms (DescribeMetricFilters, DescribeAlarmsForMetric), the configured alarm topic and its subscribers ' +
+    '(GetTopicAttributes)',
+  changes:
+    'Creates one metric filter with the CIS pattern on the trail log group (unless one exists) and one alarm notifying ' +
+    'alarms.snsTopicArn; never changes or deletes existing filters or alarms',
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  planSchema,
+  changeSchema,
+  permissions: {
+    // DescribeAlarms: a same-named alarm the plan would overwrite (recorded as `observed`).
+    assess: [
+      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'logs:DescribeMetricFilters',
+      'cloudwatch:DescribeAlarmsForMetric', 'cloudwatch:DescribeAlarms', 'sns:GetTopicAttributes',
+    ],
+    verify: ['logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms'],
+    remediate: [
+      'logs:DescribeMetricFilters',
+      'cloudwatch:DescribeAlarms',
+      'logs:PutMetricFilter',
+      hubfixAlarms('cloudwatch:PutMetricAlarm'),
+    ],
+    rollback: [
+      'logs:DescribeMetricFilters',
+      'cloudwatch:DescribeAlarms',
+      'logs:PutMetricFilter',
+      hubfixAlarms('cloudwatch:PutMetricAlarm'),
+      hubfixAlarms('cloudwatch:DeleteAlarms'),
+      {
+        action: 'logs:DeleteMetricFilter',
+        resources: ownAccount('logs', 'log-group:*'),
+        why:
+          'only the hubfix-cis-* filter hubfix created, but IAM scopes metric filters by log group, not by filter name: ' +
+          'log groups of its own account',
+      },
+    ],
+  },
   assess,
-  remediate: (finding, plan, ctx) => remediate(finding, plan.parameters, ctx),
+  remediate,
   verify,
   rollback,
-};
+});

@@ -1,15 +1,30 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { InvalidInputError, VerificationFailedError } from '../commons/errors';
+import { VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { blastRadius, interfacesWhere, referencingGroups } from './network-exposure';
-import { describeGroup, describeRule, groupIdOf, observedRules, plannedRule, planRevocation, recordOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { defineControl } from './define-control';
+import {
+  describeGroup,
+  describeRule,
+  groupIdOf,
+  plannedRule,
+  planRevocation,
+  recordOf,
+  revocationChangeSchema,
+  revocationPlanSchema,
+  revokeRules,
+  rollbackRevokedRules,
+  rulesOf,
+  type RevocationChange,
+  type RevocationPlan,
+} from './security-group-rules';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 /**
  * EC2.2: a VPC's default security group must allow no traffic in or out. The group cannot be deleted, so
  * the change is revoking every rule; anything still in the group loses that traffic, hence the usage check.
  */
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<RevocationPlan>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const groupId = groupIdOf(finding);
   const group = await describeGroup(ec2, groupId);
@@ -30,7 +45,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const ingress = rules.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId as string);
   const egress = rules.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId as string);
-  const plan: Plan = {
+  const plan: Plan<RevocationPlan> = {
     summary: `Revoke all ${ingress.length} ingress and ${egress.length} egress rule(s) of ${label} (the group itself cannot be deleted)`,
     steps: [
       ...(ingress.length > 0 ? [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ingress.join(',')}`] : []),
@@ -45,13 +60,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     : { risk: 'low', riskReason: `No network interface uses ${groupId}`, evidence, plan };
 }
 
-async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const { groupId, ruleIds } = plan.parameters as { groupId?: unknown; ruleIds?: unknown };
-  if (typeof groupId !== 'string' || !Array.isArray(ruleIds)) throw new InvalidInputError('The plan does not name the default security group and its rules');
+  const { groupId, ruleIds } = plan.parameters;
   // Exactly the approved rules that still exist (a rule added since Assess makes Verify fail rather than go unreviewed),
   // and those an earlier attempt of this step revoked already.
-  const { revokeNow, revoked } = planRevocation(await rulesOf(ec2, groupId), ruleIds.map(String), observedRules(plan.parameters), () => true);
+  const { revokeNow, revoked } = planRevocation(await rulesOf(ec2, groupId), ruleIds, plan.parameters.observed?.rules, () => true);
   await revokeRules(ec2, groupId, revokeNow);
   return {
     summary:
@@ -65,26 +79,35 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   };
 }
 
-export const defaultSecurityGroup: ControlPlugin = {
+export const defaultSecurityGroup = defineControl({
   id: 'default-security-group',
   title: 'VPC default security groups allow no traffic',
-  securityControlIds: ['EC2.2'],
-  cisIds: ['1.2.0/4.3', '1.4.0/5.3', '3.0.0/5.4'],
+  ids: ['EC2.2'],
+  cisRefs: ['1.2.0/4.3', '1.4.0/5.3', '3.0.0/5.4'],
   resourceTypes: ['AwsEc2SecurityGroup'],
   assesses:
-    'The default group\u2019s rules, the network interfaces still using it (instances with state and production tags, load balancers, other services), security groups referencing it, production accounts',
+    'The default group\u2019s rules, the network interfaces still using it (instances with state and production tags, ' +
+    'load balancers, other services), security groups referencing it, production accounts',
   changes: 'Revokes every ingress and egress rule of the default security group (it cannot be deleted)',
   reversible: true,
   automation: 'automated',
   defaultMode: 'approval',
+  planSchema: revocationPlanSchema,
+  changeSchema: revocationChangeSchema,
+  permissions: {
+    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    verify: ['ec2:DescribeSecurityGroups'],
+    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+  },
   assess,
   remediate,
   async verify(finding, change, ctx) {
-    const groupId = String(change.after.groupId);
+    const groupId = change.after.groupId;
     const group = await describeGroup(ctx.clients.at(EC2Client, targetOf(finding)), groupId);
     const left = (group.IpPermissions ?? []).length + (group.IpPermissionsEgress ?? []).length;
     if (left > 0) throw new VerificationFailedError(`Default security group ${groupId} still has ${left} permission(s)`);
     return `Default security group ${groupId} has no ingress or egress permissions`;
   },
   rollback: rollbackRevokedRules,
-};
+});

@@ -1,19 +1,26 @@
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand, type Instance } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
+import { defineControl } from './define-control';
 import { productionMarker } from './production';
-import { observedOf, startingPoint } from './retries';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { startingPoint } from './retries';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 const DAY_MS = 86_400_000;
 const DAY_S = 86_400;
 
-interface MetadataSettings {
-  instanceId: string;
-  httpTokens: string;
-  httpEndpoint: string;
-}
+const httpTokensSchema = z.enum(['optional', 'required']);
+type HttpTokens = z.infer<typeof httpTokensSchema>;
+
+/** The instance a plan changes, and (plans made since retries were made safe) its HttpTokens as assessed. */
+const planSchema = z.object({ instanceId: z.string(), observed: z.object({ httpTokens: httpTokensSchema.optional() }).optional() });
+type MetadataPlan = z.infer<typeof planSchema>;
+
+/** Each side of a change record: the instance's metadata options. */
+const changeSchema = z.object({ instanceId: z.string(), httpTokens: httpTokensSchema, httpEndpoint: z.enum(['enabled', 'disabled']) });
+type MetadataSettings = z.infer<typeof changeSchema>;
 
 interface NoTokenCalls {
   /** Days with a datapoint: none means CloudWatch saw nothing, not that nothing happened. */
@@ -66,7 +73,7 @@ const noTokenCalls = async (cloudWatch: CloudWatchClient, instanceId: string, no
   };
 };
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<MetadataPlan>> {
   const target = targetOf(finding);
   const instanceId = instanceIdOf(finding);
   const instance = await describeInstance(ctx.clients.at(EC2Client, target), instanceId);
@@ -124,13 +131,20 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
  * Sets HttpTokens and records the previous settings; HttpEndpoint is sent as it was, so it is never switched on or off.
  * HttpTokens already as wanted is recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
  */
-const setHttpTokens = async (finding: FindingRef, instanceId: string, httpTokens: string, ctx: ControlContext, startedFrom: string | undefined): Promise<ChangeRecord> => {
+const setHttpTokens = async (
+  finding: FindingRef,
+  instanceId: string,
+  httpTokens: HttpTokens,
+  ctx: ControlContext,
+  startedFrom: HttpTokens | undefined,
+): Promise<ChangeRecord<MetadataSettings>> => {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const live = settingsOf(await describeInstance(ec2, instanceId));
-  const before = { ...live, httpTokens: startingPoint(live.httpTokens, httpTokens, startedFrom) };
+  const before: MetadataSettings = { ...live, httpTokens: startingPoint(live.httpTokens, httpTokens, startedFrom) };
   if (live.httpTokens !== httpTokens) {
     try {
-      await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instanceId, HttpTokens: httpTokens as 'required' | 'optional', HttpEndpoint: live.httpEndpoint as 'enabled' | 'disabled' }));
+      const options = { InstanceId: instanceId, HttpTokens: httpTokens, HttpEndpoint: live.httpEndpoint };
+      await ec2.send(new ModifyInstanceMetadataOptionsCommand(options));
     } catch (error) {
       throw new RemediationError(`Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
     }
@@ -144,29 +158,37 @@ const setHttpTokens = async (finding: FindingRef, instanceId: string, httpTokens
   };
 };
 
-export const ec2Imdsv2: ControlPlugin = {
+export const ec2Imdsv2 = defineControl({
   id: 'ec2-imdsv2',
   title: 'EC2 instances require IMDSv2',
-  securityControlIds: ['EC2.8'],
-  cisIds: ['3.0.0/5.6', '5.0.0/5.7'],
+  ids: ['EC2.8'],
+  cisRefs: ['3.0.0/5.6', '5.0.0/5.7'],
   resourceTypes: ['AwsEc2Instance'],
   assesses: 'The instance\u2019s MetadataNoToken metric (IMDSv1 calls) over the lookback, its state and metadata options, production tags and accounts',
   changes: 'Sets HttpTokens=required on the instance (HttpEndpoint left as it was)',
   reversible: true,
   automation: 'automated',
   defaultMode: 'approval',
-  assess,
-  remediate: (finding, plan, ctx) => {
-    const { instanceId } = plan.parameters as { instanceId?: unknown };
-    if (typeof instanceId !== 'string') throw new InvalidInputError('The plan does not name the instance');
-    return setHttpTokens(finding, instanceId, 'required', ctx, observedOf(plan.parameters, 'httpTokens', 'string'));
+  planSchema,
+  changeSchema,
+  permissions: {
+    // cloudwatch:GetMetricStatistics: the AWS/EC2 MetadataNoToken metric (IMDSv1 calls still made).
+    assess: ['ec2:DescribeInstances', 'cloudwatch:GetMetricStatistics'],
+    verify: ['ec2:DescribeInstances'],
+    remediate: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
+    rollback: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
   },
+  assess,
+  remediate: (finding, { parameters: p }, ctx) => setHttpTokens(finding, p.instanceId, 'required', ctx, p.observed?.httpTokens),
   async verify(finding, change, ctx) {
-    const instanceId = String(change.after.instanceId);
+    const instanceId = change.after.instanceId;
     const options = (await describeInstance(ctx.clients.at(EC2Client, targetOf(finding)), instanceId)).MetadataOptions;
     if (options?.HttpTokens !== 'required') throw new VerificationFailedError(`Instance ${instanceId} still has HttpTokens=${options?.HttpTokens ?? 'unknown'}`);
-    if (options.State !== 'applied') throw new VerificationFailedError(`Instance ${instanceId} has HttpTokens=required but the change is still ${options.State ?? 'not applied'}`);
+    if (options.State !== 'applied') {
+      const state = options.State ?? 'not applied';
+      throw new VerificationFailedError(`Instance ${instanceId} has HttpTokens=required but the change is still ${state}`);
+    }
     return `EC2 reports HttpTokens=required (applied) on ${instanceId}, HttpEndpoint=${options.HttpEndpoint ?? 'unknown'}`;
   },
-  rollback: (finding, change, ctx) => setHttpTokens(finding, String(change.before.instanceId), String(change.before.httpTokens), ctx, String(change.after.httpTokens)),
-};
+  rollback: (finding, { before, after }, ctx) => setHttpTokens(finding, before.instanceId, before.httpTokens, ctx, after.httpTokens),
+});

@@ -8,11 +8,13 @@ import {
   UpdateAccessKeyCommand,
   type AccessKeyMetadata,
 } from '@aws-sdk/client-iam';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { defineControl } from './define-control';
 import { productionMarker, type Tags } from './production';
-import { observedOf, startingPoint } from './retries';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { startingPoint } from './retries';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 const DAY_MS = 86_400_000;
 /** IAM.3 / CIS 1.14: active keys must be rotated within 90 days. */
@@ -21,6 +23,18 @@ const ROTATION_DAYS = 90;
 const IAM8_UNUSED_DAYS = 90;
 /** CloudTrail LookupEvents returns at most 50 events a page; one page is enough to characterise the callers. */
 const TRAIL_EVENTS = 50;
+
+/** The keys a plan deactivates; `observed` (plans made since retries were made safe): their statuses as assessed. */
+const planSchema = z.object({
+  userName: z.string(),
+  accessKeyIds: z.array(z.string()).min(1),
+  observed: z.object({ statuses: z.record(z.string(), z.string()) }).optional(),
+});
+type KeyPlan = z.infer<typeof planSchema>;
+
+/** Each side of a change record: the user and the status of each key it set. */
+const changeSchema = z.object({ userName: z.string(), statuses: z.record(z.string(), z.string()) });
+type KeyChange = z.infer<typeof changeSchema>;
 
 interface KeyUsage {
   accessKeyId: string;
@@ -127,7 +141,7 @@ const listKeys = async (iam: IAMClient, userName: string): Promise<AccessKeyMeta
   }
 };
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<KeyPlan>> {
   const target = targetOf(finding);
   const iam = ctx.clients.at(IAMClient, target);
   const now = ctx.now();
@@ -216,7 +230,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   }
 
   const keyIds = offending.map((o) => o.key.accessKeyId);
-  const plan: Plan = {
+  const plan: Plan<KeyPlan> = {
     summary: `Deactivate access key${keyIds.length > 1 ? 's' : ''} ${keyIds.join(', ')} of IAM user ${userName} (set Inactive, not deleted)`,
     steps: keyIds.map((id) => `iam:UpdateAccessKey UserName=${userName} AccessKeyId=${id} Status=Inactive`),
     reversible: true,
@@ -228,20 +242,18 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     : { risk: 'low', riskReason: `No recent use and no production marker for ${keyIds.join(', ')}`, evidence, plan };
 }
 
-interface KeyPlan {
+/** The user and keys a step works on. */
+interface KeySet {
   userName: string;
   accessKeyIds: string[];
 }
 
-const keyPlanOf = (parameters: Record<string, unknown>): KeyPlan => {
-  const { userName, accessKeyIds } = parameters as Partial<KeyPlan>;
-  if (typeof userName !== 'string' || !Array.isArray(accessKeyIds) || accessKeyIds.length === 0) {
-    throw new InvalidInputError('The plan does not name a user and the keys to deactivate');
-  }
+const keySet = (userName: string, accessKeyIds: string[]): KeySet => {
+  if (accessKeyIds.length === 0) throw new InvalidInputError('The plan does not name a user and the keys to deactivate');
   return { userName, accessKeyIds };
 };
 
-const statusesOf = async (iam: IAMClient, plan: KeyPlan): Promise<Record<string, string>> => {
+const statusesOf = async (iam: IAMClient, plan: KeySet): Promise<Record<string, string>> => {
   const keys = await listKeys(iam, plan.userName);
   return Object.fromEntries(
     plan.accessKeyIds.map((id) => {
@@ -259,11 +271,11 @@ const statusesOf = async (iam: IAMClient, plan: KeyPlan): Promise<Record<string,
  */
 const setKeyStatus = async (
   iam: IAMClient,
-  plan: KeyPlan,
+  plan: KeySet,
   status: 'Active' | 'Inactive',
   now: Date,
   startedFrom: Record<string, string>,
-): Promise<ChangeRecord> => {
+): Promise<ChangeRecord<KeyChange>> => {
   const live = await statusesOf(iam, plan);
   const before = Object.fromEntries(plan.accessKeyIds.map((id) => [id, startingPoint(live[id], status, startedFrom[id])]));
   const done: string[] = [];
@@ -291,27 +303,37 @@ const setKeyStatus = async (
   };
 };
 
-export const iamAccessKeys: ControlPlugin = {
+export const iamAccessKeys = defineControl({
   id: 'iam-access-keys',
   title: 'IAM user access keys: rotated and in use',
-  securityControlIds: ['IAM.3', 'IAM.8', 'IAM.22'],
-  cisIds: ['1.2.0/1.3', '1.2.0/1.4', '1.4.0/1.12', '1.4.0/1.14', '3.0.0/1.12', '3.0.0/1.14'],
+  ids: ['IAM.3', 'IAM.8', 'IAM.22'],
+  cisRefs: ['1.2.0/1.3', '1.2.0/1.4', '1.4.0/1.12', '1.4.0/1.14', '3.0.0/1.12', '3.0.0/1.14'],
   resourceTypes: ['AwsIamUser', 'AwsIamAccessKey'],
   assesses:
-    'Key age, GetAccessKeyLastUsed, CloudTrail calls made with the key (services, source IPs, user agents), the instances behind those IPs, production tags on the user and instances, production accounts',
+    'Key age, GetAccessKeyLastUsed, CloudTrail calls made with the key (services, source IPs, user agents), the instances ' +
+    'behind those IPs, production tags on the user and instances, production accounts',
   changes: 'Deactivates the offending access keys (never deletes them)',
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  planSchema,
+  changeSchema,
+  permissions: {
+    // ec2:DescribeInstances: which instances (by source IP in CloudTrail) still use the key.
+    assess: ['iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents', 'ec2:DescribeInstances'],
+    verify: ['iam:ListAccessKeys'],
+    remediate: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
+    rollback: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
+  },
   assess,
   resourceTags: async (finding, ctx) =>
     tagsOf((await ctx.clients.at(IAMClient, targetOf(finding)).send(new ListUserTagsCommand({ UserName: userNameOf(finding) }))).Tags),
-  remediate: (finding, plan, ctx) => {
-    const statuses = observedOf(plan.parameters, 'statuses', 'object') as Record<string, string> | undefined;
-    return setKeyStatus(ctx.clients.at(IAMClient, targetOf(finding)), keyPlanOf(plan.parameters), 'Inactive', ctx.now(), statuses ?? {});
+  remediate: (finding, { parameters: p }, ctx) => {
+    const iam = ctx.clients.at(IAMClient, targetOf(finding));
+    return setKeyStatus(iam, keySet(p.userName, p.accessKeyIds), 'Inactive', ctx.now(), p.observed?.statuses ?? {});
   },
   async verify(finding, change, ctx) {
-    const plan = keyPlanOf({ userName: change.after.userName, accessKeyIds: Object.keys(change.after.statuses ?? {}) });
+    const plan = keySet(change.after.userName, Object.keys(change.after.statuses));
     const statuses = await statusesOf(ctx.clients.at(IAMClient, targetOf(finding)), plan);
     const stillActive = plan.accessKeyIds.filter((id) => statuses[id] !== 'Inactive');
     if (stillActive.length > 0) {
@@ -320,14 +342,9 @@ export const iamAccessKeys: ControlPlugin = {
     return `IAM reports ${plan.accessKeyIds.join(', ')} of ${plan.userName} as Inactive`;
   },
   rollback(finding, change, ctx) {
-    const before = (change.before.statuses ?? {}) as Record<string, string>;
+    const before = change.before.statuses;
     const wereActive = Object.keys(before).filter((id) => before[id] === 'Active');
-    return setKeyStatus(
-      ctx.clients.at(IAMClient, targetOf(finding)),
-      keyPlanOf({ userName: change.before.userName, accessKeyIds: wereActive }),
-      'Active',
-      ctx.now(),
-      (change.after.statuses ?? {}) as Record<string, string>,
-    );
+    const iam = ctx.clients.at(IAMClient, targetOf(finding));
+    return setKeyStatus(iam, keySet(change.before.userName, wereActive), 'Active', ctx.now(), change.after.statuses);
   },
-};
+});

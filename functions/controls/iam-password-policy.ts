@@ -4,21 +4,37 @@ import {
   GetAccountPasswordPolicyCommand,
   IAMClient,
   UpdateAccountPasswordPolicyCommand,
-  type UpdateAccountPasswordPolicyCommandInput,
 } from '@aws-sdk/client-iam';
+import * as z from 'zod';
 import { partitionOf } from '../commons/clients';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { defineControl } from './define-control';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 const DAY_MS = 86_400_000;
 
 /** The full policy as UpdateAccountPasswordPolicy takes it (the call is not a partial update). */
-export type PolicySettings = Required<Pick<
-  UpdateAccountPasswordPolicyCommandInput,
-  'MinimumPasswordLength' | 'RequireUppercaseCharacters' | 'RequireLowercaseCharacters' | 'RequireSymbols' | 'RequireNumbers' | 'AllowUsersToChangePassword'
->> &
-  Pick<UpdateAccountPasswordPolicyCommandInput, 'PasswordReusePrevention' | 'MaxPasswordAge' | 'HardExpiry'>;
+const policySchema = z.object({
+  MinimumPasswordLength: z.number(),
+  RequireUppercaseCharacters: z.boolean(),
+  RequireLowercaseCharacters: z.boolean(),
+  RequireSymbols: z.boolean(),
+  RequireNumbers: z.boolean(),
+  AllowUsersToChangePassword: z.boolean(),
+  PasswordReusePrevention: z.number().optional(),
+  MaxPasswordAge: z.number().optional(),
+  HardExpiry: z.boolean().optional(),
+});
+export type PolicySettings = z.infer<typeof policySchema>;
+
+/** The policy to merge in; `observed` (absent in plans made before it existed): the policy it replaces, null for none. */
+const planSchema = z.object({ accountId: z.string(), policy: policySchema, observed: policySchema.nullable().optional() });
+type PolicyPlan = z.infer<typeof planSchema>;
+
+/** Each side of a change record: the account's policy, null when it has none. */
+const changeSchema = z.object({ policy: policySchema.nullable() });
+type PolicyChange = z.infer<typeof changeSchema>;
 
 /** What hubfix brings every policy up to: CIS 1.5–1.10 (v1.2.0), 1.8–1.9 (v1.4.0, v3.0.0), IAM.7. */
 export const BASELINE = {
@@ -159,7 +175,7 @@ const userAgentOf = (event: TrailEvent): string => {
 /** Console sign-in and the IAM console set passwords through a person; anything else is a script or pipeline. */
 const isAutomation = (userAgent: string): boolean => !/console\.amazonaws\.com|signin\.amazonaws\.com|AWS Internal/i.test(userAgent);
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<PolicyPlan>> {
   const requirement = requirementOf(finding.controlId);
   const current = await readPolicy(ctx.clients.at(IAMClient, targetOf(finding)));
   const evidence: Evidence[] = [
@@ -185,7 +201,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   }
 
   const summary = changedSettings(current, merged).join(', ');
-  const plan: Plan = {
+  const plan: Plan<PolicyPlan> = {
     summary: current
       ? `Tighten the account password policy of ${finding.accountId}: ${summary} (stricter settings and expiry kept as they are)`
       : `Create the account password policy of ${finding.accountId} (there is none): ${summary} (no expiry)`,
@@ -206,15 +222,11 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   return { risk: 'low', riskReason: 'Only future password changes are affected; no automation sets IAM passwords', evidence, plan };
 }
 
-const policyOfPlan = (parameters: Record<string, unknown>): PolicySettings => {
-  const policy = parameters.policy as PolicySettings | undefined;
-  if (!policy || typeof policy.MinimumPasswordLength !== 'number') throw new InvalidInputError('The plan does not carry the password policy to apply');
-  return policy;
+/** The policy a change applied: a record whose `after` has none deleted the policy and applied nothing to check. */
+const appliedPolicy = (change: ChangeRecord<PolicyChange>): PolicySettings => {
+  if (!change.after.policy) throw new InvalidInputError('The plan does not carry the password policy to apply');
+  return change.after.policy;
 };
-
-/** The policy a plan or change record names at `key` (null: none), or undefined when it names none (a plan made before plans carried it). */
-const recordedPolicy = (record: Record<string, unknown>, key: string): PolicySettings | null | undefined =>
-  key in record ? ((record[key] ?? null) as PolicySettings | null) : undefined;
 
 const samePolicy = (a: PolicySettings | null, b: PolicySettings | null): boolean =>
   a === null || b === null ? a === b : SETTINGS.every((k) => a[k] === b[k]);
@@ -243,7 +255,7 @@ const replacePolicy = async (
   now: Date,
   what: string,
   startedFrom: PolicySettings | null | undefined,
-): Promise<ChangeRecord> => {
+): Promise<ChangeRecord<PolicyChange>> => {
   const live = await readPolicy(iam);
   const after = target(live);
   const done = samePolicy(live, after);
@@ -266,42 +278,60 @@ const replacePolicy = async (
   };
 };
 
-export const iamPasswordPolicy: ControlPlugin = {
+export const iamPasswordPolicy = defineControl({
   id: 'iam-password-policy',
   title: 'IAM account password policy: strong and reuse-resistant',
-  securityControlIds: Object.keys(REQUIREMENTS),
-  cisIds: ['1.2.0/1.5', '1.2.0/1.6', '1.2.0/1.7', '1.2.0/1.8', '1.2.0/1.9', '1.2.0/1.10', '1.4.0/1.8', '1.4.0/1.9', '3.0.0/1.8', '3.0.0/1.9', '5.0.0/1.7', '5.0.0/1.8'],
+  ids: Object.keys(REQUIREMENTS),
+  cisRefs: [
+    '1.2.0/1.5', '1.2.0/1.6', '1.2.0/1.7', '1.2.0/1.8', '1.2.0/1.9', '1.2.0/1.10',
+    '1.4.0/1.8', '1.4.0/1.9', '3.0.0/1.8', '3.0.0/1.9', '5.0.0/1.7', '5.0.0/1.8',
+  ],
   resourceTypes: ['AwsAccount'],
-  assesses: 'The account password policy (GetAccountPasswordPolicy, NoSuchEntity = none), and CloudTrail CreateLoginProfile/UpdateLoginProfile calls by automation that may generate passwords the stricter policy rejects',
+  assesses:
+    'The account password policy (GetAccountPasswordPolicy, NoSuchEntity = none), and CloudTrail ' +
+    'CreateLoginProfile/UpdateLoginProfile calls by automation that may generate passwords the stricter policy rejects',
   changes:
-    'Merges stricter settings into the password policy (length ≥ 14, upper/lowercase, numbers, symbols, reuse prevention 24); never loosens a stricter setting, never turns on expiry or HardExpiry',
+    'Merges stricter settings into the password policy (length ≥ 14, upper/lowercase, numbers, symbols, reuse prevention 24); ' +
+    'never loosens a stricter setting, never turns on expiry or HardExpiry',
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  planSchema,
+  changeSchema,
+  permissions: {
+    // cloudtrail:LookupEvents: automation that sets IAM passwords (CreateLoginProfile / UpdateLoginProfile).
+    assess: ['iam:GetAccountPasswordPolicy', 'cloudtrail:LookupEvents'],
+    verify: ['iam:GetAccountPasswordPolicy'],
+    remediate: ['iam:GetAccountPasswordPolicy', 'iam:UpdateAccountPasswordPolicy'],
+    // Delete: rollback when the account had no policy. An account setting: IAM knows no resource for it.
+    rollback: ['iam:GetAccountPasswordPolicy', 'iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy'],
+  },
   assess,
-  remediate: (finding, plan, ctx) => {
-    const approved = policyOfPlan(plan.parameters);
+  remediate: (finding, plan, ctx) =>
     // Re-merged with what is there now: a setting someone tightened since the assessment stays tightened.
-    return replacePolicy(
+    replacePolicy(
       ctx.clients.at(IAMClient, targetOf(finding)),
-      (current) => mergeStricter(current, approved),
+      (current) => mergeStricter(current, plan.parameters.policy),
       ctx.now(),
       'Updated the account password policy',
-      recordedPolicy(plan.parameters, 'observed'),
-    );
-  },
+      plan.parameters.observed,
+    ),
   async verify(finding, change, ctx) {
-    const expected = policyOfPlan(change.after);
+    const expected = appliedPolicy(change);
     const current = await readPolicy(ctx.clients.at(IAMClient, targetOf(finding)));
     if (!current) throw new VerificationFailedError(`Account ${finding.accountId} has no password policy`);
     const weaker = SETTINGS.filter((k) => k in BASELINE && mergeStricter(current, expected)[k] !== current[k]);
     if (weaker.length > 0 || !requirementOf(finding.controlId).passes(current)) {
-      throw new VerificationFailedError(`The password policy is weaker than applied: ${weaker.map((k) => `${k}=${shown(current[k])} (applied ${shown(expected[k])})`).join(', ') || requirementOf(finding.controlId).rule}`);
+      const applied = weaker.map((k) => `${k}=${shown(current[k])} (applied ${shown(expected[k])})`).join(', ');
+      throw new VerificationFailedError(`The password policy is weaker than applied: ${applied || requirementOf(finding.controlId).rule}`);
     }
-    return `IAM reports MinimumPasswordLength=${current.MinimumPasswordLength}, upper/lower/numbers/symbols required, PasswordReusePrevention=${shown(current.PasswordReusePrevention)}`;
+    return (
+      `IAM reports MinimumPasswordLength=${current.MinimumPasswordLength}, upper/lower/numbers/symbols required, ` +
+      `PasswordReusePrevention=${shown(current.PasswordReusePrevention)}`
+    );
   },
-  rollback(finding, change, ctx) {
-    const previous = (change.before.policy ?? null) as PolicySettings | null;
-    return replacePolicy(ctx.clients.at(IAMClient, targetOf(finding)), () => previous, ctx.now(), 'Restored the previous account password policy', recordedPolicy(change.after, 'policy'));
+  rollback: (finding, change, ctx) => {
+    const iam = ctx.clients.at(IAMClient, targetOf(finding));
+    return replacePolicy(iam, () => change.before.policy, ctx.now(), 'Restored the previous account password policy', change.after.policy);
   },
-};
+});

@@ -6,10 +6,20 @@ import {
   KMSClient,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../commons/types';
-import { observedOf, startingPoint } from './retries';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { defineControl } from './define-control';
+import { ownAccount } from './grants';
+import { startingPoint } from './retries';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
+
+/** The key whose rotation a plan turns on, and (plans made since retries were made safe) whether it was on. */
+const planSchema = z.object({ keyArn: z.string(), observed: z.object({ rotationEnabled: z.boolean().optional() }).optional() });
+type RotationPlan = z.infer<typeof planSchema>;
+
+const changeSchema = z.object({ keyArn: z.string(), rotationEnabled: z.boolean() });
+type RotationChange = z.infer<typeof changeSchema>;
 
 /** The key a finding names: its ARN or id (an AwsKmsKey resource id is the key ARN). */
 export const keyIdOf = (finding: FindingRef): string => {
@@ -45,7 +55,7 @@ const describeKey = async (kms: KMSClient, keyId: string): Promise<KeyMetadata> 
 const rotationEnabled = async (kms: KMSClient, keyId: string): Promise<boolean> =>
   (await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled === true;
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<RotationPlan>> {
   const kms = ctx.clients.at(KMSClient, targetOf(finding));
   const keyId = keyIdOf(finding);
   const key = await describeKey(kms, keyId);
@@ -78,7 +88,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       steps: [`kms:EnableKeyRotation KeyId=${key.Arn} (rotation every 365 days)`],
       reversible: true,
       // observed: what the plan replaces; a retry that finds rotation on already records it as `before` (types.ts).
-      parameters: { keyArn: key.Arn, observed: { rotationEnabled: enabled } },
+      parameters: { keyArn: key.Arn ?? keyId, observed: { rotationEnabled: enabled } },
     },
   };
 }
@@ -87,7 +97,13 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
  * Turns rotation on or off and records what it was; a refused call changed nothing. Rotation already as wanted is
  * recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
  */
-const setRotation = async (finding: FindingRef, keyArn: string, enable: boolean, ctx: ControlContext, startedFrom: boolean | undefined): Promise<ChangeRecord> => {
+const setRotation = async (
+  finding: FindingRef,
+  keyArn: string,
+  enable: boolean,
+  ctx: ControlContext,
+  startedFrom: boolean | undefined,
+): Promise<ChangeRecord<RotationChange>> => {
   const kms = ctx.clients.at(KMSClient, targetOf(finding));
   const live = await rotationEnabled(kms, keyArn);
   const before = startingPoint(live, enable, startedFrom);
@@ -108,29 +124,42 @@ const setRotation = async (finding: FindingRef, keyArn: string, enable: boolean,
   };
 };
 
-export const kmsKeyRotation: ControlPlugin = {
+export const kmsKeyRotation = defineControl({
   id: 'kms-key-rotation',
   title: 'KMS customer managed keys rotate',
-  securityControlIds: ['KMS.4'],
-  cisIds: ['1.2.0/2.8', '1.4.0/3.8', '3.0.0/3.6', '5.0.0/3.6'],
+  ids: ['KMS.4'],
+  cisRefs: ['1.2.0/2.8', '1.4.0/3.8', '3.0.0/3.6', '5.0.0/3.6'],
   resourceTypes: ['AwsKmsKey'],
   assesses: 'DescribeKey (manager, key spec, origin, state: keys that cannot rotate are reported, not changed) and GetKeyRotationStatus',
   changes: 'Turns on automatic yearly rotation of a customer managed symmetric key (old key material is kept)',
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
-  assess,
-  remediate: (finding, plan, ctx) => {
-    const { keyArn } = plan.parameters as { keyArn?: unknown };
-    if (typeof keyArn !== 'string') throw new InvalidInputError('The plan does not name the KMS key');
-    return setRotation(finding, keyArn, true, ctx, observedOf(plan.parameters, 'rotationEnabled', 'boolean'));
+  planSchema,
+  changeSchema,
+  permissions: {
+    // DescribeKey tells the keys that cannot rotate.
+    assess: ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
+    verify: ['kms:GetKeyRotationStatus'],
+    remediate: ['kms:GetKeyRotationStatus', 'kms:EnableKeyRotation'],
+    rollback: [
+      'kms:GetKeyRotationStatus',
+      'kms:EnableKeyRotation',
+      {
+        action: 'kms:DisableKeyRotation',
+        resources: ownAccount('kms', 'key/*'),
+        why: 'the key a finding names, which can be any key: keys of its own account only',
+      },
+    ],
   },
+  assess,
+  remediate: (finding, plan, ctx) => setRotation(finding, plan.parameters.keyArn, true, ctx, plan.parameters.observed?.rotationEnabled),
   async verify(finding, change, ctx) {
-    const keyArn = String(change.after.keyArn);
+    const keyArn = change.after.keyArn;
     if (!(await rotationEnabled(ctx.clients.at(KMSClient, targetOf(finding)), keyArn))) {
       throw new VerificationFailedError(`Automatic rotation of ${keyArn} is still off`);
     }
     return `KMS reports automatic rotation on for ${keyArn}`;
   },
-  rollback: (finding, change, ctx) => setRotation(finding, String(change.before.keyArn), change.before.rotationEnabled === true, ctx, change.after.rotationEnabled === true),
-};
+  rollback: (finding, { before, after }, ctx) => setRotation(finding, before.keyArn, before.rotationEnabled, ctx, after.rotationEnabled),
+});

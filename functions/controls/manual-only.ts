@@ -1,5 +1,8 @@
+import * as z from 'zod';
 import { InvalidInputError, RemediationError } from '../commons/errors';
 import type { Evidence, FindingRef } from '../commons/types';
+import { defineControl, type Control } from './define-control';
+import { NO_CALLS } from './grants';
 import type { ControlAssessment, ControlPlugin } from './types';
 
 /**
@@ -28,30 +31,42 @@ const neverCalled = (id: string, step: string) => async (): Promise<never> => {
   throw new RemediationError(`${id} is manual-only: hubfix never calls ${step} for it (routing skips manual controls); nothing was changed`);
 };
 
-const manualPlugin = (family: ManualFamily): ControlPlugin => ({
-  id: family.id,
-  title: family.title,
-  securityControlIds: Object.keys(family.steps),
-  cisIds: family.cisIds,
-  resourceTypes: family.resourceTypes,
-  assesses: 'Nothing: no API call; returns the manual steps and the AWS remediation guidance',
-  changes: `Nothing (manual only): ${family.why}`,
-  reversible: false,
-  automation: 'manual',
-  defaultMode: 'plan',
-  async assess(finding: FindingRef): Promise<ControlAssessment> {
-    const steps = family.steps[finding.controlId];
-    if (!steps) throw new InvalidInputError(`${family.id} does not serve ${finding.controlId}`);
-    const evidence: Evidence[] = [
-      { fact: `Guidance: ${guidanceLink(finding.controlId)}`, source: 'AWS Security Hub user guide (CIS AWS Foundations Benchmark remediation)' },
-      { fact: `Steps: ${steps}`, source: 'CIS AWS Foundations Benchmark remediation procedure' },
-    ];
-    return { risk: 'high', riskReason: family.why, evidence };
-  },
-  remediate: neverCalled(family.id, 'remediate'),
-  verify: neverCalled(family.id, 'verify'),
-  rollback: neverCalled(family.id, 'rollback'),
-});
+/** A manual control never plans or records a change: its plans and change records are empty. */
+const nothing = z.object({});
+type Nothing = z.infer<typeof nothing>;
+
+const manualPlugin = (family: ManualFamily): Control<Nothing, Nothing> =>
+  defineControl({
+    id: family.id,
+    title: family.title,
+    ids: Object.keys(family.steps),
+    cisRefs: family.cisIds,
+    resourceTypes: family.resourceTypes,
+    assesses: 'Nothing: no API call; returns the manual steps and the AWS remediation guidance',
+    changes: `Nothing (manual only): ${family.why}`,
+    reversible: false,
+    automation: 'manual',
+    defaultMode: 'plan',
+    planSchema: nothing,
+    changeSchema: nothing,
+    // Calls nothing in any step.
+    permissions: NO_CALLS,
+    async assess(finding: FindingRef): Promise<ControlAssessment<Nothing>> {
+      const steps = family.steps[finding.controlId];
+      if (!steps) throw new InvalidInputError(`${family.id} does not serve ${finding.controlId}`);
+      const evidence: Evidence[] = [
+        {
+          fact: `Guidance: ${guidanceLink(finding.controlId)}`,
+          source: 'AWS Security Hub user guide (CIS AWS Foundations Benchmark remediation)',
+        },
+        { fact: `Steps: ${steps}`, source: 'CIS AWS Foundations Benchmark remediation procedure' },
+      ];
+      return { risk: 'high', riskReason: family.why, evidence };
+    },
+    remediate: neverCalled(family.id, 'remediate'),
+    verify: neverCalled(family.id, 'verify'),
+    rollback: neverCalled(family.id, 'rollback'),
+  });
 
 export const rootAccountCredentials = manualPlugin({
   id: 'root-account-credentials',

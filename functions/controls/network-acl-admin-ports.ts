@@ -4,13 +4,14 @@ import {
   ReplaceNetworkAclEntryCommand,
   type NetworkAcl,
   type NetworkAclEntry,
-  type ReplaceNetworkAclEntryCommandInput,
   type RuleAction,
 } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { defineControl } from './define-control';
 import { blastRadius, interfacesWhere, onlyAdminPorts, portLabel, portsOpened, RDP, SSH, WORLD_V4, WORLD_V6 } from './network-exposure';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 /**
  * EC2.21: no inbound network ACL entry may allow 22 or 3389 from 0.0.0.0/0 or ::/0. AWS Config flags the
@@ -53,7 +54,22 @@ const describeEntry = (e: NetworkAclEntry): string =>
   `inbound entry ${e.RuleNumber} (${e.RuleAction} ${portLabel(e.Protocol, e.PortRange?.From, e.PortRange?.To)} from ${e.CidrBlock ?? e.Ipv6CidrBlock})`;
 
 /** The entry exactly as ReplaceNetworkAclEntry takes it; JSON-safe for the plan and the change record. */
-type EntryInput = Omit<ReplaceNetworkAclEntryCommandInput, 'NetworkAclId' | 'DryRun'>;
+const entrySchema = z.object({
+  RuleNumber: z.number(),
+  Protocol: z.string(),
+  RuleAction: z.enum(['allow', 'deny']),
+  Egress: z.boolean(),
+  CidrBlock: z.string().optional(),
+  Ipv6CidrBlock: z.string().optional(),
+  PortRange: z.object({ From: z.number().optional(), To: z.number().optional() }).optional(),
+  IcmpTypeCode: z.object({ Code: z.number().optional(), Type: z.number().optional() }).optional(),
+});
+type EntryInput = z.infer<typeof entrySchema>;
+
+/** The ACL and its entries: in a plan, the allow entries to replace as assessed; in a change record, the entries as set. */
+const entriesSchema = z.object({ networkAclId: z.string(), entries: z.array(entrySchema) });
+type AclEntries = z.infer<typeof entriesSchema>;
+
 const entryInput = (e: NetworkAclEntry): EntryInput => ({
   RuleNumber: e.RuleNumber as number,
   Protocol: e.Protocol as string,
@@ -66,7 +82,7 @@ const entryInput = (e: NetworkAclEntry): EntryInput => ({
 });
 const sameEntry = (a: NetworkAclEntry, b: NetworkAclEntry): boolean => JSON.stringify(entryInput(a)) === JSON.stringify(entryInput(b));
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<AclEntries>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const aclId = aclIdOf(finding);
   const acl = await describeAcl(ec2, aclId);
@@ -97,7 +113,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     };
   }
   const entries = found.map(entryInput);
-  const plan: Plan = {
+  const plan: Plan<AclEntries> = {
     summary: `Replace ${found.map(describeEntry).join('; ')} of ${aclId} with a deny of the same protocol, port and source (same rule number)`,
     steps: entries.map((e) => `ec2:ReplaceNetworkAclEntry NetworkAclId=${aclId} RuleNumber=${e.RuleNumber} Protocol=${e.Protocol} RuleAction=deny PortRange=${e.PortRange?.From}-${e.PortRange?.To} ${e.CidrBlock ? `CidrBlock=${e.CidrBlock}` : `Ipv6CidrBlock=${e.Ipv6CidrBlock}`}`),
     reversible: true,
@@ -121,15 +137,14 @@ const replaceEntries = async (ec2: EC2Client, aclId: string, entries: NetworkAcl
   }
 };
 
-async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+async function remediate(finding: FindingRef, plan: Plan<AclEntries>, ctx: ControlContext): Promise<ChangeRecord<AclEntries>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const { networkAclId, entries } = plan.parameters as { networkAclId?: unknown; entries?: unknown };
-  if (typeof networkAclId !== 'string' || !Array.isArray(entries)) throw new InvalidInputError('The plan does not name a network ACL and its entries');
+  const { networkAclId, entries } = plan.parameters;
   // Only entries still exactly as assessed (one edited since then was not what the approver saw), and those an earlier
   // attempt of this step already replaced with the deny: the plan's entries are what they were (types.ts, rule 2).
   const current = (await describeAcl(ec2, networkAclId)).Entries ?? [];
-  const denyOf = (e: NetworkAclEntry): NetworkAclEntry => ({ ...e, RuleAction: 'deny' as const });
-  const planned = entries as NetworkAclEntry[];
+  const denyOf = (e: EntryInput): EntryInput => ({ ...e, RuleAction: 'deny' as const });
+  const planned = entries;
   const toReplace = planned.filter((p) => current.some((e) => sameEntry(e, p)));
   const before = planned.filter((p) => toReplace.includes(p) || current.some((e) => sameEntry(e, denyOf(p))));
   const after = before.map(denyOf);
@@ -143,37 +158,47 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   };
 }
 
-export const networkAclAdminPorts: ControlPlugin = {
+export const networkAclAdminPorts = defineControl({
   id: 'network-acl-admin-ports',
   title: 'Network ACLs: no SSH/RDP from the internet',
-  securityControlIds: ['EC2.21'],
-  cisIds: ['1.4.0/5.1', '3.0.0/5.1'],
+  ids: ['EC2.21'],
+  cisRefs: ['1.4.0/5.1', '3.0.0/5.1'],
   resourceTypes: ['AwsEc2NetworkAcl'],
-  assesses: 'Inbound allow entries opening 22/3389 to 0.0.0.0/0 or ::/0, the subnets associated with the ACL and the instances, load balancers and other interfaces in them',
+  assesses:
+    'Inbound allow entries opening 22/3389 to 0.0.0.0/0 or ::/0, the subnets associated with the ACL and the instances, load balancers ' +
+    'and other interfaces in them',
   changes:
-    'Replaces an allow entry that opens only 22 or 3389 with a deny of the same protocol, port and CIDR (same rule number); an entry that also opens other ports is left for a person (blocked)',
+    'Replaces an allow entry that opens only 22 or 3389 with a deny of the same protocol, port and CIDR (same rule number); ' +
+    'an entry that also opens other ports is left for a person (blocked)',
   reversible: true,
   automation: 'automated',
   defaultMode: 'approval',
+  planSchema: entriesSchema,
+  changeSchema: entriesSchema,
+  permissions: {
+    // ReplaceNetworkAclEntry both turns the allow into a deny and, on rollback, restores the allow.
+    assess: ['ec2:DescribeNetworkAcls', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    verify: ['ec2:DescribeNetworkAcls'],
+    remediate: ['ec2:DescribeNetworkAcls', 'ec2:ReplaceNetworkAclEntry'],
+    rollback: ['ec2:ReplaceNetworkAclEntry'],
+  },
   assess,
   remediate,
   async verify(finding, change, ctx) {
-    const aclId = String(change.after.networkAclId);
+    const aclId = change.after.networkAclId;
     const still = offending((await describeAcl(ctx.clients.at(EC2Client, targetOf(finding)), aclId)).Entries ?? []);
     if (still.length > 0) throw new VerificationFailedError(`Network ACL ${aclId} still has ${still.map(describeEntry).join('; ')}`);
     return `Network ACL ${aclId} has no inbound allow entry for 22 or 3389 from the internet`;
   },
   async rollback(finding, change, ctx) {
-    const aclId = change.before.networkAclId;
-    const entries = change.before.entries;
-    if (typeof aclId !== 'string' || !Array.isArray(entries)) throw new InvalidInputError('The change record does not list the replaced entries');
-    await replaceEntries(ctx.clients.at(EC2Client, targetOf(finding)), aclId, entries as NetworkAclEntry[]);
+    const { networkAclId: aclId, entries } = change.before;
+    await replaceEntries(ctx.clients.at(EC2Client, targetOf(finding)), aclId, entries);
     return {
-      summary: `Restored ${(entries as NetworkAclEntry[]).map(describeEntry).join('; ')} of ${aclId}`,
+      summary: `Restored ${entries.map(describeEntry).join('; ')} of ${aclId}`,
       before: { networkAclId: aclId, entries: change.after.entries },
       after: { networkAclId: aclId, entries },
       changedAt: ctx.now().toISOString(),
       reversible: true,
     };
   },
-};
+});

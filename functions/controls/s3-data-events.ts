@@ -10,6 +10,7 @@ import {
 import { GetBucketLocationCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { ClientFactory, Target } from '../commons/clients';
 import { s3Arn } from './arns';
+import type { ScopedGrant } from './grants';
 
 /**
  * Who calls a bucket, and whether over TLS, from the S3 data events a trail delivers to its S3 bucket.
@@ -30,6 +31,24 @@ export interface S3Request {
 export type RequestSignal =
   | { available: false; reason: string; source: string }
   | { available: true; trail: string; files: number; truncated: boolean; requests: S3Request[] };
+
+/**
+ * What reading log files takes: CloudTrail log files as CloudTrail names them,
+ * `<bucket>/[<prefix>/]AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/…`, of the role's own account only.
+ */
+export const trailLogGrants: readonly ScopedGrant[] = [
+  {
+    action: 's3:ListBucket',
+    resources: (s) => [`arn:${s.partition}:s3:::*`],
+    conditions: (s) => ({ StringLike: { 's3:prefix': [`AWSLogs/${s.account}/CloudTrail/*`, `*/AWSLogs/${s.account}/CloudTrail/*`] } }),
+    why: 'lists only the day prefixes of CloudTrail log files of its own account',
+  },
+  {
+    action: 's3:GetObject',
+    resources: (s) => [`arn:${s.partition}:s3:::*/AWSLogs/${s.account}/CloudTrail/*`],
+    why: 'reads only CloudTrail log files of its own account (functions/controls/s3-data-events.ts), in any bucket',
+  },
+];
 
 /** Log files read per assessment, newest first: a busy trail writes hundreds a day. */
 export const MAX_LOG_FILES = 100;

@@ -14,12 +14,14 @@ import {
   PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
   S3ControlClient,
 } from '@aws-sdk/client-s3-control';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { defineControl } from './define-control';
 import { productionMarker } from './production';
 import { asList, bucketNameOf, bucketPolicy, bucketPublicAccessBlock, bucketTags, parsePolicy, readOptional, type PolicyStatement } from './s3-bucket';
-import { observedValue, startingPoint } from './retries';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { startingPoint } from './retries';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 /**
  * S3.8 (a bucket) and S3.1 (the account): turn on all four "block public access" settings. Blocking is
@@ -28,7 +30,13 @@ import { targetOf, type ControlAssessment, type ControlContext, type ControlPlug
  */
 
 const SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
-type Block = Record<(typeof SETTINGS)[number], boolean>;
+const blockSchema = z.object({
+  BlockPublicAcls: z.boolean(),
+  IgnorePublicAcls: z.boolean(),
+  BlockPublicPolicy: z.boolean(),
+  RestrictPublicBuckets: z.boolean(),
+});
+type Block = z.infer<typeof blockSchema>;
 const ALL_ON: Block = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 /** Evidence goes into the execution input (256 KB): an account with many public buckets is summarised. */
 const MAX_LISTED_BUCKETS = 20;
@@ -40,7 +48,19 @@ const PUBLIC_GROUPS: Record<string, string> = {
   'http://acs.amazonaws.com/groups/global/AuthenticatedUsers': 'any AWS account (AuthenticatedUsers)',
 };
 
-type Scope = { scope: 'bucket'; bucket: string } | { scope: 'account'; accountId: string };
+const bucketScope = z.object({ scope: z.literal('bucket'), bucket: z.string() });
+const accountScope = z.object({ scope: z.literal('account'), accountId: z.string() });
+type Scope = z.infer<typeof bucketScope> | z.infer<typeof accountScope>;
+
+/** The bucket (S3.8) or account (S3.1) a plan blocks; `observed`: the block it replaces (null: none), in plans since retries. */
+const observed = z.object({ publicAccessBlock: blockSchema.nullable().optional() }).optional();
+const planSchema = z.discriminatedUnion('scope', [bucketScope.extend({ observed }), accountScope.extend({ observed })]);
+type BlockPlan = z.infer<typeof planSchema>;
+
+/** Each side of a change record: the scope and its public access block (null: none). */
+const publicAccessBlock = blockSchema.nullable();
+const changeSchema = z.discriminatedUnion('scope', [bucketScope.extend({ publicAccessBlock }), accountScope.extend({ publicAccessBlock })]);
+type BlockChange = z.infer<typeof changeSchema>;
 
 const blockOf = (config: PublicAccessBlockConfiguration | undefined): Block | undefined =>
   config && (Object.fromEntries(SETTINGS.map((k) => [k, config[k] === true])) as Block);
@@ -149,7 +169,7 @@ const productionAccount = (finding: FindingRef, ctx: ControlContext): Evidence[]
     ? [{ fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' }]
     : [];
 
-const planFor = (scope: Scope, current: Block | undefined): Plan => {
+const planFor = (scope: Scope, current: Block | undefined): Plan<BlockPlan> => {
   const settings = SETTINGS.map((k) => `${k}=true`).join(' ');
   // observed: the block this plan replaces (null: none), which a retry records as `before` once the block is on (types.ts).
   const parameters = { ...scope, observed: { publicAccessBlock: current ?? null } };
@@ -168,7 +188,7 @@ const planFor = (scope: Scope, current: Block | undefined): Plan => {
       };
 };
 
-async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<BlockPlan>> {
   const target = targetOf(finding);
   const bucket = bucketNameOf(finding);
   const s3 = ctx.clients.at(S3Client, target);
@@ -204,7 +224,7 @@ const inBatches = async <T, R>(items: T[], work: (item: T) => Promise<R>): Promi
   return results;
 };
 
-async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<BlockPlan>> {
   const target = targetOf(finding);
   const accountId = finding.accountId;
   const current = await accountBlock(ctx.clients.at(S3ControlClient, target), accountId);
@@ -246,9 +266,10 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
     : { risk: 'low', riskReason: `No bucket in account ${accountId} is public: blocking changes no current access`, evidence, plan };
 }
 
-const scopeOf = (finding: FindingRef, parameters: Record<string, unknown>): Scope => {
-  if (parameters.scope === 'bucket' && parameters.bucket === bucketNameOf(finding)) return { scope: 'bucket', bucket: parameters.bucket };
-  if (parameters.scope === 'account' && parameters.accountId === finding.accountId) return { scope: 'account', accountId: finding.accountId };
+/** The scope a plan or change names, when it is the finding's bucket or account. */
+const scopeOf = (finding: FindingRef, named: Scope): Scope => {
+  if (named.scope === 'bucket' && named.bucket === bucketNameOf(finding)) return { scope: 'bucket', bucket: named.bucket };
+  if (named.scope === 'account' && named.accountId === finding.accountId) return { scope: 'account', accountId: finding.accountId };
   throw new InvalidInputError(`The plan does not name the bucket or account of finding ${finding.id}`);
 };
 
@@ -280,7 +301,13 @@ const sameBlock = (a: Block | null, b: Block | null): boolean => (a === null || 
  * Sets the block to `wanted` (undefined: no configuration at all), recording what it was. A block already as wanted is
  * left alone and recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
  */
-const setBlock = async (finding: FindingRef, scope: Scope, wanted: Block | undefined, ctx: ControlContext, startedFrom: Block | null | undefined): Promise<ChangeRecord> => {
+const setBlock = async (
+  finding: FindingRef,
+  scope: Scope,
+  wanted: Block | undefined,
+  ctx: ControlContext,
+  startedFrom: Block | null | undefined,
+): Promise<ChangeRecord<BlockChange>> => {
   const api = blockApi(finding, scope, ctx);
   const live = (await api.read()) ?? null;
   const before = startingPoint(live, wanted ?? null, startedFrom, sameBlock) ?? undefined;
@@ -303,22 +330,44 @@ const setBlock = async (finding: FindingRef, scope: Scope, wanted: Block | undef
   };
 };
 
-export const s3PublicAccess: ControlPlugin = {
+/** Remediate and rollback read and write the same blocks (removing one is authorized as putting one). */
+const blockReadsAndWrites = [
+  's3:GetBucketPublicAccessBlock',
+  's3:GetAccountPublicAccessBlock',
+  's3:PutBucketPublicAccessBlock',
+  's3:PutAccountPublicAccessBlock',
+];
+
+export const s3PublicAccess = defineControl({
   id: 's3-public-access',
   title: 'S3 block public access: account and bucket level',
-  securityControlIds: ['S3.1', 'S3.8'],
-  cisIds: ['1.4.0/2.1.5.1', '1.4.0/2.1.5.2', '3.0.0/2.1.4'],
+  ids: ['S3.1', 'S3.8'],
+  cisRefs: ['1.4.0/2.1.5.1', '1.4.0/2.1.5.2', '3.0.0/2.1.4'],
   resourceTypes: ['AwsAccount', 'AwsS3Bucket'],
   assesses:
-    'Bucket and account public access blocks, bucket policy status and public statements, ACL grants to AllUsers/AuthenticatedUsers, static website hosting, CloudFront OAC/OAI principals in the policy, production tags; for S3.1 every bucket of the account that would lose public access',
+    'Bucket and account public access blocks, bucket policy status and public statements, ACL grants to AllUsers/AuthenticatedUsers, ' +
+    'static website hosting, CloudFront OAC/OAI principals in the policy, production tags; for S3.1 every bucket of the account ' +
+    'that would lose public access',
   changes: 'Turns on all four block public access settings of the bucket (S3.8) or the account (S3.1); policies and ACLs are left as they are',
   reversible: true,
   automation: 'automated',
   // A public website breaks when blocked: a person decides even when assess finds nothing public.
   defaultMode: 'approval',
+  planSchema,
+  changeSchema,
+  permissions: {
+    // GetPublicAccessBlock (bucket) is s3:GetBucketPublicAccessBlock, s3control's is s3:GetAccountPublicAccessBlock;
+    // ListBuckets is s3:ListAllMyBuckets; removing a block is authorized as putting one.
+    assess: [
+      's3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock', 's3:ListAllMyBuckets', 's3:GetBucketPolicy',
+      's3:GetBucketPolicyStatus', 's3:GetBucketAcl', 's3:GetBucketWebsite', 's3:GetBucketTagging',
+    ],
+    verify: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock'],
+    remediate: blockReadsAndWrites,
+    rollback: blockReadsAndWrites,
+  },
   assess: (finding, ctx) => (finding.controlId === 'S3.1' ? assessAccount(finding, ctx) : assessBucket(finding, ctx)),
-  remediate: async (finding, plan, ctx) =>
-    setBlock(finding, scopeOf(finding, plan.parameters), ALL_ON, ctx, observedValue(plan.parameters, 'publicAccessBlock') as Block | null | undefined),
+  remediate: async (finding, { parameters: p }, ctx) => setBlock(finding, scopeOf(finding, p), ALL_ON, ctx, p.observed?.publicAccessBlock),
   async verify(finding, change, ctx) {
     const scope = scopeOf(finding, change.after);
     const api = blockApi(finding, scope, ctx);
@@ -326,8 +375,6 @@ export const s3PublicAccess: ControlPlugin = {
     if (!fullyOn(observed)) throw new VerificationFailedError(`The public access block of ${api.label} is ${describeBlock(observed)}`);
     return `S3 reports all four block public access settings on for ${api.label}`;
   },
-  async rollback(finding, change, ctx) {
-    const previous = change.before.publicAccessBlock as Block | null | undefined;
-    return setBlock(finding, scopeOf(finding, change.before), previous ?? undefined, ctx, (change.after.publicAccessBlock ?? undefined) as Block | undefined);
-  },
-};
+  rollback: (finding, { before, after }, ctx) =>
+    setBlock(finding, scopeOf(finding, before), before.publicAccessBlock ?? undefined, ctx, after.publicAccessBlock ?? undefined),
+});

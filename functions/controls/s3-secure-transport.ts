@@ -1,12 +1,14 @@
 import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { defineControl } from './define-control';
 import { productionMarker } from './production';
 import { asList, bucketNameOf, bucketPolicy, bucketTags, parsePolicy, type PolicyDocument, type PolicyStatement } from './s3-bucket';
-import { readBucketRequests, type S3Request } from './s3-data-events';
+import { readBucketRequests, trailLogGrants, type S3Request } from './s3-data-events';
 import { s3Arn } from './arns';
-import { observedValue, sameJson } from './retries';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { sameJson } from './retries';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 /**
  * S3.5: a bucket policy must deny requests that do not use TLS. The deny statement is merged into the
@@ -14,6 +16,14 @@ import { targetOf, type ControlAssessment, type ControlContext, type ControlPlug
  * deletes the policy when there was none. What breaks is a client still speaking plain HTTP, which only
  * S3 data events show.
  */
+
+/** The bucket a plan changes; `observed` (plans since retries were made safe): the policy text it replaces, null for none. */
+const planSchema = z.object({ bucket: z.string(), observed: z.object({ policy: z.string().nullable().optional() }).optional() });
+type DenyPlan = z.infer<typeof planSchema>;
+
+/** Each side of a change record: the bucket's policy text exactly as S3 returned it (null: none). */
+const changeSchema = z.object({ bucket: z.string(), policy: z.string().nullable() });
+type PolicyChange = z.infer<typeof changeSchema>;
 
 const DAY_MS = 86_400_000;
 const SID = 'HubfixDenyInsecureTransport';
@@ -89,7 +99,7 @@ const requestEvidence = (bucket: string, requests: S3Request[], trail: string, f
   };
 };
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<DenyPlan>> {
   const target = targetOf(finding);
   const bucket = bucketNameOf(finding);
   const s3 = ctx.clients.at(S3Client, target);
@@ -123,7 +133,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   }
 
   const statements = document ? `${document.Statement.length} existing statement(s) kept` : 'new policy';
-  const plan: Plan = {
+  const plan: Plan<DenyPlan> = {
     summary: `Add a statement denying s3:* without TLS (aws:SecureTransport false) to the policy of ${bucket} (${statements})`,
     steps: [`s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`],
     reversible: true,
@@ -137,9 +147,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   return { risk: 'low', riskReason: `Denying plain HTTP on ${bucket}: ${why}`, evidence, plan };
 }
 
-const bucketOf = (finding: FindingRef, parameters: Record<string, unknown>): string => {
+/** The finding's bucket, when the plan or change names it. */
+const bucketOf = (finding: FindingRef, named: { bucket: string }): string => {
   const bucket = bucketNameOf(finding);
-  if (parameters.bucket !== bucket) throw new InvalidInputError(`The plan does not name bucket ${bucket} of finding ${finding.id}`);
+  if (named.bucket !== bucket) throw new InvalidInputError(`The plan does not name bucket ${bucket} of finding ${finding.id}`);
   return bucket;
 };
 
@@ -155,14 +166,17 @@ const writePolicy = async (s3: S3Client, bucket: string, policy: string | null):
 
 const samePolicy = (a: string | null, b: string | null): boolean => (a === null || b === null ? a === b : sameJson(parsePolicy(a), parsePolicy(b)));
 
-/** A policy text a plan or change record holds (null: none), or undefined when it holds none. */
-const policyText = (value: unknown): string | null | undefined => (typeof value === 'string' || value === null ? value : undefined);
-
 /**
  * Adds the deny statement unless the policy already denies requests without TLS. A policy that already does (an earlier
  * attempt of this step wrote it) is left alone, and the record starts from the policy the assessment read (types.ts, rule 2).
  */
-const addDeny = async (s3: S3Client, bucket: string, region: string, observed: string | null | undefined, now: Date): Promise<ChangeRecord> => {
+const addDeny = async (
+  s3: S3Client,
+  bucket: string,
+  region: string,
+  observed: string | null | undefined,
+  now: Date,
+): Promise<ChangeRecord<PolicyChange>> => {
   const live = (await bucketPolicy(s3, bucket)) ?? null;
   const denies = live !== null && deniesInsecureTransport(parsePolicy(live), bucket, region);
   const after = denies ? live : merged(live ?? undefined, bucket, region);
@@ -178,7 +192,13 @@ const addDeny = async (s3: S3Client, bucket: string, region: string, observed: s
 };
 
 /** Puts back the exact previous policy (or none); a policy already back is left alone (types.ts, rule 2). */
-const restorePolicy = async (s3: S3Client, bucket: string, previous: string | null, replaced: string | null | undefined, now: Date): Promise<ChangeRecord> => {
+const restorePolicy = async (
+  s3: S3Client,
+  bucket: string,
+  previous: string | null,
+  replaced: string | null | undefined,
+  now: Date,
+): Promise<ChangeRecord<PolicyChange>> => {
   const live = (await bucketPolicy(s3, bucket)) ?? null;
   const done = samePolicy(live, previous);
   if (!done) await writePolicy(s3, bucket, previous);
@@ -191,40 +211,66 @@ const restorePolicy = async (s3: S3Client, bucket: string, previous: string | nu
   };
 };
 
-export const s3SecureTransport: ControlPlugin = {
+export const s3SecureTransport = defineControl({
   id: 's3-secure-transport',
   title: 'S3 bucket policies deny requests without TLS',
-  securityControlIds: ['S3.5'],
-  cisIds: ['1.4.0/2.1.2', '3.0.0/2.1.1'],
+  ids: ['S3.5'],
+  cisRefs: ['1.4.0/2.1.2', '3.0.0/2.1.1'],
   resourceTypes: ['AwsS3Bucket'],
   assesses:
-    'The bucket policy, production tags, and the S3 data events of the trail that records the bucket (CloudTrail log files): requests that came over plain HTTP, their source IPs, user agents and operations',
+    'The bucket policy, production tags, and the S3 data events of the trail that records the bucket (CloudTrail log files): ' +
+    'requests that came over plain HTTP, their source IPs, user agents and operations',
   changes: 'Adds a Deny s3:* statement for aws:SecureTransport false to the bucket policy, keeping every existing statement',
   reversible: true,
   automation: 'automated',
   // Without data events assess cannot see a plain-HTTP client: a person decides by default.
   defaultMode: 'approval',
+  planSchema,
+  changeSchema,
+  permissions: {
+    // The trail's log files are the only record of plain-HTTP callers (ListObjectsV2 is s3:ListBucket).
+    assess: [
+      's3:GetBucketPolicy', 's3:GetBucketTagging', 'cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 's3:GetBucketLocation',
+      ...trailLogGrants,
+    ],
+    verify: ['s3:GetBucketPolicy'],
+    remediate: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],
+    rollback: [
+      's3:GetBucketPolicy',
+      's3:PutBucketPolicy',
+      {
+        action: 's3:DeleteBucketPolicy',
+        resources: (s) => [`arn:${s.partition}:s3:::*`],
+        why: 'only when the bucket had no policy before; bucket ARNs carry no account, so any bucket (the bucket a finding names)',
+      },
+    ],
+  },
   assess,
   async remediate(finding, plan, ctx) {
     const bucket = bucketOf(finding, plan.parameters);
     const target = targetOf(finding);
-    return addDeny(ctx.clients.at(S3Client, target), bucket, target.region, policyText(observedValue(plan.parameters, 'policy')), ctx.now());
+    return addDeny(ctx.clients.at(S3Client, target), bucket, target.region, plan.parameters.observed?.policy, ctx.now());
   },
   async verify(finding, change, ctx) {
     const bucket = bucketOf(finding, change.after);
     const policy = await bucketPolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket);
     const document = policy ? parsePolicy(policy) : undefined;
-    if (!document || !deniesInsecureTransport(document, bucket, finding.resource.region)) throw new VerificationFailedError(`The policy of ${bucket} does not deny requests without TLS`);
+    if (!document || !deniesInsecureTransport(document, bucket, finding.resource.region)) {
+      throw new VerificationFailedError(`The policy of ${bucket} does not deny requests without TLS`);
+    }
     const kept = new Set(document.Statement.map((s) => JSON.stringify(s)));
-    const previous = typeof change.before.policy === 'string' ? parsePolicy(change.before.policy).Statement : [];
+    const previous = change.before.policy !== null ? parsePolicy(change.before.policy).Statement : [];
     const lost = previous.filter((s) => !kept.has(JSON.stringify(s)));
-    if (lost.length > 0) throw new VerificationFailedError(`The policy of ${bucket} lost ${lost.length} of its previous statement(s): ${lost.map((s) => s.Sid ?? '(no Sid)').join(', ')}`);
-    const history = typeof change.before.policy === 'string' ? `keeps its ${previous.length} previous statement(s)` : 'is new (the bucket had no policy)';
+    if (lost.length > 0) {
+      const sids = lost.map((s) => s.Sid ?? '(no Sid)').join(', ');
+      throw new VerificationFailedError(`The policy of ${bucket} lost ${lost.length} of its previous statement(s): ${sids}`);
+    }
+    const history =
+      change.before.policy !== null ? `keeps its ${previous.length} previous statement(s)` : 'is new (the bucket had no policy)';
     return `The policy of ${bucket} denies requests without TLS and ${history}`;
   },
   async rollback(finding, change, ctx) {
     const bucket = bucketOf(finding, change.before);
-    const previous = typeof change.before.policy === 'string' ? change.before.policy : null;
-    return restorePolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, previous, policyText(change.after.policy), ctx.now());
+    return restorePolicy(ctx.clients.at(S3Client, targetOf(finding)), bucket, change.before.policy, change.after.policy, ctx.now());
   },
-};
+});

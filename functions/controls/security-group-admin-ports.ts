@@ -1,9 +1,25 @@
 import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
 import { InvalidInputError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
 import { blastRadius, interfacesWhere, onlyAdminPorts, portsOpened, referencingGroups, RDP, SSH, WORLD_V4, WORLD_V6 } from './network-exposure';
-import { describeGroup, describeRule, groupIdOf, observedRules, plannedRule, planRevocation, recordOf, revokeRules, rollbackRevokedRules, rulesOf } from './security-group-rules';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { defineControl } from './define-control';
+import {
+  describeGroup,
+  describeRule,
+  groupIdOf,
+  plannedRule,
+  planRevocation,
+  recordOf,
+  revocationChangeSchema,
+  revocationPlanSchema,
+  revokeRules,
+  rollbackRevokedRules,
+  rulesOf,
+  type RevocationChange,
+  type RevocationPlan,
+} from './security-group-rules';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 /** The ports and sources each control forbids in security-group ingress. */
 const SCOPES: Record<string, { ports: number[]; sources: string[] }> = {
@@ -36,7 +52,7 @@ const offendingPermissions = (permissions: IpPermission[], controlId: string): s
   });
 };
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<RevocationPlan>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const groupId = groupIdOf(finding);
   const group = await describeGroup(ec2, groupId);
@@ -62,7 +78,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   }
 
   const ruleIds = offending.map((r) => r.SecurityGroupRuleId as string);
-  const plan: Plan = {
+  const plan: Plan<RevocationPlan> = {
     summary: `Revoke ingress rule${ruleIds.length > 1 ? 's' : ''} ${offending.map(describeRule).join('; ')} of ${label} (the group and its other rules stay)`,
     steps: [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ruleIds.join(',')}`],
     reversible: true,
@@ -74,20 +90,17 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     : { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
 }
 
-const planOf = (parameters: Record<string, unknown>): { groupId: string; ruleIds: string[] } => {
-  const { groupId, ruleIds } = parameters as { groupId?: unknown; ruleIds?: unknown };
-  if (typeof groupId !== 'string' || !Array.isArray(ruleIds) || ruleIds.length === 0) throw new InvalidInputError('The plan does not name a security group and the rules to revoke');
-  return { groupId, ruleIds: ruleIds.map(String) };
-};
+/** The rules to revoke: at least one. */
+const planSchema = revocationPlanSchema.extend({ ruleIds: z.array(z.string()).min(1) });
 
-async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const { groupId, ruleIds } = planOf(plan.parameters);
+  const { groupId, ruleIds } = plan.parameters;
   // Only the planned rules that still exist and still fail the control (a rule changed since Assess is left alone), and
   // those an earlier attempt of this step revoked already.
   const live = await rulesOf(ec2, groupId);
   const offending = offendingRules(live, finding.controlId);
-  const { revokeNow, revoked } = planRevocation(live, ruleIds, observedRules(plan.parameters), (r) => offending.includes(r));
+  const { revokeNow, revoked } = planRevocation(live, ruleIds, plan.parameters.observed?.rules, (r) => offending.includes(r));
   await revokeRules(ec2, groupId, revokeNow);
   return {
     summary:
@@ -101,26 +114,37 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   };
 }
 
-export const securityGroupAdminPorts: ControlPlugin = {
+export const securityGroupAdminPorts = defineControl({
   id: 'security-group-admin-ports',
   title: 'Security groups: no SSH/RDP from the internet',
-  securityControlIds: ['EC2.13', 'EC2.14', 'EC2.53', 'EC2.54'],
-  cisIds: ['1.2.0/4.1', '1.2.0/4.2', '3.0.0/5.2', '3.0.0/5.3'],
+  ids: ['EC2.13', 'EC2.14', 'EC2.53', 'EC2.54'],
+  cisRefs: ['1.2.0/4.1', '1.2.0/4.2', '3.0.0/5.2', '3.0.0/5.3'],
   resourceTypes: ['AwsEc2SecurityGroup'],
   assesses:
-    'The ingress rules that open 22/3389 to 0.0.0.0/0 or ::/0, the network interfaces using the group (instances with state and production tags, load balancers, other services), security groups referencing it, production accounts',
+    'The ingress rules that open 22/3389 to 0.0.0.0/0 or ::/0, the network interfaces using the group (instances with state ' +
+    'and production tags, load balancers, other services), security groups referencing it, production accounts',
   changes: 'Revokes only the offending ingress rules by rule id (exact protocol, ports, source); never the group or its other rules',
   reversible: true,
   automation: 'automated',
   defaultMode: 'approval',
+  planSchema,
+  changeSchema: revocationChangeSchema,
+  permissions: {
+    // Rules (sgr- ids) and who uses the group: interfaces, their instances.
+    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    verify: ['ec2:DescribeSecurityGroups'],
+    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+    // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.
+    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+  },
   assess,
   remediate,
   async verify(finding, change, ctx) {
-    const groupId = String(change.after.groupId);
+    const groupId = change.after.groupId;
     const group = await describeGroup(ctx.clients.at(EC2Client, targetOf(finding)), groupId);
     const still = offendingPermissions(group.IpPermissions ?? [], finding.controlId);
     if (still.length > 0) throw new VerificationFailedError(`Security group ${groupId} still allows ${still.join('; ')}`);
     return `Security group ${groupId} allows none of the ports ${finding.controlId} covers from the internet`;
   },
   rollback: rollbackRevokedRules,
-};
+});

@@ -10,18 +10,65 @@ import {
   type SecurityGroup,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError } from '../commons/errors';
 import type { ChangeRecord, FindingRef } from '../commons/types';
 import { portLabel } from './network-exposure';
-import { observedValue } from './retries';
 import { targetOf, type ControlContext } from './types';
 
+const described = { Description: z.string().optional() };
+
+/** An IpPermission as permissionOf writes it: exactly one rule, to authorize again. */
+const ipPermissionSchema = z.object({
+  IpProtocol: z.string().optional(),
+  FromPort: z.number().optional(),
+  ToPort: z.number().optional(),
+  IpRanges: z.array(z.object({ CidrIp: z.string().optional(), ...described })).optional(),
+  Ipv6Ranges: z.array(z.object({ CidrIpv6: z.string().optional(), ...described })).optional(),
+  PrefixListIds: z.array(z.object({ PrefixListId: z.string().optional(), ...described })).optional(),
+  UserIdGroupPairs: z.array(z.object({ GroupId: z.string().optional(), UserId: z.string().optional(), ...described })).optional(),
+});
+
 /** A revoked rule as recorded in the change record: enough to authorize it again exactly (description included). */
-export interface RecordedRule {
-  securityGroupRuleId: string;
-  isEgress: boolean;
-  permission: IpPermission;
-}
+const recordedRuleSchema = z.object({ securityGroupRuleId: z.string(), isEgress: z.boolean(), permission: ipPermissionSchema });
+export type RecordedRule = z.infer<typeof recordedRuleSchema>;
+
+/** A rule as a plan records it (plannedRule): enough to describe it and to authorize it again. */
+const plannedRuleSchema = z.object({
+  SecurityGroupRuleId: z.string().optional(),
+  IsEgress: z.boolean().optional(),
+  IpProtocol: z.string().optional(),
+  FromPort: z.number().optional(),
+  ToPort: z.number().optional(),
+  CidrIpv4: z.string().optional(),
+  CidrIpv6: z.string().optional(),
+  PrefixListId: z.string().optional(),
+  ReferencedGroupInfo: z.object({ GroupId: z.string().optional(), UserId: z.string().optional() }).optional(),
+  Description: z.string().optional(),
+});
+
+/**
+ * A plan that revokes rules of one security group by id; `observed` (plans since retries were made safe): the rules as
+ * assessed, so a retry that finds one gone records it as revoked.
+ */
+export const revocationPlanSchema = z.object({
+  groupId: z.string(),
+  ruleIds: z.array(z.string()),
+  observed: z.object({ rules: z.array(plannedRuleSchema).optional() }).optional(),
+});
+export type RevocationPlan = z.infer<typeof revocationPlanSchema>;
+
+/**
+ * Each side of a change record. Remediate: before = the rules it revoked, after = their ids. Rollback: before = those
+ * ids, after = the rules authorized again.
+ */
+export const revocationChangeSchema = z.object({
+  groupId: z.string(),
+  revoked: z.array(recordedRuleSchema).optional(),
+  revokedRuleIds: z.array(z.string()).optional(),
+  restored: z.array(recordedRuleSchema).optional(),
+});
+export type RevocationChange = z.infer<typeof revocationChangeSchema>;
 
 /** The security group a finding names: from Resource.Details or the sg- id in the ARN. */
 export const groupIdOf = (finding: FindingRef): string => {
@@ -94,12 +141,6 @@ export const plannedRule = (r: SecurityGroupRule): SecurityGroupRule =>
       Description: r.Description,
     }),
   ) as SecurityGroupRule;
-
-/** The rules a plan recorded as assessed (`parameters.observed.rules`), or undefined when it recorded none. */
-export const observedRules = (parameters: Record<string, unknown>): SecurityGroupRule[] | undefined => {
-  const rules = observedValue(parameters, 'rules');
-  return Array.isArray(rules) ? (rules as SecurityGroupRule[]) : undefined;
-};
 
 /**
  * Which planned rules this change revokes: those still there (and, for `stillPlanned`, still as assessed), plus those the
@@ -180,15 +221,18 @@ export const restoreRules = async (ec2: EC2Client, groupId: string, recorded: Re
 };
 
 /** Rollback of a change whose `before` is { groupId, revoked: RecordedRule[] }: authorizes exactly what was revoked. */
-export const rollbackRevokedRules = async (finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> => {
-  const groupId = change.before.groupId;
-  const recorded = change.before.revoked;
-  if (typeof groupId !== 'string' || !Array.isArray(recorded)) throw new InvalidInputError('The change record does not list the revoked rules of a security group');
-  await restoreRules(ctx.clients.at(EC2Client, targetOf(finding)), groupId, recorded as RecordedRule[]);
+export const rollbackRevokedRules = async (
+  finding: FindingRef,
+  change: ChangeRecord<RevocationChange>,
+  ctx: ControlContext,
+): Promise<ChangeRecord<RevocationChange>> => {
+  const { groupId, revoked: recorded } = change.before;
+  if (!recorded) throw new InvalidInputError('The change record does not list the revoked rules of a security group');
+  await restoreRules(ctx.clients.at(EC2Client, targetOf(finding)), groupId, recorded);
   return {
     // True whoever re-authorized a rule first (this attempt, an earlier one, or a person): the record of a clean rollback.
     summary: `The ${recorded.length} rule(s) hubfix revoked from ${groupId} are authorized again`,
-    before: { groupId, revokedRuleIds: (recorded as RecordedRule[]).map((r) => r.securityGroupRuleId) },
+    before: { groupId, revokedRuleIds: recorded.map((r) => r.securityGroupRuleId) },
     after: { groupId, restored: recorded },
     changedAt: ctx.now().toISOString(),
     reversible: true,

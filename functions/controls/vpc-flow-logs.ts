@@ -1,10 +1,12 @@
 import { CreateFlowLogsCommand, DeleteFlowLogsCommand, DescribeFlowLogsCommand, DescribeVpcsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
 import type { HubfixConfig } from '../commons/config';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../commons/types';
+import { defineControl } from './define-control';
+import { ownAccount } from './grants';
 import { productionMarker, type Tags } from './production';
-import { observedValue } from './retries';
-import { targetOf, type ControlAssessment, type ControlContext, type ControlPlugin } from './types';
+import { targetOf, type ControlAssessment, type ControlContext } from './types';
 
 /**
  * CIS 3.9 (1.4.0) / 3.7 (3.0.0) asks for at least rejected traffic, and EC2.6 checks for REJECT: logging
@@ -14,12 +16,32 @@ const TRAFFIC_TYPE = 'REJECT';
 /** Flow logs whose traffic type covers rejected packets. */
 const COVERS_REJECT = new Set(['REJECT', 'ALL']);
 
-interface FlowLogPlan {
-  vpcId: string;
-  destination: string;
-  destinationType: 's3' | 'cloud-watch-logs';
-  deliverLogsPermissionArn?: string;
-}
+/** The flow log a plan creates; `observed` (plans made since retries were made safe): the VPC's flow logs as assessed. */
+const planSchema = z.object({
+  vpcId: z.string(),
+  destination: z.string(),
+  destinationType: z.enum(['s3', 'cloud-watch-logs']),
+  deliverLogsPermissionArn: z.string().optional(),
+  observed: z.object({ flowLogIds: z.array(z.string()).optional() }).optional(),
+});
+type FlowLogPlan = z.infer<typeof planSchema>;
+
+/**
+ * Each side of a change record. Remediate: before = the flow logs the VPC had (ids and descriptions), after = the one
+ * it created and those it kept. Rollback swaps them.
+ */
+const changeSchema = z.object({
+  vpcId: z.string(),
+  flowLogs: z.array(z.string()).optional(),
+  flowLogIds: z.array(z.string()).optional(),
+  createdFlowLogId: z.string().optional(),
+  destination: z.string().optional(),
+  trafficType: z.string().optional(),
+  keptFlowLogIds: z.array(z.string()).optional(),
+});
+type FlowLogChange = z.infer<typeof changeSchema>;
+
+const idsOf = (flowLogs: FlowLog[]): string[] => flowLogs.flatMap((f) => (f.FlowLogId ? [f.FlowLogId] : []));
 
 export const vpcIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsEc2Vpc as { VpcId?: string } | undefined;
@@ -58,7 +80,9 @@ const vpcTags = async (ec2: EC2Client, vpcId: string): Promise<Tags> => {
  * The first configured central destination a flow log of this VPC can publish to, or why none can: a log group
  * must be in the VPC's account and region and needs the delivery role; an S3 bucket takes logs from anywhere.
  */
-const destinationFor = (config: HubfixConfig, accountId: string, region: string): Omit<FlowLogPlan, 'vpcId'> | { blocked: string } => {
+type Destination = Omit<FlowLogPlan, 'vpcId' | 'observed'>;
+
+const destinationFor = (config: HubfixConfig, accountId: string, region: string): Destination | { blocked: string } => {
   const { centralDestinations, deliverLogsPermissionArn } = config.flowLogs;
   if (centralDestinations.length === 0) {
     return { blocked: 'no central flow-log destination is configured (set flowLogs.centralDestinations to the security team\u2019s log group or S3 bucket ARN)' };
@@ -74,7 +98,7 @@ const destinationFor = (config: HubfixConfig, accountId: string, region: string)
   return { blocked: `no configured central destination can receive this VPC's flow logs: ${refused.join('; ')}` };
 };
 
-async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment> {
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<FlowLogPlan>> {
   const { accountId, region } = targetOf(finding);
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const vpcId = vpcIdOf(finding);
@@ -101,12 +125,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const target = destinationFor(ctx.config, accountId, region);
   if ('blocked' in target) return { risk: 'low', riskReason: target.blocked, evidence, blocked: true };
 
-  const parameters: FlowLogPlan = { ...target, vpcId };
+  const parameters = { ...target, vpcId };
   evidence.push({
     fact: `A new ${TRAFFIC_TYPE} flow log to ${target.destination} only adds delivery (and its cost); ${othersLogs.length > 0 ? 'the existing flow logs are kept as they are' : 'nothing is removed'}.`,
     source: 'hubfix config flowLogs.centralDestinations',
   });
-  const plan: Plan = {
+  const plan: Plan<FlowLogPlan> = {
     summary: `Add a ${TRAFFIC_TYPE} flow log on VPC ${vpcId} to the central destination ${target.destination} (existing flow logs untouched)`,
     steps: [
       `ec2:CreateFlowLogs ResourceType=VPC ResourceIds=${vpcId} TrafficType=${TRAFFIC_TYPE} LogDestinationType=${target.destinationType} LogDestination=${target.destination}` +
@@ -114,18 +138,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     ],
     reversible: true,
     // observed: the flow logs the VPC had when assessed; a retry adopts only a planned flow log that is not among them (types.ts).
-    parameters: { ...parameters, observed: { flowLogIds: flowLogs.map((f) => f.FlowLogId) } },
+    parameters: { ...parameters, observed: { flowLogIds: idsOf(flowLogs) } },
   };
   return { risk: 'low', riskReason: `Adding a flow log changes no traffic and removes no one's flow log`, evidence, plan };
 }
-
-const planOf = (parameters: Record<string, unknown>): FlowLogPlan => {
-  const { vpcId, destination, destinationType, deliverLogsPermissionArn } = parameters as Partial<FlowLogPlan>;
-  if (typeof vpcId !== 'string' || typeof destination !== 'string' || (destinationType !== 's3' && destinationType !== 'cloud-watch-logs')) {
-    throw new InvalidInputError('The plan does not name a VPC and a central flow-log destination');
-  }
-  return { vpcId, destination, destinationType, deliverLogsPermissionArn };
-};
 
 /** A flow log with exactly the settings the plan creates one with. */
 const isPlanned = (f: FlowLog, p: FlowLogPlan): boolean =>
@@ -139,9 +155,9 @@ const isPlanned = (f: FlowLog, p: FlowLogPlan): boolean =>
  * The flow log an earlier attempt of this step created: exactly the planned settings, and not among the flow logs the
  * VPC had when assessed (types.ts, rule 4). Undefined when the plan does not say which flow logs there were.
  */
-const createdEarlier = (existing: FlowLog[], p: FlowLogPlan, parameters: Record<string, unknown>): FlowLog | undefined => {
-  const seen = observedValue(parameters, 'flowLogIds');
-  return Array.isArray(seen) ? existing.find((f) => isPlanned(f, p) && !seen.includes(f.FlowLogId)) : undefined;
+const createdEarlier = (existing: FlowLog[], p: FlowLogPlan): FlowLog | undefined => {
+  const seen = p.observed?.flowLogIds;
+  return seen ? existing.find((f) => isPlanned(f, p) && !seen.includes(f.FlowLogId ?? '')) : undefined;
 };
 
 const createFlowLog = async (ec2: EC2Client, p: FlowLogPlan, others: FlowLog[]): Promise<string> => {
@@ -170,13 +186,13 @@ const createFlowLog = async (ec2: EC2Client, p: FlowLogPlan, others: FlowLog[]):
   throw new RemediationError(`CreateFlowLogs for ${p.vpcId} was refused (${problem?.Code ?? 'no flow log id'}: ${problem?.Message ?? ''}); nothing was changed`);
 };
 
-async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord> {
+async function remediate(finding: FindingRef, plan: Plan<FlowLogPlan>, ctx: ControlContext): Promise<ChangeRecord<FlowLogChange>> {
   const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const p = planOf(plan.parameters);
+  const p = plan.parameters;
   const existing = await flowLogsOf(ec2, p.vpcId);
-  const earlier = createdEarlier(existing, p, plan.parameters);
+  const earlier = createdEarlier(existing, p);
   const others = existing.filter((f) => f !== earlier);
-  const before = { vpcId: p.vpcId, flowLogs: others.map(describeFlowLog), flowLogIds: others.map((f) => f.FlowLogId) };
+  const before = { vpcId: p.vpcId, flowLogs: others.map(describeFlowLog), flowLogIds: idsOf(others) };
   const already = earlier ? undefined : others.find((f) => deliversCentrally(f, [p.destination]));
   if (already) {
     // Someone else fixed it meanwhile: nothing to create, and nothing for rollback to delete.
@@ -192,22 +208,32 @@ async function remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): 
   };
 }
 
-async function verify(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string> {
-  const vpcId = String(change.after.vpcId);
+async function verify(finding: FindingRef, change: ChangeRecord<FlowLogChange>, ctx: ControlContext): Promise<string> {
+  const vpcId = change.after.vpcId;
   const central = ctx.config.flowLogs.centralDestinations;
   const flowLogs = await flowLogsOf(ctx.clients.at(EC2Client, targetOf(finding)), vpcId);
   const delivering = flowLogs.filter((f) => deliversCentrally(f, central));
   if (delivering.length === 0) {
     throw new VerificationFailedError(`VPC ${vpcId} has no active flow log delivering rejected traffic to a central destination (found: ${flowLogs.map(describeFlowLog).join('; ') || 'none'})`);
   }
-  const kept = ((change.before.flowLogIds ?? []) as string[]).filter((id) => flowLogs.some((f) => f.FlowLogId === id));
+  const kept = (change.before.flowLogIds ?? []).filter((id) => flowLogs.some((f) => f.FlowLogId === id));
   return `EC2 reports ${delivering.map(describeFlowLog).join('; ')} on ${vpcId}; ${kept.length} pre-existing flow log(s) still in place`;
 }
 
-async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<ChangeRecord> {
-  const created = change.after.createdFlowLogId as string | undefined;
-  const vpcId = String(change.after.vpcId);
-  const record = (summary: string): ChangeRecord => ({ summary, before: change.after, after: change.before, changedAt: ctx.now().toISOString(), reversible: false });
+async function rollback(
+  finding: FindingRef,
+  change: ChangeRecord<FlowLogChange>,
+  ctx: ControlContext,
+): Promise<ChangeRecord<FlowLogChange>> {
+  const created = change.after.createdFlowLogId;
+  const vpcId = change.after.vpcId;
+  const record = (summary: string): ChangeRecord<FlowLogChange> => ({
+    summary,
+    before: change.after,
+    after: change.before,
+    changedAt: ctx.now().toISOString(),
+    reversible: false,
+  });
   if (!created) return record(`hubfix created no flow log on ${vpcId}; nothing to remove`);
   const result = await ctx.clients.at(EC2Client, targetOf(finding)).send(new DeleteFlowLogsCommand({ FlowLogIds: [created] }));
   const problem = result.Unsuccessful?.[0]?.Error;
@@ -218,19 +244,55 @@ async function rollback(finding: FindingRef, change: ChangeRecord, ctx: ControlC
   return record(`Deleted flow log ${created} that hubfix had created on ${vpcId}; the other flow logs were not touched`);
 }
 
-export const vpcFlowLogs: ControlPlugin = {
+export const vpcFlowLogs = defineControl({
   id: 'vpc-flow-logs',
   title: 'VPC flow logs delivered to the security team',
-  securityControlIds: ['EC2.6'],
-  cisIds: ['1.2.0/2.9', '1.4.0/3.9', '3.0.0/3.7', '5.0.0/3.7'],
+  ids: ['EC2.6'],
+  cisRefs: ['1.2.0/2.9', '1.4.0/3.9', '3.0.0/3.7', '5.0.0/3.7'],
   resourceTypes: ['AwsEc2Vpc'],
   assesses: 'The VPC\u2019s flow logs (DescribeFlowLogs) against the configured central destinations: none at all, or only to another team\u2019s destination; VPC tags',
   changes: 'Adds one REJECT flow log to the central destination; never changes or removes existing flow logs',
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  planSchema,
+  changeSchema,
+  permissions: {
+    assess: ['ec2:DescribeVpcs', 'ec2:DescribeFlowLogs'],
+    verify: ['ec2:DescribeFlowLogs'],
+    remediate: [
+      'ec2:DescribeFlowLogs',
+      'ec2:CreateFlowLogs',
+      {
+        action: 'iam:PassRole',
+        requiredFor: 'ec2:CreateFlowLogs',
+        resources: (s) => (s.flowLogsDeliveryRoleArn ? [s.flowLogsDeliveryRoleArn] : []),
+        conditions: () => ({ StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }),
+        why: 'only the configured delivery role (flowLogs.deliverLogsPermissionArn), only to VPC Flow Logs; none without it',
+      },
+      {
+        action: 'logs:CreateLogDelivery',
+        requiredFor: 'ec2:CreateFlowLogs',
+        resources: () => ['*'],
+        why: 'a flow log to an S3 bucket is a log delivery; no resource-level permissions',
+      },
+    ],
+    rollback: [
+      {
+        action: 'ec2:DeleteFlowLogs',
+        resources: ownAccount('ec2', 'vpc-flow-log/*'),
+        why: 'only the flow log hubfix created (its id is in the change record, unknown in advance): flow logs of its own account',
+      },
+      {
+        action: 'logs:DeleteLogDelivery',
+        requiredFor: 'ec2:DeleteFlowLogs',
+        resources: () => ['*'],
+        why: 'deleting an S3 flow log deletes its log delivery; no resource-level permissions',
+      },
+    ],
+  },
   assess,
   remediate,
   verify,
   rollback,
-};
+});

@@ -220,15 +220,20 @@ const stringMember = (literal: ts.ObjectLiteralExpression, name: string): string
 
 const hasPhases = (literal: ts.ObjectLiteralExpression): boolean => literal.properties.some((p) => PHASES.includes(memberName(p) as Phase));
 
-/** The object literal a function returns (`=> ({ ... })` or `return { ... }`). */
+/** An object literal, or the one a call takes as its first argument (`defineControl({ ... })`). */
+const literalOf = (expression: ts.Expression): ts.ObjectLiteralExpression | undefined => {
+  const inner = ts.isParenthesizedExpression(expression) ? expression.expression : expression;
+  if (ts.isObjectLiteralExpression(inner)) return inner;
+  const first = ts.isCallExpression(inner) ? inner.arguments[0] : undefined;
+  return first && ts.isObjectLiteralExpression(first) ? first : undefined;
+};
+
+/** The object literal a function returns (`=> ({ ... })`, `return { ... }`, or either wrapped in `defineControl(...)`). */
 const returnedLiteral = (fn: ts.Node): ts.ObjectLiteralExpression | undefined => {
-  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) {
-    const body = ts.isParenthesizedExpression(fn.body) ? fn.body.expression : fn.body;
-    return ts.isObjectLiteralExpression(body) ? body : undefined;
-  }
+  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return literalOf(fn.body);
   let found: ts.ObjectLiteralExpression | undefined;
   const visit = (node: ts.Node): void => {
-    if (ts.isReturnStatement(node) && node.expression && ts.isObjectLiteralExpression(node.expression)) found ??= node.expression;
+    if (ts.isReturnStatement(node) && node.expression) found ??= literalOf(node.expression);
     else if (!isFunctionNode(node) || node === fn) ts.forEachChild(node, visit);
   };
   visit(fn);
