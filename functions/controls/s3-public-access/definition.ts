@@ -1,12 +1,9 @@
 import {
-  DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
   GetBucketPolicyStatusCommand,
   GetBucketWebsiteCommand,
   ListBucketsCommand,
-  PutPublicAccessBlockCommand,
   S3Client,
-  type PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import {
   DeletePublicAccessBlockCommand as DeleteAccountPublicAccessBlockCommand,
@@ -15,10 +12,22 @@ import {
   S3ControlClient,
 } from '@aws-sdk/client-s3-control';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, VerificationFailedError } from '../../commons/errors';
+import { InvalidInputError, VerificationFailedError } from '../../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
+import {
+  ALL_ON,
+  BLOCK_SETTINGS,
+  applyBlock,
+  blockOf,
+  blockSchema,
+  bucketBlockApi,
+  describeBlock,
+  fullyOn,
+  type Block,
+  type BlockApi,
+} from '../shared/public-access-block';
 import {
   asList,
   bucketNameOf,
@@ -26,10 +35,10 @@ import {
   bucketPublicAccessBlock,
   bucketTags,
   parsePolicy,
+  publicAclGrants,
   readOptional,
   type PolicyStatement,
 } from '../shared/s3-bucket';
-import { startingPoint } from '../shared/retries';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
 
 /**
@@ -38,24 +47,11 @@ import { targetOf, type ControlAssessment, type ControlContext } from '../types'
  * (a website, public downloads), so assess reads what makes a bucket public today.
  */
 
-const SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
-const blockSchema = z.object({
-  BlockPublicAcls: z.boolean(),
-  IgnorePublicAcls: z.boolean(),
-  BlockPublicPolicy: z.boolean(),
-  RestrictPublicBuckets: z.boolean(),
-});
-type Block = z.infer<typeof blockSchema>;
-const ALL_ON: Block = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 /** Evidence goes into the execution input (256 KB): an account with many public buckets is summarised. */
 const MAX_LISTED_BUCKETS = 20;
 /** Buckets read per account assessment; more than this and the rest are reported as unchecked. */
 const MAX_CHECKED_BUCKETS = 500;
 const CONCURRENCY = 10;
-const PUBLIC_GROUPS: Record<string, string> = {
-  'http://acs.amazonaws.com/groups/global/AllUsers': 'everyone (AllUsers)',
-  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers': 'any AWS account (AuthenticatedUsers)',
-};
 
 const bucketScope = z.object({ scope: z.literal('bucket'), bucket: z.string() });
 const accountScope = z.object({ scope: z.literal('account'), accountId: z.string() });
@@ -71,14 +67,6 @@ const publicAccessBlock = blockSchema.nullable();
 const changeSchema = z.discriminatedUnion('scope', [bucketScope.extend({ publicAccessBlock }), accountScope.extend({ publicAccessBlock })]);
 type BlockChange = z.infer<typeof changeSchema>;
 
-const blockOf = (config: PublicAccessBlockConfiguration | undefined): Block | undefined =>
-  config && (Object.fromEntries(SETTINGS.map((k) => [k, config[k] === true])) as Block);
-const fullyOn = (block: Block | undefined): boolean => block !== undefined && SETTINGS.every((k) => block[k]);
-const describeBlock = (block: Block | undefined): string => {
-  if (!block) return 'not configured';
-  const on = SETTINGS.filter((k) => block[k]);
-  return on.length === SETTINGS.length ? 'all four settings on' : on.length === 0 ? 'all four settings off' : `only ${on.join(', ')} on`;
-};
 
 const accountBlock = async (s3control: S3ControlClient, accountId: string): Promise<Block | undefined> => {
   try {
@@ -137,7 +125,7 @@ const bucketFacts = async (s3: S3Client, bucket: string, ctx: ControlContext, bu
     bucket,
     bucketBlock,
     publicPolicy: isPublic ? statements.map((s, i) => (s.Effect === 'Allow' && isWildcard(s.Principal) ? describeStatement(s, i) : '')).filter(Boolean) : undefined,
-    publicGrants: (acl.Grants ?? []).flatMap((g) => (g.Grantee?.URI && PUBLIC_GROUPS[g.Grantee.URI] ? [`${g.Permission} to ${PUBLIC_GROUPS[g.Grantee.URI]}`] : [])),
+    publicGrants: publicAclGrants(acl.Grants),
     website: website && (website.RedirectAllRequestsTo ? `redirects to ${website.RedirectAllRequestsTo.HostName}` : `index document ${website.IndexDocument?.Suffix}`),
     cloudFront: cloudFrontReaders(statements),
     production: productionMarker(tags, ctx.config),
@@ -179,7 +167,7 @@ const productionAccount = (finding: FindingRef, ctx: ControlContext): Evidence[]
     : [];
 
 const planFor = (scope: Scope, current: Block | undefined): Plan<BlockPlan> => {
-  const settings = SETTINGS.map((k) => `${k}=true`).join(' ');
+  const settings = BLOCK_SETTINGS.map((k) => `${k}=true`).join(' ');
   // observed: the block this plan replaces (null: none), which a retry records as `before` once the block is on (types.ts).
   const parameters = { ...scope, observed: { publicAccessBlock: current ?? null } };
   return scope.scope === 'bucket'
@@ -283,17 +271,9 @@ const scopeOf = (finding: FindingRef, named: Scope): Scope => {
 };
 
 /** The S3 side of each scope: read, write and remove its public access block. */
-const blockApi = (finding: FindingRef, scope: Scope, ctx: ControlContext) => {
+const blockApi = (finding: FindingRef, scope: Scope, ctx: ControlContext): BlockApi => {
   const target = targetOf(finding);
-  if (scope.scope === 'bucket') {
-    const s3 = ctx.clients.at(S3Client, target);
-    return {
-      label: `bucket ${scope.bucket}`,
-      read: async () => blockOf(await bucketPublicAccessBlock(s3, scope.bucket)),
-      put: async (block: Block) => void (await s3.send(new PutPublicAccessBlockCommand({ Bucket: scope.bucket, PublicAccessBlockConfiguration: block }))),
-      remove: async () => void (await s3.send(new DeletePublicAccessBlockCommand({ Bucket: scope.bucket }))),
-    };
-  }
+  if (scope.scope === 'bucket') return bucketBlockApi(ctx.clients.at(S3Client, target), scope.bucket);
   const s3control = ctx.clients.at(S3ControlClient, target);
   return {
     label: `account ${scope.accountId}`,
@@ -304,12 +284,7 @@ const blockApi = (finding: FindingRef, scope: Scope, ctx: ControlContext) => {
   };
 };
 
-const sameBlock = (a: Block | null, b: Block | null): boolean => (a === null || b === null ? a === b : SETTINGS.every((k) => a[k] === b[k]));
-
-/**
- * Sets the block to `wanted` (undefined: no configuration at all), recording what it was. A block already as wanted is
- * left alone and recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
- */
+/** Sets the block of the scope to `wanted` (undefined: no configuration at all), recording what it was. */
 const setBlock = async (
   finding: FindingRef,
   scope: Scope,
@@ -317,22 +292,10 @@ const setBlock = async (
   ctx: ControlContext,
   startedFrom: Block | null | undefined,
 ): Promise<ChangeRecord<BlockChange>> => {
-  const api = blockApi(finding, scope, ctx);
-  const live = (await api.read()) ?? null;
-  const before = startingPoint(live, wanted ?? null, startedFrom, sameBlock) ?? undefined;
-  if (!sameBlock(live, wanted ?? null)) {
-    try {
-      if (wanted) await api.put(wanted);
-      else await api.remove();
-    } catch (error) {
-      throw new RemediationError(`Setting the public access block of ${api.label} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
-    }
-  }
+  const { before, summary } = await applyBlock(blockApi(finding, scope, ctx), wanted, startedFrom);
   return {
-    summary: wanted
-      ? `Set the public access block of ${api.label} to ${describeBlock(wanted)} (was ${describeBlock(before)})`
-      : `Removed the public access block of ${api.label} (was ${describeBlock(before)})`,
-    before: { ...scope, publicAccessBlock: before ?? null },
+    summary,
+    before: { ...scope, publicAccessBlock: before },
     after: { ...scope, publicAccessBlock: wanted ?? null },
     changedAt: ctx.now().toISOString(),
     reversible: true,

@@ -1,5 +1,6 @@
 import {
   GetBucketPolicyCommand,
+  type Grant,
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
   type PublicAccessBlockConfiguration,
@@ -25,6 +26,18 @@ export interface PolicyDocument {
   Id?: string;
   Statement: PolicyStatement[];
 }
+
+const PUBLIC_GROUPS: Readonly<Record<string, string>> = {
+  'http://acs.amazonaws.com/groups/global/AllUsers': 'everyone (AllUsers)',
+  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers': 'any AWS account (AuthenticatedUsers)',
+};
+
+/** The grants of a bucket ACL to the public groups, e.g. "READ to everyone (AllUsers)". */
+export const publicAclGrants = (grants: Grant[] | undefined): string[] =>
+  (grants ?? []).flatMap((g) => {
+    const group = g.Grantee?.URI && PUBLIC_GROUPS[g.Grantee.URI];
+    return group ? [`${g.Permission} to ${group}`] : [];
+  });
 
 export const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
