@@ -1,5 +1,6 @@
 // Written by `npm run controls:index` from the folders of functions/controls/ that hold a definition.ts: do not edit.
 import cloudtrail from './cloudtrail/definition';
+import cloudtrailBucketPublicAccess from './cloudtrail-bucket-public-access/definition';
 import cloudwatchCisAlarms from './cloudwatch-cis-alarms/definition';
 import defaultSecurityGroup from './default-security-group/definition';
 import ebsDefaultEncryption from './ebs-default-encryption/definition';
@@ -22,6 +23,7 @@ import type { ControlPlugin } from './types';
 /** The definition of every control folder, in folder order. */
 export const definitions: readonly ControlPlugin[] = [
   cloudtrail,
+  cloudtrailBucketPublicAccess,
   cloudwatchCisAlarms,
   defaultSecurityGroup,
   ebsDefaultEncryption,
