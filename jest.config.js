@@ -1,7 +1,8 @@
 /** Tests run through @swc/jest (no type checking: `npm run typecheck` does that once). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // A control's unit test lives in its folder (functions/controls/<family>/<family>.test.ts); the rest in test/.
+  roots: ['<rootDir>/test', '<rootDir>/functions'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],

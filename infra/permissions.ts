@@ -1,228 +1,32 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { CREATED_TRAIL_NAME } from '../functions/controls/cloudtrail-multi-region';
-import { ALARM_NAME_PREFIX } from '../functions/controls/cloudwatch-alarms';
+import { plugins } from '../functions/controls/registry';
+import {
+  CONTROL_STEPS,
+  type Conditions,
+  type ControlPermissions,
+  type ControlStep,
+  type Grant,
+  type GrantScope,
+  type ScopedGrant,
+} from '../functions/controls/grants';
 
 /**
- * The AWS actions each control plugin needs, per step, in one place; the roles are built from these declarations
- * and test/infra/least-privilege.test.ts proves them against the plugin sources (every SDK command a step can send
- * is declared, every declared action is sent by the step that declares it) and against the synthesized roles.
+ * The AWS actions of every control, per step, as each control's definition declares them (its `permissions`, see
+ * functions/controls/grants.ts): the roles are built from these declarations, and test/infra/least-privilege.test.ts
+ * proves them against the control sources (every SDK command a step can send is declared, every declared action is
+ * sent by the step that declares it) and against the synthesized roles.
  *
- * - `assess` and `verify` go to the read-only inspect roles (hubfix-admin-inspect, and hubfix-inspect in member
- *   accounts): only reads.
- * - `remediate` and `rollback` go to the write roles (hubfix-admin-remediate, hubfix-remediate), with the reads those
- *   steps repeat. Destructive actions (deleting, stopping, disabling, re-opening) are declared under `rollback` only,
- *   and scoped to what hubfix created or to the resource type in the role's own account where IAM allows it.
- *
- * Adding a control: one entry here, keyed by the plugin id; the least-privilege test says what is missing or unused.
+ * Adding a control changes nothing here: its definition declares its actions; the least-privilege test says what is
+ * missing or unused.
  */
 
-export type ControlStep = 'assess' | 'verify' | 'remediate' | 'rollback';
-export const CONTROL_STEPS: readonly ControlStep[] = ['assess', 'verify', 'remediate', 'rollback'];
+export { CONTROL_STEPS };
+export type { ControlPermissions, ControlStep, Grant, GrantScope, ScopedGrant };
 
-/** What a grant's resources and conditions are built from: the stack the role lives in, and the configuration. */
-export interface GrantScope {
-  partition: string;
-  /** The account the role acts in (its own). */
-  account: string;
-  /** flowLogs.deliverLogsPermissionArn: the only role hubfix may pass (to VPC Flow Logs). */
-  flowLogsDeliveryRoleArn?: string;
-}
-
-type Conditions = Record<string, Record<string, unknown>>;
-
-/** An action on specific resources (or with conditions) rather than on whichever resource a finding names. */
-export interface ScopedGrant {
-  action: string;
-  /** The resources it is allowed on; an empty list grants nothing (the configuration does not call for it). */
-  resources: (scope: GrantScope) => string[];
-  conditions?: (scope: GrantScope) => Conditions;
-  /**
-   * Set when IAM requires the action for another call the step sends (that call's action), not for a command of its
-   * own: e.g. iam:PassRole for ec2:CreateFlowLogs.
-   */
-  requiredFor?: string;
-  /** Why this scope. */
-  why: string;
-}
-
-/** An action on `*` (a plain string), or a scoped one. */
-export type Grant = string | ScopedGrant;
-
-export type ControlPermissions = Readonly<Record<ControlStep, readonly Grant[]>>;
-
-const own = (service: string, resource: string) => (s: GrantScope) => [`arn:${s.partition}:${service}:*:${s.account}:${resource}`];
-
-/** CloudTrail log files as CloudTrail names them: `<bucket>/[<prefix>/]AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/…`. */
-const trailLogObjects: ScopedGrant = {
-  action: 's3:GetObject',
-  resources: (s) => [`arn:${s.partition}:s3:::*/AWSLogs/${s.account}/CloudTrail/*`],
-  why: 'reads only CloudTrail log files of its own account (functions/controls/s3-data-events.ts), in any bucket',
-};
-const trailLogListing: ScopedGrant = {
-  action: 's3:ListBucket',
-  resources: (s) => [`arn:${s.partition}:s3:::*`],
-  conditions: (s) => ({ StringLike: { 's3:prefix': [`AWSLogs/${s.account}/CloudTrail/*`, `*/AWSLogs/${s.account}/CloudTrail/*`] } }),
-  why: 'lists only the day prefixes of CloudTrail log files of its own account',
-};
-
-export const controlPermissions: Readonly<Record<string, ControlPermissions>> = {
-  's3-public-access': {
-    // GetPublicAccessBlock (bucket) is s3:GetBucketPublicAccessBlock, s3control's is s3:GetAccountPublicAccessBlock;
-    // ListBuckets is s3:ListAllMyBuckets; removing a block is authorized as putting one.
-    assess: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock', 's3:ListAllMyBuckets', 's3:GetBucketPolicy', 's3:GetBucketPolicyStatus', 's3:GetBucketAcl', 's3:GetBucketWebsite', 's3:GetBucketTagging'],
-    verify: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock'],
-    remediate: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock', 's3:PutBucketPublicAccessBlock', 's3:PutAccountPublicAccessBlock'],
-    rollback: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock', 's3:PutBucketPublicAccessBlock', 's3:PutAccountPublicAccessBlock'],
-  },
-  's3-secure-transport': {
-    // The trail's log files are the only record of plain-HTTP callers (ListObjectsV2 is s3:ListBucket).
-    assess: ['s3:GetBucketPolicy', 's3:GetBucketTagging', 'cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 's3:GetBucketLocation', trailLogListing, trailLogObjects],
-    verify: ['s3:GetBucketPolicy'],
-    remediate: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],
-    rollback: [
-      's3:GetBucketPolicy',
-      's3:PutBucketPolicy',
-      {
-        action: 's3:DeleteBucketPolicy',
-        resources: (s) => [`arn:${s.partition}:s3:::*`],
-        why: 'only when the bucket had no policy before; bucket ARNs carry no account, so any bucket (the bucket a finding names)',
-      },
-    ],
-  },
-  'iam-access-keys': {
-    // ec2:DescribeInstances: which instances (by source IP in CloudTrail) still use the key.
-    assess: ['iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents', 'ec2:DescribeInstances'],
-    verify: ['iam:ListAccessKeys'],
-    remediate: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
-    rollback: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
-  },
-  'ebs-default-encryption': {
-    assess: ['ec2:GetEbsEncryptionByDefault', 'ec2:GetEbsDefaultKmsKeyId'],
-    verify: ['ec2:GetEbsEncryptionByDefault'],
-    remediate: ['ec2:GetEbsEncryptionByDefault', 'ec2:EnableEbsEncryptionByDefault'],
-    // A region-wide account setting: IAM knows no resource for it.
-    rollback: ['ec2:GetEbsEncryptionByDefault', 'ec2:EnableEbsEncryptionByDefault', 'ec2:DisableEbsEncryptionByDefault'],
-  },
-  'iam-password-policy': {
-    // cloudtrail:LookupEvents: automation that sets IAM passwords (CreateLoginProfile / UpdateLoginProfile).
-    assess: ['iam:GetAccountPasswordPolicy', 'cloudtrail:LookupEvents'],
-    verify: ['iam:GetAccountPasswordPolicy'],
-    remediate: ['iam:GetAccountPasswordPolicy', 'iam:UpdateAccountPasswordPolicy'],
-    // Delete: rollback when the account had no policy. An account setting: IAM knows no resource for it.
-    rollback: ['iam:GetAccountPasswordPolicy', 'iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy'],
-  },
-  // Manual-only controls (functions/controls/manual-only.ts) call nothing.
-  'root-account-credentials': { assess: [], verify: [], remediate: [], rollback: [] },
-  'iam-user-mfa': { assess: [], verify: [], remediate: [], rollback: [] },
-  'iam-admin-policies': { assess: [], verify: [], remediate: [], rollback: [] },
-  'iam-user-policies': { assess: [], verify: [], remediate: [], rollback: [] },
-  'iam-password-expiry': { assess: [], verify: [], remediate: [], rollback: [] },
-  cloudtrail: {
-    // Trails are read and changed in their home region; KMS reads find a key whose policy lets CloudTrail encrypt.
-    assess: ['cloudtrail:ListTrails', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyPolicy', 's3:GetBucketLogging'],
-    verify: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging'],
-    // CreateTrail only for an account with no trail (named CREATED_TRAIL_NAME).
-    remediate: [
-      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging',
-      'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 'cloudtrail:CreateTrail', 's3:PutBucketLogging',
-    ],
-    rollback: [
-      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging',
-      'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 's3:PutBucketLogging',
-      {
-        action: 'cloudtrail:DeleteTrail',
-        resources: own('cloudtrail', `trail/${CREATED_TRAIL_NAME}`),
-        why: `only the trail hubfix creates in an account that has none (${CREATED_TRAIL_NAME}, functions/controls/cloudtrail-multi-region.ts)`,
-      },
-      {
-        action: 'cloudtrail:StopLogging',
-        resources: own('cloudtrail', 'trail/*'),
-        why: 'rollback stops an existing trail hubfix started, which can have any name: trails of its own account only',
-      },
-    ],
-  },
-  'cloudwatch-cis-alarms': {
-    assess: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarmsForMetric', 'cloudwatch:DescribeAlarms', 'sns:GetTopicAttributes'],
-    verify: ['logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms'],
-    remediate: [
-      'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms', 'logs:PutMetricFilter',
-      { action: 'cloudwatch:PutMetricAlarm', resources: own('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`), why: `only alarms hubfix names (${ALARM_NAME_PREFIX}*)` },
-    ],
-    rollback: [
-      'logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms', 'logs:PutMetricFilter',
-      { action: 'cloudwatch:PutMetricAlarm', resources: own('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`), why: `only alarms hubfix names (${ALARM_NAME_PREFIX}*)` },
-      { action: 'cloudwatch:DeleteAlarms', resources: own('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`), why: `only alarms hubfix names (${ALARM_NAME_PREFIX}*)` },
-      {
-        action: 'logs:DeleteMetricFilter',
-        resources: own('logs', 'log-group:*'),
-        why: 'only the hubfix-cis-* filter hubfix created, but IAM scopes metric filters by log group, not by filter name: log groups of its own account',
-      },
-    ],
-  },
-  'vpc-flow-logs': {
-    assess: ['ec2:DescribeVpcs', 'ec2:DescribeFlowLogs'],
-    verify: ['ec2:DescribeFlowLogs'],
-    remediate: [
-      'ec2:DescribeFlowLogs',
-      'ec2:CreateFlowLogs',
-      {
-        action: 'iam:PassRole',
-        requiredFor: 'ec2:CreateFlowLogs',
-        resources: (s) => (s.flowLogsDeliveryRoleArn ? [s.flowLogsDeliveryRoleArn] : []),
-        conditions: () => ({ StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }),
-        why: 'only the configured delivery role (flowLogs.deliverLogsPermissionArn), only to VPC Flow Logs; none without it',
-      },
-      { action: 'logs:CreateLogDelivery', requiredFor: 'ec2:CreateFlowLogs', resources: () => ['*'], why: 'a flow log to an S3 bucket is a log delivery; no resource-level permissions' },
-    ],
-    rollback: [
-      {
-        action: 'ec2:DeleteFlowLogs',
-        resources: own('ec2', 'vpc-flow-log/*'),
-        why: 'only the flow log hubfix created (its id is in the change record, unknown in advance): flow logs of its own account',
-      },
-      { action: 'logs:DeleteLogDelivery', requiredFor: 'ec2:DeleteFlowLogs', resources: () => ['*'], why: 'deleting an S3 flow log deletes its log delivery; no resource-level permissions' },
-    ],
-  },
-  'security-group-admin-ports': {
-    // Rules (sgr- ids) and who uses the group: interfaces, their instances.
-    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
-    verify: ['ec2:DescribeSecurityGroups'],
-    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
-    // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.
-    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
-  },
-  'default-security-group': {
-    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
-    verify: ['ec2:DescribeSecurityGroups'],
-    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
-    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
-  },
-  'network-acl-admin-ports': {
-    // ReplaceNetworkAclEntry both turns the allow into a deny and, on rollback, restores the allow.
-    assess: ['ec2:DescribeNetworkAcls', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
-    verify: ['ec2:DescribeNetworkAcls'],
-    remediate: ['ec2:DescribeNetworkAcls', 'ec2:ReplaceNetworkAclEntry'],
-    rollback: ['ec2:ReplaceNetworkAclEntry'],
-  },
-  'ec2-imdsv2': {
-    // cloudwatch:GetMetricStatistics: the AWS/EC2 MetadataNoToken metric (IMDSv1 calls still made).
-    assess: ['ec2:DescribeInstances', 'cloudwatch:GetMetricStatistics'],
-    verify: ['ec2:DescribeInstances'],
-    remediate: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
-    rollback: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
-  },
-  'kms-key-rotation': {
-    // DescribeKey tells the keys that cannot rotate.
-    assess: ['kms:DescribeKey', 'kms:GetKeyRotationStatus'],
-    verify: ['kms:GetKeyRotationStatus'],
-    remediate: ['kms:GetKeyRotationStatus', 'kms:EnableKeyRotation'],
-    rollback: [
-      'kms:GetKeyRotationStatus',
-      'kms:EnableKeyRotation',
-      { action: 'kms:DisableKeyRotation', resources: own('kms', 'key/*'), why: 'the key a finding names, which can be any key: keys of its own account only' },
-    ],
-  },
-};
+/** Each registered control's declarations, keyed by its id. */
+export const controlPermissions: Readonly<Record<string, ControlPermissions>> = Object.fromEntries(
+  plugins.map((plugin) => [plugin.id, plugin.permissions]),
+);
 
 /**
  * Destructive actions: granted only under `rollback`, and scoped where IAM allows. The ones IAM cannot scope (no

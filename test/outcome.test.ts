@@ -2,9 +2,11 @@ import { fitNote } from '../functions/commons/annotation';
 import { causeMessage, describeOutcome } from '../functions/commons/outcome';
 import type { Assessment, SkipKind, StepFailure, WorkflowState } from '../functions/commons/types';
 import type { WorkflowStateV1 } from '../functions/commons/workflow-failure';
-import { guidanceLink, manualOnlyPlugins } from '../functions/controls/manual-only';
+import { plugins } from '../functions/controls/registry';
+import { guidanceLink } from '../functions/controls/shared/manual';
 import { findingRef } from './support/finding-ref';
 
+const manualOnlyPlugins = plugins.filter((plugin) => plugin.automation === 'manual');
 const EXECUTION = 'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-1';
 const DAY_S = 86_400;
 

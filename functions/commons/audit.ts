@@ -71,7 +71,7 @@ export interface AuditRecord {
     held?: string;
   };
   approval?: { decision: 'approved' | 'rejected'; approver: string; reason: string };
-  change?: { summary: string; before: Record<string, unknown>; after: Record<string, unknown>; reversible: boolean };
+  change?: { summary: string; before: unknown; after: unknown; reversible: boolean };
   verification?: { observed: string };
   /** `step` (schema 3): the step that failed, as the execution recorded it; absent in earlier records. */
   error?: { step?: FailedStep; name: string; message: string };

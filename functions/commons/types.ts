@@ -67,15 +67,18 @@ export interface Evidence {
   source: string;
 }
 
-/** The exact change remediation would make. */
-export interface Plan {
+/**
+ * The exact change remediation would make. `P` is the control's parameters (its definition's planSchema); across a step
+ * boundary they are `unknown` until the step edge parses them (functions/controls/define-control.ts).
+ */
+export interface Plan<P = unknown> {
   summary: string;
   steps: string[];
   reversible: boolean;
   /** The canonical resource Assess read and the plan changes; Remediate refuses a plan for any other. */
   target?: string;
   /** Control-specific parameters remediate needs (e.g. the key ids to deactivate). */
-  parameters: Record<string, unknown>;
+  parameters: P;
 }
 
 export type Route = 'auto' | 'approval' | 'skip';
@@ -120,11 +123,14 @@ export interface Assessment {
   held?: string;
 }
 
-/** What remediation (or rollback) changed: enough to undo it. */
-export interface ChangeRecord {
+/**
+ * What remediation (or rollback) changed: enough to undo it. `S` is what each side holds (the control's changeSchema);
+ * across a step boundary it is `unknown` until the step edge parses it.
+ */
+export interface ChangeRecord<S = unknown> {
   summary: string;
-  before: Record<string, unknown>;
-  after: Record<string, unknown>;
+  before: S;
+  after: S;
   changedAt: string;
   reversible: boolean;
 }

@@ -1,5 +1,8 @@
+import * as z from 'zod';
 import type { ControlPlugin } from '../controls/types';
 import type { AuditRecord } from './audit';
+import { changeRecordSchema, issuesOf } from './change-record';
+import { InvalidInputError } from './errors';
 import type { Assessment, ChangeRecord } from './types';
 
 /**
@@ -40,5 +43,14 @@ export const assessUndo = (fix: AuditRecord, plugin: ControlPlugin, base: Pick<A
     : { ...withPlugin, evidence, plan, risk, route: 'auto', routeReason: 'The fix was made automatically, so it is undone automatically' };
 };
 
-/** The change an undo plan carries. */
-export const changeToUndo = (parameters: Record<string, unknown>): ChangeRecord => parameters.change as ChangeRecord;
+/** An undo plan's parameters: the change being undone, whose sides the control's changeSchema parses in its rollback. */
+const undoParameters = z.object({ change: changeRecordSchema(z.unknown()) });
+
+/** The change an undo plan carries (the step edge of an undo: Remediate parses it here, the control its sides). */
+export const changeToUndo = (parameters: unknown): ChangeRecord => {
+  const parsed = undoParameters.safeParse(parameters);
+  if (!parsed.success) {
+    throw new InvalidInputError(`The undo plan does not carry the change to undo (${issuesOf(parsed.error)}); nothing was changed`);
+  }
+  return parsed.data.change;
+};

@@ -1,6 +1,8 @@
 import type { ClientFactory, Target } from '../commons/clients';
 import type { HubfixConfig, ControlMode } from '../commons/config';
+import type * as z from 'zod';
 import type { ChangeRecord, Evidence, FindingRef, Plan, Risk } from '../commons/types';
+import type { ControlPermissions } from './grants';
 
 /** What a control step gets besides the finding: clients, configuration and the clock. */
 export interface ControlContext {
@@ -11,14 +13,14 @@ export interface ControlContext {
   resourceTags?: Record<string, string>;
 }
 
-/** The result of a control's read-only blast-radius check. */
-export interface ControlAssessment {
+/** The result of a control's read-only blast-radius check; `P` is the control's plan parameters. */
+export interface ControlAssessment<P = unknown> {
   risk: Risk;
   /** Why the risk is what it is, one line: shown as the route reason. */
   riskReason: string;
   evidence: Evidence[];
   /** Absent when the resource already passes the control: there is nothing to change. */
-  plan?: Plan;
+  plan?: Plan<P>;
   /**
    * True when the control fails but hubfix has no safe change to make (a prerequisite such as a log group,
    * a KMS key or a configured bucket is missing): nothing is changed and riskReason says what a person must do.
@@ -54,14 +56,16 @@ export interface ControlDescription {
 }
 
 /**
- * A control family: one file in functions/controls/, one test beside it in test/controls/, one line in
- * the registry. assess reads only; remediate makes the narrowest change; verify re-reads independently
- * (never trusting remediate's return value); rollback restores `change.before`.
+ * A control family as the workflow's steps call it: one folder in functions/controls/ holding one definition
+ * (define-control.ts), registered in registry.ts. assess reads only; remediate makes the narrowest change; verify
+ * re-reads independently (never trusting remediate's return value); rollback restores `change.before`. These methods
+ * are the step edge: they take the plan and the change record as they cross a step boundary (`unknown` parameters and
+ * sides), parse them with the definition's schemas, and only then run the definition's code with typed values.
  *
  * Retries. Step Functions runs the Remediate task again with the same input after a lost response (Lambda service
  * errors) or throttling (ThrottledError), and the SDK sends a call again when its response was lost; an undo (rollback)
  * is retried the same way. So remediate and rollback are idempotent, and the change record they return describes the
- * whole change, never just the last attempt (test/retry/ holds every plugin to this):
+ * whole change, never just the last attempt (test/retry/ holds every control to this):
  *  1. Running again with the same plan (or change) changes nothing more: no second statement, rule, flow log, filter,
  *     alarm or trail. A part already in its target state is done, not an error: a delete that finds nothing to delete,
  *     a create that finds the resource it creates, a revoke of a rule already gone.
@@ -79,7 +83,14 @@ export interface ControlDescription {
  *     else is refused, never claimed (rollback would delete it).
  */
 export interface ControlPlugin extends ControlDescription {
+  /** The IAM actions of each step: the roles are built from these (infra/permissions.ts). */
+  permissions: ControlPermissions;
+  /** What the step edge parses a plan's parameters with. */
+  planSchema: z.ZodType<unknown>;
+  /** What the step edge parses each side of a change record with. */
+  changeSchema: z.ZodType<unknown>;
   assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment>;
+  /** Throws InvalidInputError naming the control when the plan's parameters are not what its planSchema describes. */
   remediate(finding: FindingRef, plan: Plan, ctx: ControlContext): Promise<ChangeRecord>;
   /** Resolves with what it observed when the control now passes; throws VerificationFailedError otherwise. */
   verify(finding: FindingRef, change: ChangeRecord, ctx: ControlContext): Promise<string>;

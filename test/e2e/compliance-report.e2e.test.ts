@@ -8,6 +8,7 @@ import { localAuditRecords } from '../../sandbox/audit-export';
 import { renderReport, summarizeAudit } from '../../sandbox/compliance-report';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud, type Decision } from '../support/workflow';
+import { scenarioFile } from '../support/scenario-files';
 
 /**
  * The compliance report as a person opens it: records from real workflow runs (automatic, approved, rejected,
@@ -49,7 +50,7 @@ beforeAll(async () => {
   // Prepare: real runs. The demo account (automatic + approved, a rejection whose finding title is hostile,
   // an unanswered request that times out) and two other controls' scenarios.
   const demo = readJson(join(FIXTURES, 'demo-account.json'));
-  const scenario = (name: string) => [readJson(join(FIXTURES, 'scenarios', `${name}.json`)), readJson(join(FIXTURES, 'scenarios', `${name}-event.json`))];
+  const scenario = (name: string) => [readJson(scenarioFile(name, 'scenario.json')), readJson(scenarioFile(name, 'scenario-event.json'))];
   const first = await Promise.all([
     recordsOf(demo, customActionEvent([keyFinding('ci-legacy'), keyFinding('orders-service')]), 'approve'),
     recordsOf(demo, customActionEvent([keyFinding('dev-alice', HOSTILE_TITLE)]), 'reject'),

@@ -28,7 +28,7 @@ export interface SdkCommand {
   pkg: string;
   /** The command's exported name (not the local alias), e.g. "GetPublicAccessBlockCommand". */
   command: string;
-  /** Where it is constructed: "functions/controls/s3-bucket.ts:94". */
+  /** Where it is constructed: "functions/controls/shared/s3-bucket.ts:94". */
   at: string;
 }
 
@@ -202,6 +202,14 @@ class Reach {
 
 const CONTROLS_DIR = path.join(REPO_ROOT, 'functions', 'controls');
 
+/** The source files of a folder and its subfolders (a control folder, shared/), tests left out. */
+const sourceFiles = (dir: string): string[] =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)]))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .sort();
+
 /** Every object literal in a file. */
 const objectLiterals = (source: ts.SourceFile): ts.ObjectLiteralExpression[] => {
   const found: ts.ObjectLiteralExpression[] = [];
@@ -220,15 +228,20 @@ const stringMember = (literal: ts.ObjectLiteralExpression, name: string): string
 
 const hasPhases = (literal: ts.ObjectLiteralExpression): boolean => literal.properties.some((p) => PHASES.includes(memberName(p) as Phase));
 
-/** The object literal a function returns (`=> ({ ... })` or `return { ... }`). */
+/** An object literal, or the one a call takes as its first argument (`defineControl({ ... })`). */
+const literalOf = (expression: ts.Expression): ts.ObjectLiteralExpression | undefined => {
+  const inner = ts.isParenthesizedExpression(expression) ? expression.expression : expression;
+  if (ts.isObjectLiteralExpression(inner)) return inner;
+  const first = ts.isCallExpression(inner) ? inner.arguments[0] : undefined;
+  return first && ts.isObjectLiteralExpression(first) ? first : undefined;
+};
+
+/** The object literal a function returns (`=> ({ ... })`, `return { ... }`, or either wrapped in `defineControl(...)`). */
 const returnedLiteral = (fn: ts.Node): ts.ObjectLiteralExpression | undefined => {
-  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) {
-    const body = ts.isParenthesizedExpression(fn.body) ? fn.body.expression : fn.body;
-    return ts.isObjectLiteralExpression(body) ? body : undefined;
-  }
+  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return literalOf(fn.body);
   let found: ts.ObjectLiteralExpression | undefined;
   const visit = (node: ts.Node): void => {
-    if (ts.isReturnStatement(node) && node.expression && ts.isObjectLiteralExpression(node.expression)) found ??= node.expression;
+    if (ts.isReturnStatement(node) && node.expression) found ??= literalOf(node.expression);
     else if (!isFunctionNode(node) || node === fn) ts.forEachChild(node, visit);
   };
   visit(fn);
@@ -240,8 +253,8 @@ const returnedLiteral = (fn: ts.Node): ts.ObjectLiteralExpression | undefined =>
  * factory such as manual-only's `manualPlugin({ id, ... })`) the literal the factory returns.
  */
 const pluginObject = (pluginId: string): { module: Module; literal: ts.ObjectLiteralExpression } => {
-  for (const file of fs.readdirSync(CONTROLS_DIR).filter((f) => f.endsWith('.ts'))) {
-    const module = loadModule(path.join(CONTROLS_DIR, file));
+  for (const file of sourceFiles(CONTROLS_DIR)) {
+    const module = loadModule(file);
     for (const literal of objectLiterals(module.source)) {
       if (stringMember(literal, 'id') !== pluginId) continue;
       if (hasPhases(literal)) return { module, literal };
@@ -276,29 +289,27 @@ export const commandsOfFunction = (file: string, name: string): SdkCommand[] => 
   return reach.commands;
 };
 
-/** Every `new <Name>Command(` of an @aws-sdk client in the files of a folder: what the call graph must account for. */
-export const commandsInFolder = (folder: string): SdkCommand[] => {
-  const dir = path.join(REPO_ROOT, folder);
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.ts'))
-    .flatMap((file) => {
-      const module = loadModule(path.join(dir, file));
-      const found: SdkCommand[] = [];
-      const visit = (node: ts.Node): void => {
-        if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
-          const imported = module.imports.get(node.expression.text);
-          if (imported && !imported.project && imported.from.startsWith('@aws-sdk/client-')) {
-            const line = module.source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-            found.push({ pkg: imported.from, command: imported.name, at: `${rel(module.file)}:${line}` });
-          }
+/**
+ * Every `new <Name>Command(` of an @aws-sdk client in the source files of a folder and its subfolders (tests left out):
+ * what the call graph must account for.
+ */
+export const commandsInFolder = (folder: string): SdkCommand[] =>
+  sourceFiles(path.join(REPO_ROOT, folder)).flatMap((file) => {
+    const module = loadModule(file);
+    const found: SdkCommand[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
+        const imported = module.imports.get(node.expression.text);
+        if (imported && !imported.project && imported.from.startsWith('@aws-sdk/client-')) {
+          const line = module.source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+          found.push({ pkg: imported.from, command: imported.name, at: `${rel(module.file)}:${line}` });
         }
-        ts.forEachChild(node, visit);
-      };
-      visit(module.source);
-      return found;
-    });
-};
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(module.source);
+    return found;
+  });
 
 /** The IAM service prefix of each SDK client package hubfix uses. */
 const SERVICE_PREFIX: Readonly<Record<string, string>> = {

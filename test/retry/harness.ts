@@ -140,7 +140,7 @@ export const plannedCases = async (plugin: ControlPlugin, scenarios: Scenario[])
   if (found.length === 0) {
     throw new Error(
       `${plugin.id} changes resources but no scenario gives it a finding to remediate (scenarios: ${scenarios.map((s) => s.name).join(', ') || 'none'}): ` +
-        `add sandbox/fixtures/scenarios/${plugin.id}.json and ${plugin.id}-event.json, or an extra scenario in test/retry/scenarios.ts`,
+        `add functions/controls/${plugin.id}/scenario.json and scenario-event.json, or an extra scenario in test/retry/scenarios.ts`,
     );
   }
   return found;

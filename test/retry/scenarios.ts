@@ -1,22 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseFindings } from '../../functions/commons/asff';
 import { defaultConfig, parseConfig, type HubfixConfig } from '../../functions/commons/config';
 import type { FindingRef } from '../../functions/commons/types';
 import { pluginFor } from '../../functions/controls/registry';
 import type { ControlPlugin } from '../../functions/controls/types';
 import { parseFixture, type Fixture } from '../../sandbox/fixture';
+import { scenarioFile } from '../support/scenario-files';
 import { asffFinding, type FindingSpec } from '../support/workflow';
 
 /**
- * Where the retry suite finds a control's scenarios: by convention the sandbox's own scenario for the plugin
- * (sandbox/fixtures/scenarios/<plugin id>.json, <plugin id>-event.json and, if present, <plugin id>.config.json),
- * plus the extra scenarios below for paths the sandbox scenario does not take. A control that changes something
- * and has no scenario makes the suite fail: a new control is covered as soon as its sandbox scenario exists.
+ * Where the retry suite finds a control's scenarios: by convention the scenario in the control's folder
+ * (functions/controls/<plugin id>/scenario.json, scenario-event.json and, if present, scenario.config.json), plus the
+ * extra scenarios below for paths that scenario does not take. A control that changes something and has no scenario
+ * makes the suite fail: a new control is covered as soon as its folder holds its scenario.
  */
 
-const ROOT = join(__dirname, '../..');
-const SCENARIO_DIR = join(ROOT, 'sandbox/fixtures/scenarios');
 
 export interface ScenarioSource {
   name: string;
@@ -37,11 +35,11 @@ export interface Scenario {
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 
-/** The sandbox scenario named after the plugin, when there is one. */
+/** The scenario in the plugin's folder, when there is one. */
 const conventional = (pluginId: string): ScenarioSource[] => {
-  const fixture = join(SCENARIO_DIR, `${pluginId}.json`);
-  const event = join(SCENARIO_DIR, `${pluginId}-event.json`);
-  const config = join(SCENARIO_DIR, `${pluginId}.config.json`);
+  const fixture = scenarioFile(pluginId, 'scenario.json');
+  const event = scenarioFile(pluginId, 'scenario-event.json');
+  const config = scenarioFile(pluginId, 'scenario.config.json');
   if (!existsSync(fixture) || !existsSync(event)) return [];
   return [{ name: `scenarios/${pluginId}`, fixture: readJson(fixture), findings: readJson(event), ...(existsSync(config) ? { config: readJson(config) } : {}) }];
 };
@@ -62,8 +60,6 @@ const CLOUDTRAIL_CREATE: ScenarioSource = {
 
 /** Scenarios beyond the convention, by plugin id. */
 const EXTRA: Readonly<Record<string, ScenarioSource[]>> = {
-  // The access-key plugin's scenario is the sandbox demo (keys of three users, one of them idle).
-  'iam-access-keys': [{ name: 'demo', fixture: readJson(join(ROOT, 'sandbox/fixtures/demo-account.json')), findings: readJson(join(ROOT, 'sandbox/fixtures/demo-event.json')) }],
   cloudtrail: [CLOUDTRAIL_CREATE],
 };
 
@@ -81,7 +77,7 @@ export const loadScenario = (plugin: ControlPlugin, source: ScenarioSource): Sce
   };
 };
 
-/** Where a plugin's scenarios come from, raw: the sandbox scenario named after it and the extras above. */
+/** Where a plugin's scenarios come from, raw: the scenario in its folder and the extras above. */
 export const scenarioSourcesOf = (plugin: ControlPlugin): ScenarioSource[] => [...conventional(plugin.id), ...(EXTRA[plugin.id] ?? [])];
 
 /** Every scenario of a plugin, with the findings it serves (none: the scenario does not exercise this plugin). */

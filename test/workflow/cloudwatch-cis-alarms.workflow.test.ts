@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../functions/commons/config';
 import type { FindingRef, WorkflowState } from '../../functions/commons/types';
-import { cloudWatchCisAlarms } from '../../functions/controls/cloudwatch-alarms';
+import { cloudWatchCisAlarms } from '../../functions/controls/cloudwatch-cis-alarms/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
+const scenarios = join(__dirname, '../../functions/controls/cloudwatch-cis-alarms');
 const read = <T>(name: string) => JSON.parse(readFileSync(join(scenarios, name), 'utf8')) as T;
-const fixture = read<Record<string, unknown>>('cloudwatch-cis-alarms.json');
-const config = parseConfig(read<unknown>('cloudwatch-cis-alarms.config.json'));
+const fixture = read<Record<string, unknown>>('scenario.json');
+const config = parseConfig(read<unknown>('scenario.config.json'));
 type Finding = { Id: string; AwsAccountId: string; Compliance: { SecurityControlId: string } };
-const event = read<{ detail: { findings: Finding[] } }>('cloudwatch-cis-alarms-event.json');
+const event = read<{ detail: { findings: Finding[] } }>('scenario-event.json');
 const WORKLOADS = '222222222222';
 const eventFor = (controlId: string, account: string) => ({
   ...event,

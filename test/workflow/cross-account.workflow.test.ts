@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionNameFor } from '../../functions/commons/clients';
-import { iamAccessKeys } from '../../functions/controls/iam-access-keys';
+import { iamAccessKeys } from '../../functions/controls/iam-access-keys/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud, HOME_ACCOUNT } from '../support/workflow';
 import { findingRef } from '../support/finding-ref';

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { defaultSecurityGroup } from '../../functions/controls/default-security-group';
+import { defaultSecurityGroup } from '../../functions/controls/default-security-group/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { groupRules } from '../support/network';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
-const fixture = JSON.parse(readFileSync(join(scenarios, 'default-security-group.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'default-security-group-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const scenarios = join(__dirname, '../../functions/controls/default-security-group');
+const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
 const WORKLOADS = '222222222222';
 const UNUSED = 'sg-0defa0000000d0001';
 const IN_USE = 'sg-0defa0000000d0002';

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { ebsDefaultEncryption } from '../../functions/controls/ebs-default-encryption';
+import { ebsDefaultEncryption } from '../../functions/controls/ebs-default-encryption/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
-const fixture = JSON.parse(readFileSync(join(scenarios, 'ebs-default-encryption.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'ebs-default-encryption-event.json'), 'utf8')) as { detail: { findings: Record<string, unknown>[] } };
+const scenarios = join(__dirname, '../../functions/controls/ebs-default-encryption');
+const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: Record<string, unknown>[] } };
 const WORKLOADS = '222222222222';
 const eventFor = (region: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Region === region) } });
 const encryptionByDefault = (cloud: LocalCloud, region: string) =>

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChangeRecord, FindingRef, WorkflowState } from '../../functions/commons/types';
-import { iamPasswordPolicy } from '../../functions/controls/iam-password-policy';
+import { iamPasswordPolicy } from '../../functions/controls/iam-password-policy/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { customActionEvent, runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
+const scenarios = join(__dirname, '../../functions/controls/iam-password-policy');
 const readJson = (name: string) => JSON.parse(readFileSync(join(scenarios, name), 'utf8')) as Record<string, unknown>;
-const scenario = readJson('iam-password-policy.json');
-const scenarioFindings = (readJson('iam-password-policy-event.json').detail as { findings: Record<string, unknown>[] }).findings;
+const scenario = readJson('scenario.json');
+const scenarioFindings = (readJson('scenario-event.json').detail as { findings: Record<string, unknown>[] }).findings;
 const findingFor = (controlId: string) => scenarioFindings.filter((f) => (f.Compliance as { SecurityControlId: string }).SecurityControlId === controlId);
 
 const SAFE = '222222222222';

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { kmsKeyRotation } from '../../functions/controls/kms-key-rotation';
+import { kmsKeyRotation } from '../../functions/controls/kms-key-rotation/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
+const scenarios = join(__dirname, '../../functions/controls/kms-key-rotation');
 const read = (name: string) => JSON.parse(readFileSync(join(scenarios, name), 'utf8')) as Record<string, unknown>;
-const fixture = read('kms-key-rotation.json');
-const event = read('kms-key-rotation-event.json') as { detail: { findings: { Id: string; ProductArn: string; Resources: { Id: string }[] }[] } };
+const fixture = read('scenario.json');
+const event = read('scenario-event.json') as { detail: { findings: { Id: string; ProductArn: string; Resources: { Id: string }[] }[] } };
 const ROTATABLE = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ASYMMETRIC = '5678efab-56ef-78ab-90cd-5678901234ef';
 const eventFor = (keyId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(keyId)) } });

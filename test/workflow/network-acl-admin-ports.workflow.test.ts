@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { networkAclAdminPorts } from '../../functions/controls/network-acl-admin-ports';
+import { networkAclAdminPorts } from '../../functions/controls/network-acl-admin-ports/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { aclEntries } from '../support/network';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
-const fixture = JSON.parse(readFileSync(join(scenarios, 'network-acl-admin-ports.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'network-acl-admin-ports-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const scenarios = join(__dirname, '../../functions/controls/network-acl-admin-ports');
+const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
 const WORKLOADS = '222222222222';
 const EMPTY_SUBNET_ACL = 'acl-0ac1000000000a001';
 const PRODUCTION_ACL = 'acl-0ac1000000000a002';

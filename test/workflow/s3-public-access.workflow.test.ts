@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { s3PublicAccess } from '../../functions/controls/s3-public-access';
+import { s3PublicAccess } from '../../functions/controls/s3-public-access/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
-const fixture = JSON.parse(readFileSync(join(scenarios, 's3-public-access.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 's3-public-access-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const scenarios = join(__dirname, '../../functions/controls/s3-public-access');
+const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
 const WORKLOADS = '222222222222';
 /** The event with only the finding about `resourceId`. */
 const eventFor = (resourceId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === resourceId) } });

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { s3SecureTransport } from '../../functions/controls/s3-secure-transport';
+import { s3SecureTransport } from '../../functions/controls/s3-secure-transport/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
-const fixture = JSON.parse(readFileSync(join(scenarios, 's3-secure-transport.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 's3-secure-transport-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const scenarios = join(__dirname, '../../functions/controls/s3-secure-transport');
+const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
 const WORKLOADS = '222222222222';
 const eventFor = (bucket: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === `arn:aws:s3:::${bucket}`) } });
 const policyOf = (cloud: LocalCloud, bucket: string) => (cloud.sim.account(WORKLOADS).states.get('s3') as Map<string, { policy?: string }>).get(bucket)?.policy;

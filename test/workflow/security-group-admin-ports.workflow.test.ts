@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/commons/config';
 import type { WorkflowState } from '../../functions/commons/types';
-import { securityGroupAdminPorts } from '../../functions/controls/security-group-admin-ports';
+import { securityGroupAdminPorts } from '../../functions/controls/security-group-admin-ports/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { groupRules, networkOf } from '../support/network';
 import { runToEnd, startCloud } from '../support/workflow';
 
-const scenarios = join(__dirname, '../../sandbox/fixtures/scenarios');
-const fixture = JSON.parse(readFileSync(join(scenarios, 'security-group-admin-ports.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'security-group-admin-ports-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const scenarios = join(__dirname, '../../functions/controls/security-group-admin-ports');
+const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
 const WORKLOADS = '222222222222';
 const BASTION = 'sg-0a11ce0000000b001';
 const SHOP_WEB = 'sg-0a11ce0000000b002';

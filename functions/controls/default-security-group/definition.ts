@@ -1,0 +1,115 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { VerificationFailedError } from '../../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { blastRadius, interfacesWhere, referencingGroups } from '../shared/network-exposure';
+import { defineControl } from '../define-control';
+import {
+  describeGroup,
+  describeRule,
+  groupIdOf,
+  plannedRule,
+  planRevocation,
+  recordOf,
+  revocationChangeSchema,
+  revocationPlanSchema,
+  revokeRules,
+  rollbackRevokedRules,
+  rulesOf,
+  type RevocationChange,
+  type RevocationPlan,
+} from '../shared/security-group-rules';
+import { targetOf, type ControlAssessment, type ControlContext } from '../types';
+
+/**
+ * EC2.2: a VPC's default security group must allow no traffic in or out. The group cannot be deleted, so
+ * the change is revoking every rule; anything still in the group loses that traffic, hence the usage check.
+ */
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<RevocationPlan>> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const groupId = groupIdOf(finding);
+  const group = await describeGroup(ec2, groupId);
+  const rules = await rulesOf(ec2, groupId);
+  const label = `default security group ${groupId} of ${group.VpcId}`;
+  const evidence: Evidence[] = [];
+  if (group.GroupName !== 'default') {
+    evidence.push({ fact: `Security group ${groupId} is named "${group.GroupName}", not "default".`, source: 'ec2:DescribeSecurityGroups' });
+  }
+  if (rules.length === 0) {
+    return { risk: 'low', riskReason: `${label} already has no rules`, evidence: [...evidence, { fact: `${label} has no ingress or egress rules.`, source: 'ec2:DescribeSecurityGroupRules' }] };
+  }
+  evidence.push(...rules.map((r) => ({ fact: `${r.IsEgress ? 'Egress' : 'Ingress'} rule ${describeRule(r)}.`, source: 'ec2:DescribeSecurityGroupRules' })));
+  const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
+  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
+  // Any member at all loses the traffic the rules allow (typically all traffic between members and all egress).
+  const highReasons = radius.interfaces.length > 0 ? [`${radius.interfaces.length} network interface(s) still use it: ${radius.interfaces.map((i) => i.NetworkInterfaceId).join(', ')}`, ...radius.highReasons] : [];
+
+  const ingress = rules.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId as string);
+  const egress = rules.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId as string);
+  const plan: Plan<RevocationPlan> = {
+    summary: `Revoke all ${ingress.length} ingress and ${egress.length} egress rule(s) of ${label} (the group itself cannot be deleted)`,
+    steps: [
+      ...(ingress.length > 0 ? [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ingress.join(',')}`] : []),
+      ...(egress.length > 0 ? [`ec2:RevokeSecurityGroupEgress GroupId=${groupId} SecurityGroupRuleIds=${egress.join(',')}`] : []),
+    ],
+    reversible: true,
+    // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
+    parameters: { groupId, ruleIds: [...ingress, ...egress], observed: { rules: rules.map(plannedRule) } },
+  };
+  return highReasons.length > 0
+    ? { risk: 'high', riskReason: `Members would lose all traffic the rules allow: ${highReasons.join('; ')}`, evidence, plan }
+    : { risk: 'low', riskReason: `No network interface uses ${groupId}`, evidence, plan };
+}
+
+async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const { groupId, ruleIds } = plan.parameters;
+  // Exactly the approved rules that still exist (a rule added since Assess makes Verify fail rather than go unreviewed),
+  // and those an earlier attempt of this step revoked already.
+  const { revokeNow, revoked } = planRevocation(await rulesOf(ec2, groupId), ruleIds, plan.parameters.observed?.rules, () => true);
+  await revokeRules(ec2, groupId, revokeNow);
+  return {
+    summary:
+      revoked.length > 0
+        ? `Revoked ${revoked.length} rule(s) of default security group ${groupId}: ${revoked.map(describeRule).join('; ')}`
+        : `${groupId} had none of the planned rules left`,
+    before: { groupId, revoked: revoked.map(recordOf) },
+    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+}
+
+export const defaultSecurityGroup = defineControl({
+  id: 'default-security-group',
+  title: 'VPC default security groups allow no traffic',
+  ids: ['EC2.2'],
+  cisRefs: ['1.2.0/4.3', '1.4.0/5.3', '3.0.0/5.4'],
+  resourceTypes: ['AwsEc2SecurityGroup'],
+  assesses:
+    'The default group\u2019s rules, the network interfaces still using it (instances with state and production tags, ' +
+    'load balancers, other services), security groups referencing it, production accounts',
+  changes: 'Revokes every ingress and egress rule of the default security group (it cannot be deleted)',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'approval',
+  planSchema: revocationPlanSchema,
+  changeSchema: revocationChangeSchema,
+  permissions: {
+    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    verify: ['ec2:DescribeSecurityGroups'],
+    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+  },
+  assess,
+  remediate,
+  async verify(finding, change, ctx) {
+    const groupId = change.after.groupId;
+    const group = await describeGroup(ctx.clients.at(EC2Client, targetOf(finding)), groupId);
+    const left = (group.IpPermissions ?? []).length + (group.IpPermissionsEgress ?? []).length;
+    if (left > 0) throw new VerificationFailedError(`Default security group ${groupId} still has ${left} permission(s)`);
+    return `Default security group ${groupId} has no ingress or egress permissions`;
+  },
+  rollback: rollbackRevokedRules,
+});
+
+export default defaultSecurityGroup;

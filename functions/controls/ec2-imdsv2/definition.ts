@@ -1,0 +1,196 @@
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand, type Instance } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../../commons/types';
+import { defineControl } from '../define-control';
+import { productionMarker } from '../shared/production';
+import { startingPoint } from '../shared/retries';
+import { targetOf, type ControlAssessment, type ControlContext } from '../types';
+
+const DAY_MS = 86_400_000;
+const DAY_S = 86_400;
+
+const httpTokensSchema = z.enum(['optional', 'required']);
+type HttpTokens = z.infer<typeof httpTokensSchema>;
+
+/** The instance a plan changes, and (plans made since retries were made safe) its HttpTokens as assessed. */
+const planSchema = z.object({ instanceId: z.string(), observed: z.object({ httpTokens: httpTokensSchema.optional() }).optional() });
+type MetadataPlan = z.infer<typeof planSchema>;
+
+/** Each side of a change record: the instance's metadata options. */
+const changeSchema = z.object({ instanceId: z.string(), httpTokens: httpTokensSchema, httpEndpoint: z.enum(['enabled', 'disabled']) });
+type MetadataSettings = z.infer<typeof changeSchema>;
+
+interface NoTokenCalls {
+  /** Days with a datapoint: none means CloudWatch saw nothing, not that nothing happened. */
+  days: number;
+  calls: number;
+  lastDay?: Date;
+}
+
+export const instanceIdOf = (finding: FindingRef): string => {
+  const id = /i-[0-9a-f]{8,17}/.exec(finding.resource.canonicalId)?.[0];
+  if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not an EC2 instance`);
+  return id;
+};
+
+const describeInstance = async (ec2: EC2Client, instanceId: string): Promise<Instance> => {
+  try {
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
+    if (instance && instance.State?.Name !== 'terminated') return instance;
+  } catch (error) {
+    if ((error as Error).name !== 'InvalidInstanceID.NotFound') throw error;
+  }
+  throw new ResourceNotFoundError(`EC2 instance ${instanceId} no longer exists (or is terminated)`);
+};
+
+const settingsOf = (instance: Instance): MetadataSettings => ({
+  instanceId: instance.InstanceId as string,
+  httpTokens: instance.MetadataOptions?.HttpTokens ?? 'optional',
+  httpEndpoint: instance.MetadataOptions?.HttpEndpoint ?? 'enabled',
+});
+
+/** AWS/EC2 MetadataNoToken: the instance's IMDSv1 calls (metadata requests made without a session token), per day. */
+const noTokenCalls = async (cloudWatch: CloudWatchClient, instanceId: string, now: Date, days: number): Promise<NoTokenCalls> => {
+  const result = await cloudWatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: 'AWS/EC2',
+      MetricName: 'MetadataNoToken',
+      Dimensions: [{ Name: 'InstanceId', Value: instanceId }],
+      StartTime: new Date(now.getTime() - days * DAY_MS),
+      EndTime: now,
+      Period: DAY_S,
+      Statistics: ['Sum'],
+    }),
+  );
+  const points = result.Datapoints ?? [];
+  const used = points.filter((p) => (p.Sum ?? 0) > 0 && p.Timestamp).map((p) => new Date(p.Timestamp as Date).getTime());
+  return {
+    days: points.length,
+    calls: points.reduce((total, p) => total + (p.Sum ?? 0), 0),
+    lastDay: used.length > 0 ? new Date(Math.max(...used)) : undefined,
+  };
+};
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<MetadataPlan>> {
+  const target = targetOf(finding);
+  const instanceId = instanceIdOf(finding);
+  const instance = await describeInstance(ctx.clients.at(EC2Client, target), instanceId);
+  const settings = settingsOf(instance);
+  const state = instance.State?.Name ?? 'unknown';
+  const evidence: Evidence[] = [
+    {
+      fact:
+        `Instance ${instanceId} is ${state}; HttpTokens=${settings.httpTokens}, HttpEndpoint=${settings.httpEndpoint}, ` +
+        `hop limit ${instance.MetadataOptions?.HttpPutResponseHopLimit ?? 'unknown'}.`,
+      source: 'ec2:DescribeInstances',
+    },
+  ];
+  if (settings.httpTokens === 'required') return { risk: 'low', riskReason: `Instance ${instanceId} already requires IMDSv2`, evidence };
+
+  const { lookbackDays } = ctx.config.thresholds;
+  const usage = await noTokenCalls(ctx.clients.at(CloudWatchClient, target), instanceId, ctx.now(), lookbackDays);
+  const highReasons: string[] = [];
+  if (usage.days === 0) {
+    evidence.push({ fact: `CloudWatch has no MetadataNoToken data for ${instanceId} in the last ${lookbackDays} days (the instance is ${state}): IMDSv1 use cannot be ruled out.`, source: 'cloudwatch:GetMetricStatistics' });
+    highReasons.push(`no MetadataNoToken data in ${lookbackDays} days (instance ${state}), so IMDSv1 use cannot be ruled out`);
+  } else if (usage.calls > 0) {
+    evidence.push({
+      fact: `${usage.calls} IMDSv1 calls (MetadataNoToken) from ${instanceId} in the last ${lookbackDays} days, the latest on ${usage.lastDay?.toISOString().slice(0, 10)}: software on it still reads metadata without a token.`,
+      source: 'cloudwatch:GetMetricStatistics',
+    });
+    highReasons.push(`software on ${instanceId} made ${usage.calls} IMDSv1 calls in the last ${lookbackDays} days; requiring IMDSv2 breaks it`);
+  } else {
+    evidence.push({ fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} day(s) of data in the last ${lookbackDays} days.`, source: 'cloudwatch:GetMetricStatistics' });
+  }
+  const tags = Object.fromEntries((instance.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+  const marker = productionMarker(tags, ctx.config);
+  if (marker) {
+    evidence.push({ fact: `Instance ${instanceId} is tagged ${marker}.`, source: 'ec2:DescribeInstances' });
+    highReasons.push(`instance ${instanceId} is tagged ${marker}`);
+  }
+  if (ctx.config.production.accountIds.includes(finding.accountId)) {
+    evidence.push({ fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' });
+    highReasons.push(`account ${finding.accountId} is production`);
+  }
+
+  const plan = {
+    summary: `Require IMDSv2 on instance ${instanceId} (HttpTokens=required; HttpEndpoint stays ${settings.httpEndpoint})`,
+    steps: [`ec2:ModifyInstanceMetadataOptions InstanceId=${instanceId} HttpTokens=required HttpEndpoint=${settings.httpEndpoint}`],
+    reversible: true,
+    // observed: what the plan replaces; a retry that finds IMDSv2 required already records it as `before` (types.ts).
+    parameters: { instanceId, observed: { httpTokens: settings.httpTokens } },
+  };
+  return highReasons.length > 0
+    ? { risk: 'high', riskReason: `Requiring IMDSv2 could break ${instanceId}: ${highReasons.join('; ')}`, evidence, plan }
+    : { risk: 'low', riskReason: `No IMDSv1 calls from ${instanceId} in ${lookbackDays} days and no production marker`, evidence, plan };
+}
+
+/**
+ * Sets HttpTokens and records the previous settings; HttpEndpoint is sent as it was, so it is never switched on or off.
+ * HttpTokens already as wanted is recorded as `startedFrom` says it was before the first attempt (types.ts, rule 2).
+ */
+const setHttpTokens = async (
+  finding: FindingRef,
+  instanceId: string,
+  httpTokens: HttpTokens,
+  ctx: ControlContext,
+  startedFrom: HttpTokens | undefined,
+): Promise<ChangeRecord<MetadataSettings>> => {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const live = settingsOf(await describeInstance(ec2, instanceId));
+  const before: MetadataSettings = { ...live, httpTokens: startingPoint(live.httpTokens, httpTokens, startedFrom) };
+  if (live.httpTokens !== httpTokens) {
+    try {
+      const options = { InstanceId: instanceId, HttpTokens: httpTokens, HttpEndpoint: live.httpEndpoint };
+      await ec2.send(new ModifyInstanceMetadataOptionsCommand(options));
+    } catch (error) {
+      throw new RemediationError(`Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+    }
+  }
+  return {
+    summary: before.httpTokens === httpTokens ? `Instance ${instanceId} already had HttpTokens=${httpTokens}` : `Set HttpTokens=${httpTokens} on instance ${instanceId} (was ${before.httpTokens})`,
+    before: { ...before },
+    after: { ...before, httpTokens },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+};
+
+export const ec2Imdsv2 = defineControl({
+  id: 'ec2-imdsv2',
+  title: 'EC2 instances require IMDSv2',
+  ids: ['EC2.8'],
+  cisRefs: ['3.0.0/5.6', '5.0.0/5.7'],
+  resourceTypes: ['AwsEc2Instance'],
+  assesses: 'The instance\u2019s MetadataNoToken metric (IMDSv1 calls) over the lookback, its state and metadata options, production tags and accounts',
+  changes: 'Sets HttpTokens=required on the instance (HttpEndpoint left as it was)',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'approval',
+  planSchema,
+  changeSchema,
+  permissions: {
+    // cloudwatch:GetMetricStatistics: the AWS/EC2 MetadataNoToken metric (IMDSv1 calls still made).
+    assess: ['ec2:DescribeInstances', 'cloudwatch:GetMetricStatistics'],
+    verify: ['ec2:DescribeInstances'],
+    remediate: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
+    rollback: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
+  },
+  assess,
+  remediate: (finding, { parameters: p }, ctx) => setHttpTokens(finding, p.instanceId, 'required', ctx, p.observed?.httpTokens),
+  async verify(finding, change, ctx) {
+    const instanceId = change.after.instanceId;
+    const options = (await describeInstance(ctx.clients.at(EC2Client, targetOf(finding)), instanceId)).MetadataOptions;
+    if (options?.HttpTokens !== 'required') throw new VerificationFailedError(`Instance ${instanceId} still has HttpTokens=${options?.HttpTokens ?? 'unknown'}`);
+    if (options.State !== 'applied') {
+      const state = options.State ?? 'not applied';
+      throw new VerificationFailedError(`Instance ${instanceId} has HttpTokens=required but the change is still ${state}`);
+    }
+    return `EC2 reports HttpTokens=required (applied) on ${instanceId}, HttpEndpoint=${options.HttpEndpoint ?? 'unknown'}`;
+  },
+  rollback: (finding, { before, after }, ctx) => setHttpTokens(finding, before.instanceId, before.httpTokens, ctx, after.httpTokens),
+});
+
+export default ec2Imdsv2;

@@ -1,0 +1,162 @@
+import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
+import { InvalidInputError, VerificationFailedError } from '../../commons/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import {
+  blastRadius,
+  interfacesWhere,
+  onlyAdminPorts,
+  portsOpened,
+  referencingGroups,
+  RDP,
+  SSH,
+  WORLD_V4,
+  WORLD_V6,
+} from '../shared/network-exposure';
+import { defineControl } from '../define-control';
+import {
+  describeGroup,
+  describeRule,
+  groupIdOf,
+  plannedRule,
+  planRevocation,
+  recordOf,
+  revocationChangeSchema,
+  revocationPlanSchema,
+  revokeRules,
+  rollbackRevokedRules,
+  rulesOf,
+  type RevocationChange,
+  type RevocationPlan,
+} from '../shared/security-group-rules';
+import { targetOf, type ControlAssessment, type ControlContext } from '../types';
+
+/** The ports and sources each control forbids in security-group ingress. */
+const SCOPES: Record<string, { ports: number[]; sources: string[] }> = {
+  'EC2.13': { ports: [SSH], sources: [WORLD_V4, WORLD_V6] },
+  'EC2.14': { ports: [RDP], sources: [WORLD_V4, WORLD_V6] },
+  'EC2.53': { ports: [SSH, RDP], sources: [WORLD_V4] },
+  'EC2.54': { ports: [SSH, RDP], sources: [WORLD_V6] },
+};
+
+const scopeOf = (controlId: string) => {
+  const scope = SCOPES[controlId];
+  if (!scope) throw new InvalidInputError(`Control ${controlId} is not an admin-port security group control`);
+  return scope;
+};
+
+const offendingRules = (rules: SecurityGroupRule[], controlId: string): SecurityGroupRule[] => {
+  const { ports, sources } = scopeOf(controlId);
+  return rules.filter(
+    (r) => !r.IsEgress && sources.includes(r.CidrIpv4 ?? r.CidrIpv6 ?? '') && portsOpened(r.IpProtocol, r.FromPort, r.ToPort, ports).length > 0,
+  );
+};
+
+/** The same test on DescribeSecurityGroups' IpPermissions, so verify does not reuse remediate's read. */
+const offendingPermissions = (permissions: IpPermission[], controlId: string): string[] => {
+  const { ports, sources } = scopeOf(controlId);
+  return permissions.flatMap((p) => {
+    const open = portsOpened(p.IpProtocol, p.FromPort, p.ToPort, ports);
+    const world = [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)].filter((c): c is string => sources.includes(c ?? ''));
+    return open.length > 0 ? world.map((cidr) => `${p.IpProtocol} ${p.FromPort ?? 'all'}-${p.ToPort ?? 'all'} from ${cidr}`) : [];
+  });
+};
+
+async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<RevocationPlan>> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const groupId = groupIdOf(finding);
+  const group = await describeGroup(ec2, groupId);
+  const offending = offendingRules(await rulesOf(ec2, groupId), finding.controlId);
+  const label = `security group ${groupId} (${group.GroupName})`;
+  if (offending.length === 0) {
+    return {
+      risk: 'low',
+      riskReason: `${label} no longer allows the ports ${finding.controlId} covers from the internet`,
+      evidence: [{ fact: `No ingress rule of ${label} fails ${finding.controlId}.`, source: 'ec2:DescribeSecurityGroupRules' }],
+    };
+  }
+
+  const evidence: Evidence[] = offending.map((r) => ({ fact: `Rule ${describeRule(r)} fails ${finding.controlId}.`, source: 'ec2:DescribeSecurityGroupRules' }));
+  const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
+  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
+  const highReasons = [...radius.highReasons];
+  // Revoking a wide rule (all traffic, 0-65535) also closes its other ports to the internet: say so, and treat it as risky when in use.
+  const wide = offending.filter((r) => !onlyAdminPorts(r.IpProtocol, r.FromPort, r.ToPort));
+  for (const rule of wide) {
+    evidence.push({ fact: `Rule ${rule.SecurityGroupRuleId} opens more than admin ports: revoking it also closes those ports to the internet.`, source: 'ec2:DescribeSecurityGroupRules' });
+    if (radius.interfaces.length > 0) highReasons.push(`rule ${rule.SecurityGroupRuleId} also opens non-admin ports of an in-use group`);
+  }
+
+  const ruleIds = offending.map((r) => r.SecurityGroupRuleId as string);
+  const plan: Plan<RevocationPlan> = {
+    summary: `Revoke ingress rule${ruleIds.length > 1 ? 's' : ''} ${offending.map(describeRule).join('; ')} of ${label} (the group and its other rules stay)`,
+    steps: [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ruleIds.join(',')}`],
+    reversible: true,
+    // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
+    parameters: { groupId, ruleIds, observed: { rules: offending.map(plannedRule) } },
+  };
+  return highReasons.length > 0
+    ? { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan }
+    : { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
+}
+
+/** The rules to revoke: at least one. */
+const planSchema = revocationPlanSchema.extend({ ruleIds: z.array(z.string()).min(1) });
+
+async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
+  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
+  const { groupId, ruleIds } = plan.parameters;
+  // Only the planned rules that still exist and still fail the control (a rule changed since Assess is left alone), and
+  // those an earlier attempt of this step revoked already.
+  const live = await rulesOf(ec2, groupId);
+  const offending = offendingRules(live, finding.controlId);
+  const { revokeNow, revoked } = planRevocation(live, ruleIds, plan.parameters.observed?.rules, (r) => offending.includes(r));
+  await revokeRules(ec2, groupId, revokeNow);
+  return {
+    summary:
+      revoked.length > 0
+        ? `Revoked ingress rule${revoked.length > 1 ? 's' : ''} ${revoked.map(describeRule).join('; ')} of ${groupId}`
+        : `Rules ${ruleIds.join(', ')} of ${groupId} were already gone`,
+    before: { groupId, revoked: revoked.map(recordOf) },
+    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
+}
+
+export const securityGroupAdminPorts = defineControl({
+  id: 'security-group-admin-ports',
+  title: 'Security groups: no SSH/RDP from the internet',
+  ids: ['EC2.13', 'EC2.14', 'EC2.53', 'EC2.54'],
+  cisRefs: ['1.2.0/4.1', '1.2.0/4.2', '3.0.0/5.2', '3.0.0/5.3'],
+  resourceTypes: ['AwsEc2SecurityGroup'],
+  assesses:
+    'The ingress rules that open 22/3389 to 0.0.0.0/0 or ::/0, the network interfaces using the group (instances with state ' +
+    'and production tags, load balancers, other services), security groups referencing it, production accounts',
+  changes: 'Revokes only the offending ingress rules by rule id (exact protocol, ports, source); never the group or its other rules',
+  reversible: true,
+  automation: 'automated',
+  defaultMode: 'approval',
+  planSchema,
+  changeSchema: revocationChangeSchema,
+  permissions: {
+    // Rules (sgr- ids) and who uses the group: interfaces, their instances.
+    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    verify: ['ec2:DescribeSecurityGroups'],
+    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+    // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.
+    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+  },
+  assess,
+  remediate,
+  async verify(finding, change, ctx) {
+    const groupId = change.after.groupId;
+    const group = await describeGroup(ctx.clients.at(EC2Client, targetOf(finding)), groupId);
+    const still = offendingPermissions(group.IpPermissions ?? [], finding.controlId);
+    if (still.length > 0) throw new VerificationFailedError(`Security group ${groupId} still allows ${still.join('; ')}`);
+    return `Security group ${groupId} allows none of the ports ${finding.controlId} covers from the internet`;
+  },
+  rollback: rollbackRevokedRules,
+});
+
+export default securityGroupAdminPorts;
