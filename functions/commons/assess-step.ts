@@ -26,7 +26,9 @@ export const assessStep = async (input: WorkflowInput, rt: Runtime): Promise<Wor
   if (!live.ok) return refuse(input.finding, 'missing' in live ? 'not-found' : 'refused', live.reason);
   const finding = live.finding;
   const mismatch = claimsMismatch(input.finding, finding);
-  if (mismatch) return refuse(finding, 'refused', mismatch);
+  // The refusal keeps the request's copy: intake took the lock on the resource the request named (when its own re-read was
+  // throttled it starts on the event), and Annotate must give back that lock, not one on Security Hub's resource.
+  if (mismatch) return refuse(input.finding, 'refused', mismatch);
 
   const history: RunHistory = input.action === 'undo' || input.trigger === 'imported' ? await readRunHistory(rt, finding) : {};
   const refusal = findingRefusal(finding, { action: input.action, trigger: input.trigger, config: rt.config, history });

@@ -18,7 +18,7 @@ export const CUSTOM_ACTIONS: Readonly<Record<string, RequestedAction>> = {
   HubfixUndo: 'undo',
 };
 
-export type SkipCode = RefusalCode | 'rejected' | 'not-found' | 'mismatch' | 'resource-locked';
+export type SkipCode = RefusalCode | 'rejected' | 'mismatch';
 
 /** A finding hubfix will not act on but can tell so on the finding itself. */
 export interface SkipDecision {

@@ -185,6 +185,32 @@ describe('Security Hub, re-read, is the source of truth', () => {
     expect(keyStatus(cloud, 'dev-alice')).toBe('Active');
   });
 
+  it('gives back the lock a throttled intake took on the resource a message claimed, once Assess refuses the claim', async () => {
+    // Prepare: Security Hub holds dev-alice's finding; a message claims the same finding is about ci-legacy, and
+    // intake's re-read is throttled throughout (7 of hubfix's attempts, each with the SDK's 3), so it locks ci-legacy
+    cloud = await startCloud(demoAccount);
+    const real = keyFinding('dev-alice');
+    cloud.sim.importFinding(real);
+    const claimed = { ...real, Resources: [{ Type: 'AwsIamUser', Id: userArn('ci-legacy'), Partition: 'aws', Region: HOME_REGION }] };
+    let throttled = 0;
+    cloud.sim.faults = (call) => {
+      if (call.command === 'GetFindings' && throttled < 21) {
+        throttled += 1;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      }
+    };
+
+    // Act
+    await cloud.deliver(customActionEvent([claimed]));
+    await cloud.settle();
+    const next = await runToEnd(cloud, customActionEvent([keyFinding('ci-legacy')]));
+
+    // Assess: the claim was refused, and the next run on ci-legacy is not told another run holds it
+    expect(noteOf(cloud, real)).toContain("the request says resource arn:aws:iam::111111111111:user/ci-legacy but Security Hub's finding says");
+    expect(next.findings[0]).toMatchObject({ outcome: 'resolved' });
+    expect(keyStatus(cloud, 'dev-alice')).toBe('Active');
+  });
+
   it('refuses, inside the workflow, a direct StartExecution for an excluded account', async () => {
     // Prepare
     cloud = await startCloud(demoAccount, { accounts: { exclude: [HOME_ACCOUNT] } });
