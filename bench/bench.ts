@@ -33,7 +33,9 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 const idleKeyUser = (userName: string, accessKeyId: string) => ({
   userName,
-  accessKeys: [{ accessKeyId, status: 'Active', createDate: 'now-400d', lastUsed: { date: 'now-200d', serviceName: 's3', region: HOME_REGION } }],
+  accessKeys: [
+    { accessKeyId, status: 'Active', createDate: 'now-400d', lastUsed: { date: 'now-200d', serviceName: 's3', region: HOME_REGION } },
+  ],
 });
 
 /** One idle key in the home account, one in a member account, one production key (approval path) in the home account. */
@@ -91,7 +93,12 @@ interface PathRun {
 }
 
 /** Runs one finding end to end on a fresh cloud and records its states and every AWS call it caused. */
-const runOne = async (workflow: ReturnType<typeof loadWorkflow>, accountId: string, user: string, decision: 'approve' | 'none'): Promise<PathRun> => {
+const runOne = async (
+  workflow: ReturnType<typeof loadWorkflow>,
+  accountId: string,
+  user: string,
+  decision: 'approve' | 'none',
+): Promise<PathRun> => {
   const cloud = await LocalCloud.start({ fixture: parseFixture(benchFixture()), config: defaultConfig(), retryIntervalMs: 0, workflow });
   try {
     const dynamoCalls: Record<string, number> = {};
@@ -108,7 +115,8 @@ const runOne = async (workflow: ReturnType<typeof loadWorkflow>, accountId: stri
       decision === 'approve' ? { decision: 'approve', approver: 'Bench', reason: 'bench' } : 'wait',
     );
     const calls: Record<string, number> = {};
-    for (const call of cloud.sim.calls.slice(setupCalls)) calls[`${call.service}.${call.command}`] = (calls[`${call.service}.${call.command}`] ?? 0) + 1;
+    for (const call of cloud.sim.calls.slice(setupCalls))
+      calls[`${call.service}.${call.command}`] = (calls[`${call.service}.${call.command}`] ?? 0) + 1;
     const [finding] = report.findings;
     if (finding.outcome !== 'resolved') throw new Error(`the bench finding of ${user} ended ${finding.outcome}: ${finding.note}`);
     return { states: finding.execution?.states ?? [], calls, dynamoCalls };
@@ -140,7 +148,12 @@ const pollingLoops = (states: Record<string, Record<string, unknown>>): { waits:
     for (const next of edges(states[name] ?? {})) visit(next, [...path, name]);
   };
   for (const name of Object.keys(states)) visit(name, []);
-  return { waits: Object.entries(states).filter(([, s]) => s.Type === 'Wait').map(([n]) => n), cycles: [...new Set(cycles)] };
+  return {
+    waits: Object.entries(states)
+      .filter(([, s]) => s.Type === 'Wait')
+      .map(([n]) => n),
+    cycles: [...new Set(cycles)],
+  };
 };
 
 interface Bundle {
@@ -194,9 +207,16 @@ const measureBundles = (): Bundle[] => {
         POWERTOOLS_SERVICE_NAME: 'hubfix',
         HUBFIX_CONFIG: '{}',
       };
-      const run = (probe: string) => median(Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', probe], { env, encoding: 'utf8' }))));
+      const run = (probe: string) =>
+        median(Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', probe], { env, encoding: 'utf8' }))));
       const round = (ms: number) => Math.round(ms * 10) / 10;
-      return { name, bytes: statSync(outfile).size, initMs: round(run(timed([outfile]))), sdkInitMs: round(run(timed(sdkModules))), largest };
+      return {
+        name,
+        bytes: statSync(outfile).size,
+        initMs: round(run(timed([outfile]))),
+        sdkInitMs: round(run(timed(sdkModules))),
+        largest,
+      };
     });
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -223,7 +243,11 @@ const main = async (): Promise<void> => {
   const autoMember = await runOne(workflow, MEMBER_ACCOUNT, 'ci-member', 'none');
   const approval = await runOne(workflow, HOME_ACCOUNT, 'orders-service', 'approve');
   const loops = pollingLoops(workflow.definition.States);
-  const taskStates = new Set(Object.entries(workflow.definition.States).filter(([, s]) => s.Type === 'Task').map(([n]) => n));
+  const taskStates = new Set(
+    Object.entries(workflow.definition.States)
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([n]) => n),
+  );
   const criticalPath = autoMember.states.filter((s) => taskStates.has(s));
   progress('bundling and loading the functions');
   const bundles = measureBundles();
@@ -252,7 +276,7 @@ const main = async (): Promise<void> => {
       target: `≤ ${TARGETS.apiCallsAuto}`,
       met: apiCallsAuto <= TARGETS.apiCallsAuto,
       method:
-        'every command the simulated account served for the run (sim.calls), from intake\'s StartExecution to the annotation; ' +
+        "every command the simulated account served for the run (sim.calls), from intake's StartExecution to the annotation; " +
         `DynamoDB calls are extra (${total(autoMember.dynamoCalls)}: ${describeCalls(autoMember.dynamoCalls)})`,
     },
     {
@@ -264,7 +288,10 @@ const main = async (): Promise<void> => {
     },
     {
       name: 'Polling loops in the definition',
-      value: loops.waits.length + loops.cycles.length === 0 ? 'none' : `Wait states: ${loops.waits.join(', ') || 'none'}; cycles: ${loops.cycles.join('; ') || 'none'}`,
+      value:
+        loops.waits.length + loops.cycles.length === 0
+          ? 'none'
+          : `Wait states: ${loops.waits.join(', ') || 'none'}; cycles: ${loops.cycles.join('; ') || 'none'}`,
       target: 'none',
       met: loops.waits.length + loops.cycles.length === 0,
       method: 'Wait states and cycles over Next/Choices/Default/Catch edges of the synthesized definition (Retry is backoff, not polling)',
@@ -290,7 +317,7 @@ const main = async (): Promise<void> => {
       met: load.lost === 0 && load.failedForThrottling === 0,
       method:
         `${findings} IAM.3 findings over ${accounts} member accounts, custom-action events of 20 through SQS → intake (5 concurrent); ` +
-        'IAM 10/s burst 20 per account, EC2 documented buckets, CloudTrail LookupEvents 2/s per account-region; the definition\'s own Retry timings; one 2-core machine',
+        "IAM 10/s burst 20 per account, EC2 documented buckets, CloudTrail LookupEvents 2/s per account-region; the definition's own Retry timings; one 2-core machine",
     },
   ];
 
@@ -320,7 +347,9 @@ const main = async (): Promise<void> => {
     process.stdout.write(`${f.name}: ${f.value}${verdict}\n    target: ${f.target ?? '—'}\n    method: ${f.method}\n`);
   }
   const missed = figures.filter((f) => f.met === false);
-  process.stdout.write(missed.length === 0 ? '\nEvery target met.\n' : `\n${missed.length} target(s) missed: ${missed.map((f) => f.name).join('; ')}\n`);
+  process.stdout.write(
+    missed.length === 0 ? '\nEvery target met.\n' : `\n${missed.length} target(s) missed: ${missed.map((f) => f.name).join('; ')}\n`,
+  );
 };
 
 main().catch((error: unknown) => {

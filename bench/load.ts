@@ -69,7 +69,14 @@ export const loadFixture = (findings: number, accounts: number): Record<string, 
     members[accountIdOf(i % accounts)].iam.users.push({
       userName: userNameOf(i),
       tags: { team: 'load' },
-      accessKeys: [{ accessKeyId: accessKeyIdOf(i), status: 'Active', createDate: 'now-400d', lastUsed: { date: 'now-200d', serviceName: 's3', region: HOME_REGION } }],
+      accessKeys: [
+        {
+          accessKeyId: accessKeyIdOf(i),
+          status: 'Active',
+          createDate: 'now-400d',
+          lastUsed: { date: 'now-200d', serviceName: 's3', region: HOME_REGION },
+        },
+      ],
     });
   }
   return { homeAccountId: HOME_ACCOUNT, homeRegion: HOME_REGION, accounts: { [HOME_ACCOUNT]: { name: 'security-tooling' }, ...members } };
@@ -119,7 +126,8 @@ const count = (values: string[]): Record<string, number> =>
  */
 export const loadConfig = (): HubfixConfig => parseConfig({ blastLimits: { perAccount: 1_000_000, overall: 1_000_000 } });
 
-export const loadWorkflow = (config: HubfixConfig = loadConfig()): SynthesizedWorkflow => synthesizeWorkflow(config, HOME_ACCOUNT, HOME_REGION);
+export const loadWorkflow = (config: HubfixConfig = loadConfig()): SynthesizedWorkflow =>
+  synthesizeWorkflow(config, HOME_ACCOUNT, HOME_REGION);
 
 /** Runs the load; resolves when every execution has stopped. */
 export const runLoad = async (options: LoadOptions): Promise<LoadReport> => {
@@ -176,12 +184,13 @@ export const runLoad = async (options: LoadOptions): Promise<LoadReport> => {
 
     const outcomes = findings.map((f) => {
       const record = cloud.sim.finding(String(f.Id), String(f.ProductArn))?.finding as
-        | { UserDefinedFields?: Record<string, string>; Note?: { Text?: string } }
-        | undefined;
+        { UserDefinedFields?: Record<string, string>; Note?: { Text?: string } } | undefined;
       return { outcome: record?.UserDefinedFields?.['hubfix:outcome'] ?? 'not annotated', note: record?.Note?.Text ?? '' };
     });
     const iam = Object.values(cloud.sim.snapshot()).map((account) => (account.iam ?? {}) as Record<string, Record<string, string>>);
-    const keysDeactivated = iam.flatMap((users) => Object.values(users).flatMap((keys) => Object.values(keys))).filter((s) => s === 'Inactive').length;
+    const keysDeactivated = iam
+      .flatMap((users) => Object.values(users).flatMap((keys) => Object.values(keys)))
+      .filter((s) => s === 'Inactive').length;
     return {
       findings: options.findings,
       accounts: options.accounts,

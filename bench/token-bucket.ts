@@ -67,10 +67,18 @@ export const realisticThrottles: ThrottlePolicy = (call) => {
     };
   }
   if (call.service === 'SecurityHub' && call.command === 'GetFindings') {
-    return { bucket: `SecurityHub|${call.accountId}|${call.region}`, rate: { perSecond: 3, burst: 6 }, error: { name: 'TooManyRequestsException', message: 'Rate exceeded' } };
+    return {
+      bucket: `SecurityHub|${call.accountId}|${call.region}`,
+      rate: { perSecond: 3, burst: 6 },
+      error: { name: 'TooManyRequestsException', message: 'Rate exceeded' },
+    };
   }
   if (call.service === 'CloudTrail' && call.command === 'LookupEvents') {
-    return { bucket: `CloudTrail|${call.accountId}|${call.region}`, rate: { perSecond: 2, burst: 2 }, error: { name: 'ThrottlingException', message: 'Rate exceeded' } };
+    return {
+      bucket: `CloudTrail|${call.accountId}|${call.region}`,
+      rate: { perSecond: 2, burst: 2 },
+      error: { name: 'ThrottlingException', message: 'Rate exceeded' },
+    };
   }
   return undefined;
 };

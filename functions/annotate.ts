@@ -32,7 +32,8 @@ export const createAnnotateHandler = (runtime: () => Runtime, metrics: Metrics =
   stepHandler(runtime, async (input: AnnotateInput, rt): Promise<AnnotateResult> => {
     const annotation = describeOutcome(input.workflow, input.executionId, approvalTimeoutSeconds(rt.config));
     // A run started for a finding Security Hub does not hold has nothing to annotate: the audit record tells it.
-    if (input.workflow.assessment?.skip !== 'not-found') await annotateFinding(rt.clients.home(SecurityHubClient), input.workflow.finding, annotation);
+    if (input.workflow.assessment?.skip !== 'not-found')
+      await annotateFinding(rt.clients.home(SecurityHubClient), input.workflow.finding, annotation);
     // The evidence is durable before the resource is free; a retried Annotate keeps the first record.
     const record = buildAuditRecord(input.workflow, input.executionId, annotation, rt.now());
     const firstRecord = await putAuditRecord(rt, record);

@@ -142,7 +142,9 @@ const submitDecision = async (rt: Runtime, approvalId: string, event: APIGateway
 
   try {
     // A rejection is a successful answer too: the state machine's Decision state routes it.
-    await rt.clients.home(SFNClient).send(new SendTaskSuccessCommand({ taskToken: result.record.taskToken, output: JSON.stringify(decision) }));
+    await rt.clients
+      .home(SFNClient)
+      .send(new SendTaskSuccessCommand({ taskToken: result.record.taskToken, output: JSON.stringify(decision) }));
   } catch (error) {
     // Log the error's name only: Step Functions error messages can quote the task token.
     const errorName = error instanceof Error ? error.name : 'UnknownError';
@@ -154,11 +156,21 @@ const submitDecision = async (rt: Runtime, approvalId: string, event: APIGateway
     }
     logger.error('Could not deliver the decision to Step Functions; decision undone', { approvalId, errorName });
     await reopenApproval(rt, approvalId, decision.decidedAt);
-    return renderErrorPage(503, 'Please try again', 'The workflow could not be reached, so nothing was decided. Please try again in a minute.', {
-      'Retry-After': '60',
-    });
+    return renderErrorPage(
+      503,
+      'Please try again',
+      'The workflow could not be reached, so nothing was decided. Please try again in a minute.',
+      {
+        'Retry-After': '60',
+      },
+    );
   }
-  logger.info('Approval decided', { approvalId, decision: decision.decision, approver: decision.approver, executionId: result.record.executionId });
+  logger.info('Approval decided', {
+    approvalId,
+    decision: decision.decision,
+    approver: decision.approver,
+    executionId: result.record.executionId,
+  });
   return renderDecidedPage(result.record);
 };
 

@@ -70,7 +70,11 @@ const SUBJECT_LIMIT = 100;
 
 /** SNS email subjects: ASCII, one line, at most 100 characters. */
 export const emailSubject = (finding: FindingRef): string => {
-  const ascii = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').replace(/\s+/g, ' ').trim();
+  const ascii = (text: string) =>
+    text
+      .replace(/[^\x20-\x7e]/g, '?')
+      .replace(/\s+/g, ' ')
+      .trim();
   const subject = ascii(`[hubfix] Approval needed: ${finding.controlId} on ${finding.resource.canonicalId} (${finding.accountId})`);
   return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 3)}...`;
 };
@@ -104,7 +108,9 @@ export const emailMessage = (record: ApprovalRecord, link: string): string => {
     ...(assessment.risk ? [`Risk: ${t(assessment.risk, 20)}`] : []),
     '',
     'EVIDENCE',
-    ...(assessment.evidence.length > 0 ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(e.source, 200)})`) : ['- none recorded']),
+    ...(assessment.evidence.length > 0
+      ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(e.source, 200)})`)
+      : ['- none recorded']),
     '',
     'THE CHANGE IF APPROVED',
     ...(plan
@@ -131,7 +137,10 @@ export const requestApproval = async (rt: Runtime, input: RequestApprovalInput):
   const nowSeconds = epochSeconds(now);
   // The link must never outlive the wait: a click after the timeout could not be delivered.
   // The link never outlives the wait (the config schema enforces it too).
-  const expiresAt = Math.min(nowSeconds + Math.round(rt.config.approval.linkLifetimeHours * 3600), nowSeconds + approvalTimeoutSeconds(rt.config));
+  const expiresAt = Math.min(
+    nowSeconds + Math.round(rt.config.approval.linkLifetimeHours * 3600),
+    nowSeconds + approvalTimeoutSeconds(rt.config),
+  );
   const approvalId = createApprovalId();
   const record = await putPendingApproval(rt, {
     approvalId,
@@ -149,7 +158,11 @@ export const requestApproval = async (rt: Runtime, input: RequestApprovalInput):
 
   const link = approvalLink(rt.settings.approvalBaseUrl, approvalId, expiresAt, await getLinkSecret(rt));
   await rt.clients.home(SNSClient).send(
-    new PublishCommand({ TopicArn: rt.settings.approvalTopicArn, Subject: emailSubject(input.finding), Message: emailMessage(record, link) }),
+    new PublishCommand({
+      TopicArn: rt.settings.approvalTopicArn,
+      Subject: emailSubject(input.finding),
+      Message: emailMessage(record, link),
+    }),
   );
   logger.info('Approval email published');
 
@@ -163,7 +176,10 @@ export const requestApproval = async (rt: Runtime, input: RequestApprovalInput):
   } catch (error) {
     // The email is already out: failing here would make Step Functions retry and send a second link.
     // The final Annotate step writes the outcome either way.
-    logger.warn('Could not mark the finding as awaiting approval', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+    logger.warn('Could not mark the finding as awaiting approval', {
+      errorName: (error as Error).name,
+      errorMessage: (error as Error).message,
+    });
   }
   return { approvalId, expiresAt };
 };

@@ -53,9 +53,22 @@ export const DEFINITION_FUNCTIONS = {
 
 /** The Security Hub custom actions; intake tells them apart by the action ARN's last segment. */
 export const CUSTOM_ACTIONS = {
-  remediate: { id: 'HubfixRemediate', name: 'Remediate', description: 'hubfix: assess the blast radius, ask for approval where needed, remediate, verify and annotate the selected findings.' },
-  plan: { id: 'HubfixPlan', name: 'Plan only', description: 'hubfix: assess the blast radius and write the plan onto the selected findings; nothing is changed.' },
-  undo: { id: 'HubfixUndo', name: 'Undo fix', description: 'hubfix: roll back the fix hubfix made on the selected findings (with approval when the fix needed one), verify, annotate.' },
+  remediate: {
+    id: 'HubfixRemediate',
+    name: 'Remediate',
+    description: 'hubfix: assess the blast radius, ask for approval where needed, remediate, verify and annotate the selected findings.',
+  },
+  plan: {
+    id: 'HubfixPlan',
+    name: 'Plan only',
+    description: 'hubfix: assess the blast radius and write the plan onto the selected findings; nothing is changed.',
+  },
+  undo: {
+    id: 'HubfixUndo',
+    name: 'Undo fix',
+    description:
+      'hubfix: roll back the fix hubfix made on the selected findings (with approval when the fix needed one), verify, annotate.',
+  },
 } as const;
 
 export { STATE_MACHINE_FILE } from './workflow-definition';
@@ -181,7 +194,16 @@ export class HubfixStack extends Stack {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.opsTopic.topicArn],
-        conditions: { ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
 
@@ -236,7 +258,11 @@ export class HubfixStack extends Stack {
     const roles = {
       intake: role('IntakeRole', 'hubfix intake: starts executions, annotates rejected findings'),
       // Fixed names: the member roles in other accounts trust exactly these (infra/member-stack.ts).
-      inspect: role('InspectRole', 'hubfix assess and verify: read-only inspection of the finding resource', ADMINISTRATOR_ROLE_NAMES.inspect),
+      inspect: role(
+        'InspectRole',
+        'hubfix assess and verify: read-only inspection of the finding resource',
+        ADMINISTRATOR_ROLE_NAMES.inspect,
+      ),
       remediate: role('RemediateRole', 'hubfix remediate: the narrowest write each control needs', ADMINISTRATOR_ROLE_NAMES.remediate),
       requestApproval: role('RequestApprovalRole', 'hubfix request-approval: stores the approval and emails the link'),
       approvalApi: role('ApprovalApiRole', 'hubfix approval API: checks a decision and answers the waiting task'),
@@ -254,11 +280,21 @@ export class HubfixStack extends Stack {
     // Control reads and writes, built from the declarations in permissions.ts: the actions one by one, on `*` where they
     // act on whichever resource a finding names, scoped where the declaration says (log prefixes, hubfix's own trail
     // and alarms, the configured delivery role).
-    const grantScope: GrantScope = { partition: this.partition, account: this.account, flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn };
+    const grantScope: GrantScope = {
+      partition: this.partition,
+      account: this.account,
+      flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn,
+    };
     const controlGrants = { inspect: inspectGrants(), remediate: remediateGrants() };
     for (const access of ['inspect', 'remediate'] as const) {
       for (const statement of grantStatements(controlGrants[access], grantScope)) roles[access].addToPrincipalPolicy(statement);
-      acknowledgeControlGrants(roles[access], controlGrants[access], grantScope, 'the role acts in its own account, and elsewhere only through the member role of the same privilege', { functionRole: true });
+      acknowledgeControlGrants(
+        roles[access],
+        controlGrants[access],
+        grantScope,
+        'the role acts in its own account, and elsewhere only through the member role of the same privilege',
+        { functionRole: true },
+      );
     }
     // In the other accounts of the organization they act through the member roles of the same privilege; a
     // single-account hubfix assumes no role, and a multi-account one without organization.id does not synthesize.
@@ -267,41 +303,93 @@ export class HubfixStack extends Stack {
     for (const other of [roles.intake, roles.requestApproval, roles.approvalApi, roles.annotate]) acknowledgeFunctionRole(other);
 
     // --- Functions. ---
-    const fn = (fnId: string, entry: string, description: string, fnRole: iam.IRole, timeout: Duration, environment?: Record<string, string>) =>
-      new HubfixFunction(this, fnId, { entry, description, role: fnRole, timeout, config, environment });
+    const fn = (
+      fnId: string,
+      entry: string,
+      description: string,
+      fnRole: iam.IRole,
+      timeout: Duration,
+      environment?: Record<string, string>,
+    ) => new HubfixFunction(this, fnId, { entry, description, role: fnRole, timeout, config, environment });
     this.functions = {
-      intake: fn('Intake', 'intake.ts', 'hubfix: validates custom-action findings and starts one execution each', roles.intake, INTAKE_TIMEOUT, {
-        [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
-        [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
-      }),
-      assess: fn('Assess', 'assess.ts', 'hubfix: re-reads the finding, read-only blast-radius check and plan', roles.inspect, Duration.seconds(90), {
-        [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
-        [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
-      }),
-      requestApproval: fn('RequestApproval', 'request-approval.ts', 'hubfix: stores the task token server-side and emails one approval link', roles.requestApproval, Duration.seconds(30), {
-        [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
-        [SETTINGS_ENV.approvalTopicArn]: this.approvalTopic.topicArn,
-        [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
-        // APPROVAL_BASE_URL is added once the API exists (below).
-      }),
-      approvalApi: fn('ApprovalApi', 'approval-api.ts', 'hubfix: approval page (GET) and signed decision (POST)', roles.approvalApi, Duration.seconds(15), {
-        [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
-        [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
-      }),
-      remediate: fn('Remediate', 'remediate.ts', 'hubfix: makes the planned change and records before/after', roles.remediate, Duration.seconds(90)),
+      intake: fn(
+        'Intake',
+        'intake.ts',
+        'hubfix: validates custom-action findings and starts one execution each',
+        roles.intake,
+        INTAKE_TIMEOUT,
+        {
+          [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+          [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
+        },
+      ),
+      assess: fn(
+        'Assess',
+        'assess.ts',
+        'hubfix: re-reads the finding, read-only blast-radius check and plan',
+        roles.inspect,
+        Duration.seconds(90),
+        {
+          [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+          [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
+        },
+      ),
+      requestApproval: fn(
+        'RequestApproval',
+        'request-approval.ts',
+        'hubfix: stores the task token server-side and emails one approval link',
+        roles.requestApproval,
+        Duration.seconds(30),
+        {
+          [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
+          [SETTINGS_ENV.approvalTopicArn]: this.approvalTopic.topicArn,
+          [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
+          // APPROVAL_BASE_URL is added once the API exists (below).
+        },
+      ),
+      approvalApi: fn(
+        'ApprovalApi',
+        'approval-api.ts',
+        'hubfix: approval page (GET) and signed decision (POST)',
+        roles.approvalApi,
+        Duration.seconds(15),
+        {
+          [SETTINGS_ENV.approvalTableName]: this.approvalTable.tableName,
+          [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
+        },
+      ),
+      remediate: fn(
+        'Remediate',
+        'remediate.ts',
+        'hubfix: makes the planned change and records before/after',
+        roles.remediate,
+        Duration.seconds(90),
+      ),
       verify: fn('Verify', 'verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
-      annotate: fn('Annotate', 'annotate.ts', 'hubfix: writes the outcome onto the finding and the audit record', roles.annotate, Duration.seconds(60), {
-        [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
-        [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
-      }),
+      annotate: fn(
+        'Annotate',
+        'annotate.ts',
+        'hubfix: writes the outcome onto the finding and the audit record',
+        roles.annotate,
+        Duration.seconds(60),
+        {
+          [SETTINGS_ENV.lockTableName]: this.lockTable.tableName,
+          [SETTINGS_ENV.auditTableName]: this.auditTable.tableName,
+        },
+      ),
     };
 
     // The steps that act in the finding's account tell it from their own: there they use their role, elsewhere the member role.
-    for (const step of [this.functions.assess, this.functions.remediate, this.functions.verify]) step.addEnvironment(HOME_ACCOUNT_ENV, this.account);
+    for (const step of [this.functions.assess, this.functions.remediate, this.functions.verify])
+      step.addEnvironment(HOME_ACCOUNT_ENV, this.account);
 
     // Resource locks: intake takes (and on contention reads) them, Annotate releases them.
-    roles.intake.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [this.lockTable.tableArn] }));
-    roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [this.lockTable.tableArn] }));
+    roles.intake.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [this.lockTable.tableArn] }),
+    );
+    roles.annotate.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [this.lockTable.tableArn] }),
+    );
     // Blast limits: Assess counts automatic changes per window in the same table (a conditional update per counter).
     roles.inspect.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.lockTable.tableArn] }));
     // Run history: the finding index of the audit table, read only.
@@ -313,7 +401,9 @@ export class HubfixStack extends Stack {
     // Audit records are written once (a conditional put) and never changed: no role may update or delete them.
     roles.annotate.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.auditTable.tableArn] }));
     // Request approval: put the approval, publish the email (the topic key is granted with it), read the key.
-    roles.requestApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.approvalTable.tableArn] }));
+    roles.requestApproval.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.approvalTable.tableArn] }),
+    );
     this.approvalTopic.grantPublish(roles.requestApproval);
     acknowledgeTopicPublisher(roles.requestApproval);
     // Approval API: read and conditionally update the approval.
@@ -321,12 +411,16 @@ export class HubfixStack extends Stack {
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.approvalTable.tableArn] }),
     );
     for (const signer of [roles.requestApproval, roles.approvalApi]) {
-      signer.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }));
+      signer.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }),
+      );
     }
 
     // --- The workflow. ---
     const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    const taskFunctions = Object.fromEntries(Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole]]));
+    const taskFunctions = Object.fromEntries(
+      Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole]]),
+    );
     this.stateMachine = new sfn.StateMachine(this, 'RemediateFinding', {
       definitionBody: sfn.DefinitionBody.fromString(workflowDefinition(config)),
       // Each task names the function version published with this deployment: a run waiting for an approval across a
@@ -342,7 +436,10 @@ export class HubfixStack extends Stack {
     this.stateMachine.grantStartExecution(roles.intake);
     // The approval API answers waiting tasks of this state machine only.
     roles.approvalApi.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [this.stateMachine.stateMachineArn],
+      }),
     );
     this.functions.intake.addEnvironment(SETTINGS_ENV.stateMachineArn, this.stateMachine.stateMachineArn);
 
@@ -408,7 +505,8 @@ export class HubfixStack extends Stack {
       },
     });
     // One client cannot starve the approvers: a WAF rate-based rule per source IP in front of the shared stage throttle.
-    if (config.approvalApi.waf) this.approvalApiWebAcl = this.rateLimitPerSourceIp(this.approvalApi.deploymentStage, config.approvalApi.rateLimitPer5Minutes);
+    if (config.approvalApi.waf)
+      this.approvalApiWebAcl = this.rateLimitPerSourceIp(this.approvalApi.deploymentStage, config.approvalApi.rateLimitPer5Minutes);
     acknowledgeApprovalApi(this.approvalApi, { waf: config.approvalApi.waf });
     const requireApprovalId = new apigateway.RequestValidator(this, 'ApprovalRequestValidator', {
       restApi: this.approvalApi,

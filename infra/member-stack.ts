@@ -38,7 +38,10 @@ export const isMultiAccount = (config: HubfixConfig, stackAccount: string): bool
 export const organizationOf = (config: HubfixConfig, stackAccount: string): string | undefined => {
   if (!isMultiAccount(config, stackAccount)) return undefined;
   if (config.organization.id) return config.organization.id;
-  const why = config.organization.administratorAccountId !== undefined ? 'organization.administratorAccountId is set' : `accounts.include names ${config.accounts.include.join(', ')}`;
+  const why =
+    config.organization.administratorAccountId !== undefined
+      ? 'organization.administratorAccountId is set'
+      : `accounts.include names ${config.accounts.include.join(', ')}`;
   throw new ConfigurationError(
     `hubfix acts in other accounts (${why}) but the configuration lacks organization.id: set it to your AWS Organizations id (o-...), ` +
       'so hubfix assumes its member roles only in accounts of that organization (aws:ResourceOrgID)',
@@ -74,7 +77,9 @@ export const memberStackSettings = (config: HubfixConfig): MemberStackSettings =
   const { administratorAccountId, id } = config.organization;
   const missing = [!administratorAccountId && 'organization.administratorAccountId', !id && 'organization.id'].filter(Boolean);
   if (!administratorAccountId || !id) {
-    throw new ConfigurationError(`The member stack needs ${missing.join(' and ')} in the hubfix configuration: the roles trust that account, in that organization, only`);
+    throw new ConfigurationError(
+      `The member stack needs ${missing.join(' and ')} in the hubfix configuration: the roles trust that account, in that organization, only`,
+    );
   }
   return { administratorAccountId, organizationId: id, flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn };
 };
@@ -114,14 +119,31 @@ export class HubfixMemberStack extends Stack {
         maxSessionDuration: Duration.hours(1),
         inlinePolicies: { controls: new iam.PolicyDocument({ statements: grantStatements(grants, grantScope) }) },
       });
-      acknowledgeControlGrants(role, grants, grantScope, `only the hubfix administrator function role ${ADMINISTRATOR_ROLE_NAMES[access]} may assume this role, from inside the organization`);
+      acknowledgeControlGrants(
+        role,
+        grants,
+        grantScope,
+        `only the hubfix administrator function role ${ADMINISTRATOR_ROLE_NAMES[access]} may assume this role, from inside the organization`,
+      );
       return role;
     };
 
     this.roles = {
-      inspect: memberRole('InspectRole', 'inspect', `hubfix assess and verify (from ${ADMINISTRATOR_ROLE_NAMES.inspect} in ${administratorAccountId}): read-only`),
-      remediate: memberRole('RemediateRole', 'remediate', `hubfix remediate and rollback (from ${ADMINISTRATOR_ROLE_NAMES.remediate} in ${administratorAccountId}): the narrowest writes`),
-      hygiene: memberRole('HygieneRole', 'hygiene', `hubfix control hygiene (from ${ADMINISTRATOR_ROLE_NAMES.hygiene} in ${administratorAccountId}): Security Hub control associations only`),
+      inspect: memberRole(
+        'InspectRole',
+        'inspect',
+        `hubfix assess and verify (from ${ADMINISTRATOR_ROLE_NAMES.inspect} in ${administratorAccountId}): read-only`,
+      ),
+      remediate: memberRole(
+        'RemediateRole',
+        'remediate',
+        `hubfix remediate and rollback (from ${ADMINISTRATOR_ROLE_NAMES.remediate} in ${administratorAccountId}): the narrowest writes`,
+      ),
+      hygiene: memberRole(
+        'HygieneRole',
+        'hygiene',
+        `hubfix control hygiene (from ${ADMINISTRATOR_ROLE_NAMES.hygiene} in ${administratorAccountId}): Security Hub control associations only`,
+      ),
     };
     new CfnOutput(this, 'InspectRoleArn', { value: this.roles.inspect.roleArn });
     new CfnOutput(this, 'RemediateRoleArn', { value: this.roles.remediate.roleArn });

@@ -41,7 +41,13 @@ const nagResource = (scope: IConstruct, resource: string): string => {
  * on whichever resource a finding names (or support no resource-level permissions), and each scoped pattern with the
  * reason the declaration gives.
  */
-export const acknowledgeControlGrants = (role: IConstruct, grants: readonly Grant[], scope: GrantScope, trust: string, { functionRole = false } = {}): void => {
+export const acknowledgeControlGrants = (
+  role: IConstruct,
+  grants: readonly Grant[],
+  scope: GrantScope,
+  trust: string,
+  { functionRole = false } = {},
+): void => {
   const anywhere = [...new Set(grants.filter((g): g is string => typeof g === 'string'))].sort();
   const reasons: Record<string, string> = {};
   if (anywhere.length > 0 || functionRole) {
@@ -64,42 +70,56 @@ export const acknowledgeControlGrants = (role: IConstruct, grants: readonly Gran
 /** What every hubfix function shares. */
 export const acknowledgeFunction = (fn: IConstruct): void =>
   acknowledge(fn, {
-    'AwsSolutions-L1': 'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
-    'Serverless-LambdaLatestVersion': 'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
-    'Serverless-LambdaDLQ': 'hubfix functions are only invoked synchronously (Step Functions tasks, API Gateway, the SQS event source mapping); a Lambda dead-letter queue applies to asynchronous invocations only. Failures go back to the caller, which retries and catches (intake: the queue redrive to its DLQ).',
+    'AwsSolutions-L1':
+      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
+    'Serverless-LambdaLatestVersion':
+      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
+    'Serverless-LambdaDLQ':
+      'hubfix functions are only invoked synchronously (Step Functions tasks, API Gateway, the SQS event source mapping); a Lambda dead-letter queue applies to asynchronous invocations only. Failures go back to the caller, which retries and catches (intake: the queue redrive to its DLQ).',
   });
 
 export const acknowledgeIntake = (intake: IConstruct): void =>
   acknowledge(intake, {
-    'Serverless-LambdaEventSourceMappingDestination': 'SQS event source mappings support no on-failure destination; the intake queue redrives a message to its dead-letter queue after 3 receives, and that DLQ has an alarm.',
+    'Serverless-LambdaEventSourceMappingDestination':
+      'SQS event source mappings support no on-failure destination; the intake queue redrives a message to its dead-letter queue after 3 receives, and that DLQ has an alarm.',
   });
 
 export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): void =>
   acknowledge(dlq, {
-    'Serverless-SQSRedrivePolicy': 'This queue is itself a dead-letter queue (with a depth alarm); a DLQ of a DLQ would only move the same messages again.',
+    'Serverless-SQSRedrivePolicy':
+      'This queue is itself a dead-letter queue (with a depth alarm); a DLQ of a DLQ would only move the same messages again.',
     ...(snsOnly
-      ? { 'AwsSolutions-SQS3': 'This queue is the dead-letter queue of the approval email subscriptions (SNS RedrivePolicy), which cdk-nag recognizes only from SQS redrive policies.' }
+      ? {
+          'AwsSolutions-SQS3':
+            'This queue is the dead-letter queue of the approval email subscriptions (SNS RedrivePolicy), which cdk-nag recognizes only from SQS redrive policies.',
+        }
       : {}),
   });
 
 export const acknowledgeApprovalApi = (api: IConstruct, { waf }: { waf: boolean }): void =>
   acknowledge(api, {
-    'AwsSolutions-APIG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
-    'AwsSolutions-COG4': 'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
-    'AwsSolutions-APIG2': 'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot describe, and the handler validates it (zod) before anything else.',
+    'AwsSolutions-APIG4':
+      'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
+    'AwsSolutions-COG4':
+      'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
+    'AwsSolutions-APIG2':
+      'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot describe, and the handler validates it (zod) before anything else.',
     ...(waf
       ? {}
       : {
           'AwsSolutions-APIG3':
             'The configuration turns the WAF web ACL off (approvalApi.waf false), e.g. where an organization web ACL is attached to the stage by Firewall Manager; the stage stays throttled (rate 10, burst 20) and every decision needs a signed single-use link.',
         }),
-    'AwsSolutions-APIG6': 'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix does not take over.',
-    'Serverless-APIGWXrayEnabled': 'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: tracing stays off on this stage (the functions behind it are traced).',
+    'AwsSolutions-APIG6':
+      'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix does not take over.',
+    'Serverless-APIGWXrayEnabled':
+      'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: tracing stays off on this stage (the functions behind it are traced).',
   });
 
 export const acknowledgeStateMachineRole = (role: IConstruct, invokedVersions: string[]): void =>
   acknowledge(role, {
-    'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and related) support no resource-level permissions; Lambda invocation is granted on the task functions only.',
+    'AwsSolutions-IAM5[Resource::*]':
+      'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and related) support no resource-level permissions; Lambda invocation is granted on the task functions only.',
     ...Object.fromEntries(
       invokedVersions.map((versions) => [
         `AwsSolutions-IAM5[Resource::${nagResource(role, versions)}]`,
@@ -110,12 +130,14 @@ export const acknowledgeStateMachineRole = (role: IConstruct, invokedVersions: s
 
 export const acknowledgeTopicPublisher = (role: IConstruct): void =>
   acknowledge(role, {
-    'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]': 'Publishing to the KMS-encrypted approval topic needs kms:GenerateDataKey* on the topic key; the grant names that one key only.',
+    'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]':
+      'Publishing to the KMS-encrypted approval topic needs kms:GenerateDataKey* on the topic key; the grant names that one key only.',
   });
 
 export const acknowledgeLinkSecret = (secret: IConstruct): void =>
   acknowledge(secret, {
-    'AwsSolutions-SMG4': 'Rotating the link-signing key invalidates every pending approval link mid-wait, so it is rotated by hand between approvals (put-secret-value with a new random 64-character value; the functions re-read it within minutes), not on a schedule.',
+    'AwsSolutions-SMG4':
+      'Rotating the link-signing key invalidates every pending approval link mid-wait, so it is rotated by hand between approvals (put-secret-value with a new random 64-character value; the functions re-read it within minutes), not on a schedule.',
   });
 
 /** The admin function roles assume the same-named hubfix member role in whichever account a finding comes from. */

@@ -36,8 +36,10 @@ export const DESTRUCTIVE_ACTIONS: Readonly<Record<string, string | undefined>> =
   'cloudtrail:DeleteTrail': undefined,
   'cloudtrail:StopLogging': undefined,
   's3:DeleteBucketPolicy': undefined,
-  'ec2:AuthorizeSecurityGroupIngress': 'security-group rules re-added from the change record; the group is the one a finding names (any group)',
-  'ec2:AuthorizeSecurityGroupEgress': 'security-group rules re-added from the change record; the group is the one a finding names (any group)',
+  'ec2:AuthorizeSecurityGroupIngress':
+    'security-group rules re-added from the change record; the group is the one a finding names (any group)',
+  'ec2:AuthorizeSecurityGroupEgress':
+    'security-group rules re-added from the change record; the group is the one a finding names (any group)',
   'iam:DeleteAccountPasswordPolicy': 'an account setting: IAM knows no resource for it',
   'kms:DisableKeyRotation': undefined,
   'ec2:DisableEbsEncryptionByDefault': 'an account and region setting: IAM knows no resource for it',
@@ -51,14 +53,19 @@ export const DESTRUCTIVE_ACTIONS: Readonly<Record<string, string | undefined>> =
  * hubfix's other workflow in member accounts: control hygiene reads and updates Security Hub control associations
  * (functions/hygiene/batch.ts applyGroup), through its own roles (hubfix-admin-hygiene, hubfix-hygiene).
  */
-export const hygienePermissions: readonly Grant[] = ['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations'];
+export const hygienePermissions: readonly Grant[] = [
+  'securityhub:BatchGetStandardsControlAssociations',
+  'securityhub:BatchUpdateStandardsControlAssociations',
+];
 
 /** The action a grant allows. */
 export const actionOf = (grant: Grant): string => (typeof grant === 'string' ? grant : grant.action);
 
 /** The grants of these steps of every control, or of the given declarations. */
-export const grantsOf = (steps: readonly ControlStep[], permissions: Readonly<Record<string, ControlPermissions>> = controlPermissions): Grant[] =>
-  Object.values(permissions).flatMap((p) => steps.flatMap((step) => p[step]));
+export const grantsOf = (
+  steps: readonly ControlStep[],
+  permissions: Readonly<Record<string, ControlPermissions>> = controlPermissions,
+): Grant[] => Object.values(permissions).flatMap((p) => steps.flatMap((step) => p[step]));
 
 /** What the inspect roles hold: every read of assess and verify. */
 export const INSPECT_STEPS: readonly ControlStep[] = ['assess', 'verify'];
@@ -89,7 +96,14 @@ export const grantStatements = (grants: readonly Grant[], scope: GrantScope): ia
   }
   return [
     ...(anywhere.length > 0 ? [new iam.PolicyStatement({ actions: anywhere, resources: ['*'] })] : []),
-    ...[...scoped.values()].map((s) => new iam.PolicyStatement({ actions: unique([...s.actions]), resources: s.resources, ...(s.conditions ? { conditions: s.conditions } : {}) })),
+    ...[...scoped.values()].map(
+      (s) =>
+        new iam.PolicyStatement({
+          actions: unique([...s.actions]),
+          resources: s.resources,
+          ...(s.conditions ? { conditions: s.conditions } : {}),
+        }),
+    ),
   ];
 };
 

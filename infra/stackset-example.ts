@@ -50,11 +50,16 @@ export class HubfixMemberStackSet extends Stack {
     super(scope, id, props);
     const bad = props.organizationalUnitIds.filter((ou) => !OU_OR_ROOT.test(ou));
     if (props.organizationalUnitIds.length === 0 || bad.length > 0) {
-      throw new ConfigurationError(`organizationalUnitIds must name the organization root (r-...) or OUs (ou-...): got ${bad.join(', ') || 'none'}`);
+      throw new ConfigurationError(
+        `organizationalUnitIds must name the organization root (r-...) or OUs (ou-...): got ${bad.join(', ') || 'none'}`,
+      );
     }
-    if (!['SELF', 'DELEGATED_ADMIN'].includes(props.callAs)) throw new ConfigurationError(`callAs must be SELF or DELEGATED_ADMIN: got ${props.callAs}`);
+    if (!['SELF', 'DELEGATED_ADMIN'].includes(props.callAs))
+      throw new ConfigurationError(`callAs must be SELF or DELEGATED_ADMIN: got ${props.callAs}`);
     if (Buffer.byteLength(props.templateBody) > TEMPLATE_BODY_LIMIT) {
-      throw new ConfigurationError(`The member template is ${Buffer.byteLength(props.templateBody)} bytes; TemplateBody takes at most ${TEMPLATE_BODY_LIMIT}: publish it as an asset (TemplateURL)`);
+      throw new ConfigurationError(
+        `The member template is ${Buffer.byteLength(props.templateBody)} bytes; TemplateBody takes at most ${TEMPLATE_BODY_LIMIT}: publish it as an asset (TemplateURL)`,
+      );
     }
     this.stackSet = new cloudformation.CfnStackSet(this, 'MemberRoles', {
       stackSetName: STACK_SET_NAME,

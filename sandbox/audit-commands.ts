@@ -32,7 +32,11 @@ const sandboxRecords = async (config: HubfixConfig): Promise<AuditRecord[]> => {
   const cloud = await LocalCloud.start({ fixture, config, retryIntervalMs: 0 });
   try {
     const event: unknown = JSON.parse(readFileSync(join(FIXTURES, 'demo-event.json'), 'utf8'));
-    await runEvent(cloud, event, () => ({ decision: 'approve', approver: 'hubfix report (sandbox)', reason: 'Approved by the sandbox run' }));
+    await runEvent(cloud, event, () => ({
+      decision: 'approve',
+      approver: 'hubfix report (sandbox)',
+      reason: 'Approved by the sandbox run',
+    }));
     return await localAuditRecords(cloud);
   } finally {
     await cloud.stop();
@@ -40,7 +44,10 @@ const sandboxRecords = async (config: HubfixConfig): Promise<AuditRecord[]> => {
 };
 
 /** The records of the source in [since, until), oldest first; describes the source for the report header. */
-export const loadAuditRecords = async (source: AuditSource, config: HubfixConfig): Promise<{ records: AuditRecord[]; described: string }> => {
+export const loadAuditRecords = async (
+  source: AuditSource,
+  config: HubfixConfig,
+): Promise<{ records: AuditRecord[]; described: string }> => {
   if (source.from && source.table) throw new Error('give either --from FILE or --table NAME, not both');
   const since = source.since ? isoInstant(source.since, '--since') : undefined;
   const until = source.until ? isoInstant(source.until, '--until') : undefined;
@@ -49,7 +56,10 @@ export const loadAuditRecords = async (source: AuditSource, config: HubfixConfig
     const client = new DynamoDBClient(source.region ? { region: source.region } : {});
     try {
       const doc = DynamoDBDocumentClient.from(client);
-      return { records: await readAuditRecords(doc, source.table, { since: since ?? '0', until }), described: `DynamoDB table ${source.table}` };
+      return {
+        records: await readAuditRecords(doc, source.table, { since: since ?? '0', until }),
+        described: `DynamoDB table ${source.table}`,
+      };
     } finally {
       client.destroy();
     }
@@ -58,7 +68,12 @@ export const loadAuditRecords = async (source: AuditSource, config: HubfixConfig
 };
 
 /** `hubfix audit export`: the evidence file (or stdout). Returns what to tell the user. */
-export const exportAudit = async (source: AuditSource, format: AuditFormat, config: HubfixConfig, out?: string): Promise<string | undefined> => {
+export const exportAudit = async (
+  source: AuditSource,
+  format: AuditFormat,
+  config: HubfixConfig,
+  out?: string,
+): Promise<string | undefined> => {
   const { records } = await loadAuditRecords(source, config);
   const text = formatAudit(records, format);
   if (!out) {

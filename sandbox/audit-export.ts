@@ -73,12 +73,14 @@ export const toAuditCsv = (records: AuditRecord[]): string =>
 
 export const toAuditJson = (records: AuditRecord[]): string => `${JSON.stringify(records, null, 2)}\n`;
 
-export const formatAudit = (records: AuditRecord[], format: AuditFormat): string => (format === 'csv' ? toAuditCsv(records) : toAuditJson(records));
+export const formatAudit = (records: AuditRecord[], format: AuditFormat): string =>
+  format === 'csv' ? toAuditCsv(records) : toAuditJson(records);
 
 /** A date or date-time as the ISO 8601 instant records are compared with; throws on anything else. */
 export const isoInstant = (text: string, option: string): string => {
   const time = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time)) throw new Error(`${option} must be a date (2026-11-01) or an ISO 8601 time, not "${text}"`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time))
+    throw new Error(`${option} must be a date (2026-11-01) or an ISO 8601 time, not "${text}"`);
   return new Date(time).toISOString();
 };
 

@@ -69,9 +69,18 @@ export const main = async (argv: string[]): Promise<number> => {
     .option('--account <fixture>', 'simulated account fixture to assess the blast radius against')
     .option('--json', 'machine-readable output')
     .action(async (options) => {
-      const result = await planEvent(readJson(options.event), loadConfigFile(program.opts().config), options.account ? loadFixture(options.account) : undefined);
+      const result = await planEvent(
+        readJson(options.event),
+        loadConfigFile(program.opts().config),
+        options.account ? loadFixture(options.account) : undefined,
+      );
       if (options.json) console.log(JSON.stringify(result, null, 2));
-      else console.log(result.rejected ? `Rejected: ${result.rejected}` : result.findings.map((f) => `${f.controlId}\t${f.route ?? '-'}\t${f.reason}`).join('\n'));
+      else
+        console.log(
+          result.rejected
+            ? `Rejected: ${result.rejected}`
+            : result.findings.map((f) => `${f.controlId}\t${f.route ?? '-'}\t${f.reason}`).join('\n'),
+        );
       exitCode = result.rejected ? 1 : 0;
     });
 
@@ -80,7 +89,11 @@ export const main = async (argv: string[]): Promise<number> => {
     .description('Run the workflow for every finding of an event against a simulated account, deciding approvals as told')
     .requiredOption('--event <file>', 'Security Hub event (or bare findings, sent as the Remediate custom action)')
     .requiredOption('--account <fixture>', 'simulated account fixture')
-    .addOption(new Option('--decision <decision>', 'how approval requests are answered').choices(['approve', 'reject', 'timeout']).default('approve'))
+    .addOption(
+      new Option('--decision <decision>', 'how approval requests are answered')
+        .choices(['approve', 'reject', 'timeout'])
+        .default('approve'),
+    )
     .option('--json', 'machine-readable output')
     .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
@@ -116,11 +129,17 @@ export const main = async (argv: string[]): Promise<number> => {
       else if (options.markdown) console.log(catalogMarkdown(catalog));
       else console.log(catalogTable(catalog));
     });
-  registerHygieneCommands(controls, () => program.opts().config, (code) => {
-    exitCode = code;
-  });
+  registerHygieneCommands(
+    controls,
+    () => program.opts().config,
+    (code) => {
+      exitCode = code;
+    },
+  );
 
-  const audit = program.command('audit').description('The audit trail: one record per run (finding, evidence, route, approver, before/after, verification, times)');
+  const audit = program
+    .command('audit')
+    .description('The audit trail: one record per run (finding, evidence, route, approver, before/after, verification, times)');
   audit
     .command('export')
     .description('The evidence file: every run in the period with its approver and before/after state, as CSV or JSON')
@@ -138,7 +157,9 @@ export const main = async (argv: string[]): Promise<number> => {
 
   program
     .command('report')
-    .description('A self-contained HTML report from the audit trail: compliance before/after per control, MTTR, outcomes, pending approvals')
+    .description(
+      'A self-contained HTML report from the audit trail: compliance before/after per control, MTTR, outcomes, pending approvals',
+    )
     .requiredOption('--out <file>', 'the HTML file to write')
     .addOption(new Option('--from <file>', 'an audit file written by hubfix run / demo --audit-file').conflicts(['table']))
     .option('--table <name>', 'the deployed audit table (stack output AuditTableName), read with your AWS credentials')

@@ -63,7 +63,8 @@ const percentile = (sorted: number[], p: number): number | undefined =>
 
 const percent = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
 
-const passesAfter = (r: AuditRecord): boolean => r.outcome === 'resolved' || (r.outcome === 'skipped' && r.assessment?.skip === 'compliant');
+const passesAfter = (r: AuditRecord): boolean =>
+  r.outcome === 'resolved' || (r.outcome === 'skipped' && r.assessment?.skip === 'compliant');
 
 /**
  * The figures of the report. A finding counts once per control, judged by hubfix's latest run on it.
@@ -104,7 +105,12 @@ export const summarizeAudit = (records: AuditRecord[], recentLimit = 50): Report
     to: ordered.at(-1)?.annotatedAt,
     compliance: [...controls.entries()]
       .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-      .map(([controlId, c]) => ({ controlId, findings: c.findings, before: percent(c.before, c.findings), after: percent(c.after, c.findings) })),
+      .map(([controlId, c]) => ({
+        controlId,
+        findings: c.findings,
+        before: percent(c.before, c.findings),
+        after: percent(c.after, c.findings),
+      })),
     outcomes,
     mttr: { buckets, medianSeconds: percentile(times, 50), p90Seconds: percentile(times, 90), fixes: times.length },
     automatic: paths.filter((p) => p === 'automatic').length,
@@ -130,7 +136,12 @@ export const escapeHtml = (value: unknown): string =>
 
 /** JSON safe inside a <script> element: no "</script>", no "<!--", no line separators JavaScript chokes on. */
 export const scriptJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 const formatDuration = (seconds: number | undefined): string => {
   if (seconds === undefined) return '–';
@@ -225,7 +236,9 @@ const table = (head: string[], rows: unknown[][], idColumns: number[] = []): str
   rows.length === 0
     ? '<p class="def">None.</p>'
     : `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-        .map((row) => `<tr>${row.map((cell, i) => `<td${idColumns.includes(i) ? ' class="id"' : ''}>${escapeHtml(cell)}</td>`).join('')}</tr>`)
+        .map(
+          (row) => `<tr>${row.map((cell, i) => `<td${idColumns.includes(i) ? ' class="id"' : ''}>${escapeHtml(cell)}</td>`).join('')}</tr>`,
+        )
         .join('')}</tbody></table>`;
 
 const changeText = (r: AuditRecord): string =>
@@ -243,7 +256,10 @@ export const renderReport = (records: AuditRecord[], options: ReportOptions): st
     [String(summary.findings), 'findings'],
     [`${percent(fixes, summary.findings)} %`, 'passing after hubfix'],
     [formatDuration(summary.mttr.medianSeconds), `median time to remediate (p90 ${formatDuration(summary.mttr.p90Seconds)})`],
-    [decided === 0 ? '–' : `${percent(summary.automatic, decided)} %`, `automatic (${summary.automatic}) vs approved (${summary.approved})`],
+    [
+      decided === 0 ? '–' : `${percent(summary.automatic, decided)} %`,
+      `automatic (${summary.automatic}) vs approved (${summary.approved})`,
+    ],
     [String(summary.pending.length), 'awaiting a decision'],
   ];
   const period = summary.from ? `${summary.from} – ${summary.to}` : 'no runs';
@@ -282,7 +298,11 @@ ${table(
     r.finding.resourceId,
     `${r.finding.accountId} / ${r.finding.resourceRegion}`,
     r.outcome,
-    r.approval ? `${r.approval.decision} by ${r.approval.approver}${r.approval.reason ? `: ${r.approval.reason}` : ''}` : r.assessment?.route === 'auto' ? 'automatic' : '',
+    r.approval
+      ? `${r.approval.decision} by ${r.approval.approver}${r.approval.reason ? `: ${r.approval.reason}` : ''}`
+      : r.assessment?.route === 'auto'
+        ? 'automatic'
+        : '',
     changeText(r),
     r.verification?.observed ?? '',
   ]),

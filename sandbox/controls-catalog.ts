@@ -52,7 +52,16 @@ export const catalogTable = (entries: readonly CatalogEntry[]): string => {
     style: { head: [], border: [] },
   });
   for (const e of entries) {
-    table.push([`${e.id}\n${e.title}`, e.securityControlIds.join(', '), cisSummary(e.cisIds), e.assesses, e.changes, e.reversible ? 'yes' : 'no', automationLabel(e), e.defaultMode]);
+    table.push([
+      `${e.id}\n${e.title}`,
+      e.securityControlIds.join(', '),
+      cisSummary(e.cisIds),
+      e.assesses,
+      e.changes,
+      e.reversible ? 'yes' : 'no',
+      automationLabel(e),
+      e.defaultMode,
+    ]);
   }
   return table.toString();
 };

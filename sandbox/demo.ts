@@ -40,7 +40,10 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       say(json, `  ${labels.get(execution.name)?.padEnd(28)} → ${state}`);
     },
   });
-  say(json, `hubfix demo: simulated account ${options.fixture.homeAccountId} (${options.fixture.homeRegion}); approval page at ${cloud.approvalBaseUrl}`);
+  say(
+    json,
+    `hubfix demo: simulated account ${options.fixture.homeAccountId} (${options.fixture.homeRegion}); approval page at ${cloud.approvalBaseUrl}`,
+  );
   say(json, 'Sending the "Remediate" custom action for the demo findings…\n');
 
   const answer = options.decision === 'interactive' ? undefined : policyFor(options.decision, 'demo approver (--' + options.decision + ')');

@@ -15,7 +15,9 @@ const memberRolesSchema = z
     z.object({ inspect: z.boolean().default(true), remediate: z.boolean().default(true), hygiene: z.boolean().default(true) }).strict(),
   ])
   .default(true)
-  .describe('The hubfix member roles (hubfix-inspect, hubfix-remediate, hubfix-hygiene) in this account; false: the member stack is not deployed');
+  .describe(
+    'The hubfix member roles (hubfix-inspect, hubfix-remediate, hubfix-hygiene) in this account; false: the member stack is not deployed',
+  );
 
 const accountSchema = z
   .object({
@@ -30,7 +32,10 @@ export const fixtureSchema = z
     $schema: z.string().optional(),
     description: z.string().optional(),
     /** The account hubfix runs in (Security Hub administrator); findings are annotated there. */
-    homeAccountId: z.string().regex(/^\d{12}$/).default('111111111111'),
+    homeAccountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .default('111111111111'),
     homeRegion: z.string().default('us-east-1'),
     accounts: z.record(z.string().regex(/^\d{12}$/, 'a 12-digit account id'), accountSchema).default({}),
     /** ASFF findings already in Security Hub (events may also bring their own). */

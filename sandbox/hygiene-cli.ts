@@ -19,13 +19,37 @@ export const ORGANIZATION_FIXTURE = join(__dirname, 'fixtures', 'organization-co
 const KINDS: HygieneKind[] = ['global-outside-home-region', 'duplicate-across-standards', 'no-resources'];
 
 const auditTable = (report: AuditReport): string => {
-  const regions = new Table({ head: ['Account', 'Region', 'Consolidated', 'Enabled', 'Proposed', 'Failed before', 'Failed after'], style: { head: [], border: [] } });
+  const regions = new Table({
+    head: ['Account', 'Region', 'Consolidated', 'Enabled', 'Proposed', 'Failed before', 'Failed after'],
+    style: { head: [], border: [] },
+  });
   for (const r of report.regions) {
-    regions.push([r.accountId, `${r.region}${r.homeRegion ? ' (home)' : ''}`, r.skipped ? '-' : r.consolidatedFindings ? 'on' : 'off', r.skipped ? 'Security Hub off' : r.enabledAssociations, r.candidates.filter((c) => c.selected).length, r.failedFindingsBefore, r.failedFindingsAfter]);
+    regions.push([
+      r.accountId,
+      `${r.region}${r.homeRegion ? ' (home)' : ''}`,
+      r.skipped ? '-' : r.consolidatedFindings ? 'on' : 'off',
+      r.skipped ? 'Security Hub off' : r.enabledAssociations,
+      r.candidates.filter((c) => c.selected).length,
+      r.failedFindingsBefore,
+      r.failedFindingsAfter,
+    ]);
   }
-  const candidates = new Table({ head: ['Account', 'Region', 'Control', 'Standard', 'Why', 'Failed findings', 'Selected'], colWidths: [14, 11, 14, 24, 60, 9, 9], wordWrap: true, style: { head: [], border: [] } });
+  const candidates = new Table({
+    head: ['Account', 'Region', 'Control', 'Standard', 'Why', 'Failed findings', 'Selected'],
+    colWidths: [14, 11, 14, 24, 60, 9, 9],
+    wordWrap: true,
+    style: { head: [], border: [] },
+  });
   for (const c of report.regions.flatMap((r) => r.candidates)) {
-    candidates.push([c.accountId, c.region, c.securityControlId, standardName(c.standardsArn), c.why, c.failedFindings, c.selected ? 'yes' : 'no']);
+    candidates.push([
+      c.accountId,
+      c.region,
+      c.securityControlId,
+      standardName(c.standardsArn),
+      c.why,
+      c.failedFindings,
+      c.selected ? 'yes' : 'no',
+    ]);
   }
   const t = report.totals;
   return `${regions.toString()}\n${candidates.toString()}\n${t.selected} of ${t.candidates} control associations selected; failed findings ${t.failedFindingsBefore} -> ${t.failedFindingsAfter}`;
@@ -36,7 +60,11 @@ const runSummary = (report: HygieneRunReport): string => {
   const lines = [
     `Execution ${report.execution.name}: ${report.execution.status}${record ? ` (${record.status})` : ''}`,
     ...report.emails.map((e) => `Approval email "${e.subject ?? ''}": ${e.answer ?? ''}`),
-    ...(record ? [`Changed ${record.counts.changed}, unchanged ${record.counts.unchanged}, failed ${record.counts.failed} of ${record.counts.requested}`] : []),
+    ...(record
+      ? [
+          `Changed ${record.counts.changed}, unchanged ${record.counts.unchanged}, failed ${record.counts.failed} of ${record.counts.requested}`,
+        ]
+      : []),
     `Failed findings: ${report.failedFindings.totalBefore} -> ${report.failedFindings.totalAfter}`,
   ];
   return lines.join('\n');
@@ -69,13 +97,17 @@ const withCloud = async <T>(fixture: Fixture, config: HubfixConfig, use: (cloud:
 export const registerHygieneCommands = (controls: Command, configFile: () => string, setExitCode: (code: number) => void): void => {
   controls
     .command('audit')
-    .description('Per account and region: enabled controls that are redundant or unnecessary, why, and the failed findings they would remove. Changes nothing.')
+    .description(
+      'Per account and region: enabled controls that are redundant or unnecessary, why, and the failed findings they would remove. Changes nothing.',
+    )
     .option('--account <fixture>', 'simulated organization fixture', ORGANIZATION_FIXTURE)
     .option('--json', 'machine-readable output')
     .action(async (_options: Common, command: Command) => {
       const options = command.optsWithGlobals<Common>();
       const fixture = loadFixture(options.account);
-      const report = await withCloud(fixture, loadConfigFile(configFile()), (cloud) => cloud.audit(organizationTargets(fixture), fixture.homeRegion));
+      const report = await withCloud(fixture, loadConfigFile(configFile()), (cloud) =>
+        cloud.audit(organizationTargets(fixture), fixture.homeRegion),
+      );
       console.log(options.json ? JSON.stringify(report, null, 2) : auditTable(report));
     });
 
@@ -94,7 +126,11 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
       const fixture = loadFixture(options.account);
       const result = await withCloud(fixture, loadConfigFile(configFile()), async (cloud) => {
         const audit = await cloud.audit(organizationTargets(fixture), fixture.homeRegion);
-        const batch: HygieneBatchInput = { mode: 'disable', requestedBy: 'hubfix controls disable', changes: selectedChanges(audit, options.include ?? []) };
+        const batch: HygieneBatchInput = {
+          mode: 'disable',
+          requestedBy: 'hubfix controls disable',
+          changes: selectedChanges(audit, options.include ?? []),
+        };
         return { audit: audit.totals, run: await cloud.run(batch, approverPolicy(options.approve ? 'approve' : 'reject')) };
       });
       if (options.out && result.run.record) writeFileSync(options.out, `${JSON.stringify(result.run.record, null, 2)}\n`);
@@ -104,7 +140,9 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
 
   controls
     .command('enable')
-    .description('Re-enable every control a control-hygiene run disabled (the same workflow in enable mode; no approval needed to restore coverage)')
+    .description(
+      'Re-enable every control a control-hygiene run disabled (the same workflow in enable mode; no approval needed to restore coverage)',
+    )
     .requiredOption('--from <file>', 'the change record of the run to undo (`controls disable --out`, or the execution output)')
     .option('--account <fixture>', 'simulated organization fixture', ORGANIZATION_FIXTURE)
     .option('--json', 'machine-readable output')

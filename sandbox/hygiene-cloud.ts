@@ -142,7 +142,12 @@ export class HygieneCloud {
       await this.runtime.clients.at(SecurityHubClient, { accountId: c.accountId, region: c.region, access: 'remediate' }).send(
         new BatchUpdateStandardsControlAssociationsCommand({
           StandardsControlAssociationUpdates: [
-            { StandardsArn: c.standardsArn, SecurityControlId: c.securityControlId, AssociationStatus: c.after.status as 'ENABLED' | 'DISABLED', UpdatedReason: c.after.reason ?? c.reason },
+            {
+              StandardsArn: c.standardsArn,
+              SecurityControlId: c.securityControlId,
+              AssociationStatus: c.after.status as 'ENABLED' | 'DISABLED',
+              UpdatedReason: c.after.reason ?? c.reason,
+            },
           ],
         }),
       );
@@ -176,7 +181,12 @@ export class HygieneCloud {
     }
     const after = failedFindingCounts(this.sim);
     return {
-      execution: { name: execution.name, status: execution.status, states: execution.states, ...(execution.error ? { error: execution.error } : {}) },
+      execution: {
+        name: execution.name,
+        status: execution.status,
+        states: execution.states,
+        ...(execution.error ? { error: execution.error } : {}),
+      },
       record: execution.output as HygieneRunRecord | undefined,
       emails,
       failedFindings: { before, after, totalBefore: totalOf(before), totalAfter: totalOf(after) },

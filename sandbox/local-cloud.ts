@@ -159,5 +159,4 @@ export class LocalCloud {
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
-
 }

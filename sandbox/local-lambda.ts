@@ -70,7 +70,11 @@ const proxyEvent = (request: IncomingMessage, url: URL, body: string, sourceIp: 
 };
 
 /** Serves the approval API function on `server` exactly as API Gateway's proxy integration would call it. */
-export const serveApprovalApi = (server: Server, baseUrl: string, approvalApi: Handler<APIGatewayProxyEvent, APIGatewayProxyResult>): void => {
+export const serveApprovalApi = (
+  server: Server,
+  baseUrl: string,
+  approvalApi: Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+): void => {
   server.on('request', (request: IncomingMessage, response) => {
     const respond = async () => {
       const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';

@@ -68,7 +68,8 @@ const asLambdaError = (error: unknown): Error => {
 const pinTo = (workflow: SynthesizedWorkflow, version: number): SynthesizedWorkflow => {
   const qualified = (arn: string) => arn.replace(/:[^:]+$/, `:${version}`);
   let text = JSON.stringify(workflow.definition);
-  for (const { functionArn } of Object.values(workflow.taskFunctions)) text = text.split(JSON.stringify(functionArn)).join(JSON.stringify(qualified(functionArn)));
+  for (const { functionArn } of Object.values(workflow.taskFunctions))
+    text = text.split(JSON.stringify(functionArn)).join(JSON.stringify(qualified(functionArn)));
   const taskFunctions = Object.fromEntries(
     Object.entries(workflow.taskFunctions).map(([state, binding]) => [state, { ...binding, functionArn: qualified(binding.functionArn) }]),
   );
@@ -114,7 +115,8 @@ export class LocalStepFunctions {
    * the new version number. Running executions keep theirs.
    */
   deploy(functions: Record<string, LocalFunction>, workflow: SynthesizedWorkflow = this.current.workflow): number {
-    if (workflow.stateMachineArn !== this.stateMachineArn) throw new Error(`${workflow.stateMachineArn} is another state machine than ${this.stateMachineArn}`);
+    if (workflow.stateMachineArn !== this.stateMachineArn)
+      throw new Error(`${workflow.stateMachineArn} is another state machine than ${this.stateMachineArn}`);
     const version = this.deployments.length + 1;
     const pinned = pinTo(workflow, version);
     const missing = Object.values(pinned.taskFunctions).find(({ role }) => !functions[role]);
@@ -131,7 +133,11 @@ export class LocalStepFunctions {
   commands(): ServiceCommands {
     return {
       StartExecution: (input) => {
-        const execution = this.start(String(input.name ?? randomBytes(8).toString('hex')), JSON.parse(String(input.input ?? '{}')), String(input.stateMachineArn));
+        const execution = this.start(
+          String(input.name ?? randomBytes(8).toString('hex')),
+          JSON.parse(String(input.input ?? '{}')),
+          String(input.stateMachineArn),
+        );
         return { executionArn: execution.executionArn, startDate: execution.startedAt };
       },
       SendTaskSuccess: (input) => {
@@ -217,7 +223,12 @@ export class LocalStepFunctions {
     const { result, eventLogs } = machine.run(execution.input as Parameters<StateMachine['run']>[0], {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
       context: {
-        Execution: { Id: execution.executionArn, Name: execution.name, StartTime: execution.startedAt.toISOString(), Input: execution.input as never },
+        Execution: {
+          Id: execution.executionArn,
+          Name: execution.name,
+          StartTime: execution.startedAt.toISOString(),
+          Input: execution.input as never,
+        },
         StateMachine: { Id: this.stateMachineArn },
         Task: { Token: taskToken },
       },
@@ -248,12 +259,7 @@ export class LocalStepFunctions {
     }
   }
 
-  private async invoke(
-    execution: LocalExecution,
-    taskToken: string,
-    binding: TaskBinding,
-    input: unknown,
-  ): Promise<unknown> {
+  private async invoke(execution: LocalExecution, taskToken: string, binding: TaskBinding, input: unknown): Promise<unknown> {
     // The version the definition names, never "the current code": that is what pins a run to its deployment.
     const fn = this.lambdas.get(binding.functionArn);
     const payload = binding.payloadOnly ? (input as { Payload?: unknown }).Payload : input;
@@ -265,7 +271,9 @@ export class LocalStepFunctions {
       });
     }
     // .waitForTaskToken: the function only starts the wait; the state ends when SendTask* names the token.
-    const settled = new Promise<unknown>((resolve, reject) => this.pendingTasks.set(taskToken, { executionArn: execution.executionArn, resolve, reject }));
+    const settled = new Promise<unknown>((resolve, reject) =>
+      this.pendingTasks.set(taskToken, { executionArn: execution.executionArn, resolve, reject }),
+    );
     try {
       await fn(payload);
     } catch (error) {
@@ -277,7 +285,8 @@ export class LocalStepFunctions {
 
   private takeTask(taskToken: string): PendingTask {
     const task = this.pendingTasks.get(taskToken);
-    if (!task) throw new SimulatedServiceError('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used, or its wait has ended');
+    if (!task)
+      throw new SimulatedServiceError('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used, or its wait has ended');
     this.pendingTasks.delete(taskToken);
     return task;
   }

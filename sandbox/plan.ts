@@ -31,7 +31,8 @@ const isEnvelope = (raw: unknown): boolean => typeof raw === 'object' && raw !==
 
 /** Reads an event (or bare findings) as intake would, treating any custom action as "Remediate" to show what it would do. */
 const parseAny = (raw: unknown): { kind: PlanResult['kind']; event: ParsedEvent } => {
-  if (!isEnvelope(raw)) return { kind: 'findings', event: { kind: 'custom-action', actionId: 'HubfixRemediate', findings: parseFindings(raw) } };
+  if (!isEnvelope(raw))
+    return { kind: 'findings', event: { kind: 'custom-action', actionId: 'HubfixRemediate', findings: parseFindings(raw) } };
   const event = parseEvent(raw);
   return { kind: event.kind, event: event.kind === 'custom-action' ? { ...event, actionId: 'HubfixRemediate' } : event };
 };
@@ -50,7 +51,13 @@ export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fi
   }
   const intake = planIntake(parsed.event, config, { receivedAt: new Date().toISOString() });
   const sim = fixture && new SimulatedAws(fixture, () => new Date());
-  const clients = sim && simulatedClientFactory(sim, { homeAccountId: fixture.homeAccountId, homeRegion: fixture.homeRegion, dynamoEndpoint: 'http://127.0.0.1:9' });
+  const clients =
+    sim &&
+    simulatedClientFactory(sim, {
+      homeAccountId: fixture.homeAccountId,
+      homeRegion: fixture.homeRegion,
+      dynamoEndpoint: 'http://127.0.0.1:9',
+    });
 
   const started = await Promise.all(
     intake.start.map(async (input): Promise<PlannedFinding> => {
@@ -64,9 +71,20 @@ export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fi
       }
     }),
   );
-  const skipped = intake.skip.map((s): PlannedFinding => ({ findingId: s.identifier.id, controlId: s.controlId, route: 'skip', reason: s.reason, evidence: [] }));
+  const skipped = intake.skip.map((s): PlannedFinding => ({
+    findingId: s.identifier.id,
+    controlId: s.controlId,
+    route: 'skip',
+    reason: s.reason,
+    evidence: [],
+  }));
   const dropped = intake.drop.map((d): PlannedFinding => ({ findingId: '', route: 'skip', reason: d.reason, evidence: [] }));
-  const passed = intake.pass.map((p): PlannedFinding => ({ findingId: p.findingId, route: 'skip', reason: `the automatic path does not take it: ${p.reason}`, evidence: [] }));
+  const passed = intake.pass.map((p): PlannedFinding => ({
+    findingId: p.findingId,
+    route: 'skip',
+    reason: `the automatic path does not take it: ${p.reason}`,
+    evidence: [],
+  }));
   if (intake.ignored) return { kind: parsed.kind, rejected: intake.ignored, findings: [] };
   return { kind: parsed.kind, findings: [...started, ...skipped, ...dropped, ...passed] };
 };

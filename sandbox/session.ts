@@ -5,7 +5,10 @@ import type { LocalCloud } from './local-cloud';
 import type { PublishedMessage } from './simulated-aws';
 
 /** What the sandbox does with each approval email: answer it, or leave it for a person (or the timeout). */
-export type EmailPolicy = (email: PublishedMessage, link: string) => { decision: ApproverDecision; approver: string; reason: string } | 'wait';
+export type EmailPolicy = (
+  email: PublishedMessage,
+  link: string,
+) => { decision: ApproverDecision; approver: string; reason: string } | 'wait';
 
 export interface FindingReport {
   findingId: string;
@@ -33,7 +36,8 @@ export const importEventFindings = (cloud: LocalCloud, event: unknown): void => 
   const detail = (event as { detail?: { findings?: unknown[] } }).detail;
   const findings = Array.isArray(detail?.findings) ? detail.findings : [];
   for (const finding of findings) {
-    if (typeof finding === 'object' && finding && 'Id' in finding && 'ProductArn' in finding) cloud.sim.importFinding(finding as Record<string, unknown>);
+    if (typeof finding === 'object' && finding && 'Id' in finding && 'ProductArn' in finding)
+      cloud.sim.importFinding(finding as Record<string, unknown>);
   }
 };
 
@@ -95,29 +99,30 @@ export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailP
 
   const executionOf = (findingId: string) =>
     [...cloud.stepFunctions.executions.values()].find((e) => (e.input as { finding?: { id?: string } }).finding?.id === findingId);
-  const findings = [...intakePlan.start.map((s) => s.finding), ...intakePlan.skip.map((s) => ({ id: s.identifier.id, productArn: s.identifier.productArn }))].map(
-    (ref) => {
-      const record = cloud.sim.finding(ref.id, ref.productArn);
-      const f = (record?.finding ?? {}) as {
-        Title?: string;
-        Note?: { Text?: string };
-        Workflow?: { Status?: string };
-        UserDefinedFields?: Record<string, string>;
-        Resources?: { Id?: string }[];
-        Compliance?: { SecurityControlId?: string };
-      };
-      const execution = executionOf(ref.id);
-      return {
-        findingId: ref.id,
-        title: f.Title ?? '',
-        controlId: 'controlId' in ref ? String(ref.controlId) : (f.Compliance?.SecurityControlId ?? ''),
-        resourceId: f.Resources?.[0]?.Id ?? '',
-        outcome: f.UserDefinedFields?.['hubfix:outcome'] ?? 'not annotated',
-        workflowStatus: f.Workflow?.Status ?? '',
-        note: f.Note?.Text ?? '',
-        execution: execution && { name: execution.name, status: execution.status, states: execution.states },
-      };
-    },
-  );
+  const findings = [
+    ...intakePlan.start.map((s) => s.finding),
+    ...intakePlan.skip.map((s) => ({ id: s.identifier.id, productArn: s.identifier.productArn })),
+  ].map((ref) => {
+    const record = cloud.sim.finding(ref.id, ref.productArn);
+    const f = (record?.finding ?? {}) as {
+      Title?: string;
+      Note?: { Text?: string };
+      Workflow?: { Status?: string };
+      UserDefinedFields?: Record<string, string>;
+      Resources?: { Id?: string }[];
+      Compliance?: { SecurityControlId?: string };
+    };
+    const execution = executionOf(ref.id);
+    return {
+      findingId: ref.id,
+      title: f.Title ?? '',
+      controlId: 'controlId' in ref ? String(ref.controlId) : (f.Compliance?.SecurityControlId ?? ''),
+      resourceId: f.Resources?.[0]?.Id ?? '',
+      outcome: f.UserDefinedFields?.['hubfix:outcome'] ?? 'not annotated',
+      workflowStatus: f.Workflow?.Status ?? '',
+      note: f.Note?.Text ?? '',
+      execution: execution && { name: execution.name, status: execution.status, states: execution.states },
+    };
+  });
   return { findings, emails, before, after: cloud.sim.snapshot(), ignored: intakePlan.ignored };
 };

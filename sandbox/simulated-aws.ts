@@ -76,7 +76,10 @@ export class SimulatedAws {
     for (const [accountId, account] of Object.entries(fixture.accounts)) this.addAccount(accountId, account);
     for (const finding of fixture.findings) this.importFinding(finding);
     for (const module of serviceModules) {
-      this.serve(module.clientName, module.commands((accountId) => this.account(accountId).states.get(module.key), now, { findings: () => this.findings.values() }));
+      this.serve(
+        module.clientName,
+        module.commands((accountId) => this.account(accountId).states.get(module.key), now, { findings: () => this.findings.values() }),
+      );
     }
     this.serve('SecurityHubClient', this.securityHub());
     this.serve('SNSClient', this.sns());
@@ -97,14 +100,18 @@ export class SimulatedAws {
     this.calls.push(call);
     this.faults?.(call, input);
     const command = this.services.get(clientName)?.[call.command];
-    if (!command) throw new SimulatedServiceError('NotImplemented', `The simulated account does not implement ${clientName}.${commandName}`);
+    if (!command)
+      throw new SimulatedServiceError('NotImplemented', `The simulated account does not implement ${clientName}.${commandName}`);
     return command(input, ctx);
   }
 
   addAccount(accountId: string, fixture: AccountFixture): void {
     const now = this.now();
     const sections = fixture as unknown as Record<string, unknown>;
-    const roles = typeof fixture.memberRoles === 'boolean' ? { inspect: fixture.memberRoles, remediate: fixture.memberRoles, hygiene: fixture.memberRoles } : fixture.memberRoles;
+    const roles =
+      typeof fixture.memberRoles === 'boolean'
+        ? { inspect: fixture.memberRoles, remediate: fixture.memberRoles, hygiene: fixture.memberRoles }
+        : fixture.memberRoles;
     this.accounts.set(accountId, {
       name: fixture.name,
       states: new Map(serviceModules.map((module) => [module.key, module.load(sections[module.key], now)])),
@@ -114,7 +121,8 @@ export class SimulatedAws {
 
   account(accountId: string): AccountState {
     const account = this.accounts.get(accountId);
-    if (!account) throw new SimulatedServiceError('AccessDenied', `No access to account ${accountId}: it is not part of the simulated organization`);
+    if (!account)
+      throw new SimulatedServiceError('AccessDenied', `No access to account ${accountId}: it is not part of the simulated organization`);
     return account;
   }
 
@@ -154,7 +162,8 @@ export class SimulatedAws {
       BatchUpdateFindings: (input) => {
         const identifiers = (input.FindingIdentifiers ?? []) as { Id: string; ProductArn: string }[];
         const note = input.Note as { Text: string; UpdatedBy: string } | undefined;
-        if (note && note.Text.length > 512) throw new SimulatedServiceError('InvalidInputException', 'Note.Text must be at most 512 characters');
+        if (note && note.Text.length > 512)
+          throw new SimulatedServiceError('InvalidInputException', 'Note.Text must be at most 512 characters');
         const processed: { Id: string; ProductArn: string }[] = [];
         const unprocessed: { FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }[] = [];
         for (const identifier of identifiers) {
@@ -166,7 +175,8 @@ export class SimulatedAws {
           const f = record.finding;
           if (note) f.Note = { ...note, UpdatedAt: this.now().toISOString() };
           if (input.Workflow) f.Workflow = { ...(input.Workflow as object) };
-          if (input.UserDefinedFields) f.UserDefinedFields = { ...((f.UserDefinedFields as object) ?? {}), ...(input.UserDefinedFields as object) };
+          if (input.UserDefinedFields)
+            f.UserDefinedFields = { ...((f.UserDefinedFields as object) ?? {}), ...(input.UserDefinedFields as object) };
           record.updates.push({ ...input, at: this.now().toISOString() });
           processed.push(identifier);
         }
@@ -192,7 +202,8 @@ export class SimulatedAws {
     return {
       Publish: (input) => {
         const subject = input.Subject as string | undefined;
-        if (subject && (subject.length > 100 || /[^\x20-\x7e]/.test(subject))) throw new SimulatedServiceError('InvalidParameter', 'Invalid parameter: Subject');
+        if (subject && (subject.length > 100 || /[^\x20-\x7e]/.test(subject)))
+          throw new SimulatedServiceError('InvalidParameter', 'Invalid parameter: Subject');
         this.published.push({ topicArn: String(input.TopicArn), subject, message: String(input.Message), at: this.now() });
         return { MessageId: randomUUID() };
       },
@@ -202,7 +213,8 @@ export class SimulatedAws {
   /** The session behind temporary credentials; ExpiredToken once they expire, as AWS answers a call signed with them. */
   sessionOf(accessKeyId: string): RoleSession | undefined {
     const session = this.roleSessions.get(accessKeyId);
-    if (session && session.expiration <= this.now()) throw new SimulatedServiceError('ExpiredToken', 'The security token included in the request is expired');
+    if (session && session.expiration <= this.now())
+      throw new SimulatedServiceError('ExpiredToken', 'The security token included in the request is expired');
     return session;
   }
 
@@ -216,7 +228,10 @@ export class SimulatedAws {
         const roleArn = String(input.RoleArn);
         const sessionName = String(input.RoleSessionName ?? '');
         if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-          throw new SimulatedServiceError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`);
+          throw new SimulatedServiceError(
+            'ValidationError',
+            `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
+          );
         }
         const match = /^arn:aws[\w-]*:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(roleArn);
         if (!match) throw new SimulatedServiceError('ValidationError', `${roleArn} is invalid`);
@@ -232,8 +247,16 @@ export class SimulatedAws {
         const expiration = new Date(this.now().getTime() + durationSeconds * 1000);
         this.roleSessions.set(accessKeyId, { accountId, roleName, sessionName, expiration });
         return {
-          Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: randomBytes(20).toString('base64'), SessionToken: randomBytes(32).toString('base64'), Expiration: expiration },
-          AssumedRoleUser: { AssumedRoleId: `AROA${accountId}:${sessionName}`, Arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}` },
+          Credentials: {
+            AccessKeyId: accessKeyId,
+            SecretAccessKey: randomBytes(20).toString('base64'),
+            SessionToken: randomBytes(32).toString('base64'),
+            Expiration: expiration,
+          },
+          AssumedRoleUser: {
+            AssumedRoleId: `AROA${accountId}:${sessionName}`,
+            Arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+          },
         };
       },
     };
@@ -243,7 +266,8 @@ export class SimulatedAws {
     return {
       GetSecretValue: (input) => {
         const value = this.secrets.get(String(input.SecretId));
-        if (value === undefined) throw new SimulatedServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        if (value === undefined)
+          throw new SimulatedServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
         return { ARN: String(input.SecretId), Name: String(input.SecretId), SecretString: value, VersionId: 'v1' };
       },
     };

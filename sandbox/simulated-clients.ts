@@ -1,7 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { MEMBER_ROLE_NAMES, memberRoleSessions, type AnyClient, type ClientCtor, type ClientFactory, type Target } from '../functions/commons/clients';
+import {
+  MEMBER_ROLE_NAMES,
+  memberRoleSessions,
+  type AnyClient,
+  type ClientCtor,
+  type ClientFactory,
+  type Target,
+} from '../functions/commons/clients';
 import { SimulatedServiceError, type RoleSession, type SimulatedAws } from './simulated-aws';
 
 export interface SimulatedClientsOptions {
@@ -58,7 +65,10 @@ export const simulatedClientFactory = (sim: SimulatedAws, options: SimulatedClie
             authorize(sim, session, clientName.replace(/Client$/, '').toLowerCase(), commandName.replace(/Command$/, ''));
             accountId = session.accountId;
           }
-          const output = await sim.handle(clientName, commandName, args.input as Record<string, unknown>, { accountId, region: target.region });
+          const output = await sim.handle(clientName, commandName, args.input as Record<string, unknown>, {
+            accountId,
+            region: target.region,
+          });
           return { output: { ...output, $metadata: {} }, response: {} };
         },
         { step: 'finalizeRequest', priority: 'low', name: 'hubfixSimulatedAws' },
@@ -68,7 +78,8 @@ export const simulatedClientFactory = (sim: SimulatedAws, options: SimulatedClie
     return client;
   };
   const homeTarget = { accountId: options.homeAccountId, region: options.homeRegion };
-  const home = <C extends AnyClient>(ctor: ClientCtor<C>): C => make(ctor, homeTarget, `${ctor.name}|${options.homeAccountId}|${options.homeRegion}`);
+  const home = <C extends AnyClient>(ctor: ClientCtor<C>): C =>
+    make(ctor, homeTarget, `${ctor.name}|${options.homeAccountId}|${options.homeRegion}`);
   const sessionFor = memberRoleSessions({ homeAccountId: () => options.homeAccountId, sts: () => home(STSClient), now: sim.now });
   return {
     home,

@@ -46,8 +46,13 @@ export const REMEDIATION_WORKFLOW: WorkflowSelector = {
 /** The Task states of a definition, including those inside Map iterators and Parallel branches (local overrides are keyed by state name). */
 const taskStates = (states: Record<string, Json>): [string, Json][] =>
   Object.entries(states).flatMap(([name, state]) => {
-    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])] as ({ States?: Record<string, Json> } | undefined)[];
-    return [...(state.Type === 'Task' ? [[name, state] as [string, Json]] : []), ...nested.flatMap((n) => (n?.States ? taskStates(n.States) : []))];
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])] as (
+      { States?: Record<string, Json> } | undefined
+    )[];
+    return [
+      ...(state.Type === 'Task' ? [[name, state] as [string, Json]] : []),
+      ...nested.flatMap((n) => (n?.States ? taskStates(n.States) : [])),
+    ];
   });
 
 /** The local ARN of version `version` of the function with this role (the sandbox numbers versions per deployment). */
@@ -64,12 +69,19 @@ const FIRST_VERSION = 1;
  * invoke the versions it was deployed with. The sandbox and the workflow tests run this; there is no second copy of
  * the workflow.
  */
-export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, region: string, which: WorkflowSelector = REMEDIATION_WORKFLOW): SynthesizedWorkflow => {
+export const synthesizeWorkflow = (
+  config: HubfixConfig,
+  accountId: string,
+  region: string,
+  which: WorkflowSelector = REMEDIATION_WORKFLOW,
+): SynthesizedWorkflow => {
   const outdir = mkdtempSync(join(tmpdir(), 'hubfix-synth-'));
   try {
     const { app, stack } = buildApp({ outdir, config, bundle: false });
     const assembly = app.synth();
-    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Type: string; Properties: Json }> };
+    const template = assembly.getStackArtifact(stack.artifactId).template as {
+      Resources: Record<string, { Type: string; Properties: Json }>;
+    };
 
     const functions = which.functions(stack);
     const roleByLogicalId = new Map(
@@ -89,7 +101,9 @@ export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, regi
       Object.entries((machineProps.DefinitionSubstitutions ?? {}) as Record<string, unknown>).map(([name, value]) => {
         const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
         if (getAtt && roleByLogicalId.has(getAtt[0])) {
-          throw new Error(`Substitution ${name} names the unqualified function ${getAtt[0]} ($LATEST); a definition must name the version it was deployed with`);
+          throw new Error(
+            `Substitution ${name} names the unqualified function ${getAtt[0]} ($LATEST); a definition must name the version it was deployed with`,
+          );
         }
         const ref = (value as { Ref?: string }).Ref;
         const role = ref ? roleByVersionId.get(ref) : undefined;
@@ -101,7 +115,9 @@ export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, regi
     const resolved = raw.replace(/\$\{(\w+)\}/g, (whole, name: string) => substitutions[name] ?? whole);
     const definition = JSON.parse(resolved) as SynthesizedWorkflow['definition'];
 
-    const roleByArn = new Map([...roleByLogicalId.values()].map((role) => [localFunctionArn(accountId, region, role, FIRST_VERSION), role]));
+    const roleByArn = new Map(
+      [...roleByLogicalId.values()].map((role) => [localFunctionArn(accountId, region, role, FIRST_VERSION), role]),
+    );
     const taskFunctions: Record<string, TaskBinding> = {};
     for (const [stateName, state] of taskStates(definition.States)) {
       const resource = String(state.Resource);
@@ -109,7 +125,12 @@ export const synthesizeWorkflow = (config: HubfixConfig, accountId: string, regi
       const arn = resource.startsWith('arn:aws:lambda:') ? resource : String((state.Parameters as Json | undefined)?.FunctionName);
       const role = roleByArn.get(arn);
       if (!role) throw new Error(`Task state ${stateName} calls ${resource}, which is not a stack function`);
-      taskFunctions[stateName] = { role, functionArn: arn, waitForTaskToken, payloadOnly: resource.startsWith('arn:aws:states:::lambda:invoke') };
+      taskFunctions[stateName] = {
+        role,
+        functionArn: arn,
+        waitForTaskToken,
+        payloadOnly: resource.startsWith('arn:aws:states:::lambda:invoke'),
+      };
     }
 
     const environment = Object.fromEntries(

@@ -39,7 +39,12 @@ describe('control catalog', () => {
     expect(catalog.map((c) => c.id)).toEqual(plugins.map((p) => p.id));
     expect(JSON.parse(JSON.stringify(catalog))).toEqual(catalog);
     const manual = catalog.find((c) => c.id === 'root-account-credentials');
-    expect(manual).toMatchObject({ securityControlIds: ['IAM.4', 'IAM.6', 'IAM.9'], automation: 'manual', defaultMode: 'plan', reversible: false });
+    expect(manual).toMatchObject({
+      securityControlIds: ['IAM.4', 'IAM.6', 'IAM.9'],
+      automation: 'manual',
+      defaultMode: 'plan',
+      reversible: false,
+    });
   });
 
   it('groups CIS references by benchmark version', () => {
@@ -55,7 +60,9 @@ describe('control catalog', () => {
     // Assess
     const lines = markdown.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toBe('| `demo` Demo control | X.1, X.2 | v1.2.0 1.3 · v1.4.0 1.12, 1.14 | reads a \\| b | changes things | yes | automated | `auto` |');
+    expect(lines[2]).toBe(
+      '| `demo` Demo control | X.1, X.2 | v1.2.0 1.3 · v1.4.0 1.12, 1.14 | reads a \\| b | changes things | yes | automated | `auto` |',
+    );
     expect(lines[3]).toMatch(/\| no \| manual only \| `plan` \|$/);
   });
 
@@ -81,13 +88,16 @@ describe('control catalog', () => {
     expect(() => withControlsSection('# no markers', 'x')).toThrow(/has no <!-- controls:start -->/);
   });
 
-  it.each(CONTROLS_DOCS)('%s: the committed controls table is the generated one (run `npm run docs:controls` after changing a plugin)', (doc) => {
-    // Prepare
-    const committed = controlsSectionOf(readFileSync(join(ROOT, doc), 'utf8'));
+  it.each(CONTROLS_DOCS)(
+    '%s: the committed controls table is the generated one (run `npm run docs:controls` after changing a plugin)',
+    (doc) => {
+      // Prepare
+      const committed = controlsSectionOf(readFileSync(join(ROOT, doc), 'utf8'));
 
-    // Assess
-    expect(committed).toBe(catalogMarkdown(controlCatalog()));
-  });
+      // Assess
+      expect(committed).toBe(catalogMarkdown(controlCatalog()));
+    },
+  );
 });
 
 describe('hubfix controls', () => {

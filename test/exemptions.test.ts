@@ -43,12 +43,20 @@ describe('checkExemption', () => {
   });
 
   it('matches configuration entries by account, resource and control', () => {
-    expect(checkExemption({ ...finding, accountId: '222222222222' }, {}, config, NOW)).toMatchObject({ status: 'active', exemption: { source: 'configuration exemptions[0]' } });
-    expect(checkExemption({ ...finding, controlId: 'IAM.22' }, {}, config, NOW)).toMatchObject({ status: 'active', exemption: { reason: 'break-glass user' } });
+    expect(checkExemption({ ...finding, accountId: '222222222222' }, {}, config, NOW)).toMatchObject({
+      status: 'active',
+      exemption: { source: 'configuration exemptions[0]' },
+    });
+    expect(checkExemption({ ...finding, controlId: 'IAM.22' }, {}, config, NOW)).toMatchObject({
+      status: 'active',
+      exemption: { reason: 'break-glass user' },
+    });
     expect(checkExemption(finding, {}, config, NOW)).toEqual({ status: 'none', problems: [] });
   });
 
   it('rejects a configuration entry that names neither an account nor a resource', () => {
-    expect(() => parseConfig({ exemptions: [{ until: '2030-01-01', reason: 'r', by: 'b' }] })).toThrow('an exemption names an accountId or a resource');
+    expect(() => parseConfig({ exemptions: [{ until: '2030-01-01', reason: 'r', by: 'b' }] })).toThrow(
+      'an exemption names an accountId or a resource',
+    );
   });
 });

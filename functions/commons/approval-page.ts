@@ -69,7 +69,12 @@ ${content}
 </html>
 `;
 
-export const htmlResponse = (statusCode: number, title: string, content: string, extraHeaders: Record<string, string> = {}): HtmlResponse => ({
+export const htmlResponse = (
+  statusCode: number,
+  title: string,
+  content: string,
+  extraHeaders: Record<string, string> = {},
+): HtmlResponse => ({
   statusCode,
   headers: { ...PAGE_HEADERS, ...extraHeaders },
   body: layout(title, content),
@@ -80,7 +85,8 @@ const resourceOf = (record: ApprovalRecord): string => record.finding.resource.c
 
 const findingSummary = (record: ApprovalRecord): string => {
   const { finding } = record;
-  const reported = finding.resource.id !== resourceOf(record) ? ` <span class="source">(reported as ${escapeHtml(finding.resource.id)})</span>` : '';
+  const reported =
+    finding.resource.id !== resourceOf(record) ? ` <span class="source">(reported as ${escapeHtml(finding.resource.id)})</span>` : '';
   return `<dl>
 <dt>Control</dt><dd>${escapeHtml(finding.controlId)}${finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${escapeHtml(finding.standardControlId)})` : ''}</dd>
 <dt>Finding</dt><dd>${escapeHtml(finding.title)}</dd>
@@ -93,7 +99,9 @@ const findingSummary = (record: ApprovalRecord): string => {
 
 const whyAndEvidence = (record: ApprovalRecord): string => {
   const { assessment } = record;
-  const risk = assessment.risk ? `<p>Risk: <span class="risk-${escapeHtml(assessment.risk)}">${escapeHtml(assessment.risk)}</span></p>` : '';
+  const risk = assessment.risk
+    ? `<p>Risk: <span class="risk-${escapeHtml(assessment.risk)}">${escapeHtml(assessment.risk)}</span></p>`
+    : '';
   const imported =
     record.trigger === 'imported'
       ? '<p>Security Hub reported this finding and hubfix did <strong>not</strong> fix it automatically, for the reason below.</p>'
@@ -127,7 +135,12 @@ export interface FormState {
 }
 
 /** The confirmation page: everything the approver needs, and a form that POSTs the decision. */
-export const renderApprovalPage = (record: ApprovalRecord, link: { expires: string; signature: string }, form: FormState = {}, statusCode = 200): HtmlResponse => {
+export const renderApprovalPage = (
+  record: ApprovalRecord,
+  link: { expires: string; signature: string },
+  form: FormState = {},
+  statusCode = 200,
+): HtmlResponse => {
   const error = form.error ? `<p class="error" role="alert">${escapeHtml(form.error)}</p>` : '';
   const content = `<h1>Approve a change to ${escapeHtml(resourceOf(record))}?</h1>
 <p class="notice">Nothing happens until you press Approve or Reject. This request expires ${escapeHtml(formatTime(record.expiresAt))}.</p>
@@ -191,8 +204,9 @@ ${decisionWords(record)}
 ${findingSummary(record)}`,
   );
 
-export const renderExpiredPage = (detail = 'This approval request has expired. Nothing was changed; the finding keeps its note saying nobody decided in time.'): HtmlResponse =>
-  htmlResponse(410, 'Request expired', `<h1>This request has expired</h1>\n<p class="notice">${escapeHtml(detail)}</p>`);
+export const renderExpiredPage = (
+  detail = 'This approval request has expired. Nothing was changed; the finding keeps its note saying nobody decided in time.',
+): HtmlResponse => htmlResponse(410, 'Request expired', `<h1>This request has expired</h1>\n<p class="notice">${escapeHtml(detail)}</p>`);
 
 export const renderInvalidLinkPage = (): HtmlResponse =>
   htmlResponse(
@@ -203,8 +217,17 @@ export const renderInvalidLinkPage = (): HtmlResponse =>
   );
 
 export const renderNotFoundPage = (): HtmlResponse =>
-  htmlResponse(404, 'Not found', '<h1>No such approval request</h1>\n<p class="notice">It may have been removed after it expired. Nothing was changed.</p>');
+  htmlResponse(
+    404,
+    'Not found',
+    '<h1>No such approval request</h1>\n<p class="notice">It may have been removed after it expired. Nothing was changed.</p>',
+  );
 
 /** Generic error page; the message is escaped (it may echo user input). */
-export const renderErrorPage = (statusCode: number, title: string, message: string, extraHeaders: Record<string, string> = {}): HtmlResponse =>
+export const renderErrorPage = (
+  statusCode: number,
+  title: string,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): HtmlResponse =>
   htmlResponse(statusCode, title, `<h1>${escapeHtml(title)}</h1>\n<p class="error">${escapeHtml(message)}</p>`, extraHeaders);

@@ -59,8 +59,7 @@ export const asffFindingSchema = z.looseObject({
 export type AsffFinding = z.infer<typeof asffFindingSchema>;
 
 export type FindingResult =
-  | { ok: true; finding: FindingRef }
-  | { ok: false; reason: string; identifier?: { id: string; productArn: string } };
+  { ok: true; finding: FindingRef } | { ok: false; reason: string; identifier?: { id: string; productArn: string } };
 
 export type ParsedEvent =
   | { kind: 'custom-action'; actionId: string; actionName?: string; findings: FindingResult[] }
@@ -155,8 +154,7 @@ const normalize = (
   const region = finding.Region || productArn?.region || idArn?.region || fallbackRegion;
   if (!region) return { reason: 'the finding names no region (no Region, and none in ProductArn or Id)' };
   if (!REGION_NAME.test(region)) return { reason: `the finding's region "${region.slice(0, 40)}" is not an AWS region name` };
-  const accountId =
-    finding.AwsAccountId || idArn?.account || resourceArn?.account || accountFromResourceId(resource.Id);
+  const accountId = finding.AwsAccountId || idArn?.account || resourceArn?.account || accountFromResourceId(resource.Id);
   if (!accountId) return { reason: 'the finding names no account (no AwsAccountId, and none in Id or the resource id)' };
   const canonical = canonicalResource({
     type: resource.Type,
@@ -167,7 +165,9 @@ const normalize = (
   });
   if ('reason' in canonical) return { reason: canonical.reason };
   if (productArn && productArn.partition !== canonical.partition) {
-    return { reason: `the finding's product is in partition ${productArn.partition.slice(0, 20)} but its resource is in ${canonical.partition}` };
+    return {
+      reason: `the finding's product is in partition ${productArn.partition.slice(0, 20)} but its resource is in ${canonical.partition}`,
+    };
   }
   const resourceRef: ResourceRef = {
     type: resource.Type,

@@ -35,7 +35,9 @@ export const assessStep = async (input: WorkflowInput, rt: Runtime): Promise<Wor
   if (refusal) return refuse(finding, 'refused', refusal.reason);
 
   const assessed = await assessFinding({ ...input, finding }, { clients: rt.clients, config: rt.config, now: rt.now }, history);
-  const assessment: Assessment = assessed.plan ? { ...assessed, plan: { ...assessed.plan, target: finding.resource.canonicalId } } : assessed;
+  const assessment: Assessment = assessed.plan
+    ? { ...assessed, plan: { ...assessed.plan, target: finding.resource.canonicalId } }
+    : assessed;
   if (assessment.route !== 'auto') return { ...input, finding, assessment };
 
   const slot = await takeAutomaticSlot(rt, finding.accountId, executionName({ finding, action: input.action }));
@@ -43,7 +45,18 @@ export const assessStep = async (input: WorkflowInput, rt: Runtime): Promise<Wor
   // An analyst's click still gets an answer: a person decides instead. The automatic path waits.
   const paused: Assessment =
     input.trigger === 'custom-action'
-      ? { ...assessment, held: slot.reason, route: 'approval', routeReason: `Automatic changes are paused, so a person decides (${slot.reason.replace(/; nothing was changed$/, '')}). ${assessment.routeReason}` }
-      : { ...assessment, held: slot.reason, route: 'skip', skip: 'held', routeReason: `${slot.reason}. Choose Remediate on the finding to have a person decide.` };
+      ? {
+          ...assessment,
+          held: slot.reason,
+          route: 'approval',
+          routeReason: `Automatic changes are paused, so a person decides (${slot.reason.replace(/; nothing was changed$/, '')}). ${assessment.routeReason}`,
+        }
+      : {
+          ...assessment,
+          held: slot.reason,
+          route: 'skip',
+          skip: 'held',
+          routeReason: `${slot.reason}. Choose Remediate on the finding to have a person decide.`,
+        };
   return { ...input, finding, assessment: paused };
 };

@@ -143,7 +143,10 @@ export const buildAuditRecord = (
     verification: verification && { observed: verification.observed },
     error:
       failure === 'unreadable'
-        ? { name: 'UnreadableFailure', message: `the execution recorded a failure this version cannot read: ${JSON.stringify(state.failure)}` }
+        ? {
+            name: 'UnreadableFailure',
+            message: `the execution recorded a failure this version cannot read: ${JSON.stringify(state.failure)}`,
+          }
         : failure && { step: failure.step, name: failure.error.Error, message: causeMessage(failure.error) },
     outcome: annotation.outcome,
     workflowStatus: annotation.workflowStatus,
@@ -239,7 +242,11 @@ export const readAuditRecords = async (doc: DynamoDBDocumentClient, tableName: s
         KeyConditionExpression: range.until
           ? 'auditPartition = :partition AND annotatedAt BETWEEN :since AND :until'
           : 'auditPartition = :partition AND annotatedAt >= :since',
-        ExpressionAttributeValues: { ':partition': AUDIT_PARTITION, ':since': range.since, ...(range.until ? { ':until': range.until } : {}) },
+        ExpressionAttributeValues: {
+          ':partition': AUDIT_PARTITION,
+          ':since': range.since,
+          ...(range.until ? { ':until': range.until } : {}),
+        },
         ExclusiveStartKey: startKey,
       }),
     );

@@ -22,7 +22,6 @@ export type Canonical = { canonicalId: string; partition: string } | { reason: s
 
 const ARN = /^arn:([^:]+):([^:]*):([^:]*):([^:]*):(.+)$/;
 
-
 /** IAM names are unique in an account whatever their path: user/a/b/alice and user/alice are one user. */
 const withoutIamPath = (service: string, resource: string): string => {
   const match = /^(user|role|group)\/(?:.*\/)?([^/]+)$/.exec(resource);
@@ -88,7 +87,8 @@ export const canonicalResource = (claims: ResourceClaims): Canonical => {
   const partition = claims.partition || 'aws';
   const account = /^AWS::::Account:(.+)$/.exec(claims.id)?.[1];
   if (account !== undefined) {
-    if (account !== claims.accountId) return { reason: `the resource is account ${account.slice(0, 20)} but the finding is for account ${claims.accountId}` };
+    if (account !== claims.accountId)
+      return { reason: `the resource is account ${account.slice(0, 20)} but the finding is for account ${claims.accountId}` };
     return { canonicalId: claims.id, partition };
   }
   const user = claims.type === 'AwsIamAccessKey' ? accessKeyUser(claims) : undefined;

@@ -38,12 +38,17 @@ export interface ClientFactory {
 }
 
 /** The roles the member stack (infra/member-stack.ts) creates in every account of the organization. */
-export const MEMBER_ROLE_NAMES: Readonly<Record<Access, string>> = { inspect: 'hubfix-inspect', remediate: 'hubfix-remediate', hygiene: 'hubfix-hygiene' };
+export const MEMBER_ROLE_NAMES: Readonly<Record<Access, string>> = {
+  inspect: 'hubfix-inspect',
+  remediate: 'hubfix-remediate',
+  hygiene: 'hubfix-hygiene',
+};
 
 /** The administrator account hubfix runs in; the stack sets it on the functions that act in accounts. */
 export const HOME_ACCOUNT_ENV = 'HUBFIX_HOME_ACCOUNT_ID';
 
-export const partitionOf = (region: string): string => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+export const partitionOf = (region: string): string =>
+  region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 
 export const memberRoleArn = (accountId: string, access: Access, region: string): string =>
   `arn:${partitionOf(region)}:iam::${accountId}:role/${MEMBER_ROLE_NAMES[access]}`;
@@ -159,7 +164,8 @@ export const awsClientFactory = ({ homeRegion = process.env.AWS_REGION, homeAcco
     const session = sessionFor(target);
     const key = `${ctor.name}|${target.region}|${session ? `${session.roleArn}|${session.sessionName}` : 'home'}`;
     let client = targetClients.get(key);
-    if (client) targetClients.delete(key); // re-inserted below: Map order is the recency order
+    if (client)
+      targetClients.delete(key); // re-inserted below: Map order is the recency order
     else client = new ctor({ region: target.region, ...(session ? { credentials: session.credentials } : {}) });
     targetClients.set(key, client);
     for (const [oldKey, old] of targetClients) {

@@ -21,9 +21,17 @@ export const configSchema = z
     approval: z
       .object({
         /** How long the workflow waits for a decision before it gives up and annotates the finding. */
-        timeoutHours: z.number().positive().max(24 * 7, 'at most 7 days: the execution itself times out after 8').default(24),
+        timeoutHours: z
+          .number()
+          .positive()
+          .max(24 * 7, 'at most 7 days: the execution itself times out after 8')
+          .default(24),
         /** How long an approval link stays valid; never longer than the wait itself. */
-        linkLifetimeHours: z.number().positive().max(24 * 7).default(24),
+        linkLifetimeHours: z
+          .number()
+          .positive()
+          .max(24 * 7)
+          .default(24),
       })
       .prefault({})
       .refine((a) => a.linkLifetimeHours <= a.timeoutHours, {
@@ -53,7 +61,10 @@ export const configSchema = z
         /** Bucket that receives the S3 server access logs of trail buckets (CloudTrail.7); unset, CloudTrail.7 is blocked. */
         accessLogBucket: z.string().min(3).optional(),
         /** KMS key for trail encryption (CloudTrail.2); unset, hubfix looks for a key whose policy lets CloudTrail use it. */
-        kmsKeyArn: z.string().regex(/^arn:aws[\w-]*:kms:/, 'a KMS key ARN').optional(),
+        kmsKeyArn: z
+          .string()
+          .regex(/^arn:aws[\w-]*:kms:/, 'a KMS key ARN')
+          .optional(),
         /** Bucket (with the CloudTrail bucket policy) for a new trail in an account that has none (CloudTrail.1). */
         trailBucket: z.string().min(3).optional(),
       })
@@ -61,15 +72,23 @@ export const configSchema = z
     alarms: z
       .object({
         /** Topic the CIS metric-filter alarms notify (CloudWatch.1-14); unset, those controls are blocked. */
-        snsTopicArn: z.string().regex(/^arn:aws[\w-]*:sns:/, 'an SNS topic ARN').optional(),
+        snsTopicArn: z
+          .string()
+          .regex(/^arn:aws[\w-]*:sns:/, 'an SNS topic ARN')
+          .optional(),
       })
       .prefault({}),
     flowLogs: z
       .object({
         /** The security team's VPC flow-log destinations (log group or S3 bucket ARNs); empty: EC2.6 is blocked. */
-        centralDestinations: z.array(z.string().regex(/^arn:aws[\w-]*:(logs:[\w-]+:\d{12}:log-group:|s3:::)/, 'a log group or S3 bucket ARN')).default([]),
+        centralDestinations: z
+          .array(z.string().regex(/^arn:aws[\w-]*:(logs:[\w-]+:\d{12}:log-group:|s3:::)/, 'a log group or S3 bucket ARN'))
+          .default([]),
         /** The role VPC Flow Logs assumes to publish to a log group (not needed for S3 destinations). */
-        deliverLogsPermissionArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\//, 'an IAM role ARN').optional(),
+        deliverLogsPermissionArn: z
+          .string()
+          .regex(/^arn:aws[\w-]*:iam::\d{12}:role\//, 'an IAM role ARN')
+          .optional(),
       })
       .prefault({}),
     exemptionTagKey: z.string().min(1).default('hubfix:exempt'),
@@ -88,14 +107,19 @@ export const configSchema = z
             by: z.string().min(1),
           })
           .strict()
-          .refine((e) => e.accountId !== undefined || e.resource !== undefined, { message: 'an exemption names an accountId or a resource' }),
+          .refine((e) => e.accountId !== undefined || e.resource !== undefined, {
+            message: 'an exemption names an accountId or a resource',
+          }),
       )
       .default([]),
     /** The AWS Organization hubfix acts across: the member stack (infra/member-stack.ts) and the admin stack read it. */
     organization: z
       .object({
         /** Organization id (o-...): the member roles trust hubfix only from this organization (aws:PrincipalOrgID). */
-        id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5').optional(),
+        id: z
+          .string()
+          .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+          .optional(),
         /** The Security Hub administrator account hubfix is deployed in: the member roles trust its function roles. */
         administratorAccountId: accountId.optional(),
       })
@@ -124,14 +148,21 @@ export const configSchema = z
          * Product ARNs of other finding providers hubfix may act on, e.g. "arn:aws:securityhub:*::product/aws/config".
          * "*" stands for the region only. Empty: only Security Hub's own controls (product/aws/securityhub).
          */
-        products: z.array(z.string().regex(/^arn:aws[\w-]*:securityhub:(\*|[a-z0-9-]+)::product\/[\w-]+\/[\w-]+$/, 'a Security Hub product ARN')).default([]),
+        products: z
+          .array(z.string().regex(/^arn:aws[\w-]*:securityhub:(\*|[a-z0-9-]+)::product\/[\w-]+\/[\w-]+$/, 'a Security Hub product ARN'))
+          .default([]),
       })
       .prefault({}),
     /** Caps on the automatic path: past a cap it pauses (findings are annotated "held") and an alarm fires. */
     blastLimits: z
       .object({
         /** The window the caps count over, in minutes. */
-        windowMinutes: z.number().int().positive().max(24 * 60).default(60),
+        windowMinutes: z
+          .number()
+          .int()
+          .positive()
+          .max(24 * 60)
+          .default(60),
         /** Automatic changes in one account per window. */
         perAccount: z.number().int().nonnegative().default(10),
         /** Automatic changes across the organization per window. */

@@ -233,8 +233,7 @@ interface StandardControl {
   requirement: string;
 }
 
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
 /** Where the finding names its standard and requirement, most specific source first. */
 const standardControlOf = (finding: ControlIdSources): StandardControl | undefined => {
@@ -289,7 +288,9 @@ const mapStandardControl = (control: StandardControl, resourceType: string | und
   }
   // FSBP, NIST, Control Tower ("CT.CloudTrail.2") and newer standards use the consolidated ids themselves.
   const id = control.requirement.replace(/^CT\./, '');
-  return CONSOLIDATED_ID.test(id) ? id : { error: `control id ${control.requirement} of standard ${control.standard} is not a Security Hub control id` };
+  return CONSOLIDATED_ID.test(id)
+    ? id
+    : { error: `control id ${control.requirement} of standard ${control.standard} is not a Security Hub control id` };
 };
 
 /**
@@ -312,10 +313,13 @@ export const resolveControlId = (finding: ControlIdSources): ControlIdResolution
   const consolidated = generatorId?.match(/(?:^|\/)security-control\/([^/]+)$/)?.[1];
   if (consolidated && CONSOLIDATED_ID.test(consolidated)) return { controlId: consolidated, standardControlId: consolidated };
   const productControlId = text(finding.ProductFields?.ControlId);
-  if (productControlId && CONSOLIDATED_ID.test(productControlId)) return { controlId: productControlId, standardControlId: productControlId };
+  if (productControlId && CONSOLIDATED_ID.test(productControlId))
+    return { controlId: productControlId, standardControlId: productControlId };
   const requirement = productControlId ?? text(finding.ProductFields?.RuleId);
   if (requirement) {
-    return { error: `control id ${requirement} names no standard (no StandardsArn, StandardsGuideArn or standards GeneratorId), so its version is unknown` };
+    return {
+      error: `control id ${requirement} names no standard (no StandardsArn, StandardsGuideArn or standards GeneratorId), so its version is unknown`,
+    };
   }
   return {
     error:

@@ -45,8 +45,7 @@ const THROTTLING_NAMES = new Set([
   'ProvisionedThroughputExceededException',
 ]);
 
-export const isThrottling = (error: unknown): boolean =>
-  error instanceof Error && THROTTLING_NAMES.has(error.name);
+export const isThrottling = (error: unknown): boolean => error instanceof Error && THROTTLING_NAMES.has(error.name);
 
 /** A MemberRoleUnavailableError anywhere in the cause chain (controls wrap call failures in RemediationError). */
 const memberRoleFailure = (error: unknown): MemberRoleUnavailableError | undefined => {

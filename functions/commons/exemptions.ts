@@ -16,9 +16,7 @@ export interface Exemption {
 }
 
 export type ExemptionCheck =
-  | { status: 'none'; problems: string[] }
-  | { status: 'active'; exemption: Exemption }
-  | { status: 'expired'; exemption: Exemption };
+  { status: 'none'; problems: string[] } | { status: 'active'; exemption: Exemption } | { status: 'expired'; exemption: Exemption };
 
 const DAY_MS = 86_400_000;
 
@@ -53,7 +51,12 @@ export const checkExemption = (finding: FindingRef, tags: Record<string, string>
       (entry.resource === undefined || entry.resource === finding.resource.id || entry.resource === finding.resource.canonicalId) &&
       (entry.controlIds === undefined || entry.controlIds.includes(finding.controlId));
     if (matches) {
-      candidates.push({ until: new Date(`${entry.until}T00:00:00Z`), reason: entry.reason, by: entry.by, source: `configuration exemptions[${index}]` });
+      candidates.push({
+        until: new Date(`${entry.until}T00:00:00Z`),
+        reason: entry.reason,
+        by: entry.by,
+        source: `configuration exemptions[${index}]`,
+      });
     }
   });
   // An exemption holds through its `until` day.

@@ -35,7 +35,8 @@ export interface PolicyContext {
 const accountExcluded = (accountId: string, config: HubfixConfig): string | undefined => {
   const { include, exclude } = config.accounts;
   if (exclude.includes(accountId)) return `account ${accountId} is excluded in the hubfix configuration (accounts.exclude)`;
-  if (include.length > 0 && !include.includes(accountId)) return `account ${accountId} is not in the hubfix configuration's accounts.include list`;
+  if (include.length > 0 && !include.includes(accountId))
+    return `account ${accountId} is not in the hubfix configuration's accounts.include list`;
   return undefined;
 };
 
@@ -49,7 +50,8 @@ const automaticPathRefusal = (finding: FindingRef, ctx: PolicyContext): Refusal 
   if (controlMode(finding.controlId, ctx.config) !== 'auto') return refuse(`control ${finding.controlId} is not in auto mode`);
   if (finding.workflowStatus !== 'NEW') return refuse(`workflow status is ${finding.workflowStatus}, not NEW`);
   const previous = ctx.history?.lastOutcome;
-  if (previous && previous !== 'resolved') return refuse(`hubfix already handled this finding (outcome ${previous}, in hubfix's audit trail)`);
+  if (previous && previous !== 'resolved')
+    return refuse(`hubfix already handled this finding (outcome ${previous}, in hubfix's audit trail)`);
   return undefined;
 };
 
@@ -67,6 +69,7 @@ export const findingRefusal = (finding: FindingRef, ctx: PolicyContext): Refusal
     const eligible = eligibility(finding);
     if (!eligible.eligible) return { code: eligible.code, reason: eligible.reason };
   }
-  if (!(ctx.pluginFor ?? registryPluginFor)(finding.controlId)) return { code: 'no-plugin', reason: `control ${finding.controlId} has no hubfix plugin` };
+  if (!(ctx.pluginFor ?? registryPluginFor)(finding.controlId))
+    return { code: 'no-plugin', reason: `control ${finding.controlId} has no hubfix plugin` };
   return ctx.trigger === 'imported' ? automaticPathRefusal(finding, ctx) : undefined;
 };

@@ -51,16 +51,18 @@ export const readFindings = async (
     const productArns = [...new Set(chunk.map((p) => p.productArn))];
     let nextToken: string | undefined;
     do {
-      const page = await withThrottleRetry(() => securityHub.send(
-        new GetFindingsCommand({
-          Filters: {
-            Id: chunk.map((p) => ({ Value: p.id, Comparison: 'EQUALS' })),
-            ProductArn: productArns.map((arn) => ({ Value: arn, Comparison: 'EQUALS' })),
-          },
-          MaxResults: 100,
-          NextToken: nextToken,
-        }),
-      ));
+      const page = await withThrottleRetry(() =>
+        securityHub.send(
+          new GetFindingsCommand({
+            Filters: {
+              Id: chunk.map((p) => ({ Value: p.id, Comparison: 'EQUALS' })),
+              ProductArn: productArns.map((arn) => ({ Value: arn, Comparison: 'EQUALS' })),
+            },
+            MaxResults: 100,
+            NextToken: nextToken,
+          }),
+        ),
+      );
       for (const finding of page.Findings ?? []) {
         const key = keyOf(finding.Id ?? '', finding.ProductArn ?? '');
         if (wanted.has(key)) found.set(key, finding);
@@ -72,7 +74,10 @@ export const readFindings = async (
 };
 
 /** The live finding a pointer names, parsed as any finding is; missing when Security Hub does not hold it. */
-export const liveFindingOf = (found: Map<string, AwsSecurityFinding>, pointer: Pick<FindingRef, 'id' | 'productArn' | 'region'>): LiveFinding => {
+export const liveFindingOf = (
+  found: Map<string, AwsSecurityFinding>,
+  pointer: Pick<FindingRef, 'id' | 'productArn' | 'region'>,
+): LiveFinding => {
   const raw = found.get(keyOf(pointer.id, pointer.productArn));
   if (!raw) {
     return {
@@ -85,8 +90,10 @@ export const liveFindingOf = (found: Map<string, AwsSecurityFinding>, pointer: P
 };
 
 /** Re-reads one finding. */
-export const readLiveFinding = async (securityHub: SecurityHubClient, pointer: Pick<FindingRef, 'id' | 'productArn' | 'region'>): Promise<LiveFinding> =>
-  liveFindingOf(await readFindings(securityHub, [pointer]), pointer);
+export const readLiveFinding = async (
+  securityHub: SecurityHubClient,
+  pointer: Pick<FindingRef, 'id' | 'productArn' | 'region'>,
+): Promise<LiveFinding> => liveFindingOf(await readFindings(securityHub, [pointer]), pointer);
 
 /** Where the request's copy and Security Hub's disagree on what a run would act on: hubfix then acts on neither. */
 export const claimsMismatch = (claimed: FindingRef, live: FindingRef): string | undefined => {

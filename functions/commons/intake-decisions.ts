@@ -77,7 +77,9 @@ export type FindingDecision = { kind: 'start' } | { kind: 'skip'; code: SkipCode
 export const decideFinding = (finding: FindingRef, ctx: PolicyContext): FindingDecision => {
   const refusal = findingRefusal(finding, ctx);
   if (!refusal) return { kind: 'start' };
-  return ctx.trigger === 'imported' ? { kind: 'pass', reason: refusal.reason } : { kind: 'skip', code: refusal.code, reason: refusal.reason };
+  return ctx.trigger === 'imported'
+    ? { kind: 'pass', reason: refusal.reason }
+    : { kind: 'skip', code: refusal.code, reason: refusal.reason };
 };
 
 /**
@@ -91,7 +93,8 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
   for (const result of event.findings) {
     if (!result.ok) {
       // Imported findings are logged, never annotated: nobody asked hubfix about them.
-      if (result.identifier && resolved.trigger !== 'imported') plan.skip.push({ identifier: result.identifier, code: 'rejected', reason: result.reason });
+      if (result.identifier && resolved.trigger !== 'imported')
+        plan.skip.push({ identifier: result.identifier, code: 'rejected', reason: result.reason });
       else plan.drop.push({ reason: result.reason });
       continue;
     }
@@ -99,7 +102,12 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
     const decision = decideFinding(finding, { ...resolved, config, pluginFor: options.pluginFor });
     if (decision.kind === 'pass') plan.pass.push({ findingId: finding.id, reason: decision.reason });
     else if (decision.kind === 'skip') {
-      plan.skip.push({ identifier: { id: finding.id, productArn: finding.productArn }, code: decision.code, reason: decision.reason, controlId: finding.controlId });
+      plan.skip.push({
+        identifier: { id: finding.id, productArn: finding.productArn },
+        code: decision.code,
+        reason: decision.reason,
+        controlId: finding.controlId,
+      });
     } else plan.start.push({ finding, action: resolved.action, trigger: resolved.trigger, receivedAt: options.receivedAt });
   }
   return plan;
@@ -112,6 +120,9 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
 export const executionName = (input: Pick<WorkflowInput, 'finding' | 'action'>): string => {
   const { finding, action } = input;
   const digest = createHash('sha256').update(`${finding.id}|${finding.updatedAt}|${action}`).digest('hex').slice(0, 40);
-  const control = finding.controlId.replace(/\./g, '-').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 80 - digest.length - action.length - 2);
+  const control = finding.controlId
+    .replace(/\./g, '-')
+    .replace(/[^A-Za-z0-9_-]/g, '')
+    .slice(0, 80 - digest.length - action.length - 2);
   return `${control}-${action}-${digest}`;
 };

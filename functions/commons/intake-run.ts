@@ -34,13 +34,18 @@ const confirmStarts = async (plan: IntakePlan, rt: Runtime, summary: IntakeSumma
   if (plan.start.length === 0) return [];
   let found: Awaited<ReturnType<typeof readFindings>>;
   try {
-    found = await readFindings(rt.clients.home(SecurityHubClient), plan.start.map((input) => input.finding));
+    found = await readFindings(
+      rt.clients.home(SecurityHubClient),
+      plan.start.map((input) => input.finding),
+    );
   } catch (error) {
     if (!isThrottling(error)) throw error;
     // GetFindings is one bucket for the whole account; a burst of runs re-reading in Assess can keep it empty. Failing
     // here would send the message to the DLQ after three receives; starting the runs loses nothing, because Assess
     // re-reads every finding and applies every policy before anything is changed.
-    logger.warn('Security Hub throttled the re-read; the runs start on the event and Assess re-reads each finding', { findings: plan.start.length });
+    logger.warn('Security Hub throttled the re-read; the runs start on the event and Assess re-reads each finding', {
+      findings: plan.start.length,
+    });
     return plan.start;
   }
   const confirmed: WorkflowInput[] = [];
@@ -110,11 +115,15 @@ export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<
           summary.passed += 1;
           logger.info('Resource busy: imported finding left for a later import', { ...tag, runningExecution: lock.heldBy.executionName });
         } else {
-          await annotateFinding(securityHub, { id: input.finding.id, productArn: input.finding.productArn }, {
-            outcome: 'skipped',
-            note: `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ${input.finding.resource.canonicalId} right now. Nothing was changed; run the action again once that run has finished.`,
-            fields: { skip: 'resource-locked' },
-          });
+          await annotateFinding(
+            securityHub,
+            { id: input.finding.id, productArn: input.finding.productArn },
+            {
+              outcome: 'skipped',
+              note: `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ${input.finding.resource.canonicalId} right now. Nothing was changed; run the action again once that run has finished.`,
+              fields: { skip: 'resource-locked' },
+            },
+          );
           summary.annotatedSkipped += 1;
           logger.info('Resource busy: finding annotated', { ...tag, runningExecution: lock.heldBy.executionName });
         }

@@ -22,7 +22,9 @@ export const getLinkSecret = async (rt: Runtime): Promise<string> => {
   const value = await provider.get(rt.settings.linkSecretId, { maxAge: SECRET_MAX_AGE_SECONDS });
   const key = typeof value === 'string' ? value : value === undefined ? undefined : Buffer.from(value).toString('utf8');
   if (!key || key.length < MIN_KEY_LENGTH) {
-    throw new ConfigurationError(`The link-signing secret ${rt.settings.linkSecretId} is missing or shorter than ${MIN_KEY_LENGTH} characters`);
+    throw new ConfigurationError(
+      `The link-signing secret ${rt.settings.linkSecretId} is missing or shorter than ${MIN_KEY_LENGTH} characters`,
+    );
   }
   return key;
 };

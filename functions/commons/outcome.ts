@@ -16,7 +16,9 @@ export const causeMessage = (error: StepError): string => {
 };
 
 const decidedBy = (state: AnnotatedState): string =>
-  state.approval ? `after approval by ${state.approval.approver}${state.approval.reason ? ` ("${state.approval.reason}")` : ''}` : 'automatically (low risk)';
+  state.approval
+    ? `after approval by ${state.approval.approver}${state.approval.reason ? ` ("${state.approval.reason}")` : ''}`
+    : 'automatically (low risk)';
 
 const UNEXPECTED_NOTE = 'hubfix: the workflow ended in an unexpected state; nothing is known to have changed. See the execution history.';
 

@@ -46,7 +46,8 @@ export const publishRemediationMetrics = (metrics: Metrics, record: AuditRecord)
   byControl.addMetric(METRIC.remediations, MetricUnit.Count, 1);
 
   metrics.addMetric(METRIC.remediations, MetricUnit.Count, 1);
-  if (record.timeToRemediateSeconds !== undefined) metrics.addMetric(METRIC.timeToRemediate, MetricUnit.Seconds, record.timeToRemediateSeconds);
+  if (record.timeToRemediateSeconds !== undefined)
+    metrics.addMetric(METRIC.timeToRemediate, MetricUnit.Seconds, record.timeToRemediateSeconds);
   if (record.approvalWaitSeconds !== undefined) metrics.addMetric(METRIC.approvalWait, MetricUnit.Seconds, record.approvalWaitSeconds);
   const path = decisionPath(record);
   if (path) metrics.addMetric(path === 'approved' ? METRIC.approved : METRIC.automatic, MetricUnit.Count, 1);

@@ -42,9 +42,7 @@ export const SETTINGS_ENV: Record<keyof Settings, string> = {
 const settingsFromEnv = (): Settings =>
   Object.defineProperties(
     {},
-    Object.fromEntries(
-      Object.entries(SETTINGS_ENV).map(([key, envName]) => [key, { get: () => requireEnv(envName), enumerable: true }]),
-    ),
+    Object.fromEntries(Object.entries(SETTINGS_ENV).map(([key, envName]) => [key, { get: () => requireEnv(envName), enumerable: true }])),
   ) as Settings;
 
 let lambdaRuntime: Runtime | undefined;

@@ -32,10 +32,7 @@ const forRun = (rt: Runtime, input: StepInput): Runtime => {
   return finding ? { ...rt, clients: withSession(rt.clients, sessionNameFor(runOf(input, finding))) } : rt;
 };
 
-export const stepHandler = <I extends StepInput, O>(
-  runtime: () => Runtime,
-  step: (input: I, rt: Runtime) => Promise<O>,
-) =>
+export const stepHandler = <I extends StepInput, O>(runtime: () => Runtime, step: (input: I, rt: Runtime) => Promise<O>) =>
   middy(async (input: I, _context: Context): Promise<O> => {
     const finding = input.finding ?? input.workflow?.finding;
     if (finding) logger.appendKeys({ findingId: finding.id, controlId: finding.controlId });

@@ -17,7 +17,11 @@ const changeOf = (fix: AuditRecord): ChangeRecord | undefined =>
   fix.change && { ...fix.change, changedAt: fix.changedAt ?? fix.annotatedAt };
 
 /** The Assess step for an undo: the recorded change, reversible or not, and the route the original took. */
-export const assessUndo = (fix: AuditRecord, plugin: ControlPlugin, base: Pick<Assessment, 'controlId' | 'evidence' | 'assessedAt'>): Assessment => {
+export const assessUndo = (
+  fix: AuditRecord,
+  plugin: ControlPlugin,
+  base: Pick<Assessment, 'controlId' | 'evidence' | 'assessedAt'>,
+): Assessment => {
   const withPlugin = { ...base, pluginId: plugin.id };
   const change = changeOf(fix);
   if (!change) {
@@ -26,10 +30,23 @@ export const assessUndo = (fix: AuditRecord, plugin: ControlPlugin, base: Pick<A
   const evidence = [
     { fact: `The fix being undone: ${change.summary} (at ${change.changedAt}).`, source: `hubfix audit record ${fix.executionId}` },
     { fact: `State before the fix, to be restored: ${JSON.stringify(change.before)}.`, source: 'the change record of that run' },
-    ...(fix.approval ? [{ fact: `The fix was approved by ${fix.approval.approver} (${fix.approval.reason || 'no reason given'}).`, source: 'the approval record of that run' }] : []),
+    ...(fix.approval
+      ? [
+          {
+            fact: `The fix was approved by ${fix.approval.approver} (${fix.approval.reason || 'no reason given'}).`,
+            source: 'the approval record of that run',
+          },
+        ]
+      : []),
   ];
   if (!change.reversible) {
-    return { ...withPlugin, evidence, route: 'skip', skip: 'irreversible', routeReason: `the change "${change.summary}" cannot be undone automatically; restore it by hand from the recorded previous state` };
+    return {
+      ...withPlugin,
+      evidence,
+      route: 'skip',
+      skip: 'irreversible',
+      routeReason: `the change "${change.summary}" cannot be undone automatically; restore it by hand from the recorded previous state`,
+    };
   }
   const plan = {
     summary: `Undo: ${change.summary}, restoring the state recorded before it`,
@@ -39,7 +56,14 @@ export const assessUndo = (fix: AuditRecord, plugin: ControlPlugin, base: Pick<A
   };
   const risk = fix.assessment?.risk ?? 'high';
   return fix.approval
-    ? { ...withPlugin, evidence, plan, risk, route: 'approval', routeReason: `Undoing a fix that ${fix.approval.approver} approved needs approval too` }
+    ? {
+        ...withPlugin,
+        evidence,
+        plan,
+        risk,
+        route: 'approval',
+        routeReason: `Undoing a fix that ${fix.approval.approver} approved needs approval too`,
+      }
     : { ...withPlugin, evidence, plan, risk, route: 'auto', routeReason: 'The fix was made automatically, so it is undone automatically' };
 };
 

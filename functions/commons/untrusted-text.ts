@@ -18,7 +18,10 @@ export const oneLine = (text: string, limit = 1_000): string => {
 /** URLs and bare web hosts in untrusted text defanged, so mail clients do not make them links: hxxps://evil[.]example/. */
 export const defang = (text: string): string =>
   text
-    .replace(/\bh(tt)?(ps?):\/\/([^\s/?#]*)/gi, (_m, _tt: string, scheme: string, host: string) => `hxx${scheme}[:]//${host.replace(/\./g, '[.]')}`)
+    .replace(
+      /\bh(tt)?(ps?):\/\/([^\s/?#]*)/gi,
+      (_m, _tt: string, scheme: string, host: string) => `hxx${scheme}[:]//${host.replace(/\./g, '[.]')}`,
+    )
     .replace(/\bwww\./gi, 'www[.]');
 
 /** For plain-text email: one line, defanged, capped. */

@@ -71,7 +71,15 @@ export const auditRegion = (facts: RegionFacts, homeRegion: string): RegionAudit
   const taken = new Set<string>();
   const propose = (a: EnabledAssociation, kind: HygieneCandidate['kind'], why: string, selected: boolean) => {
     taken.add(associationKey(a.standardsArn, a.securityControlId));
-    candidates.push({ accountId: facts.accountId, region: facts.region, standardsArn: a.standardsArn, securityControlId: a.securityControlId, kind, why, selected });
+    candidates.push({
+      accountId: facts.accountId,
+      region: facts.region,
+      standardsArn: a.standardsArn,
+      securityControlId: a.securityControlId,
+      kind,
+      why,
+      selected,
+    });
   };
 
   if (facts.region !== homeRegion) {
@@ -116,14 +124,18 @@ export const auditRegion = (facts: RegionFacts, homeRegion: string): RegionAudit
   const enabledSet = (disabled: Set<string>) =>
     new Set(enabled.map((a) => associationKey(a.standardsArn, a.securityControlId)).filter((key) => !disabled.has(key)));
   const allProposed = enabledSet(new Set(candidates.map((c) => associationKey(c.standardsArn, c.securityControlId))));
-  const afterSelected = enabledSet(new Set(candidates.filter((c) => c.selected).map((c) => associationKey(c.standardsArn, c.securityControlId))));
+  const afterSelected = enabledSet(
+    new Set(candidates.filter((c) => c.selected).map((c) => associationKey(c.standardsArn, c.securityControlId))),
+  );
 
   // Each finding that goes away is counted once, on the first proposed association of its control and standards.
   const counted = candidates.map((c) => ({ ...c, failedFindings: 0 }));
   for (const f of facts.failedFindings) {
     if (findingSurvives(f, allProposed, facts.enabledStandards)) continue;
     const owner = counted.find(
-      (c) => c.securityControlId === f.securityControlId && (f.standardsIds.length === 0 || f.standardsIds.includes(standardsIdOf(c.standardsArn))),
+      (c) =>
+        c.securityControlId === f.securityControlId &&
+        (f.standardsIds.length === 0 || f.standardsIds.includes(standardsIdOf(c.standardsArn))),
     );
     if (owner) owner.failedFindings += 1;
   }
@@ -195,11 +207,17 @@ export const regionFacts = async (clients: ClientFactory, target: Target): Promi
     for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
       const page = await hub.send(
         new BatchGetStandardsControlAssociationsCommand({
-          StandardsControlAssociationIds: ids.slice(i, i + BATCH_GET_LIMIT).map((SecurityControlId) => ({ SecurityControlId, StandardsArn: standardsArn })),
+          StandardsControlAssociationIds: ids
+            .slice(i, i + BATCH_GET_LIMIT)
+            .map((SecurityControlId) => ({ SecurityControlId, StandardsArn: standardsArn })),
         }),
       );
       for (const d of page.StandardsControlAssociationDetails ?? []) {
-        associations.push({ standardsArn, securityControlId: String(d.SecurityControlId), status: d.AssociationStatus as AssociationStatus });
+        associations.push({
+          standardsArn,
+          securityControlId: String(d.SecurityControlId),
+          status: d.AssociationStatus as AssociationStatus,
+        });
       }
     }
   }
@@ -293,4 +311,11 @@ export const selectedChanges = (report: AuditReport, include: readonly HygieneCa
   report.regions
     .flatMap((r) => r.candidates)
     .filter((c) => c.selected || include.includes(c.kind))
-    .map((c) => ({ accountId: c.accountId, region: c.region, standardsArn: c.standardsArn, securityControlId: c.securityControlId, status: 'DISABLED', reason: disableReason(c) }));
+    .map((c) => ({
+      accountId: c.accountId,
+      region: c.region,
+      standardsArn: c.standardsArn,
+      securityControlId: c.securityControlId,
+      status: 'DISABLED',
+      reason: disableReason(c),
+    }));

@@ -35,14 +35,17 @@ export const batchInputSchema = z
   .superRefine((input, ctx) => {
     const wanted = input.mode === 'disable' ? 'DISABLED' : 'ENABLED';
     input.changes.forEach((c, i) => {
-      if (c.status !== wanted) ctx.addIssue({ code: 'custom', path: ['changes', i, 'status'], message: `a ${input.mode} batch only sets ${wanted}` });
+      if (c.status !== wanted)
+        ctx.addIssue({ code: 'custom', path: ['changes', i, 'status'], message: `a ${input.mode} batch only sets ${wanted}` });
     });
   });
 
 export const parseBatchInput = (raw: unknown): HygieneBatchInput => {
   const result = batchInputSchema.safeParse(raw);
   if (!result.success) {
-    throw new InvalidInputError(`Control hygiene batch is invalid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidInputError(
+      `Control hygiene batch is invalid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return result.data;
 };
@@ -58,7 +61,8 @@ export const groupChanges = (changes: ControlChangeRequest[]): ChangeGroup[] => 
   }
   return [...groups.values()].flatMap((list) => {
     const chunks: ChangeGroup[] = [];
-    for (let i = 0; i < list.length; i += GROUP_LIMIT) chunks.push({ accountId: list[0].accountId, region: list[0].region, changes: list.slice(i, i + GROUP_LIMIT) });
+    for (let i = 0; i < list.length; i += GROUP_LIMIT)
+      chunks.push({ accountId: list[0].accountId, region: list[0].region, changes: list.slice(i, i + GROUP_LIMIT) });
     return chunks;
   });
 };
@@ -91,7 +95,13 @@ export const approvalSummary = (input: HygieneBatchInput, now: Date, executionId
       workflowStatus: 'NEW',
       recordState: 'ACTIVE',
       updatedAt: now.toISOString(),
-      resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: subject, canonicalId: subject, region: regions.join(', '), partition: 'aws' },
+      resource: {
+        type: 'AwsSecurityHubStandardsControlAssociations',
+        id: subject,
+        canonicalId: subject,
+        region: regions.join(', '),
+        partition: 'aws',
+      },
     },
     assessment: {
       controlId: 'control hygiene',
@@ -103,7 +113,9 @@ export const approvalSummary = (input: HygieneBatchInput, now: Date, executionId
       })),
       plan: {
         summary: `${verb} ${subject} with BatchUpdateStandardsControlAssociations (${regions.length} region${regions.length === 1 ? '' : 's'}); Security Hub ${input.mode === 'disable' ? 'archives the findings of a control once no enabled standard keeps it' : 'evaluates the controls again'}.`,
-        steps: input.changes.map((c) => `${c.accountId} ${c.region}: set ${c.securityControlId} ${c.status} in ${standardName(c.standardsArn)}`),
+        steps: input.changes.map(
+          (c) => `${c.accountId} ${c.region}: set ${c.securityControlId} ${c.status} in ${standardName(c.standardsArn)}`,
+        ),
         reversible: true,
         parameters: {},
       },
@@ -122,7 +134,13 @@ export interface PreparedBatch {
 
 export const prepareBatch = (raw: unknown, now: Date, executionId: string): PreparedBatch => {
   const input = parseBatchInput(raw);
-  return { mode: input.mode, requestedBy: input.requestedBy, size: input.changes.length, groups: groupChanges(input.changes), approval: approvalSummary(input, now, executionId) };
+  return {
+    mode: input.mode,
+    requestedBy: input.requestedBy,
+    size: input.changes.length,
+    groups: groupChanges(input.changes),
+    approval: approvalSummary(input, now, executionId),
+  };
 };
 
 export interface ApplyGroupInput {
@@ -154,7 +172,12 @@ const readStatuses = async (hub: SecurityHubClient, changes: ControlChangeReques
  */
 export const applyGroup = async (clients: ClientFactory, input: ApplyGroupInput, now: () => Date): Promise<ControlChange[]> => {
   const { group } = input;
-  const hub = clients.at(SecurityHubClient, { accountId: group.accountId, region: group.region, access: 'hygiene', sessionName: 'hubfix-control-hygiene' });
+  const hub = clients.at(SecurityHubClient, {
+    accountId: group.accountId,
+    region: group.region,
+    access: 'hygiene',
+    sessionName: 'hubfix-control-hygiene',
+  });
   const before = await readStatuses(hub, group.changes);
   const key = (c: ControlChangeRequest) => `${c.standardsArn}|${c.securityControlId}`;
   const pending = group.changes.filter((c) => before.get(key(c))?.status !== c.status);
@@ -171,7 +194,10 @@ export const applyGroup = async (clients: ClientFactory, input: ApplyGroupInput,
       }),
     );
     for (const u of result.UnprocessedAssociationUpdates ?? []) {
-      refused.set(`${u.StandardsControlAssociationUpdate?.StandardsArn}|${u.StandardsControlAssociationUpdate?.SecurityControlId}`, `${u.ErrorCode}: ${u.ErrorReason ?? ''}`.trim());
+      refused.set(
+        `${u.StandardsControlAssociationUpdate?.StandardsArn}|${u.StandardsControlAssociationUpdate?.SecurityControlId}`,
+        `${u.ErrorCode}: ${u.ErrorReason ?? ''}`.trim(),
+      );
     }
   }
   const after = await readStatuses(hub, group.changes);

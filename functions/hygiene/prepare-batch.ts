@@ -7,7 +7,12 @@ import { prepareBatch, type PreparedBatch } from './batch';
 export const createPrepareBatchHandler = (runtime: () => Runtime) =>
   hygieneStep(runtime, async (input: { batch: unknown; executionId: string }, rt): Promise<PreparedBatch> => {
     const prepared = prepareBatch(input.batch, rt.now(), input.executionId);
-    logger.info('Control hygiene batch prepared', { mode: prepared.mode, size: prepared.size, groups: prepared.groups.length, requestedBy: prepared.requestedBy });
+    logger.info('Control hygiene batch prepared', {
+      mode: prepared.mode,
+      size: prepared.size,
+      groups: prepared.groups.length,
+      requestedBy: prepared.requestedBy,
+    });
     return prepared;
   });
 

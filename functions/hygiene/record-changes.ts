@@ -15,7 +15,12 @@ export const createRecordChangesHandler = (runtime: () => Runtime) =>
     // Durable and write-once, beside the remediation runs; a retried step keeps the first record.
     await putHygieneAuditRecord(rt, record);
     for (const change of record.changes) logger.info('Control association change', { change });
-    logger.info('Control hygiene batch recorded', { executionId: record.executionId, mode: record.mode, status: record.status, counts: record.counts });
+    logger.info('Control hygiene batch recorded', {
+      executionId: record.executionId,
+      mode: record.mode,
+      status: record.status,
+      counts: record.counts,
+    });
     return record;
   });
 

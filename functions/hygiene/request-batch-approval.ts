@@ -37,7 +37,9 @@ const parseInput = (raw: unknown): RequestBatchApprovalInput => {
   const result = inputSchema.safeParse(raw);
   if (!result.success) {
     // Paths and messages only: zod issues do not echo values, so the task token stays out of the error.
-    throw new InvalidInputError(`RequestBatchApproval input is invalid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidInputError(
+      `RequestBatchApproval input is invalid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return result.data as unknown as RequestBatchApprovalInput;
 };
@@ -45,7 +47,10 @@ const parseInput = (raw: unknown): RequestBatchApprovalInput => {
 const SUBJECT_LIMIT = 100;
 
 export const batchEmailSubject = (summary: BatchApprovalSummary): string => {
-  const subject = `[hubfix] Approval needed: ${summary.finding.title}`.replace(/[^\x20-\x7e]/g, '?').replace(/\s+/g, ' ').trim();
+  const subject = `[hubfix] Approval needed: ${summary.finding.title}`
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim();
   return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 3)}...`;
 };
 
@@ -67,7 +72,9 @@ export const batchEmailMessage = (record: ApprovalRecord, link: string): string 
     ...assessment.evidence.map((e) => `- ${e.fact}`),
     '',
     'THE CHANGE IF APPROVED',
-    ...(plan ? [plan.summary, 'Reversible: yes (hubfix controls enable --from <the execution output> restores them).'] : ['No plan was recorded: approving changes nothing.']),
+    ...(plan
+      ? [plan.summary, 'Reversible: yes (hubfix controls enable --from <the execution output> restores them).']
+      : ['No plan was recorded: approving changes nothing.']),
     '',
     'TO APPROVE OR REJECT',
     'Open this link. It opens a confirmation page; nothing happens until you press Approve or Reject there:',
@@ -78,9 +85,15 @@ export const batchEmailMessage = (record: ApprovalRecord, link: string): string 
   ].join('\n');
 };
 
-export const requestBatchApproval = async (rt: Runtime, input: RequestBatchApprovalInput): Promise<{ approvalId: string; expiresAt: number }> => {
+export const requestBatchApproval = async (
+  rt: Runtime,
+  input: RequestBatchApprovalInput,
+): Promise<{ approvalId: string; expiresAt: number }> => {
   const nowSeconds = epochSeconds(rt.now());
-  const expiresAt = Math.min(nowSeconds + Math.round(rt.config.approval.linkLifetimeHours * 3600), nowSeconds + approvalTimeoutSeconds(rt.config));
+  const expiresAt = Math.min(
+    nowSeconds + Math.round(rt.config.approval.linkLifetimeHours * 3600),
+    nowSeconds + approvalTimeoutSeconds(rt.config),
+  );
   const approvalId = createApprovalId();
   const record = await putPendingApproval(rt, {
     approvalId,
@@ -97,7 +110,11 @@ export const requestBatchApproval = async (rt: Runtime, input: RequestBatchAppro
   logger.info('Batch approval stored', { expiresAt, controls: input.approval.assessment.evidence.length });
   const link = approvalLink(rt.settings.approvalBaseUrl, approvalId, expiresAt, await getLinkSecret(rt));
   await rt.clients.home(SNSClient).send(
-    new PublishCommand({ TopicArn: rt.settings.approvalTopicArn, Subject: batchEmailSubject(input.approval), Message: batchEmailMessage(record, link) }),
+    new PublishCommand({
+      TopicArn: rt.settings.approvalTopicArn,
+      Subject: batchEmailSubject(input.approval),
+      Message: batchEmailMessage(record, link),
+    }),
   );
   logger.info('Batch approval email published');
   return { approvalId, expiresAt };
@@ -105,6 +122,8 @@ export const requestBatchApproval = async (rt: Runtime, input: RequestBatchAppro
 
 export const createRequestBatchApprovalHandler = (runtime: () => Runtime) =>
   // logEvent stays off whatever the environment says: the input carries the task token.
-  middy(async (event: unknown) => requestBatchApproval(runtime(), parseInput(event))).use(injectLambdaContext(logger, { clearState: true, logEvent: false }));
+  middy(async (event: unknown) => requestBatchApproval(runtime(), parseInput(event))).use(
+    injectLambdaContext(logger, { clearState: true, logEvent: false }),
+  );
 
 export const handler = createRequestBatchApprovalHandler(awsRuntime);

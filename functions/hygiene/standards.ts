@@ -62,4 +62,6 @@ export const RESOURCE_CONTROLS = {
 export type ResourceKind = keyof typeof RESOURCE_CONTROLS;
 
 export const resourceKindOf = (securityControlId: string): ResourceKind | undefined =>
-  (Object.keys(RESOURCE_CONTROLS) as ResourceKind[]).find((kind) => (RESOURCE_CONTROLS[kind].controlIds as readonly string[]).includes(securityControlId));
+  (Object.keys(RESOURCE_CONTROLS) as ResourceKind[]).find((kind) =>
+    (RESOURCE_CONTROLS[kind].controlIds as readonly string[]).includes(securityControlId),
+  );

@@ -34,7 +34,8 @@ export const HYGIENE_FUNCTIONS = {
 } as const satisfies Record<string, HygieneRole>;
 
 /** The definition as deployed: the approval wait set from the configuration, as for the remediation workflow. */
-export const hygieneDefinition = (config: HubfixConfig): string => definitionWithApprovalWait(HYGIENE_STATE_MACHINE_FILE, HYGIENE_APPROVAL_STATE, config);
+export const hygieneDefinition = (config: HubfixConfig): string =>
+  definitionWithApprovalWait(HYGIENE_STATE_MACHINE_FILE, HYGIENE_APPROVAL_STATE, config);
 
 export interface ControlHygieneProps {
   config: HubfixConfig;
@@ -84,37 +85,74 @@ export class ControlHygiene extends Construct {
     const fn = (fnId: string, entry: string, description: string, fnRole: HygieneRole, environment?: Record<string, string>) =>
       new HubfixFunction(this, fnId, { entry, description, role: roles[fnRole], timeout: Duration.seconds(60), config, environment });
     this.functions = {
-      prepare: fn('Prepare', 'hygiene/prepare-batch.ts', 'hubfix control hygiene: validates the batch and groups it per account and region', 'prepare'),
-      requestBatchApproval: fn('RequestBatchApproval', 'hygiene/request-batch-approval.ts', 'hubfix control hygiene: one approval for the whole batch', 'requestBatchApproval', {
-        [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
-        [SETTINGS_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
-        [SETTINGS_ENV.linkSecretId]: props.linkSecret.secretArn,
-        [SETTINGS_ENV.approvalBaseUrl]: props.approvalBaseUrl,
-      }),
-      applyControls: fn('ApplyControls', 'hygiene/apply-controls.ts', 'hubfix control hygiene: BatchUpdateStandardsControlAssociations in one account and region', 'applyControls', {
-        HUBFIX_HOME_ACCOUNT_ID: stack.account,
-      }),
-      recordChanges: fn('RecordChanges', 'hygiene/record-changes.ts', 'hubfix control hygiene: the change list to the audit table, the output and the log', 'recordChanges', {
-        [SETTINGS_ENV.auditTableName]: props.auditTable.tableName,
-      }),
+      prepare: fn(
+        'Prepare',
+        'hygiene/prepare-batch.ts',
+        'hubfix control hygiene: validates the batch and groups it per account and region',
+        'prepare',
+      ),
+      requestBatchApproval: fn(
+        'RequestBatchApproval',
+        'hygiene/request-batch-approval.ts',
+        'hubfix control hygiene: one approval for the whole batch',
+        'requestBatchApproval',
+        {
+          [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
+          [SETTINGS_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
+          [SETTINGS_ENV.linkSecretId]: props.linkSecret.secretArn,
+          [SETTINGS_ENV.approvalBaseUrl]: props.approvalBaseUrl,
+        },
+      ),
+      applyControls: fn(
+        'ApplyControls',
+        'hygiene/apply-controls.ts',
+        'hubfix control hygiene: BatchUpdateStandardsControlAssociations in one account and region',
+        'applyControls',
+        {
+          HUBFIX_HOME_ACCOUNT_ID: stack.account,
+        },
+      ),
+      recordChanges: fn(
+        'RecordChanges',
+        'hygiene/record-changes.ts',
+        'hubfix control hygiene: the change list to the audit table, the output and the log',
+        'recordChanges',
+        {
+          [SETTINGS_ENV.auditTableName]: props.auditTable.tableName,
+        },
+      ),
     };
 
     // Request approval: the same store, topic and link key as remediations; put only, publish only, read the key.
-    roles.requestBatchApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.approvalTable.tableArn] }));
+    roles.requestBatchApproval.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.approvalTable.tableArn] }),
+    );
     props.approvalTopic.grantPublish(roles.requestBatchApproval);
     acknowledgeTopicPublisher(roles.requestBatchApproval);
-    roles.requestBatchApproval.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }));
+    roles.requestBatchApproval.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }),
+    );
     // Record: put only (write-once, like Annotate's records).
-    roles.recordChanges.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.auditTable.tableArn] }));
+    roles.recordChanges.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.auditTable.tableArn] }),
+    );
     for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
     // Apply: the control associations (Security Hub supports no resource-level permissions for them), in member
     // accounts through hubfix-hygiene.
     for (const statement of grantStatements(hygienePermissions, grantScope)) roles.applyControls.addToPrincipalPolicy(statement);
-    acknowledgeControlGrants(roles.applyControls, hygienePermissions, grantScope, 'Security Hub control associations of its own account; elsewhere only through hubfix-hygiene', { functionRole: true });
+    acknowledgeControlGrants(
+      roles.applyControls,
+      hygienePermissions,
+      grantScope,
+      'Security Hub control associations of its own account; elsewhere only through hubfix-hygiene',
+      { functionRole: true },
+    );
     if (props.organizationId) assumeMemberRole(roles.applyControls, 'hygiene', props.organizationId);
 
     const workflowLogs = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
-    const taskFunctions = Object.fromEntries(Object.entries(HYGIENE_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole]]));
+    const taskFunctions = Object.fromEntries(
+      Object.entries(HYGIENE_FUNCTIONS).map(([placeholder, fnRole]) => [placeholder, this.functions[fnRole]]),
+    );
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(hygieneDefinition(config)),
       // Pinned to the function versions of this deployment, like the remediation workflow (infra/pinned-tasks.ts).
@@ -127,7 +165,10 @@ export class ControlHygiene extends Construct {
     });
     grantInvokeTaskVersions(this.stateMachine, Object.values(taskFunctions));
     props.approvalApiRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [this.stateMachine.stateMachineArn],
+      }),
     );
     new cloudwatch.Alarm(this, 'FailedAlarm', {
       alarmDescription: 'hubfix control hygiene: a batch failed (the Record step logs each change and the error)',

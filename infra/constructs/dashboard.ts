@@ -25,7 +25,14 @@ const DAY = Duration.days(1);
 
 /** hubfix's own metrics (Annotate publishes them in EMF): the service-wide dimension set. */
 const hubfixMetric = (metricName: string, statistic: string, period: Duration = HOUR, label?: string) =>
-  new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period, label });
+  new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: METRICS_SERVICE },
+    statistic,
+    period,
+    label,
+  });
 
 /**
  * The operations view of hubfix: remediations by outcome and control, time to a verified fix, approval wait,
@@ -105,7 +112,11 @@ export class HubfixDashboard extends Construct {
             ],
             width: 8,
           }),
-          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [this.failureRateAlarm, this.slowRemediationAlarm, this.automaticPathHeldAlarm], width: 8 }),
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: [this.failureRateAlarm, this.slowRemediationAlarm, this.automaticPathHeldAlarm],
+            width: 8,
+          }),
           new cloudwatch.GraphWidget({
             title: 'Intake dead-letter queue depth',
             left: [intakeDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), label: 'Messages' })],

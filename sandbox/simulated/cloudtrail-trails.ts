@@ -62,11 +62,14 @@ export interface TrailState {
   s3DataEvents: string[];
 }
 
-const arnOf = (t: TrailState, accountId: string): string => `${arnPrefix(t.homeRegion)}cloudtrail:${t.homeRegion}:${accountId}:trail/${t.name}`;
+const arnOf = (t: TrailState, accountId: string): string =>
+  `${arnPrefix(t.homeRegion)}cloudtrail:${t.homeRegion}:${accountId}:trail/${t.name}`;
 
 /** Data resources name S3 objects in the partition of the trail's region ("arn:aws-cn:s3" is every bucket in China). */
 const s3DataResources = (buckets: string[], region: string): EventSelectorState['dataResources'] =>
-  buckets.length === 0 ? [] : [{ Type: 'AWS::S3::Object', Values: buckets.map((b) => (b === '*' ? `${arnPrefix(region)}s3` : `${arnPrefix(region)}s3:::${b}/`)) }];
+  buckets.length === 0
+    ? []
+    : [{ Type: 'AWS::S3::Object', Values: buckets.map((b) => (b === '*' ? `${arnPrefix(region)}s3` : `${arnPrefix(region)}s3:::${b}/`)) }];
 
 /** DescribeTrails' shape of a trail. */
 const describe = (t: TrailState, accountId: string): Record<string, unknown> => ({
@@ -104,7 +107,9 @@ const advancedOut = (t: TrailState) => [
           FieldSelectors: [
             { Field: 'eventCategory', Equals: ['Data'] },
             { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
-            ...(t.s3DataEvents.includes('*') ? [] : [{ Field: 'resources.ARN', StartsWith: t.s3DataEvents.map((b) => `${arnPrefix(t.homeRegion)}s3:::${b}/`) }]),
+            ...(t.s3DataEvents.includes('*')
+              ? []
+              : [{ Field: 'resources.ARN', StartsWith: t.s3DataEvents.map((b) => `${arnPrefix(t.homeRegion)}s3:::${b}/`) }]),
           ],
         },
       ]),
@@ -126,7 +131,9 @@ export const cloudTrailTrailsModule = defineModule({
   load: (fixture, now): TrailState[] =>
     fixture.map((t) => ({
       ...t,
-      latestCloudWatchLogsDeliveryTime: t.latestCloudWatchLogsDeliveryTime ? resolveDate(t.latestCloudWatchLogsDeliveryTime, now) : undefined,
+      latestCloudWatchLogsDeliveryTime: t.latestCloudWatchLogsDeliveryTime
+        ? resolveDate(t.latestCloudWatchLogsDeliveryTime, now)
+        : undefined,
       s3DataEvents: [...t.s3DataEvents],
       // S3 data events ride on the first basic selector, as the console writes them.
       eventSelectors: t.eventSelectors.map((s, i) => ({
@@ -136,7 +143,8 @@ export const cloudTrailTrailsModule = defineModule({
       })),
     })),
   commands: (state, now) => {
-    const visible = (t: TrailState, ctx: SimContext, includeShadow = true): boolean => t.homeRegion === ctx.region || (includeShadow && t.isMultiRegionTrail);
+    const visible = (t: TrailState, ctx: SimContext, includeShadow = true): boolean =>
+      t.homeRegion === ctx.region || (includeShadow && t.isMultiRegionTrail);
     const find = (ctx: SimContext, name: unknown): TrailState => {
       const id = String(name);
       const found = state(ctx.accountId).find((t) =>
@@ -149,7 +157,10 @@ export const cloudTrailTrailsModule = defineModule({
     const home = (ctx: SimContext, name: unknown): TrailState => {
       const t = find(ctx, name);
       if (t.homeRegion !== ctx.region) {
-        throw new SimulatedServiceError('InvalidHomeRegionException', `This operation must be called from the trail's home region ${t.homeRegion}.`);
+        throw new SimulatedServiceError(
+          'InvalidHomeRegionException',
+          `This operation must be called from the trail's home region ${t.homeRegion}.`,
+        );
       }
       return t;
     };
@@ -164,7 +175,9 @@ export const cloudTrailTrailsModule = defineModule({
         const includeShadow = input.includeShadowTrails !== false;
         const trails = state(ctx.accountId)
           .filter((t) => visible(t, ctx, includeShadow))
-          .filter((t) => names.length === 0 || names.some((n) => n === arnOf(t, ctx.accountId) || (n === t.name && t.homeRegion === ctx.region)));
+          .filter(
+            (t) => names.length === 0 || names.some((n) => n === arnOf(t, ctx.accountId) || (n === t.name && t.homeRegion === ctx.region)),
+          );
         return { trailList: trails.map((t) => describe(t, ctx.accountId)) };
       },
       // Every trail of the account, whatever its home region (how a caller finds single-region trails elsewhere).
@@ -197,9 +210,15 @@ export const cloudTrailTrailsModule = defineModule({
       },
       PutEventSelectors: (input, ctx) => {
         const t = home(ctx, input.TrailName);
-        type SelectorIn = { ReadWriteType?: string; IncludeManagementEvents?: boolean; ExcludeManagementEventSources?: string[]; DataResources?: { Type?: string; Values?: string[] }[] };
+        type SelectorIn = {
+          ReadWriteType?: string;
+          IncludeManagementEvents?: boolean;
+          ExcludeManagementEventSources?: string[];
+          DataResources?: { Type?: string; Values?: string[] }[];
+        };
         const selectors = (input.EventSelectors ?? []) as SelectorIn[];
-        if (selectors.length === 0 || selectors.length > 5) throw new SimulatedServiceError('InvalidEventSelectorsException', 'Between 1 and 5 event selectors are required.');
+        if (selectors.length === 0 || selectors.length > 5)
+          throw new SimulatedServiceError('InvalidEventSelectorsException', 'Between 1 and 5 event selectors are required.');
         // Basic selectors replace advanced ones, as in AWS.
         t.selectors = 'basic';
         t.eventSelectors = selectors.map((s) => ({
@@ -220,7 +239,8 @@ export const cloudTrailTrailsModule = defineModule({
       },
       CreateTrail: (input, ctx) => {
         const name = String(input.Name);
-        if (state(ctx.accountId).some((t) => t.name === name)) throw new SimulatedServiceError('TrailAlreadyExistsException', `Trail ${name} already exists for customer: ${ctx.accountId}`);
+        if (state(ctx.accountId).some((t) => t.name === name))
+          throw new SimulatedServiceError('TrailAlreadyExistsException', `Trail ${name} already exists for customer: ${ctx.accountId}`);
         const created: TrailState = {
           name,
           homeRegion: ctx.region,
@@ -259,7 +279,10 @@ export const cloudTrailTrailsModule = defineModule({
           logging: t.isLogging,
           logFileValidation: t.logFileValidationEnabled,
           kmsKeyId: t.kmsKeyId ?? null,
-          managementEvents: t.selectors === 'advanced' ? 'advanced' : t.eventSelectors.map((s) => (s.includeManagementEvents ? s.readWriteType : 'none')).join(','),
+          managementEvents:
+            t.selectors === 'advanced'
+              ? 'advanced'
+              : t.eventSelectors.map((s) => (s.includeManagementEvents ? s.readWriteType : 'none')).join(','),
         },
       ]),
     ),

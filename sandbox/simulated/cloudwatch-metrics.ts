@@ -39,10 +39,15 @@ const sumsByPeriod = (metrics: MetricState[], region: string, q: Query): { times
     throw new SimulatedServiceError('InvalidParameterValue', `The parameter Period must be a multiple of 60 (got ${q.period})`);
   }
   if ((q.end.getTime() - q.start.getTime()) / (q.period * 1000) > MAX_DATAPOINTS) {
-    throw new SimulatedServiceError('InvalidParameterCombination', `You have requested up to ${MAX_DATAPOINTS + 1} datapoints, which exceeds the limit of ${MAX_DATAPOINTS}`);
+    throw new SimulatedServiceError(
+      'InvalidParameterCombination',
+      `You have requested up to ${MAX_DATAPOINTS + 1} datapoints, which exceeds the limit of ${MAX_DATAPOINTS}`,
+    );
   }
   const buckets = new Map<number, number>();
-  for (const m of metrics.filter((x) => x.region === region && x.namespace === q.namespace && x.metricName === q.metricName && sameDimensions(x, q.dimensions))) {
+  for (const m of metrics.filter(
+    (x) => x.region === region && x.namespace === q.namespace && x.metricName === q.metricName && sameDimensions(x, q.dimensions),
+  )) {
     for (const point of m.datapoints.filter((p) => p.timestamp >= q.start && p.timestamp < q.end)) {
       const bucket = q.start.getTime() + Math.floor((point.timestamp.getTime() - q.start.getTime()) / (q.period * 1000)) * q.period * 1000;
       buckets.set(bucket, (buckets.get(bucket) ?? 0) + point.sum);
@@ -53,7 +58,8 @@ const sumsByPeriod = (metrics: MetricState[], region: string, q: Query): { times
 
 const onlySum = (statistics: unknown): void => {
   const asked = (statistics ?? []) as string[];
-  if (asked.length !== 1 || asked[0] !== 'Sum') throw new SimulatedServiceError('InvalidParameterValue', 'The simulated account answers the Sum statistic only');
+  if (asked.length !== 1 || asked[0] !== 'Sum')
+    throw new SimulatedServiceError('InvalidParameterValue', 'The simulated account answers the Sum statistic only');
 };
 
 /**
@@ -66,7 +72,11 @@ export const cloudWatchMetricsModule = defineModule({
   clientName: 'CloudWatchClient',
   fixture: z.array(metric).default([]),
   load: (fixture, now): MetricState[] =>
-    fixture.map((m) => ({ ...m, dimensions: { ...m.dimensions }, datapoints: m.datapoints.map((p) => ({ timestamp: resolveDate(p.timestamp, now), sum: p.sum })) })),
+    fixture.map((m) => ({
+      ...m,
+      dimensions: { ...m.dimensions },
+      datapoints: m.datapoints.map((p) => ({ timestamp: resolveDate(p.timestamp, now), sum: p.sum })),
+    })),
   commands: (state) => ({
     GetMetricStatistics: (input, ctx) => {
       onlySum(input.Statistics);
@@ -81,11 +91,22 @@ export const cloudWatchMetricsModule = defineModule({
       return { Label: String(input.MetricName), Datapoints: points.map((p) => ({ Timestamp: p.timestamp, Sum: p.sum, Unit: 'Count' })) };
     },
     GetMetricData: (input, ctx) => {
-      type MetricQuery = { Id: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] }; Period: number; Stat: string } };
+      type MetricQuery = {
+        Id: string;
+        MetricStat?: {
+          Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+          Period: number;
+          Stat: string;
+        };
+      };
       const queries = (input.MetricDataQueries ?? []) as MetricQuery[];
       return {
         MetricDataResults: queries.map((query) => {
-          if (!query.MetricStat) throw new SimulatedServiceError('InvalidParameterValue', 'The simulated account answers MetricStat queries only (no expressions)');
+          if (!query.MetricStat)
+            throw new SimulatedServiceError(
+              'InvalidParameterValue',
+              'The simulated account answers MetricStat queries only (no expressions)',
+            );
           onlySum([query.MetricStat.Stat]);
           const points = sumsByPeriod(state(ctx.accountId), ctx.region, {
             namespace: query.MetricStat.Metric.Namespace,
@@ -95,7 +116,13 @@ export const cloudWatchMetricsModule = defineModule({
             end: new Date(input.EndTime as Date),
             period: query.MetricStat.Period,
           }).reverse(); // GetMetricData answers newest first by default (TimestampDescending)
-          return { Id: query.Id, Label: query.MetricStat.Metric.MetricName, StatusCode: 'Complete', Timestamps: points.map((p) => p.timestamp), Values: points.map((p) => p.sum) };
+          return {
+            Id: query.Id,
+            Label: query.MetricStat.Metric.MetricName,
+            StatusCode: 'Complete',
+            Timestamps: points.map((p) => p.timestamp),
+            Values: points.map((p) => p.sum),
+          };
         }),
         Messages: [],
       };

@@ -77,7 +77,11 @@ export const cloudWatchLogsModule = defineModule({
       DescribeLogGroups: (input, ctx) => ({
         logGroups: inRegion(state(ctx.accountId), ctx)
           .filter((g) => !input.logGroupNamePrefix || g.name.startsWith(String(input.logGroupNamePrefix)))
-          .map((g) => ({ logGroupName: g.name, arn: `${arnPrefix(g.region)}logs:${g.region}:${ctx.accountId}:log-group:${g.name}:*`, retentionInDays: g.retentionInDays })),
+          .map((g) => ({
+            logGroupName: g.name,
+            arn: `${arnPrefix(g.region)}logs:${g.region}:${ctx.accountId}:log-group:${g.name}:*`,
+            retentionInDays: g.retentionInDays,
+          })),
       }),
       DescribeMetricFilters: (input, ctx) => {
         if ((input.metricName === undefined) !== (input.metricNamespace === undefined)) {
@@ -91,20 +95,35 @@ export const cloudWatchLogsModule = defineModule({
           metricFilters: groups.flatMap((g) =>
             g.metricFilters
               .filter((f) => input.filterNamePrefix === undefined || f.filterName.startsWith(String(input.filterNamePrefix)))
-              .filter((f) => input.metricName === undefined || (f.metricName === input.metricName && f.metricNamespace === input.metricNamespace))
+              .filter(
+                (f) => input.metricName === undefined || (f.metricName === input.metricName && f.metricNamespace === input.metricNamespace),
+              )
               .map((f) => filterOut(g, f)),
           ),
         };
       },
       PutMetricFilter: (input, ctx) => {
         const g = group(ctx, input.logGroupName);
-        const transformations = (input.metricTransformations ?? []) as { metricName: string; metricNamespace: string; metricValue: string }[];
-        if (transformations.length !== 1) throw new SimulatedServiceError('InvalidParameterException', 'Exactly one metric transformation is required');
+        const transformations = (input.metricTransformations ?? []) as {
+          metricName: string;
+          metricNamespace: string;
+          metricValue: string;
+        }[];
+        if (transformations.length !== 1)
+          throw new SimulatedServiceError('InvalidParameterException', 'Exactly one metric transformation is required');
         const [t] = transformations;
-        const next = { filterName: String(input.filterName), filterPattern: String(input.filterPattern), metricName: t.metricName, metricNamespace: t.metricNamespace, metricValue: t.metricValue, creationTime: now().getTime() };
+        const next = {
+          filterName: String(input.filterName),
+          filterPattern: String(input.filterPattern),
+          metricName: t.metricName,
+          metricNamespace: t.metricNamespace,
+          metricValue: t.metricValue,
+          creationTime: now().getTime(),
+        };
         const index = g.metricFilters.findIndex((f) => f.filterName === next.filterName);
         if (index >= 0) g.metricFilters[index] = next;
-        else if (g.metricFilters.length >= FILTERS_PER_LOG_GROUP) throw new SimulatedServiceError('LimitExceededException', 'Resource limit exceeded.');
+        else if (g.metricFilters.length >= FILTERS_PER_LOG_GROUP)
+          throw new SimulatedServiceError('LimitExceededException', 'Resource limit exceeded.');
         else g.metricFilters.push(next);
         return {};
       },
@@ -182,11 +201,18 @@ export const cloudWatchAlarmsModule = defineModule({
       const alarms = state(ctx.accountId);
       const missing = names.filter((n) => !alarms.some((a) => a.region === ctx.region && a.alarmName === n));
       if (missing.length > 0) throw new SimulatedServiceError('ResourceNotFound', `${missing.join(', ')} not found`);
-      for (const name of names) alarms.splice(alarms.findIndex((a) => a.region === ctx.region && a.alarmName === name), 1);
+      for (const name of names)
+        alarms.splice(
+          alarms.findIndex((a) => a.region === ctx.region && a.alarmName === name),
+          1,
+        );
       return {};
     },
   }),
-  snapshot: (alarms) => Object.fromEntries(alarms.map((a) => [`alarm/${a.alarmName}`, `${a.namespace}/${a.metricName} -> ${a.alarmActions.join(',') || 'no action'}`])),
+  snapshot: (alarms) =>
+    Object.fromEntries(
+      alarms.map((a) => [`alarm/${a.alarmName}`, `${a.namespace}/${a.metricName} -> ${a.alarmActions.join(',') || 'no action'}`]),
+    ),
 });
 
 /** SNS topics of an account (GetTopicAttributes); hubfix's own Publish is served by the simulated account itself. */
@@ -197,7 +223,9 @@ export const snsTopicsModule = defineModule({
   load: (fixture): TopicState[] => fixture.map((t) => ({ ...t })),
   commands: (state) => ({
     GetTopicAttributes: (input, ctx) => {
-      const found = inRegion(state(ctx.accountId), ctx).find((t) => `${arnPrefix(t.region)}sns:${t.region}:${ctx.accountId}:${t.name}` === input.TopicArn);
+      const found = inRegion(state(ctx.accountId), ctx).find(
+        (t) => `${arnPrefix(t.region)}sns:${t.region}:${ctx.accountId}:${t.name}` === input.TopicArn,
+      );
       if (!found) throw new SimulatedServiceError('NotFoundException', 'Topic does not exist');
       return {
         Attributes: {

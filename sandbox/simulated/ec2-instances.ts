@@ -81,7 +81,11 @@ export const ec2InstancesModule = defineModule({
       },
       ModifyInstanceMetadataOptions: (input, ctx) => {
         const i = byId(ctx.accountId, ctx.region, String(input.InstanceId));
-        if (i.state === 'terminated') throw new SimulatedServiceError('IncorrectInstanceState', `The instance '${i.instanceId}' is not in a state from which it can be modified`);
+        if (i.state === 'terminated')
+          throw new SimulatedServiceError(
+            'IncorrectInstanceState',
+            `The instance '${i.instanceId}' is not in a state from which it can be modified`,
+          );
         const options = i.metadataOptions;
         if (input.HttpTokens !== undefined) options.httpTokens = input.HttpTokens as 'optional' | 'required';
         if (input.HttpEndpoint !== undefined) options.httpEndpoint = input.HttpEndpoint as 'enabled' | 'disabled';
@@ -91,5 +95,6 @@ export const ec2InstancesModule = defineModule({
       },
     };
   },
-  snapshot: (instances) => Object.fromEntries(instances.map((i) => [`instance/${i.instanceId}`, `HttpTokens=${i.metadataOptions.httpTokens}`])),
+  snapshot: (instances) =>
+    Object.fromEntries(instances.map((i) => [`instance/${i.instanceId}`, `HttpTokens=${i.metadataOptions.httpTokens}`])),
 });

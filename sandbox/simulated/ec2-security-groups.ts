@@ -17,7 +17,11 @@ const aclProtocol = (p: string): string => PROTOCOL_NUMBERS[p.toLowerCase()] ?? 
 
 const ruleSchema = z
   .object({
-    ruleId: z.string().regex(/^sgr-[0-9a-f]{8,17}$/).optional().describe('Absent: an id is generated'),
+    ruleId: z
+      .string()
+      .regex(/^sgr-[0-9a-f]{8,17}$/)
+      .optional()
+      .describe('Absent: an id is generated'),
     protocol: z.string().default('tcp').describe('"tcp", "udp", "icmp", "-1" (all traffic) or a protocol number'),
     fromPort: z.number().int().optional(),
     toPort: z.number().int().optional(),
@@ -27,7 +31,10 @@ const ruleSchema = z
     referencedGroupId: z.string().optional().describe('Another security group (or this one) as the source/destination'),
     description: z.string().optional(),
   })
-  .refine((r) => [r.cidrIpv4, r.cidrIpv6, r.prefixListId, r.referencedGroupId].filter(Boolean).length === 1, 'exactly one of cidrIpv4, cidrIpv6, prefixListId, referencedGroupId');
+  .refine(
+    (r) => [r.cidrIpv4, r.cidrIpv6, r.prefixListId, r.referencedGroupId].filter(Boolean).length === 1,
+    'exactly one of cidrIpv4, cidrIpv6, prefixListId, referencedGroupId',
+  );
 
 const allTrafficOut = { protocol: '-1', cidrIpv4: '0.0.0.0/0' };
 
@@ -120,14 +127,18 @@ const rulesOfPermissions = (permissions: Input[]): Omit<RuleState, 'ruleId'>[] =
     const protocol = sgProtocol(String(p.IpProtocol ?? '-1'));
     const base = protocol === '-1' ? { protocol } : { protocol, fromPort: p.FromPort as number, toPort: p.ToPort as number };
     type Source = { CidrIp?: string; CidrIpv6?: string; PrefixListId?: string; GroupId?: string; Description?: string };
-    const list = (key: string) => ((p[key] ?? []) as Source[]);
+    const list = (key: string) => (p[key] ?? []) as Source[];
     const rules = [
       ...list('IpRanges').map((s) => ({ ...base, cidrIpv4: s.CidrIp, description: s.Description })),
       ...list('Ipv6Ranges').map((s) => ({ ...base, cidrIpv6: s.CidrIpv6, description: s.Description })),
       ...list('PrefixListIds').map((s) => ({ ...base, prefixListId: s.PrefixListId, description: s.Description })),
       ...list('UserIdGroupPairs').map((s) => ({ ...base, referencedGroupId: s.GroupId, description: s.Description })),
     ];
-    if (rules.length === 0) throw new SimulatedServiceError('MissingParameter', 'The request must contain the parameter ipPermissions source (CIDR, prefix list or group)');
+    if (rules.length === 0)
+      throw new SimulatedServiceError(
+        'MissingParameter',
+        'The request must contain the parameter ipPermissions source (CIDR, prefix list or group)',
+      );
     return rules;
   });
 
@@ -138,10 +149,18 @@ const permissionsOf = (rules: RuleState[], accountId: string): Input[] => {
     const key = `${r.protocol}|${r.fromPort}|${r.toPort}`;
     let p = byKey.get(key);
     if (!p) {
-      p = { IpProtocol: r.protocol, ...(r.protocol === '-1' ? {} : { FromPort: r.fromPort, ToPort: r.toPort }), IpRanges: [], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] };
+      p = {
+        IpProtocol: r.protocol,
+        ...(r.protocol === '-1' ? {} : { FromPort: r.fromPort, ToPort: r.toPort }),
+        IpRanges: [],
+        Ipv6Ranges: [],
+        PrefixListIds: [],
+        UserIdGroupPairs: [],
+      };
       byKey.set(key, p);
     }
-    const withDescription = <T extends object>(source: T) => (r.description === undefined ? source : { ...source, Description: r.description });
+    const withDescription = <T extends object>(source: T) =>
+      r.description === undefined ? source : { ...source, Description: r.description };
     if (r.cidrIpv4) (p.IpRanges as Input[]).push(withDescription({ CidrIp: r.cidrIpv4 }));
     if (r.cidrIpv6) (p.Ipv6Ranges as Input[]).push(withDescription({ CidrIpv6: r.cidrIpv6 }));
     if (r.prefixListId) (p.PrefixListIds as Input[]).push(withDescription({ PrefixListId: r.prefixListId }));
@@ -231,9 +250,18 @@ const entryView = (e: AclEntryState): Input => ({
 
 /** EC2 appends an unchangeable "*" deny-all entry (rule 32767) in each direction, for IPv4 and IPv6. */
 const withDenyAll = (entries: AclEntryState[]): AclEntryState[] => {
-  const star = (egress: boolean, v6: boolean): AclEntryState => ({ ruleNumber: 32767, protocol: '-1', ruleAction: 'deny', egress, ...(v6 ? { ipv6CidrBlock: '::/0' } : { cidrBlock: '0.0.0.0/0' }) });
-  const has = (e: AclEntryState, egress: boolean, v6: boolean) => e.ruleNumber === 32767 && e.egress === egress && Boolean(e.ipv6CidrBlock) === v6;
-  const stars = [false, true].flatMap((egress) => [false, true].map((v6) => ({ egress, v6 }))).filter(({ egress, v6 }) => !entries.some((e) => has(e, egress, v6)));
+  const star = (egress: boolean, v6: boolean): AclEntryState => ({
+    ruleNumber: 32767,
+    protocol: '-1',
+    ruleAction: 'deny',
+    egress,
+    ...(v6 ? { ipv6CidrBlock: '::/0' } : { cidrBlock: '0.0.0.0/0' }),
+  });
+  const has = (e: AclEntryState, egress: boolean, v6: boolean) =>
+    e.ruleNumber === 32767 && e.egress === egress && Boolean(e.ipv6CidrBlock) === v6;
+  const stars = [false, true]
+    .flatMap((egress) => [false, true].map((v6) => ({ egress, v6 })))
+    .filter(({ egress, v6 }) => !entries.some((e) => has(e, egress, v6)));
   return [...entries.map((e) => ({ ...e, protocol: aclProtocol(e.protocol) })), ...stars.map(({ egress, v6 }) => star(egress, v6))];
 };
 
@@ -259,7 +287,12 @@ export const ec2SecurityGroupsModule = defineModule({
       egress: g.egress.map((r) => toRule(state, r)),
     }));
     state.interfaces = fixture.networkInterfaces.map((i) => ({ ...i, groups: [...i.groups] }));
-    state.acls = fixture.networkAcls.map((a) => ({ ...a, tags: { ...a.tags }, subnetIds: [...a.subnetIds], entries: withDenyAll(a.entries) }));
+    state.acls = fixture.networkAcls.map((a) => ({
+      ...a,
+      tags: { ...a.tags },
+      subnetIds: [...a.subnetIds],
+      entries: withDenyAll(a.entries),
+    }));
     return state;
   },
   commands: (state) => {
@@ -282,16 +315,28 @@ export const ec2SecurityGroupsModule = defineModule({
       let doomed: RuleState[];
       if (ids && ids.length > 0) {
         const missing = ids.filter((id) => !rules.some((r) => r.ruleId === id));
-        if (missing.length > 0) throw new SimulatedServiceError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${missing[0]}' does not exist`);
+        if (missing.length > 0)
+          throw new SimulatedServiceError(
+            'InvalidSecurityGroupRuleId.NotFound',
+            `The security group rule ID '${missing[0]}' does not exist`,
+          );
         doomed = rules.filter((r) => ids.includes(r.ruleId));
       } else {
         const wanted = rulesOfPermissions((input.IpPermissions ?? []) as Input[]);
         const missing = wanted.find((w) => !rules.some((r) => sameRule(r, w)));
-        if (missing) throw new SimulatedServiceError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+        if (missing)
+          throw new SimulatedServiceError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
         doomed = rules.filter((r) => wanted.some((w) => sameRule(r, w)));
       }
       g[direction] = rules.filter((r) => !doomed.includes(r));
-      return { Return: true, RevokedSecurityGroupRules: doomed.map((r) => ({ SecurityGroupRuleId: r.ruleId, GroupId: g.groupId, IsEgress: direction === 'egress' })) };
+      return {
+        Return: true,
+        RevokedSecurityGroupRules: doomed.map((r) => ({
+          SecurityGroupRuleId: r.ruleId,
+          GroupId: g.groupId,
+          IsEgress: direction === 'egress',
+        })),
+      };
     };
 
     const authorize = (direction: 'ingress' | 'egress') => (input: Input, ctx: { accountId: string; region: string }) => {
@@ -299,7 +344,10 @@ export const ec2SecurityGroupsModule = defineModule({
       const wanted = rulesOfPermissions((input.IpPermissions ?? []) as Input[]);
       const duplicate = wanted.find((w) => g[direction].some((r) => sameRule(r, w)));
       if (duplicate) {
-        throw new SimulatedServiceError('InvalidPermission.Duplicate', `the specified rule "peer: ${sourceKey(duplicate as RuleState)}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.fromPort ?? 'all'}, to port: ${duplicate.toPort ?? 'all'}, ALLOW" already exists`);
+        throw new SimulatedServiceError(
+          'InvalidPermission.Duplicate',
+          `the specified rule "peer: ${sourceKey(duplicate as RuleState)}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.fromPort ?? 'all'}, to port: ${duplicate.toPort ?? 'all'}, ALLOW" already exists`,
+        );
       }
       for (const w of wanted) {
         if (w.referencedGroupId && !state(ctx.accountId).groups.some((other) => other.groupId === w.referencedGroupId)) {
@@ -316,7 +364,9 @@ export const ec2SecurityGroupsModule = defineModule({
         const ids = (input.GroupIds ?? []) as string[];
         const missing = ids.find((id) => !groupsIn(ctx.accountId, ctx.region).some((g) => g.groupId === id));
         if (missing) throw new SimulatedServiceError('InvalidGroup.NotFound', `The security group '${missing}' does not exist`);
-        const found = filtered(groupsIn(ctx.accountId, ctx.region), (input.Filters ?? []) as Filter[], groupMatches).filter((g) => ids.length === 0 || ids.includes(g.groupId));
+        const found = filtered(groupsIn(ctx.accountId, ctx.region), (input.Filters ?? []) as Filter[], groupMatches).filter(
+          (g) => ids.length === 0 || ids.includes(g.groupId),
+        );
         return {
           SecurityGroups: found.map((g) => ({
             GroupId: g.groupId,
@@ -337,11 +387,19 @@ export const ec2SecurityGroupsModule = defineModule({
           ...g.egress.map((r) => ({ g, r, egress: true })),
         ]);
         const missing = ids.find((id) => !rules.some(({ r }) => r.ruleId === id));
-        if (missing) throw new SimulatedServiceError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${missing}' does not exist`);
+        if (missing)
+          throw new SimulatedServiceError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${missing}' does not exist`);
         const filters = (input.Filters ?? []) as Filter[];
-        const found = rules.filter(({ g, r }) =>
-          (ids.length === 0 || ids.includes(r.ruleId)) &&
-          filters.every((f) => (f.Name === 'group-id' ? f.Values.includes(g.groupId) : f.Name === 'security-group-rule-id' ? f.Values.includes(r.ruleId) : unsupported(f))),
+        const found = rules.filter(
+          ({ g, r }) =>
+            (ids.length === 0 || ids.includes(r.ruleId)) &&
+            filters.every((f) =>
+              f.Name === 'group-id'
+                ? f.Values.includes(g.groupId)
+                : f.Name === 'security-group-rule-id'
+                  ? f.Values.includes(r.ruleId)
+                  : unsupported(f),
+            ),
         );
         return { SecurityGroupRules: found.map(({ g, r, egress }) => ruleView(g, r, egress, ctx.accountId)) };
       },
@@ -351,9 +409,11 @@ export const ec2SecurityGroupsModule = defineModule({
       AuthorizeSecurityGroupEgress: authorize('egress'),
       DescribeNetworkInterfaces: (input, ctx) => {
         const ids = (input.NetworkInterfaceIds ?? []) as string[];
-        const found = filtered(state(ctx.accountId).interfaces.filter((i) => i.region === ctx.region), (input.Filters ?? []) as Filter[], interfaceMatches).filter(
-          (i) => ids.length === 0 || ids.includes(i.networkInterfaceId),
-        );
+        const found = filtered(
+          state(ctx.accountId).interfaces.filter((i) => i.region === ctx.region),
+          (input.Filters ?? []) as Filter[],
+          interfaceMatches,
+        ).filter((i) => ids.length === 0 || ids.includes(i.networkInterfaceId));
         const names = new Map(state(ctx.accountId).groups.map((g) => [g.groupId, g.groupName]));
         return {
           NetworkInterfaces: found.map((i) => ({
@@ -372,9 +432,11 @@ export const ec2SecurityGroupsModule = defineModule({
       DescribeNetworkAcls: (input, ctx) => {
         const ids = (input.NetworkAclIds ?? []) as string[];
         ids.forEach((id) => acl(ctx.accountId, ctx.region, id));
-        const found = filtered(state(ctx.accountId).acls.filter((a) => a.region === ctx.region), (input.Filters ?? []) as Filter[], aclMatches).filter(
-          (a) => ids.length === 0 || ids.includes(a.networkAclId),
-        );
+        const found = filtered(
+          state(ctx.accountId).acls.filter((a) => a.region === ctx.region),
+          (input.Filters ?? []) as Filter[],
+          aclMatches,
+        ).filter((a) => ids.length === 0 || ids.includes(a.networkAclId));
         return {
           NetworkAcls: found.map((a) => ({
             NetworkAclId: a.networkAclId,
@@ -382,7 +444,11 @@ export const ec2SecurityGroupsModule = defineModule({
             IsDefault: a.isDefault,
             OwnerId: ctx.accountId,
             Entries: a.entries.map(entryView),
-            Associations: a.subnetIds.map((subnetId, n) => ({ NetworkAclAssociationId: `aclassoc-${a.networkAclId.slice(4, 12)}${n}`, NetworkAclId: a.networkAclId, SubnetId: subnetId })),
+            Associations: a.subnetIds.map((subnetId, n) => ({
+              NetworkAclAssociationId: `aclassoc-${a.networkAclId.slice(4, 12)}${n}`,
+              NetworkAclId: a.networkAclId,
+              SubnetId: subnetId,
+            })),
             Tags: tagList(a.tags),
           })),
         };
@@ -392,14 +458,18 @@ export const ec2SecurityGroupsModule = defineModule({
         const egress = Boolean(input.Egress);
         const index = a.entries.findIndex((e) => e.ruleNumber === input.RuleNumber && e.egress === egress);
         if (index < 0 || input.RuleNumber === 32767) {
-          throw new SimulatedServiceError('InvalidNetworkAclEntry.NotFound', `The network acl entry identified by ${String(input.RuleNumber)} could not be found.`);
+          throw new SimulatedServiceError(
+            'InvalidNetworkAclEntry.NotFound',
+            `The network acl entry identified by ${String(input.RuleNumber)} could not be found.`,
+          );
         }
         const protocol = aclProtocol(String(input.Protocol));
         const range = input.PortRange as { From?: number; To?: number } | undefined;
         if ((protocol === '6' || protocol === '17') && (range?.From === undefined || range.To === undefined)) {
           throw new SimulatedServiceError('MissingParameter', 'The request must contain the parameter portRange');
         }
-        if (input.RuleAction !== 'allow' && input.RuleAction !== 'deny') throw new SimulatedServiceError('InvalidParameterValue', `Invalid rule action ${String(input.RuleAction)}`);
+        if (input.RuleAction !== 'allow' && input.RuleAction !== 'deny')
+          throw new SimulatedServiceError('InvalidParameterValue', `Invalid rule action ${String(input.RuleAction)}`);
         a.entries[index] = {
           ruleNumber: Number(input.RuleNumber),
           protocol,
@@ -414,7 +484,8 @@ export const ec2SecurityGroupsModule = defineModule({
     };
   },
   snapshot: (network) => {
-    const rule = (r: RuleState) => `${r.protocol}${r.protocol === '-1' ? '' : ` ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`} ${sourceKey(r)}`;
+    const rule = (r: RuleState) =>
+      `${r.protocol}${r.protocol === '-1' ? '' : ` ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`} ${sourceKey(r)}`;
     const entry = (e: AclEntryState) =>
       `${e.ruleNumber} ${e.ruleAction} ${e.protocol}${e.portRange ? ` ${e.portRange.from}-${e.portRange.to}` : ''} ${e.cidrBlock ?? e.ipv6CidrBlock}`;
     return Object.fromEntries([

@@ -112,7 +112,14 @@ export const ec2VpcModule = defineModule({
         return {
           Vpcs: inRegion
             .filter((v) => ids.length === 0 || ids.includes(v.vpcId))
-            .map((v) => ({ VpcId: v.vpcId, CidrBlock: v.cidrBlock, IsDefault: v.isDefault, State: 'available', OwnerId: ctx.accountId, Tags: tagList(v.tags) })),
+            .map((v) => ({
+              VpcId: v.vpcId,
+              CidrBlock: v.cidrBlock,
+              IsDefault: v.isDefault,
+              State: 'available',
+              OwnerId: ctx.accountId,
+              Tags: tagList(v.tags),
+            })),
         };
       },
       DescribeFlowLogs: (input, ctx) => {
@@ -134,20 +141,31 @@ export const ec2VpcModule = defineModule({
           throw new SimulatedServiceError('InvalidParameter', 'DeliverLogsPermissionArn is required when publishing to CloudWatch Logs');
         }
         const trafficType = String(input.TrafficType ?? '');
-        if (!['ACCEPT', 'REJECT', 'ALL'].includes(trafficType)) throw new SimulatedServiceError('InvalidParameter', `Invalid TrafficType ${trafficType}`);
+        if (!['ACCEPT', 'REJECT', 'ALL'].includes(trafficType))
+          throw new SimulatedServiceError('InvalidParameter', `Invalid TrafficType ${trafficType}`);
         const flowLogIds: string[] = [];
         const unsuccessful: { ResourceId: string; Error: { Code: string; Message: string } }[] = [];
         // Like AWS, a problem with one resource is reported in Unsuccessful, not thrown.
         for (const resourceId of (input.ResourceIds ?? []) as string[]) {
           if (!account.vpcs.some((v) => v.vpcId === resourceId && v.region === ctx.region)) {
-            unsuccessful.push({ ResourceId: resourceId, Error: { Code: 'InvalidVpcID.NotFound', Message: `The vpc ID '${resourceId}' does not exist` } });
+            unsuccessful.push({
+              ResourceId: resourceId,
+              Error: { Code: 'InvalidVpcID.NotFound', Message: `The vpc ID '${resourceId}' does not exist` },
+            });
             continue;
           }
           const duplicate = account.flowLogs.some(
-            (f) => f.resourceId === resourceId && f.logDestination === destination && f.trafficType === trafficType && f.region === ctx.region,
+            (f) =>
+              f.resourceId === resourceId && f.logDestination === destination && f.trafficType === trafficType && f.region === ctx.region,
           );
           if (duplicate) {
-            unsuccessful.push({ ResourceId: resourceId, Error: { Code: 'FlowLogAlreadyExists', Message: 'Error. There is an existing Flow Log with the same configuration and log destination.' } });
+            unsuccessful.push({
+              ResourceId: resourceId,
+              Error: {
+                Code: 'FlowLogAlreadyExists',
+                Message: 'Error. There is an existing Flow Log with the same configuration and log destination.',
+              },
+            });
             continue;
           }
           const tags = ((input.TagSpecifications ?? []) as { Tags?: { Key: string; Value: string }[] }[]).flatMap((s) => s.Tags ?? []);
@@ -172,12 +190,16 @@ export const ec2VpcModule = defineModule({
         const unsuccessful: { ResourceId: string; Error: { Code: string; Message: string } }[] = [];
         for (const id of (input.FlowLogIds ?? []) as string[]) {
           const index = account.flowLogs.findIndex((f) => f.flowLogId === id && f.region === ctx.region);
-          if (index < 0) unsuccessful.push({ ResourceId: id, Error: { Code: 'InvalidFlowLogId.NotFound', Message: `Flow Log ${id} does not exist` } });
+          if (index < 0)
+            unsuccessful.push({ ResourceId: id, Error: { Code: 'InvalidFlowLogId.NotFound', Message: `Flow Log ${id} does not exist` } });
           else account.flowLogs.splice(index, 1);
         }
         return { Unsuccessful: unsuccessful };
       },
-      GetEbsEncryptionByDefault: (_input, ctx) => ({ EbsEncryptionByDefault: ebsOf(ctx.accountId, ctx.region).encryptionByDefault, SseType: 'sse-ebs' }),
+      GetEbsEncryptionByDefault: (_input, ctx) => ({
+        EbsEncryptionByDefault: ebsOf(ctx.accountId, ctx.region).encryptionByDefault,
+        SseType: 'sse-ebs',
+      }),
       GetEbsDefaultKmsKeyId: (_input, ctx) => ({ KmsKeyId: ebsOf(ctx.accountId, ctx.region).defaultKmsKeyId }),
       EnableEbsEncryptionByDefault: (_input, ctx) => {
         ebsOf(ctx.accountId, ctx.region).encryptionByDefault = true;

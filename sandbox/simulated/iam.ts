@@ -7,7 +7,10 @@ const accessKey = z.object({
   accessKeyId: z.string().regex(/^AKIA[A-Z0-9]{12,}$/, 'an access key id such as AKIAIOSFODNN7EXAMPLE'),
   status: z.enum(['Active', 'Inactive']).default('Active'),
   createDate: fixtureDate,
-  lastUsed: z.object({ date: fixtureDate, serviceName: z.string(), region: z.string() }).optional().describe('Absent: the key was never used'),
+  lastUsed: z
+    .object({ date: fixtureDate, serviceName: z.string(), region: z.string() })
+    .optional()
+    .describe('Absent: the key was never used'),
 });
 
 const user = z.object({
@@ -69,13 +72,20 @@ export const iamModule = defineModule({
     return {
       GetUser: (input, ctx) => {
         const u = user(ctx.accountId, input.UserName);
-        return { User: { UserName: u.userName, Path: u.path, Arn: `${arnPrefix(ctx.region)}iam::${ctx.accountId}:user${u.path}${u.userName}` } };
+        return {
+          User: { UserName: u.userName, Path: u.path, Arn: `${arnPrefix(ctx.region)}iam::${ctx.accountId}:user${u.path}${u.userName}` },
+        };
       },
       ListUserTags: (input, ctx) => ({ Tags: tagList(user(ctx.accountId, input.UserName).tags), IsTruncated: false }),
       ListAccessKeys: (input, ctx) => {
         const u = user(ctx.accountId, input.UserName);
         return {
-          AccessKeyMetadata: u.accessKeys.map((k) => ({ UserName: u.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: k.createDate })),
+          AccessKeyMetadata: u.accessKeys.map((k) => ({
+            UserName: u.userName,
+            AccessKeyId: k.accessKeyId,
+            Status: k.status,
+            CreateDate: k.createDate,
+          })),
           IsTruncated: false,
         };
       },
@@ -85,18 +95,24 @@ export const iamModule = defineModule({
         const used = found.key.lastUsed;
         return {
           UserName: found.user.userName,
-          AccessKeyLastUsed: used ? { LastUsedDate: used.date, ServiceName: used.serviceName, Region: used.region } : { ServiceName: 'N/A', Region: 'N/A' },
+          AccessKeyLastUsed: used
+            ? { LastUsedDate: used.date, ServiceName: used.serviceName, Region: used.region }
+            : { ServiceName: 'N/A', Region: 'N/A' },
         };
       },
       UpdateAccessKey: (input, ctx) => {
         const key = user(ctx.accountId, input.UserName).accessKeys.find((k) => k.accessKeyId === input.AccessKeyId);
-        if (!key) throw new SimulatedServiceError('NoSuchEntityException', `The Access Key with id ${String(input.AccessKeyId)} cannot be found.`);
-        if (input.Status !== 'Active' && input.Status !== 'Inactive') throw new SimulatedServiceError('ValidationError', `Invalid status ${String(input.Status)}`);
+        if (!key)
+          throw new SimulatedServiceError('NoSuchEntityException', `The Access Key with id ${String(input.AccessKeyId)} cannot be found.`);
+        if (input.Status !== 'Active' && input.Status !== 'Inactive')
+          throw new SimulatedServiceError('ValidationError', `Invalid status ${String(input.Status)}`);
         key.status = input.Status;
         return {};
       },
     };
   },
   snapshot: (users) =>
-    Object.fromEntries([...users.values()].map((u) => [`user/${u.userName}`, Object.fromEntries(u.accessKeys.map((k) => [k.accessKeyId, k.status]))])),
+    Object.fromEntries(
+      [...users.values()].map((u) => [`user/${u.userName}`, Object.fromEntries(u.accessKeys.map((k) => [k.accessKeyId, k.status]))]),
+    ),
 });

@@ -11,9 +11,14 @@ const key = z.object({
     .union([z.string(), z.record(z.string(), z.unknown())])
     .optional()
     .describe('The key policy (JSON text or object); absent: the default policy, which trusts only the account root'),
-  keySpec: z.enum(['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'HMAC_256']).default('SYMMETRIC_DEFAULT'),
+  keySpec: z
+    .enum(['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'HMAC_256'])
+    .default('SYMMETRIC_DEFAULT'),
   keyManager: z.enum(['CUSTOMER', 'AWS']).default('CUSTOMER'),
-  origin: z.enum(['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE']).default('AWS_KMS').describe('EXTERNAL: imported key material'),
+  origin: z
+    .enum(['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'])
+    .default('AWS_KMS')
+    .describe('EXTERNAL: imported key material'),
   keyState: z.enum(['Enabled', 'Disabled', 'PendingDeletion']).default('Enabled'),
   rotationEnabled: z.boolean().default(false),
 });
@@ -33,14 +38,23 @@ export interface KmsKeyState {
 }
 
 export const keyArnOf = (k: KmsKeyState, accountId: string): string => `${arnPrefix(k.region)}kms:${k.region}:${accountId}:key/${k.keyId}`;
-const aliasArnOf = (k: KmsKeyState, accountId: string, alias: string): string => `${arnPrefix(k.region)}kms:${k.region}:${accountId}:${alias}`;
+const aliasArnOf = (k: KmsKeyState, accountId: string, alias: string): string =>
+  `${arnPrefix(k.region)}kms:${k.region}:${accountId}:${alias}`;
 
 /** The policy KMS gives a key created without one: the account root may do everything, nobody else anything. */
 const defaultPolicy = (accountId: string, region: string): string =>
   JSON.stringify({
     Version: '2012-10-17',
     Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `${arnPrefix(region)}iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `${arnPrefix(region)}iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
   });
 
 /**
@@ -120,7 +134,8 @@ export const kmsModule = defineModule({
     EnableKeyRotation: (input, ctx) => {
       const k = changeableKey(resolveKey(state(ctx.accountId), ctx, input.KeyId), ctx, 'EnableKeyRotation');
       const days = Number(input.RotationPeriodInDays ?? 365);
-      if (!Number.isInteger(days) || days < 90 || days > 2560) throw new SimulatedServiceError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
+      if (!Number.isInteger(days) || days < 90 || days > 2560)
+        throw new SimulatedServiceError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
       k.rotationEnabled = true;
       return {};
     },
@@ -135,15 +150,23 @@ export const kmsModule = defineModule({
 /** Automatic rotation exists only for symmetric encryption keys with KMS-generated material (UnsupportedOperationException otherwise). */
 const refuseRotation = (k: KmsKeyState, operation: string): void => {
   if (k.keySpec !== 'SYMMETRIC_DEFAULT' || k.origin !== 'AWS_KMS') {
-    throw new SimulatedServiceError('UnsupportedOperationException', `${k.keyId} does not support ${operation}: automatic rotation needs a symmetric key with AWS_KMS key material (this key is ${k.keySpec}, origin ${k.origin})`);
+    throw new SimulatedServiceError(
+      'UnsupportedOperationException',
+      `${k.keyId} does not support ${operation}: automatic rotation needs a symmetric key with AWS_KMS key material (this key is ${k.keySpec}, origin ${k.origin})`,
+    );
   }
 };
 
 /** The key-state rules of EnableKeyRotation / DisableKeyRotation. */
 const changeableKey = (k: KmsKeyState, ctx: SimContext, operation: string): KmsKeyState => {
-  if (k.keyManager === 'AWS') throw new SimulatedServiceError('AccessDeniedException', `User is not authorized to perform kms:${operation} on the AWS managed key ${keyArnOf(k, ctx.accountId)}`);
+  if (k.keyManager === 'AWS')
+    throw new SimulatedServiceError(
+      'AccessDeniedException',
+      `User is not authorized to perform kms:${operation} on the AWS managed key ${keyArnOf(k, ctx.accountId)}`,
+    );
   refuseRotation(k, operation);
   if (k.keyState === 'Disabled') throw new SimulatedServiceError('DisabledException', `${keyArnOf(k, ctx.accountId)} is disabled.`);
-  if (k.keyState === 'PendingDeletion') throw new SimulatedServiceError('KMSInvalidStateException', `${keyArnOf(k, ctx.accountId)} is pending deletion.`);
+  if (k.keyState === 'PendingDeletion')
+    throw new SimulatedServiceError('KMSInvalidStateException', `${keyArnOf(k, ctx.accountId)} is pending deletion.`);
   return k;
 };

@@ -14,4 +14,21 @@ import { s3LoggingModule } from './s3-logging';
 import { securityHubControlsModule } from './securityhub-controls';
 
 /** Every per-account slice of the simulated account. Adding a simulated resource: one module, one line here. */
-export const serviceModules: readonly ServiceModule[] = [iamModule, cloudTrailEventsModule, ec2InstancesModule, ec2VpcModule, passwordPolicyModule, cloudTrailTrailsModule, kmsModule, cloudWatchLogsModule, cloudWatchAlarmsModule, snsTopicsModule, s3LoggingModule, ec2SecurityGroupsModule, s3BucketsModule, s3AccountPublicAccessBlockModule, cloudWatchMetricsModule, securityHubControlsModule] as readonly ServiceModule[];
+export const serviceModules: readonly ServiceModule[] = [
+  iamModule,
+  cloudTrailEventsModule,
+  ec2InstancesModule,
+  ec2VpcModule,
+  passwordPolicyModule,
+  cloudTrailTrailsModule,
+  kmsModule,
+  cloudWatchLogsModule,
+  cloudWatchAlarmsModule,
+  snsTopicsModule,
+  s3LoggingModule,
+  ec2SecurityGroupsModule,
+  s3BucketsModule,
+  s3AccountPublicAccessBlockModule,
+  cloudWatchMetricsModule,
+  securityHubControlsModule,
+] as readonly ServiceModule[];

@@ -4,7 +4,8 @@
  * simulation must not inherit a hubfix bug), so a control that hard-codes "arn:aws:" fails in a cn-* or us-gov-* region
  * as it would in AWS.
  */
-export const partitionOfRegion = (region: string): string => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+export const partitionOfRegion = (region: string): string =>
+  region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 
 /** "arn:<partition of region>:" */
 export const arnPrefix = (region: string): string => `arn:${partitionOfRegion(region)}:`;

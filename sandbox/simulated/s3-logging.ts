@@ -4,7 +4,10 @@ import { defineModule, SimulatedServiceError } from './service';
 const bucket = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
   region: z.string().default('us-east-1'),
-  logging: z.object({ targetBucket: z.string(), targetPrefix: z.string().default('') }).optional().describe('Absent: server access logging is off'),
+  logging: z
+    .object({ targetBucket: z.string(), targetPrefix: z.string().default('') })
+    .optional()
+    .describe('Absent: server access logging is off'),
 });
 
 export interface LoggedBucketState {
@@ -36,19 +39,26 @@ export const s3LoggingModule = defineModule({
       },
       PutBucketLogging: (input, ctx) => {
         const b = find(ctx.accountId, input.Bucket);
-        const enabled = (input.BucketLoggingStatus as { LoggingEnabled?: { TargetBucket?: string; TargetPrefix?: string } } | undefined)?.LoggingEnabled;
+        const enabled = (input.BucketLoggingStatus as { LoggingEnabled?: { TargetBucket?: string; TargetPrefix?: string } } | undefined)
+          ?.LoggingEnabled;
         if (!enabled) {
           b.logging = undefined;
           return {};
         }
         const target = state(ctx.accountId).find((t) => t.name === enabled.TargetBucket);
         if (!target) throw new SimulatedServiceError('InvalidTargetBucketForLogging', 'The target bucket for logging does not exist');
-        if (target.region !== b.region) throw new SimulatedServiceError('CrossLocationLoggingProhibitted', 'Cross S3 location logging not allowed.');
+        if (target.region !== b.region)
+          throw new SimulatedServiceError('CrossLocationLoggingProhibitted', 'Cross S3 location logging not allowed.');
         b.logging = { targetBucket: target.name, targetPrefix: enabled.TargetPrefix ?? '' };
         return {};
       },
     };
   },
   snapshot: (buckets) =>
-    Object.fromEntries(buckets.map((b) => [`bucket/${b.name}`, b.logging ? `logs to ${b.logging.targetBucket}/${b.logging.targetPrefix}` : 'no access logging'])),
+    Object.fromEntries(
+      buckets.map((b) => [
+        `bucket/${b.name}`,
+        b.logging ? `logs to ${b.logging.targetBucket}/${b.logging.targetPrefix}` : 'no access logging',
+      ]),
+    ),
 });

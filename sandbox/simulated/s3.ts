@@ -28,7 +28,11 @@ const dataEvent = z.object({
   eventName: z.string().default('GetObject'),
   key: z.string().default('index.html'),
   region: z.string().default('us-east-1').describe("The requested bucket's region"),
-  tlsVersion: z.string().nullable().default('TLSv1.3').describe('null: the request came over plain HTTP (CloudTrail then has no tlsDetails)'),
+  tlsVersion: z
+    .string()
+    .nullable()
+    .default('TLSv1.3')
+    .describe('null: the request came over plain HTTP (CloudTrail then has no tlsDetails)'),
   sourceIPAddress: z.string().default('203.0.113.20'),
   userAgent: z.string().default('aws-sdk-java/2.25.0'),
 });
@@ -43,7 +47,10 @@ const bucketSchema = z.object({
     .union([z.string(), z.record(z.string(), z.unknown())])
     .optional()
     .describe('The bucket policy, as a JSON string or object; absent: no policy'),
-  acl: z.enum(['private', 'public-read', 'public-read-write', 'authenticated-read']).default('private').describe('The canned ACL the bucket has'),
+  acl: z
+    .enum(['private', 'public-read', 'public-read-write', 'authenticated-read'])
+    .default('private')
+    .describe('The canned ACL the bucket has'),
   website: z
     .object({ indexDocument: z.string().default('index.html'), errorDocument: z.string().optional() })
     .optional()
@@ -73,8 +80,18 @@ const OWNER_ID = '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba0
 
 /** Condition keys that pin a statement to known callers, so a "*" principal under them is not public (as Access Analyzer judges). */
 const PINNING_KEYS = [
-  'aws:sourcearn', 'aws:sourceaccount', 'aws:sourceowner', 'aws:sourcevpc', 'aws:sourcevpce', 'aws:principalorgid',
-  'aws:principalaccount', 'aws:principalarn', 'aws:userid', 'aws:sourceip', 's3:dataaccesspointarn', 's3:dataaccesspointaccount',
+  'aws:sourcearn',
+  'aws:sourceaccount',
+  'aws:sourceowner',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:principalorgid',
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:userid',
+  'aws:sourceip',
+  's3:dataaccesspointarn',
+  's3:dataaccesspointaccount',
 ];
 
 const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -87,7 +104,8 @@ interface PolicyStatement {
 }
 
 const isWildcardPrincipal = (principal: unknown): boolean =>
-  principal === '*' || (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
+  principal === '*' ||
+  (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
 
 /** Whether a policy grants anyone (a "*" principal without a pinning condition) access: what GetBucketPolicyStatus reports. */
 export const isPublicPolicy = (policy: string): boolean =>
@@ -114,12 +132,13 @@ const grantsOf = (acl: BucketState['acl']) => {
 
 /** S3 validates a policy document before storing it; these are the checks hubfix could trip (a resource of another partition too). */
 const validatePolicy = (bucket: string, region: string, policy: unknown): string => {
-  if (typeof policy !== 'string') throw new SimulatedServiceError('MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
+  if (typeof policy !== 'string')
+    throw new SimulatedServiceError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
   let document: { Statement?: PolicyStatement | PolicyStatement[] };
   try {
     document = JSON.parse(policy) as typeof document;
   } catch {
-    throw new SimulatedServiceError('MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
+    throw new SimulatedServiceError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
   }
   const statements = asList(document.Statement);
   if (statements.length === 0) throw new SimulatedServiceError('MalformedPolicy', 'Missing required field Statement');
@@ -143,7 +162,11 @@ const toSdkBlock = (block: PublicAccessBlock) => ({
 
 const fromSdkBlock = (input: Record<string, unknown>): PublicAccessBlock => {
   const config = input.PublicAccessBlockConfiguration as Record<string, unknown> | undefined;
-  if (!config) throw new SimulatedServiceError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  if (!config)
+    throw new SimulatedServiceError(
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema',
+    );
   return {
     blockPublicAcls: config.BlockPublicAcls === true,
     ignorePublicAcls: config.IgnorePublicAcls === true,
@@ -182,7 +205,15 @@ const cloudTrailRecord = (e: TrailEvent, accountId: string) => ({
   managementEvent: false,
   recipientAccountId: accountId,
   eventCategory: 'Data',
-  ...(e.tlsVersion ? { tlsDetails: { tlsVersion: e.tlsVersion, cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${e.bucket}.s3.${e.region}.amazonaws.com` } } : {}),
+  ...(e.tlsVersion
+    ? {
+        tlsDetails: {
+          tlsVersion: e.tlsVersion,
+          cipherSuite: 'TLS_AES_128_GCM_SHA256',
+          clientProvidedHostHeader: `${e.bucket}.s3.${e.region}.amazonaws.com`,
+        },
+      }
+    : {}),
 });
 
 /** The log objects a trail bucket holds: key → gzip JSON { Records }. */
@@ -192,7 +223,9 @@ const logObjects = (bucket: BucketState, accountId: string): Map<string, Buffer>
     const key = logKey(bucket.trailLogs?.prefix ?? '', accountId, event.region, event.time);
     files.set(key, [...(files.get(key) ?? []), cloudTrailRecord(event, accountId)]);
   }
-  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)).map(([key, records]) => [key, gzipSync(JSON.stringify({ Records: records }))]));
+  return new Map(
+    [...files].sort(([a], [b]) => a.localeCompare(b)).map(([key, records]) => [key, gzipSync(JSON.stringify({ Records: records }))]),
+  );
 };
 
 /** Enough of the SDK's streaming body (SdkStreamMixin) for code that reads a whole object. */
@@ -231,7 +264,10 @@ export const s3BucketsModule = defineModule({
       const found = state(ctx.accountId).get(String(input.Bucket));
       if (!found) throw new SimulatedServiceError('NoSuchBucket', 'The specified bucket does not exist');
       if (found.region !== ctx.region) {
-        throw new SimulatedServiceError('PermanentRedirect', `The bucket you are attempting to access must be addressed using the specified endpoint (bucket region ${found.region}).`);
+        throw new SimulatedServiceError(
+          'PermanentRedirect',
+          `The bucket you are attempting to access must be addressed using the specified endpoint (bucket region ${found.region}).`,
+        );
       }
       return found;
     };
@@ -256,7 +292,8 @@ export const s3BucketsModule = defineModule({
         const b = bucket(input, ctx);
         const policy = validatePolicy(b.name, b.region, input.Policy);
         // The account-level block lives in the S3 Control module; the bucket-level one is enforced here.
-        if (b.publicAccessBlock?.blockPublicPolicy && isPublicPolicy(policy)) throw new SimulatedServiceError('AccessDenied', 'Access Denied');
+        if (b.publicAccessBlock?.blockPublicPolicy && isPublicPolicy(policy))
+          throw new SimulatedServiceError('AccessDenied', 'Access Denied');
         b.policy = policy;
         return {};
       },
@@ -267,8 +304,12 @@ export const s3BucketsModule = defineModule({
       GetBucketAcl: (input, ctx) => ({ Owner: { ID: OWNER_ID, DisplayName: 'owner' }, Grants: grantsOf(bucket(input, ctx).acl) }),
       GetBucketWebsite: (input, ctx) => {
         const website = bucket(input, ctx).website;
-        if (!website) throw new SimulatedServiceError('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration');
-        return { IndexDocument: { Suffix: website.indexDocument }, ...(website.errorDocument ? { ErrorDocument: { Key: website.errorDocument } } : {}) };
+        if (!website)
+          throw new SimulatedServiceError('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration');
+        return {
+          IndexDocument: { Suffix: website.indexDocument },
+          ...(website.errorDocument ? { ErrorDocument: { Key: website.errorDocument } } : {}),
+        };
       },
       GetBucketTagging: (input, ctx) => {
         const tags = bucket(input, ctx).tags;
@@ -318,8 +359,18 @@ export const s3BucketsModule = defineModule({
       [...buckets.values()].map((b) => [
         `bucket/${b.name}`,
         {
-          publicAccessBlock: b.publicAccessBlock ? Object.entries(b.publicAccessBlock).filter(([, on]) => on).map(([k]) => k).join(',') || 'all off' : 'none',
-          policy: b.policy === undefined ? 'none' : asList((JSON.parse(b.policy) as { Statement?: { Sid?: string }[] }).Statement).map((s, i) => s.Sid ?? `#${i + 1}`).join(','),
+          publicAccessBlock: b.publicAccessBlock
+            ? Object.entries(b.publicAccessBlock)
+                .filter(([, on]) => on)
+                .map(([k]) => k)
+                .join(',') || 'all off'
+            : 'none',
+          policy:
+            b.policy === undefined
+              ? 'none'
+              : asList((JSON.parse(b.policy) as { Statement?: { Sid?: string }[] }).Statement)
+                  .map((s, i) => s.Sid ?? `#${i + 1}`)
+                  .join(','),
         },
       ]),
     ),
@@ -329,8 +380,12 @@ export const s3BucketsModule = defineModule({
 export const s3AccountPublicAccessBlockModule = defineModule({
   key: 's3Control',
   clientName: 'S3ControlClient',
-  fixture: z.object({ publicAccessBlock: publicAccessBlockSchema.optional().describe('Absent: no account-level public access block') }).prefault({}),
-  load: (fixture): { publicAccessBlock?: PublicAccessBlock } => ({ publicAccessBlock: fixture.publicAccessBlock && { ...fixture.publicAccessBlock } }),
+  fixture: z
+    .object({ publicAccessBlock: publicAccessBlockSchema.optional().describe('Absent: no account-level public access block') })
+    .prefault({}),
+  load: (fixture): { publicAccessBlock?: PublicAccessBlock } => ({
+    publicAccessBlock: fixture.publicAccessBlock && { ...fixture.publicAccessBlock },
+  }),
   commands: (state) => {
     const account = (input: Record<string, unknown>, ctx: SimContext) => {
       if (input.AccountId !== ctx.accountId) throw new SimulatedServiceError('AccessDenied', 'Access Denied');
@@ -353,6 +408,11 @@ export const s3AccountPublicAccessBlockModule = defineModule({
     };
   },
   snapshot: (s) => ({
-    account: s.publicAccessBlock ? Object.entries(s.publicAccessBlock).filter(([, on]) => on).map(([k]) => k).join(',') || 'all off' : 'none',
+    account: s.publicAccessBlock
+      ? Object.entries(s.publicAccessBlock)
+          .filter(([, on]) => on)
+          .map(([k]) => k)
+          .join(',') || 'all off'
+      : 'none',
   }),
 });

@@ -47,8 +47,10 @@ export interface ServiceModule<Fixture = unknown, State = unknown> {
 }
 
 /** Defines a module with its types inferred from the fixture schema. */
-export const defineModule = <S extends z.ZodType, State>(module: ServiceModule<z.infer<S>, State> & { fixture: S }): ServiceModule<z.infer<S>, State> =>
-  module;
+export const defineModule = <S extends z.ZodType, State>(
+  module: ServiceModule<z.infer<S>, State> & { fixture: S },
+): ServiceModule<z.infer<S>, State> => module;
 
 /** Tags as an SDK Tag list. */
-export const tagList = (tags: Record<string, string>): { Key: string; Value: string }[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+export const tagList = (tags: Record<string, string>): { Key: string; Value: string }[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

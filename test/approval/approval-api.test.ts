@@ -33,7 +33,17 @@ const invoke = async (event: Partial<APIGatewayProxyEvent>): Promise<APIGatewayP
     logger.setLogLevel('DEBUG');
     return rt;
   });
-  return handler({ headers: {}, queryStringParameters: null, pathParameters: null, body: null, isBase64Encoded: false, ...event } as APIGatewayProxyEvent, context);
+  return handler(
+    {
+      headers: {},
+      queryStringParameters: null,
+      pathParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      ...event,
+    } as APIGatewayProxyEvent,
+    context,
+  );
 };
 
 /** A pending approval as RequestApproval stores it, and the parts of its emailed link. */
@@ -152,7 +162,13 @@ describe('GET /approvals/{id}', () => {
     // Prepare
     const hostile = finding({
       title: '<script>alert("x")</script><img src=x onerror=alert(1)>',
-      resource: { type: 'AwsIamUser', id: '"><iframe src="https://evil.example">', canonicalId: '"><iframe src="https://evil.example">', region: 'us-east-1', partition: 'aws' },
+      resource: {
+        type: 'AwsIamUser',
+        id: '"><iframe src="https://evil.example">',
+        canonicalId: '"><iframe src="https://evil.example">',
+        region: 'us-east-1',
+        partition: 'aws',
+      },
     });
     const { e, s, path } = await pendingApproval({ finding: hostile });
 
@@ -423,7 +439,10 @@ describe('POST /approvals/{id}', () => {
   it('undoes the decision when Step Functions cannot be reached, so a retry works', async () => {
     // Prepare
     const { approvalId, e, s, path } = await pendingApproval();
-    sfn.on(SendTaskSuccessCommand).rejectsOnce(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable' })).resolves({});
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejectsOnce(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable' }))
+      .resolves({});
 
     // Act
     const first = await post(path, { e, s, decision: 'approve', approver: 'Ana' });
@@ -465,7 +484,15 @@ describe('an approval emailed by the previous build (approval schema 1), decided
   const version1Approval = async () => {
     const approvalId = createApprovalId();
     const expiresAt = NOW_S + 3600;
-    const reported = finding({ resource: { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/ops/ci-deployer', canonicalId: '', region: 'us-east-1', partition: 'aws' } });
+    const reported = finding({
+      resource: {
+        type: 'AwsIamUser',
+        id: 'arn:aws:iam::222222222222:user/ops/ci-deployer',
+        canonicalId: '',
+        region: 'us-east-1',
+        partition: 'aws',
+      },
+    });
     const item = version1Item({
       approvalId,
       taskToken: TASK_TOKEN,
@@ -519,7 +546,9 @@ describe('an approval emailed by the previous build (approval schema 1), decided
   it('refuses a record it cannot read with a page that decides nothing, and logs which fields were missing', async () => {
     // Prepare: a record without its assessment
     const { approvalId, e, s, path } = await version1Approval();
-    await documentClient(rt).send(new PutCommand({ TableName: TABLE, Item: { approvalId, taskToken: TASK_TOKEN, status: 'PENDING', expiresAt: NOW_S + 3600 } }));
+    await documentClient(rt).send(
+      new PutCommand({ TableName: TABLE, Item: { approvalId, taskToken: TASK_TOKEN, status: 'PENDING', expiresAt: NOW_S + 3600 } }),
+    );
     logLines.length = 0;
 
     // Act
@@ -530,7 +559,9 @@ describe('an approval emailed by the previous build (approval schema 1), decided
     expect([shown.statusCode, posted.statusCode]).toEqual([500, 500]);
     expect(posted.body).toContain('Nothing was decided');
     expect(sfn.calls()).toHaveLength(0);
-    expect(logLines.join('\n')).toMatch(/"errorName": "UnreadableApprovalError",\s*"errorMessage": "Approval record \(schema version 1\) cannot be read: executionId, finding, assessment, trigger, createdAt, ttl"/);
+    expect(logLines.join('\n')).toMatch(
+      /"errorName": "UnreadableApprovalError",\s*"errorMessage": "Approval record \(schema version 1\) cannot be read: executionId, finding, assessment, trigger, createdAt, ttl"/,
+    );
     for (const line of logLines) expect(line).not.toContain(TASK_TOKEN);
   });
 });

@@ -55,8 +55,14 @@ describe('verifyApprovalSignature', () => {
   });
 
   it('rejects an expired link, including at the exact second of expiry', () => {
-    expect(verifyApprovalSignature(SECRET, id, String(expires), signature, new Date(expires * 1000))).toEqual({ ok: false, reason: 'expired' });
-    expect(verifyApprovalSignature(SECRET, id, String(expires), signature, new Date(expires * 1000 + 5000))).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyApprovalSignature(SECRET, id, String(expires), signature, new Date(expires * 1000))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(verifyApprovalSignature(SECRET, id, String(expires), signature, new Date(expires * 1000 + 5000))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
   });
 
   it('rejects a link whose expiry was extended', () => {
@@ -96,10 +102,17 @@ describe('verifyApprovalSignature', () => {
 
   it('never accepts a signature it did not make (property)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 43, maxLength: 43, unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') }), (forged) => {
-        fc.pre(forged !== signature);
-        expect(verifyApprovalSignature(SECRET, id, String(expires), forged, NOW).ok).toBe(false);
-      }),
+      fc.property(
+        fc.string({
+          minLength: 43,
+          maxLength: 43,
+          unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
+        }),
+        (forged) => {
+          fc.pre(forged !== signature);
+          expect(verifyApprovalSignature(SECRET, id, String(expires), forged, NOW).ok).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -28,7 +28,17 @@ describe('the decided page', () => {
   });
 
   it('tells a control-hygiene approver the record goes into the audit trail (a batch has no finding)', () => {
-    const batch = finding({ resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: '35 controls', canonicalId: '35 controls', region: 'us-east-1', partition: 'aws' } });
-    expect(renderDecidedPage(record({ kind: 'control-hygiene', finding: batch, status: 'REJECTED', reason: 'not now' })).body).toContain('your reason into the audit trail');
+    const batch = finding({
+      resource: {
+        type: 'AwsSecurityHubStandardsControlAssociations',
+        id: '35 controls',
+        canonicalId: '35 controls',
+        region: 'us-east-1',
+        partition: 'aws',
+      },
+    });
+    expect(renderDecidedPage(record({ kind: 'control-hygiene', finding: batch, status: 'REJECTED', reason: 'not now' })).body).toContain(
+      'your reason into the audit trail',
+    );
   });
 });

@@ -76,7 +76,9 @@ describe('putPendingApproval / getApproval', () => {
     await putPendingApproval(rt, approval);
 
     // Act / Assess
-    await expect(putPendingApproval(rt, { ...approval, taskToken: 'other-token' })).rejects.toThrow(expect.objectContaining({ name: 'ConditionalCheckFailedException' }));
+    await expect(putPendingApproval(rt, { ...approval, taskToken: 'other-token' })).rejects.toThrow(
+      expect.objectContaining({ name: 'ConditionalCheckFailedException' }),
+    );
     expect((await getApproval(rt, approval.approvalId))?.taskToken).toBe(TASK_TOKEN);
   });
 
@@ -97,7 +99,13 @@ describe('decideApproval', () => {
     // Assess
     expect(result).toEqual({
       ok: true,
-      record: expect.objectContaining({ status: 'APPROVED', approver: 'Ana', reason: '', decidedAt: later(60).toISOString(), taskToken: TASK_TOKEN }),
+      record: expect.objectContaining({
+        status: 'APPROVED',
+        approver: 'Ana',
+        reason: '',
+        decidedAt: later(60).toISOString(),
+        taskToken: TASK_TOKEN,
+      }),
     });
   });
 
@@ -111,7 +119,11 @@ describe('decideApproval', () => {
     const replay = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Mallory', reason: '', now: later(61) });
 
     // Assess
-    expect(replay).toEqual({ ok: false, reason: 'already-decided', record: expect.objectContaining({ status: 'REJECTED', approver: 'Ana' }) });
+    expect(replay).toEqual({
+      ok: false,
+      reason: 'already-decided',
+      record: expect.objectContaining({ status: 'REJECTED', approver: 'Ana' }),
+    });
   });
 
   it('lets exactly one of many concurrent decisions win', async () => {
@@ -122,7 +134,12 @@ describe('decideApproval', () => {
     // Act
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        decideApproval(rt, approval.approvalId, { decision: i % 2 ? 'approved' : 'rejected', approver: `approver-${i}`, reason: 'race', now: later(30) }),
+        decideApproval(rt, approval.approvalId, {
+          decision: i % 2 ? 'approved' : 'rejected',
+          approver: `approver-${i}`,
+          reason: 'race',
+          now: later(30),
+        }),
       ),
     );
 
@@ -138,7 +155,12 @@ describe('decideApproval', () => {
 
     // Act
     const atExpiry = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(3600) });
-    const afterExpiry = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(7200) });
+    const afterExpiry = await decideApproval(rt, approval.approvalId, {
+      decision: 'approved',
+      approver: 'Ana',
+      reason: '',
+      now: later(7200),
+    });
 
     // Assess
     expect(atExpiry).toMatchObject({ ok: false, reason: 'expired' });
@@ -176,7 +198,9 @@ describe('reopenApproval', () => {
     expect(afterWrongUndo?.status).toBe('APPROVED');
     expect(afterUndo).toMatchObject({ status: 'PENDING' });
     expect(afterUndo).not.toHaveProperty('approver');
-    expect(await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(20) })).toMatchObject({ ok: true });
+    expect(
+      await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(20) }),
+    ).toMatchObject({ ok: true });
   });
 });
 
@@ -196,7 +220,13 @@ describe('records stored by the previous version (schema 1: no schemaVersion, no
     const stored = await getApproval(rt, approval.approvalId);
 
     // Assess
-    expect(stored).toMatchObject({ approvalId: approval.approvalId, schemaVersion: 2, kind: 'remediation', status: 'PENDING', taskToken: TASK_TOKEN });
+    expect(stored).toMatchObject({
+      approvalId: approval.approvalId,
+      schemaVersion: 2,
+      kind: 'remediation',
+      status: 'PENDING',
+      taskToken: TASK_TOKEN,
+    });
     expect(stored?.finding.resource.canonicalId).toBe(approval.finding.resource.id);
   });
 
@@ -204,7 +234,15 @@ describe('records stored by the previous version (schema 1: no schemaVersion, no
     // Prepare
     const batch = newApproval({
       kind: 'control-hygiene',
-      finding: finding({ resource: { type: 'AwsSecurityHubStandardsControlAssociations', id: '35 controls', canonicalId: '35 controls', region: 'us-east-1', partition: 'aws' } }),
+      finding: finding({
+        resource: {
+          type: 'AwsSecurityHubStandardsControlAssociations',
+          id: '35 controls',
+          canonicalId: '35 controls',
+          region: 'us-east-1',
+          partition: 'aws',
+        },
+      }),
     });
     await putVersion1(batch);
 
@@ -231,13 +269,20 @@ describe('records stored by the previous version (schema 1: no schemaVersion, no
 
   it('refuses a record that lacks what the page and the decision need, naming the fields and never a value', () => {
     // Prepare
-    const { taskToken, assessment: lost, ...broken } = version1Item({ ...newApproval(), status: 'PENDING', ttl: 1 }) as Record<string, unknown>;
+    const {
+      taskToken,
+      assessment: lost,
+      ...broken
+    } = version1Item({ ...newApproval(), status: 'PENDING', ttl: 1 }) as Record<string, unknown>;
     void lost;
 
     // Act / Assess: the exact message, so no value (the task token above all) can be in it
     expect(taskToken).toBe(TASK_TOKEN);
     expect(() => readApprovalRecord(broken)).toThrow(
-      expect.objectContaining({ name: 'UnreadableApprovalError', message: 'Approval record (schema version 1) cannot be read: taskToken, assessment' }),
+      expect.objectContaining({
+        name: 'UnreadableApprovalError',
+        message: 'Approval record (schema version 1) cannot be read: taskToken, assessment',
+      }),
     );
   });
 });

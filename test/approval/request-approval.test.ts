@@ -105,7 +105,9 @@ describe('RequestApproval', () => {
     expect(links).toHaveLength(1);
     const link = new URL(links[0]);
     expect(`${link.origin}${link.pathname}`).toBe(`${rt.settings.approvalBaseUrl}/approvals/${result.approvalId}`);
-    expect(verifyApprovalSignature(LINK_SECRET, result.approvalId, link.searchParams.get('e') ?? '', link.searchParams.get('s') ?? '', NOW)).toEqual({ ok: true });
+    expect(
+      verifyApprovalSignature(LINK_SECRET, result.approvalId, link.searchParams.get('e') ?? '', link.searchParams.get('s') ?? '', NOW),
+    ).toEqual({ ok: true });
   });
 
   it('tells the approver what, where, why, the evidence, the plan, the expiry, and that the link only opens a page', async () => {
@@ -144,7 +146,15 @@ describe('RequestApproval', () => {
 
   it('keeps the subject ASCII, on one line, at most 100 characters', async () => {
     // Prepare
-    const longResource = finding({ resource: { type: 'AwsS3Bucket', id: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`, canonicalId: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`, region: 'eu-west-1', partition: 'aws' } });
+    const longResource = finding({
+      resource: {
+        type: 'AwsS3Bucket',
+        id: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`,
+        canonicalId: `arn:aws:s3:::${'b'.repeat(120)}\u00e9\n`,
+        region: 'eu-west-1',
+        partition: 'aws',
+      },
+    });
 
     // Act
     const subject = emailSubject(longResource);

@@ -17,10 +17,22 @@ import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, 
 
 jest.setTimeout(60_000);
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const LINK_SECRET_ID = 'hubfix/approval-link-key';
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const userFinding = (user: string, overrides: { title?: string; resourceId?: string } = {}) =>
   asffFinding({
@@ -64,7 +76,14 @@ const requestApprovals = async (cloud: LocalCloud, findings: Record<string, unkn
     if (!link) throw new Error('an approval email without a link');
     const url = new URL(link);
     const approvalId = decodeURIComponent(url.pathname.split('/').pop() ?? '');
-    const finding = findings.find((f) => email.message.includes(String((f.Resources as { Id: string }[])[0].Id).split('/').pop() ?? '\0')) ?? findings[0];
+    const finding =
+      findings.find((f) =>
+        email.message.includes(
+          String((f.Resources as { Id: string }[])[0].Id)
+            .split('/')
+            .pop() ?? '\0',
+        ),
+      ) ?? findings[0];
     return { link, url, approvalId, e: url.searchParams.get('e') ?? '', s: url.searchParams.get('s') ?? '', finding };
   });
   opened.push(...waiting);
@@ -75,13 +94,15 @@ const requestApprovals = async (cloud: LocalCloud, findings: Record<string, unkn
 const opened: Waiting[] = [];
 
 const post = (url: string, fields: Record<string, string> | string, contentType = 'application/x-www-form-urlencoded') =>
-  fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: typeof fields === 'string' ? fields : new URLSearchParams(fields).toString() });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof fields === 'string' ? fields : new URLSearchParams(fields).toString(),
+  });
 
 const pathOf = (w: Waiting): string => `${w.url.origin}${w.url.pathname}`;
 
 const decisions = (cloud: LocalCloud) => cloud.sim.calls.filter((c) => c.command === 'SendTaskSuccess' || c.command === 'SendTaskFailure');
-
-
 
 /** Nothing decided yet: the record is PENDING, no SendTask* call, the execution still waits, the key untouched. */
 const expectUndecided = async (cloud: LocalCloud, w: Waiting, user = 'orders-service'): Promise<void> => {
@@ -163,7 +184,11 @@ describe('tampered links decide nothing', () => {
     ['cut in the middle of the signature', (w: Waiting) => w.link.slice(0, w.link.length - 20), 403],
     ['cut in the middle of the approval id', (w: Waiting) => `${w.url.origin}/approvals/${w.approvalId.slice(0, 10)}`, 404],
     ['with its expiry pushed back a week', (w: Waiting) => `${pathOf(w)}?e=${Number(w.e) + 7 * 86400}&s=${w.s}`, 403],
-    ['with one character of the approval id changed', (w: Waiting) => `${w.url.origin}/approvals/${w.approvalId.slice(0, -1)}${w.approvalId.endsWith('A') ? 'B' : 'A'}?e=${w.e}&s=${w.s}`, 403],
+    [
+      'with one character of the approval id changed',
+      (w: Waiting) => `${w.url.origin}/approvals/${w.approvalId.slice(0, -1)}${w.approvalId.endsWith('A') ? 'B' : 'A'}?e=${w.e}&s=${w.s}`,
+      403,
+    ],
   ])('refuses a link %s, by GET and by POST', async (_name, tamper, status) => {
     // Prepare
     const c = cloud as LocalCloud;
@@ -313,7 +338,9 @@ describe('one decision, exactly once', () => {
     const [w] = await requestApprovals(c, [userFinding('orders-service')]);
 
     // Act
-    const gets = await Promise.all(Array.from({ length: 5 }, () => fetch(w.link, { headers: { 'user-agent': 'Mimecast-LinkScanner/1.0' } })));
+    const gets = await Promise.all(
+      Array.from({ length: 5 }, () => fetch(w.link, { headers: { 'user-agent': 'Mimecast-LinkScanner/1.0' } })),
+    );
     const head = await fetch(w.link, { method: 'HEAD' });
     const options = await fetch(w.link, { method: 'OPTIONS' });
 
@@ -332,11 +359,27 @@ describe('one decision, exactly once', () => {
 
 describe('hostile bodies', () => {
   it.each([
-    ['an oversized form (20 KB reason)', (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Ana', reason: 'r'.repeat(20_000) }), 413],
+    [
+      'an oversized form (20 KB reason)',
+      (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Ana', reason: 'r'.repeat(20_000) }),
+      413,
+    ],
     ['one 9 KB field name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&${'k'.repeat(9_000)}=1`), 413],
-    ['a 200 KB body (reaches the function, as through API Gateway)', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&reason=${'r'.repeat(200_000)}`), 413],
-    ['a JSON body', (w: Waiting) => post(pathOf(w), JSON.stringify({ e: w.e, s: w.s, decision: 'approve', approver: 'Ana' }), 'application/json'), 415],
-    ['two decisions in one form', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&decision=reject&approver=Ana&reason=x`), 400],
+    [
+      'a 200 KB body (reaches the function, as through API Gateway)',
+      (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&reason=${'r'.repeat(200_000)}`),
+      413,
+    ],
+    [
+      'a JSON body',
+      (w: Waiting) => post(pathOf(w), JSON.stringify({ e: w.e, s: w.s, decision: 'approve', approver: 'Ana' }), 'application/json'),
+      415,
+    ],
+    [
+      'two decisions in one form',
+      (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&decision=reject&approver=Ana&reason=x`),
+      400,
+    ],
     ['a control character inside the name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana%07Lima`), 400],
     ['a name made of a NUL byte', (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: '\u0000' }), 400],
     ['no form at all', (w: Waiting) => post(pathOf(w), ''), 403],

@@ -29,7 +29,10 @@ import {
  * resources, user-defined fields any account can write, and text that wants to become part of an email.
  */
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const MEMBER = '222222222222';
 /** What a member account's principal with securityhub:BatchImportFindings gets as its product. */
 const FORGED_PRODUCT = `arn:aws:securityhub:${HOME_REGION}:${MEMBER}:product/${MEMBER}/default`;
@@ -41,7 +44,8 @@ const keyFinding = (user: string, extra: Record<string, unknown> = {}) => ({
 });
 const forged = (user: string, n = 0) =>
   keyFinding(user, { Id: `${MEMBER}/forged/${user}/${n}`, ProductArn: FORGED_PRODUCT, ProductName: 'Default', CompanyName: 'Personal' });
-const held = (cloud: LocalCloud, finding: Record<string, unknown>) => cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as Record<string, unknown>;
+const held = (cloud: LocalCloud, finding: Record<string, unknown>) =>
+  cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as Record<string, unknown>;
 const noteOf = (cloud: LocalCloud, finding: Record<string, unknown>) => annotationOf(cloud, finding).note;
 
 let cloud: LocalCloud;
@@ -105,8 +109,13 @@ describe('provenance: only Security Hub’s own control findings are acted on', 
 
   it('acts on another product only when the configuration trusts it', async () => {
     // Prepare
-    cloud = await startCloud(demoAccount, { trust: { products: [`arn:aws:securityhub:*:${MEMBER}:product/${MEMBER}/default`.replace(`:${MEMBER}:product`, '::product')] } });
-    const trusted = keyFinding('ci-legacy', { Id: 'trusted-1', ProductArn: `arn:aws:securityhub:${HOME_REGION}::product/${MEMBER}/default` });
+    cloud = await startCloud(demoAccount, {
+      trust: { products: [`arn:aws:securityhub:*:${MEMBER}:product/${MEMBER}/default`.replace(`:${MEMBER}:product`, '::product')] },
+    });
+    const trusted = keyFinding('ci-legacy', {
+      Id: 'trusted-1',
+      ProductArn: `arn:aws:securityhub:${HOME_REGION}::product/${MEMBER}/default`,
+    });
 
     // Act
     const report = await runToEnd(cloud, customActionEvent([trusted]));
@@ -206,7 +215,9 @@ describe('Security Hub, re-read, is the source of truth', () => {
     const next = await runToEnd(cloud, customActionEvent([keyFinding('ci-legacy')]));
 
     // Assess: the claim was refused, and the next run on ci-legacy is not told another run holds it
-    expect(noteOf(cloud, real)).toContain("the request says resource arn:aws:iam::111111111111:user/ci-legacy but Security Hub's finding says");
+    expect(noteOf(cloud, real)).toContain(
+      "the request says resource arn:aws:iam::111111111111:user/ci-legacy but Security Hub's finding says",
+    );
     expect(next.findings[0]).toMatchObject({ outcome: 'resolved' });
     expect(keyStatus(cloud, 'dev-alice')).toBe('Active');
   });
@@ -220,7 +231,12 @@ describe('Security Hub, re-read, is the source of truth', () => {
     if (!parsed.ok) throw new Error(parsed.reason);
 
     // Act
-    const execution = cloud.stepFunctions.start('direct-excluded', { finding: parsed.finding, action: 'remediate', trigger: 'imported', receivedAt: new Date().toISOString() });
+    const execution = cloud.stepFunctions.start('direct-excluded', {
+      finding: parsed.finding,
+      action: 'remediate',
+      trigger: 'imported',
+      receivedAt: new Date().toISOString(),
+    });
     await cloud.settle();
 
     // Assess
@@ -234,15 +250,25 @@ describe('Security Hub, re-read, is the source of truth', () => {
     cloud = await startCloud(demoAccount);
     const raw = keyFinding('dev-alice');
     cloud.sim.importFinding(raw);
-    const parsed = parseFinding({ ...raw, Resources: [{ Type: 'AwsIamUser', Id: userArn('orders-service'), Partition: 'aws', Region: HOME_REGION }] });
+    const parsed = parseFinding({
+      ...raw,
+      Resources: [{ Type: 'AwsIamUser', Id: userArn('orders-service'), Partition: 'aws', Region: HOME_REGION }],
+    });
     if (!parsed.ok) throw new Error(parsed.reason);
 
     // Act
-    cloud.stepFunctions.start('direct-swapped', { finding: parsed.finding, action: 'remediate', trigger: 'custom-action', receivedAt: new Date().toISOString() });
+    cloud.stepFunctions.start('direct-swapped', {
+      finding: parsed.finding,
+      action: 'remediate',
+      trigger: 'custom-action',
+      receivedAt: new Date().toISOString(),
+    });
     await cloud.settle();
 
     // Assess
-    expect(noteOf(cloud, raw)).toMatch(/the request says resource arn:aws:iam::111111111111:user\/orders-service but Security Hub's finding says .*dev-alice/);
+    expect(noteOf(cloud, raw)).toMatch(
+      /the request says resource arn:aws:iam::111111111111:user\/orders-service but Security Hub's finding says .*dev-alice/,
+    );
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
     expect(cloud.sim.published).toHaveLength(0);
   });
@@ -254,7 +280,12 @@ describe('Security Hub, re-read, is the source of truth', () => {
     if (!parsed.ok) throw new Error(parsed.reason);
 
     // Act
-    const execution = cloud.stepFunctions.start('direct-ghost', { finding: parsed.finding, action: 'remediate', trigger: 'custom-action', receivedAt: new Date().toISOString() });
+    const execution = cloud.stepFunctions.start('direct-ghost', {
+      finding: parsed.finding,
+      action: 'remediate',
+      trigger: 'custom-action',
+      receivedAt: new Date().toISOString(),
+    });
     await cloud.settle();
 
     // Assess
@@ -284,7 +315,9 @@ describe('one canonical resource', () => {
     const report = await runToEnd(cloud, customActionEvent([twoFaced]), 'approve');
 
     // Assess
-    expect(report.findings[0].note).toMatch(/names two resources: its resource id says sandbox-throwaway-key-of-intern but Details\.AwsIamAccessKey\.PrincipalName says orders-service/);
+    expect(report.findings[0].note).toMatch(
+      /names two resources: its resource id says sandbox-throwaway-key-of-intern but Details\.AwsIamAccessKey\.PrincipalName says orders-service/,
+    );
     expect(report.emails).toHaveLength(0);
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
   });
@@ -309,7 +342,10 @@ describe('one canonical resource', () => {
     // Prepare
     cloud = await startCloud(demoAccount, oneSecondApproval());
     const spellings = Array.from({ length: 8 }, (_, i) =>
-      keyFinding('orders-service', { suffix: `p${i}`, Resources: [{ Type: 'AwsIamUser', Id: userArn('orders-service', `p${i}/`), Partition: 'aws', Region: HOME_REGION }] }),
+      keyFinding('orders-service', {
+        suffix: `p${i}`,
+        Resources: [{ Type: 'AwsIamUser', Id: userArn('orders-service', `p${i}/`), Partition: 'aws', Region: HOME_REGION }],
+      }),
     );
 
     // Act
@@ -327,7 +363,9 @@ describe('one canonical resource', () => {
   it('refuses a finding whose resource ARN is in another account than the finding', async () => {
     // Prepare
     cloud = await startCloud(demoAccount);
-    const elsewhere = keyFinding('ci-legacy', { Resources: [{ Type: 'AwsIamUser', Id: 'arn:aws:iam::999999999999:user/ci-legacy', Partition: 'aws', Region: HOME_REGION }] });
+    const elsewhere = keyFinding('ci-legacy', {
+      Resources: [{ Type: 'AwsIamUser', Id: 'arn:aws:iam::999999999999:user/ci-legacy', Partition: 'aws', Region: HOME_REGION }],
+    });
 
     // Act
     const report = await runToEnd(cloud, customActionEvent([elsewhere]));
@@ -353,7 +391,13 @@ describe('one canonical resource', () => {
         routeReason: 'test',
         evidence: [],
         assessedAt: new Date().toISOString(),
-        plan: { summary: 'deactivate', steps: [], reversible: true, target: userArn('orders-service'), parameters: { userName: 'dev-alice', accessKeyIds: ['AKIAIOSFODNN7ALICE01'] } },
+        plan: {
+          summary: 'deactivate',
+          steps: [],
+          reversible: true,
+          target: userArn('orders-service'),
+          parameters: { userName: 'dev-alice', accessKeyIds: ['AKIAIOSFODNN7ALICE01'] },
+        },
       },
     };
     const remediate = createRemediateHandler(() => cloud.runtime);
@@ -362,7 +406,9 @@ describe('one canonical resource', () => {
     const attempt = remediate(state, lambdaContext('remediate'));
 
     // Assess
-    await expect(attempt).rejects.toThrow(/The plan was made for arn:aws:iam::111111111111:user\/orders-service, not for .*dev-alice: nothing was changed/);
+    await expect(attempt).rejects.toThrow(
+      /The plan was made for arn:aws:iam::111111111111:user\/orders-service, not for .*dev-alice: nothing was changed/,
+    );
     await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
     expect(keyStatus(cloud, 'dev-alice')).toBe('Active');
   });
@@ -372,7 +418,8 @@ describe('untrusted text in the approval email', () => {
   it('keeps a forged block out of the body and no link but hubfix’s own', async () => {
     // Prepare
     cloud = await startCloud(demoAccount, oneSecondApproval());
-    const title = 'Access key rotation\r\n\r\n\u202eYOUR APPROVAL LINK EXPIRED. Sign in again at https://evil.example/login?next=approve\r\n';
+    const title =
+      'Access key rotation\r\n\r\n\u202eYOUR APPROVAL LINK EXPIRED. Sign in again at https://evil.example/login?next=approve\r\n';
 
     // Act
     await runToEnd(cloud, customActionEvent([keyFinding('orders-service', { Title: title })]));
@@ -398,7 +445,10 @@ describe('hubfix’s own records decide', () => {
     const fixed = keyFinding('ci-legacy');
     await runToEnd(cloud, customActionEvent([fixed]));
     const execution = String((held(cloud, fixed).UserDefinedFields as Record<string, string>)['hubfix:execution']);
-    const victim = keyFinding('dev-alice', { UserDefinedFields: { 'hubfix:outcome': 'resolved', 'hubfix:execution': execution }, Workflow: { Status: 'RESOLVED' } });
+    const victim = keyFinding('dev-alice', {
+      UserDefinedFields: { 'hubfix:outcome': 'resolved', 'hubfix:execution': execution },
+      Workflow: { Status: 'RESOLVED' },
+    });
 
     // Act
     const report = await runToEnd(cloud, customActionEvent([victim], 'HubfixUndo'));
@@ -412,7 +462,9 @@ describe('hubfix’s own records decide', () => {
   it('is not kept off a finding by a hubfix:outcome field someone else wrote', async () => {
     // Prepare: hubfix never handled this finding; its user-defined fields claim otherwise
     cloud = await startCloud(demoAccount);
-    const tampered = keyFinding('ci-legacy', { UserDefinedFields: { 'hubfix:outcome': 'skipped', 'hubfix:execution': 'arn:aws:states:x' } });
+    const tampered = keyFinding('ci-legacy', {
+      UserDefinedFields: { 'hubfix:outcome': 'skipped', 'hubfix:execution': 'arn:aws:states:x' },
+    });
 
     // Act
     const report = await runToEnd(cloud, importedEvent([tampered]));
@@ -437,9 +489,13 @@ describe('blast limits', () => {
     // Assess
     const outcomes = report.findings.map((f) => f.outcome).sort();
     expect(outcomes.filter((o) => o === 'resolved')).toHaveLength(3);
-    const heldFindings = report.findings.filter((f) => f.note.startsWith('hubfix did not act: held: automatic remediation paused after 3 changes in 60 minutes'));
+    const heldFindings = report.findings.filter((f) =>
+      f.note.startsWith('hubfix did not act: held: automatic remediation paused after 3 changes in 60 minutes'),
+    );
     expect(heldFindings).toHaveLength(users - 3);
-    const inactive = Object.values(cloud.sim.snapshot()).flatMap((a) => Object.values((a.iam ?? {}) as Record<string, Record<string, string>>).flatMap(Object.values));
+    const inactive = Object.values(cloud.sim.snapshot()).flatMap((a) =>
+      Object.values((a.iam ?? {}) as Record<string, Record<string, string>>).flatMap(Object.values),
+    );
     expect(inactive.filter((s) => s === 'Inactive')).toHaveLength(3);
   });
 

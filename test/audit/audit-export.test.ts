@@ -40,15 +40,30 @@ const parseCsv = (text: string): string[][] => {
   return rows;
 };
 
-const record = (overrides: Partial<WorkflowState> = {}, executionId = 'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-1', at = '2025-03-01T12:10:00.000Z'): AuditRecord => {
+const record = (
+  overrides: Partial<WorkflowState> = {},
+  executionId = 'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-1',
+  at = '2025-03-01T12:10:00.000Z',
+): AuditRecord => {
   const state: WorkflowState = {
     finding: finding(),
     action: 'remediate',
     trigger: 'custom-action',
     receivedAt: '2025-03-01T11:58:30.000Z',
     assessment: assessment(),
-    approval: { decision: 'approved', approver: 'Ana "the auditor" Ortiz, CISO', reason: 'line one\nline two', decidedAt: '2025-03-01T12:04:00.000Z' },
-    change: { summary: 'Deactivated', before: { key: 'Active' }, after: { key: 'Inactive' }, changedAt: '2025-03-01T12:04:05.000Z', reversible: true },
+    approval: {
+      decision: 'approved',
+      approver: 'Ana "the auditor" Ortiz, CISO',
+      reason: 'line one\nline two',
+      decidedAt: '2025-03-01T12:04:00.000Z',
+    },
+    change: {
+      summary: 'Deactivated',
+      before: { key: 'Active' },
+      after: { key: 'Inactive' },
+      changedAt: '2025-03-01T12:04:05.000Z',
+      reversible: true,
+    },
     verification: { verified: true, observed: 'Inactive', checkedAt: '2025-03-01T12:04:30.000Z' },
     ...overrides,
   };
@@ -77,7 +92,13 @@ describe('CSV fields (RFC 4180)', () => {
 describe('the CSV export', () => {
   it('has one header row and one row per run, each with every column, read back exactly by an RFC 4180 reader', () => {
     // Prepare
-    const runs = [record(), record({ finding: finding({ title: 'Title, with "quotes"\r\nand a break' }) }, 'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-2')];
+    const runs = [
+      record(),
+      record(
+        { finding: finding({ title: 'Title, with "quotes"\r\nand a break' }) },
+        'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-2',
+      ),
+    ];
 
     // Act
     const rows = parseCsv(toAuditCsv(runs));
@@ -110,7 +131,12 @@ describe('the CSV export', () => {
     // Prepare: Verify failed after the change was made
     const failed = record({
       verification: undefined,
-      failure: { verify: { Error: 'VerificationFailedError', Cause: JSON.stringify({ errorType: 'VerificationFailedError', errorMessage: 'key still Active' }) } },
+      failure: {
+        verify: {
+          Error: 'VerificationFailedError',
+          Cause: JSON.stringify({ errorType: 'VerificationFailedError', errorMessage: 'key still Active' }),
+        },
+      },
     });
 
     // Act
@@ -133,7 +159,12 @@ describe('periods and audit files', () => {
   it('selects the runs that ended in [since, until), oldest first', () => {
     // Prepare
     const at = (time: string) => record({}, `arn:x:${time}`, time);
-    const runs = [at('2025-04-02T00:00:00.000Z'), at('2025-03-31T23:59:59.999Z'), at('2025-04-01T00:00:00.000Z'), at('2025-05-01T00:00:00.000Z')];
+    const runs = [
+      at('2025-04-02T00:00:00.000Z'),
+      at('2025-03-31T23:59:59.999Z'),
+      at('2025-04-01T00:00:00.000Z'),
+      at('2025-05-01T00:00:00.000Z'),
+    ];
 
     // Act
     const april = inRange(runs, isoInstant('2025-04-01', '--since'), isoInstant('2025-05-01', '--until'));

@@ -39,7 +39,13 @@ describe('building the audit record', () => {
     // Assess
     expect(record).toMatchObject({
       executionId: EXECUTION,
-      finding: { id: finding().id, controlId: 'IAM.3', accountId: '222222222222', resourceId: 'arn:aws:iam::222222222222:user/ci-deployer', resourceRegion: 'us-east-1' },
+      finding: {
+        id: finding().id,
+        controlId: 'IAM.3',
+        accountId: '222222222222',
+        resourceId: 'arn:aws:iam::222222222222:user/ci-deployer',
+        resourceRegion: 'us-east-1',
+      },
       assessment: { route: 'approval', routeReason: assessment().routeReason, risk: 'high', evidence: assessment().evidence },
       approval: { decision: 'approved', approver: 'Ana Approver', reason: 'CI moved to OIDC last week' },
       change: { before: { 'AKIA...XYZ': 'Active' }, after: { 'AKIA...XYZ': 'Inactive' } },
@@ -70,7 +76,10 @@ describe('building the audit record', () => {
     const { change, verification, ...rest } = approvedFix();
     void change;
     void verification;
-    const rejected: WorkflowState = { ...rest, approval: { decision: 'rejected', approver: 'Bo', reason: 'release freeze', decidedAt: '2025-03-01T12:01:00.000Z' } };
+    const rejected: WorkflowState = {
+      ...rest,
+      approval: { decision: 'rejected', approver: 'Bo', reason: 'release freeze', decidedAt: '2025-03-01T12:01:00.000Z' },
+    };
 
     // Act
     const record = recordOf(rejected);
@@ -82,7 +91,10 @@ describe('building the audit record', () => {
     expect(record.approvalWaitSeconds).toBe(120);
   });
 
-  const remediationError = { Error: 'RemediationError', Cause: JSON.stringify({ errorType: 'RemediationError', errorMessage: 'AccessDenied on iam:UpdateAccessKey' }) };
+  const remediationError = {
+    Error: 'RemediationError',
+    Cause: JSON.stringify({ errorType: 'RemediationError', errorMessage: 'AccessDenied on iam:UpdateAccessKey' }),
+  };
 
   it('records a failed step as the execution named it, with the error name and the message Step Functions carried', () => {
     // Prepare
@@ -122,8 +134,13 @@ describe('building the audit record', () => {
     const record = recordOf(legacy);
 
     // Assess
-    expect(record).toMatchObject({ outcome: 'failed', error: { step: 'remediate', name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' } });
-    expect(record.note).toBe('hubfix: Remediation failed (RemediationError): AccessDenied on iam:UpdateAccessKey. See the message for what, if anything, was changed.');
+    expect(record).toMatchObject({
+      outcome: 'failed',
+      error: { step: 'remediate', name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' },
+    });
+    expect(record.note).toBe(
+      'hubfix: Remediation failed (RemediationError): AccessDenied on iam:UpdateAccessKey. See the message for what, if anything, was changed.',
+    );
   });
 });
 

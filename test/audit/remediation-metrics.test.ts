@@ -41,12 +41,19 @@ const state = (overrides: Partial<WorkflowState> = {}): WorkflowState => ({
   receivedAt: '2025-03-01T11:58:30.000Z',
   assessment: assessment(),
   approval: { decision: 'approved', approver: 'Ana', reason: 'ok', decidedAt: '2025-03-01T12:04:00.000Z' },
-  change: { summary: 'Deactivated', before: { k: 'Active' }, after: { k: 'Inactive' }, changedAt: '2025-03-01T12:04:05.000Z', reversible: true },
+  change: {
+    summary: 'Deactivated',
+    before: { k: 'Active' },
+    after: { k: 'Inactive' },
+    changedAt: '2025-03-01T12:04:05.000Z',
+    reversible: true,
+  },
   verification: { verified: true, observed: 'Inactive', checkedAt: '2025-03-01T12:04:30.000Z' },
   ...overrides,
 });
 const EXECUTION = 'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-1';
-const recordOf = (s: WorkflowState): AuditRecord => buildAuditRecord(s, EXECUTION, describeOutcome(s, EXECUTION, 86400), new Date('2025-03-01T12:05:00.000Z'));
+const recordOf = (s: WorkflowState): AuditRecord =>
+  buildAuditRecord(s, EXECUTION, describeOutcome(s, EXECUTION, 86400), new Date('2025-03-01T12:05:00.000Z'));
 
 let capture: ReturnType<typeof capturedMetrics>;
 beforeEach(() => (capture = capturedMetrics()));
@@ -73,10 +80,19 @@ describe('remediation metrics (EMF)', () => {
 
     // Assess
     const serviceWide = capture.blobs().find((b) => JSON.stringify(b._aws.CloudWatchMetrics[0].Dimensions) === '[["service"]]');
-    expect(serviceWide).toMatchObject({ service: 'hubfix', Remediations: 1, TimeToRemediateSeconds: 360, ApprovalWaitSeconds: 300, Approved: 1 });
+    expect(serviceWide).toMatchObject({
+      service: 'hubfix',
+      Remediations: 1,
+      TimeToRemediateSeconds: 360,
+      ApprovalWaitSeconds: 300,
+      Approved: 1,
+    });
     expect(serviceWide).not.toHaveProperty('Automatic');
     expect(serviceWide?._aws.CloudWatchMetrics[0].Metrics).toEqual(
-      expect.arrayContaining([{ Name: 'TimeToRemediateSeconds', Unit: 'Seconds' }, { Name: 'ApprovalWaitSeconds', Unit: 'Seconds' }]),
+      expect.arrayContaining([
+        { Name: 'TimeToRemediateSeconds', Unit: 'Seconds' },
+        { Name: 'ApprovalWaitSeconds', Unit: 'Seconds' },
+      ]),
     );
   });
 
@@ -95,7 +111,13 @@ describe('remediation metrics (EMF)', () => {
     // Act
     publishRemediationMetrics(
       capture.metrics,
-      recordOf(state({ approval: { decision: 'rejected', approver: 'Bo', reason: 'no', decidedAt: '2025-03-01T12:00:00.000Z' }, change: undefined, verification: undefined })),
+      recordOf(
+        state({
+          approval: { decision: 'rejected', approver: 'Bo', reason: 'no', decidedAt: '2025-03-01T12:00:00.000Z' },
+          change: undefined,
+          verification: undefined,
+        }),
+      ),
     );
 
     // Assess

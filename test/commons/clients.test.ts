@@ -23,7 +23,14 @@ const stsError = (name: string, message: string, fault: 'client' | 'server' = 'c
 let issued = 0;
 const credentialsFromSts = (expiresInMs = 3600_000) => {
   issued += 1;
-  return { Credentials: { AccessKeyId: `ASIAMEMBER${issued}`, SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + expiresInMs) } };
+  return {
+    Credentials: {
+      AccessKeyId: `ASIAMEMBER${issued}`,
+      SecretAccessKey: 'secret',
+      SessionToken: 'token',
+      Expiration: new Date(Date.now() + expiresInMs),
+    },
+  };
 };
 
 /** The credentials a client signs with: the SDK resolves them through the provider the factory gave it. */
@@ -125,7 +132,12 @@ describe('memberRoleSessions: credential lifetime', () => {
     // Prepare
     let now = new Date('2026-11-22T12:00:00Z');
     sts.on(AssumeRoleCommand).callsFake(() => ({
-      Credentials: { AccessKeyId: `ASIA${++issued}`, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(now.getTime() + 3600_000) },
+      Credentials: {
+        AccessKeyId: `ASIA${++issued}`,
+        SecretAccessKey: 's',
+        SessionToken: 't',
+        Expiration: new Date(now.getTime() + 3600_000),
+      },
     }));
     const sessionFor = memberRoleSessions({ homeAccountId: () => HOME, sts: () => new STSClient({ region: 'us-east-1' }), now: () => now });
     const provider = sessionFor({ accountId: MEMBER, region: 'us-east-1' })!.credentials;
@@ -147,7 +159,14 @@ describe('memberRoleSessions: credential lifetime', () => {
 describe('memberRoleSessions: refusals', () => {
   it('turns an AccessDenied from STS into MemberRoleUnavailableError that names the account, the role and STS’s reason', async () => {
     // Prepare
-    sts.on(AssumeRoleCommand).rejects(stsError('AccessDenied', `User: x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/hubfix-remediate`));
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(
+        stsError(
+          'AccessDenied',
+          `User: x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/hubfix-remediate`,
+        ),
+      );
     const iam = withAccess(clients, 'remediate').at(IAMClient, { accountId: MEMBER, region: 'us-east-1' });
 
     // Act
@@ -163,8 +182,14 @@ describe('memberRoleSessions: refusals', () => {
 
   it('does not remember a refusal: the next call (a retry after the stack is deployed) asks STS again', async () => {
     // Prepare
-    sts.on(AssumeRoleCommand).rejectsOnce(stsError('AccessDenied', 'not authorized')).callsFake(() => credentialsFromSts());
-    const provider = memberRoleSessions({ homeAccountId: () => HOME, sts: () => new STSClient({ region: 'us-east-1' }) })({ accountId: MEMBER, region: 'us-east-1' })!.credentials;
+    sts
+      .on(AssumeRoleCommand)
+      .rejectsOnce(stsError('AccessDenied', 'not authorized'))
+      .callsFake(() => credentialsFromSts());
+    const provider = memberRoleSessions({ homeAccountId: () => HOME, sts: () => new STSClient({ region: 'us-east-1' }) })({
+      accountId: MEMBER,
+      region: 'us-east-1',
+    })!.credentials;
 
     // Act
     await expect(provider()).rejects.toThrow(MemberRoleUnavailableError);
@@ -192,7 +217,9 @@ describe('the step error of a member-role refusal', () => {
   it('is the MemberRoleUnavailableError itself even when a control wrapped it in a RemediationError', () => {
     // Prepare
     const refusal = new MemberRoleUnavailableError('hubfix cannot act in account 222222222222: role hubfix-remediate could not be assumed');
-    const wrapped = new RemediationError('Setting AKIA1 to Inactive failed (MemberRoleUnavailableError: …); nothing was changed', { cause: refusal });
+    const wrapped = new RemediationError('Setting AKIA1 to Inactive failed (MemberRoleUnavailableError: …); nothing was changed', {
+      cause: refusal,
+    });
 
     // Act / Assess
     expect(asStepError(wrapped)).toBe(refusal);

@@ -25,7 +25,10 @@ const moved = (value: unknown, partition: string): unknown => {
   const regions = PARTITIONS[partition];
   const pattern = new RegExp(`\\b(${Object.keys(regions).join('|')})\\b`, 'g');
   const walk = (item: unknown, key?: string): unknown => {
-    if (typeof item === 'string') return key === 'Partition' && item === 'aws' ? partition : item.replace(/arn:aws:/g, `arn:${partition}:`).replace(pattern, (r) => regions[r]);
+    if (typeof item === 'string')
+      return key === 'Partition' && item === 'aws'
+        ? partition
+        : item.replace(/arn:aws:/g, `arn:${partition}:`).replace(pattern, (r) => regions[r]);
     if (Array.isArray(item)) return item.map((i) => walk(i));
     if (typeof item === 'object' && item !== null) return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, walk(v, k)]));
     return item;
@@ -43,39 +46,59 @@ const movedSource = (source: ScenarioSource, partition: string): ScenarioSource 
 
 /** What does not belong in `partition`: calls to a region of another partition, and ARNs of the aws partition. */
 const foreignTo = (partition: string, calls: { call: ServedCall; input: string }[], records: unknown[]): string[] => [
-  ...calls.filter(({ call }) => partitionOf(call.region) !== partition).map(({ call }) => `${call.service}.${call.command} sent to ${call.region}`),
-  ...calls.filter(({ input }) => input.includes('arn:aws:')).map(({ call, input }) => `${call.service}.${call.command} with ${/arn:aws:[^"]*/.exec(input)?.[0]}`),
-  ...records.map((r) => JSON.stringify(r)).filter((text) => text.includes('arn:aws:')).map((text) => `a plan or record naming ${/arn:aws:[^"]*/.exec(text)?.[0]}`),
+  ...calls
+    .filter(({ call }) => partitionOf(call.region) !== partition)
+    .map(({ call }) => `${call.service}.${call.command} sent to ${call.region}`),
+  ...calls
+    .filter(({ input }) => input.includes('arn:aws:'))
+    .map(({ call, input }) => `${call.service}.${call.command} with ${/arn:aws:[^"]*/.exec(input)?.[0]}`),
+  ...records
+    .map((r) => JSON.stringify(r))
+    .filter((text) => text.includes('arn:aws:'))
+    .map((text) => `a plan or record naming ${/arn:aws:[^"]*/.exec(text)?.[0]}`),
 ];
 
 const changing = plugins.filter((plugin) => plugin.automation !== 'manual');
 
 describe.each(Object.keys(PARTITIONS))('in partition %s', (partition: string) => {
-  it.each(changing.map((plugin) => [plugin.id, plugin] as const))('%s remediates, verifies and rolls back with ARNs and regions of the partition', async (_id: string, plugin: ControlPlugin) => {
-    // Prepare
-    const cases: Case[] = await plannedCases(plugin, scenariosOf(plugin, scenarioSourcesOf(plugin).map((source) => movedSource(source, partition))));
+  it.each(changing.map((plugin) => [plugin.id, plugin] as const))(
+    '%s remediates, verifies and rolls back with ARNs and regions of the partition',
+    async (_id: string, plugin: ControlPlugin) => {
+      // Prepare
+      const cases: Case[] = await plannedCases(
+        plugin,
+        scenariosOf(
+          plugin,
+          scenarioSourcesOf(plugin).map((source) => movedSource(source, partition)),
+        ),
+      );
 
-    for (const c of cases) {
-      const world = worldOf(c.scenario);
-      const calls: { call: ServedCall; input: string }[] = [];
-      world.sim.faults = (call, input) => {
-        calls.push({ call, input: JSON.stringify(input) });
-      };
+      for (const c of cases) {
+        const world = worldOf(c.scenario);
+        const calls: { call: ServedCall; input: string }[] = [];
+        world.sim.faults = (call, input) => {
+          calls.push({ call, input: JSON.stringify(input) });
+        };
 
-      // Act
-      const record = await remediateIn(plugin, world, c.finding, c.plan);
-      const verified = await plugin.verify(c.finding, json(record), world.inspect);
-      const rollback = await rollbackIn(plugin, world, c.finding, record);
-      const undone = await undoneCheck(plugin, world, c.finding);
+        // Act
+        const record = await remediateIn(plugin, world, c.finding, c.plan);
+        const verified = await plugin.verify(c.finding, json(record), world.inspect);
+        const rollback = await rollbackIn(plugin, world, c.finding, record);
+        const undone = await undoneCheck(plugin, world, c.finding);
 
-      // Assess
-      expect({ how: c.label, region: c.finding.resource.region, partition: c.finding.resource.partition }).toEqual({
-        how: c.label,
-        region: expect.stringMatching(partition === 'aws-cn' ? /^cn-/ : /^us-gov-/),
-        partition,
-      });
-      expect({ how: c.label, verified: typeof verified, undone }).toEqual({ how: c.label, verified: 'string', undone: 'fails again as before the fix' });
-      expect({ how: c.label, foreign: foreignTo(partition, calls, [c.plan, record, rollback]) }).toEqual({ how: c.label, foreign: [] });
-    }
-  });
+        // Assess
+        expect({ how: c.label, region: c.finding.resource.region, partition: c.finding.resource.partition }).toEqual({
+          how: c.label,
+          region: expect.stringMatching(partition === 'aws-cn' ? /^cn-/ : /^us-gov-/),
+          partition,
+        });
+        expect({ how: c.label, verified: typeof verified, undone }).toEqual({
+          how: c.label,
+          verified: 'string',
+          undone: 'fails again as before the fix',
+        });
+        expect({ how: c.label, foreign: foreignTo(partition, calls, [c.plan, record, rollback]) }).toEqual({ how: c.label, foreign: [] });
+      }
+    },
+  );
 });

@@ -28,7 +28,10 @@ const CHROMIUM_ARGS = [
 ];
 const SCREENSHOT = join(__dirname, '../../docs/approval-page.png');
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const ORDERS_KEY = 'AKIAIOSFODNN7ORDERS1';
 const ORDERS_USER_ARN = `arn:aws:iam::${HOME_ACCOUNT}:user/orders-service`;
 const ROTATION_TITLE = "IAM.3 IAM users' access keys should be rotated every 90 days or less";
@@ -44,8 +47,7 @@ interface FindingState {
 
 const findingState = (cloud: LocalCloud, finding: Record<string, unknown>): FindingState => {
   const f = cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as
-    | { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> }
-    | undefined;
+    { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> } | undefined;
   return { workflowStatus: f?.Workflow?.Status, outcome: f?.UserDefinedFields?.['hubfix:outcome'], note: f?.Note?.Text ?? '' };
 };
 
@@ -73,7 +75,9 @@ const requestApprovalByEmail = async (cloud: LocalCloud, finding: Record<string,
   const delivered = await cloud.deliver(customActionEvent([finding]));
   expect(delivered?.batchItemFailures ?? []).toEqual([]);
   const email = await waitFor('the approval email', () => cloud.sim.published[0]);
-  await waitFor('the finding to be marked awaiting approval', () => (findingState(cloud, finding).outcome === 'awaiting-approval' ? true : undefined));
+  await waitFor('the finding to be marked awaiting approval', () =>
+    findingState(cloud, finding).outcome === 'awaiting-approval' ? true : undefined,
+  );
   const links = email.message.match(/https?:\/\/\S+/g) ?? [];
   expect(links).toEqual([expect.stringContaining(`${cloud.approvalBaseUrl}/approvals/`)]); // one link, to the confirmation page
   return links[0] as string;
@@ -192,7 +196,9 @@ describe('approval page in a real browser', () => {
     // Assess
     expect(await pageText(page)).toMatch(/Decision\s+rejected/);
     expect(findingState(cloud, finding)).toMatchObject({ workflowStatus: 'NOTIFIED', outcome: 'rejected' });
-    expect(findingState(cloud, finding).note).toMatch(/rejected by Sam Lead: "orders-service is mid-migration; rotate after Friday"\. Nothing was changed/);
+    expect(findingState(cloud, finding).note).toMatch(
+      /rejected by Sam Lead: "orders-service is mid-migration; rotate after Friday"\. Nothing was changed/,
+    );
     expect(ordersKeyStatus(cloud)).toBe('Active');
   });
 

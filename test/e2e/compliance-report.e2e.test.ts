@@ -19,17 +19,37 @@ import { scenarioFile } from '../support/scenario-files';
 jest.setTimeout(180_000);
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOT = join(__dirname, '../../docs/report.png');
 const FIXTURES = join(__dirname, '../../sandbox/fixtures');
 const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 
 const HOSTILE_TITLE = `IAM.3 </script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> & 'quotes'`;
 const keyFinding = (user: string, title?: string) =>
-  asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}`, title, suffix: title ? 'hostile' : undefined });
+  asffFinding({
+    controlId: 'IAM.3',
+    resourceType: 'AwsIamUser',
+    resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}`,
+    title,
+    suffix: title ? 'hostile' : undefined,
+  });
 
 /** Runs an event on a fresh cloud and returns the audit records it left. */
-const recordsOf = async (fixture: unknown, event: unknown, decision: Decision, config?: Parameters<typeof startCloud>[1]): Promise<AuditRecord[]> => {
+const recordsOf = async (
+  fixture: unknown,
+  event: unknown,
+  decision: Decision,
+  config?: Parameters<typeof startCloud>[1],
+): Promise<AuditRecord[]> => {
   let cloud: LocalCloud | undefined;
   try {
     cloud = await startCloud(fixture, config);
@@ -95,12 +115,23 @@ describe('the compliance report in a browser', () => {
         const blank = document.createElement('canvas');
         blank.width = chart.canvas.width;
         blank.height = chart.canvas.height;
-        return { id: chart.canvas.id, type: chart.config.type, painted: chart.canvas.toDataURL(), blank: blank.toDataURL(), width: chart.canvas.width };
+        return {
+          id: chart.canvas.id,
+          type: chart.config.type,
+          painted: chart.canvas.toDataURL(),
+          blank: blank.toDataURL(),
+          width: chart.canvas.width,
+        };
       });
     });
 
     // Assess
-    expect(charts.map((c) => `${c.id}:${c.type}`).sort()).toEqual(['compliance-chart:bar', 'decision-chart:bar', 'mttr-chart:bar', 'outcome-chart:doughnut']);
+    expect(charts.map((c) => `${c.id}:${c.type}`).sort()).toEqual([
+      'compliance-chart:bar',
+      'decision-chart:bar',
+      'mttr-chart:bar',
+      'outcome-chart:doughnut',
+    ]);
     for (const chart of charts) {
       expect(chart.width).toBeGreaterThan(100);
       expect(chart.painted).not.toBe(chart.blank);
@@ -115,10 +146,17 @@ describe('the compliance report in a browser', () => {
 
     // Act
     const data = await page.evaluate(() => {
-      const w = window as unknown as { Chart: { getChart: (id: string) => { data: { labels: string[]; datasets: { label?: string; data: number[] }[] } } } };
+      const w = window as unknown as {
+        Chart: { getChart: (id: string) => { data: { labels: string[]; datasets: { label?: string; data: number[] }[] } } };
+      };
       const compliance = w.Chart.getChart('compliance-chart').data;
       const mttr = w.Chart.getChart('mttr-chart').data;
-      return { labels: compliance.labels, before: compliance.datasets[0].data, after: compliance.datasets[1].data, mttr: mttr.datasets[0].data };
+      return {
+        labels: compliance.labels,
+        before: compliance.datasets[0].data,
+        after: compliance.datasets[1].data,
+        mttr: mttr.datasets[0].data,
+      };
     });
 
     // Assess

@@ -4,13 +4,24 @@ import type { LocalCloud } from '../../sandbox/local-cloud';
 import type { LocalExecution } from '../../sandbox/local-step-functions';
 import { SimulatedServiceError, type ServedCall } from '../../sandbox/simulated-aws';
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
-import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
+import {
+  annotationOf,
+  asffFinding,
+  customActionEvent,
+  HOME_ACCOUNT,
+  keyStatus,
+  oneSecondApproval,
+  runToEnd,
+  startCloud,
+} from '../support/workflow';
 import { STATE_MACHINE_FILE } from '../../infra/workflow-definition';
 import { localAuditRecords } from '../../sandbox/audit-export';
 
 /** How often a step meets a throttle that never ends: once plus the definition's ThrottledError retries, each with the SDK's 3 attempts. */
 const throttledAttempts = (state: string): number => {
-  const definition = JSON.parse(readFileSync(STATE_MACHINE_FILE, 'utf8')) as { States: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] }> };
+  const definition = JSON.parse(readFileSync(STATE_MACHINE_FILE, 'utf8')) as {
+    States: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] }>;
+  };
   const retrier = definition.States[state].Retry.find((r) => r.ErrorEquals.includes('ThrottledError'));
   return (1 + (retrier?.MaxAttempts ?? 0)) * 3;
 };
@@ -23,7 +34,10 @@ const throttledAttempts = (state: string): number => {
 
 jest.setTimeout(60_000);
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const LEGACY_KEY = 'AKIAIOSFODNN7LEGACY1';
 
 /** The demo account plus a second forgotten key (low risk, fixed automatically). */
@@ -31,15 +45,20 @@ const withSecondIdleKey = (): Record<string, unknown> => {
   const fixture = structuredClone(demoAccount) as { accounts: Record<string, { iam: { users: unknown[] } }> };
   fixture.accounts[HOME_ACCOUNT].iam.users.push({
     userName: 'ci-old',
-    accessKeys: [{ accessKeyId: 'AKIAIOSFODNN7CIOLD01', status: 'Active', createDate: 'now-300d', lastUsed: { date: 'now-150d', serviceName: 's3', region: 'us-east-1' } }],
+    accessKeys: [
+      {
+        accessKeyId: 'AKIAIOSFODNN7CIOLD01',
+        status: 'Active',
+        createDate: 'now-300d',
+        lastUsed: { date: 'now-150d', serviceName: 's3', region: 'us-east-1' },
+      },
+    ],
   });
   return fixture;
 };
 
 const keyFinding = (user: string, controlId = 'IAM.3') =>
   asffFinding({ controlId, resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
-
-
 
 const onlyExecution = (cloud: LocalCloud): LocalExecution => {
   const executions = [...cloud.stepFunctions.executions.values()];
@@ -108,7 +127,9 @@ describe('throttling', () => {
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect(report.emails).toHaveLength(1);
     const throttledServices = new Set([...seen.keys()].map((k) => k.split('.')[0]));
-    expect([...throttledServices].sort()).toEqual(expect.arrayContaining(['CloudTrail', 'IAM', 'SFN', 'SNS', 'SecretsManager', 'SecurityHub']));
+    expect([...throttledServices].sort()).toEqual(
+      expect.arrayContaining(['CloudTrail', 'IAM', 'SFN', 'SNS', 'SecretsManager', 'SecurityHub']),
+    );
     expect(callsOf(c, 'UpdateAccessKey')).toHaveLength(4); // two keys, each throttled once then served
   });
 
@@ -179,7 +200,8 @@ describe('the account changes or refuses under the workflow', () => {
     // Prepare
     cloud = await startCloud(demoAccount);
     cloud.sim.faults = (call) => {
-      if (call.command === 'UpdateAccessKey') throw new SimulatedServiceError('AccessDenied', 'User is not authorized to perform: iam:UpdateAccessKey');
+      if (call.command === 'UpdateAccessKey')
+        throw new SimulatedServiceError('AccessDenied', 'User is not authorized to perform: iam:UpdateAccessKey');
     };
     const finding = keyFinding('orders-service');
 
@@ -192,7 +214,14 @@ describe('the account changes or refuses under the workflow', () => {
     expect(annotation.note).toMatch(/AccessDenied/);
     expect(annotation.note).toMatch(/nothing was changed/i);
     expect(onlyExecution(cloud).states).toEqual([
-      'Assess', 'Route', 'RequestApproval', 'Decision', 'Remediate', 'Annotate', 'Outcome', 'RemediationFailed',
+      'Assess',
+      'Route',
+      'RequestApproval',
+      'Decision',
+      'Remediate',
+      'Annotate',
+      'Outcome',
+      'RemediationFailed',
     ]);
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
   });
@@ -202,7 +231,8 @@ describe('the account changes or refuses under the workflow', () => {
     cloud = await startCloud(demoAccount);
     let listings = 0;
     cloud.sim.faults = (call) => {
-      if (call.command === 'ListAccessKeys' && ++listings >= 3) throw new SimulatedServiceError('AccessDenied', 'not authorized to perform: iam:ListAccessKeys');
+      if (call.command === 'ListAccessKeys' && ++listings >= 3)
+        throw new SimulatedServiceError('AccessDenied', 'not authorized to perform: iam:ListAccessKeys');
     };
     const finding = keyFinding('ci-legacy');
 
@@ -225,7 +255,8 @@ describe('approval faults', () => {
     // Prepare
     cloud = await startCloud(demoAccount);
     cloud.sim.faults = (call) => {
-      if (call.service === 'SNS') throw new SimulatedServiceError('KMSAccessDeniedException', 'SNS cannot use the topic key', { fault: 'client' });
+      if (call.service === 'SNS')
+        throw new SimulatedServiceError('KMSAccessDeniedException', 'SNS cannot use the topic key', { fault: 'client' });
     };
     const finding = keyFinding('orders-service');
 
@@ -353,7 +384,8 @@ describe('Lambda-level failures (what the definition retries: Lambda service err
     // Prepare: Remediate's function runs out of time
     cloud = await startCloud(demoAccount);
     cloud.sim.faults = (call) => {
-      if (call.command === 'UpdateAccessKey') throw Object.assign(new Error('Task timed out after 120.00 seconds'), { name: 'Sandbox.Timedout' });
+      if (call.command === 'UpdateAccessKey')
+        throw Object.assign(new Error('Task timed out after 120.00 seconds'), { name: 'Sandbox.Timedout' });
     };
     const finding = keyFinding('ci-legacy');
 
@@ -413,7 +445,8 @@ describe('duplicates and contention', () => {
     cloud = await startCloud(withSecondIdleKey());
     let starts = 0;
     cloud.sim.faults = (call) => {
-      if (call.command === 'StartExecution' && ++starts === 2) throw new SimulatedServiceError('ServiceUnavailable', 'Service unavailable', { fault: 'server' });
+      if (call.command === 'StartExecution' && ++starts === 2)
+        throw new SimulatedServiceError('ServiceUnavailable', 'Service unavailable', { fault: 'server' });
     };
     const first = keyFinding('ci-legacy');
     const second = keyFinding('ci-old');

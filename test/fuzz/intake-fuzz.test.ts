@@ -89,7 +89,8 @@ const deepNesting = (depth: number, leaf: Json): Json => {
 };
 
 /** JSON.parse makes "__proto__" an own property, exactly as a hostile event body would arrive. */
-const pollutionObject = (): Json => JSON.parse('{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"x":1}}') as Json;
+const pollutionObject = (): Json =>
+  JSON.parse('{"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"x":1}}') as Json;
 
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 64 }),
@@ -142,7 +143,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       kind: fc.constant('add-key' as const),
       at: fc.nat(),
       inFinding,
-      key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'), fc.string({ maxLength: 12 })),
+      key: fc.oneof(
+        fc.constantFrom('__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'),
+        fc.string({ maxLength: 12 }),
+      ),
       value: replacement.map((v) => (v === undefined ? null : v)),
     }),
   },
@@ -151,7 +155,13 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('detail-type' as const),
       value: fc.oneof(
-        fc.constantFrom('Findings Imported V2', 'Security Hub Insight Results', 'security hub findings - custom action', 'AWS API Call via CloudTrail', ''),
+        fc.constantFrom(
+          'Findings Imported V2',
+          'Security Hub Insight Results',
+          'security hub findings - custom action',
+          'AWS API Call via CloudTrail',
+          '',
+        ),
         replacement.map((v) => (v === undefined ? null : v)),
       ),
     }),
@@ -170,12 +180,21 @@ const mutate = (seed: JsonObject, mutations: Mutation[]): JsonObject => {
     if (m.kind === 'finding-count') {
       const findings = findingsIn(event);
       const one = findings[0] ?? null;
-      event.detail = { ...(isObject(event.detail) ? event.detail : {}), findings: m.count === 0 ? [] : Array.from({ length: 101 }, () => one) };
+      event.detail = {
+        ...(isObject(event.detail) ? event.detail : {}),
+        findings: m.count === 0 ? [] : Array.from({ length: 101 }, () => one),
+      };
       continue;
     }
     const findings = isObject(event.detail) && Array.isArray(event.detail.findings) ? event.detail.findings : [];
     const scope = m.inFinding && findings.length > 0 ? ['detail', 'findings', m.at % findings.length] : [];
-    const path = [...scope, ...pickPath(scope.reduce<Json>((node, key) => (node as Record<string | number, Json>)[key], event), m.at)];
+    const path = [
+      ...scope,
+      ...pickPath(
+        scope.reduce<Json>((node, key) => (node as Record<string | number, Json>)[key], event),
+        m.at,
+      ),
+    ];
     if (path.length === 0) continue;
     const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string | number, Json>)[key], event);
     const key = path[path.length - 1];
@@ -297,7 +316,12 @@ describe('intake and assess under fuzzed events', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...seedFindings), fc.array(mutation, { minLength: 1, maxLength: 3 }), async (seed, mutations) => {
         // Prepare: the finding mutated inside a one-finding envelope, then taken out again
-        const [finding] = findingsIn(mutate(envelope([seed], 'custom-action'), mutations.filter((m) => m.kind === 'replace' || m.kind === 'add-key')));
+        const [finding] = findingsIn(
+          mutate(
+            envelope([seed], 'custom-action'),
+            mutations.filter((m) => m.kind === 'replace' || m.kind === 'add-key'),
+          ),
+        );
 
         // Act
         const result = parseFinding(finding, HOME_REGION);
@@ -307,7 +331,12 @@ describe('intake and assess under fuzzed events', () => {
           expect(result.reason.trim()).not.toBe('');
           return;
         }
-        await expectAssessed({ finding: result.finding, action: 'remediate', trigger: 'custom-action', receivedAt: '2026-11-22T09:00:00.000Z' });
+        await expectAssessed({
+          finding: result.finding,
+          action: 'remediate',
+          trigger: 'custom-action',
+          receivedAt: '2026-11-22T09:00:00.000Z',
+        });
         expectNoPrototypePollution();
       }),
       { numRuns: FINDING_RUNS, seed: 22112026, endOnFailure: true },

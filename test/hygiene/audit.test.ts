@@ -46,7 +46,10 @@ describe('global-resource controls', () => {
 
   it('leaves global controls alone in the home region', () => {
     // Act
-    const audit = auditRegion(facts({ region: 'us-east-1', consolidatedFindings: true, associations: [enabled(FSBP, 'IAM.3')] }), 'us-east-1');
+    const audit = auditRegion(
+      facts({ region: 'us-east-1', consolidatedFindings: true, associations: [enabled(FSBP, 'IAM.3')] }),
+      'us-east-1',
+    );
 
     // Assess
     expect(audit.candidates).toEqual([]);
@@ -87,7 +90,14 @@ describe('duplicates across standards', () => {
 
   it('proposes no duplicates when consolidated control findings are on (one finding per check already)', () => {
     // Act
-    const audit = auditRegion(facts({ region: 'us-east-1', consolidatedFindings: true, associations: [enabled(FSBP, 'CloudTrail.2'), enabled(CIS12, 'CloudTrail.2')] }), 'us-east-1');
+    const audit = auditRegion(
+      facts({
+        region: 'us-east-1',
+        consolidatedFindings: true,
+        associations: [enabled(FSBP, 'CloudTrail.2'), enabled(CIS12, 'CloudTrail.2')],
+      }),
+      'us-east-1',
+    );
 
     // Assess
     expect(audit.candidates).toEqual([]);
@@ -120,8 +130,14 @@ describe('consolidated findings', () => {
       enabledStandards: [FSBP, CIS3],
       associations: [enabled(FSBP, 'IAM.3'), enabled(CIS3, 'IAM.3'), enabled(FSBP, 'EC2.2'), enabled(CIS3, 'EC2.2')],
       failedFindings: [
-        { securityControlId: 'IAM.3', standardsIds: ['standards/aws-foundational-security-best-practices/v/1.0.0', 'standards/cis-aws-foundations-benchmark/v/3.0.0'] },
-        { securityControlId: 'EC2.2', standardsIds: ['standards/aws-foundational-security-best-practices/v/1.0.0', 'standards/cis-aws-foundations-benchmark/v/3.0.0'] },
+        {
+          securityControlId: 'IAM.3',
+          standardsIds: ['standards/aws-foundational-security-best-practices/v/1.0.0', 'standards/cis-aws-foundations-benchmark/v/3.0.0'],
+        },
+        {
+          securityControlId: 'EC2.2',
+          standardsIds: ['standards/aws-foundational-security-best-practices/v/1.0.0', 'standards/cis-aws-foundations-benchmark/v/3.0.0'],
+        },
       ],
     });
 
@@ -138,10 +154,19 @@ describe('selectedChanges', () => {
   it('turns selected candidates (and the kinds asked for) into DISABLED changes with the reason recorded', () => {
     // Prepare
     const audit = auditRegion(
-      facts({ associations: [enabled(FSBP, 'IAM.3'), enabled(CIS3, 'KMS.4')], enabledStandards: [FSBP, CIS3], resourceCounts: { kmsCustomerKeys: 0 } }),
+      facts({
+        associations: [enabled(FSBP, 'IAM.3'), enabled(CIS3, 'KMS.4')],
+        enabledStandards: [FSBP, CIS3],
+        resourceCounts: { kmsCustomerKeys: 0 },
+      }),
       'us-east-1',
     );
-    const report: AuditReport = { homeRegion: 'us-east-1', generatedAt: '', regions: [audit], totals: { candidates: 2, selected: 1, failedFindingsBefore: 0, failedFindingsAfter: 0 } };
+    const report: AuditReport = {
+      homeRegion: 'us-east-1',
+      generatedAt: '',
+      regions: [audit],
+      totals: { candidates: 2, selected: 1, failedFindingsBefore: 0, failedFindingsAfter: 0 },
+    };
 
     // Act
     const byDefault = selectedChanges(report);
@@ -149,7 +174,11 @@ describe('selectedChanges', () => {
 
     // Assess
     expect(byDefault).toEqual([
-      expect.objectContaining({ securityControlId: 'IAM.3', status: 'DISABLED', reason: expect.stringMatching(/^hubfix control hygiene \(global-outside-home-region\): IAM\.3/) }),
+      expect.objectContaining({
+        securityControlId: 'IAM.3',
+        status: 'DISABLED',
+        reason: expect.stringMatching(/^hubfix control hygiene \(global-outside-home-region\): IAM\.3/),
+      }),
     ]);
     expect(withNoResources.map((c) => c.securityControlId)).toEqual(['IAM.3', 'KMS.4']);
     expect(withNoResources.every((c) => c.reason.length <= 500)).toBe(true);

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const FIXTURE = 'sandbox/fixtures/organization-controls.json';
 const hubfix = (...args: string[]) =>
-  execFileSync('node', ['bin/hubfix.js', 'controls', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+  execFileSync('node', ['bin/hubfix.js', 'controls', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  });
 
 let tmp: string;
 beforeAll(() => {
@@ -18,11 +22,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('hubfix controls audit --json', () => {
   it('prints per account and region the proposed controls and the failed findings before and after', () => {
     // Act
-    const report = JSON.parse(hubfix('audit', '--account', FIXTURE, '--json')) as { totals: Record<string, number>; regions: { accountId: string; region: string }[] };
+    const report = JSON.parse(hubfix('audit', '--account', FIXTURE, '--json')) as {
+      totals: Record<string, number>;
+      regions: { accountId: string; region: string }[];
+    };
 
     // Assess
     expect(report.totals).toEqual({ candidates: 38, selected: 35, failedFindingsBefore: 21, failedFindingsAfter: 8 });
-    expect(report.regions.map((r) => `${r.accountId} ${r.region}`)).toEqual(expect.arrayContaining(['222222222222 eu-west-1', '333333333333 eu-west-1']));
+    expect(report.regions.map((r) => `${r.accountId} ${r.region}`)).toEqual(
+      expect.arrayContaining(['222222222222 eu-west-1', '333333333333 eu-west-1']),
+    );
   });
 });
 
@@ -43,7 +52,9 @@ describe('hubfix controls disable --approve, then enable --from', () => {
     // Assess
     expect(disabled.run.record.status).toBe('applied');
     expect(disabled.run.failedFindings).toEqual(expect.objectContaining({ totalBefore: 21, totalAfter: 8 }));
-    expect(enabled.record).toEqual(expect.objectContaining({ mode: 'enable', counts: expect.objectContaining({ changed: disabled.run.record.counts.changed }) }));
+    expect(enabled.record).toEqual(
+      expect.objectContaining({ mode: 'enable', counts: expect.objectContaining({ changed: disabled.run.record.counts.changed }) }),
+    );
     expect(enabled.failedFindings).toEqual(expect.objectContaining({ totalBefore: 8, totalAfter: 21 }));
   });
 });

@@ -30,12 +30,20 @@ describe('the control-hygiene state machine', () => {
       DefinitionSubstitutions: Object.fromEntries(
         Object.entries(HYGIENE_FUNCTIONS).map(([p, role]) => [
           p,
-          { Ref: Stack.of(stack).resolve((stack.controlHygiene.functions[role].currentVersion.node.defaultChild as CfnResource).logicalId) as string },
+          {
+            Ref: Stack.of(stack).resolve(
+              (stack.controlHygiene.functions[role].currentVersion.node.defaultChild as CfnResource).logicalId,
+            ) as string,
+          },
         ]),
       ),
     });
     const props = template.findResources('AWS::StepFunctions::StateMachine')[logicalId(stack.controlHygiene.stateMachine)].Properties;
-    const definition = JSON.parse(JSON.stringify(props.DefinitionString).includes('Fn::Join') ? (props.DefinitionString['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : '"x"')).join('') : props.DefinitionString);
+    const definition = JSON.parse(
+      JSON.stringify(props.DefinitionString).includes('Fn::Join')
+        ? (props.DefinitionString['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : '"x"')).join('')
+        : props.DefinitionString,
+    );
     expect(definition.TimeoutSeconds).toBe(691200);
     expect(definition.States.RequestApproval.TimeoutSeconds).toBe(TEST_CONFIG.approval.timeoutHours * 3600);
     expect(definition.States.ApplyPerAccount.MaxConcurrency).toBe(5);
@@ -43,7 +51,9 @@ describe('the control-hygiene state machine', () => {
 
   it('may invoke every version of exactly its four functions (and, for runs started before versions, the functions)', () => {
     // Prepare
-    const invokes = roleStatements(template, logicalId(stack.controlHygiene.stateMachine.role)).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const invokes = roleStatements(template, logicalId(stack.controlHygiene.stateMachine.role)).filter((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
 
     // Assess
     expect(invokes).toHaveLength(1);
@@ -75,9 +85,20 @@ describe('least privilege', () => {
     expect(applyRole).not.toBe(logicalId(stack.functions.remediate.role as IConstruct));
     expect(roleName).toBe('hubfix-admin-hygiene');
     expect(new Set(allActions('applyControls'))).toEqual(
-      new Set(['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      new Set([
+        'securityhub:BatchGetStandardsControlAssociations',
+        'securityhub:BatchUpdateStandardsControlAssociations',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+      ]),
     );
-    expect(roleStatements(template, logicalId(stack.functions.remediate.role as IConstruct)).flatMap(actionsOf).filter((a) => a.startsWith('securityhub:'))).toEqual([]);
+    expect(
+      roleStatements(template, logicalId(stack.functions.remediate.role as IConstruct))
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('securityhub:')),
+    ).toEqual([]);
     for (const other of ['prepare', 'requestBatchApproval', 'recordChanges'] as const) {
       expect(allActions(other).filter((a) => a.startsWith('securityhub:') || a === 'sts:AssumeRole')).toEqual([]);
     }
@@ -85,9 +106,13 @@ describe('least privilege', () => {
 
   it('assumes only hubfix-hygiene in member accounts, inside the organization, when hubfix spans accounts', () => {
     // Prepare
-    const synth = synthHubfix(parseConfig({ ...TEST_CONFIG, organization: { id: 'o-a1b2c3d4e5', administratorAccountId: '111111111111' } }));
+    const synth = synthHubfix(
+      parseConfig({ ...TEST_CONFIG, organization: { id: 'o-a1b2c3d4e5', administratorAccountId: '111111111111' } }),
+    );
     try {
-      const applyRole = Stack.of(synth.stack).getLogicalId(synth.stack.controlHygiene.functions.applyControls.role?.node.defaultChild as never);
+      const applyRole = Stack.of(synth.stack).getLogicalId(
+        synth.stack.controlHygiene.functions.applyControls.role?.node.defaultChild as never,
+      );
 
       // Act
       const assumes = roleStatements(synth.template, applyRole).filter((s) => actionsOf(s).includes('sts:AssumeRole'));
@@ -109,16 +134,30 @@ describe('least privilege', () => {
   it('lets the batch approval put approvals, publish and read the link key, nothing else', () => {
     // Assess
     expect(new Set(allActions('requestBatchApproval'))).toEqual(
-      new Set(['dynamodb:PutItem', 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      new Set([
+        'dynamodb:PutItem',
+        'sns:Publish',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+        'secretsmanager:GetSecretValue',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+      ]),
     );
   });
 
   it('lets the approval API answer the hygiene state machine’s waiting task', () => {
     // Prepare
-    const answers = roleStatements(template, logicalId(stack.functions.approvalApi.role as IConstruct)).filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+    const answers = roleStatements(template, logicalId(stack.functions.approvalApi.role as IConstruct)).filter((s) =>
+      actionsOf(s).includes('states:SendTaskSuccess'),
+    );
 
     // Assess
-    expect(answers.flatMap((s) => [s.Resource].flat())).toEqual(expect.arrayContaining([{ Ref: logicalId(stack.controlHygiene.stateMachine) }]));
+    expect(answers.flatMap((s) => [s.Resource].flat())).toEqual(
+      expect.arrayContaining([{ Ref: logicalId(stack.controlHygiene.stateMachine) }]),
+    );
   });
 });
 
@@ -134,13 +173,30 @@ describe('optional Security Hub settings', () => {
     const synth = synthHubfix(parseConfig({ securityHub: { enable: true, enableCis30: true, consolidatedFindings: true } }));
     try {
       // Assess
-      synth.template.hasResourceProperties('AWS::SecurityHub::Hub', { ControlFindingGenerator: 'SECURITY_CONTROL', EnableDefaultStandards: false });
+      synth.template.hasResourceProperties('AWS::SecurityHub::Hub', {
+        ControlFindingGenerator: 'SECURITY_CONTROL',
+        EnableDefaultStandards: false,
+      });
       const hubId = Object.keys(synth.template.findResources('AWS::SecurityHub::Hub'))[0];
       synth.template.hasResource('AWS::SecurityHub::Standard', {
-        Properties: { StandardsArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:', { Ref: 'AWS::Region' }, '::standards/cis-aws-foundations-benchmark/v/3.0.0']] } },
+        Properties: {
+          StandardsArn: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':securityhub:',
+                { Ref: 'AWS::Region' },
+                '::standards/cis-aws-foundations-benchmark/v/3.0.0',
+              ],
+            ],
+          },
+        },
         DependsOn: [hubId],
       });
-      for (const action of Object.values(synth.template.findResources('AWS::SecurityHub::ActionTarget'))) expect(action.DependsOn).toContain(hubId);
+      for (const action of Object.values(synth.template.findResources('AWS::SecurityHub::ActionTarget')))
+        expect(action.DependsOn).toContain(hubId);
     } finally {
       synth.cleanup();
     }

@@ -16,7 +16,9 @@ import type { SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
  * The synthesized control-hygiene state machine on aws-local-stepfunctions, every task bound to its real handler,
  * against the simulated organization of sandbox/fixtures/organization-controls.json (2 accounts x 2 regions).
  */
-const FIXTURE: Fixture = parseFixture(JSON.parse(readFileSync(join(__dirname, '..', '..', 'sandbox', 'fixtures', 'organization-controls.json'), 'utf8')));
+const FIXTURE: Fixture = parseFixture(
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'sandbox', 'fixtures', 'organization-controls.json'), 'utf8')),
+);
 const PROD = '222222222222';
 const DEV = '333333333333';
 const approve = () => ({ decision: 'approve' as const, approver: 'Dana (secops)', reason: 'CIS clean-up, step 1' });
@@ -37,7 +39,9 @@ beforeEach(async () => {
 afterEach(() => cloud.stop());
 
 const associationStatus = (accountId: string, region: string, standard: 'fsbp' | 'cis-1.2.0' | 'cis-3.0.0', controlId: string) =>
-  (cloud.sim.snapshot()[accountId].securityHub as Record<string, Record<string, string[]>>)[region][standard].includes(controlId) ? 'DISABLED' : 'ENABLED';
+  (cloud.sim.snapshot()[accountId].securityHub as Record<string, Record<string, string[]>>)[region][standard].includes(controlId)
+    ? 'DISABLED'
+    : 'ENABLED';
 
 describe('the audit of the organization fixture', () => {
   it('finds the global controls enabled outside the home region and the checks duplicated across standards', () => {
@@ -46,11 +50,27 @@ describe('the audit of the organization fixture', () => {
     const global = candidates.filter((c) => c.kind === 'global-outside-home-region');
     expect(new Set(global.map((c) => c.region))).toEqual(new Set(['eu-west-1']));
     expect(new Set(global.map((c) => c.accountId))).toEqual(new Set([PROD, DEV]));
-    expect(global).toEqual(expect.arrayContaining([expect.objectContaining({ accountId: PROD, securityControlId: 'IAM.3', standardsArn: standardsArn('cis-1.2.0', 'eu-west-1'), failedFindings: 1 })]));
+    expect(global).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          accountId: PROD,
+          securityControlId: 'IAM.3',
+          standardsArn: standardsArn('cis-1.2.0', 'eu-west-1'),
+          failedFindings: 1,
+        }),
+      ]),
+    );
     const duplicates = candidates.filter((c) => c.kind === 'duplicate-across-standards');
     expect(new Set(duplicates.map((c) => c.accountId))).toEqual(new Set([PROD])); // DEV has consolidated findings on
     expect(duplicates).toEqual(
-      expect.arrayContaining([expect.objectContaining({ region: 'us-east-1', securityControlId: 'IAM.3', standardsArn: standardsArn('fsbp', 'us-east-1'), failedFindings: 1 })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          region: 'us-east-1',
+          securityControlId: 'IAM.3',
+          standardsArn: standardsArn('fsbp', 'us-east-1'),
+          failedFindings: 1,
+        }),
+      ]),
     );
     expect(audit.totals).toEqual({ candidates: 38, selected: 35, failedFindingsBefore: 21, failedFindingsAfter: 8 });
   });
@@ -71,7 +91,17 @@ describe('an approved batch', () => {
 
     // Assess
     expect(run.execution.status).toBe('SUCCEEDED');
-    expect(run.execution.states).toEqual(['Start', 'Prepare', 'Mode', 'RequestApproval', 'Decision', 'ApplyPerAccount', 'Record', 'Outcome', 'Done']);
+    expect(run.execution.states).toEqual([
+      'Start',
+      'Prepare',
+      'Mode',
+      'RequestApproval',
+      'Decision',
+      'ApplyPerAccount',
+      'Record',
+      'Outcome',
+      'Done',
+    ]);
     expect(run.emails).toHaveLength(1);
     expect(run.emails[0].answer).toMatch(/^approve by Dana/);
     const email = cloud.sim.published[0].message;
@@ -87,12 +117,22 @@ describe('an approved batch', () => {
       expect(change.after).toEqual({ status: 'DISABLED', reason: change.reason });
       expect(change.approvedBy).toBe('Dana (secops)');
     }
-    const stored = await documentClient(cloud.runtime).send(new GetCommand({ TableName: cloud.runtime.settings.auditTableName, Key: { executionId: record.executionId } }));
-    expect(stored.Item).toMatchObject({ auditPartition: HYGIENE_AUDIT_PARTITION, kind: 'hubfix-control-hygiene', status: 'applied', changes: JSON.parse(JSON.stringify(record.changes)) });
+    const stored = await documentClient(cloud.runtime).send(
+      new GetCommand({ TableName: cloud.runtime.settings.auditTableName, Key: { executionId: record.executionId } }),
+    );
+    expect(stored.Item).toMatchObject({
+      auditPartition: HYGIENE_AUDIT_PARTITION,
+      kind: 'hubfix-control-hygiene',
+      status: 'applied',
+      changes: JSON.parse(JSON.stringify(record.changes)),
+    });
     expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('DISABLED');
     expect(associationStatus(PROD, 'us-east-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
     expect(associationStatus(PROD, 'us-east-1', 'fsbp', 'IAM.3')).toBe('DISABLED');
-    expect([run.failedFindings.totalBefore, run.failedFindings.totalAfter]).toEqual([audit.totals.failedFindingsBefore, audit.totals.failedFindingsAfter]);
+    expect([run.failedFindings.totalBefore, run.failedFindings.totalAfter]).toEqual([
+      audit.totals.failedFindingsBefore,
+      audit.totals.failedFindingsAfter,
+    ]);
     for (const region of audit.regions) {
       expect(run.failedFindings.after[`${region.accountId} ${region.region}`] ?? 0).toBe(region.failedFindingsAfter);
     }
@@ -112,14 +152,23 @@ describe('an approved batch', () => {
     expect(enabled.record?.counts.changed).toBe(disabled.record?.counts.changed);
     expect(enabled.failedFindings.totalAfter).toBe(audit.totals.failedFindingsBefore);
     expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
-    expect(enabled.record?.changes.every((c) => c.after.status === 'ENABLED' && c.reason.includes(disabled.record?.executionId ?? '?'))).toBe(true);
+    expect(
+      enabled.record?.changes.every((c) => c.after.status === 'ENABLED' && c.reason.includes(disabled.record?.executionId ?? '?')),
+    ).toBe(true);
   });
 
   it('records a control Security Hub refuses as failed, applies the rest, and fails nothing else', async () => {
     // Prepare: a control that is not part of the standard in that region.
     const changes = [
       ...selectedChanges(audit).slice(0, 2),
-      { accountId: PROD, region: 'eu-west-1', standardsArn: standardsArn('cis-3.0.0', 'eu-west-1'), securityControlId: 'IAM.3', status: 'DISABLED' as const, reason: 'not enabled there' },
+      {
+        accountId: PROD,
+        region: 'eu-west-1',
+        standardsArn: standardsArn('cis-3.0.0', 'eu-west-1'),
+        securityControlId: 'IAM.3',
+        status: 'DISABLED' as const,
+        reason: 'not enabled there',
+      },
     ];
 
     // Act
@@ -140,7 +189,13 @@ describe('a rejected batch', () => {
     // Assess
     expect(run.execution.status).toBe('SUCCEEDED');
     expect(run.execution.states).not.toContain('ApplyPerAccount');
-    expect(run.record).toEqual(expect.objectContaining({ status: 'rejected', changes: [], approval: expect.objectContaining({ decision: 'rejected', reason: 'Not before the audit' }) }));
+    expect(run.record).toEqual(
+      expect.objectContaining({
+        status: 'rejected',
+        changes: [],
+        approval: expect.objectContaining({ decision: 'rejected', reason: 'Not before the audit' }),
+      }),
+    );
     expect(run.failedFindings.after).toEqual(run.failedFindings.before);
     expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
   });

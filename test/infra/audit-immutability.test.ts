@@ -1,4 +1,12 @@
-import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { auditTableDefinition, putAuditRecord, type AuditRecord } from '../../functions/commons/audit';
@@ -19,19 +27,28 @@ afterAll(() => cleanup());
 
 const auditTableId = () => logicalId(stack.auditTable);
 const resourcePolicyOf = (tableId: string) =>
-  (template.toJSON().Resources[tableId].Properties.ResourcePolicy as { PolicyDocument: { Statement: StatementJson[] } } | undefined)?.PolicyDocument.Statement ?? [];
+  (template.toJSON().Resources[tableId].Properties.ResourcePolicy as { PolicyDocument: { Statement: StatementJson[] } } | undefined)
+    ?.PolicyDocument.Statement ?? [];
 
 describe('the audit table refuses overwrite and delete at the platform level', () => {
   it('has a resource policy denying every principal changes and deletes, and PutItem to all but the two writers', () => {
     // Prepare
-    const writers = [stack.functions.annotate.role, stack.controlHygiene.recordRole].map((role) => ({ 'Fn::GetAtt': [logicalId(role as IConstruct), 'Arn'] }));
+    const writers = [stack.functions.annotate.role, stack.controlHygiene.recordRole].map((role) => ({
+      'Fn::GetAtt': [logicalId(role as IConstruct), 'Arn'],
+    }));
 
     // Act
     const statements = resourcePolicyOf(auditTableId());
 
     // Assess
     expect(statements).toEqual([
-      { Sid: 'AuditRecordsAreNeverChangedOrDeleted', Effect: 'Deny', Principal: { AWS: '*' }, Action: [...AUDIT_TABLE_DENIED_ACTIONS].sort(), Resource: '*' },
+      {
+        Sid: 'AuditRecordsAreNeverChangedOrDeleted',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: [...AUDIT_TABLE_DENIED_ACTIONS].sort(),
+        Resource: '*',
+      },
       {
         Sid: 'OnlyTheAuditWritersPutRecords',
         Effect: 'Deny',
@@ -42,7 +59,14 @@ describe('the audit table refuses overwrite and delete at the platform level', (
       },
     ]);
     expect(AUDIT_TABLE_DENIED_ACTIONS).toEqual(
-      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete', 'dynamodb:DeleteTable']),
+      expect.arrayContaining([
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PartiQLUpdate',
+        'dynamodb:PartiQLDelete',
+        'dynamodb:DeleteTable',
+      ]),
     );
   });
 });
@@ -57,15 +81,27 @@ describe('an overwrite attempt against the synthesized policies (dynalite, autho
 
   /** A client that asks the synthesized policies before each call, and fails as DynamoDB does when IAM says no. */
   const clientAs = (principalArn: string, identity: StatementJson[]): DynamoDBClient => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
     const resourcePolicy = cfnResolver(template).resolve(resourcePolicyOf(table)) as StatementJson[];
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const action = `dynamodb:${String(context.commandName).replace(/Command$/, '')}`;
-        const decision = evaluate({ principalArn, action, resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${table}` }, identity, resourcePolicy);
+        const decision = evaluate(
+          { principalArn, action, resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${table}` },
+          identity,
+          resourcePolicy,
+        );
         decisions.push({ principal: principalArn, action, decision });
         if (decision !== 'allow') {
-          throw Object.assign(new Error(`User: ${principalArn} is not authorized to perform: ${action} (${decision})`), { name: 'AccessDeniedException', $fault: 'client' });
+          throw Object.assign(new Error(`User: ${principalArn} is not authorized to perform: ${action} (${decision})`), {
+            name: 'AccessDeniedException',
+            $fault: 'client',
+          });
         }
         return next(args);
       },
@@ -73,9 +109,14 @@ describe('an overwrite attempt against the synthesized policies (dynalite, autho
     );
     return client;
   };
-  const runtimeAs = (client: DynamoDBClient): Runtime => ({ ...testRuntime(client, 'approvals'), settings: { ...settingsFor('approvals'), auditTableName: table } });
-  const record = (executionId: string, note: string) => ({ executionId, auditPartition: 'runs', annotatedAt: '2025-03-01T12:10:00.000Z', note }) as unknown as AuditRecord;
-  const stored = async (executionId: string) => (await dynamo.client.send(new GetItemCommand({ TableName: table, Key: { executionId: { S: executionId } } }))).Item?.note?.S;
+  const runtimeAs = (client: DynamoDBClient): Runtime => ({
+    ...testRuntime(client, 'approvals'),
+    settings: { ...settingsFor('approvals'), auditTableName: table },
+  });
+  const record = (executionId: string, note: string) =>
+    ({ executionId, auditPartition: 'runs', annotatedAt: '2025-03-01T12:10:00.000Z', note }) as unknown as AuditRecord;
+  const stored = async (executionId: string) =>
+    (await dynamo.client.send(new GetItemCommand({ TableName: table, Key: { executionId: { S: executionId } } }))).Item?.note?.S;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
@@ -96,7 +137,14 @@ describe('an overwrite attempt against the synthesized policies (dynalite, autho
     const attempts = [
       putAuditRecord(runtimeAs(admin), record('run-admin', 'rewritten')),
       admin.send(new PutItemCommand({ TableName: table, Item: { ...key, note: { S: 'rewritten' } } })),
-      admin.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: 'SET note = :n', ExpressionAttributeValues: { ':n': { S: 'rewritten' } } })),
+      admin.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET note = :n',
+          ExpressionAttributeValues: { ':n': { S: 'rewritten' } },
+        }),
+      ),
       admin.send(new DeleteItemCommand({ TableName: table, Key: key })),
       admin.send(new BatchWriteItemCommand({ RequestItems: { [table]: [{ DeleteRequest: { Key: key } }] } })),
     ];
@@ -118,7 +166,14 @@ describe('an overwrite attempt against the synthesized policies (dynalite, autho
 
     // Act
     const results = await Promise.allSettled([
-      writer.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: 'SET note = :n', ExpressionAttributeValues: { ':n': { S: 'rewritten' } } })),
+      writer.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET note = :n',
+          ExpressionAttributeValues: { ':n': { S: 'rewritten' } },
+        }),
+      ),
       writer.send(new DeleteItemCommand({ TableName: table, Key: key })),
     ]);
 

@@ -4,7 +4,9 @@ import { plugins } from '../../functions/controls/registry';
 import { synthHubfix } from './synth';
 
 const importedRules = (template: ReturnType<typeof synthHubfix>['template']) =>
-  Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['Security Hub Findings - Imported'] } } }));
+  Object.values(
+    template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['Security Hub Findings - Imported'] } } }),
+  );
 
 describe('the automatic path', () => {
   it('narrows the Findings Imported rule, in the pattern itself, to exactly the auto-mode controls', () => {
@@ -23,7 +25,9 @@ describe('the automatic path', () => {
         'detail-type': ['Security Hub Findings - Imported'],
         detail: {
           findings: {
-            ProductArn: [{ wildcard: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*::product/aws/securityhub']] } }],
+            ProductArn: [
+              { wildcard: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*::product/aws/securityhub']] } },
+            ],
             Compliance: { Status: ['FAILED'], SecurityControlId: automaticControlIds(config) },
             RecordState: ['ACTIVE'],
             Workflow: { Status: ['NEW'] },

@@ -66,7 +66,8 @@ const loadModule = (file: string): Module => {
     if (ts.isFunctionDeclaration(statement) && statement.name) module.declarations.set(statement.name.text, statement);
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
-        if (ts.isIdentifier(declaration.name) && declaration.initializer) module.declarations.set(declaration.name.text, declaration.initializer);
+        if (ts.isIdentifier(declaration.name) && declaration.initializer)
+          module.declarations.set(declaration.name.text, declaration.initializer);
       }
     }
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier) && statement.importClause?.namedBindings) {
@@ -104,7 +105,11 @@ const isFunctionNode = (node: ts.Node): boolean =>
 /** Whether an object member's value is a function (followed only by name) rather than data (followed at once). */
 const memberIsFunction = (module: Module, property: ts.ObjectLiteralElementLike): boolean => {
   if (ts.isMethodDeclaration(property)) return true;
-  const value = ts.isShorthandPropertyAssignment(property) ? property.name : ts.isPropertyAssignment(property) ? property.initializer : undefined;
+  const value = ts.isShorthandPropertyAssignment(property)
+    ? property.name
+    : ts.isPropertyAssignment(property)
+      ? property.initializer
+      : undefined;
   if (!value) return false;
   if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) return true;
   if (ts.isIdentifier(value)) {
@@ -186,8 +191,13 @@ class Reach {
   private identifier(module: Module, node: ts.Identifier): void {
     const parent = node.parent;
     const isDeclarationName =
-      (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionDeclaration(parent) || ts.isBindingElement(parent) ||
-        ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertySignature(parent)) &&
+      (ts.isVariableDeclaration(parent) ||
+        ts.isParameter(parent) ||
+        ts.isFunctionDeclaration(parent) ||
+        ts.isBindingElement(parent) ||
+        ts.isPropertyAssignment(parent) ||
+        ts.isMethodDeclaration(parent) ||
+        ts.isPropertySignature(parent)) &&
       parent.name === node;
     if (isDeclarationName || ts.isTypeReferenceNode(parent) || ts.isImportSpecifier(parent) || ts.isQualifiedName(parent)) return;
     this.reference(module, node.text);
@@ -223,7 +233,9 @@ const objectLiterals = (source: ts.SourceFile): ts.ObjectLiteralExpression[] => 
 
 const stringMember = (literal: ts.ObjectLiteralExpression, name: string): string | undefined => {
   const property = literal.properties.find((p) => memberName(p) === name);
-  return property && ts.isPropertyAssignment(property) && ts.isStringLiteralLike(property.initializer) ? property.initializer.text : undefined;
+  return property && ts.isPropertyAssignment(property) && ts.isStringLiteralLike(property.initializer)
+    ? property.initializer.text
+    : undefined;
 };
 
 const hasPhases = (literal: ts.ObjectLiteralExpression): boolean => literal.properties.some((p) => PHASES.includes(memberName(p) as Phase));

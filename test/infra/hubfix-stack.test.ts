@@ -56,7 +56,9 @@ describe('Security Hub custom actions to the intake queue', () => {
         Targets: [Match.objectLike({ Arn: queueArn, DeadLetterConfig: { Arn: Match.anyValue() } })],
       });
     }
-    const customActionRules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['Security Hub Findings - Custom Action'] } } });
+    const customActionRules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { 'detail-type': ['Security Hub Findings - Custom Action'] } },
+    });
     expect(Object.keys(customActionRules)).toHaveLength(Object.keys(CUSTOM_ACTIONS).length);
   });
 
@@ -185,7 +187,9 @@ describe('approvals', () => {
       Rules: [
         Match.objectLike({
           Action: { Block: {} },
-          Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: TEST_CONFIG.approvalApi.rateLimitPer5Minutes, EvaluationWindowSec: 300 } },
+          Statement: {
+            RateBasedStatement: { AggregateKeyType: 'IP', Limit: TEST_CONFIG.approvalApi.rateLimitPer5Minutes, EvaluationWindowSec: 300 },
+          },
           VisibilityConfig: Match.objectLike({ SampledRequestsEnabled: false }),
         }),
       ],
@@ -193,7 +197,19 @@ describe('approvals', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       WebACLArn: getAttArn(webAclId),
       ResourceArn: {
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/restapis/', { Ref: logicalId(stack.approvalApi) }, '/stages/', { Ref: stageId }]],
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':apigateway:',
+            { Ref: 'AWS::Region' },
+            '::/restapis/',
+            { Ref: logicalId(stack.approvalApi) },
+            '/stages/',
+            { Ref: stageId },
+          ],
+        ],
       },
     });
   });
@@ -229,8 +245,11 @@ describe('the workflow', () => {
   it('substitutes the version of each of the five task functions published with this deployment into the definition', () => {
     // Prepare
     // The version's logical id carries a hash CDK overrides it with: resolve it, do not recompute it.
-    const versionId = (role: FunctionRole): string => Stack.of(stack).resolve((stack.functions[role].currentVersion.node.defaultChild as CfnResource).logicalId) as string;
-    const expected = Object.fromEntries(Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, role]) => [placeholder, { Ref: versionId(role) }]));
+    const versionId = (role: FunctionRole): string =>
+      Stack.of(stack).resolve((stack.functions[role].currentVersion.node.defaultChild as CfnResource).logicalId) as string;
+    const expected = Object.fromEntries(
+      Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, role]) => [placeholder, { Ref: versionId(role) }]),
+    );
 
     // Assess
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { DefinitionSubstitutions: expected });
@@ -258,7 +277,9 @@ describe('the workflow', () => {
     const metricNames = (alarm: { [key: string]: { Metrics?: MetricQuery[] } }) =>
       (alarm.Properties.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
     // The dashboard's failure-rate alarm reads ExecutionsFailed too; this one is the any-unsuccessful-run alarm.
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => metricNames(alarm).includes('ExecutionsAborted'));
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      metricNames(alarm).includes('ExecutionsAborted'),
+    );
 
     // Assess
     expect(alarms).toHaveLength(1);
@@ -294,7 +315,9 @@ describe('least privilege', () => {
   });
 
   it('grants no service-wide wildcard on Step Functions, SNS, Lambda or IAM', () => {
-    const allowed = allStatements(template).filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    const allowed = allStatements(template)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
     expect(allowed.filter((a) => /^(states|sns|lambda|iam):\*$/.test(a) || a === '*')).toEqual([]);
   });
 
@@ -302,7 +325,10 @@ describe('least privilege', () => {
     // Prepare: hubfix's own tables apart (the run history it queries, the blast-limit counters it counts in)
     const inspect = roleId('assess');
     const statements = roleStatements(template, inspect);
-    const ownTables = [getAttArn(logicalId(stack.lockTable)), { 'Fn::Join': ['', [getAttArn(logicalId(stack.auditTable)), '/index/byFinding']] }];
+    const ownTables = [
+      getAttArn(logicalId(stack.lockTable)),
+      { 'Fn::Join': ['', [getAttArn(logicalId(stack.auditTable)), '/index/byFinding']] },
+    ];
     const onOwnTables = statements.filter((s) => ownTables.some((table) => JSON.stringify(s.Resource) === JSON.stringify(table)));
     const actions = statements
       .filter((s) => !onOwnTables.includes(s))

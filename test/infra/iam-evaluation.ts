@@ -40,7 +40,12 @@ export const cfnResolver = (template: Template) => {
     if (resource?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${ACCOUNT}:role/${String(resource.Properties?.RoleName ?? logicalId)}`;
     return `<unresolved Arn of ${logicalId}>`;
   };
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
   const resolve = (value: unknown): unknown => {
     if (typeof value === 'string' || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map(resolve);
@@ -75,7 +80,10 @@ export const identityStatements = (template: Template, roleLogicalId: string): S
 const asList = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
 
 const glob = (pattern: string, value: string, ignoreCase = false): boolean => {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, ignoreCase ? 'i' : '').test(value);
 };
 
@@ -104,7 +112,9 @@ const principalMatches = (principal: unknown, principalArn: string): boolean => 
 
 const applies = (statement: StatementJson, request: AccessRequest, resourcePolicy: boolean): boolean =>
   asList(statement.Action).some((a) => glob(a, request.action, true)) &&
-  (resourcePolicy ? principalMatches(statement.Principal, request.principalArn) : asList(statement.Resource).some((r) => glob(r, request.resource))) &&
+  (resourcePolicy
+    ? principalMatches(statement.Principal, request.principalArn)
+    : asList(statement.Resource).some((r) => glob(r, request.resource))) &&
   conditionsHold(statement, { 'aws:PrincipalArn': request.principalArn });
 
 /** IAM's answer for a same-account request: the identity policies of the caller plus the resource's own policy. */

@@ -33,7 +33,10 @@ const DELIVERY_ROLE = `arn:aws:iam::${ADMIN}:role/flow-logs-delivery`;
 const FULL_CONFIG = parseConfig({
   ...TEST_CONFIG,
   organization: { id: ORG, administratorAccountId: ADMIN },
-  flowLogs: { centralDestinations: [`arn:aws:logs:us-east-1:${ADMIN}:log-group:central-flow-logs`], deliverLogsPermissionArn: DELIVERY_ROLE },
+  flowLogs: {
+    centralDestinations: [`arn:aws:logs:us-east-1:${ADMIN}:log-group:central-flow-logs`],
+    deliverLogsPermissionArn: DELIVERY_ROLE,
+  },
 });
 const SCOPE: GrantScope = { partition: 'aws', account: ADMIN, flowLogsDeliveryRoleArn: DELIVERY_ROLE };
 
@@ -93,7 +96,10 @@ describe('control declarations against the plugin sources', () => {
         const sent = actionsReached(commandsOfStep(id, step));
         for (const grant of controlPermissions[id][step]) {
           const needed = typeof grant === 'string' || !grant.requiredFor ? sent.has(actionOf(grant)) : sent.has(grant.requiredFor);
-          if (!needed) unused.push(`${id} ${step}: ${actionOf(grant)}${typeof grant !== 'string' && grant.requiredFor ? ` (for ${grant.requiredFor})` : ''}`);
+          if (!needed)
+            unused.push(
+              `${id} ${step}: ${actionOf(grant)}${typeof grant !== 'string' && grant.requiredFor ? ` (for ${grant.requiredFor})` : ''}`,
+            );
         }
       }
     }
@@ -115,13 +121,19 @@ describe('control declarations against the plugin sources', () => {
 
   it('keeps assess and verify read-only, and destructive actions under rollback only, scoped unless IAM cannot scope them', () => {
     // Prepare
-    const grantsOfStep = (step: ControlStep) => Object.entries(controlPermissions).flatMap(([id, p]) => p[step].map((grant) => ({ id, grant })));
+    const grantsOfStep = (step: ControlStep) =>
+      Object.entries(controlPermissions).flatMap(([id, p]) => p[step].map((grant) => ({ id, grant })));
 
     // Act
-    const inspectWrites = INSPECT_STEPS.flatMap(grantsOfStep).filter(({ grant }) => !/^[a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*$/.test(actionOf(grant)));
+    const inspectWrites = INSPECT_STEPS.flatMap(grantsOfStep).filter(
+      ({ grant }) => !/^[a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*$/.test(actionOf(grant)),
+    );
     const destructiveRemediation = grantsOfStep('remediate').filter(({ grant }) => actionOf(grant) in DESTRUCTIVE_ACTIONS);
     const unscoped = grantsOfStep('rollback').filter(
-      ({ grant }) => actionOf(grant) in DESTRUCTIVE_ACTIONS && DESTRUCTIVE_ACTIONS[actionOf(grant)] === undefined && (typeof grant === 'string' || grant.resources(SCOPE).includes('*')),
+      ({ grant }) =>
+        actionOf(grant) in DESTRUCTIVE_ACTIONS &&
+        DESTRUCTIVE_ACTIONS[actionOf(grant)] === undefined &&
+        (typeof grant === 'string' || grant.resources(SCOPE).includes('*')),
     );
     const scopedAndNot = Object.values(controlPermissions)
       .flatMap((p) => CONTROL_STEPS.flatMap((step) => p[step]))
@@ -156,13 +168,19 @@ describe('every action of every role, and who needs it', () => {
   });
 
   /** Who needs each action of a role: the control steps that declare it, or the platform need the role documents. */
-  const usersOf = (platform: PlatformRole | undefined, steps: readonly ControlStep[], grants: string[]) => (action: string): string[] => [
-    ...(grants.includes(action)
-      ? Object.entries(controlPermissions).flatMap(([id, p]) => steps.filter((step) => p[step].some((g) => actionOf(g) === action)).map((step) => `${id}/${step}`))
-      : []),
-    ...(grants.includes(action) && steps.length === 0 ? ['control-hygiene/apply'] : []),
-    ...(platform && action in PLATFORM_PERMISSIONS[platform] ? [`platform: ${(PLATFORM_PERMISSIONS[platform] as Record<string, string>)[action]}`] : []),
-  ];
+  const usersOf =
+    (platform: PlatformRole | undefined, steps: readonly ControlStep[], grants: string[]) =>
+    (action: string): string[] => [
+      ...(grants.includes(action)
+        ? Object.entries(controlPermissions).flatMap(([id, p]) =>
+            steps.filter((step) => p[step].some((g) => actionOf(g) === action)).map((step) => `${id}/${step}`),
+          )
+        : []),
+      ...(grants.includes(action) && steps.length === 0 ? ['control-hygiene/apply'] : []),
+      ...(platform && action in PLATFORM_PERMISSIONS[platform]
+        ? [`platform: ${(PLATFORM_PERMISSIONS[platform] as Record<string, string>)[action]}`]
+        : []),
+    ];
 
   it('lists each action of each administrator role with the control steps or platform need behind it: none unused, no documented need stale', () => {
     // Prepare
@@ -195,15 +213,20 @@ describe('every action of every role, and who needs it', () => {
         listing.push(`${platform} ${action} ← ${users(action).join('; ') || 'NOBODY'}`);
         if (users(action).length === 0) unused.push(`${platform}: ${action}`);
       }
-      for (const action of [...grants, ...Object.keys(PLATFORM_PERMISSIONS[platform])]) if (!actions.includes(action)) stale.push(`${platform}: ${action}`);
+      for (const action of [...grants, ...Object.keys(PLATFORM_PERMISSIONS[platform])])
+        if (!actions.includes(action)) stale.push(`${platform}: ${action}`);
     }
-    const unknownRoles = Object.keys(template.findResources('AWS::IAM::Role')).filter((roleId) => !roles.some(([, known]) => known === roleId));
+    const unknownRoles = Object.keys(template.findResources('AWS::IAM::Role')).filter(
+      (roleId) => !roles.some(([, known]) => known === roleId),
+    );
 
     // Assess
     expect(unknownRoles).toEqual([]);
     expect({ unused, listing }).toEqual({ unused: [], listing });
     expect(stale).toEqual([]);
-    expect(listing).toEqual(expect.arrayContaining(['remediate iam:PassRole ← vpc-flow-logs/remediate', 'inspect s3:GetObject ← s3-secure-transport/assess']));
+    expect(listing).toEqual(
+      expect.arrayContaining(['remediate iam:PassRole ← vpc-flow-logs/remediate', 'inspect s3:GetObject ← s3-secure-transport/assess']),
+    );
   });
 
   it('gives each member role exactly its declared actions, each with a control step (or the hygiene step) behind it', () => {
@@ -218,7 +241,13 @@ describe('every action of every role, and who needs it', () => {
     ] as const) {
       // Act
       const role = template.toJSON().Resources[stack.getLogicalId(stack.roles[access].node.defaultChild as CfnResource)];
-      const actions = [...new Set((role.Properties.Policies as { PolicyDocument: { Statement: PolicyStatementJson[] } }[]).flatMap((p) => p.PolicyDocument.Statement.flatMap(actionsOf)))].sort();
+      const actions = [
+        ...new Set(
+          (role.Properties.Policies as { PolicyDocument: { Statement: PolicyStatementJson[] } }[]).flatMap((p) =>
+            p.PolicyDocument.Statement.flatMap(actionsOf),
+          ),
+        ),
+      ].sort();
       const grants = grantedActions(memberRoleGrants(access), SCOPE);
 
       // Assess
@@ -243,13 +272,17 @@ describe('scoped grants in the synthesized roles', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const roleId = (synth: typeof admin, role: 'assess' | 'remediate') => synth.stack.getLogicalId(synth.stack.functions[role].role?.node.defaultChild as CfnResource);
+  const roleId = (synth: typeof admin, role: 'assess' | 'remediate') =>
+    synth.stack.getLogicalId(synth.stack.functions[role].role?.node.defaultChild as CfnResource);
   /** Every statement (admin role policies, or member role inline policies) that grants the action. */
-  const grantsOf = (statements: PolicyStatementJson[], action: string) => statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
+  const grantsOf = (statements: PolicyStatementJson[], action: string) =>
+    statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
   const memberStatements = (access: 'inspect' | 'remediate') => {
     const { stack } = buildMemberApp({ outdir: path.join(tmp, `member-${access}`), config: FULL_CONFIG });
     const role = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.roles[access].node.defaultChild as CfnResource)];
-    return (role.Properties.Policies as { PolicyDocument: { Statement: PolicyStatementJson[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    return (role.Properties.Policies as { PolicyDocument: { Statement: PolicyStatementJson[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
   };
   const partition = { Ref: 'AWS::Partition' };
   const account = { Ref: 'AWS::AccountId' };
@@ -278,22 +311,33 @@ describe('scoped grants in the synthesized roles', () => {
 
   it('passes only the configured delivery role, only to VPC Flow Logs, and no role at all without the configuration', () => {
     // Prepare
-    const expected = [expect.objectContaining({ Resource: DELIVERY_ROLE, Condition: { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } } })];
+    const expected = [
+      expect.objectContaining({
+        Resource: DELIVERY_ROLE,
+        Condition: { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } },
+      }),
+    ];
 
     // Act / Assess
     expect(grantsOf(roleStatements(admin.template, roleId(admin, 'remediate')), 'iam:PassRole')).toEqual(expected);
     expect(grantsOf(memberStatements('remediate'), 'iam:PassRole')).toEqual(expected);
-    const everyAllowed = Object.values(single.template.findResources('AWS::IAM::Policy')).flatMap((p) => (p.Properties.PolicyDocument.Statement as PolicyStatementJson[]).flatMap(actionsOf));
+    const everyAllowed = Object.values(single.template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as PolicyStatementJson[]).flatMap(actionsOf),
+    );
     expect(everyAllowed).not.toContain('iam:PassRole');
   });
 
   it('deletes only the trail hubfix creates and only alarms hubfix names, and stops trails of its own account only', () => {
     // Prepare
     const statements = roleStatements(admin.template, roleId(admin, 'remediate'));
-    const own = (resource: string) => ({ 'Fn::Join': ['', ['arn:', partition, `:${resource.split(':')[0]}:*:`, account, `:${resource.split(':').slice(1).join(':')}`]] });
+    const own = (resource: string) => ({
+      'Fn::Join': ['', ['arn:', partition, `:${resource.split(':')[0]}:*:`, account, `:${resource.split(':').slice(1).join(':')}`]],
+    });
 
     // Assess
-    expect(grantsOf(statements, 'cloudtrail:DeleteTrail').map((s) => s.Resource)).toEqual([own('cloudtrail:trail/hubfix-management-events')]);
+    expect(grantsOf(statements, 'cloudtrail:DeleteTrail').map((s) => s.Resource)).toEqual([
+      own('cloudtrail:trail/hubfix-management-events'),
+    ]);
     expect(grantsOf(statements, 'cloudtrail:StopLogging').map((s) => s.Resource)).toEqual([own('cloudtrail:trail/*')]);
     expect(grantsOf(statements, 'cloudwatch:DeleteAlarms').map((s) => s.Resource)).toEqual([own('cloudwatch:alarm:hubfix-*')]);
     expect(grantsOf(statements, 'cloudwatch:PutMetricAlarm').map((s) => s.Resource)).toEqual([own('cloudwatch:alarm:hubfix-*')]);
@@ -302,7 +346,10 @@ describe('scoped grants in the synthesized roles', () => {
   it('grants no destructive action on * except those IAM cannot scope (account settings, rules of the group a finding names)', () => {
     for (const statements of [roleStatements(admin.template, roleId(admin, 'remediate')), memberStatements('remediate')]) {
       // Act
-      const onEverything = statements.filter((s) => s.Resource === '*').flatMap(actionsOf).filter((action) => action in DESTRUCTIVE_ACTIONS);
+      const onEverything = statements
+        .filter((s) => s.Resource === '*')
+        .flatMap(actionsOf)
+        .filter((action) => action in DESTRUCTIVE_ACTIONS);
 
       // Assess
       expect(onEverything.sort()).toEqual(

@@ -33,7 +33,9 @@ type RoleJson = {
   };
 };
 const rolesByName = (template: Template): Record<string, RoleJson> =>
-  Object.fromEntries(Object.values(template.findResources('AWS::IAM::Role') as Record<string, RoleJson>).map((role) => [role.Properties.RoleName, role]));
+  Object.fromEntries(
+    Object.values(template.findResources('AWS::IAM::Role') as Record<string, RoleJson>).map((role) => [role.Properties.RoleName, role]),
+  );
 const adminRoleArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ADMIN}:role/${name}`]] });
 
 describe('member stack', () => {
@@ -69,8 +71,15 @@ describe('member stack', () => {
       expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(grantedActions(memberRoleGrants(access), scope));
     }
     expect(statementsOf('hubfix-inspect').flatMap(actionsOf)).not.toContain('iam:UpdateAccessKey');
-    expect(statementsOf('hubfix-hygiene').flatMap(actionsOf).sort()).toEqual(['securityhub:BatchGetStandardsControlAssociations', 'securityhub:BatchUpdateStandardsControlAssociations']);
-    expect(statementsOf('hubfix-remediate').flatMap(actionsOf).filter((a) => a.startsWith('securityhub:'))).toEqual([]);
+    expect(statementsOf('hubfix-hygiene').flatMap(actionsOf).sort()).toEqual([
+      'securityhub:BatchGetStandardsControlAssociations',
+      'securityhub:BatchUpdateStandardsControlAssociations',
+    ]);
+    expect(
+      statementsOf('hubfix-remediate')
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('securityhub:')),
+    ).toEqual([]);
   });
 
   it('trusts only the matching administrator function role, by ARN, from inside the organization', () => {
@@ -96,12 +105,20 @@ describe('member stack', () => {
 
   it('deploys to accounts nobody bootstrapped: no bootstrap version check, no assets, no metadata resource', () => {
     // Prepare
-    const json = template.toJSON() as { Parameters?: Record<string, unknown>; Rules?: Record<string, unknown>; Resources: Record<string, { Type: string }> };
+    const json = template.toJSON() as {
+      Parameters?: Record<string, unknown>;
+      Rules?: Record<string, unknown>;
+      Resources: Record<string, { Type: string }>;
+    };
 
     // Assess
     expect(json.Parameters ?? {}).toEqual({});
     expect(json.Rules ?? {}).toEqual({});
-    expect(Object.values(json.Resources).map((r) => r.Type).sort()).toEqual(['AWS::IAM::Role', 'AWS::IAM::Role', 'AWS::IAM::Role']);
+    expect(
+      Object.values(json.Resources)
+        .map((r) => r.Type)
+        .sort(),
+    ).toEqual(['AWS::IAM::Role', 'AWS::IAM::Role', 'AWS::IAM::Role']);
   });
 
   it('fails synth on a cdk-nag finding nobody acknowledged (the checks run on the member app)', () => {
@@ -117,7 +134,9 @@ describe('member stack', () => {
     // Act / Assess
     expect(() => memberStackSettings(TEST_CONFIG)).toThrow(ConfigurationError);
     expect(() => memberStackSettings(TEST_CONFIG)).toThrow(/organization\.administratorAccountId and organization\.id/);
-    expect(() => memberStackSettings(parseConfig({ organization: { administratorAccountId: ADMIN } }))).toThrow(/needs organization\.id in/);
+    expect(() => memberStackSettings(parseConfig({ organization: { administratorAccountId: ADMIN } }))).toThrow(
+      /needs organization\.id in/,
+    );
   });
 });
 
@@ -133,7 +152,8 @@ describe('administrator stack: acting through the member roles', () => {
 
   it('gives the assess/verify and remediate roles the fixed names the member roles trust', () => {
     // Prepare
-    const roleOf = (fn: 'assess' | 'verify' | 'remediate') => Stack.of(admin.stack).getLogicalId(admin.stack.functions[fn].role?.node.defaultChild as iam.CfnRole);
+    const roleOf = (fn: 'assess' | 'verify' | 'remediate') =>
+      Stack.of(admin.stack).getLogicalId(admin.stack.functions[fn].role?.node.defaultChild as iam.CfnRole);
 
     // Assess
     expect(roleOf('assess')).toBe(logicalIdOfRole(ADMINISTRATOR_ROLE_NAMES.inspect));
@@ -196,9 +216,13 @@ describe('administrator stack: acting through the member roles', () => {
   it('tells the steps that act in accounts which account is their own', () => {
     // Prepare
     const envOf = (fn: 'assess' | 'verify' | 'remediate' | 'annotate') =>
-      (admin.template.toJSON().Resources[Stack.of(admin.stack).getLogicalId(admin.stack.functions[fn].node.defaultChild as iam.CfnRole)] as {
-        Properties: { Environment: { Variables: Record<string, unknown> } };
-      }).Properties.Environment.Variables;
+      (
+        admin.template.toJSON().Resources[
+          Stack.of(admin.stack).getLogicalId(admin.stack.functions[fn].node.defaultChild as iam.CfnRole)
+        ] as {
+          Properties: { Environment: { Variables: Record<string, unknown> } };
+        }
+      ).Properties.Environment.Variables;
 
     // Assess
     for (const fn of ['assess', 'verify', 'remediate'] as const) expect(envOf(fn)[HOME_ACCOUNT_ENV]).toEqual({ Ref: 'AWS::AccountId' });
@@ -209,11 +233,19 @@ describe('administrator stack: acting through the member roles', () => {
 describe('StackSet example', () => {
   it('synthesizes a service-managed, auto-deploying StackSet of the member template to the given OUs, in one region', () => {
     // Prepare
-    const { stack } = buildStackSetExample({ outdir: path.join(tmp, 'stackset'), config: ORG_CONFIG, organizationalUnitIds: ['ou-ab12-11111111', 'ou-ab12-22222222'], stackSetRegion: 'eu-west-1', callAs: 'DELEGATED_ADMIN' });
+    const { stack } = buildStackSetExample({
+      outdir: path.join(tmp, 'stackset'),
+      config: ORG_CONFIG,
+      organizationalUnitIds: ['ou-ab12-11111111', 'ou-ab12-22222222'],
+      stackSetRegion: 'eu-west-1',
+      callAs: 'DELEGATED_ADMIN',
+    });
 
     // Act
     const template = Template.fromStack(stack);
-    const [stackSet] = Object.values(template.findResources('AWS::CloudFormation::StackSet')) as { Properties: Record<string, unknown> & { TemplateBody: string } }[];
+    const [stackSet] = Object.values(template.findResources('AWS::CloudFormation::StackSet')) as {
+      Properties: Record<string, unknown> & { TemplateBody: string };
+    }[];
 
     // Assess
     expect(stackSet.Properties).toMatchObject({
@@ -222,7 +254,9 @@ describe('StackSet example', () => {
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
       CallAs: 'DELEGATED_ADMIN',
       Capabilities: ['CAPABILITY_NAMED_IAM'],
-      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-11111111', 'ou-ab12-22222222'] }, Regions: ['eu-west-1'] }],
+      StackInstancesGroup: [
+        { DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-11111111', 'ou-ab12-22222222'] }, Regions: ['eu-west-1'] },
+      ],
     });
     expect(Buffer.byteLength(stackSet.Properties.TemplateBody)).toBeLessThan(TEMPLATE_BODY_LIMIT);
     const member = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody) as Record<string, unknown>);
@@ -231,8 +265,17 @@ describe('StackSet example', () => {
 
   it('refuses targets that are not the organization root or OUs, and an unknown callAs', () => {
     // Act / Assess
-    expect(() => buildStackSetExample({ outdir: path.join(tmp, 'bad-ou'), config: ORG_CONFIG, organizationalUnitIds: ['123456789012'] })).toThrow(/organizationalUnitIds must name/);
+    expect(() =>
+      buildStackSetExample({ outdir: path.join(tmp, 'bad-ou'), config: ORG_CONFIG, organizationalUnitIds: ['123456789012'] }),
+    ).toThrow(/organizationalUnitIds must name/);
     expect(() => buildStackSetExample({ outdir: path.join(tmp, 'no-ou'), config: ORG_CONFIG })).toThrow(/got none/);
-    expect(() => buildStackSetExample({ outdir: path.join(tmp, 'bad-call'), config: ORG_CONFIG, organizationalUnitIds: ['r-ab12'], callAs: 'ANYONE' as 'SELF' })).toThrow(/callAs must be/);
+    expect(() =>
+      buildStackSetExample({
+        outdir: path.join(tmp, 'bad-call'),
+        config: ORG_CONFIG,
+        organizationalUnitIds: ['r-ab12'],
+        callAs: 'ANYONE' as 'SELF',
+      }),
+    ).toThrow(/callAs must be/);
   });
 });

@@ -95,7 +95,9 @@ describe('the operations dashboard', () => {
     for (const metric of ['TimeToRemediateSeconds', 'ApprovalWaitSeconds', 'Automatic', 'Approved', 'Remediations']) {
       expect(text).toContain(`\\"hubfix\\",\\"${metric}\\",\\"service\\",\\"hubfix\\"`);
     }
-    expect(text).toContain(`SEARCH('{hubfix,ControlId,Outcome,service} MetricName=\\\\\\"Remediations\\\\\\" Outcome=\\\\\\"resolved\\\\\\"'`);
+    expect(text).toContain(
+      `SEARCH('{hubfix,ControlId,Outcome,service} MetricName=\\\\\\"Remediations\\\\\\" Outcome=\\\\\\"resolved\\\\\\"'`,
+    );
   });
 
   it('shows the state machine’s succeeded and failed executions and the intake DLQ depth', () => {
@@ -119,8 +121,14 @@ describe('the operations alarms', () => {
       // arrayWith keeps order: the expression, then its metrics s and f
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: Match.stringLikeRegexp('>= 4, 100 \\* FILL\\(f, 0\\)'), ReturnData: true }),
-        Match.objectLike({ Id: 's', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsSucceeded' }), Period: 3600 }) }),
-        Match.objectLike({ Id: 'f', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }), Period: 3600 }) }),
+        Match.objectLike({
+          Id: 's',
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsSucceeded' }), Period: 3600 }),
+        }),
+        Match.objectLike({
+          Id: 'f',
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }), Period: 3600 }),
+        }),
       ]),
     });
   });

@@ -41,6 +41,6 @@ export const roleStatements = (template: Template, roleLogicalId: string): Polic
 
 /** Every statement of every policy in the template: identity, resource and key policies. */
 export const allStatements = (template: Template): PolicyStatementJson[] =>
-  Object.values(template.toJSON().Resources as Record<string, { Properties?: Record<string, { Statement?: PolicyStatementJson[] }> }>).flatMap(
-    (resource) => [resource.Properties?.PolicyDocument, resource.Properties?.KeyPolicy].flatMap((doc) => doc?.Statement ?? []),
-  );
+  Object.values(
+    template.toJSON().Resources as Record<string, { Properties?: Record<string, { Statement?: PolicyStatementJson[] }> }>,
+  ).flatMap((resource) => [resource.Properties?.PolicyDocument, resource.Properties?.KeyPolicy].flatMap((doc) => doc?.Statement ?? []));

@@ -20,14 +20,20 @@ interface TaskTarget {
 /** Task states of a definition, those inside Map and Parallel states included. */
 const taskStates = (states: Record<string, Json>): [string, Json][] =>
   Object.entries(states).flatMap(([name, state]) => {
-    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])] as ({ States?: Record<string, Json> } | undefined)[];
-    return [...(state.Type === 'Task' ? [[name, state] as [string, Json]] : []), ...nested.flatMap((n) => (n?.States ? taskStates(n.States) : []))];
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])] as (
+      { States?: Record<string, Json> } | undefined
+    )[];
+    return [
+      ...(state.Type === 'Task' ? [[name, state] as [string, Json]] : []),
+      ...nested.flatMap((n) => (n?.States ? taskStates(n.States) : [])),
+    ];
   });
 
 /** The definition text with each intrinsic of a Fn::Join flattened to a placeholder (it is JSON either way). */
 const definitionOf = (props: Json): { States: Record<string, Json> } => {
   const text = props.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
-  const flat = typeof text === 'string' ? text : text['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'intrinsic')).join('');
+  const flat =
+    typeof text === 'string' ? text : text['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'intrinsic')).join('');
   return JSON.parse(flat) as { States: Record<string, Json> };
 };
 
@@ -64,7 +70,8 @@ const unpinnedTasks = (resources: Resources): TaskTarget[] =>
   });
 
 /** The function (logical id) a version resource publishes. */
-const functionOfVersion = (resources: Resources, versionId: string): string => (resources[versionId].Properties.FunctionName as { Ref: string }).Ref;
+const functionOfVersion = (resources: Resources, versionId: string): string =>
+  (resources[versionId].Properties.FunctionName as { Ref: string }).Ref;
 
 let template: Template;
 let resources: Resources;
@@ -95,7 +102,9 @@ describe('runs that outlive a deployment', () => {
     const remediationId = machines.find((id) => id.startsWith('RemediateFinding')) as string;
     const hygieneId = machines.find((id) => id.startsWith('ControlHygiene')) as string;
     const remediation = broken[remediationId].Properties.DefinitionSubstitutions as Record<string, unknown>;
-    remediation.AnnotateFunctionArn = { 'Fn::GetAtt': [functionOfVersion(broken, (remediation.AnnotateFunctionArn as { Ref: string }).Ref), 'Arn'] };
+    remediation.AnnotateFunctionArn = {
+      'Fn::GetAtt': [functionOfVersion(broken, (remediation.AnnotateFunctionArn as { Ref: string }).Ref), 'Arn'],
+    };
     const hygiene = broken[hygieneId].Properties.DefinitionSubstitutions as Record<string, unknown>;
     hygiene.PrepareFunctionArn = 'arn:aws:lambda:us-east-1:123456789012:function:hubfix-prepare';
 
@@ -114,7 +123,8 @@ describe('runs that outlive a deployment', () => {
     const versions = lambdaTasks(resources).map(({ target }) => resources[(target as { Ref: string }).Ref]);
 
     // Assess
-    for (const version of versions) expect(version).toMatchObject({ Type: 'AWS::Lambda::Version', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const version of versions)
+      expect(version).toMatchObject({ Type: 'AWS::Lambda::Version', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
   it('lets each state machine role invoke every version of the functions its definition names, and no other function', () => {
@@ -141,7 +151,10 @@ describe('runs that outlive a deployment', () => {
 
   it('publishes new versions when the functions change (a new configuration), and the same ones when nothing changed', () => {
     // Prepare
-    const versionIds = (r: Resources) => lambdaTasks(r).map(({ target }) => (target as { Ref: string }).Ref).sort();
+    const versionIds = (r: Resources) =>
+      lambdaTasks(r)
+        .map(({ target }) => (target as { Ref: string }).Ref)
+        .sort();
     const same = synthHubfix(TEST_CONFIG);
     const changed = synthHubfix(parseConfig({ ...TEST_CONFIG, approval: { timeoutHours: 72, linkLifetimeHours: 24 } }));
 

@@ -39,7 +39,9 @@ const rejectionOf = (file: string): InvalidInputError => {
   return outcome.error as InvalidInputError;
 };
 
-const files = readdirSync(CORPUS).filter((file) => file.endsWith('.json')).sort();
+const files = readdirSync(CORPUS)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 
 describe('conformance corpus', () => {
   it('holds the 50 shared events', () => {
@@ -74,7 +76,9 @@ describe('conformance corpus', () => {
 describe('conformance expectations', () => {
   it('reads both findings of a multi-select custom action', () => {
     // Act
-    const [first, second] = findingsOf('asr__custom-action__cis-1.2.0-1.6__awsaccount__2-findings-multi-select-with-note.json').map(okFinding);
+    const [first, second] = findingsOf('asr__custom-action__cis-1.2.0-1.6__awsaccount__2-findings-multi-select-with-note.json').map(
+      okFinding,
+    );
 
     // Assess
     expect([first.controlId, first.standardControlId]).toEqual(['IAM.12', 'CIS 1.2.0 1.6']);
@@ -162,10 +166,16 @@ describe('conformance expectations', () => {
 
   it('marks a finding with a masked account id not eligible', () => {
     // Act
-    const finding = okFinding(findingsOf('eksbp__getfindings-response__sc-iam.6__awsaccount__consolidated__masked-account-XXXXXXXXXXX.json')[0]);
+    const finding = okFinding(
+      findingsOf('eksbp__getfindings-response__sc-iam.6__awsaccount__consolidated__masked-account-XXXXXXXXXXX.json')[0],
+    );
 
     // Assess
-    expect(eligibility(finding)).toMatchObject({ eligible: false, code: 'malformed-account', reason: expect.stringContaining('XXXXXXXXXXX') });
+    expect(eligibility(finding)).toMatchObject({
+      eligible: false,
+      code: 'malformed-account',
+      reason: expect.stringContaining('XXXXXXXXXXX'),
+    });
   });
 
   it('says which compliance status makes a finding not eligible', () => {
@@ -222,7 +232,11 @@ describe('conformance expectations', () => {
     const [result] = findingsOf('c7n__custom-action__guardduty__awsiamaccesskey.json');
 
     // Assess
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/not a Security Hub control finding/), identifier: { productArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty' } });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not a Security Hub control finding/),
+      identifier: { productArn: 'arn:aws:securityhub:us-east-1::product/aws/guardduty' },
+    });
   });
 });
 
@@ -243,7 +257,11 @@ describe('parseEvent / parseFindings edge cases', () => {
     ['missing detail.findings', envelope({}), /no detail.findings/],
     ['an empty findings array', envelope({ findings: [] }), /empty detail.findings/],
     ['more than 100 findings', envelope({ findings: Array.from({ length: 101 }, () => ({})) }), /101 findings.*at most 100/],
-    ['a custom action without an action ARN', envelope({ findings: [{}] }, 'Security Hub Findings - Custom Action'), /no custom action ARN/],
+    [
+      'a custom action without an action ARN',
+      envelope({ findings: [{}] }, 'Security Hub Findings - Custom Action'),
+      /no custom action ARN/,
+    ],
   ])('parseEvent rejects %s', (_name, raw, reason) => {
     expect(() => parseEvent(raw)).toThrow(reason);
   });

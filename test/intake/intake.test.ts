@@ -1,4 +1,10 @@
-import { BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding, type GetFindingsCommandInput } from '@aws-sdk/client-securityhub';
+import {
+  BatchUpdateFindingsCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+  type AwsSecurityFinding,
+  type GetFindingsCommandInput,
+} from '@aws-sdk/client-securityhub';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -71,29 +77,35 @@ const answerGetFindings = (input: GetFindingsCommandInput) => {
   return { Findings: held.filter((f) => ids?.includes(f.Id) && products?.includes(f.ProductArn)) };
 };
 
-const customAction = (actionId: string, findings: unknown[]) => (hold(findings), {
-  version: '0',
-  id: `event-${actionId}`,
-  'detail-type': 'Security Hub Findings - Custom Action',
-  source: 'aws.securityhub',
-  account: ACCOUNT,
-  time: '2026-05-01T11:59:59Z',
-  region: 'us-east-1',
-  resources: [`arn:aws:securityhub:us-east-1:${ACCOUNT}:action/custom/${actionId}`],
-  detail: { actionName: actionId, actionDescription: 'test', findings },
-});
+const customAction = (actionId: string, findings: unknown[]) => (
+  hold(findings),
+  {
+    version: '0',
+    id: `event-${actionId}`,
+    'detail-type': 'Security Hub Findings - Custom Action',
+    source: 'aws.securityhub',
+    account: ACCOUNT,
+    time: '2026-05-01T11:59:59Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:securityhub:us-east-1:${ACCOUNT}:action/custom/${actionId}`],
+    detail: { actionName: actionId, actionDescription: 'test', findings },
+  }
+);
 
-const imported = (findings: unknown[]) => (hold(findings), {
-  version: '0',
-  id: 'event-imported',
-  'detail-type': 'Security Hub Findings - Imported',
-  source: 'aws.securityhub',
-  account: ACCOUNT,
-  time: '2026-05-01T11:59:59Z',
-  region: 'us-east-1',
-  resources: [],
-  detail: { findings },
-});
+const imported = (findings: unknown[]) => (
+  hold(findings),
+  {
+    version: '0',
+    id: 'event-imported',
+    'detail-type': 'Security Hub Findings - Imported',
+    source: 'aws.securityhub',
+    account: ACCOUNT,
+    time: '2026-05-01T11:59:59Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: { findings },
+  }
+);
 
 const record = (messageId: string, body: unknown): SQSRecord => ({
   messageId,
@@ -151,8 +163,14 @@ describe('intake handler', () => {
     expect(inputs).toHaveLength(2);
     expect(inputs.map((input) => input.stateMachineArn)).toEqual([STATE_MACHINE_ARN, STATE_MACHINE_ARN]);
     expect(inputs.map((input) => input.name)).toEqual([
-      executionName({ finding: { id: asffFinding('IAM.3', 'alice').Id, updatedAt: '2026-04-30T08:00:00.000Z', controlId: 'IAM.3' } as FindingRef, action: 'remediate' }),
-      executionName({ finding: { id: asffFinding('IAM.8', 'bob').Id, updatedAt: '2026-04-30T08:00:00.000Z', controlId: 'IAM.8' } as FindingRef, action: 'remediate' }),
+      executionName({
+        finding: { id: asffFinding('IAM.3', 'alice').Id, updatedAt: '2026-04-30T08:00:00.000Z', controlId: 'IAM.3' } as FindingRef,
+        action: 'remediate',
+      }),
+      executionName({
+        finding: { id: asffFinding('IAM.8', 'bob').Id, updatedAt: '2026-04-30T08:00:00.000Z', controlId: 'IAM.8' } as FindingRef,
+        action: 'remediate',
+      }),
     ]);
     expect(inputs[0].name).toMatch(/^IAM-3-remediate-[0-9a-f]{40}$/);
     expect(workflowInputs()[0]).toMatchObject({
@@ -194,7 +212,9 @@ describe('intake handler', () => {
     const updates = securityHub.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input);
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({
-      FindingIdentifiers: [{ Id: asffFinding('RDS.4', 'snapshot').Id, ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub' }],
+      FindingIdentifiers: [
+        { Id: asffFinding('RDS.4', 'snapshot').Id, ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub' },
+      ],
       Note: { Text: 'hubfix did not act: control RDS.4 has no hubfix plugin', UpdatedBy: 'hubfix' },
       UserDefinedFields: { 'hubfix:outcome': 'skipped', 'hubfix:skip': 'no-plugin' },
     });
@@ -204,7 +224,10 @@ describe('intake handler', () => {
   it('annotates ineligible and unmappable findings with the reason and starts the rest', async () => {
     // Prepare
     const archived = asffFinding('IAM.3', 'carol', { RecordState: 'ARCHIVED' });
-    const cis17 = asffFinding('IAM.3', 'dave', { Compliance: { Status: 'FAILED' }, GeneratorId: 'cis-aws-foundations-benchmark/v/1.7.0/1.14' });
+    const cis17 = asffFinding('IAM.3', 'dave', {
+      Compliance: { Status: 'FAILED' },
+      GeneratorId: 'cis-aws-foundations-benchmark/v/1.7.0/1.14',
+    });
     const event = customAction('HubfixRemediate', [archived, cis17, asffFinding('IAM.3', 'erin')]);
 
     // Act
@@ -214,7 +237,10 @@ describe('intake handler', () => {
     expect(startedInputs()).toHaveLength(1);
     const notes = securityHub.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input.Note?.Text);
     expect(notes).toEqual(
-      expect.arrayContaining(['hubfix did not act: the finding is ARCHIVED', expect.stringMatching(/^hubfix did not act: CIS AWS Foundations Benchmark v1\.7\.0 is not supported/)]),
+      expect.arrayContaining([
+        'hubfix did not act: the finding is ARCHIVED',
+        expect.stringMatching(/^hubfix did not act: CIS AWS Foundations Benchmark v1\.7\.0 is not supported/),
+      ]),
     );
   });
 
@@ -257,7 +283,9 @@ describe('intake handler', () => {
     await handler(sqsEvent(record('m-1', imported([asffFinding('IAM.22', 'frank')]))), context);
 
     // Assess
-    expect(workflowInputs()).toEqual([expect.objectContaining({ action: 'remediate', trigger: 'imported', finding: expect.objectContaining({ controlId: 'IAM.22' }) })]);
+    expect(workflowInputs()).toEqual([
+      expect.objectContaining({ action: 'remediate', trigger: 'imported', finding: expect.objectContaining({ controlId: 'IAM.22' }) }),
+    ]);
   });
 
   it("ignores another tool's custom action without touching its findings", async () => {
@@ -301,7 +329,9 @@ describe('planIntake', () => {
     } as FindingRef;
 
     // Act
-    const clicked = planIntake({ kind: 'custom-action', actionId: 'HubfixRemediate', findings: [{ ok: true, finding }] }, config, { receivedAt: NOW.toISOString() });
+    const clicked = planIntake({ kind: 'custom-action', actionId: 'HubfixRemediate', findings: [{ ok: true, finding }] }, config, {
+      receivedAt: NOW.toISOString(),
+    });
     const imported = planIntake({ kind: 'imported', findings: [{ ok: true, finding }] }, config, { receivedAt: NOW.toISOString() });
 
     // Assess: a click is answered on the finding; an import is only logged (an annotation would re-import it)
@@ -312,7 +342,11 @@ describe('planIntake', () => {
 });
 
 describe('executionName', () => {
-  const finding = { id: 'arn:aws:securityhub:us-east-1:111122223333:security-control/IAM.3/finding/x', updatedAt: '2026-04-30T08:00:00.000Z', controlId: 'IAM.3' } as FindingRef;
+  const finding = {
+    id: 'arn:aws:securityhub:us-east-1:111122223333:security-control/IAM.3/finding/x',
+    updatedAt: '2026-04-30T08:00:00.000Z',
+    controlId: 'IAM.3',
+  } as FindingRef;
 
   it('is the same for the same finding version and action, and differs otherwise', () => {
     // Act
@@ -326,7 +360,10 @@ describe('executionName', () => {
 
   it('stays within 80 characters of [A-Za-z0-9-_] for any control id', () => {
     // Act
-    const name = executionName({ finding: { ...finding, controlId: 'SomeVeryLongServiceNameThatNeverEnds.12345/x y' }, action: 'remediate' });
+    const name = executionName({
+      finding: { ...finding, controlId: 'SomeVeryLongServiceNameThatNeverEnds.12345/x y' },
+      action: 'remediate',
+    });
 
     // Assess
     expect(name.length).toBeLessThanOrEqual(80);

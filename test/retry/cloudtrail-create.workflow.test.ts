@@ -16,7 +16,12 @@ jest.setTimeout(60_000);
 const ACCOUNT = '444444444444';
 const fixture = { accounts: { '111111111111': { name: 'security-tooling' }, [ACCOUNT]: { name: 'no-trail' } } };
 const config = { cloudtrail: { trailBucket: 'org-cloudtrail-logs' } };
-const finding = asffFinding({ controlId: 'CloudTrail.1', resourceType: 'AwsAccount', resourceId: `AWS::::Account:${ACCOUNT}`, accountId: ACCOUNT });
+const finding = asffFinding({
+  controlId: 'CloudTrail.1',
+  resourceType: 'AwsAccount',
+  resourceId: `AWS::::Account:${ACCOUNT}`,
+  accountId: ACCOUNT,
+});
 
 let cloud: LocalCloud | undefined;
 afterEach(async () => {
@@ -31,7 +36,8 @@ describe('CloudTrail.1 create path retried by the state machine', () => {
     const c = cloud;
     let throttled = 0;
     c.sim.faults = (call) => {
-      if (call.command === 'StartLogging' && throttled++ < 3) throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
+      if (call.command === 'StartLogging' && throttled++ < 3)
+        throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
     };
 
     // Act
@@ -40,12 +46,20 @@ describe('CloudTrail.1 create path retried by the state machine', () => {
     // Assess
     const state = [...c.stepFunctions.executions.values()][0].output as WorkflowState;
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(report.findings[0].note).toContain('Created multi-region trail hubfix-management-events delivering to s3://org-cloudtrail-logs and started logging');
+    expect(report.findings[0].note).toContain(
+      'Created multi-region trail hubfix-management-events delivering to s3://org-cloudtrail-logs and started logging',
+    );
     expect(c.sim.calls.filter((call) => call.command === 'CreateTrail')).toHaveLength(1);
     expect(c.sim.calls.filter((call) => call.command === 'StartLogging')).toHaveLength(4);
     expect(state.change?.before).toEqual({ kind: 'absent', trailName: 'hubfix-management-events', homeRegion: 'us-east-1' });
     expect(c.sim.snapshot()[ACCOUNT].trails).toEqual({
-      'trail/hubfix-management-events': { multiRegion: true, logging: true, logFileValidation: true, kmsKeyId: null, managementEvents: 'All' },
+      'trail/hubfix-management-events': {
+        multiRegion: true,
+        logging: true,
+        logFileValidation: true,
+        kmsKeyId: null,
+        managementEvents: 'All',
+      },
     });
   });
 });

@@ -28,8 +28,16 @@ export const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export const worldOf = (scenario: Scenario): World => {
   const sim = new SimulatedAws(scenario.fixture, () => NOW);
   sim.strictMemberRoles = true;
-  const clients = simulatedClientFactory(sim, { homeAccountId: scenario.fixture.homeAccountId, homeRegion: scenario.fixture.homeRegion, dynamoEndpoint: 'http://127.0.0.1:9' });
-  const context = (access: 'inspect' | 'remediate'): ControlContext => ({ clients: withAccess(clients, access), config: scenario.config, now: () => NOW });
+  const clients = simulatedClientFactory(sim, {
+    homeAccountId: scenario.fixture.homeAccountId,
+    homeRegion: scenario.fixture.homeRegion,
+    dynamoEndpoint: 'http://127.0.0.1:9',
+  });
+  const context = (access: 'inspect' | 'remediate'): ControlContext => ({
+    clients: withAccess(clients, access),
+    config: scenario.config,
+    now: () => NOW,
+  });
   return { sim, inspect: context('inspect'), remediate: context('remediate') };
 };
 
@@ -94,7 +102,8 @@ export const unordered = (value: unknown): unknown => {
   return value;
 };
 
-export const label = (scenario: Scenario, finding: FindingRef): string => `${scenario.name} ${finding.controlId} ${finding.accountId} ${finding.resource.id}`;
+export const label = (scenario: Scenario, finding: FindingRef): string =>
+  `${scenario.name} ${finding.controlId} ${finding.accountId} ${finding.resource.id}`;
 
 /** Assess in a world: the plan as Step Functions carries it to Remediate. */
 export const planIn = async (plugin: ControlPlugin, world: World, finding: FindingRef): Promise<Plan | undefined> => {

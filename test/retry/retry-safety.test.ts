@@ -151,8 +151,15 @@ describe.each(changing.map((plugin) => [plugin.id, plugin] as const))('%s', (_id
       const ref = await cleanRun(c);
 
       // Assess
-      expect({ how: c.label, changed: JSON.stringify(ref.remediated) !== JSON.stringify(ref.initial) }).toEqual({ how: c.label, changed: true });
-      expect({ how: c.label, state: unordered(ref.rolledBack), undone: ref.undone }).toEqual({ how: c.label, state: unordered(ref.initial), undone: 'fails again as before the fix' });
+      expect({ how: c.label, changed: JSON.stringify(ref.remediated) !== JSON.stringify(ref.initial) }).toEqual({
+        how: c.label,
+        changed: true,
+      });
+      expect({ how: c.label, state: unordered(ref.rolledBack), undone: ref.undone }).toEqual({
+        how: c.label,
+        state: unordered(ref.initial),
+        undone: 'fails again as before the fix',
+      });
     }
   });
 
@@ -187,7 +194,11 @@ describe.each(changing.map((plugin) => [plugin.id, plugin] as const))('%s', (_id
         const retried = await attempt(() => remediateIn(plugin, world, c.finding, c.plan));
 
         // Assess: the failure is one the state machine retries (Remediate's Retry on ThrottledError), and the retry completes it
-        expect({ how, stepError: stepErrorOf(first), retryError: retried.error }).toEqual({ how, stepError: ThrottledError.name, retryError: undefined });
+        expect({ how, stepError: stepErrorOf(first), retryError: retried.error }).toEqual({
+          how,
+          stepError: ThrottledError.name,
+          retryError: undefined,
+        });
         await expectAsCleanRemediation(ref, world, retried.value as ChangeRecord, how);
       }
     }
@@ -244,7 +255,11 @@ describe.each(changing.map((plugin) => [plugin.id, plugin] as const))('%s', (_id
         const retried = await attempt(() => rollbackIn(plugin, world, c.finding, record));
 
         // Assess
-        expect({ how, stepError: stepErrorOf(first), retryError: retried.error }).toEqual({ how, stepError: ThrottledError.name, retryError: undefined });
+        expect({ how, stepError: stepErrorOf(first), retryError: retried.error }).toEqual({
+          how,
+          stepError: ThrottledError.name,
+          retryError: undefined,
+        });
         await expectAsCleanRollback(ref, world, retried.value as ChangeRecord, how);
       }
     }

@@ -15,7 +15,6 @@ import { asffFinding, type FindingSpec } from '../support/workflow';
  * makes the suite fail: a new control is covered as soon as its folder holds its scenario.
  */
 
-
 export interface ScenarioSource {
   name: string;
   /** The simulated organization (raw JSON, as in sandbox/fixtures). */
@@ -41,7 +40,14 @@ const conventional = (pluginId: string): ScenarioSource[] => {
   const event = scenarioFile(pluginId, 'scenario-event.json');
   const config = scenarioFile(pluginId, 'scenario.config.json');
   if (!existsSync(fixture) || !existsSync(event)) return [];
-  return [{ name: `scenarios/${pluginId}`, fixture: readJson(fixture), findings: readJson(event), ...(existsSync(config) ? { config: readJson(config) } : {}) }];
+  return [
+    {
+      name: `scenarios/${pluginId}`,
+      fixture: readJson(fixture),
+      findings: readJson(event),
+      ...(existsSync(config) ? { config: readJson(config) } : {}),
+    },
+  ];
 };
 
 const finding = (spec: FindingSpec): Record<string, unknown> => asffFinding(spec);
@@ -54,7 +60,14 @@ const CLOUDTRAIL_CREATE: ScenarioSource = {
     homeRegion: 'us-east-1',
     accounts: { '111111111111': { name: 'security-tooling' }, '444444444444': { name: 'no-trail', trails: [] } },
   },
-  findings: [finding({ controlId: 'CloudTrail.1', resourceType: 'AwsAccount', resourceId: 'AWS::::Account:444444444444', accountId: '444444444444' })],
+  findings: [
+    finding({
+      controlId: 'CloudTrail.1',
+      resourceType: 'AwsAccount',
+      resourceId: 'AWS::::Account:444444444444',
+      accountId: '444444444444',
+    }),
+  ],
   config: { cloudtrail: { trailBucket: 'org-cloudtrail-logs' } },
 };
 

@@ -6,7 +6,12 @@ import type { AuditRecord } from '../../functions/commons/audit';
 
 const ROOT = join(__dirname, '..', '..');
 const hubfix = (...args: string[]): string =>
-  execFileSync('node', ['bin/hubfix.js', ...args], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+  execFileSync('node', ['bin/hubfix.js', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: 'pipe',
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  });
 
 jest.setTimeout(90_000);
 
@@ -23,7 +28,18 @@ describe('bin/hubfix.js: run --audit-file, audit export, report', () => {
     const report = join(dir, 'report.html');
 
     // Act
-    const runOut = hubfix('run', '--event', 'sandbox/fixtures/two-keys-event.json', '--account', 'sandbox/fixtures/demo-account.json', '--decision', 'approve', '--json', '--audit-file', auditFile);
+    const runOut = hubfix(
+      'run',
+      '--event',
+      'sandbox/fixtures/two-keys-event.json',
+      '--account',
+      'sandbox/fixtures/demo-account.json',
+      '--decision',
+      'approve',
+      '--json',
+      '--audit-file',
+      auditFile,
+    );
     hubfix('audit', 'export', '--from', auditFile, '--since', '2000-01-01', '--format', 'csv', '--out', csv);
     hubfix('audit', 'export', '--from', auditFile, '--format', 'json', '--out', json);
     const reportOut = hubfix('report', '--from', auditFile, '--out', report);
@@ -45,8 +61,12 @@ describe('bin/hubfix.js: run --audit-file, audit export, report', () => {
   });
 
   it('says what is wrong with a bad --since', () => {
-    expect(() => execFileSync('node', ['bin/hubfix.js', 'audit', 'export', '--from', 'nowhere.jsonl', '--since', 'yesterday'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' })).toThrow(
-      /--since must be a date/,
-    );
+    expect(() =>
+      execFileSync('node', ['bin/hubfix.js', 'audit', 'export', '--from', 'nowhere.jsonl', '--since', 'yesterday'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    ).toThrow(/--since must be a date/);
   });
 });

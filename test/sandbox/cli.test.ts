@@ -10,19 +10,22 @@ const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance', 'events');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 
 describe('hubfix plan', () => {
-  it.each(readdirSync(CONFORMANCE).filter((f) => f.endsWith('.json')))('handles conformance event %s: accepted, or rejected with a reason', async (file) => {
-    // Act
-    const result = await planEvent(readJson(join(CONFORMANCE, file)), defaultConfig());
+  it.each(readdirSync(CONFORMANCE).filter((f) => f.endsWith('.json')))(
+    'handles conformance event %s: accepted, or rejected with a reason',
+    async (file) => {
+      // Act
+      const result = await planEvent(readJson(join(CONFORMANCE, file)), defaultConfig());
 
-    // Assess
-    if (result.rejected) {
-      expect(result.rejected.length).toBeGreaterThan(10);
-      expect(result.findings).toEqual([]);
-    } else {
-      expect(result.findings.length).toBeGreaterThan(0);
-      for (const finding of result.findings) expect(finding.reason.length).toBeGreaterThan(10);
-    }
-  });
+      // Assess
+      if (result.rejected) {
+        expect(result.rejected.length).toBeGreaterThan(10);
+        expect(result.findings).toEqual([]);
+      } else {
+        expect(result.findings.length).toBeGreaterThan(0);
+        for (const finding of result.findings) expect(finding.reason.length).toBeGreaterThan(10);
+      }
+    },
+  );
 
   it('assesses against an account fixture and changes nothing', async () => {
     // Prepare
@@ -51,12 +54,26 @@ describe('bin/hubfix.js run', () => {
     // Act
     const out = execFileSync(
       'node',
-      ['bin/hubfix.js', 'run', '--event', 'sandbox/fixtures/two-keys-event.json', '--account', 'sandbox/fixtures/demo-account.json', '--decision', 'approve', '--json'],
+      [
+        'bin/hubfix.js',
+        'run',
+        '--event',
+        'sandbox/fixtures/two-keys-event.json',
+        '--account',
+        'sandbox/fixtures/demo-account.json',
+        '--decision',
+        'approve',
+        '--json',
+      ],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } },
     );
 
     // Assess
-    const report = JSON.parse(out) as { findings: { resourceId: string; outcome: string; workflowStatus: string; note: string }[]; emails: unknown[]; after: Record<string, { iam: Record<string, Record<string, string>> }> };
+    const report = JSON.parse(out) as {
+      findings: { resourceId: string; outcome: string; workflowStatus: string; note: string }[];
+      emails: unknown[];
+      after: Record<string, { iam: Record<string, Record<string, string>> }>;
+    };
     expect(report.findings.map((f) => [f.resourceId.split('/').pop(), f.outcome, f.workflowStatus])).toEqual([
       ['ci-legacy', 'resolved', 'RESOLVED'],
       ['orders-service', 'resolved', 'RESOLVED'],

@@ -15,14 +15,24 @@ const metric = {
   ],
 };
 const cloudWatch = () =>
-  simulatedAccount({ [HOME_ACCOUNT]: { metrics: [metric] } }).clients.at(CloudWatchClient, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
+  simulatedAccount({ [HOME_ACCOUNT]: { metrics: [metric] } }).clients.at(CloudWatchClient, {
+    accountId: HOME_ACCOUNT,
+    region: 'us-east-1',
+  });
 const window = { StartTime: new Date(NOW.getTime() - 14 * DAY_MS), EndTime: NOW };
 
 describe('simulated CloudWatch metrics', () => {
   it('sums datapoints per period inside the window (GetMetricStatistics), oldest first', async () => {
     // Act
     const result = await cloudWatch().send(
-      new GetMetricStatisticsCommand({ ...window, Namespace: 'AWS/EC2', MetricName: 'MetadataNoToken', Dimensions: [{ Name: 'InstanceId', Value: 'i-0123456789abcdef0' }], Period: 86_400, Statistics: ['Sum'] }),
+      new GetMetricStatisticsCommand({
+        ...window,
+        Namespace: 'AWS/EC2',
+        MetricName: 'MetadataNoToken',
+        Dimensions: [{ Name: 'InstanceId', Value: 'i-0123456789abcdef0' }],
+        Period: 86_400,
+        Statistics: ['Sum'],
+      }),
     );
 
     // Assess
@@ -34,11 +44,20 @@ describe('simulated CloudWatch metrics', () => {
     const client = cloudWatch();
     const stat = (instanceId: string, id: string) => ({
       Id: id,
-      MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'MetadataNoToken', Dimensions: [{ Name: 'InstanceId', Value: instanceId }] }, Period: 86_400, Stat: 'Sum' },
+      MetricStat: {
+        Metric: { Namespace: 'AWS/EC2', MetricName: 'MetadataNoToken', Dimensions: [{ Name: 'InstanceId', Value: instanceId }] },
+        Period: 86_400,
+        Stat: 'Sum',
+      },
     });
 
     // Act
-    const result = await client.send(new GetMetricDataCommand({ ...window, MetricDataQueries: [stat('i-0123456789abcdef0', 'mine'), stat('i-0fffffffffffffff0', 'other')] }));
+    const result = await client.send(
+      new GetMetricDataCommand({
+        ...window,
+        MetricDataQueries: [stat('i-0123456789abcdef0', 'mine'), stat('i-0fffffffffffffff0', 'other')],
+      }),
+    );
 
     // Assess
     expect(result.MetricDataResults?.map((r) => [r.Id, r.Values])).toEqual([
@@ -50,7 +69,9 @@ describe('simulated CloudWatch metrics', () => {
   it('refuses a period that is not a multiple of 60, as CloudWatch does', async () => {
     // Act / Assess
     await expect(
-      cloudWatch().send(new GetMetricStatisticsCommand({ ...window, Namespace: 'AWS/EC2', MetricName: 'MetadataNoToken', Period: 90, Statistics: ['Sum'] })),
+      cloudWatch().send(
+        new GetMetricStatisticsCommand({ ...window, Namespace: 'AWS/EC2', MetricName: 'MetadataNoToken', Period: 90, Statistics: ['Sum'] }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 });

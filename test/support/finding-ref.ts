@@ -9,7 +9,11 @@ export type TestResource = Partial<ResourceRef> & Pick<ResourceRef, 'type' | 'id
  * A FAILED, NEW, ACTIVE FindingRef of `controlId` on `resource`, in the home account and region, as intake
  * would hand it to the workflow. `overrides` set any other field (id, accountId, region, severity, ...).
  */
-export const findingRef = (controlId: string, resource: TestResource, overrides: Partial<Omit<FindingRef, 'resource'>> = {}): FindingRef => {
+export const findingRef = (
+  controlId: string,
+  resource: TestResource,
+  overrides: Partial<Omit<FindingRef, 'resource'>> = {},
+): FindingRef => {
   const region = overrides.region ?? HOME_REGION;
   const accountId = overrides.accountId ?? HOME_ACCOUNT;
   const canonical = canonicalResource({ ...resource, accountId });

@@ -25,7 +25,8 @@ export const networkFinding = (controlId: string, resourceId: string): FindingRe
 export const eni = (id: string, groups: string[], extra: Record<string, unknown> = {}) => ({ networkInterfaceId: id, groups, ...extra });
 
 /** The simulated network state of the home account (for before/after checks and injected drift). */
-export const networkOf = (sim: SimulatedAws, accountId = HOME_ACCOUNT): NetworkState => sim.account(accountId).states.get('ec2Network') as NetworkState;
+export const networkOf = (sim: SimulatedAws, accountId = HOME_ACCOUNT): NetworkState =>
+  sim.account(accountId).states.get('ec2Network') as NetworkState;
 
 /** The rules of a group as the snapshot prints them ("tcp 22 0.0.0.0/0"). */
 export const groupRules = (sim: SimulatedAws, groupId: string, accountId = HOME_ACCOUNT): { ingress: string[]; egress: string[] } =>

@@ -14,6 +14,10 @@ export const simulatedAccount = (
   config: HubfixConfig = defaultConfig(),
 ): { sim: SimulatedAws; clients: ClientFactory; ctx: ControlContext } => {
   const sim = new SimulatedAws(parseFixture({ homeAccountId: HOME_ACCOUNT, homeRegion: HOME_REGION, accounts }), () => NOW);
-  const clients = simulatedClientFactory(sim, { homeAccountId: HOME_ACCOUNT, homeRegion: HOME_REGION, dynamoEndpoint: 'http://127.0.0.1:9' });
+  const clients = simulatedClientFactory(sim, {
+    homeAccountId: HOME_ACCOUNT,
+    homeRegion: HOME_REGION,
+    dynamoEndpoint: 'http://127.0.0.1:9',
+  });
   return { sim, clients, ctx: { clients, config, now: () => NOW } };
 };

@@ -77,7 +77,15 @@ export const asffFinding = (spec: FindingSpec): Record<string, unknown> => {
     Severity: { Label: 'MEDIUM', Normalized: 40 },
     Title: spec.title ?? `${spec.controlId} test finding`,
     Description: `${spec.controlId} test finding`,
-    Resources: [{ Type: spec.resourceType, Id: spec.resourceId, Partition: 'aws', Region: region, ...(spec.details ? { Details: spec.details } : {}) }],
+    Resources: [
+      {
+        Type: spec.resourceType,
+        Id: spec.resourceId,
+        Partition: 'aws',
+        Region: region,
+        ...(spec.details ? { Details: spec.details } : {}),
+      },
+    ],
     Compliance: { Status: 'FAILED', SecurityControlId: spec.controlId },
     Workflow: { Status: 'NEW' },
     RecordState: 'ACTIVE',
@@ -123,9 +131,11 @@ export const keyStatus = (cloud: LocalCloud, user: string, accountId = HOME_ACCO
 };
 
 /** What hubfix wrote on a finding of the simulated Security Hub: its outcome field, workflow status and note. */
-export const annotationOf = (cloud: LocalCloud, finding: Record<string, unknown>): { outcome?: string; workflowStatus?: string; note: string } => {
+export const annotationOf = (
+  cloud: LocalCloud,
+  finding: Record<string, unknown>,
+): { outcome?: string; workflowStatus?: string; note: string } => {
   const f = cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as
-    | { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> }
-    | undefined;
+    { Workflow?: { Status?: string }; Note?: { Text?: string }; UserDefinedFields?: Record<string, string> } | undefined;
   return { outcome: f?.UserDefinedFields?.['hubfix:outcome'], workflowStatus: f?.Workflow?.Status, note: f?.Note?.Text ?? '' };
 };

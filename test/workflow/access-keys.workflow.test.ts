@@ -6,7 +6,10 @@ import type { LocalCloud } from '../../sandbox/local-cloud';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const keyFinding = (user: string, controlId = 'IAM.3') =>
   asffFinding({ controlId, resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
@@ -41,7 +44,17 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     const [finding] = report.findings;
     expect(report.emails).toHaveLength(1);
     expect(report.emails[0].answer).toMatch(/^approve by Test Approver \(HTTP 200\)/);
-    expect(finding.execution?.states).toEqual(['Assess', 'Route', 'RequestApproval', 'Decision', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
+    expect(finding.execution?.states).toEqual([
+      'Assess',
+      'Route',
+      'RequestApproval',
+      'Decision',
+      'Remediate',
+      'Verify',
+      'Annotate',
+      'Outcome',
+      'Done',
+    ]);
     expect(finding).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(finding.note).toContain('after approval by Test Approver');
     expect(keyStatus(cloud, 'orders-service')).toBe('Inactive');
@@ -77,7 +90,8 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     // Prepare
     cloud = await startCloud(demoAccount);
     cloud.sim.faults = (call) => {
-      if (call.command === 'UpdateAccessKey') throw new SimulatedServiceError('AccessDenied', 'not authorized to perform iam:UpdateAccessKey');
+      if (call.command === 'UpdateAccessKey')
+        throw new SimulatedServiceError('AccessDenied', 'not authorized to perform iam:UpdateAccessKey');
     };
 
     // Act
@@ -110,7 +124,9 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     // Assess
     const [finding] = report.findings;
     expect(finding).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED' });
-    expect(finding.note).toMatch(/Verification failed \(VerificationFailedError\): Access key AKIAIOSFODNN7LEGACY1 of ci-legacy is still Active/);
+    expect(finding.note).toMatch(
+      /Verification failed \(VerificationFailedError\): Access key AKIAIOSFODNN7LEGACY1 of ci-legacy is still Active/,
+    );
     expect(finding.note).toContain('Changed: Set access key AKIAIOSFODNN7LEGACY1 of ci-legacy to Inactive');
     const verifyAttempts = cloud.sim.calls.filter((c) => c.command === 'ListAccessKeys').length;
     expect(verifyAttempts).toBeGreaterThanOrEqual(4); // assess + remediate + verify and its retries
@@ -119,7 +135,11 @@ describe('access-key workflow, executed from the synthesized definition', () => 
   it('annotates an unsupported finding at intake and starts nothing for it', async () => {
     // Prepare
     cloud = await startCloud(demoAccount);
-    const unsupported = asffFinding({ controlId: 'RDS.4', resourceType: 'AwsRdsDbSnapshot', resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1` });
+    const unsupported = asffFinding({
+      controlId: 'RDS.4',
+      resourceType: 'AwsRdsDbSnapshot',
+      resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1`,
+    });
 
     // Act
     const report = await runToEnd(cloud, customActionEvent([unsupported, keyFinding('ci-legacy')]));
@@ -133,14 +153,23 @@ describe('access-key workflow, executed from the synthesized definition', () => 
   it('skips a finding that reaches the workflow without a plugin, with the reason on the finding', async () => {
     // Prepare: an execution started directly (not through intake) for a control hubfix does not serve
     cloud = await startCloud(demoAccount);
-    const raw = asffFinding({ controlId: 'RDS.4', resourceType: 'AwsRdsDbSnapshot', resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1` });
+    const raw = asffFinding({
+      controlId: 'RDS.4',
+      resourceType: 'AwsRdsDbSnapshot',
+      resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1`,
+    });
     cloud.sim.importFinding(raw);
     const parsed = parseFinding(raw);
     if (!parsed.ok) throw new Error(parsed.reason);
     const { finding } = parsed;
 
     // Act
-    const execution = cloud.stepFunctions.start('direct', { finding, action: 'remediate', trigger: 'custom-action', receivedAt: new Date().toISOString() });
+    const execution = cloud.stepFunctions.start('direct', {
+      finding,
+      action: 'remediate',
+      trigger: 'custom-action',
+      receivedAt: new Date().toISOString(),
+    });
     await cloud.settle();
 
     // Assess

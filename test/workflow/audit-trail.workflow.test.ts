@@ -6,9 +6,17 @@ import { localAuditRecords, readAuditFile, saveLocalAudit } from '../../sandbox/
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, runToEnd, startCloud } from '../support/workflow';
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
-const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
-const unsupported = asffFinding({ controlId: 'RDS.4', resourceType: 'AwsRdsDbSnapshot', resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1` });
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
+const keyFinding = (user: string) =>
+  asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
+const unsupported = asffFinding({
+  controlId: 'RDS.4',
+  resourceType: 'AwsRdsDbSnapshot',
+  resourceId: `arn:aws:rds:us-east-1:${HOME_ACCOUNT}:snapshot:s1`,
+});
 
 let cloud: LocalCloud;
 let records: AuditRecord[];
@@ -76,7 +84,10 @@ describe('the audit trail of real runs', () => {
     const record = recordFor('dev-alice');
 
     // Assess
-    expect(record).toMatchObject({ outcome: 'rejected', approval: { decision: 'rejected', approver: 'Test Approver', reason: 'test reject' } });
+    expect(record).toMatchObject({
+      outcome: 'rejected',
+      approval: { decision: 'rejected', approver: 'Test Approver', reason: 'test reject' },
+    });
     expect(record.change).toBeUndefined();
     expect(record.timeToRemediateSeconds).toBeUndefined();
   });

@@ -5,7 +5,10 @@ import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import { importEventFindings } from '../../sandbox/session';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, importedEvent, runToEnd, startCloud } from '../support/workflow';
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const keyFinding = (user: string, controlId = 'IAM.3', updatedAt = '2026-11-20T08:00:00.000Z'): Record<string, unknown> => ({
   ...asffFinding({ controlId, resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` }),
   UpdatedAt: updatedAt,
@@ -113,7 +116,9 @@ describe('the automatic path (Findings Imported)', () => {
 
     // Assess
     expect(cloud.stepFunctions.executions.size).toBe(1);
-    expect(noteOf(cloud, unused)).toMatch(/^hubfix did not act: another hubfix run \(IAM-3-remediate-[0-9a-f]+\) is changing arn:aws:iam::111111111111:user\/orders-service/);
+    expect(noteOf(cloud, unused)).toMatch(
+      /^hubfix did not act: another hubfix run \(IAM-3-remediate-[0-9a-f]+\) is changing arn:aws:iam::111111111111:user\/orders-service/,
+    );
 
     // ... and once that run has ended, the resource is free again
     await runToEnd(cloud, customActionEvent([{ ...unused, UpdatedAt: '2026-11-22T12:00:00.000Z' }]), 'reject');

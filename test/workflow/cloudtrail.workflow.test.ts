@@ -13,8 +13,12 @@ const config = parseConfig(read<unknown>('scenario.config.json'));
 const event = read<{ detail: { findings: { Compliance: { SecurityControlId: string } }[] } }>('scenario-event.json');
 const WORKLOADS = '222222222222';
 const LEGACY = '333333333333';
-const eventFor = (controlId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Compliance.SecurityControlId === controlId) } });
-const trailOf = (cloud: LocalCloud, account: string, name: string) => (cloud.sim.snapshot()[account].trails as Record<string, Record<string, unknown>>)[`trail/${name}`];
+const eventFor = (controlId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Compliance.SecurityControlId === controlId) },
+});
+const trailOf = (cloud: LocalCloud, account: string, name: string) =>
+  (cloud.sim.snapshot()[account].trails as Record<string, Record<string, unknown>>)[`trail/${name}`];
 const onlyExecution = (cloud: LocalCloud) => [...cloud.stepFunctions.executions.values()][0].output as WorkflowState;
 
 let cloud: LocalCloud;
@@ -81,7 +85,9 @@ describe('CloudTrail workflow, executed from the synthesized definition', () => 
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'skipped', workflowStatus: 'NOTIFIED' });
-    expect(report.findings[0].note).toMatch(/^hubfix did not act: hubfix cannot fix CloudTrail.7 safely: no access-log bucket is configured: set cloudtrail.accessLogBucket/);
+    expect(report.findings[0].note).toMatch(
+      /^hubfix did not act: hubfix cannot fix CloudTrail.7 safely: no access-log bucket is configured: set cloudtrail.accessLogBucket/,
+    );
     expect(report.emails).toHaveLength(0);
   });
 });

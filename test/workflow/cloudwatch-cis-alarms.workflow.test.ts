@@ -15,7 +15,10 @@ const event = read<{ detail: { findings: Finding[] } }>('scenario-event.json');
 const WORKLOADS = '222222222222';
 const eventFor = (controlId: string, account: string) => ({
   ...event,
-  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Compliance.SecurityControlId === controlId && f.AwsAccountId === account) },
+  detail: {
+    ...event.detail,
+    findings: event.detail.findings.filter((f) => f.Compliance.SecurityControlId === controlId && f.AwsAccountId === account),
+  },
 });
 const monitoring = (cloud: LocalCloud) => {
   const s = cloud.sim.snapshot()[WORKLOADS];
@@ -35,13 +38,20 @@ describe('CIS metric-filter alarms workflow, executed from the synthesized defin
     const state = [...cloud.stepFunctions.executions.values()][0].output as WorkflowState;
     if (!state.change) throw new Error('the run recorded no change');
     const afterRun = monitoring(cloud);
-    await cloudWatchCisAlarms.rollback(state.finding as FindingRef, state.change, { clients: cloud.runtime.clients, config, now: () => new Date() });
+    await cloudWatchCisAlarms.rollback(state.finding as FindingRef, state.change, {
+      clients: cloud.runtime.clients,
+      config,
+      now: () => new Date(),
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(report.findings[0].execution?.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
     expect(report.emails).toHaveLength(0);
-    expect(afterRun).toEqual({ filters: ['app-errors', 'hubfix-cis-RootAccountUsage'], alarms: ['alarm/hubfix-CloudWatch.1-RootAccountUsage'] });
+    expect(afterRun).toEqual({
+      filters: ['app-errors', 'hubfix-cis-RootAccountUsage'],
+      alarms: ['alarm/hubfix-CloudWatch.1-RootAccountUsage'],
+    });
     expect(monitoring(cloud)).toEqual({ filters: ['app-errors'], alarms: [] });
   });
 

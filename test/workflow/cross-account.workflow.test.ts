@@ -11,7 +11,8 @@ import { findingRef } from '../support/finding-ref';
  * through the member roles. Every call the simulation serves records the account and region it acted in, and
  * AssumeRole records the role and session, so the tests see where each step really acted.
  */
-const readJson = (file: string) => JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures', file), 'utf8')) as Record<string, unknown>;
+const readJson = (file: string) =>
+  JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures', file), 'utf8')) as Record<string, unknown>;
 const organization = readJson('organization.json');
 const event = readJson('organization-event.json');
 const eventFindings = (event.detail as { findings: Record<string, unknown>[] }).findings;
@@ -19,7 +20,14 @@ const eventFindings = (event.detail as { findings: Record<string, unknown>[] }).
 /** The custom-action event with only the findings of these accounts (and controls). */
 const eventFor = (accounts: string[], controls = ['IAM.3', 'EC2.7']) => ({
   ...event,
-  detail: { ...(event.detail as object), findings: eventFindings.filter((f) => accounts.includes(String(f.AwsAccountId)) && controls.includes(String((f.Compliance as { SecurityControlId: string }).SecurityControlId))) },
+  detail: {
+    ...(event.detail as object),
+    findings: eventFindings.filter(
+      (f) =>
+        accounts.includes(String(f.AwsAccountId)) &&
+        controls.includes(String((f.Compliance as { SecurityControlId: string }).SecurityControlId)),
+    ),
+  },
 });
 
 const keyStatus = (cloud: LocalCloud, accountId: string, user: string): string => {
@@ -62,7 +70,12 @@ describe('cross-account, cross-region remediation through the member roles', () 
     );
     // Member accounts: inspect for assess and verify, remediate for the change; never in the home account.
     const roles = assumed(cloud).map((s) => `${s.accountId}/${s.roleName}`);
-    expect([...new Set(roles)].sort()).toEqual(['222222222222/hubfix-inspect', '222222222222/hubfix-remediate', '333333333333/hubfix-inspect', '333333333333/hubfix-remediate']);
+    expect([...new Set(roles)].sort()).toEqual([
+      '222222222222/hubfix-inspect',
+      '222222222222/hubfix-remediate',
+      '333333333333/hubfix-inspect',
+      '333333333333/hubfix-remediate',
+    ]);
     expect(served(cloud, 'AssumeRole').every((c) => c.accountId === HOME_ACCOUNT)).toBe(true);
   });
 
@@ -100,7 +113,11 @@ describe('cross-account, cross-region remediation through the member roles', () 
     // Prepare: the workflow's clients as assess and verify get them (default access: inspect)
     cloud = await startCloud(organization);
     cloud.sim.strictMemberRoles = true;
-    const finding = findingRef('IAM.3', { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/batch-legacy' }, { accountId: '222222222222' });
+    const finding = findingRef(
+      'IAM.3',
+      { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/batch-legacy' },
+      { accountId: '222222222222' },
+    );
     const ctx = { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now };
     const assessment = await iamAccessKeys.assess(finding, ctx);
 
@@ -109,7 +126,9 @@ describe('cross-account, cross-region remediation through the member roles', () 
 
     // Assess
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(/AccessDenied: User: arn:aws:sts::222222222222:assumed-role\/hubfix-inspect\/hubfix is not authorized to perform: iam:UpdateAccessKey/);
+    expect((failure as Error).message).toMatch(
+      /AccessDenied: User: arn:aws:sts::222222222222:assumed-role\/hubfix-inspect\/hubfix is not authorized to perform: iam:UpdateAccessKey/,
+    );
     expect(keyStatus(cloud, '222222222222', 'batch-legacy')).toBe('Active');
   });
 });

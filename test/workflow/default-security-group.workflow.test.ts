@@ -9,11 +9,16 @@ import { runToEnd, startCloud } from '../support/workflow';
 
 const scenarios = join(__dirname, '../../functions/controls/default-security-group');
 const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as {
+  detail: { findings: { Resources: { Id: string }[] }[] };
+};
 const WORKLOADS = '222222222222';
 const UNUSED = 'sg-0defa0000000d0001';
 const IN_USE = 'sg-0defa0000000d0002';
-const eventFor = (groupId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(groupId)) } });
+const eventFor = (groupId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(groupId)) },
+});
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -30,7 +35,11 @@ describe('default security group workflow, executed from the synthesized definit
     const [execution] = [...cloud.stepFunctions.executions.values()];
     const state = execution.output as WorkflowState;
     if (!state.change) throw new Error('the run recorded no change');
-    await defaultSecurityGroup.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await defaultSecurityGroup.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });

@@ -8,9 +8,14 @@ import { runToEnd, startCloud } from '../support/workflow';
 
 const scenarios = join(__dirname, '../../functions/controls/ebs-default-encryption');
 const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: Record<string, unknown>[] } };
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as {
+  detail: { findings: Record<string, unknown>[] };
+};
 const WORKLOADS = '222222222222';
-const eventFor = (region: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Region === region) } });
+const eventFor = (region: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Region === region) },
+});
 const encryptionByDefault = (cloud: LocalCloud, region: string) =>
   (cloud.sim.snapshot()[WORKLOADS].ec2Vpc as Record<string, boolean>)[`ebs-encryption-by-default/${region}`];
 
@@ -28,7 +33,11 @@ describe('EBS encryption-by-default workflow, executed from the synthesized defi
     const state = execution.output as WorkflowState;
     const afterRun = encryptionByDefault(cloud, 'us-east-1');
     if (!state.change) throw new Error('the run recorded no change');
-    await ebsDefaultEncryption.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await ebsDefaultEncryption.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });

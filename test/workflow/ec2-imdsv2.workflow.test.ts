@@ -13,8 +13,12 @@ const event = read('scenario-event.json') as { detail: { findings: { Resources: 
 const autoMode = parseConfig(read('scenario.config.json'));
 const SAFE = 'i-0a1b2c3d4e5f60001';
 const RISKY = 'i-0a1b2c3d4e5f60002';
-const eventFor = (instanceId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(instanceId)) } });
-const tokensOf = (cloud: LocalCloud, instanceId: string) => (cloud.sim.snapshot()['222222222222'].instances as Record<string, string>)[`instance/${instanceId}`];
+const eventFor = (instanceId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(instanceId)) },
+});
+const tokensOf = (cloud: LocalCloud, instanceId: string) =>
+  (cloud.sim.snapshot()['222222222222'].instances as Record<string, string>)[`instance/${instanceId}`];
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -30,7 +34,11 @@ describe('IMDSv2 workflow, executed from the synthesized definition', () => {
     const state = execution.output as WorkflowState;
     const afterRun = tokensOf(cloud, SAFE);
     if (!state.change) throw new Error('the run recorded no change');
-    await ec2Imdsv2.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await ec2Imdsv2.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });

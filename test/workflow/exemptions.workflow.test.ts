@@ -12,7 +12,8 @@ const withUserTag = (user: string, value: string) => {
   if (found) found.tags['hubfix:exempt'] = value;
   return fixture;
 };
-const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
+const keyFinding = (user: string) =>
+  asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -27,7 +28,9 @@ describe('exemptions', () => {
 
     // Assess
     expect(report.findings[0].outcome).toBe('skipped');
-    expect(report.findings[0].note).toContain('is exempt until 2099-12-31 by alice@example.com: "vendor appliance uses it" (tag hubfix:exempt)');
+    expect(report.findings[0].note).toContain(
+      'is exempt until 2099-12-31 by alice@example.com: "vendor appliance uses it" (tag hubfix:exempt)',
+    );
     expect(keyStatus(cloud, 'ci-legacy')).toBe('Active');
   });
 
@@ -46,7 +49,9 @@ describe('exemptions', () => {
 
   it('honours an exemption from the configuration file', async () => {
     // Prepare
-    cloud = await startCloud(demoAccount, { exemptions: [{ accountId: HOME_ACCOUNT, until: '2099-01-01', reason: 'account being decommissioned', by: 'platform team' }] });
+    cloud = await startCloud(demoAccount, {
+      exemptions: [{ accountId: HOME_ACCOUNT, until: '2099-01-01', reason: 'account being decommissioned', by: 'platform team' }],
+    });
 
     // Act
     const report = await runToEnd(cloud, customActionEvent([keyFinding('ci-legacy')]));

@@ -9,7 +9,8 @@ const scenarios = join(__dirname, '../../functions/controls/iam-password-policy'
 const readJson = (name: string) => JSON.parse(readFileSync(join(scenarios, name), 'utf8')) as Record<string, unknown>;
 const scenario = readJson('scenario.json');
 const scenarioFindings = (readJson('scenario-event.json').detail as { findings: Record<string, unknown>[] }).findings;
-const findingFor = (controlId: string) => scenarioFindings.filter((f) => (f.Compliance as { SecurityControlId: string }).SecurityControlId === controlId);
+const findingFor = (controlId: string) =>
+  scenarioFindings.filter((f) => (f.Compliance as { SecurityControlId: string }).SecurityControlId === controlId);
 
 const SAFE = '222222222222';
 const RISKY = '333333333333';
@@ -38,8 +39,15 @@ describe('password-policy workflow, executed from the synthesized definition', (
     expect(report.emails).toHaveLength(0);
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(report.findings[0].execution?.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
-    expect(report.findings[0].note).toMatch(/fixed automatically.*MinimumPasswordLength 8 → 14.*Verified: IAM reports MinimumPasswordLength=14/);
-    expect(applied).toMatchObject({ minimumPasswordLength: 14, requireSymbols: true, passwordReusePrevention: 24, allowUsersToChangePassword: true });
+    expect(report.findings[0].note).toMatch(
+      /fixed automatically.*MinimumPasswordLength 8 → 14.*Verified: IAM reports MinimumPasswordLength=14/,
+    );
+    expect(applied).toMatchObject({
+      minimumPasswordLength: 14,
+      requireSymbols: true,
+      passwordReusePrevention: 24,
+      allowUsersToChangePassword: true,
+    });
     expect((applied as { maxPasswordAge?: number }).maxPasswordAge).toBeUndefined();
     expect(policyOf(cloud, SAFE)).toEqual(before);
   });
@@ -56,7 +64,17 @@ describe('password-policy workflow, executed from the synthesized definition', (
     const email = cloud.sim.published[0].message;
     expect(email).toContain('onboarding-bot');
     expect(email).toMatch(/CreateLoginProfile by onboarding-bot \(Boto3/);
-    expect(report.findings[0].execution?.states).toEqual(['Assess', 'Route', 'RequestApproval', 'Decision', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
+    expect(report.findings[0].execution?.states).toEqual([
+      'Assess',
+      'Route',
+      'RequestApproval',
+      'Decision',
+      'Remediate',
+      'Verify',
+      'Annotate',
+      'Outcome',
+      'Done',
+    ]);
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(policyOf(cloud, RISKY)).toMatchObject({ minimumPasswordLength: 14, passwordReusePrevention: 24 });
   });

@@ -12,8 +12,12 @@ const fixture = read('scenario.json');
 const event = read('scenario-event.json') as { detail: { findings: { Id: string; ProductArn: string; Resources: { Id: string }[] }[] } };
 const ROTATABLE = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ASYMMETRIC = '5678efab-56ef-78ab-90cd-5678901234ef';
-const eventFor = (keyId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(keyId)) } });
-const rotationOf = (cloud: LocalCloud, keyId: string) => (cloud.sim.snapshot()['222222222222'].kms as Record<string, string>)[`key/${keyId}`];
+const eventFor = (keyId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(keyId)) },
+});
+const rotationOf = (cloud: LocalCloud, keyId: string) =>
+  (cloud.sim.snapshot()['222222222222'].kms as Record<string, string>)[`key/${keyId}`];
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -28,7 +32,11 @@ describe('KMS key-rotation workflow, executed from the synthesized definition', 
     const state = [...cloud.stepFunctions.executions.values()][0].output as WorkflowState;
     const afterRun = rotationOf(cloud, ROTATABLE);
     if (!state.change) throw new Error('the run recorded no change');
-    await kmsKeyRotation.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await kmsKeyRotation.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });

@@ -9,12 +9,17 @@ import { runToEnd, startCloud } from '../support/workflow';
 
 const scenarios = join(__dirname, '../../functions/controls/network-acl-admin-ports');
 const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as {
+  detail: { findings: { Resources: { Id: string }[] }[] };
+};
 const WORKLOADS = '222222222222';
 const EMPTY_SUBNET_ACL = 'acl-0ac1000000000a001';
 const PRODUCTION_ACL = 'acl-0ac1000000000a002';
 const DEFAULT_ACL = 'acl-0ac1000000000a003';
-const eventFor = (aclId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(aclId)) } });
+const eventFor = (aclId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(aclId)) },
+});
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -31,7 +36,11 @@ describe('network ACL admin-port workflow, executed from the synthesized definit
     const [execution] = [...cloud.stepFunctions.executions.values()];
     const state = execution.output as WorkflowState;
     if (!state.change) throw new Error('the run recorded no change');
-    await networkAclAdminPorts.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await networkAclAdminPorts.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
@@ -49,7 +58,9 @@ describe('network ACL admin-port workflow, executed from the synthesized definit
 
     // Assess
     expect(report.emails).toHaveLength(1);
-    expect(cloud.sim.published[0].message).toContain('running production instance i-0fedcba9876543210 (environment=production) uses subnet(s) subnet-0c0ffee00000b0002');
+    expect(cloud.sim.published[0].message).toContain(
+      'running production instance i-0fedcba9876543210 (environment=production) uses subnet(s) subnet-0c0ffee00000b0002',
+    );
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(aclEntries(cloud.sim, PRODUCTION_ACL, WORKLOADS)).toEqual(['100 deny 6 22-22 0.0.0.0/0', '120 allow 6 443-443 0.0.0.0/0']);
   });

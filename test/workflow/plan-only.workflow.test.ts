@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, runToEnd, startCloud } from '../support/workflow';
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
-const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
+const keyFinding = (user: string) =>
+  asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());

@@ -8,15 +8,21 @@ import { runToEnd, startCloud } from '../support/workflow';
 
 const scenarios = join(__dirname, '../../functions/controls/s3-public-access');
 const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as {
+  detail: { findings: { Resources: { Id: string }[] }[] };
+};
 const WORKLOADS = '222222222222';
 /** The event with only the finding about `resourceId`. */
-const eventFor = (resourceId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === resourceId) } });
+const eventFor = (resourceId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === resourceId) },
+});
 const SAFE = 'arn:aws:s3:::workloads-assets-origin';
 const RISKY = 'arn:aws:s3:::www-example-site';
 const ACCOUNT = `AWS::::Account:${WORKLOADS}`;
 const ALL_ON = 'blockPublicAcls,ignorePublicAcls,blockPublicPolicy,restrictPublicBuckets';
-const s3 = (cloud: LocalCloud) => cloud.sim.snapshot()[WORKLOADS] as { s3: Record<string, { publicAccessBlock: string }>; s3Control: { account: string } };
+const s3 = (cloud: LocalCloud) =>
+  cloud.sim.snapshot()[WORKLOADS] as { s3: Record<string, { publicAccessBlock: string }>; s3Control: { account: string } };
 const bucketBlock = (cloud: LocalCloud, bucket: string) => s3(cloud).s3[`bucket/${bucket}`].publicAccessBlock;
 
 let cloud: LocalCloud;
@@ -33,12 +39,18 @@ describe('S3 block public access workflow, executed from the synthesized definit
     const state = execution.output as WorkflowState;
     const afterRun = bucketBlock(cloud, 'workloads-assets-origin');
     if (!state.change) throw new Error('the run recorded no change');
-    await s3PublicAccess.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await s3PublicAccess.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
-    expect(report.findings[0].note).toContain('Verified: S3 reports all four block public access settings on for bucket workloads-assets-origin');
+    expect(report.findings[0].note).toContain(
+      'Verified: S3 reports all four block public access settings on for bucket workloads-assets-origin',
+    );
     expect(report.emails).toHaveLength(0);
     expect(afterRun).toBe(ALL_ON);
     expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe('none');
@@ -53,7 +65,9 @@ describe('S3 block public access workflow, executed from the synthesized definit
 
     // Assess
     expect(report.emails).toHaveLength(1);
-    expect(cloud.sim.published[0].message).toContain('CloudFront reads through its own principal, which block public access does not affect');
+    expect(cloud.sim.published[0].message).toContain(
+      'CloudFront reads through its own principal, which block public access does not affect',
+    );
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe(ALL_ON);
   });
@@ -69,7 +83,9 @@ describe('S3 block public access workflow, executed from the synthesized definit
     const [execution] = [...cloud.stepFunctions.executions.values()];
     expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision']));
     const email = cloud.sim.published[0].message;
-    expect(email).toContain('Bucket www-example-site serves a static website (index document index.html); blocking public access takes the site down (403).');
+    expect(email).toContain(
+      'Bucket www-example-site serves a static website (index document index.html); blocking public access takes the site down (403).',
+    );
     expect(email).toContain('Bucket www-example-site is public now: its bucket policy is public (PublicReadForWebsite (s3:GetObject)).');
     expect(email).toContain('Bucket www-example-site is tagged environment=production.');
     expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });

@@ -8,10 +8,16 @@ import { runToEnd, startCloud } from '../support/workflow';
 
 const scenarios = join(__dirname, '../../functions/controls/s3-secure-transport');
 const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as {
+  detail: { findings: { Resources: { Id: string }[] }[] };
+};
 const WORKLOADS = '222222222222';
-const eventFor = (bucket: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === `arn:aws:s3:::${bucket}`) } });
-const policyOf = (cloud: LocalCloud, bucket: string) => (cloud.sim.account(WORKLOADS).states.get('s3') as Map<string, { policy?: string }>).get(bucket)?.policy;
+const eventFor = (bucket: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id === `arn:aws:s3:::${bucket}`) },
+});
+const policyOf = (cloud: LocalCloud, bucket: string) =>
+  (cloud.sim.account(WORKLOADS).states.get('s3') as Map<string, { policy?: string }>).get(bucket)?.policy;
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -28,12 +34,18 @@ describe('S3 deny-non-TLS workflow, executed from the synthesized definition', (
     const state = execution.output as WorkflowState;
     const afterRun = JSON.parse(policyOf(cloud, 'reports-archive') ?? '{}') as { Statement: { Sid: string }[] };
     if (!state.change) throw new Error('the run recorded no change');
-    await s3SecureTransport.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await s3SecureTransport.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
-    expect(report.findings[0].note).toContain('Verified: The policy of reports-archive denies requests without TLS and keeps its 1 previous statement(s)');
+    expect(report.findings[0].note).toContain(
+      'Verified: The policy of reports-archive denies requests without TLS and keeps its 1 previous statement(s)',
+    );
     expect(report.findings[0].note).toContain('signal unavailable');
     expect(afterRun.Statement.map((s) => s.Sid)).toEqual(['AuditorsRead', 'HubfixDenyInsecureTransport']);
     expect(policyOf(cloud, 'reports-archive')).toBe(previous);
@@ -64,12 +76,18 @@ describe('S3 deny-non-TLS workflow, executed from the synthesized definition', (
     const state = execution.output as WorkflowState;
     const afterRun = policyOf(cloud, 'orders-exports');
     if (!state.change) throw new Error('the run recorded no change');
-    await s3SecureTransport.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await s3SecureTransport.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision', 'Remediate', 'Verify']));
     const email = cloud.sim.published[0].message;
-    expect(email).toMatch(/2 of 3 requests to orders-exports in the last 14 days came over plain HTTP \(no TLS\) and would be denied: from 198\.51\.100\.7; user agents legacy-uploader\/1\.0; operations PutObject/);
+    expect(email).toMatch(
+      /2 of 3 requests to orders-exports in the last 14 days came over plain HTTP \(no TLS\) and would be denied: from 198\.51\.100\.7; user agents legacy-uploader\/1\.0; operations PutObject/,
+    );
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(afterRun).toContain('HubfixDenyInsecureTransport');
     expect(policyOf(cloud, 'orders-exports')).toBeUndefined();

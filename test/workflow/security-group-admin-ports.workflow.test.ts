@@ -9,11 +9,16 @@ import { runToEnd, startCloud } from '../support/workflow';
 
 const scenarios = join(__dirname, '../../functions/controls/security-group-admin-ports');
 const fixture = JSON.parse(readFileSync(join(scenarios, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as { detail: { findings: { Resources: { Id: string }[] }[] } };
+const event = JSON.parse(readFileSync(join(scenarios, 'scenario-event.json'), 'utf8')) as {
+  detail: { findings: { Resources: { Id: string }[] }[] };
+};
 const WORKLOADS = '222222222222';
 const BASTION = 'sg-0a11ce0000000b001';
 const SHOP_WEB = 'sg-0a11ce0000000b002';
-const eventFor = (groupId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(groupId)) } });
+const eventFor = (groupId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(groupId)) },
+});
 const autoForLowRisk = { ...defaultConfig(), controls: { 'EC2.13': 'auto' as const } };
 
 let cloud: LocalCloud;
@@ -23,7 +28,11 @@ const rollBackRun = async (c: LocalCloud) => {
   const [execution] = [...c.stepFunctions.executions.values()];
   const state = execution.output as WorkflowState;
   if (!state.change) throw new Error('the run recorded no change');
-  await securityGroupAdminPorts.rollback(state.finding, state.change, { clients: c.runtime.clients, config: c.runtime.config, now: c.runtime.now });
+  await securityGroupAdminPorts.rollback(state.finding, state.change, {
+    clients: c.runtime.clients,
+    config: c.runtime.config,
+    now: c.runtime.now,
+  });
   return execution;
 };
 
@@ -43,7 +52,9 @@ describe('security-group admin-port workflow, executed from the synthesized defi
     expect(report.emails).toHaveLength(0);
     expect(afterRun.ingress).toEqual(['tcp 22 203.0.113.0/24']);
     expect(networkOf(cloud.sim, WORKLOADS).groups[0].ingress).toEqual(
-      expect.arrayContaining([expect.objectContaining({ protocol: 'tcp', fromPort: 22, cidrIpv4: '0.0.0.0/0', description: 'temporary ssh' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ protocol: 'tcp', fromPort: 22, cidrIpv4: '0.0.0.0/0', description: 'temporary ssh' }),
+      ]),
     );
   });
 

@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, runToEnd, startCloud } from '../support/workflow';
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
-const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
+const keyFinding = (user: string) =>
+  asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 /** The finding as Security Hub holds it now (with hubfix's annotation), as the console sends it with "Undo fix". */
-const current = (cloud: LocalCloud, finding: Record<string, unknown>) => cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as Record<string, unknown>;
+const current = (cloud: LocalCloud, finding: Record<string, unknown>) =>
+  cloud.sim.finding(String(finding.Id), String(finding.ProductArn))?.finding as Record<string, unknown>;
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -24,7 +29,9 @@ describe('Undo fix', () => {
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'undone', workflowStatus: 'NOTIFIED' });
-    expect(report.findings[0].note).toMatch(/undid its fix automatically.*Set access key AKIAIOSFODNN7LEGACY1 of ci-legacy to Active.*fails again as before the fix/);
+    expect(report.findings[0].note).toMatch(
+      /undid its fix automatically.*Set access key AKIAIOSFODNN7LEGACY1 of ci-legacy to Active.*fails again as before the fix/,
+    );
     expect(keyStatus(cloud, 'ci-legacy')).toBe('Active');
     expect(report.emails).toHaveLength(0);
   });

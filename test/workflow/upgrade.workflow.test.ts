@@ -24,8 +24,12 @@ import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, 
 
 jest.setTimeout(60_000);
 
-const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<string, unknown>;
-const keyFinding = (user: string) => asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
+const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
+const keyFinding = (user: string) =>
+  asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
 /** The finding a task's payload is about, whichever step it is (Annotate's comes wrapped). */
 const findingIdOf = (payload: unknown): string => {
@@ -47,7 +51,9 @@ const previousBuild = (get: () => Runtime, storedIds: string[]): Record<string, 
       const rt = get();
       const doc = documentClient(rt);
       const stored = await doc.send(new GetCommand({ TableName: rt.settings.approvalTableName, Key: { approvalId: result.approvalId } }));
-      await doc.send(new PutCommand({ TableName: rt.settings.approvalTableName, Item: version1Item(stored.Item as { finding: FindingRef }) }));
+      await doc.send(
+        new PutCommand({ TableName: rt.settings.approvalTableName, Item: version1Item(stored.Item as { finding: FindingRef }) }),
+      );
       storedIds.push(result.approvalId);
       return result;
     },
@@ -71,10 +77,10 @@ const until = async (condition: () => boolean, what: string): Promise<void> => {
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 };
 
-
-
 const executionFor = (cloud: LocalCloud, finding: Record<string, unknown>): LocalExecution => {
-  const matching = [...cloud.stepFunctions.executions.values()].filter((e) => (e.input as { finding: { id: string } }).finding.id === finding.Id);
+  const matching = [...cloud.stepFunctions.executions.values()].filter(
+    (e) => (e.input as { finding: { id: string } }).finding.id === finding.Id,
+  );
   expect(matching).toHaveLength(1);
   return matching[0];
 };
@@ -106,7 +112,9 @@ describe('a run waiting for an approval across a deployment', () => {
     if (!oldLink) throw new Error('no approval link was emailed');
     const oldApprovalId = new URL(oldLink).pathname.split('/').pop() as string;
     expect(oldApprovalId).toBe(storedByPreviousBuild[0]);
-    const stored = await documentClient(c.runtime).send(new GetCommand({ TableName: c.runtime.settings.approvalTableName, Key: { approvalId: oldApprovalId } }));
+    const stored = await documentClient(c.runtime).send(
+      new GetCommand({ TableName: c.runtime.settings.approvalTableName, Key: { approvalId: oldApprovalId } }),
+    );
 
     // Act: deploy the next build, start a second run on it, then approve both
     const served: { role: string; findingId: string }[] = [];
@@ -122,7 +130,9 @@ describe('a run waiting for an approval across a deployment', () => {
     const newLink = approvalLinkIn(emailAbout(c, 'dev-alice'));
     if (!newLink) throw new Error('no approval link was emailed');
     const newApprovalId = new URL(newLink).pathname.split('/').pop() as string;
-    const storedByNext = await documentClient(c.runtime).send(new GetCommand({ TableName: c.runtime.settings.approvalTableName, Key: { approvalId: newApprovalId } }));
+    const storedByNext = await documentClient(c.runtime).send(
+      new GetCommand({ TableName: c.runtime.settings.approvalTableName, Key: { approvalId: newApprovalId } }),
+    );
     const approvedNew = await answerApproval(newLink, 'approve', 'Bo Approver', 'approved on the next build');
     await c.settle();
 
@@ -140,7 +150,10 @@ describe('a run waiting for an approval across a deployment', () => {
     const newRun = executionFor(c, fresh);
     expect(version).toBe(2);
     expect([oldRun.version, newRun.version]).toEqual([1, 2]);
-    for (const [run, qualifier] of [[oldRun, ':1'], [newRun, ':2']] as const) {
+    for (const [run, qualifier] of [
+      [oldRun, ':1'],
+      [newRun, ':2'],
+    ] as const) {
       expect(run.status).toBe('SUCCEEDED');
       expect(run.states).toEqual(['Assess', 'Route', 'RequestApproval', 'Decision', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
       expect(run.invoked.map((arn) => arn.slice(arn.indexOf(':function:') + ':function:'.length))).toEqual(
@@ -160,7 +173,11 @@ describe('a run waiting for an approval across a deployment', () => {
     expect(keyStatus(c, 'dev-alice')).toBe('Inactive');
     const records = await localAuditRecords(c);
     const recordOf = (finding: Record<string, unknown>): AuditRecord | undefined => records.find((r) => r.finding.id === finding.Id);
-    expect(recordOf(waiting)).toMatchObject({ outcome: 'resolved', approval: { decision: 'approved', approver: 'Ana Approver' }, verification: { observed: expect.stringContaining('Inactive') } });
+    expect(recordOf(waiting)).toMatchObject({
+      outcome: 'resolved',
+      approval: { decision: 'approved', approver: 'Ana Approver' },
+      verification: { observed: expect.stringContaining('Inactive') },
+    });
     expect(recordOf(fresh)).toMatchObject({ outcome: 'resolved', approval: { decision: 'approved', approver: 'Bo Approver' } });
   });
 

@@ -13,8 +13,12 @@ const event = read('scenario-event.json') as { detail: { findings: { Resources: 
 const withCentralBucket = parseConfig(read('scenario.config.json'));
 const WORKLOADS = '222222222222';
 const TEAM_FLOW_LOG = 'fl-0123456789abcdef0 ALL → arn:aws:logs:us-east-1:222222222222:log-group:payments-team-flow-logs';
-const eventFor = (vpcId: string) => ({ ...event, detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(vpcId)) } });
-const flowLogsOf = (cloud: LocalCloud, vpcId: string) => (cloud.sim.snapshot()[WORKLOADS].ec2Vpc as Record<string, string[]>)[`vpc/${vpcId}`];
+const eventFor = (vpcId: string) => ({
+  ...event,
+  detail: { ...event.detail, findings: event.detail.findings.filter((f) => f.Resources[0].Id.endsWith(vpcId)) },
+});
+const flowLogsOf = (cloud: LocalCloud, vpcId: string) =>
+  (cloud.sim.snapshot()[WORKLOADS].ec2Vpc as Record<string, string[]>)[`vpc/${vpcId}`];
 
 let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
@@ -29,11 +33,17 @@ describe('VPC flow-logs workflow, executed from the synthesized definition', () 
     const state = [...cloud.stepFunctions.executions.values()][0].output as WorkflowState;
     const afterRun = flowLogsOf(cloud, 'vpc-0a1b2c3d4e5f60002');
     if (!state.change) throw new Error('the run recorded no change');
-    await vpcFlowLogs.rollback(state.finding, state.change, { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now });
+    await vpcFlowLogs.rollback(state.finding, state.change, {
+      clients: cloud.runtime.clients,
+      config: cloud.runtime.config,
+      now: cloud.runtime.now,
+    });
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(report.findings[0].note).toMatch(/Created REJECT flow log fl-\w+ on VPC vpc-0a1b2c3d4e5f60002 to arn:aws:s3:::secops-central-flow-logs/);
+    expect(report.findings[0].note).toMatch(
+      /Created REJECT flow log fl-\w+ on VPC vpc-0a1b2c3d4e5f60002 to arn:aws:s3:::secops-central-flow-logs/,
+    );
     expect(afterRun).toEqual([TEAM_FLOW_LOG, expect.stringMatching(/^fl-\w+ REJECT → arn:aws:s3:::secops-central-flow-logs$/)]);
     expect(flowLogsOf(cloud, 'vpc-0a1b2c3d4e5f60002')).toEqual([TEAM_FLOW_LOG]);
   });
@@ -60,7 +70,9 @@ describe('VPC flow-logs workflow, executed from the synthesized definition', () 
 
     // Assess
     expect(report.emails).toHaveLength(1);
-    expect(cloud.sim.published[0].message).toContain('none delivering rejected traffic to a central destination (the control passes while the security team sees nothing)');
+    expect(cloud.sim.published[0].message).toContain(
+      'none delivering rejected traffic to a central destination (the control passes while the security team sees nothing)',
+    );
     expect(report.findings[0]).toMatchObject({ outcome: 'rejected' });
     expect(flowLogsOf(cloud, 'vpc-0a1b2c3d4e5f60002')).toEqual([TEAM_FLOW_LOG]);
   });

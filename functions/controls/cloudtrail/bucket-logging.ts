@@ -1,14 +1,7 @@
 import { GetBucketLoggingCommand, PutBucketLoggingCommand, S3Client, type LoggingEnabled } from '@aws-sdk/client-s3';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
 import type { ChangeRecord, Evidence, FindingRef } from '../../commons/types';
-import {
-  loggingPlanOf,
-  loggingSideOf,
-  type CloudTrailChange,
-  type CloudTrailSteps,
-  type LoggingPlan,
-  type LoggingTarget,
-} from './schemas';
+import { loggingPlanOf, loggingSideOf, type CloudTrailChange, type CloudTrailSteps, type LoggingPlan, type LoggingTarget } from './schemas';
 import { sameJson, startingPoint } from '../shared/retries';
 import { trailsSeenIn } from '../shared/trails';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
@@ -31,7 +24,9 @@ const loggingOf = async (s3: S3Client, bucket: string): Promise<LoggingTarget | 
 };
 
 const describeLogging = (bucket: string, logging: LoggingTarget | null): string =>
-  logging ? `bucket ${bucket} logs access to s3://${logging.targetBucket}/${logging.targetPrefix}` : `bucket ${bucket} has no server access logging`;
+  logging
+    ? `bucket ${bucket} logs access to s3://${logging.targetBucket}/${logging.targetPrefix}`
+    : `bucket ${bucket} has no server access logging`;
 
 async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<LoggingPlan>> {
   const bucket = bucketOf(finding);
@@ -39,7 +34,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const trails = (await trailsSeenIn(ctx.clients, finding.accountId, finding.resource.region)).filter((t) => t.bucket === bucket);
   const evidence: Evidence[] = [
     {
-      fact: trails.length > 0 ? `Bucket ${bucket} receives the logs of trail(s) ${trails.map((t) => t.name).join(', ')}.` : `No trail seen in ${finding.resource.region} delivers to ${bucket}.`,
+      fact:
+        trails.length > 0
+          ? `Bucket ${bucket} receives the logs of trail(s) ${trails.map((t) => t.name).join(', ')}.`
+          : `No trail seen in ${finding.resource.region} delivers to ${bucket}.`,
       source: 'cloudtrail:DescribeTrails',
     },
   ];
@@ -49,10 +47,20 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const target = ctx.config.cloudtrail.accessLogBucket;
   if (!target) {
-    return { risk: 'low', riskReason: 'no access-log bucket is configured: set cloudtrail.accessLogBucket to a bucket that accepts S3 server access logs', evidence, blocked: true };
+    return {
+      risk: 'low',
+      riskReason: 'no access-log bucket is configured: set cloudtrail.accessLogBucket to a bucket that accepts S3 server access logs',
+      evidence,
+      blocked: true,
+    };
   }
   if (target === bucket) {
-    return { risk: 'low', riskReason: `cloudtrail.accessLogBucket is the trail bucket ${bucket} itself: logging a bucket into itself loops; configure another bucket`, evidence, blocked: true };
+    return {
+      risk: 'low',
+      riskReason: `cloudtrail.accessLogBucket is the trail bucket ${bucket} itself: logging a bucket into itself loops; configure another bucket`,
+      evidence,
+      blocked: true,
+    };
   }
   try {
     const targetLogging = await loggingOf(s3, target);
@@ -93,15 +101,22 @@ const setLogging = async (
         new PutBucketLoggingCommand({
           Bucket: plan.bucket,
           // An empty status turns access logging off: how S3 disables it.
-          BucketLoggingStatus: plan.logging ? { LoggingEnabled: { TargetBucket: plan.logging.targetBucket, TargetPrefix: plan.logging.targetPrefix } } : {},
+          BucketLoggingStatus: plan.logging
+            ? { LoggingEnabled: { TargetBucket: plan.logging.targetBucket, TargetPrefix: plan.logging.targetPrefix } }
+            : {},
         }),
       );
     } catch (error) {
-      throw new RemediationError(`PutBucketLogging on ${plan.bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+      throw new RemediationError(
+        `PutBucketLogging on ${plan.bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        { cause: error },
+      );
     }
   }
   return {
-    summary: unchanged ? `Access logging of ${plan.bucket} was already as planned` : `Changed: ${describeLogging(plan.bucket, plan.logging)} (before: ${describeLogging(plan.bucket, before)})`,
+    summary: unchanged
+      ? `Access logging of ${plan.bucket} was already as planned`
+      : `Changed: ${describeLogging(plan.bucket, plan.logging)} (before: ${describeLogging(plan.bucket, before)})`,
     before: { bucket: plan.bucket, logging: before },
     after: { bucket: plan.bucket, logging: plan.logging },
     changedAt: ctx.now().toISOString(),

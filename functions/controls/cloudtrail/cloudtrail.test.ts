@@ -13,7 +13,13 @@ const accountFinding = () => findingRef('CloudTrail.1', accountResource());
 const trailFinding = (controlId: string, name = 'main') => findingRef(controlId, { type: 'AwsCloudTrailTrail', id: trailArn(name) });
 const facts = (evidence: { fact: string }[]) => evidence.map((e) => e.fact).join('\n');
 
-const trail = (over: Record<string, unknown> = {}) => ({ name: 'main', s3BucketName: 'org-trail-logs', isMultiRegionTrail: true, logFileValidationEnabled: true, ...over });
+const trail = (over: Record<string, unknown> = {}) => ({
+  name: 'main',
+  s3BucketName: 'org-trail-logs',
+  isMultiRegionTrail: true,
+  logFileValidationEnabled: true,
+  ...over,
+});
 const cloudTrailKeyPolicy = (extra: Record<string, unknown> = {}) => ({
   Version: '2012-10-17',
   Statement: [
@@ -27,37 +33,61 @@ const cloudTrailKeyPolicy = (extra: Record<string, unknown> = {}) => ({
       Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${HOME_ACCOUNT}:trail/*` } },
       ...extra,
     },
-    { Sid: 'Auditors', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${HOME_ACCOUNT}:role/auditor` }, Action: 'kms:Decrypt', Resource: '*' },
+    {
+      Sid: 'Auditors',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${HOME_ACCOUNT}:role/auditor` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    },
   ],
 });
-const key = (keyId: string, aliases: string[], over: Record<string, unknown> = {}) => ({ keyId, aliases, policy: cloudTrailKeyPolicy(), ...over });
+const key = (keyId: string, aliases: string[], over: Record<string, unknown> = {}) => ({
+  keyId,
+  aliases,
+  policy: cloudTrailKeyPolicy(),
+  ...over,
+});
 const KEY_A = '11111111-aaaa-4aaa-8aaa-111111111111';
 const KEY_B = '22222222-bbbb-4bbb-8bbb-222222222222';
 const KEY_AWS = '33333333-cccc-4ccc-8ccc-333333333333';
 const keyArn = (id: string) => `arn:aws:kms:${REGION}:${HOME_ACCOUNT}:key/${id}`;
 
 const account = (section: Record<string, unknown>) => ({ [HOME_ACCOUNT]: section });
-const trailsIn = (sim: ReturnType<typeof simulatedAccount>['sim']) => sim.snapshot()[HOME_ACCOUNT].trails as Record<string, Record<string, unknown>>;
+const trailsIn = (sim: ReturnType<typeof simulatedAccount>['sim']) =>
+  sim.snapshot()[HOME_ACCOUNT].trails as Record<string, Record<string, unknown>>;
 
 describe('CloudTrail.1: a logging multi-region trail with all management events', () => {
   it('plans to update the existing single-region trail (never a second trail) and rates the wider scope high', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account({ trails: [trail({ isMultiRegionTrail: false, cloudWatchLogsLogGroupArn: `arn:aws:logs:${REGION}:${HOME_ACCOUNT}:log-group:trail:*` })] }));
+    const { ctx } = simulatedAccount(
+      account({
+        trails: [
+          trail({ isMultiRegionTrail: false, cloudWatchLogsLogGroupArn: `arn:aws:logs:${REGION}:${HOME_ACCOUNT}:log-group:trail:*` }),
+        ],
+      }),
+    );
 
     // Act
     const result = await cloudTrail.assess(accountFinding(), ctx);
 
     // Assess
     expect(result.risk).toBe('high');
-    expect(result.riskReason).toMatch(/trail main would start recording every region into s3:\/\/org-trail-logs and its CloudWatch Logs group/);
-    expect(result.plan?.steps).toEqual([`cloudtrail:UpdateTrail Name=${trailArn('main')} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true (in ${REGION})`]);
+    expect(result.riskReason).toMatch(
+      /trail main would start recording every region into s3:\/\/org-trail-logs and its CloudWatch Logs group/,
+    );
+    expect(result.plan?.steps).toEqual([
+      `cloudtrail:UpdateTrail Name=${trailArn('main')} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true (in ${REGION})`,
+    ]);
     expect(result.plan?.steps.join(' ')).not.toContain('CreateTrail');
     expect(facts(result.evidence)).toContain('Trail main (home us-east-1): single-region, logging, All management events.');
   });
 
   it('finds a single-region trail homed in another region through ListTrails', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account({ trails: [trail({ name: 'eu-trail', homeRegion: 'eu-west-1', isMultiRegionTrail: false })] }));
+    const { ctx } = simulatedAccount(
+      account({ trails: [trail({ name: 'eu-trail', homeRegion: 'eu-west-1', isMultiRegionTrail: false })] }),
+    );
 
     // Act
     const result = await cloudTrail.assess(accountFinding(), ctx);
@@ -81,7 +111,9 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
 
   it('widens write-only selectors, starts a stopped trail, verifies, and rolls both back exactly', async () => {
     // Prepare
-    const { ctx, sim } = simulatedAccount(account({ trails: [trail({ isLogging: false, eventSelectors: [{ readWriteType: 'WriteOnly' }] })] }));
+    const { ctx, sim } = simulatedAccount(
+      account({ trails: [trail({ isLogging: false, eventSelectors: [{ readWriteType: 'WriteOnly' }] })] }),
+    );
     const assessment = await cloudTrail.assess(accountFinding(), ctx);
 
     // Act
@@ -135,7 +167,11 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     // Prepare: CreateTrail succeeds, StartLogging is throttled past the SDK's attempts, so the step fails
     const config = parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } });
     const clean = simulatedAccount(account({}), config);
-    const cleanChange = await cloudTrail.remediate(accountFinding(), (await cloudTrail.assess(accountFinding(), clean.ctx)).plan!, clean.ctx);
+    const cleanChange = await cloudTrail.remediate(
+      accountFinding(),
+      (await cloudTrail.assess(accountFinding(), clean.ctx)).plan!,
+      clean.ctx,
+    );
     const { ctx, sim } = simulatedAccount(account({}), config);
     const { plan } = await cloudTrail.assess(accountFinding(), ctx);
     sim.faults = (call) => {
@@ -151,10 +187,14 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     await cloudTrail.rollback(accountFinding(), change, ctx);
 
     // Assess
-    expect((failed as Error).message).toMatch(/StartLogging on the new trail hubfix-management-events failed \(ThrottlingException\); trail .* was created and is not logging/);
+    expect((failed as Error).message).toMatch(
+      /StartLogging on the new trail hubfix-management-events failed \(ThrottlingException\); trail .* was created and is not logging/,
+    );
     expect(change).toEqual(cleanChange);
     expect(change.before).toEqual({ kind: 'absent', trailName: 'hubfix-management-events', homeRegion: REGION });
-    expect(change.summary).toBe('Created multi-region trail hubfix-management-events delivering to s3://central-trail-logs and started logging');
+    expect(change.summary).toBe(
+      'Created multi-region trail hubfix-management-events delivering to s3://central-trail-logs and started logging',
+    );
     expect(afterFix).toMatchObject({ multiRegion: true, logging: true, logFileValidation: true });
     expect(observed).toContain('hubfix-management-events');
     expect(trailsIn(sim)).toEqual({});
@@ -168,8 +208,16 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     sim.faults = (call) => {
       if (call.command !== 'CreateTrail' || deliveries++ > 0) return;
       (sim.account(HOME_ACCOUNT).states.get('trails') as Record<string, unknown>[]).push({
-        name: 'hubfix-management-events', homeRegion: REGION, s3BucketName: 'central-trail-logs', isMultiRegionTrail: true, isOrganizationTrail: false,
-        includeGlobalServiceEvents: true, logFileValidationEnabled: true, isLogging: false, selectors: 'basic', s3DataEvents: [],
+        name: 'hubfix-management-events',
+        homeRegion: REGION,
+        s3BucketName: 'central-trail-logs',
+        isMultiRegionTrail: true,
+        isOrganizationTrail: false,
+        includeGlobalServiceEvents: true,
+        logFileValidationEnabled: true,
+        isLogging: false,
+        selectors: 'basic',
+        s3DataEvents: [],
         eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [], dataResources: [] }],
       });
     };
@@ -188,8 +236,16 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     const { ctx, sim } = simulatedAccount(account({}), parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } }));
     const { plan } = await cloudTrail.assess(accountFinding(), ctx);
     (sim.account(HOME_ACCOUNT).states.get('trails') as Record<string, unknown>[]).push({
-      name: 'hubfix-management-events', homeRegion: REGION, s3BucketName: 'someone-elses-bucket', isMultiRegionTrail: false, isOrganizationTrail: false,
-      includeGlobalServiceEvents: true, logFileValidationEnabled: false, isLogging: false, selectors: 'basic', s3DataEvents: [],
+      name: 'hubfix-management-events',
+      homeRegion: REGION,
+      s3BucketName: 'someone-elses-bucket',
+      isMultiRegionTrail: false,
+      isOrganizationTrail: false,
+      includeGlobalServiceEvents: true,
+      logFileValidationEnabled: false,
+      isLogging: false,
+      selectors: 'basic',
+      s3DataEvents: [],
       eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [], dataResources: [] }],
     });
     const before = trailsIn(sim);
@@ -222,13 +278,17 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
 
   it('records what the assessment saw when a retry finds part of an update done, so rollback restores it all', async () => {
     // Prepare: PutEventSelectors applied, StartLogging throttled: the step fails half done
-    const { ctx, sim } = simulatedAccount(account({ trails: [trail({ isLogging: false, eventSelectors: [{ readWriteType: 'WriteOnly' }] })] }));
+    const { ctx, sim } = simulatedAccount(
+      account({ trails: [trail({ isLogging: false, eventSelectors: [{ readWriteType: 'WriteOnly' }] })] }),
+    );
     const before = trailsIn(sim)['trail/main'];
     const { plan } = await cloudTrail.assess(accountFinding(), ctx);
     sim.faults = (call) => {
       if (call.command === 'StartLogging') throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
     };
-    await expect(cloudTrail.remediate(accountFinding(), plan!, ctx)).rejects.toThrow(/StartLogging on trail main failed .*already done: PutEventSelectors/);
+    await expect(cloudTrail.remediate(accountFinding(), plan!, ctx)).rejects.toThrow(
+      /StartLogging on trail main failed .*already done: PutEventSelectors/,
+    );
     sim.faults = undefined;
 
     // Act
@@ -302,10 +362,17 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ trailArn: trailArn('main'), homeRegion: REGION, setting: { kmsKeyId: keyArn(KEY_A) }, observed: { kmsKeyId: null } });
+    expect(result.plan?.parameters).toEqual({
+      trailArn: trailArn('main'),
+      homeRegion: REGION,
+      setting: { kmsKeyId: keyArn(KEY_A) },
+      observed: { kmsKeyId: null },
+    });
     expect(result.plan?.summary).toBe('Encrypt the log files of trail main with KMS key alias/logs');
     const text = facts(result.evidence);
-    expect(text).toContain('KMS key alias/logs: usable, statement AllowCloudTrailEncrypt allows cloudtrail.amazonaws.com kms:GenerateDataKey*');
+    expect(text).toContain(
+      'KMS key alias/logs: usable, statement AllowCloudTrailEncrypt allows cloudtrail.amazonaws.com kms:GenerateDataKey*',
+    );
     expect(text).toContain('KMS key alias/app-data: not usable, no statement allows cloudtrail.amazonaws.com kms:GenerateDataKey*');
     expect(text).not.toContain('alias/aws/s3');
     expect(text).toContain(`grants Decrypt to arn:aws:iam::${HOME_ACCOUNT}:role/auditor`);
@@ -313,21 +380,30 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 
   it('routes a choice between several usable keys to a person, preferring the CloudTrail key', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account({ trails: [trail()], kms: { keys: [key(KEY_A, ['alias/logs']), key(KEY_B, ['alias/cloudtrail-logs'])] } }));
+    const { ctx } = simulatedAccount(
+      account({ trails: [trail()], kms: { keys: [key(KEY_A, ['alias/logs']), key(KEY_B, ['alias/cloudtrail-logs'])] } }),
+    );
 
     // Act
     const result = await cloudTrail.assess(trailFinding('CloudTrail.2'), ctx);
 
     // Assess
     expect(result.risk).toBe('high');
-    expect(result.riskReason).toBe('2 keys could encrypt main; the plan picks alias/cloudtrail-logs: confirm the choice (or pin another with cloudtrail.kmsKeyArn)');
+    expect(result.riskReason).toBe(
+      '2 keys could encrypt main; the plan picks alias/cloudtrail-logs: confirm the choice (or pin another with cloudtrail.kmsKeyArn)',
+    );
     expect(result.plan?.parameters).toHaveProperty('setting', { kmsKeyId: keyArn(KEY_B) });
   });
 
   it('is blocked, with the evidence, when no key lets CloudTrail encrypt this trail', async () => {
     // Prepare: the only key's policy admits another account's trails
     const otherAccount = { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:*:999999999999:trail/*' } };
-    const { ctx } = simulatedAccount(account({ trails: [trail()], kms: { keys: [key(KEY_A, ['alias/logs'], { policy: cloudTrailKeyPolicy({ Condition: otherAccount }) })] } }));
+    const { ctx } = simulatedAccount(
+      account({
+        trails: [trail()],
+        kms: { keys: [key(KEY_A, ['alias/logs'], { policy: cloudTrailKeyPolicy({ Condition: otherAccount }) })] },
+      }),
+    );
 
     // Act
     const result = await cloudTrail.assess(trailFinding('CloudTrail.2'), ctx);
@@ -341,7 +417,10 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 
   it('encrypts, verifies, fails verification when the key is removed, and rolls back to SSE-S3', async () => {
     // Prepare
-    const { ctx, sim } = simulatedAccount(account({ trails: [trail()], kms: { keys: [key(KEY_A, ['alias/logs'])] } }), parseConfig({ cloudtrail: { kmsKeyArn: keyArn(KEY_A) } }));
+    const { ctx, sim } = simulatedAccount(
+      account({ trails: [trail()], kms: { keys: [key(KEY_A, ['alias/logs'])] } }),
+      parseConfig({ cloudtrail: { kmsKeyArn: keyArn(KEY_A) } }),
+    );
     const f = trailFinding('CloudTrail.2');
     const assessment = await cloudTrail.assess(f, ctx);
 
@@ -363,7 +442,8 @@ describe('CloudTrail.2: SSE-KMS with a key whose policy lets CloudTrail encrypt'
 describe('CloudTrail.7: access logging on the trail bucket', () => {
   const bucketFinding = () => findingRef('CloudTrail.7', { type: 'AwsS3Bucket', id: 'arn:aws:s3:::org-trail-logs' });
   const buckets = [{ name: 'org-trail-logs' }, { name: 'access-logs' }];
-  const loggingIn = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].s3Logging as Record<string, string>)['bucket/org-trail-logs'];
+  const loggingIn = (sim: ReturnType<typeof simulatedAccount>['sim']) =>
+    (sim.snapshot()[HOME_ACCOUNT].s3Logging as Record<string, string>)['bucket/org-trail-logs'];
 
   it('is blocked until an access-log bucket is configured', async () => {
     // Prepare
@@ -381,7 +461,10 @@ describe('CloudTrail.7: access logging on the trail bucket', () => {
 
   it('is blocked when the configured bucket does not exist', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account({ trails: [trail()], s3Logging: { buckets: [buckets[0]] } }), parseConfig({ cloudtrail: { accessLogBucket: 'access-logs' } }));
+    const { ctx } = simulatedAccount(
+      account({ trails: [trail()], s3Logging: { buckets: [buckets[0]] } }),
+      parseConfig({ cloudtrail: { accessLogBucket: 'access-logs' } }),
+    );
 
     // Act
     const result = await cloudTrail.assess(bucketFinding(), ctx);
@@ -392,7 +475,10 @@ describe('CloudTrail.7: access logging on the trail bucket', () => {
 
   it('turns access logging on into the configured bucket, verifies it and turns it off again on rollback', async () => {
     // Prepare
-    const { ctx, sim } = simulatedAccount(account({ trails: [trail()], s3Logging: { buckets } }), parseConfig({ cloudtrail: { accessLogBucket: 'access-logs' } }));
+    const { ctx, sim } = simulatedAccount(
+      account({ trails: [trail()], s3Logging: { buckets } }),
+      parseConfig({ cloudtrail: { accessLogBucket: 'access-logs' } }),
+    );
     const assessment = await cloudTrail.assess(bucketFinding(), ctx);
 
     // Act
@@ -403,7 +489,9 @@ describe('CloudTrail.7: access logging on the trail bucket', () => {
 
     // Assess
     expect(assessment.risk).toBe('low');
-    expect(assessment.plan?.steps).toEqual(['s3:PutBucketLogging Bucket=org-trail-logs TargetBucket=access-logs TargetPrefix=org-trail-logs/']);
+    expect(assessment.plan?.steps).toEqual([
+      's3:PutBucketLogging Bucket=org-trail-logs TargetBucket=access-logs TargetPrefix=org-trail-logs/',
+    ]);
     expect(afterFix).toBe('logs to access-logs/org-trail-logs/');
     expect(observed).toBe('S3 reports that bucket org-trail-logs logs access to s3://access-logs/org-trail-logs/');
     expect(loggingIn(sim)).toBe('no access logging');
@@ -413,10 +501,45 @@ describe('CloudTrail.7: access logging on the trail bucket', () => {
 describe('key policy reading', () => {
   const arn = trailArn('main');
   it.each([
-    ['a Deny for CloudTrail wins', { Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:*' }, { Sid: 'NoCT', Effect: 'Deny', Principal: '*', Action: 'kms:GenerateDataKey*' }] }, false],
-    ['an exact aws:SourceArn for this trail admits it', { Statement: { Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] }, Action: ['kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceArn': arn } } } }, true],
-    ['an exact aws:SourceArn for another trail does not', { Statement: { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Condition: { StringEquals: { 'aws:SourceArn': trailArn('other') } } } }, false],
-    ['kms:Encrypt alone is not enough', { Statement: { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:Encrypt' } }, false],
+    [
+      'a Deny for CloudTrail wins',
+      {
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:*' },
+          { Sid: 'NoCT', Effect: 'Deny', Principal: '*', Action: 'kms:GenerateDataKey*' },
+        ],
+      },
+      false,
+    ],
+    [
+      'an exact aws:SourceArn for this trail admits it',
+      {
+        Statement: {
+          Effect: 'Allow',
+          Principal: { Service: ['cloudtrail.amazonaws.com'] },
+          Action: ['kms:GenerateDataKey*'],
+          Condition: { StringEquals: { 'aws:SourceArn': arn } },
+        },
+      },
+      true,
+    ],
+    [
+      'an exact aws:SourceArn for another trail does not',
+      {
+        Statement: {
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 'kms:GenerateDataKey*',
+          Condition: { StringEquals: { 'aws:SourceArn': trailArn('other') } },
+        },
+      },
+      false,
+    ],
+    [
+      'kms:Encrypt alone is not enough',
+      { Statement: { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:Encrypt' } },
+      false,
+    ],
   ])('%s', (_name, policy, allowed) => {
     // Act / Assess
     expect(cloudTrailKeyAccess(JSON.stringify(policy), arn).allowed).toBe(allowed);

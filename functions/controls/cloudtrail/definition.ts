@@ -4,14 +4,7 @@ import { cloudTrailBucketLogging } from './bucket-logging';
 import { cloudTrailEncryption } from './encryption';
 import { CREATED_TRAIL_NAME, cloudTrailMultiRegion } from './multi-region';
 import { cloudTrailChangeSchema, cloudTrailPlanSchema, type CloudTrailSteps } from './schemas';
-import {
-  describeTrail,
-  foreignTrail,
-  remediateTrailSetting,
-  rollbackTrailSetting,
-  settingPlan,
-  verifyTrailSetting,
-} from './settings';
+import { describeTrail, foreignTrail, remediateTrailSetting, rollbackTrailSetting, settingPlan, verifyTrailSetting } from './settings';
 import { defineControl } from '../define-control';
 import { ownAccount } from '../grants';
 import { trailOfFinding } from '../shared/trails';
@@ -59,15 +52,24 @@ export const cloudTrail = defineControl({
   title: 'CloudTrail: multi-region logging, encryption, log validation, bucket access logs',
   ids: ['CloudTrail.1', 'CloudTrail.2', 'CloudTrail.4', 'CloudTrail.7'],
   cisRefs: [
-    '1.2.0/2.1', '1.2.0/2.2', '1.2.0/2.6', '1.2.0/2.7',
-    '1.4.0/3.1', '1.4.0/3.2', '1.4.0/3.6', '1.4.0/3.7',
-    '3.0.0/3.1', '3.0.0/3.2', '3.0.0/3.4', '3.0.0/3.5',
+    '1.2.0/2.1',
+    '1.2.0/2.2',
+    '1.2.0/2.6',
+    '1.2.0/2.7',
+    '1.4.0/3.1',
+    '1.4.0/3.2',
+    '1.4.0/3.6',
+    '1.4.0/3.7',
+    '3.0.0/3.1',
+    '3.0.0/3.2',
+    '3.0.0/3.4',
+    '3.0.0/3.5',
   ],
   resourceTypes: ['AwsAccount', 'AwsCloudTrailTrail', 'AwsS3Bucket'],
   assesses:
     'Every trail logging the region (DescribeTrails with shadow trails, GetTrailStatus, GetEventSelectors), trail ownership (organization trails), ' +
     'customer managed KMS keys and whether their key policy lets CloudTrail GenerateDataKey* for the trail (ListAliases, DescribeKey, GetKeyPolicy), ' +
-    'who may decrypt, and the trail bucket\'s access logging and the configured log bucket (GetBucketLogging)',
+    "who may decrypt, and the trail bucket's access logging and the configured log bucket (GetBucketLogging)",
   changes:
     'Updates the existing trail in its home region (UpdateTrail IsMultiRegionTrail / EnableLogFileValidation / KmsKeyId, PutEventSelectors, StartLogging); ' +
     'creates a trail only when the account has none (and cloudtrail.trailBucket is set); turns on access logging of the trail bucket into cloudtrail.accessLogBucket',
@@ -80,18 +82,37 @@ export const cloudTrail = defineControl({
   permissions: {
     // Trails are read and changed in their home region; KMS reads find a key whose policy lets CloudTrail encrypt.
     assess: [
-      'cloudtrail:ListTrails', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors',
-      'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyPolicy', 's3:GetBucketLogging',
+      'cloudtrail:ListTrails',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors',
+      'kms:ListAliases',
+      'kms:DescribeKey',
+      'kms:GetKeyPolicy',
+      's3:GetBucketLogging',
     ],
     verify: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging'],
     // CreateTrail only for an account with no trail (named CREATED_TRAIL_NAME).
     remediate: [
-      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging',
-      'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 'cloudtrail:CreateTrail', 's3:PutBucketLogging',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors',
+      's3:GetBucketLogging',
+      'cloudtrail:UpdateTrail',
+      'cloudtrail:PutEventSelectors',
+      'cloudtrail:StartLogging',
+      'cloudtrail:CreateTrail',
+      's3:PutBucketLogging',
     ],
     rollback: [
-      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 's3:GetBucketLogging',
-      'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 's3:PutBucketLogging',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors',
+      's3:GetBucketLogging',
+      'cloudtrail:UpdateTrail',
+      'cloudtrail:PutEventSelectors',
+      'cloudtrail:StartLogging',
+      's3:PutBucketLogging',
       {
         action: 'cloudtrail:DeleteTrail',
         resources: ownAccount('cloudtrail', `trail/${CREATED_TRAIL_NAME}`),

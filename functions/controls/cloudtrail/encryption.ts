@@ -1,13 +1,6 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import type { Evidence, FindingRef } from '../../commons/types';
-import {
-  describeTrail,
-  foreignTrail,
-  remediateTrailSetting,
-  rollbackTrailSetting,
-  settingPlan,
-  verifyTrailSetting,
-} from './settings';
+import { describeTrail, foreignTrail, remediateTrailSetting, rollbackTrailSetting, settingPlan, verifyTrailSetting } from './settings';
 import type { CloudTrailSteps, TrailSettingPlan } from './schemas';
 import { cloudTrailKeyAccess, decryptingPrincipals } from './kms-key-policy';
 import { trailOfFinding, type TrailFacts } from '../shared/trails';
@@ -65,11 +58,16 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const kms = ctx.clients.at(KMSClient, { accountId: finding.accountId, region: trail.homeRegion });
   const checks = await Promise.all((await candidateKeys(kms, ctx)).map((c) => checkKey(kms, c.keyId, c.label, trail)));
   for (const check of checks) {
-    evidence.push({ fact: `KMS key ${check.label}: ${check.usable ? 'usable' : 'not usable'}, ${check.why}.`, source: 'kms:DescribeKey, kms:GetKeyPolicy' });
+    evidence.push({
+      fact: `KMS key ${check.label}: ${check.usable ? 'usable' : 'not usable'}, ${check.why}.`,
+      source: 'kms:DescribeKey, kms:GetKeyPolicy',
+    });
   }
   const usable = checks.filter((c) => c.usable);
   if (usable.length === 0) {
-    const looked = ctx.config.cloudtrail.kmsKeyArn ? 'the configured key' : `${checks.length} customer managed key(s) with an alias in ${trail.homeRegion}`;
+    const looked = ctx.config.cloudtrail.kmsKeyArn
+      ? 'the configured key'
+      : `${checks.length} customer managed key(s) with an alias in ${trail.homeRegion}`;
     return {
       risk: 'high',
       riskReason: `no KMS key lets CloudTrail encrypt ${trail.name} (checked ${looked}): create one with the CloudTrail key policy and set cloudtrail.kmsKeyArn`,
@@ -93,7 +91,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       plan,
     };
   }
-  return { risk: 'low', riskReason: `Key ${key.label} lets CloudTrail encrypt ${trail.name}; log readers need kms:Decrypt on it`, evidence, plan };
+  return {
+    risk: 'low',
+    riskReason: `Key ${key.label} lets CloudTrail encrypt ${trail.name}; log readers need kms:Decrypt on it`,
+    evidence,
+    plan,
+  };
 }
 
 /** CloudTrail.2 / CIS 2.7, 3.7, 3.5: trail log files encrypted with SSE-KMS. */

@@ -23,7 +23,14 @@ export interface CloudTrailKeyAccess {
 }
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
-const wildcard = (pattern: string): RegExp => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+const wildcard = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
 
 const statementsOf = (policy: string): Statement[] => {
   const parsed = JSON.parse(policy) as { Statement?: Statement | Statement[] };
@@ -37,7 +44,8 @@ const namesCloudTrail = (principal: unknown): boolean => {
   return list(p.Service).includes(CLOUDTRAIL) || list(p.AWS).includes('*');
 };
 
-const coversGenerateDataKey = (actions: string | string[] | undefined): boolean => list(actions).some((a) => wildcard(a).test('kms:GenerateDataKey'));
+const coversGenerateDataKey = (actions: string | string[] | undefined): boolean =>
+  list(actions).some((a) => wildcard(a).test('kms:GenerateDataKey'));
 
 /** Whether the statement's trail conditions admit this trail; unknown condition keys are left to the approver. */
 const conditionsAdmit = (statement: Statement, trailArn: string): { admit: boolean; other: string[] } => {

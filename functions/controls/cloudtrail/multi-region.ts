@@ -70,7 +70,10 @@ const completeManagementSelectors = (selectors: EventSelector[]): EventSelector[
 };
 
 const readState = async (ctx: ControlContext, accountId: string, trail: TrailFacts): Promise<TrailState> => {
-  const [events, activity] = await Promise.all([managementEvents(ctx.clients, accountId, trail), trailActivity(ctx.clients, accountId, trail)]);
+  const [events, activity] = await Promise.all([
+    managementEvents(ctx.clients, accountId, trail),
+    trailActivity(ctx.clients, accountId, trail),
+  ]);
   return {
     multiRegion: trail.multiRegion,
     includeGlobalServiceEvents: trail.includeGlobalServiceEvents,
@@ -95,7 +98,9 @@ const updatePlan = (r: TrailReview): { plan: Plan<TrailPlan>; high: string[] } =
   if (!trail.multiRegion || !trail.includeGlobalServiceEvents) {
     steps.push(`cloudtrail:UpdateTrail Name=${trail.arn} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true (in ${trail.homeRegion})`);
     if (!trail.multiRegion) {
-      high.push(`trail ${trail.name} would start recording every region into s3://${trail.bucket}${trail.logGroupArn ? ' and its CloudWatch Logs group' : ''} (more storage and ingestion cost)`);
+      high.push(
+        `trail ${trail.name} would start recording every region into s3://${trail.bucket}${trail.logGroupArn ? ' and its CloudWatch Logs group' : ''} (more storage and ingestion cost)`,
+      );
     }
   }
   if (!r.events.complete) {
@@ -114,7 +119,12 @@ const updatePlan = (r: TrailReview): { plan: Plan<TrailPlan>; high: string[] } =
         trailArn: trail.arn,
         homeRegion: trail.homeRegion,
         ...target,
-        observed: { multiRegion: trail.multiRegion, includeGlobalServiceEvents: trail.includeGlobalServiceEvents, eventSelectors: normalized(r.events.selectors), isLogging: r.logging },
+        observed: {
+          multiRegion: trail.multiRegion,
+          includeGlobalServiceEvents: trail.includeGlobalServiceEvents,
+          eventSelectors: normalized(r.events.selectors),
+          isLogging: r.logging,
+        },
       },
     },
     high,
@@ -126,16 +136,26 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const trails = await accountTrails(ctx.clients, finding.accountId, region);
   const reviews: TrailReview[] = await Promise.all(
     trails.map(async (trail) => {
-      const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
+      const [activity, events] = await Promise.all([
+        trailActivity(ctx.clients, finding.accountId, trail),
+        managementEvents(ctx.clients, finding.accountId, trail),
+      ]);
       return { trail, logging: activity.isLogging, events };
     }),
   );
   const evidence: Evidence[] = [
-    { fact: `Account ${finding.accountId} has ${trails.length} trail(s) across its regions (with organization trails logging ${region}).`, source: 'cloudtrail:ListTrails, cloudtrail:DescribeTrails' },
-    ...reviews.map((r) => ({ fact: describeReview(r, finding.accountId), source: 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors' })),
+    {
+      fact: `Account ${finding.accountId} has ${trails.length} trail(s) across its regions (with organization trails logging ${region}).`,
+      source: 'cloudtrail:ListTrails, cloudtrail:DescribeTrails',
+    },
+    ...reviews.map((r) => ({
+      fact: describeReview(r, finding.accountId),
+      source: 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors',
+    })),
   ];
   const passing = reviews.find(passes);
-  if (passing) return { risk: 'low', riskReason: `Trail ${passing.trail.name} is a logging multi-region trail with all management events`, evidence };
+  if (passing)
+    return { risk: 'low', riskReason: `Trail ${passing.trail.name} is a logging multi-region trail with all management events`, evidence };
 
   const own = reviews.filter((r) => r.trail.ownerAccountId === finding.accountId);
   const fixable = own.filter((r) => r.events.complete || !r.events.advanced).sort((a, b) => rank(a) - rank(b));
@@ -143,16 +163,27 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     const { plan, high } = updatePlan(fixable[0]);
     return high.length > 0
       ? { risk: 'high', riskReason: `Changing trail scope: ${high.join('; ')}`, evidence, plan }
-      : { risk: 'low', riskReason: `Trail ${fixable[0].trail.name} already records every region; only its logging or selectors change`, evidence, plan };
+      : {
+          risk: 'low',
+          riskReason: `Trail ${fixable[0].trail.name} already records every region; only its logging or selectors change`,
+          evidence,
+          plan,
+        };
   }
   if (own.length > 0) {
-    return { risk: 'low', riskReason: `the account's trails use advanced event selectors that hubfix does not rewrite: add management events to ${own[0].trail.name} by hand`, evidence, blocked: true };
+    return {
+      risk: 'low',
+      riskReason: `the account's trails use advanced event selectors that hubfix does not rewrite: add management events to ${own[0].trail.name} by hand`,
+      evidence,
+      blocked: true,
+    };
   }
   const bucket = ctx.config.cloudtrail.trailBucket;
   if (!bucket) {
     return {
       risk: 'high',
-      riskReason: 'the account has no trail of its own to update, and creating one needs a bucket: set cloudtrail.trailBucket to a bucket whose policy lets CloudTrail write',
+      riskReason:
+        'the account has no trail of its own to update, and creating one needs a bucket: set cloudtrail.trailBucket to a bucket whose policy lets CloudTrail write',
       evidence,
       blocked: true,
     };
@@ -186,7 +217,9 @@ const sameSelectors = (a: EventSelector[], b: EventSelector[]): boolean => JSON.
 
 /** The calls that take a trail from `from` to `to`, by name. */
 const callsBetween = (from: TrailState, to: TrailState): string[] => [
-  ...(from.multiRegion !== to.multiRegion || from.includeGlobalServiceEvents !== to.includeGlobalServiceEvents ? [`UpdateTrail IsMultiRegionTrail=${to.multiRegion}`] : []),
+  ...(from.multiRegion !== to.multiRegion || from.includeGlobalServiceEvents !== to.includeGlobalServiceEvents
+    ? [`UpdateTrail IsMultiRegionTrail=${to.multiRegion}`]
+    : []),
   ...(sameSelectors(from.eventSelectors, to.eventSelectors) ? [] : ['PutEventSelectors']),
   ...(from.isLogging !== to.isLogging ? [to.isLogging ? 'StartLogging' : 'StopLogging'] : []),
 ];
@@ -219,11 +252,18 @@ const moveTrail = async (
   };
   const calls: [string, () => Promise<unknown>][] = [];
   if (scopeDiffers) {
-    const update = { Name: trail.arn, IsMultiRegionTrail: target.multiRegion, IncludeGlobalServiceEvents: target.includeGlobalServiceEvents };
+    const update = {
+      Name: trail.arn,
+      IsMultiRegionTrail: target.multiRegion,
+      IncludeGlobalServiceEvents: target.includeGlobalServiceEvents,
+    };
     calls.push([`UpdateTrail IsMultiRegionTrail=${target.multiRegion}`, () => client.send(new UpdateTrailCommand(update))]);
   }
   if (selectorsDiffer) {
-    calls.push(['PutEventSelectors', () => client.send(new PutEventSelectorsCommand({ TrailName: trail.arn, EventSelectors: target.eventSelectors }))]);
+    calls.push([
+      'PutEventSelectors',
+      () => client.send(new PutEventSelectorsCommand({ TrailName: trail.arn, EventSelectors: target.eventSelectors })),
+    ]);
   }
   if (loggingDiffers) {
     const command = target.isLogging ? new StartLoggingCommand({ Name: trail.arn }) : new StopLoggingCommand({ Name: trail.arn });
@@ -236,7 +276,10 @@ const moveTrail = async (
       done.push(name);
     } catch (error) {
       const changed = done.length > 0 ? `already done: ${done.join(', ')}` : 'nothing was changed';
-      throw new RemediationError(`${name} on trail ${trail.name} failed (${(error as Error).name}: ${(error as Error).message}); ${changed}`, { cause: error });
+      throw new RemediationError(
+        `${name} on trail ${trail.name} failed (${(error as Error).name}: ${(error as Error).message}); ${changed}`,
+        { cause: error },
+      );
     }
   }
   const { trailArn, homeRegion } = change;
@@ -283,24 +326,46 @@ const createTrail = async (ctx: ControlContext, accountId: string, change: Trail
   if (!trailArn) {
     try {
       const created = await client.send(
-        new CreateTrailCommand({ Name: change.trailName, S3BucketName: change.bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true }),
+        new CreateTrailCommand({
+          Name: change.trailName,
+          S3BucketName: change.bucket,
+          IsMultiRegionTrail: true,
+          IncludeGlobalServiceEvents: true,
+          EnableLogFileValidation: true,
+        }),
       );
       trailArn = created.TrailARN as string;
     } catch (error) {
       // Already there: the SDK resent a CreateTrail that was applied, or the name was taken meanwhile. Look again.
       trailArn = (error as Error).name === 'TrailAlreadyExistsException' ? adoptable(await existing())?.arn : undefined;
-      if (!trailArn) throw new RemediationError(`CreateTrail ${change.trailName} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+      if (!trailArn)
+        throw new RemediationError(
+          `CreateTrail ${change.trailName} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+          { cause: error },
+        );
     }
   }
   try {
     await client.send(new StartLoggingCommand({ Name: trailArn }));
   } catch (error) {
-    throw new RemediationError(`StartLogging on the new trail ${change.trailName} failed (${(error as Error).name}); trail ${trailArn} was created and is not logging`, { cause: error });
+    throw new RemediationError(
+      `StartLogging on the new trail ${change.trailName} failed (${(error as Error).name}); trail ${trailArn} was created and is not logging`,
+      { cause: error },
+    );
   }
   return {
     summary: `Created multi-region trail ${change.trailName} delivering to s3://${change.bucket} and started logging`,
     before: { kind: 'absent', trailName: change.trailName, homeRegion: change.homeRegion },
-    after: { kind: 'update', trailArn, homeRegion: change.homeRegion, multiRegion: true, includeGlobalServiceEvents: true, eventSelectors: [], isLogging: true, created: true },
+    after: {
+      kind: 'update',
+      trailArn,
+      homeRegion: change.homeRegion,
+      multiRegion: true,
+      includeGlobalServiceEvents: true,
+      eventSelectors: [],
+      isLogging: true,
+      created: true,
+    },
     changedAt: ctx.now().toISOString(),
     reversible: true,
   };
@@ -340,7 +405,10 @@ export const cloudTrailMultiRegion: CloudTrailSteps = {
     const after = trailSideOf(change.after);
     if (after.kind !== 'update') throw new InvalidInputError('The change record names no trail to verify');
     const trail = await trailByArn(ctx.clients, finding.accountId, after.trailArn);
-    const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
+    const [activity, events] = await Promise.all([
+      trailActivity(ctx.clients, finding.accountId, trail),
+      managementEvents(ctx.clients, finding.accountId, trail),
+    ]);
     const review = { trail, logging: activity.isLogging, events };
     if (!passes(review)) throw new VerificationFailedError(`${describeReview(review, finding.accountId)} CloudTrail.1 still fails`);
     return `CloudTrail reports ${describeReview(review, finding.accountId).replace(/\.$/, '')}`;
@@ -348,7 +416,8 @@ export const cloudTrailMultiRegion: CloudTrailSteps = {
   async rollback(finding, change, ctx) {
     const before = trailSideOf(change.before);
     const after = trailSideOf(change.after);
-    if (before.kind === 'absent' && after.kind === 'update') return deleteCreatedTrail(ctx, finding.accountId, after.trailArn, after.homeRegion, before.trailName);
+    if (before.kind === 'absent' && after.kind === 'update')
+      return deleteCreatedTrail(ctx, finding.accountId, after.trailArn, after.homeRegion, before.trailName);
     const previous = stateOf(before);
     if (before.kind !== 'update' || !previous) throw new InvalidInputError('The change record does not hold the previous trail settings');
     return moveTrail(ctx, finding.accountId, { trailArn: before.trailArn, homeRegion: before.homeRegion, ...previous }, stateOf(after));

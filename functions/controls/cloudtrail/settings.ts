@@ -49,7 +49,11 @@ const sameSetting = (a: TrailSetting, b: TrailSetting): boolean => JSON.stringif
 
 export const settingPlan = (trail: TrailFacts, setting: TrailSetting, summary: string): Plan<TrailSettingPlan> => ({
   summary,
-  steps: [`cloudtrail:UpdateTrail Name=${trail.arn} ${Object.entries(inputOf(setting)).map(([k, v]) => `${k}=${String(v)}`).join(' ')} (in ${trail.homeRegion})`],
+  steps: [
+    `cloudtrail:UpdateTrail Name=${trail.arn} ${Object.entries(inputOf(setting))
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ')} (in ${trail.homeRegion})`,
+  ],
   reversible: true,
   parameters: { trailArn: trail.arn, homeRegion: trail.homeRegion, setting, observed: settingOf(trail, setting) },
 });
@@ -69,9 +73,14 @@ export const applyTrailSetting = async (
   const before = startingPoint(live, plan.setting, startedFrom, sameSetting);
   if (!sameSetting(live, plan.setting)) {
     try {
-      await trailClient(ctx.clients, finding.accountId, plan).send(new UpdateTrailCommand({ Name: plan.trailArn, ...inputOf(plan.setting) }));
+      await trailClient(ctx.clients, finding.accountId, plan).send(
+        new UpdateTrailCommand({ Name: plan.trailArn, ...inputOf(plan.setting) }),
+      );
     } catch (error) {
-      throw new RemediationError(`UpdateTrail on ${trail.name} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+      throw new RemediationError(
+        `UpdateTrail on ${trail.name} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        { cause: error },
+      );
     }
   }
   return {

@@ -21,7 +21,8 @@ export const CIS_METRIC_FILTERS: Readonly<Record<string, CisMetricFilter>> = {
   },
   'CloudWatch.3': {
     metricName: 'ConsoleSigninWithoutMFA',
-    pattern: '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    pattern:
+      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
     alsoAccepted: ['{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }'],
   },
   'CloudWatch.4': {
@@ -34,7 +35,8 @@ export const CIS_METRIC_FILTERS: Readonly<Record<string, CisMetricFilter>> = {
   },
   'CloudWatch.5': {
     metricName: 'CloudTrailChanges',
-    pattern: '{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}',
+    pattern:
+      '{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}',
   },
   'CloudWatch.6': {
     metricName: 'ConsoleAuthenticationFailure',

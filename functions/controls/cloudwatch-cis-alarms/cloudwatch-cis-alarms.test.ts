@@ -53,14 +53,24 @@ describe('cloudwatch-cis-alarms assess', () => {
       topicArn: TOPIC,
     });
     const text = facts(result.evidence);
-    expect(text).toContain(`Trail org-trail (home us-east-1): multi-region, logging, All management events, delivers to ${LOG_GROUP_ARN}, last delivery 2026-11-22T11:50:00.000Z.`);
+    expect(text).toContain(
+      `Trail org-trail (home us-east-1): multi-region, logging, All management events, delivers to ${LOG_GROUP_ARN}, last delivery 2026-11-22T11:50:00.000Z.`,
+    );
     expect(text).toContain(`Alarm topic ${TOPIC} has 2 confirmed subscription(s).`);
   });
 
   it.each([
     ['the trail is single-region', { trails: [deliveringTrail({ isMultiRegionTrail: false })] }, 'org-trail: it is single-region'],
-    ['the trail has no log group', { trails: [deliveringTrail({ cloudWatchLogsLogGroupArn: undefined })] }, 'org-trail: it does not deliver to CloudWatch Logs'],
-    ['CloudTrail never delivered', { trails: [deliveringTrail({ latestCloudWatchLogsDeliveryTime: undefined })] }, 'has not delivered to its log group in 14 days'],
+    [
+      'the trail has no log group',
+      { trails: [deliveringTrail({ cloudWatchLogsLogGroupArn: undefined })] },
+      'org-trail: it does not deliver to CloudWatch Logs',
+    ],
+    [
+      'CloudTrail never delivered',
+      { trails: [deliveringTrail({ latestCloudWatchLogsDeliveryTime: undefined })] },
+      'has not delivered to its log group in 14 days',
+    ],
     ['the account has no trail', { trails: [] }, 'the account has no trail'],
   ])('is blocked, saying why, when %s', async (_name, over, reason) => {
     // Prepare
@@ -81,7 +91,12 @@ describe('cloudwatch-cis-alarms assess', () => {
     const spaced = '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }';
     const { ctx } = simulatedAccount(
       account({
-        logGroups: [{ name: 'org-trail', metricFilters: [{ filterName: 'root-usage', filterPattern: spaced, metricName: 'Root', metricNamespace: 'CIS' }] }],
+        logGroups: [
+          {
+            name: 'org-trail',
+            metricFilters: [{ filterName: 'root-usage', filterPattern: spaced, metricName: 'Root', metricNamespace: 'CIS' }],
+          },
+        ],
         metricAlarms: [{ alarmName: 'root-alarm', metricName: 'Root', namespace: 'CIS', alarmActions: [TOPIC] }],
       }),
       config,
@@ -123,8 +138,13 @@ describe('cloudwatch-cis-alarms remediate, verify, rollback', () => {
     await cloudWatchCisAlarms.rollback(finding('CloudWatch.10'), change, ctx);
 
     // Assess
-    expect(afterFix).toEqual({ filters: ['app-errors', 'hubfix-cis-SecurityGroupChanges'], alarms: ['alarm/hubfix-CloudWatch.10-SecurityGroupChanges'] });
-    expect(observed).toMatch(/filter hubfix-cis-SecurityGroupChanges with the CIS pattern on org-trail; alarm hubfix-CloudWatch.10-SecurityGroupChanges watches LogMetrics\/SecurityGroupChanges/);
+    expect(afterFix).toEqual({
+      filters: ['app-errors', 'hubfix-cis-SecurityGroupChanges'],
+      alarms: ['alarm/hubfix-CloudWatch.10-SecurityGroupChanges'],
+    });
+    expect(observed).toMatch(
+      /filter hubfix-cis-SecurityGroupChanges with the CIS pattern on org-trail; alarm hubfix-CloudWatch.10-SecurityGroupChanges watches LogMetrics\/SecurityGroupChanges/,
+    );
     expect(snapshotOf(sim)).toEqual({ filters: ['app-errors'], alarms: [] });
   });
 
@@ -142,14 +162,21 @@ describe('cloudwatch-cis-alarms remediate, verify, rollback', () => {
     // Assess
     expect(retried).toEqual(first);
     expect(retried.before).toMatchObject({ filter: null, alarm: null });
-    expect(undone.summary).toBe('Rolled back on org-trail: deleted alarm hubfix-CloudWatch.10-SecurityGroupChanges, deleted metric filter hubfix-cis-SecurityGroupChanges');
+    expect(undone.summary).toBe(
+      'Rolled back on org-trail: deleted alarm hubfix-CloudWatch.10-SecurityGroupChanges, deleted metric filter hubfix-cis-SecurityGroupChanges',
+    );
     expect(again).toEqual(undone);
     expect(snapshotOf(sim)).toEqual({ filters: [], alarms: [] });
   });
 
   it('adds only the alarm when the CIS filter exists, and rollback leaves that filter alone', async () => {
     // Prepare
-    const existing = { filterName: 'cis-vpc', filterPattern: CIS_METRIC_FILTERS['CloudWatch.14'].pattern, metricName: 'VpcChanges', metricNamespace: 'CIS' };
+    const existing = {
+      filterName: 'cis-vpc',
+      filterPattern: CIS_METRIC_FILTERS['CloudWatch.14'].pattern,
+      metricName: 'VpcChanges',
+      metricNamespace: 'CIS',
+    };
     const { ctx, sim } = simulatedAccount(account({ logGroups: [{ name: 'org-trail', metricFilters: [existing] }] }), config);
     const assessment = await cloudWatchCisAlarms.assess(finding('CloudWatch.14'), ctx);
 
@@ -177,7 +204,9 @@ describe('cloudwatch-cis-alarms remediate, verify, rollback', () => {
 
     // Assess
     await expect(verifying).rejects.toThrow(VerificationFailedError);
-    await expect(cloudWatchCisAlarms.verify(finding('CloudWatch.7'), change, ctx)).rejects.toThrow('Alarm hubfix-CloudWatch.7-DisableOrDeleteCMK does not exist');
+    await expect(cloudWatchCisAlarms.verify(finding('CloudWatch.7'), change, ctx)).rejects.toThrow(
+      'Alarm hubfix-CloudWatch.7-DisableOrDeleteCMK does not exist',
+    );
   });
 });
 
@@ -196,6 +225,8 @@ describe('CIS metric filter table', () => {
     // Act / Assess
     expect(isCisPattern(cis, '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }')).toBe(true);
     expect(isCisPattern(cis, '{($.eventName=ConsoleLogin) && ($.errorMessage="Failedauthentication")}')).toBe(false);
-    expect(isCisPattern(cis, '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication") && ($.awsRegion=us-east-1)}')).toBe(false);
+    expect(isCisPattern(cis, '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication") && ($.awsRegion=us-east-1)}')).toBe(
+      false,
+    );
   });
 });

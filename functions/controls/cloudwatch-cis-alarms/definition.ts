@@ -117,7 +117,10 @@ const accountOfArn = (arn: string): string => arn.split(':')[4] ?? '';
 
 /** Why a trail cannot carry the CIS filters, or undefined when it can: multi-region, logging, all management events, delivering to this account's logs. */
 const unusable = async (ctx: ControlContext, finding: FindingRef, trail: TrailFacts): Promise<{ why?: string; fact: string }> => {
-  const [activity, events] = await Promise.all([trailActivity(ctx.clients, finding.accountId, trail), managementEvents(ctx.clients, finding.accountId, trail)]);
+  const [activity, events] = await Promise.all([
+    trailActivity(ctx.clients, finding.accountId, trail),
+    managementEvents(ctx.clients, finding.accountId, trail),
+  ]);
   const delivered = activity.latestCloudWatchLogsDelivery;
   const fact =
     `Trail ${trail.name} (home ${trail.homeRegion}): ${trail.multiRegion ? 'multi-region' : 'single-region'}, ${activity.isLogging ? 'logging' : 'NOT logging'}, ${events.description}, ` +
@@ -155,7 +158,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     { fact: `${trails.length} trail(s) log region ${finding.resource.region}.`, source: 'cloudtrail:DescribeTrails' },
     ...checked.map((c) => ({ fact: c.fact, source: 'cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus, cloudtrail:GetEventSelectors' })),
   ];
-  const usable = checked.filter((c) => !c.why).sort((a, b) => Number(b.trail.homeRegion === finding.resource.region) - Number(a.trail.homeRegion === finding.resource.region));
+  const usable = checked
+    .filter((c) => !c.why)
+    .sort((a, b) => Number(b.trail.homeRegion === finding.resource.region) - Number(a.trail.homeRegion === finding.resource.region));
   if (usable.length === 0) {
     const reasons = checked.map((c) => `${c.trail.name}: ${c.why}`).join('; ');
     return {
@@ -170,7 +175,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const logGroupName = logGroupNameOf(logGroupArn) as string;
   const logGroupRegion = regionOfArn(logGroupArn);
 
-  const filters = (await logsAt(ctx.clients, finding.accountId, logGroupRegion).send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters ?? [];
+  const filters =
+    (await logsAt(ctx.clients, finding.accountId, logGroupRegion).send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters ??
+    [];
   const matching = filters.filter((f) => isCisPattern(cis, f.filterPattern ?? ''));
   evidence.push({
     fact: `Log group ${logGroupName} has ${filters.length} metric filter(s); ${matching.length > 0 ? `${matching.map((f) => f.filterName).join(', ')} use(s) the CIS pattern for ${finding.controlId}` : `none uses the CIS pattern for ${finding.controlId}`}.`,
@@ -180,21 +187,38 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   for (const filter of matching) {
     const metric = metricOf(filter);
     if (!metric?.metricName || !metric.metricNamespace) continue;
-    const alarms = (await cloudWatch.send(new DescribeAlarmsForMetricCommand({ MetricName: metric.metricName, Namespace: metric.metricNamespace }))).MetricAlarms ?? [];
+    const alarms =
+      (await cloudWatch.send(new DescribeAlarmsForMetricCommand({ MetricName: metric.metricName, Namespace: metric.metricNamespace })))
+        .MetricAlarms ?? [];
     const notifying = alarms.filter(notifiesSns);
     evidence.push({
       fact: `Metric ${metric.metricNamespace}/${metric.metricName} of filter ${filter.filterName} has ${alarms.length} alarm(s), ${notifying.length} notifying an SNS topic.`,
       source: 'cloudwatch:DescribeAlarmsForMetric',
     });
     if (notifying.length > 0) {
-      return { risk: 'low', riskReason: `Filter ${filter.filterName} and alarm ${notifying[0].AlarmName} already cover ${finding.controlId}`, evidence };
+      return {
+        risk: 'low',
+        riskReason: `Filter ${filter.filterName} and alarm ${notifying[0].AlarmName} already cover ${finding.controlId}`,
+        evidence,
+      };
     }
   }
 
   const topicArn = ctx.config.alarms.snsTopicArn;
-  if (!topicArn) return { risk: 'low', riskReason: 'no alarm topic is configured: set alarms.snsTopicArn to the SNS topic the CIS alarms should notify', evidence, blocked: true };
+  if (!topicArn)
+    return {
+      risk: 'low',
+      riskReason: 'no alarm topic is configured: set alarms.snsTopicArn to the SNS topic the CIS alarms should notify',
+      evidence,
+      blocked: true,
+    };
   try {
-    const topic = (await ctx.clients.at(SNSClient, { accountId: accountOfArn(topicArn), region: regionOfArn(topicArn) }).send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes ?? {};
+    const topic =
+      (
+        await ctx.clients
+          .at(SNSClient, { accountId: accountOfArn(topicArn), region: regionOfArn(topicArn) })
+          .send(new GetTopicAttributesCommand({ TopicArn: topicArn }))
+      ).Attributes ?? {};
     const subscribers = Number(topic.SubscriptionsConfirmed ?? 0);
     evidence.push({
       fact: `Alarm topic ${topicArn} has ${subscribers} confirmed subscription(s)${subscribers === 0 ? ': the alarm would notify nobody until someone subscribes' : ''}.`,
@@ -223,7 +247,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   };
   const steps = [
     ...(plan.filter
-      ? [`logs:PutMetricFilter logGroupName=${logGroupName} filterName=${plan.filter.filterName} filterPattern=${plan.filter.filterPattern} metric=${plan.namespace}/${plan.metricName} value=1`]
+      ? [
+          `logs:PutMetricFilter logGroupName=${logGroupName} filterName=${plan.filter.filterName} filterPattern=${plan.filter.filterPattern} metric=${plan.namespace}/${plan.metricName} value=1`,
+        ]
       : []),
     `cloudwatch:PutMetricAlarm AlarmName=${plan.alarmName} Metric=${plan.namespace}/${plan.metricName} Statistic=Sum Period=300 Threshold>=1 AlarmActions=${topicArn}`,
   ];
@@ -252,7 +278,9 @@ const alarmPlanOf = ({ logGroupName, logGroupRegion, filter, metricName, namespa
 });
 
 const filterNamed = async (logs: CloudWatchLogsClient, plan: AlarmPlan, name: string): Promise<MetricFilter | undefined> =>
-  ((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, filterNamePrefix: name }))).metricFilters ?? []).find((f) => f.filterName === name);
+  (
+    (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, filterNamePrefix: name }))).metricFilters ?? []
+  ).find((f) => f.filterName === name);
 
 const alarmNamed = async (cloudWatch: CloudWatchClient, name: string): Promise<MetricAlarm | undefined> =>
   (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.find((a) => a.AlarmName === name);
@@ -277,7 +305,12 @@ const putAlarm = (cloudWatch: CloudWatchClient, plan: AlarmPlan) =>
 /** The filter exactly as remediate writes it. */
 const isPlannedFilter = (f: MetricFilter, plan: AlarmPlan): boolean => {
   const metric = metricOf(f);
-  return f.filterPattern === plan.filter?.filterPattern && metric?.metricName === plan.metricName && metric.metricNamespace === plan.namespace && metric.metricValue === '1';
+  return (
+    f.filterPattern === plan.filter?.filterPattern &&
+    metric?.metricName === plan.metricName &&
+    metric.metricNamespace === plan.namespace &&
+    metric.metricValue === '1'
+  );
 };
 
 /** The alarm exactly as remediate writes it (the settings CloudWatch reports back). */
@@ -302,7 +335,10 @@ async function remediate(
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   // A same-named filter or alarm would be overwritten: record it so rollback restores rather than deletes it. One already
   // exactly as planned was written by an earlier attempt of this step: the record keeps what the assessment saw (types.ts).
-  const [filterLive, alarmLive] = await Promise.all([plan.filter ? filterNamed(logs, plan, plan.filter.filterName) : undefined, alarmNamed(cloudWatch, plan.alarmName)]);
+  const [filterLive, alarmLive] = await Promise.all([
+    plan.filter ? filterNamed(logs, plan, plan.filter.filterName) : undefined,
+    alarmNamed(cloudWatch, plan.alarmName),
+  ]);
   const filterDone = filterLive !== undefined && isPlannedFilter(filterLive, plan);
   const alarmDone = alarmLive !== undefined && isPlannedAlarm(alarmLive, plan);
   const seenFilter = parameters.observed?.filter;
@@ -329,7 +365,10 @@ async function remediate(
     }
   } catch (error) {
     const already = done.length > 0 ? `already created ${done.join(', ')}` : 'nothing was changed';
-    throw new RemediationError(`Creating the ${finding.controlId} filter and alarm failed (${(error as Error).name}: ${(error as Error).message}); ${already}`, { cause: error });
+    throw new RemediationError(
+      `Creating the ${finding.controlId} filter and alarm failed (${(error as Error).name}: ${(error as Error).message}); ${already}`,
+      { cause: error },
+    );
   }
   return {
     summary: `Created ${created.join(' and ')} on ${plan.logGroupName} notifying ${plan.topicArn}`,
@@ -344,12 +383,27 @@ async function verify(finding: FindingRef, change: ChangeRecord<AlarmChange>, ct
   const plan = change.after.plan;
   const cis = cisFilterOf(finding);
   const logs = logsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
-  const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, metricName: plan.metricName, metricNamespace: plan.namespace }))).metricFilters ?? [];
+  const filters =
+    (
+      await logs.send(
+        new DescribeMetricFiltersCommand({ logGroupName: plan.logGroupName, metricName: plan.metricName, metricNamespace: plan.namespace }),
+      )
+    ).metricFilters ?? [];
   const filter = filters.find((f) => isCisPattern(cis, f.filterPattern ?? ''));
-  if (!filter) throw new VerificationFailedError(`No filter with the CIS pattern for ${finding.controlId} feeds ${plan.namespace}/${plan.metricName} on ${plan.logGroupName}`);
+  if (!filter)
+    throw new VerificationFailedError(
+      `No filter with the CIS pattern for ${finding.controlId} feeds ${plan.namespace}/${plan.metricName} on ${plan.logGroupName}`,
+    );
   const alarm = await alarmNamed(alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion), plan.alarmName);
-  if (!alarm || alarm.MetricName !== plan.metricName || alarm.Namespace !== plan.namespace || !(alarm.AlarmActions ?? []).includes(plan.topicArn)) {
-    throw new VerificationFailedError(`Alarm ${plan.alarmName} ${alarm ? `does not watch ${plan.namespace}/${plan.metricName} or notify ${plan.topicArn}` : 'does not exist'}`);
+  if (
+    !alarm ||
+    alarm.MetricName !== plan.metricName ||
+    alarm.Namespace !== plan.namespace ||
+    !(alarm.AlarmActions ?? []).includes(plan.topicArn)
+  ) {
+    throw new VerificationFailedError(
+      `Alarm ${plan.alarmName} ${alarm ? `does not watch ${plan.namespace}/${plan.metricName} or notify ${plan.topicArn}` : 'does not exist'}`,
+    );
   }
   return `CloudWatch Logs reports filter ${filter.filterName} with the CIS pattern on ${plan.logGroupName}; alarm ${alarm.AlarmName} watches ${plan.namespace}/${plan.metricName} and notifies ${plan.topicArn}`;
 }
@@ -375,13 +429,39 @@ async function rollback(finding: FindingRef, change: ChangeRecord<AlarmChange>, 
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const undone: string[] = [];
   if (alarmBefore) {
-    const { MetricName, Namespace, Statistic, Period, EvaluationPeriods, Threshold, ComparisonOperator, AlarmActions, ActionsEnabled, TreatMissingData, AlarmDescription } = alarmBefore;
+    const {
+      MetricName,
+      Namespace,
+      Statistic,
+      Period,
+      EvaluationPeriods,
+      Threshold,
+      ComparisonOperator,
+      AlarmActions,
+      ActionsEnabled,
+      TreatMissingData,
+      AlarmDescription,
+    } = alarmBefore;
     await cloudWatch.send(
-      new PutMetricAlarmCommand({ AlarmName: plan.alarmName, MetricName, Namespace, Statistic, Period, EvaluationPeriods, Threshold, ComparisonOperator, AlarmActions, ActionsEnabled, TreatMissingData, AlarmDescription }),
+      new PutMetricAlarmCommand({
+        AlarmName: plan.alarmName,
+        MetricName,
+        Namespace,
+        Statistic,
+        Period,
+        EvaluationPeriods,
+        Threshold,
+        ComparisonOperator,
+        AlarmActions,
+        ActionsEnabled,
+        TreatMissingData,
+        AlarmDescription,
+      }),
     );
     undone.push(`restored alarm ${plan.alarmName}`);
   } else {
-    if (await alarmNamed(cloudWatch, plan.alarmName)) await deleted(() => cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [plan.alarmName] })), 'ResourceNotFound');
+    if (await alarmNamed(cloudWatch, plan.alarmName))
+      await deleted(() => cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [plan.alarmName] })), 'ResourceNotFound');
     undone.push(`deleted alarm ${plan.alarmName}`);
   }
   if (plan.filter && filterBefore) {
@@ -426,7 +506,7 @@ export const cloudWatchCisAlarms = defineControl({
   ],
   resourceTypes: ['AwsAccount'],
   assesses:
-    'Whether a logging multi-region trail with all management events delivers to this account\'s CloudWatch Logs ' +
+    "Whether a logging multi-region trail with all management events delivers to this account's CloudWatch Logs " +
     '(DescribeTrails, GetTrailStatus LatestCloudWatchLogsDeliveryTime, GetEventSelectors), existing metric filters with the exact ' +
     'CIS pattern and their alarms (DescribeMetricFilters, DescribeAlarmsForMetric), the configured alarm topic and its subscribers ' +
     '(GetTopicAttributes)',
@@ -441,8 +521,13 @@ export const cloudWatchCisAlarms = defineControl({
   permissions: {
     // DescribeAlarms: a same-named alarm the plan would overwrite (recorded as `observed`).
     assess: [
-      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'logs:DescribeMetricFilters',
-      'cloudwatch:DescribeAlarmsForMetric', 'cloudwatch:DescribeAlarms', 'sns:GetTopicAttributes',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors',
+      'logs:DescribeMetricFilters',
+      'cloudwatch:DescribeAlarmsForMetric',
+      'cloudwatch:DescribeAlarms',
+      'sns:GetTopicAttributes',
     ],
     verify: ['logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms'],
     remediate: [

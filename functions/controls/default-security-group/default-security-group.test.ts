@@ -4,7 +4,11 @@ import { simulatedAccount } from '../../../test/support/simulated-account';
 import { HOME_ACCOUNT } from '../../../test/support/workflow';
 
 /** A default group as EC2 creates it: all traffic from its own members in, all traffic out. */
-const defaultGroup = (ingress: unknown[] = [{ protocol: '-1', referencedGroupId: SG_DEFAULT }]) => ({ groupId: SG_DEFAULT, groupName: 'default', ingress });
+const defaultGroup = (ingress: unknown[] = [{ protocol: '-1', referencedGroupId: SG_DEFAULT }]) => ({
+  groupId: SG_DEFAULT,
+  groupName: 'default',
+  ingress,
+});
 const account = (network: Record<string, unknown>, instances: unknown[] = []) => ({ [HOME_ACCOUNT]: { ec2Network: network, instances } });
 const finding = networkFinding('EC2.2', SG_DEFAULT);
 
@@ -18,8 +22,14 @@ describe('default-security-group assess', () => {
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.steps).toEqual([expect.stringMatching(/^ec2:RevokeSecurityGroupIngress GroupId=sg-0d0000000000d0001 /), expect.stringMatching(/^ec2:RevokeSecurityGroupEgress /)]);
-    expect(result.evidence).toContainEqual({ fact: expect.stringContaining(`all traffic from group ${SG_DEFAULT}`), source: 'ec2:DescribeSecurityGroupRules' });
+    expect(result.plan?.steps).toEqual([
+      expect.stringMatching(/^ec2:RevokeSecurityGroupIngress GroupId=sg-0d0000000000d0001 /),
+      expect.stringMatching(/^ec2:RevokeSecurityGroupEgress /),
+    ]);
+    expect(result.evidence).toContainEqual({
+      fact: expect.stringContaining(`all traffic from group ${SG_DEFAULT}`),
+      source: 'ec2:DescribeSecurityGroupRules',
+    });
   });
 
   it('rates a default group that any interface still uses as high risk, listing the interfaces', async () => {
@@ -27,8 +37,18 @@ describe('default-security-group assess', () => {
     const { ctx } = simulatedAccount(
       account(
         {
-          securityGroups: [defaultGroup(), { groupId: SG_WEB, groupName: 'web', egress: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: SG_DEFAULT }] }],
-          networkInterfaces: [eni('eni-0000000000000d001', [SG_DEFAULT], { instanceId: DEV_INSTANCE }), eni('eni-0000000000000d002', [SG_DEFAULT], { interfaceType: 'lambda', description: 'AWS Lambda VPC ENI-report' })],
+          securityGroups: [
+            defaultGroup(),
+            {
+              groupId: SG_WEB,
+              groupName: 'web',
+              egress: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: SG_DEFAULT }],
+            },
+          ],
+          networkInterfaces: [
+            eni('eni-0000000000000d001', [SG_DEFAULT], { instanceId: DEV_INSTANCE }),
+            eni('eni-0000000000000d002', [SG_DEFAULT], { interfaceType: 'lambda', description: 'AWS Lambda VPC ENI-report' }),
+          ],
         },
         [{ instanceId: DEV_INSTANCE, tags: { team: 'data' } }],
       ),
@@ -43,7 +63,10 @@ describe('default-security-group assess', () => {
     expect(result.evidence).toEqual(
       expect.arrayContaining([
         { fact: expect.stringContaining(`Instance ${DEV_INSTANCE} (running)`), source: 'ec2:DescribeInstances' },
-        { fact: expect.stringContaining('eni-0000000000000d002 (lambda: AWS Lambda VPC ENI-report)'), source: 'ec2:DescribeNetworkInterfaces' },
+        {
+          fact: expect.stringContaining('eni-0000000000000d002 (lambda: AWS Lambda VPC ENI-report)'),
+          source: 'ec2:DescribeNetworkInterfaces',
+        },
         { fact: expect.stringContaining(`${SG_WEB} (web) reference ${SG_DEFAULT}`), source: 'ec2:DescribeSecurityGroups' },
       ]),
     );
@@ -64,7 +87,16 @@ describe('default-security-group assess', () => {
 describe('default-security-group remediate, verify, rollback', () => {
   it('revokes every rule, verifies the group is empty, and rollback restores the exact rules', async () => {
     // Prepare
-    const { sim, ctx } = simulatedAccount(account({ securityGroups: [defaultGroup([{ protocol: '-1', referencedGroupId: SG_DEFAULT, description: 'members' }, { protocol: 'tcp', fromPort: 80, toPort: 80, cidrIpv4: '10.0.0.0/8' }])] }));
+    const { sim, ctx } = simulatedAccount(
+      account({
+        securityGroups: [
+          defaultGroup([
+            { protocol: '-1', referencedGroupId: SG_DEFAULT, description: 'members' },
+            { protocol: 'tcp', fromPort: 80, toPort: 80, cidrIpv4: '10.0.0.0/8' },
+          ]),
+        ],
+      }),
+    );
     const before = groupRules(sim, SG_DEFAULT);
     const { plan } = await plugin.assess(finding, ctx);
 
@@ -85,13 +117,22 @@ describe('default-security-group remediate, verify, rollback', () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account({ securityGroups: [defaultGroup()] }));
     const { plan } = await plugin.assess(finding, ctx);
-    networkOf(sim).groups[0].ingress.push({ ruleId: 'sgr-0000000000000d0ff', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8' });
+    networkOf(sim).groups[0].ingress.push({
+      ruleId: 'sgr-0000000000000d0ff',
+      protocol: 'tcp',
+      fromPort: 22,
+      toPort: 22,
+      cidrIpv4: '10.0.0.0/8',
+    });
 
     // Act
     const change = await plugin.remediate(finding, plan!, ctx);
 
     // Assess
-    await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({ name: 'VerificationFailedError', message: `Default security group ${SG_DEFAULT} still has 1 permission(s)` });
+    await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({
+      name: 'VerificationFailedError',
+      message: `Default security group ${SG_DEFAULT} still has 1 permission(s)`,
+    });
     expect(groupRules(sim, SG_DEFAULT).ingress).toEqual(['tcp 22 10.0.0.0/8']);
   });
 

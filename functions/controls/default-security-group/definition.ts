@@ -32,16 +32,34 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const label = `default security group ${groupId} of ${group.VpcId}`;
   const evidence: Evidence[] = [];
   if (group.GroupName !== 'default') {
-    evidence.push({ fact: `Security group ${groupId} is named "${group.GroupName}", not "default".`, source: 'ec2:DescribeSecurityGroups' });
+    evidence.push({
+      fact: `Security group ${groupId} is named "${group.GroupName}", not "default".`,
+      source: 'ec2:DescribeSecurityGroups',
+    });
   }
   if (rules.length === 0) {
-    return { risk: 'low', riskReason: `${label} already has no rules`, evidence: [...evidence, { fact: `${label} has no ingress or egress rules.`, source: 'ec2:DescribeSecurityGroupRules' }] };
+    return {
+      risk: 'low',
+      riskReason: `${label} already has no rules`,
+      evidence: [...evidence, { fact: `${label} has no ingress or egress rules.`, source: 'ec2:DescribeSecurityGroupRules' }],
+    };
   }
-  evidence.push(...rules.map((r) => ({ fact: `${r.IsEgress ? 'Egress' : 'Ingress'} rule ${describeRule(r)}.`, source: 'ec2:DescribeSecurityGroupRules' })));
+  evidence.push(
+    ...rules.map((r) => ({
+      fact: `${r.IsEgress ? 'Egress' : 'Ingress'} rule ${describeRule(r)}.`,
+      source: 'ec2:DescribeSecurityGroupRules',
+    })),
+  );
   const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
   evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
   // Any member at all loses the traffic the rules allow (typically all traffic between members and all egress).
-  const highReasons = radius.interfaces.length > 0 ? [`${radius.interfaces.length} network interface(s) still use it: ${radius.interfaces.map((i) => i.NetworkInterfaceId).join(', ')}`, ...radius.highReasons] : [];
+  const highReasons =
+    radius.interfaces.length > 0
+      ? [
+          `${radius.interfaces.length} network interface(s) still use it: ${radius.interfaces.map((i) => i.NetworkInterfaceId).join(', ')}`,
+          ...radius.highReasons,
+        ]
+      : [];
 
   const ingress = rules.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId as string);
   const egress = rules.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId as string);

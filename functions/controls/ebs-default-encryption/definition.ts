@@ -48,7 +48,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     {
       fact:
         `New volumes will be encrypted with ${keyId ?? AWS_MANAGED_EBS_KEY}` +
-        (keyId === undefined || keyId === AWS_MANAGED_EBS_KEY ? ' (AWS managed: their snapshots cannot be shared with other accounts).' : '.'),
+        (keyId === undefined || keyId === AWS_MANAGED_EBS_KEY
+          ? ' (AWS managed: their snapshots cannot be shared with other accounts).'
+          : '.'),
       source: 'ec2:GetEbsDefaultKmsKeyId',
     },
   );
@@ -85,13 +87,19 @@ const setDefault = async (
     try {
       await ec2.send(enable ? new EnableEbsEncryptionByDefaultCommand({}) : new DisableEbsEncryptionByDefaultCommand({}));
     } catch (error) {
-      throw new RemediationError(`Turning EBS encryption by default ${state} in ${region} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, {
-        cause: error,
-      });
+      throw new RemediationError(
+        `Turning EBS encryption by default ${state} in ${region} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   return {
-    summary: before === enable ? `EBS encryption by default was already ${state} in ${region}` : `Turned EBS encryption by default ${state} in ${region}`,
+    summary:
+      before === enable
+        ? `EBS encryption by default was already ${state} in ${region}`
+        : `Turned EBS encryption by default ${state} in ${region}`,
     before: { region, encryptionByDefault: before },
     after: { region, encryptionByDefault: enable },
     changedAt: ctx.now().toISOString(),

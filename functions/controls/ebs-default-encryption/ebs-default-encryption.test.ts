@@ -78,7 +78,10 @@ describe('ebs-default-encryption remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account());
     const change = await ebsDefaultEncryption.remediate(finding(), { summary: '', steps: [], reversible: true, parameters: {} }, ctx);
     sim.faults = (call) => {
-      if (call.command === 'GetEbsEncryptionByDefault') (sim.account(HOME_ACCOUNT).states.get('ec2Vpc') as { ebs: Map<string, { encryptionByDefault: boolean }> }).ebs.get('us-east-1')!.encryptionByDefault = false;
+      if (call.command === 'GetEbsEncryptionByDefault')
+        (sim.account(HOME_ACCOUNT).states.get('ec2Vpc') as { ebs: Map<string, { encryptionByDefault: boolean }> }).ebs.get(
+          'us-east-1',
+        )!.encryptionByDefault = false;
     };
 
     // Act / Assess
@@ -92,11 +95,14 @@ describe('ebs-default-encryption remediate, verify, rollback', () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account());
     sim.faults = (call) => {
-      if (call.command === 'EnableEbsEncryptionByDefault') throw new SimulatedServiceError('UnauthorizedOperation', 'You are not authorized');
+      if (call.command === 'EnableEbsEncryptionByDefault')
+        throw new SimulatedServiceError('UnauthorizedOperation', 'You are not authorized');
     };
 
     // Act / Assess
-    await expect(ebsDefaultEncryption.remediate(finding(), { summary: '', steps: [], reversible: true, parameters: {} }, ctx)).rejects.toMatchObject({
+    await expect(
+      ebsDefaultEncryption.remediate(finding(), { summary: '', steps: [], reversible: true, parameters: {} }, ctx),
+    ).rejects.toMatchObject({
       name: 'RemediationError',
       message: expect.stringContaining('nothing was changed'),
     });

@@ -93,16 +93,24 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const usage = await noTokenCalls(ctx.clients.at(CloudWatchClient, target), instanceId, ctx.now(), lookbackDays);
   const highReasons: string[] = [];
   if (usage.days === 0) {
-    evidence.push({ fact: `CloudWatch has no MetadataNoToken data for ${instanceId} in the last ${lookbackDays} days (the instance is ${state}): IMDSv1 use cannot be ruled out.`, source: 'cloudwatch:GetMetricStatistics' });
+    evidence.push({
+      fact: `CloudWatch has no MetadataNoToken data for ${instanceId} in the last ${lookbackDays} days (the instance is ${state}): IMDSv1 use cannot be ruled out.`,
+      source: 'cloudwatch:GetMetricStatistics',
+    });
     highReasons.push(`no MetadataNoToken data in ${lookbackDays} days (instance ${state}), so IMDSv1 use cannot be ruled out`);
   } else if (usage.calls > 0) {
     evidence.push({
       fact: `${usage.calls} IMDSv1 calls (MetadataNoToken) from ${instanceId} in the last ${lookbackDays} days, the latest on ${usage.lastDay?.toISOString().slice(0, 10)}: software on it still reads metadata without a token.`,
       source: 'cloudwatch:GetMetricStatistics',
     });
-    highReasons.push(`software on ${instanceId} made ${usage.calls} IMDSv1 calls in the last ${lookbackDays} days; requiring IMDSv2 breaks it`);
+    highReasons.push(
+      `software on ${instanceId} made ${usage.calls} IMDSv1 calls in the last ${lookbackDays} days; requiring IMDSv2 breaks it`,
+    );
   } else {
-    evidence.push({ fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} day(s) of data in the last ${lookbackDays} days.`, source: 'cloudwatch:GetMetricStatistics' });
+    evidence.push({
+      fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} day(s) of data in the last ${lookbackDays} days.`,
+      source: 'cloudwatch:GetMetricStatistics',
+    });
   }
   const tags = Object.fromEntries((instance.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
   const marker = productionMarker(tags, ctx.config);
@@ -111,7 +119,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     highReasons.push(`instance ${instanceId} is tagged ${marker}`);
   }
   if (ctx.config.production.accountIds.includes(finding.accountId)) {
-    evidence.push({ fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' });
+    evidence.push({
+      fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
+      source: 'hubfix config production.accountIds',
+    });
     highReasons.push(`account ${finding.accountId} is production`);
   }
 
@@ -146,11 +157,17 @@ const setHttpTokens = async (
       const options = { InstanceId: instanceId, HttpTokens: httpTokens, HttpEndpoint: live.httpEndpoint };
       await ec2.send(new ModifyInstanceMetadataOptionsCommand(options));
     } catch (error) {
-      throw new RemediationError(`Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+      throw new RemediationError(
+        `Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        { cause: error },
+      );
     }
   }
   return {
-    summary: before.httpTokens === httpTokens ? `Instance ${instanceId} already had HttpTokens=${httpTokens}` : `Set HttpTokens=${httpTokens} on instance ${instanceId} (was ${before.httpTokens})`,
+    summary:
+      before.httpTokens === httpTokens
+        ? `Instance ${instanceId} already had HttpTokens=${httpTokens}`
+        : `Set HttpTokens=${httpTokens} on instance ${instanceId} (was ${before.httpTokens})`,
     before: { ...before },
     after: { ...before, httpTokens },
     changedAt: ctx.now().toISOString(),
@@ -164,7 +181,8 @@ export const ec2Imdsv2 = defineControl({
   ids: ['EC2.8'],
   cisRefs: ['3.0.0/5.6', '5.0.0/5.7'],
   resourceTypes: ['AwsEc2Instance'],
-  assesses: 'The instance\u2019s MetadataNoToken metric (IMDSv1 calls) over the lookback, its state and metadata options, production tags and accounts',
+  assesses:
+    'The instance\u2019s MetadataNoToken metric (IMDSv1 calls) over the lookback, its state and metadata options, production tags and accounts',
   changes: 'Sets HttpTokens=required on the instance (HttpEndpoint left as it was)',
   reversible: true,
   automation: 'automated',
@@ -183,7 +201,8 @@ export const ec2Imdsv2 = defineControl({
   async verify(finding, change, ctx) {
     const instanceId = change.after.instanceId;
     const options = (await describeInstance(ctx.clients.at(EC2Client, targetOf(finding)), instanceId)).MetadataOptions;
-    if (options?.HttpTokens !== 'required') throw new VerificationFailedError(`Instance ${instanceId} still has HttpTokens=${options?.HttpTokens ?? 'unknown'}`);
+    if (options?.HttpTokens !== 'required')
+      throw new VerificationFailedError(`Instance ${instanceId} still has HttpTokens=${options?.HttpTokens ?? 'unknown'}`);
     if (options.State !== 'applied') {
       const state = options.State ?? 'not applied';
       throw new VerificationFailedError(`Instance ${instanceId} has HttpTokens=required but the change is still ${state}`);

@@ -22,7 +22,8 @@ const noTokenMetric = (sums: number[], instanceId = INSTANCE) => ({
 const account = (instance: Record<string, unknown> = {}, metrics: unknown[] = [noTokenMetric(Array(14).fill(0))]) => ({
   [HOME_ACCOUNT]: { instances: [{ instanceId: INSTANCE, ...instance }], metrics },
 });
-const tokensOf = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].instances as Record<string, string>)[`instance/${INSTANCE}`];
+const tokensOf = (sim: ReturnType<typeof simulatedAccount>['sim']) =>
+  (sim.snapshot()[HOME_ACCOUNT].instances as Record<string, string>)[`instance/${INSTANCE}`];
 
 describe('ec2-imdsv2 assess', () => {
   it('rates an instance with no IMDSv1 calls over the lookback as low risk and plans HttpTokens=required, endpoint unchanged', async () => {
@@ -34,7 +35,9 @@ describe('ec2-imdsv2 assess', () => {
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.steps).toEqual([`ec2:ModifyInstanceMetadataOptions InstanceId=${INSTANCE} HttpTokens=required HttpEndpoint=enabled`]);
+    expect(result.plan?.steps).toEqual([
+      `ec2:ModifyInstanceMetadataOptions InstanceId=${INSTANCE} HttpTokens=required HttpEndpoint=enabled`,
+    ]);
     expect(result.evidence).toContainEqual({
       fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${INSTANCE} over 14 day(s) of data in the last 14 days.`,
       source: 'cloudwatch:GetMetricStatistics',
@@ -74,7 +77,10 @@ describe('ec2-imdsv2 assess', () => {
   it('treats a production-tagged instance or a production account as high risk even without IMDSv1 calls', async () => {
     // Prepare
     const tagged = simulatedAccount(account({ tags: { Environment: 'prod' } }));
-    const inProductionAccount = simulatedAccount(account(), { ...defaultConfig(), production: { ...defaultConfig().production, accountIds: [HOME_ACCOUNT] } });
+    const inProductionAccount = simulatedAccount(account(), {
+      ...defaultConfig(),
+      production: { ...defaultConfig().production, accountIds: [HOME_ACCOUNT] },
+    });
 
     // Act
     const byTag = await ec2Imdsv2.assess(finding(), tagged.ctx);
@@ -120,7 +126,10 @@ describe('ec2-imdsv2 remediate, verify, rollback', () => {
     const undone = await ec2Imdsv2.rollback(finding(), change, ctx);
 
     // Assess
-    expect(change).toMatchObject({ before: { httpTokens: 'optional', httpEndpoint: 'enabled' }, after: { httpTokens: 'required', httpEndpoint: 'enabled' } });
+    expect(change).toMatchObject({
+      before: { httpTokens: 'optional', httpEndpoint: 'enabled' },
+      after: { httpTokens: 'required', httpEndpoint: 'enabled' },
+    });
     expect(observed).toBe(`EC2 reports HttpTokens=required (applied) on ${INSTANCE}, HttpEndpoint=enabled`);
     expect(afterFix).toBe('HttpTokens=required');
     expect(undone.summary).toBe(`Set HttpTokens=optional on instance ${INSTANCE} (was required)`);
@@ -146,7 +155,8 @@ describe('ec2-imdsv2 remediate, verify, rollback', () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account());
     const change = await ec2Imdsv2.remediate(finding(), planned((await ec2Imdsv2.assess(finding(), ctx)).plan), ctx);
-    (sim.account(HOME_ACCOUNT).states.get('instances') as { metadataOptions: { httpTokens: string } }[])[0].metadataOptions.httpTokens = 'optional';
+    (sim.account(HOME_ACCOUNT).states.get('instances') as { metadataOptions: { httpTokens: string } }[])[0].metadataOptions.httpTokens =
+      'optional';
 
     // Act / Assess
     await expect(ec2Imdsv2.verify(finding(), change, ctx)).rejects.toMatchObject({
@@ -160,7 +170,8 @@ describe('ec2-imdsv2 remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account());
     const plan = planned((await ec2Imdsv2.assess(finding(), ctx)).plan);
     sim.faults = (call) => {
-      if (call.command === 'ModifyInstanceMetadataOptions') throw new SimulatedServiceError('UnauthorizedOperation', 'You are not authorized to perform this operation.');
+      if (call.command === 'ModifyInstanceMetadataOptions')
+        throw new SimulatedServiceError('UnauthorizedOperation', 'You are not authorized to perform this operation.');
     };
 
     // Act / Assess

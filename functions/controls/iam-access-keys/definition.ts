@@ -69,7 +69,8 @@ const ago = (date: Date, now: Date): string => {
 export const userNameOf = (finding: FindingRef): string => {
   const match = /^arn:aws[\w-]*:iam::\d{12}:user\/([\w+=,.@-]+)$/.exec(finding.resource.canonicalId);
   if (match) return match[1];
-  if (finding.resource.type === 'AwsIamAccessKey') throw new InvalidInputError(`Access-key finding ${finding.id} does not name the key's user`);
+  if (finding.resource.type === 'AwsIamAccessKey')
+    throw new InvalidInputError(`Access-key finding ${finding.id} does not name the key's user`);
   throw new InvalidInputError(`Resource ${finding.resource.canonicalId} is not an IAM user ARN`);
 };
 
@@ -124,9 +125,7 @@ const callerInstances = async (ec2: EC2Client, ips: string[]): Promise<Instance[
     { Name: 'private-ip-address', Values: v4.filter(isPrivateIp) },
     { Name: 'ip-address', Values: v4.filter((ip) => !isPrivateIp(ip)) },
   ].filter((filter) => filter.Values.length > 0);
-  const pages = await Promise.all(
-    byFilter.map((filter) => ec2.send(new DescribeInstancesCommand({ Filters: [filter], MaxResults: 50 }))),
-  );
+  const pages = await Promise.all(byFilter.map((filter) => ec2.send(new DescribeInstancesCommand({ Filters: [filter], MaxResults: 50 }))));
   return pages.flatMap((page) => (page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
 };
 
@@ -199,7 +198,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     );
     const summary = summarizeTrail(events.Events ?? []);
     if (summary.events === 0) {
-      evidence.push({ fact: `No CloudTrail management events made with ${key.accessKeyId} in the last ${lookbackDays} days.`, source: 'cloudtrail:LookupEvents' });
+      evidence.push({
+        fact: `No CloudTrail management events made with ${key.accessKeyId} in the last ${lookbackDays} days.`,
+        source: 'cloudtrail:LookupEvents',
+      });
       continue;
     }
     evidence.push({
@@ -225,7 +227,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     highReasons.push(`user ${userName} is tagged ${userMarker}`);
   }
   if (ctx.config.production.accountIds.includes(finding.accountId)) {
-    evidence.push({ fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' });
+    evidence.push({
+      fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
+      source: 'hubfix config production.accountIds',
+    });
     highReasons.push(`account ${finding.accountId} is production`);
   }
 

@@ -5,7 +5,8 @@ import { findingRef } from '../../../test/support/finding-ref';
 import { NOW, simulatedAccount } from '../../../test/support/simulated-account';
 import { HOME_ACCOUNT } from '../../../test/support/workflow';
 
-const finding = (user: string, controlId = 'IAM.3') => findingRef(controlId, { type: 'AwsIamUser', id: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
+const finding = (user: string, controlId = 'IAM.3') =>
+  findingRef(controlId, { type: 'AwsIamUser', id: `arn:aws:iam::${HOME_ACCOUNT}:user/${user}` });
 
 const key = (id: string, createDate: string, lastUsed?: string) => ({
   accessKeyId: id,
@@ -18,22 +19,44 @@ const account = (users: unknown[], extra: Record<string, unknown> = {}) => ({ [H
 describe('iam-access-keys assess', () => {
   it('rates an old key unused for months, on an untagged user, as low risk and plans to deactivate only it', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account([{ userName: 'ci', accessKeys: [key('AKIAOLDKEY000000001', 'now-300d', 'now-200d'), key('AKIANEWKEY000000002', 'now-10d', 'now-1d')] }]));
+    const { ctx } = simulatedAccount(
+      account([
+        {
+          userName: 'ci',
+          accessKeys: [key('AKIAOLDKEY000000001', 'now-300d', 'now-200d'), key('AKIANEWKEY000000002', 'now-10d', 'now-1d')],
+        },
+      ]),
+    );
 
     // Act
     const result = await iamAccessKeys.assess(finding('ci'), ctx);
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.plan?.parameters).toEqual({ userName: 'ci', accessKeyIds: ['AKIAOLDKEY000000001'], observed: { statuses: { AKIAOLDKEY000000001: 'Active' } } });
-    expect(result.evidence.map((e) => e.source)).toEqual(expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']));
+    expect(result.plan?.parameters).toEqual({
+      userName: 'ci',
+      accessKeyIds: ['AKIAOLDKEY000000001'],
+      observed: { statuses: { AKIAOLDKEY000000001: 'Active' } },
+    });
+    expect(result.evidence.map((e) => e.source)).toEqual(
+      expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']),
+    );
   });
 
   it('rates a key used an hour ago from a production instance as high risk, with the evidence that makes it so', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
       account([{ userName: 'svc', accessKeys: [key('AKIASVCKEY000000001', 'now-200d', 'now-1h')] }], {
-        cloudtrailEvents: [{ eventTime: 'now-1h', eventSource: 'sqs.amazonaws.com', eventName: 'SendMessage', accessKeyId: 'AKIASVCKEY000000001', sourceIPAddress: '10.0.0.9', userAgent: 'boto3/1.34' }],
+        cloudtrailEvents: [
+          {
+            eventTime: 'now-1h',
+            eventSource: 'sqs.amazonaws.com',
+            eventName: 'SendMessage',
+            accessKeyId: 'AKIASVCKEY000000001',
+            sourceIPAddress: '10.0.0.9',
+            userAgent: 'boto3/1.34',
+          },
+        ],
         instances: [{ instanceId: 'i-0123456789abcdef0', privateIpAddress: '10.0.0.9', tags: { Environment: 'Prod' } }],
       }),
     );
@@ -89,7 +112,9 @@ describe('iam-access-keys assess', () => {
 
   it('returns no plan when no active key fails any more (the control already passes)', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account([{ userName: 'u', accessKeys: [{ ...key('AKIAKEY0000000000001', 'now-300d'), status: 'Inactive' }] }]));
+    const { ctx } = simulatedAccount(
+      account([{ userName: 'u', accessKeys: [{ ...key('AKIAKEY0000000000001', 'now-300d'), status: 'Inactive' }] }]),
+    );
 
     // Act
     const result = await iamAccessKeys.assess(finding('u'), ctx);
@@ -101,7 +126,9 @@ describe('iam-access-keys assess', () => {
 
   it('uses the tags Assess already read instead of asking IAM again', async () => {
     // Prepare
-    const { ctx, sim } = simulatedAccount(account([{ userName: 'old', tags: { env: 'production' }, accessKeys: [key('AKIAOLDKEY000000001', 'now-300d')] }]));
+    const { ctx, sim } = simulatedAccount(
+      account([{ userName: 'old', tags: { env: 'production' }, accessKeys: [key('AKIAOLDKEY000000001', 'now-300d')] }]),
+    );
 
     // Act
     const result = await iamAccessKeys.assess(finding('old'), { ...ctx, resourceTags: { env: 'production' } });
@@ -113,20 +140,32 @@ describe('iam-access-keys assess', () => {
 
   it('says clearly when the user no longer exists', async () => {
     const { ctx } = simulatedAccount(account([]));
-    await expect(iamAccessKeys.assess(finding('ghost'), ctx)).rejects.toThrow(expect.objectContaining({ name: 'ResourceNotFoundError', message: 'IAM user ghost no longer exists' }));
+    await expect(iamAccessKeys.assess(finding('ghost'), ctx)).rejects.toThrow(
+      expect.objectContaining({ name: 'ResourceNotFoundError', message: 'IAM user ghost no longer exists' }),
+    );
   });
 
   it('reads the user from an access-key resource (GuardDuty style) and only acts on the named key', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d'), key('AKIAKEY0000000000002', 'now-300d')] }]));
-    const accessKeyFinding = findingRef('IAM.3', { type: 'AwsIamAccessKey', id: 'AWS::IAM::AccessKey:AKIAKEY0000000000002', details: { AwsIamAccessKey: { PrincipalName: 'u' } } });
+    const { ctx } = simulatedAccount(
+      account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d'), key('AKIAKEY0000000000002', 'now-300d')] }]),
+    );
+    const accessKeyFinding = findingRef('IAM.3', {
+      type: 'AwsIamAccessKey',
+      id: 'AWS::IAM::AccessKey:AKIAKEY0000000000002',
+      details: { AwsIamAccessKey: { PrincipalName: 'u' } },
+    });
 
     // Act
     const result = await iamAccessKeys.assess(accessKeyFinding, ctx);
 
     // Assess
     expect(userNameOf(accessKeyFinding)).toBe('u');
-    expect(result.plan?.parameters).toEqual({ userName: 'u', accessKeyIds: ['AKIAKEY0000000000002'], observed: { statuses: { AKIAKEY0000000000002: 'Active' } } });
+    expect(result.plan?.parameters).toEqual({
+      userName: 'u',
+      accessKeyIds: ['AKIAKEY0000000000002'],
+      observed: { statuses: { AKIAKEY0000000000002: 'Active' } },
+    });
   });
 });
 
@@ -146,7 +185,12 @@ describe('iam-access-keys remediate, verify, rollback', () => {
     const undo = await iamAccessKeys.rollback(finding('ci'), change, ctx);
 
     // Assess
-    expect(change).toMatchObject({ before: { statuses: { AKIAOLDKEY000000001: 'Active' } }, after: { statuses: { AKIAOLDKEY000000001: 'Inactive' } }, reversible: true, changedAt: NOW.toISOString() });
+    expect(change).toMatchObject({
+      before: { statuses: { AKIAOLDKEY000000001: 'Active' } },
+      after: { statuses: { AKIAOLDKEY000000001: 'Inactive' } },
+      reversible: true,
+      changedAt: NOW.toISOString(),
+    });
     expect(statusAfterFix).toEqual({ 'user/ci': { AKIAOLDKEY000000001: 'Inactive' } });
     expect(observed).toBe('IAM reports AKIAOLDKEY000000001 of ci as Inactive');
     expect(undo.after).toEqual({ userName: 'ci', statuses: { AKIAOLDKEY000000001: 'Active' } });
@@ -157,10 +201,18 @@ describe('iam-access-keys remediate, verify, rollback', () => {
   it('fails verification when the key is still active', async () => {
     // Prepare
     const { ctx } = simulatedAccount(account(users));
-    const change = { summary: 's', before: { userName: 'ci', statuses: { AKIAOLDKEY000000001: 'Active' } }, after: { userName: 'ci', statuses: { AKIAOLDKEY000000001: 'Inactive' } }, changedAt: '', reversible: true };
+    const change = {
+      summary: 's',
+      before: { userName: 'ci', statuses: { AKIAOLDKEY000000001: 'Active' } },
+      after: { userName: 'ci', statuses: { AKIAOLDKEY000000001: 'Inactive' } },
+      changedAt: '',
+      reversible: true,
+    };
 
     // Act / Assess
-    await expect(iamAccessKeys.verify(finding('ci'), change, ctx)).rejects.toThrow(expect.objectContaining({ name: 'VerificationFailedError' }));
+    await expect(iamAccessKeys.verify(finding('ci'), change, ctx)).rejects.toThrow(
+      expect.objectContaining({ name: 'VerificationFailedError' }),
+    );
   });
 
   it('reports a key deleted between assessment and remediation as ResourceNotFoundError, changing nothing', async () => {
@@ -169,7 +221,9 @@ describe('iam-access-keys remediate, verify, rollback', () => {
     const plan = { summary: 's', steps: [], reversible: true, parameters: { userName: 'ci', accessKeyIds: ['AKIAOLDKEY000000001'] } };
 
     // Act / Assess
-    await expect(iamAccessKeys.remediate(finding('ci'), plan, ctx)).rejects.toThrow(expect.objectContaining({ name: 'ResourceNotFoundError' }));
+    await expect(iamAccessKeys.remediate(finding('ci'), plan, ctx)).rejects.toThrow(
+      expect.objectContaining({ name: 'ResourceNotFoundError' }),
+    );
   });
 
   it('records the keys as Active when a retry finds them already Inactive, so the undo reactivates them', async () => {
@@ -191,12 +245,19 @@ describe('iam-access-keys remediate, verify, rollback', () => {
 
   it('says exactly which keys changed when AWS refuses part-way', async () => {
     // Prepare
-    const { ctx, sim } = simulatedAccount(account([{ userName: 'ci', accessKeys: [key('AKIAKEY0000000000001', 'now-300d'), key('AKIAKEY0000000000002', 'now-300d')] }]));
+    const { ctx, sim } = simulatedAccount(
+      account([{ userName: 'ci', accessKeys: [key('AKIAKEY0000000000001', 'now-300d'), key('AKIAKEY0000000000002', 'now-300d')] }]),
+    );
     let updates = 0;
     sim.faults = (call) => {
       if (call.command === 'UpdateAccessKey' && ++updates === 2) throw new SimulatedServiceError('AccessDenied', 'denied');
     };
-    const plan = { summary: 's', steps: [], reversible: true, parameters: { userName: 'ci', accessKeyIds: ['AKIAKEY0000000000001', 'AKIAKEY0000000000002'] } };
+    const plan = {
+      summary: 's',
+      steps: [],
+      reversible: true,
+      parameters: { userName: 'ci', accessKeyIds: ['AKIAKEY0000000000001', 'AKIAKEY0000000000002'] },
+    };
 
     // Act / Assess
     await expect(iamAccessKeys.remediate(finding('ci'), plan, ctx)).rejects.toThrow(

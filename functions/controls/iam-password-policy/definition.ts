@@ -52,7 +52,8 @@ type Requirement = (policy: PolicySettings) => boolean;
 const REQUIREMENTS: Readonly<Record<string, { rule: string; passes: Requirement }>> = {
   'IAM.7': {
     rule: 'upper- and lowercase letters, numbers and symbols required, minimum length 8',
-    passes: (p) => p.RequireUppercaseCharacters && p.RequireLowercaseCharacters && p.RequireNumbers && p.RequireSymbols && p.MinimumPasswordLength >= 8,
+    passes: (p) =>
+      p.RequireUppercaseCharacters && p.RequireLowercaseCharacters && p.RequireNumbers && p.RequireSymbols && p.MinimumPasswordLength >= 8,
   },
   'IAM.11': { rule: 'at least one uppercase letter', passes: (p) => p.RequireUppercaseCharacters },
   'IAM.12': { rule: 'at least one lowercase letter', passes: (p) => p.RequireLowercaseCharacters },
@@ -136,7 +137,8 @@ const settingLine = (key: keyof PolicySettings, before: PolicySettings | null, a
   const was = before?.[key];
   const will = after[key];
   if (was !== will) return `${key}: ${before ? shown(was) : 'default'} → ${shown(will)}`;
-  if (key in BASELINE) return `${key}: ${shown(was)} (kept: already at least as strict as ${String(BASELINE[key as keyof typeof BASELINE])})`;
+  if (key in BASELINE)
+    return `${key}: ${shown(was)} (kept: already at least as strict as ${String(BASELINE[key as keyof typeof BASELINE])})`;
   if (key === 'MaxPasswordAge' || key === 'HardExpiry') return `${key}: ${shown(was)} (kept: hubfix does not turn on password expiry)`;
   return `${key}: ${shown(was)} (kept)`;
 };
@@ -152,12 +154,22 @@ const iamEventRegion = (partition: string): string => ({ 'aws-us-gov': 'us-gov-w
 /** Who set IAM users' passwords through the API recently: automation that generates passwords may break under stricter rules. */
 const passwordSetters = async (finding: FindingRef, ctx: ControlContext): Promise<TrailEvent[]> => {
   // The partition of the finding's region decides, as for every ARN a control builds (arns.ts), not the Partition it reports.
-  const trail = ctx.clients.at(CloudTrailClient, { accountId: finding.accountId, region: iamEventRegion(partitionOf(finding.resource.region)) });
+  const trail = ctx.clients.at(CloudTrailClient, {
+    accountId: finding.accountId,
+    region: iamEventRegion(partitionOf(finding.resource.region)),
+  });
   const now = ctx.now();
   const since = new Date(now.getTime() - ctx.config.thresholds.lookbackDays * DAY_MS);
   const pages = await Promise.all(
     ['CreateLoginProfile', 'UpdateLoginProfile'].map((name) =>
-      trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }], StartTime: since, EndTime: now, MaxResults: 50 })),
+      trail.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }],
+          StartTime: since,
+          EndTime: now,
+          MaxResults: 50,
+        }),
+      ),
     ),
   );
   const wanted = new Set(['CreateLoginProfile', 'UpdateLoginProfile']);
@@ -179,14 +191,20 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const requirement = requirementOf(finding.controlId);
   const current = await readPolicy(ctx.clients.at(IAMClient, targetOf(finding)));
   const evidence: Evidence[] = [
-    { fact: `Account ${finding.accountId} password policy: ${current ? SETTINGS.map((k) => `${k}=${shown(current[k])}`).join(', ') : NO_POLICY}.`, source: 'iam:GetAccountPasswordPolicy' },
+    {
+      fact: `Account ${finding.accountId} password policy: ${current ? SETTINGS.map((k) => `${k}=${shown(current[k])}`).join(', ') : NO_POLICY}.`,
+      source: 'iam:GetAccountPasswordPolicy',
+    },
   ];
   if (current && requirement.passes(current)) {
     return { risk: 'low', riskReason: `The password policy already meets ${finding.controlId} (${requirement.rule})`, evidence };
   }
 
   const merged = mergeStricter(current, BASELINE);
-  evidence.push({ fact: `${finding.controlId} requires ${requirement.rule}; the policy does not meet it.`, source: 'iam:GetAccountPasswordPolicy' });
+  evidence.push({
+    fact: `${finding.controlId} requires ${requirement.rule}; the policy does not meet it.`,
+    source: 'iam:GetAccountPasswordPolicy',
+  });
   for (const key of SETTINGS) evidence.push({ fact: settingLine(key, current, merged), source: 'iam:GetAccountPasswordPolicy' });
   evidence.push({ fact: EXPIRY_NOTE, source: 'hubfix password-policy rules' });
 
@@ -194,10 +212,18 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const automated = setters.filter((e) => isAutomation(userAgentOf(e)));
   const lookback = ctx.config.thresholds.lookbackDays;
   if (setters.length > 0) {
-    const who = [...new Set(setters.map((e) => `${e.EventName} by ${e.Username ?? 'unknown'} (${userAgentOf(e).slice(0, 60)})`))].join('; ');
-    evidence.push({ fact: `${setters.length} password(s) set through the IAM API in the last ${lookback} days: ${who}.`, source: 'cloudtrail:LookupEvents' });
+    const who = [...new Set(setters.map((e) => `${e.EventName} by ${e.Username ?? 'unknown'} (${userAgentOf(e).slice(0, 60)})`))].join(
+      '; ',
+    );
+    evidence.push({
+      fact: `${setters.length} password(s) set through the IAM API in the last ${lookback} days: ${who}.`,
+      source: 'cloudtrail:LookupEvents',
+    });
   } else {
-    evidence.push({ fact: `No CreateLoginProfile or UpdateLoginProfile calls in the last ${lookback} days.`, source: 'cloudtrail:LookupEvents' });
+    evidence.push({
+      fact: `No CreateLoginProfile or UpdateLoginProfile calls in the last ${lookback} days.`,
+      source: 'cloudtrail:LookupEvents',
+    });
   }
 
   const summary = changedSettings(current, merged).join(', ');
@@ -205,7 +231,11 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     summary: current
       ? `Tighten the account password policy of ${finding.accountId}: ${summary} (stricter settings and expiry kept as they are)`
       : `Create the account password policy of ${finding.accountId} (there is none): ${summary} (no expiry)`,
-    steps: [`iam:UpdateAccountPasswordPolicy ${SETTINGS.filter((k) => merged[k] !== undefined).map((k) => `${k}=${shown(merged[k])}`).join(' ')}`],
+    steps: [
+      `iam:UpdateAccountPasswordPolicy ${SETTINGS.filter((k) => merged[k] !== undefined)
+        .map((k) => `${k}=${shown(merged[k])}`)
+        .join(' ')}`,
+    ],
     reversible: true,
     // observed: the policy this plan replaces (null: none), which a retry records as the change's `before` (see types.ts).
     parameters: { accountId: finding.accountId, policy: merged, observed: current },
@@ -264,13 +294,17 @@ const replacePolicy = async (
     try {
       await writePolicy(iam, after);
     } catch (error) {
-      throw new RemediationError(`${what} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+      throw new RemediationError(`${what} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, {
+        cause: error,
+      });
     }
   }
   const changed = after ? changedSettings(before, after) : [];
   const created = !before && after ? ' (there was none; created it)' : '';
   return {
-    summary: after ? `${what}${created}: ${changed.join(', ') || 'no setting changed'}` : `${what}: deleted the custom policy (there was none before)`,
+    summary: after
+      ? `${what}${created}: ${changed.join(', ') || 'no setting changed'}`
+      : `${what}: deleted the custom policy (there was none before)`,
     before: { policy: before },
     after: { policy: after },
     changedAt: now.toISOString(),
@@ -283,8 +317,18 @@ export const iamPasswordPolicy = defineControl({
   title: 'IAM account password policy: strong and reuse-resistant',
   ids: Object.keys(REQUIREMENTS),
   cisRefs: [
-    '1.2.0/1.5', '1.2.0/1.6', '1.2.0/1.7', '1.2.0/1.8', '1.2.0/1.9', '1.2.0/1.10',
-    '1.4.0/1.8', '1.4.0/1.9', '3.0.0/1.8', '3.0.0/1.9', '5.0.0/1.7', '5.0.0/1.8',
+    '1.2.0/1.5',
+    '1.2.0/1.6',
+    '1.2.0/1.7',
+    '1.2.0/1.8',
+    '1.2.0/1.9',
+    '1.2.0/1.10',
+    '1.4.0/1.8',
+    '1.4.0/1.9',
+    '3.0.0/1.8',
+    '3.0.0/1.9',
+    '5.0.0/1.7',
+    '5.0.0/1.8',
   ],
   resourceTypes: ['AwsAccount'],
   assesses:

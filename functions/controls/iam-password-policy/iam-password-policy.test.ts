@@ -40,20 +40,34 @@ describe('iam-password-policy assess', () => {
         'MaxPasswordAge: not set (kept: hubfix does not turn on password expiry)',
       ]),
     );
-    expect(facts(result.evidence).join(' ')).toMatch(/Nobody is asked for a new password now.*does not turn on ExpirePasswords.*HardExpiry locks users/);
+    expect(facts(result.evidence).join(' ')).toMatch(
+      /Nobody is asked for a new password now.*does not turn on ExpirePasswords.*HardExpiry locks users/,
+    );
     expect(result.plan?.summary).toContain('MinimumPasswordLength 8 → 14');
   });
 
   it('never loosens a stricter setting: a length of 20 and an existing expiry stay as they are', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account({ minimumPasswordLength: 20, maxPasswordAge: 60, hardExpiry: false, passwordReusePrevention: 5 }));
+    const { ctx } = simulatedAccount(
+      account({ minimumPasswordLength: 20, maxPasswordAge: 60, hardExpiry: false, passwordReusePrevention: 5 }),
+    );
 
     // Act
     const result = await iamPasswordPolicy.assess(finding('IAM.16'), ctx);
 
     // Assess
-    expect(result.plan?.parameters.policy).toMatchObject({ MinimumPasswordLength: 20, MaxPasswordAge: 60, HardExpiry: false, PasswordReusePrevention: 24 });
-    expect(facts(result.evidence)).toEqual(expect.arrayContaining(['MinimumPasswordLength: 20 (kept: already at least as strict as 14)', 'MaxPasswordAge: 60 (kept: hubfix does not turn on password expiry)']));
+    expect(result.plan?.parameters.policy).toMatchObject({
+      MinimumPasswordLength: 20,
+      MaxPasswordAge: 60,
+      HardExpiry: false,
+      PasswordReusePrevention: 24,
+    });
+    expect(facts(result.evidence)).toEqual(
+      expect.arrayContaining([
+        'MinimumPasswordLength: 20 (kept: already at least as strict as 14)',
+        'MaxPasswordAge: 60 (kept: hubfix does not turn on password expiry)',
+      ]),
+    );
   });
 
   it('plans to create the policy when the account has none (NoSuchEntity), without turning on expiry', async () => {
@@ -87,7 +101,13 @@ describe('iam-password-policy assess', () => {
     const { ctx } = simulatedAccount(
       account(weak, {
         cloudtrailEvents: [
-          { eventTime: 'now-2d', eventSource: 'iam.amazonaws.com', eventName: 'CreateLoginProfile', userName: 'onboarding-bot', userAgent: 'Boto3/1.34.0 Python/3.12' },
+          {
+            eventTime: 'now-2d',
+            eventSource: 'iam.amazonaws.com',
+            eventName: 'CreateLoginProfile',
+            userName: 'onboarding-bot',
+            userAgent: 'Boto3/1.34.0 Python/3.12',
+          },
           { eventTime: 'now-1d', eventSource: 's3.amazonaws.com', eventName: 'GetObject', userName: 'someone' },
         ],
       }),
@@ -100,7 +120,9 @@ describe('iam-password-policy assess', () => {
     expect(result.risk).toBe('high');
     expect(result.riskReason).toContain('onboarding-bot');
     expect(result.evidence).toContainEqual({
-      fact: expect.stringContaining('1 password(s) set through the IAM API in the last 14 days: CreateLoginProfile by onboarding-bot (Boto3'),
+      fact: expect.stringContaining(
+        '1 password(s) set through the IAM API in the last 14 days: CreateLoginProfile by onboarding-bot (Boto3',
+      ),
       source: 'cloudtrail:LookupEvents',
     });
   });
@@ -109,27 +131,49 @@ describe('iam-password-policy assess', () => {
     ['us-gov-west-1', 'us-gov-west-1'],
     ['us-gov-east-1', 'us-gov-west-1'],
     ['cn-northwest-1', 'cn-north-1'],
-  ])('reads IAM events where the partition of %s records them (%s), whatever Partition the finding reports', async (region, eventRegion) => {
-    // Prepare: a finding from a GovCloud or China region that (wrongly) reports Partition aws
-    const { ctx } = simulatedAccount(
-      account(weak, {
-        cloudtrailEvents: [{ eventTime: 'now-2d', eventSource: 'iam.amazonaws.com', eventName: 'CreateLoginProfile', userName: 'onboarding-bot', userAgent: 'Boto3/1.34.0', region: eventRegion }],
-      }),
-    );
-    const inRegion = findingRef('IAM.15', { ...accountResource(), partition: 'aws' }, { region });
+  ])(
+    'reads IAM events where the partition of %s records them (%s), whatever Partition the finding reports',
+    async (region, eventRegion) => {
+      // Prepare: a finding from a GovCloud or China region that (wrongly) reports Partition aws
+      const { ctx } = simulatedAccount(
+        account(weak, {
+          cloudtrailEvents: [
+            {
+              eventTime: 'now-2d',
+              eventSource: 'iam.amazonaws.com',
+              eventName: 'CreateLoginProfile',
+              userName: 'onboarding-bot',
+              userAgent: 'Boto3/1.34.0',
+              region: eventRegion,
+            },
+          ],
+        }),
+      );
+      const inRegion = findingRef('IAM.15', { ...accountResource(), partition: 'aws' }, { region });
 
-    // Act
-    const result = await iamPasswordPolicy.assess(inRegion, ctx);
+      // Act
+      const result = await iamPasswordPolicy.assess(inRegion, ctx);
 
-    // Assess
-    expect(result.risk).toBe('high');
-    expect(result.riskReason).toContain('onboarding-bot');
-  });
+      // Assess
+      expect(result.risk).toBe('high');
+      expect(result.riskReason).toContain('onboarding-bot');
+    },
+  );
 
   it('stays low when passwords were only set in the console', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
-      account(weak, { cloudtrailEvents: [{ eventTime: 'now-2d', eventSource: 'iam.amazonaws.com', eventName: 'UpdateLoginProfile', userName: 'admin', userAgent: 'console.amazonaws.com' }] }),
+      account(weak, {
+        cloudtrailEvents: [
+          {
+            eventTime: 'now-2d',
+            eventSource: 'iam.amazonaws.com',
+            eventName: 'UpdateLoginProfile',
+            userName: 'admin',
+            userAgent: 'console.amazonaws.com',
+          },
+        ],
+      }),
     );
 
     // Act
@@ -174,7 +218,8 @@ describe('iam-password-policy remediate, verify, rollback', () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account(weak));
     const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
-    (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy: { minimumPasswordLength: number } }).policy.minimumPasswordLength = 32;
+    (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy: { minimumPasswordLength: number } }).policy.minimumPasswordLength =
+      32;
 
     // Act
     await iamPasswordPolicy.remediate(finding(), plan!, ctx);
@@ -221,7 +266,8 @@ describe('iam-password-policy remediate, verify, rollback', () => {
     const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
     const change = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
     sim.faults = (call) => {
-      if (call.command === 'DeleteAccountPasswordPolicy') (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy?: unknown }).policy = undefined;
+      if (call.command === 'DeleteAccountPasswordPolicy')
+        (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy?: unknown }).policy = undefined;
     };
 
     // Act
@@ -254,7 +300,8 @@ describe('iam-password-policy remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account(weak));
     const { plan } = await iamPasswordPolicy.assess(finding(), ctx);
     const change = await iamPasswordPolicy.remediate(finding(), plan!, ctx);
-    (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy: { minimumPasswordLength: number } }).policy.minimumPasswordLength = 10;
+    (sim.account(HOME_ACCOUNT).states.get('passwordPolicy') as { policy: { minimumPasswordLength: number } }).policy.minimumPasswordLength =
+      10;
 
     // Act
     const verifying = iamPasswordPolicy.verify(finding(), change, ctx);
@@ -284,7 +331,9 @@ describe('iam-password-policy remediate, verify, rollback', () => {
     };
 
     // Act / Assess
-    await expect(iamPasswordPolicy.remediate(finding(), plan!, ctx)).rejects.toThrow(/failed \(AccessDenied: not authorized\); nothing was changed/);
+    await expect(iamPasswordPolicy.remediate(finding(), plan!, ctx)).rejects.toThrow(
+      /failed \(AccessDenied: not authorized\); nothing was changed/,
+    );
     expect(policyIn(sim)).toMatchObject({ minimumPasswordLength: 8 });
   });
 });
@@ -293,8 +342,24 @@ describe('mergeStricter', () => {
   it('takes the stricter value of every hardened setting and keeps the rest of the current policy', () => {
     // Act
     const merged = mergeStricter(
-      { MinimumPasswordLength: 30, RequireUppercaseCharacters: true, RequireLowercaseCharacters: false, RequireSymbols: false, RequireNumbers: false, AllowUsersToChangePassword: false, MaxPasswordAge: 30 },
-      { MinimumPasswordLength: 14, RequireUppercaseCharacters: false, RequireLowercaseCharacters: true, RequireSymbols: true, RequireNumbers: true, AllowUsersToChangePassword: true, PasswordReusePrevention: 24 },
+      {
+        MinimumPasswordLength: 30,
+        RequireUppercaseCharacters: true,
+        RequireLowercaseCharacters: false,
+        RequireSymbols: false,
+        RequireNumbers: false,
+        AllowUsersToChangePassword: false,
+        MaxPasswordAge: 30,
+      },
+      {
+        MinimumPasswordLength: 14,
+        RequireUppercaseCharacters: false,
+        RequireLowercaseCharacters: true,
+        RequireSymbols: true,
+        RequireNumbers: true,
+        AllowUsersToChangePassword: true,
+        PasswordReusePrevention: 24,
+      },
     );
 
     // Assess

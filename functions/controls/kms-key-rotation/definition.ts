@@ -24,7 +24,9 @@ type RotationChange = z.infer<typeof changeSchema>;
 /** The key a finding names: its ARN or id (an AwsKmsKey resource id is the key ARN). */
 export const keyIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsKmsKey as { KeyId?: string } | undefined;
-  const id = /^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(finding.resource.canonicalId) ? finding.resource.canonicalId : details?.KeyId;
+  const id = /^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(finding.resource.canonicalId)
+    ? finding.resource.canonicalId
+    : details?.KeyId;
   if (!id) throw new InvalidInputError(`Resource ${finding.resource.id} is not a KMS key ARN`);
   return id;
 };
@@ -36,7 +38,8 @@ const cannotRotate = (key: KeyMetadata): string | undefined => {
     const kind = key.KeySpec?.startsWith('HMAC') ? 'an HMAC key' : 'an asymmetric key';
     return `it is ${kind} (${key.KeySpec}): KMS rotates only symmetric encryption keys; rotate by creating a new key and moving its users`;
   }
-  if (key.Origin === 'EXTERNAL') return 'its key material is imported: KMS cannot rotate it automatically; import new material into a new key (or rotate on demand) instead';
+  if (key.Origin === 'EXTERNAL')
+    return 'its key material is imported: KMS cannot rotate it automatically; import new material into a new key (or rotate on demand) instead';
   if (key.Origin !== 'AWS_KMS') return `it lives in a custom key store (${key.Origin}), where automatic rotation is not supported`;
   if (key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingReplicaDeletion') return 'it is scheduled for deletion';
   return undefined;
@@ -72,7 +75,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   evidence.push({ fact: `Automatic rotation of ${key.KeyId} is ${enabled ? 'on' : 'off'}.`, source: 'kms:GetKeyRotationStatus' });
   if (enabled) return { risk: 'low', riskReason: `Key ${key.KeyId} already rotates automatically`, evidence };
   if (key.KeyState === 'Disabled') {
-    return { risk: 'low', riskReason: `Key ${key.KeyId} is disabled: KMS refuses to turn rotation on until someone enables the key (or schedules its deletion)`, evidence, blocked: true };
+    return {
+      risk: 'low',
+      riskReason: `Key ${key.KeyId} is disabled: KMS refuses to turn rotation on until someone enables the key (or schedules its deletion)`,
+      evidence,
+      blocked: true,
+    };
   }
 
   evidence.push({
@@ -112,7 +120,10 @@ const setRotation = async (
     try {
       await kms.send(enable ? new EnableKeyRotationCommand({ KeyId: keyArn }) : new DisableKeyRotationCommand({ KeyId: keyArn }));
     } catch (error) {
-      throw new RemediationError(`Turning rotation ${state} for ${keyArn} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+      throw new RemediationError(
+        `Turning rotation ${state} for ${keyArn} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        { cause: error },
+      );
     }
   }
   return {

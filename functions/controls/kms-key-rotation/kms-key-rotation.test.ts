@@ -12,8 +12,11 @@ const arnOf = (keyId: string) => `arn:aws:kms:us-east-1:${HOME_ACCOUNT}:key/${ke
 
 const finding = (keyId = KEY) => findingRef('KMS.4', { type: 'AwsKmsKey', id: arnOf(keyId) });
 
-const account = (key: Record<string, unknown> = {}) => ({ [HOME_ACCOUNT]: { kms: { keys: [{ keyId: KEY, aliases: ['alias/orders'], ...key }] } } });
-const rotationOf = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].kms as Record<string, string>)[`key/${KEY}`];
+const account = (key: Record<string, unknown> = {}) => ({
+  [HOME_ACCOUNT]: { kms: { keys: [{ keyId: KEY, aliases: ['alias/orders'], ...key }] } },
+});
+const rotationOf = (sim: ReturnType<typeof simulatedAccount>['sim']) =>
+  (sim.snapshot()[HOME_ACCOUNT].kms as Record<string, string>)[`key/${KEY}`];
 
 describe('kms-key-rotation assess', () => {
   it('plans yearly rotation of a customer managed symmetric key, low risk, saying no caller changes', async () => {
@@ -69,7 +72,10 @@ describe('kms-key-rotation assess', () => {
     const { ctx } = simulatedAccount(account({ keySpec: 'ECC_NIST_P256' }));
 
     // Act
-    const assessment = await assessFinding({ finding: finding(), action: 'remediate', trigger: 'custom-action', receivedAt: '2026-11-22T00:00:00Z' }, ctx);
+    const assessment = await assessFinding(
+      { finding: finding(), action: 'remediate', trigger: 'custom-action', receivedAt: '2026-11-22T00:00:00Z' },
+      ctx,
+    );
 
     // Assess
     expect(assessment).toMatchObject({ route: 'skip', skip: 'not-applicable' });
@@ -93,7 +99,9 @@ describe('kms-key-rotation assess', () => {
     const { ctx } = simulatedAccount(account());
 
     // Act / Assess
-    await expect(kmsKeyRotation.assess(finding('99999999-0000-0000-0000-000000000000'), ctx)).rejects.toMatchObject({ name: 'ResourceNotFoundError' });
+    await expect(kmsKeyRotation.assess(finding('99999999-0000-0000-0000-000000000000'), ctx)).rejects.toMatchObject({
+      name: 'ResourceNotFoundError',
+    });
   });
 });
 
@@ -135,7 +143,8 @@ describe('kms-key-rotation remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account());
     const plan = planned((await kmsKeyRotation.assess(finding(), ctx)).plan);
     sim.faults = (call) => {
-      if (call.command === 'EnableKeyRotation') throw new SimulatedServiceError('AccessDeniedException', 'not authorized to perform kms:EnableKeyRotation');
+      if (call.command === 'EnableKeyRotation')
+        throw new SimulatedServiceError('AccessDeniedException', 'not authorized to perform kms:EnableKeyRotation');
     };
 
     // Act / Assess

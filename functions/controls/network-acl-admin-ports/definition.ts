@@ -98,13 +98,23 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const acl = await describeAcl(ec2, aclId);
   const found = offending(acl.Entries ?? []);
   if (found.length === 0) {
-    return { risk: 'low', riskReason: `Network ACL ${aclId} no longer allows 22 or 3389 from the internet`, evidence: [{ fact: `No inbound allow entry of ${aclId} opens 22 or 3389 to 0.0.0.0/0 or ::/0.`, source: 'ec2:DescribeNetworkAcls' }] };
+    return {
+      risk: 'low',
+      riskReason: `Network ACL ${aclId} no longer allows 22 or 3389 from the internet`,
+      evidence: [{ fact: `No inbound allow entry of ${aclId} opens 22 or 3389 to 0.0.0.0/0 or ::/0.`, source: 'ec2:DescribeNetworkAcls' }],
+    };
   }
 
   const subnets = (acl.Associations ?? []).map((a) => a.SubnetId as string);
   const evidence: Evidence[] = [
-    ...found.map((e) => ({ fact: `Network ACL ${aclId}${acl.IsDefault ? ' (the VPC default)' : ''} has ${describeEntry(e)}.`, source: 'ec2:DescribeNetworkAcls' })),
-    { fact: subnets.length > 0 ? `${aclId} is associated with ${subnets.join(', ')}.` : `${aclId} is associated with no subnet.`, source: 'ec2:DescribeNetworkAcls' },
+    ...found.map((e) => ({
+      fact: `Network ACL ${aclId}${acl.IsDefault ? ' (the VPC default)' : ''} has ${describeEntry(e)}.`,
+      source: 'ec2:DescribeNetworkAcls',
+    })),
+    {
+      fact: subnets.length > 0 ? `${aclId} is associated with ${subnets.join(', ')}.` : `${aclId} is associated with no subnet.`,
+      source: 'ec2:DescribeNetworkAcls',
+    },
   ];
   const subject = subnets.length > 0 ? `subnet(s) ${subnets.join(', ')}` : `network ACL ${aclId}`;
   const interfaces = subnets.length > 0 ? await interfacesWhere(ec2, { Name: 'subnet-id', Values: subnets }) : [];
@@ -125,7 +135,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const entries = found.map(entryInput);
   const plan: Plan<AclEntries> = {
     summary: `Replace ${found.map(describeEntry).join('; ')} of ${aclId} with a deny of the same protocol, port and source (same rule number)`,
-    steps: entries.map((e) => `ec2:ReplaceNetworkAclEntry NetworkAclId=${aclId} RuleNumber=${e.RuleNumber} Protocol=${e.Protocol} RuleAction=deny PortRange=${e.PortRange?.From}-${e.PortRange?.To} ${e.CidrBlock ? `CidrBlock=${e.CidrBlock}` : `Ipv6CidrBlock=${e.Ipv6CidrBlock}`}`),
+    steps: entries.map(
+      (e) =>
+        `ec2:ReplaceNetworkAclEntry NetworkAclId=${aclId} RuleNumber=${e.RuleNumber} Protocol=${e.Protocol} RuleAction=deny PortRange=${e.PortRange?.From}-${e.PortRange?.To} ${e.CidrBlock ? `CidrBlock=${e.CidrBlock}` : `Ipv6CidrBlock=${e.Ipv6CidrBlock}`}`,
+    ),
     reversible: true,
     parameters: { networkAclId: aclId, entries },
   };
@@ -142,7 +155,10 @@ const replaceEntries = async (ec2: EC2Client, aclId: string, entries: NetworkAcl
       done.push(entry.RuleNumber as number);
     } catch (error) {
       const already = done.length > 0 ? `entries ${done.join(', ')} were already replaced` : 'nothing was changed';
-      throw new RemediationError(`Replacing entry ${entry.RuleNumber} of ${aclId} failed (${(error as Error).name}: ${(error as Error).message}); ${already}`, { cause: error });
+      throw new RemediationError(
+        `Replacing entry ${entry.RuleNumber} of ${aclId} failed (${(error as Error).name}: ${(error as Error).message}); ${already}`,
+        { cause: error },
+      );
     }
   }
 };
@@ -160,7 +176,10 @@ async function remediate(finding: FindingRef, plan: Plan<AclEntries>, ctx: Contr
   const after = before.map(denyOf);
   await replaceEntries(ec2, networkAclId, toReplace.map(denyOf));
   return {
-    summary: before.length > 0 ? `Replaced ${before.map(describeEntry).join('; ')} of ${networkAclId} with a deny` : `The planned entries of ${networkAclId} had already changed`,
+    summary:
+      before.length > 0
+        ? `Replaced ${before.map(describeEntry).join('; ')} of ${networkAclId} with a deny`
+        : `The planned entries of ${networkAclId} had already changed`,
     before: { networkAclId, entries: before },
     after: { networkAclId, entries: after },
     changedAt: ctx.now().toISOString(),

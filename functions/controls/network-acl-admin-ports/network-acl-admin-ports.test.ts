@@ -36,9 +36,11 @@ describe('network-acl-admin-ports assess', () => {
   it('rates an ACL in front of a running production instance as high risk, naming it', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
-      account([sshIn], { networkInterfaces: [eni('eni-0000000000000c001', ['sg-0c0000000000c0001'], { subnetId: SUBNET, instanceId: PROD_INSTANCE })] }, [
-        { instanceId: PROD_INSTANCE, tags: { Stage: 'prod' } },
-      ]),
+      account(
+        [sshIn],
+        { networkInterfaces: [eni('eni-0000000000000c001', ['sg-0c0000000000c0001'], { subnetId: SUBNET, instanceId: PROD_INSTANCE })] },
+        [{ instanceId: PROD_INSTANCE, tags: { Stage: 'prod' } }],
+      ),
     );
 
     // Act
@@ -47,7 +49,10 @@ describe('network-acl-admin-ports assess', () => {
     // Assess
     expect(result.risk).toBe('high');
     expect(result.riskReason).toContain(`running production instance ${PROD_INSTANCE} (Stage=prod) uses subnet(s) ${SUBNET}`);
-    expect(result.evidence).toContainEqual({ fact: expect.stringContaining(`Instance ${PROD_INSTANCE} (running), tagged Stage=prod`), source: 'ec2:DescribeInstances' });
+    expect(result.evidence).toContainEqual({
+      fact: expect.stringContaining(`Instance ${PROD_INSTANCE} (running), tagged Stage=prod`),
+      source: 'ec2:DescribeInstances',
+    });
   });
 
   it('blocks an allow-all entry instead of replacing it: a deny would cut the whole subnet', async () => {
@@ -65,7 +70,13 @@ describe('network-acl-admin-ports assess', () => {
 
   it('ignores denies, egress entries and restricted sources', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account([{ ...sshIn, ruleAction: 'deny' }, { ...rdpIn, egress: true }, { ...sshIn, ruleNumber: 130, cidrBlock: '10.0.0.0/8' }]));
+    const { ctx } = simulatedAccount(
+      account([
+        { ...sshIn, ruleAction: 'deny' },
+        { ...rdpIn, egress: true },
+        { ...sshIn, ruleNumber: 130, cidrBlock: '10.0.0.0/8' },
+      ]),
+    );
 
     // Act
     const result = await plugin.assess(finding, ctx);
@@ -102,7 +113,8 @@ describe('network-acl-admin-ports remediate, verify, rollback', () => {
     const { plan } = await plugin.assess(finding, ctx);
     let replaces = 0;
     sim.faults = (call) => {
-      if (call.command === 'ReplaceNetworkAclEntry' && ++replaces > 1) throw new SimulatedServiceError('RequestLimitExceeded', 'Request limit exceeded.', { throttling: true });
+      if (call.command === 'ReplaceNetworkAclEntry' && ++replaces > 1)
+        throw new SimulatedServiceError('RequestLimitExceeded', 'Request limit exceeded.', { throttling: true });
     };
     await expect(plugin.remediate(finding, plan!, ctx)).rejects.toThrow(/entries 100 were already replaced/);
     sim.faults = undefined;
@@ -112,7 +124,9 @@ describe('network-acl-admin-ports remediate, verify, rollback', () => {
     await plugin.rollback(finding, change, ctx);
 
     // Assess
-    expect(change.summary).toBe(`Replaced inbound entry 100 (allow tcp 22 from 0.0.0.0/0); inbound entry 110 (allow tcp 3389 from 0.0.0.0/0) of ${ACL} with a deny`);
+    expect(change.summary).toBe(
+      `Replaced inbound entry 100 (allow tcp 22 from 0.0.0.0/0); inbound entry 110 (allow tcp 3389 from 0.0.0.0/0) of ${ACL} with a deny`,
+    );
     expect((change.before.entries as unknown[]).length).toBe(2);
     expect(aclEntries(sim, ACL)).toEqual(before);
   });
@@ -121,10 +135,20 @@ describe('network-acl-admin-ports remediate, verify, rollback', () => {
     // Prepare
     const { sim, ctx } = simulatedAccount(account([sshIn]));
     const change = await plugin.remediate(finding, (await plugin.assess(finding, ctx)).plan!, ctx);
-    networkOf(sim).acls[0].entries.push({ ruleNumber: 200, protocol: '17', ruleAction: 'allow', egress: false, cidrBlock: '0.0.0.0/0', portRange: { from: 3389, to: 3389 } });
+    networkOf(sim).acls[0].entries.push({
+      ruleNumber: 200,
+      protocol: '17',
+      ruleAction: 'allow',
+      egress: false,
+      cidrBlock: '0.0.0.0/0',
+      portRange: { from: 3389, to: 3389 },
+    });
 
     // Act / Assess
-    await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({ name: 'VerificationFailedError', message: expect.stringContaining('inbound entry 200 (allow udp 3389 from 0.0.0.0/0)') });
+    await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({
+      name: 'VerificationFailedError',
+      message: expect.stringContaining('inbound entry 200 (allow udp 3389 from 0.0.0.0/0)'),
+    });
   });
 
   it('leaves an entry edited since the assessment alone', async () => {
@@ -148,7 +172,17 @@ describe('network-acl-admin-ports remediate, verify, rollback', () => {
 
     // Act / Assess
     await expect(
-      ec2.send(new ReplaceNetworkAclEntryCommand({ NetworkAclId: ACL, RuleNumber: 999, Protocol: '6', RuleAction: 'deny', Egress: false, CidrBlock: '0.0.0.0/0', PortRange: { From: 22, To: 22 } })),
+      ec2.send(
+        new ReplaceNetworkAclEntryCommand({
+          NetworkAclId: ACL,
+          RuleNumber: 999,
+          Protocol: '6',
+          RuleAction: 'deny',
+          Egress: false,
+          CidrBlock: '0.0.0.0/0',
+          PortRange: { From: 22, To: 22 },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidNetworkAclEntry.NotFound' });
   });
 });

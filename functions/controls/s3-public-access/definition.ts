@@ -67,7 +67,6 @@ const publicAccessBlock = blockSchema.nullable();
 const changeSchema = z.discriminatedUnion('scope', [bucketScope.extend({ publicAccessBlock }), accountScope.extend({ publicAccessBlock })]);
 type BlockChange = z.infer<typeof changeSchema>;
 
-
 const accountBlock = async (s3control: S3ControlClient, accountId: string): Promise<Block | undefined> => {
   try {
     return blockOf((await s3control.send(new GetAccountPublicAccessBlockCommand({ AccountId: accountId }))).PublicAccessBlockConfiguration);
@@ -90,9 +89,11 @@ interface BucketFacts {
 }
 
 const isWildcard = (principal: unknown): boolean =>
-  principal === '*' || (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
+  principal === '*' ||
+  (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
 
-const describeStatement = (s: PolicyStatement, index: number): string => `${s.Sid ?? `statement ${index + 1}`} (${asList(s.Action).join(', ')})`;
+const describeStatement = (s: PolicyStatement, index: number): string =>
+  `${s.Sid ?? `statement ${index + 1}`} (${asList(s.Action).join(', ')})`;
 
 /** CloudFront reaching the bucket through its own principal (OAC service principal or a legacy OAI). */
 const cloudFrontReaders = (statements: PolicyStatement[]): string[] =>
@@ -102,7 +103,9 @@ const cloudFrontReaders = (statements: PolicyStatement[]): string[] =>
       const principal = s.Principal as { Service?: string | string[]; AWS?: string | string[] };
       const oac = asList(principal.Service).includes('cloudfront.amazonaws.com');
       const sourceArn = Object.values(s.Condition ?? {}).flatMap((byKey) =>
-        Object.entries(byKey).filter(([k]) => k.toLowerCase() === 'aws:sourcearn').flatMap(([, v]) => asList(v as string | string[])),
+        Object.entries(byKey)
+          .filter(([k]) => k.toLowerCase() === 'aws:sourcearn')
+          .flatMap(([, v]) => asList(v as string | string[])),
       );
       const distributions = sourceArn.map((arn) => /distribution\/(\w+)/.exec(arn)?.[1] ?? arn);
       const oais = asList(principal.AWS).flatMap((p) => /cloudfront:user\/CloudFront Origin Access Identity (\w+)/.exec(p)?.[1] ?? []);
@@ -124,9 +127,15 @@ const bucketFacts = async (s3: S3Client, bucket: string, ctx: ControlContext, bu
   return {
     bucket,
     bucketBlock,
-    publicPolicy: isPublic ? statements.map((s, i) => (s.Effect === 'Allow' && isWildcard(s.Principal) ? describeStatement(s, i) : '')).filter(Boolean) : undefined,
+    publicPolicy: isPublic
+      ? statements.map((s, i) => (s.Effect === 'Allow' && isWildcard(s.Principal) ? describeStatement(s, i) : '')).filter(Boolean)
+      : undefined,
     publicGrants: publicAclGrants(acl.Grants),
-    website: website && (website.RedirectAllRequestsTo ? `redirects to ${website.RedirectAllRequestsTo.HostName}` : `index document ${website.IndexDocument?.Suffix}`),
+    website:
+      website &&
+      (website.RedirectAllRequestsTo
+        ? `redirects to ${website.RedirectAllRequestsTo.HostName}`
+        : `index document ${website.IndexDocument?.Suffix}`),
     cloudFront: cloudFrontReaders(statements),
     production: productionMarker(tags, ctx.config),
   };
@@ -137,33 +146,60 @@ const publicPaths = (facts: BucketFacts, account?: Block): string[] => {
   const restrict = facts.bucketBlock?.RestrictPublicBuckets || account?.RestrictPublicBuckets;
   const ignoreAcls = facts.bucketBlock?.IgnorePublicAcls || account?.IgnorePublicAcls;
   return [
-    ...(facts.publicPolicy && !restrict ? [`its bucket policy is public (${facts.publicPolicy.join('; ') || 'GetBucketPolicyStatus IsPublic'})`] : []),
+    ...(facts.publicPolicy && !restrict
+      ? [`its bucket policy is public (${facts.publicPolicy.join('; ') || 'GetBucketPolicyStatus IsPublic'})`]
+      : []),
     ...(facts.publicGrants.length > 0 && !ignoreAcls ? [`its ACL grants ${facts.publicGrants.join(', ')}`] : []),
   ];
 };
 
 const factEvidence = (facts: BucketFacts, paths: string[]): Evidence[] => [
-  ...(paths.length > 0 ? [{ fact: `Bucket ${facts.bucket} is public now: ${paths.join('; ')}.`, source: 's3:GetBucketPolicyStatus, s3:GetBucketPolicy, s3:GetBucketAcl' }] : []),
+  ...(paths.length > 0
+    ? [
+        {
+          fact: `Bucket ${facts.bucket} is public now: ${paths.join('; ')}.`,
+          source: 's3:GetBucketPolicyStatus, s3:GetBucketPolicy, s3:GetBucketAcl',
+        },
+      ]
+    : []),
   ...(facts.publicPolicy && paths.every((p) => !p.startsWith('its bucket policy'))
-    ? [{ fact: `Bucket ${facts.bucket} has a public policy, already neutralised by RestrictPublicBuckets.`, source: 's3:GetBucketPolicyStatus' }]
+    ? [
+        {
+          fact: `Bucket ${facts.bucket} has a public policy, already neutralised by RestrictPublicBuckets.`,
+          source: 's3:GetBucketPolicyStatus',
+        },
+      ]
     : []),
   ...(facts.website
-    ? [{
-        fact: paths.length > 0
-          ? `Bucket ${facts.bucket} serves a static website (${facts.website}); blocking public access takes the site down (403).`
-          : `Bucket ${facts.bucket} has website hosting configured (${facts.website}) but is not public, so the website endpoint already answers 403.`,
-        source: 's3:GetBucketWebsite',
-      }]
+    ? [
+        {
+          fact:
+            paths.length > 0
+              ? `Bucket ${facts.bucket} serves a static website (${facts.website}); blocking public access takes the site down (403).`
+              : `Bucket ${facts.bucket} has website hosting configured (${facts.website}) but is not public, so the website endpoint already answers 403.`,
+          source: 's3:GetBucketWebsite',
+        },
+      ]
     : []),
   ...(facts.cloudFront.length > 0
-    ? [{ fact: `Bucket ${facts.bucket} is a CloudFront origin (${facts.cloudFront.join('; ')}); CloudFront reads through its own principal, which block public access does not affect.`, source: 's3:GetBucketPolicy' }]
+    ? [
+        {
+          fact: `Bucket ${facts.bucket} is a CloudFront origin (${facts.cloudFront.join('; ')}); CloudFront reads through its own principal, which block public access does not affect.`,
+          source: 's3:GetBucketPolicy',
+        },
+      ]
     : []),
   ...(facts.production ? [{ fact: `Bucket ${facts.bucket} is tagged ${facts.production}.`, source: 's3:GetBucketTagging' }] : []),
 ];
 
 const productionAccount = (finding: FindingRef, ctx: ControlContext): Evidence[] =>
   ctx.config.production.accountIds.includes(finding.accountId)
-    ? [{ fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' }]
+    ? [
+        {
+          fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
+          source: 'hubfix config production.accountIds',
+        },
+      ]
     : [];
 
 const planFor = (scope: Scope, current: Block | undefined): Plan<BlockPlan> => {
@@ -203,11 +239,19 @@ async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<C
   const paths = publicPaths(facts, account);
   evidence.push(...factEvidence(facts, paths), ...productionAccount(finding, ctx));
   const high = [
-    ...(paths.length > 0 ? [`bucket ${bucket} is public now (${facts.website ? 'a static website' : paths.join('; ')}) and would stop serving anonymous readers`] : []),
+    ...(paths.length > 0
+      ? [
+          `bucket ${bucket} is public now (${facts.website ? 'a static website' : paths.join('; ')}) and would stop serving anonymous readers`,
+        ]
+      : []),
     ...(facts.production ? [`bucket ${bucket} is tagged ${facts.production}`] : []),
     ...(ctx.config.production.accountIds.includes(finding.accountId) ? [`account ${finding.accountId} is production`] : []),
   ];
-  if (paths.length === 0) evidence.push({ fact: `Bucket ${bucket} is not public by policy or ACL: blocking changes no current access.`, source: 's3:GetBucketPolicyStatus, s3:GetBucketAcl' });
+  if (paths.length === 0)
+    evidence.push({
+      fact: `Bucket ${bucket} is not public by policy or ACL: blocking changes no current access.`,
+      source: 's3:GetBucketPolicyStatus, s3:GetBucketAcl',
+    });
   const plan = planFor({ scope: 'bucket', bucket }, current);
   return high.length > 0
     ? { risk: 'high', riskReason: `Blocking public access could break readers: ${high.join('; ')}`, evidence, plan }
@@ -225,7 +269,9 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
   const target = targetOf(finding);
   const accountId = finding.accountId;
   const current = await accountBlock(ctx.clients.at(S3ControlClient, target), accountId);
-  const evidence: Evidence[] = [{ fact: `Account ${accountId}'s public access block: ${describeBlock(current)}.`, source: 's3control:GetPublicAccessBlock' }];
+  const evidence: Evidence[] = [
+    { fact: `Account ${accountId}'s public access block: ${describeBlock(current)}.`, source: 's3control:GetPublicAccessBlock' },
+  ];
   if (fullyOn(current)) return { risk: 'low', riskReason: `Account ${accountId} already blocks all public access`, evidence };
 
   const buckets = (await ctx.clients.at(S3Client, target).send(new ListBucketsCommand({}))).Buckets ?? [];
@@ -248,12 +294,20 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
     source: 's3:ListBuckets, s3:GetPublicAccessBlock, s3:GetBucketPolicyStatus, s3:GetBucketAcl',
   });
   for (const { facts, paths } of losing.slice(0, MAX_LISTED_BUCKETS)) evidence.push(...factEvidence(facts, paths));
-  if (losing.length > MAX_LISTED_BUCKETS) evidence.push({ fact: `…and ${losing.length - MAX_LISTED_BUCKETS} more public bucket(s).`, source: 's3:ListBuckets' });
+  if (losing.length > MAX_LISTED_BUCKETS)
+    evidence.push({ fact: `…and ${losing.length - MAX_LISTED_BUCKETS} more public bucket(s).`, source: 's3:ListBuckets' });
   evidence.push(...productionAccount(finding, ctx));
 
   const websites = losing.filter((l) => l.facts.website).map((l) => l.facts.bucket);
   const high = [
-    ...(losing.length > 0 ? [`${losing.length} bucket(s) would lose public access (${losing.slice(0, 5).map((l) => l.facts.bucket).join(', ')}${websites.length ? `; websites: ${websites.join(', ')}` : ''})`] : []),
+    ...(losing.length > 0
+      ? [
+          `${losing.length} bucket(s) would lose public access (${losing
+            .slice(0, 5)
+            .map((l) => l.facts.bucket)
+            .join(', ')}${websites.length ? `; websites: ${websites.join(', ')}` : ''})`,
+        ]
+      : []),
     ...(buckets.length > checked.length ? [`${buckets.length - checked.length} bucket(s) were not checked`] : []),
     ...(ctx.config.production.accountIds.includes(accountId) ? [`account ${accountId} is production`] : []),
   ];
@@ -279,7 +333,9 @@ const blockApi = (finding: FindingRef, scope: Scope, ctx: ControlContext): Block
     label: `account ${scope.accountId}`,
     read: () => accountBlock(s3control, scope.accountId),
     put: async (block: Block) =>
-      void (await s3control.send(new PutAccountPublicAccessBlockCommand({ AccountId: scope.accountId, PublicAccessBlockConfiguration: block }))),
+      void (await s3control.send(
+        new PutAccountPublicAccessBlockCommand({ AccountId: scope.accountId, PublicAccessBlockConfiguration: block }),
+      )),
     remove: async () => void (await s3control.send(new DeleteAccountPublicAccessBlockCommand({ AccountId: scope.accountId }))),
   };
 };
@@ -320,7 +376,8 @@ export const s3PublicAccess = defineControl({
     'Bucket and account public access blocks, bucket policy status and public statements, ACL grants to AllUsers/AuthenticatedUsers, ' +
     'static website hosting, CloudFront OAC/OAI principals in the policy, production tags; for S3.1 every bucket of the account ' +
     'that would lose public access',
-  changes: 'Turns on all four block public access settings of the bucket (S3.8) or the account (S3.1); policies and ACLs are left as they are',
+  changes:
+    'Turns on all four block public access settings of the bucket (S3.8) or the account (S3.1); policies and ACLs are left as they are',
   reversible: true,
   automation: 'automated',
   // A public website breaks when blocked: a person decides even when assess finds nothing public.
@@ -331,8 +388,14 @@ export const s3PublicAccess = defineControl({
     // GetPublicAccessBlock (bucket) is s3:GetBucketPublicAccessBlock, s3control's is s3:GetAccountPublicAccessBlock;
     // ListBuckets is s3:ListAllMyBuckets; removing a block is authorized as putting one.
     assess: [
-      's3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock', 's3:ListAllMyBuckets', 's3:GetBucketPolicy',
-      's3:GetBucketPolicyStatus', 's3:GetBucketAcl', 's3:GetBucketWebsite', 's3:GetBucketTagging',
+      's3:GetBucketPublicAccessBlock',
+      's3:GetAccountPublicAccessBlock',
+      's3:ListAllMyBuckets',
+      's3:GetBucketPolicy',
+      's3:GetBucketPolicyStatus',
+      's3:GetBucketAcl',
+      's3:GetBucketWebsite',
+      's3:GetBucketTagging',
     ],
     verify: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock'],
     remediate: blockReadsAndWrites,

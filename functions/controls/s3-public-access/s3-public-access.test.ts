@@ -28,7 +28,8 @@ const cloudFrontOac = (bucket: string) => ({
 const ALL_ON = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
 
 const account = (buckets: unknown[], s3Control: Record<string, unknown> = {}) => ({ [HOME_ACCOUNT]: { s3: { buckets }, s3Control } });
-const snapshotOf = (sim: ReturnType<typeof simulatedAccount>['sim']) => sim.snapshot()[HOME_ACCOUNT] as { s3: Record<string, { publicAccessBlock: string }>; s3Control: { account: string } };
+const snapshotOf = (sim: ReturnType<typeof simulatedAccount>['sim']) =>
+  sim.snapshot()[HOME_ACCOUNT] as { s3: Record<string, { publicAccessBlock: string }>; s3Control: { account: string } };
 
 describe('s3-public-access assess (S3.8, a bucket)', () => {
   it('rates a private bucket reached only by CloudFront (OAC) as low risk, and says CloudFront is unaffected', async () => {
@@ -41,7 +42,9 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
     // Assess
     expect(result.risk).toBe('low');
     expect(result.plan?.parameters).toEqual({ scope: 'bucket', bucket: 'assets-origin', observed: { publicAccessBlock: null } });
-    expect(result.plan?.steps).toEqual(['s3:PutPublicAccessBlock Bucket=assets-origin BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true']);
+    expect(result.plan?.steps).toEqual([
+      's3:PutPublicAccessBlock Bucket=assets-origin BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true',
+    ]);
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain('is a CloudFront origin (origin access control of distribution E2QWRUHAPOMQZL)');
     expect(facts).toContain('is not public by policy or ACL');
@@ -50,7 +53,9 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
   it('rates a public static website as high risk, with the website, the public statement and the production tag as evidence', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
-      account([{ name: 'www-example', policy: publicRead('www-example'), website: { indexDocument: 'index.html' }, tags: { Environment: 'prod' } }]),
+      account([
+        { name: 'www-example', policy: publicRead('www-example'), website: { indexDocument: 'index.html' }, tags: { Environment: 'prod' } },
+      ]),
     );
 
     // Act
@@ -62,8 +67,14 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
     expect(result.riskReason).toContain('tagged Environment=prod');
     expect(result.evidence).toEqual(
       expect.arrayContaining([
-        { fact: 'Bucket www-example is public now: its bucket policy is public (PublicRead (s3:GetObject)).', source: 's3:GetBucketPolicyStatus, s3:GetBucketPolicy, s3:GetBucketAcl' },
-        { fact: 'Bucket www-example serves a static website (index document index.html); blocking public access takes the site down (403).', source: 's3:GetBucketWebsite' },
+        {
+          fact: 'Bucket www-example is public now: its bucket policy is public (PublicRead (s3:GetObject)).',
+          source: 's3:GetBucketPolicyStatus, s3:GetBucketPolicy, s3:GetBucketAcl',
+        },
+        {
+          fact: 'Bucket www-example serves a static website (index document index.html); blocking public access takes the site down (403).',
+          source: 's3:GetBucketWebsite',
+        },
         { fact: 'Bucket www-example is tagged Environment=prod.', source: 's3:GetBucketTagging' },
       ]),
     );
@@ -72,7 +83,9 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
   it('sees a public-read ACL, and no longer counts it once the account ignores public ACLs', async () => {
     // Prepare
     const open = simulatedAccount(account([{ name: 'downloads', acl: 'public-read' }]));
-    const ignored = simulatedAccount(account([{ name: 'downloads', acl: 'public-read' }], { publicAccessBlock: { ignorePublicAcls: true } }));
+    const ignored = simulatedAccount(
+      account([{ name: 'downloads', acl: 'public-read' }], { publicAccessBlock: { ignorePublicAcls: true } }),
+    );
 
     // Act
     const [openResult, ignoredResult] = await Promise.all([
@@ -147,7 +160,9 @@ describe('s3-public-access assess (S3.1, the account)', () => {
     const facts = result.evidence.map((e) => e.fact);
     expect(facts).toContain('4 of 4 bucket(s) checked; 2 public now and would lose public access: www-example, eu-downloads.');
     expect(facts).toContain('Bucket eu-downloads is public now: its ACL grants READ to everyone (AllUsers).');
-    expect(result.plan?.steps).toEqual([`s3control:PutPublicAccessBlock AccountId=${HOME_ACCOUNT} BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true`]);
+    expect(result.plan?.steps).toEqual([
+      `s3control:PutPublicAccessBlock AccountId=${HOME_ACCOUNT} BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true`,
+    ]);
   });
 
   it('rates an account whose buckets are all private as low risk', async () => {
@@ -177,7 +192,11 @@ describe('s3-public-access remediate, verify, rollback', () => {
     await s3PublicAccess.rollback(f, change, ctx);
 
     // Assess
-    expect(change.before).toEqual({ scope: 'bucket', bucket: 'data', publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false } });
+    expect(change.before).toEqual({
+      scope: 'bucket',
+      bucket: 'data',
+      publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+    });
     expect(afterRemediation).toBe('blockPublicAcls,ignorePublicAcls,blockPublicPolicy,restrictPublicBuckets');
     expect(observed).toBe('S3 reports all four block public access settings on for bucket data');
     expect(snapshotOf(sim).s3['bucket/data'].publicAccessBlock).toBe('blockPublicAcls');
@@ -222,13 +241,21 @@ describe('s3-public-access remediate, verify, rollback', () => {
     const f = finding('S3.8', 'data');
     const change = await s3PublicAccess.remediate(f, (await s3PublicAccess.assess(f, ctx)).plan!, ctx);
     const buckets = sim.account(HOME_ACCOUNT).states.get('s3') as Map<string, { publicAccessBlock?: Record<string, boolean> }>;
-    buckets.get('data')!.publicAccessBlock = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false };
+    buckets.get('data')!.publicAccessBlock = {
+      blockPublicAcls: true,
+      ignorePublicAcls: true,
+      blockPublicPolicy: false,
+      restrictPublicBuckets: false,
+    };
 
     // Act
     const verified = s3PublicAccess.verify(f, change, ctx);
 
     // Assess
-    await expect(verified).rejects.toMatchObject({ name: 'VerificationFailedError', message: 'The public access block of bucket data is only BlockPublicAcls, IgnorePublicAcls on' });
+    await expect(verified).rejects.toMatchObject({
+      name: 'VerificationFailedError',
+      message: 'The public access block of bucket data is only BlockPublicAcls, IgnorePublicAcls on',
+    });
   });
 
   it('says nothing was changed when S3 refuses the write', async () => {
@@ -244,7 +271,10 @@ describe('s3-public-access remediate, verify, rollback', () => {
     const remediated = s3PublicAccess.remediate(f, plan!, ctx);
 
     // Assess
-    await expect(remediated).rejects.toMatchObject({ name: 'RemediationError', message: expect.stringMatching(/AccessDenied.*nothing was changed/) });
+    await expect(remediated).rejects.toMatchObject({
+      name: 'RemediationError',
+      message: expect.stringMatching(/AccessDenied.*nothing was changed/),
+    });
   });
 
   it('refuses a plan made for another bucket', async () => {

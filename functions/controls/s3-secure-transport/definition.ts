@@ -48,7 +48,8 @@ const denyStatement = (bucket: string, region: string, sid: string): PolicyState
 });
 
 const isWildcard = (principal: unknown): boolean =>
-  principal === '*' || (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
+  principal === '*' ||
+  (typeof principal === 'object' && principal !== null && asList((principal as { AWS?: string | string[] }).AWS).includes('*'));
 
 /**
  * What the S3.5 check looks for: Deny s3:* (or *) to everyone on the bucket and its objects when aws:SecureTransport is
@@ -62,7 +63,13 @@ const deniesInsecureTransport = (document: PolicyDocument, bucket: string, regio
     const covers = (arn: string) => resources.some((r) => r === '*' || r === arn || (r.endsWith('*') && arn.startsWith(r.slice(0, -1))));
     if (!covers(s3Arn(region, bucket)) || !covers(s3Arn(region, bucket, '*'))) return false;
     const bool = Object.entries(s.Condition ?? {}).find(([operator]) => operator === 'Bool')?.[1] ?? {};
-    return Object.entries(bool).some(([key, value]) => key.toLowerCase() === 'aws:securetransport' && asList(value as string | boolean).map(String).includes('false'));
+    return Object.entries(bool).some(
+      ([key, value]) =>
+        key.toLowerCase() === 'aws:securetransport' &&
+        asList(value as string | boolean)
+          .map(String)
+          .includes('false'),
+    );
   });
 
 /** The policy with the deny statement added; a Sid already taken gets a numbered one (Sids must be unique). */
@@ -80,7 +87,14 @@ const distinct = (values: string[]): string => {
 };
 
 /** Evidence and risk from the bucket's recorded requests. */
-const requestEvidence = (bucket: string, requests: S3Request[], trail: string, files: number, truncated: boolean, days: number): { evidence: Evidence; insecure: S3Request[] } => {
+const requestEvidence = (
+  bucket: string,
+  requests: S3Request[],
+  trail: string,
+  files: number,
+  truncated: boolean,
+  days: number,
+): { evidence: Evidence; insecure: S3Request[] } => {
   const source = `s3:GetObject (CloudTrail data events of trail ${trail})`;
   const window = truncated ? `in the newest ${files} log files` : `in the last ${days} days`;
   const insecure = requests.filter((r) => !r.tlsVersion);
@@ -101,7 +115,10 @@ const requestEvidence = (bucket: string, requests: S3Request[], trail: string, f
   return {
     insecure,
     evidence: {
-      fact: requests.length > 0 ? `All ${requests.length} requests to ${bucket} ${window} used TLS (${versions}).` : `No requests to ${bucket} recorded ${window}.`,
+      fact:
+        requests.length > 0
+          ? `All ${requests.length} requests to ${bucket} ${window} used TLS (${versions}).`
+          : `No requests to ${bucket} recorded ${window}.`,
       source,
     },
   };
@@ -114,7 +131,11 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const policy = await bucketPolicy(s3, bucket);
   const document = policy ? parsePolicy(policy) : undefined;
   if (document && deniesInsecureTransport(document, bucket, target.region)) {
-    return { risk: 'low', riskReason: `The policy of ${bucket} already denies requests without TLS`, evidence: [{ fact: `The policy of ${bucket} denies requests with aws:SecureTransport false.`, source: 's3:GetBucketPolicy' }] };
+    return {
+      risk: 'low',
+      riskReason: `The policy of ${bucket} already denies requests without TLS`,
+      evidence: [{ fact: `The policy of ${bucket} denies requests with aws:SecureTransport false.`, source: 's3:GetBucketPolicy' }],
+    };
   }
 
   const evidence: Evidence[] = [
@@ -133,7 +154,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const signal = await readBucketRequests(ctx.clients, target, bucket, new Date(now.getTime() - days * DAY_MS), now);
   let insecure: S3Request[] = [];
   if (!signal.available) {
-    evidence.push({ fact: `Signal unavailable: ${signal.reason}, so whether any client reaches ${bucket} over plain HTTP is unknown.`, source: signal.source });
+    evidence.push({
+      fact: `Signal unavailable: ${signal.reason}, so whether any client reaches ${bucket} over plain HTTP is unknown.`,
+      source: signal.source,
+    });
   } else {
     const read = requestEvidence(bucket, signal.requests, signal.trail, signal.files, signal.truncated, days);
     evidence.push(read.evidence);
@@ -143,15 +167,24 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const statements = document ? `${document.Statement.length} existing statement(s) kept` : 'new policy';
   const plan: Plan<DenyPlan> = {
     summary: `Add a statement denying s3:* without TLS (aws:SecureTransport false) to the policy of ${bucket} (${statements})`,
-    steps: [`s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`],
+    steps: [
+      `s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`,
+    ],
     reversible: true,
     // observed: the policy text this plan replaces (null: none), which a retry records as `before` (types.ts).
     parameters: { bucket, observed: { policy: policy ?? null } },
   };
   if (insecure.length > 0) {
-    return { risk: 'high', riskReason: `${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`, evidence, plan };
+    return {
+      risk: 'high',
+      riskReason: `${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`,
+      evidence,
+      plan,
+    };
   }
-  const why = signal.available ? 'no recent request came without TLS' : 'no S3 data events to show a plain-HTTP client (signal unavailable)';
+  const why = signal.available
+    ? 'no recent request came without TLS'
+    : 'no S3 data events to show a plain-HTTP client (signal unavailable)';
   return { risk: 'low', riskReason: `Denying plain HTTP on ${bucket}: ${why}`, evidence, plan };
 }
 
@@ -168,11 +201,15 @@ const writePolicy = async (s3: S3Client, bucket: string, policy: string | null):
     if (policy === null) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     else await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
   } catch (error) {
-    throw new RemediationError(`Writing the policy of ${bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`, { cause: error });
+    throw new RemediationError(
+      `Writing the policy of ${bucket} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+      { cause: error },
+    );
   }
 };
 
-const samePolicy = (a: string | null, b: string | null): boolean => (a === null || b === null ? a === b : sameJson(parsePolicy(a), parsePolicy(b)));
+const samePolicy = (a: string | null, b: string | null): boolean =>
+  a === null || b === null ? a === b : sameJson(parsePolicy(a), parsePolicy(b));
 
 /**
  * Adds the deny statement unless the policy already denies requests without TLS. A policy that already does (an earlier
@@ -238,7 +275,11 @@ export const s3SecureTransport = defineControl({
   permissions: {
     // The trail's log files are the only record of plain-HTTP callers (ListObjectsV2 is s3:ListBucket).
     assess: [
-      's3:GetBucketPolicy', 's3:GetBucketTagging', 'cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 's3:GetBucketLocation',
+      's3:GetBucketPolicy',
+      's3:GetBucketTagging',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetEventSelectors',
+      's3:GetBucketLocation',
       ...trailLogGrants,
     ],
     verify: ['s3:GetBucketPolicy'],

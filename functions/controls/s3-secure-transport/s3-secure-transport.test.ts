@@ -5,20 +5,34 @@ import { findingRef } from '../../../test/support/finding-ref';
 import { simulatedAccount } from '../../../test/support/simulated-account';
 import { HOME_ACCOUNT } from '../../../test/support/workflow';
 
-const finding = (bucket: string, region = 'us-east-1') => findingRef('S3.5', { type: 'AwsS3Bucket', id: `arn:aws:s3:::${bucket}` }, { region });
+const finding = (bucket: string, region = 'us-east-1') =>
+  findingRef('S3.5', { type: 'AwsS3Bucket', id: `arn:aws:s3:::${bucket}` }, { region });
 
 /** An existing policy, pretty-printed as a person wrote it: rollback must give back this exact text. */
 const EXISTING = JSON.stringify(
   {
     Version: '2012-10-17',
     Id: 'DataPolicy',
-    Statement: [{ Sid: 'AnalyticsRead', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222222222222:role/analytics' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }],
+    Statement: [
+      {
+        Sid: 'AnalyticsRead',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::222222222222:role/analytics' },
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::data/*',
+      },
+    ],
   },
   null,
   2,
 );
 
-const trail = (dataEvents: string[], selectors: 'basic' | 'advanced' = 'basic') => ({ name: 'main', s3BucketName: 'trail-logs', s3DataEvents: dataEvents, selectors });
+const trail = (dataEvents: string[], selectors: 'basic' | 'advanced' = 'basic') => ({
+  name: 'main',
+  s3BucketName: 'trail-logs',
+  s3DataEvents: dataEvents,
+  selectors,
+});
 const logBucket = (events: unknown[]) => ({ name: 'trail-logs', cloudTrailLogs: { events } });
 const account = (buckets: unknown[], trails: unknown[] = []) => ({ [HOME_ACCOUNT]: { s3: { buckets }, trails } });
 const policyIn = (sim: ReturnType<typeof simulatedAccount>['sim'], bucket: string) =>
@@ -38,14 +52,23 @@ describe('s3-secure-transport assess', () => {
       fact: 'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for data, so whether any client reaches data over plain HTTP is unknown.',
       source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
     });
-    expect(result.evidence.map((e) => e.fact)).toContain('Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.');
+    expect(result.evidence.map((e) => e.fact)).toContain(
+      'Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.',
+    );
     expect(result.plan?.parameters).toEqual({ bucket: 'data', observed: { policy: EXISTING } });
   });
 
   it('rates a bucket with recent plain-HTTP requests as high risk, naming the callers', async () => {
     // Prepare
     const events = [
-      { eventTime: 'now-2h', bucket: 'data', tlsVersion: null, sourceIPAddress: '198.51.100.7', userAgent: 'legacy-uploader/1.0', eventName: 'PutObject' },
+      {
+        eventTime: 'now-2h',
+        bucket: 'data',
+        tlsVersion: null,
+        sourceIPAddress: '198.51.100.7',
+        userAgent: 'legacy-uploader/1.0',
+        eventName: 'PutObject',
+      },
       { eventTime: 'now-1d', bucket: 'data', tlsVersion: 'TLSv1.2' },
       { eventTime: 'now-3h', bucket: 'other-bucket', tlsVersion: null },
     ];
@@ -90,7 +113,9 @@ describe('s3-secure-transport assess', () => {
 
     // Assess
     expect(result.risk).toBe('low');
-    expect(result.evidence.map((e) => e.fact).join('\n')).toMatch(/Signal unavailable: trail main records data's data events, but as an organization trail/);
+    expect(result.evidence.map((e) => e.fact).join('\n')).toMatch(
+      /Signal unavailable: trail main records data's data events, but as an organization trail/,
+    );
   });
 
   it('reports a log bucket it cannot read as an unavailable signal', async () => {
@@ -108,7 +133,16 @@ describe('s3-secure-transport assess', () => {
     // Prepare
     const compliant = {
       Version: '2012-10-17',
-      Statement: [{ Sid: 'AllowSSLRequestsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::data', 'arn:aws:s3:::data/*'], Condition: { Bool: { 'aws:SecureTransport': false } } }],
+      Statement: [
+        {
+          Sid: 'AllowSSLRequestsOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: ['arn:aws:s3:::data', 'arn:aws:s3:::data/*'],
+          Condition: { Bool: { 'aws:SecureTransport': false } },
+        },
+      ],
     };
     const { ctx } = simulatedAccount(account([{ name: 'data', policy: compliant }]));
 
@@ -153,7 +187,10 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
     const undone = await s3SecureTransport.rollback(f, change, ctx);
 
     // Assess
-    expect(JSON.parse(created ?? '{}')).toMatchObject({ Version: '2012-10-17', Statement: [{ Sid: 'HubfixDenyInsecureTransport', Effect: 'Deny' }] });
+    expect(JSON.parse(created ?? '{}')).toMatchObject({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'HubfixDenyInsecureTransport', Effect: 'Deny' }],
+    });
     expect(undone.summary).toBe('Deleted the policy of data, which had none before');
     expect(policyIn(sim, 'data')).toBeUndefined();
   });
@@ -171,7 +208,10 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
     const verified = s3SecureTransport.verify(f, change, ctx);
 
     // Assess
-    await expect(verified).rejects.toMatchObject({ name: 'VerificationFailedError', message: 'The policy of data lost 1 of its previous statement(s): AnalyticsRead' });
+    await expect(verified).rejects.toMatchObject({
+      name: 'VerificationFailedError',
+      message: 'The policy of data lost 1 of its previous statement(s): AnalyticsRead',
+    });
   });
 
   it('fails verification when the deny statement is gone', async () => {
@@ -182,7 +222,10 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
     (sim.account(HOME_ACCOUNT).states.get('s3') as Map<string, { policy?: string }>).get('data')!.policy = EXISTING;
 
     // Act / Assess
-    await expect(s3SecureTransport.verify(f, change, ctx)).rejects.toMatchObject({ name: 'VerificationFailedError', message: 'The policy of data does not deny requests without TLS' });
+    await expect(s3SecureTransport.verify(f, change, ctx)).rejects.toMatchObject({
+      name: 'VerificationFailedError',
+      message: 'The policy of data does not deny requests without TLS',
+    });
   });
 
   it('says nothing was changed when S3 refuses the policy, and keeps the old one', async () => {
@@ -198,7 +241,10 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
     const remediated = s3SecureTransport.remediate(f, plan!, ctx);
 
     // Assess
-    await expect(remediated).rejects.toMatchObject({ name: 'RemediationError', message: expect.stringMatching(/AccessDenied.*nothing was changed/) });
+    await expect(remediated).rejects.toMatchObject({
+      name: 'RemediationError',
+      message: expect.stringMatching(/AccessDenied.*nothing was changed/),
+    });
     expect(policyIn(sim, 'data')).toBe(EXISTING);
   });
 
@@ -215,13 +261,27 @@ describe('s3-secure-transport remediate, verify, rollback', () => {
 
     // Assess
     expect(retried).toEqual(first);
-    expect(JSON.parse(applied as string).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AnalyticsRead', 'HubfixDenyInsecureTransport']);
+    expect(JSON.parse(applied as string).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'AnalyticsRead',
+      'HubfixDenyInsecureTransport',
+    ]);
     expect(policyIn(sim, 'data')).toBe(EXISTING);
   });
 
   it('takes a free Sid when the policy already uses hubfix’s', async () => {
     // Prepare
-    const taken = { Version: '2012-10-17', Statement: [{ Sid: 'HubfixDenyInsecureTransport', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${HOME_ACCOUNT}:root` }, Action: 's3:ListBucket', Resource: 'arn:aws:s3:::data' }] };
+    const taken = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'HubfixDenyInsecureTransport',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${HOME_ACCOUNT}:root` },
+          Action: 's3:ListBucket',
+          Resource: 'arn:aws:s3:::data',
+        },
+      ],
+    };
     const { ctx, sim } = simulatedAccount(account([{ name: 'data', policy: taken }]));
     const f = finding('data');
 
@@ -239,12 +299,18 @@ describe('simulated S3, where the S3.5 control depends on it', () => {
     // Prepare
     const { clients } = simulatedAccount(account([{ name: 'data' }, { name: 'eu-data', region: 'eu-west-1' }]));
     const s3 = clients.at(S3Client, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
-    const foreign = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::other/*' }] });
+    const foreign = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::other/*' }],
+    });
 
     // Act / Assess
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: 'data' }))).rejects.toMatchObject({ name: 'NoSuchBucketPolicy' });
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: 'eu-data' }))).rejects.toMatchObject({ name: 'PermanentRedirect' });
-    await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: foreign }))).rejects.toMatchObject({ name: 'MalformedPolicy', message: 'Policy has invalid resource' });
+    await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: foreign }))).rejects.toMatchObject({
+      name: 'MalformedPolicy',
+      message: 'Policy has invalid resource',
+    });
   });
 });
 
@@ -252,8 +318,12 @@ describe.each([
   ['cn-north-1', 'aws-cn'],
   ['us-gov-west-1', 'aws-us-gov'],
 ])('s3-secure-transport in %s (partition %s)', (region: string, partition: string) => {
-  const inRegion = (bucket: string) => findingRef('S3.5', { type: 'AwsS3Bucket', id: `arn:${partition}:s3:::${bucket}`, partition }, { region });
-  const regionalTrail = (dataEvents: string[], selectors: 'basic' | 'advanced') => ({ ...trail(dataEvents, selectors), homeRegion: region });
+  const inRegion = (bucket: string) =>
+    findingRef('S3.5', { type: 'AwsS3Bucket', id: `arn:${partition}:s3:::${bucket}`, partition }, { region });
+  const regionalTrail = (dataEvents: string[], selectors: 'basic' | 'advanced') => ({
+    ...trail(dataEvents, selectors),
+    homeRegion: region,
+  });
   const regionalLogs = (events: Record<string, unknown>[]) => ({ ...logBucket(events.map((e) => ({ ...e, region }))), region });
 
   it(`writes the deny statement with ${partition} ARNs, verifies it, and then finds nothing more to change`, async () => {
@@ -268,14 +338,31 @@ describe.each([
 
     // Assess
     const statements = JSON.parse(policyIn(sim, 'data') as string).Statement as { Sid: string; Resource: string[] }[];
-    expect(statements).toEqual([expect.objectContaining({ Sid: 'HubfixDenyInsecureTransport', Resource: [`arn:${partition}:s3:::data`, `arn:${partition}:s3:::data/*`] })]);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Sid: 'HubfixDenyInsecureTransport',
+        Resource: [`arn:${partition}:s3:::data`, `arn:${partition}:s3:::data/*`],
+      }),
+    ]);
     expect(observed).toBe('The policy of data denies requests without TLS and is new (the bucket had no policy)');
     expect(again.plan).toBeUndefined();
   });
 
   it(`recognises a policy that already denies plain HTTP with ${partition} ARNs as passing`, async () => {
     // Prepare
-    const denying = { Version: '2012-10-17', Statement: [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:${partition}:s3:::data`, `arn:${partition}:s3:::data/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] };
+    const denying = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'TlsOnly',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:${partition}:s3:::data`, `arn:${partition}:s3:::data/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    };
     const { ctx } = simulatedAccount(account([{ name: 'data', region, policy: denying }]));
 
     // Act
@@ -286,18 +373,30 @@ describe.each([
     expect(result.riskReason).toBe('The policy of data already denies requests without TLS');
   });
 
-  it.each(['basic', 'advanced'] as const)(`reads the data events of a trail whose %s selectors name arn:${partition}:s3:::data/`, async (selectors) => {
-    // Prepare
-    const events = [{ eventTime: 'now-2h', bucket: 'data', tlsVersion: null, sourceIPAddress: '198.51.100.7', userAgent: 'legacy-uploader/1.0', eventName: 'PutObject' }];
-    const { ctx } = simulatedAccount(account([{ name: 'data', region }, regionalLogs(events)], [regionalTrail(['data'], selectors)]));
+  it.each(['basic', 'advanced'] as const)(
+    `reads the data events of a trail whose %s selectors name arn:${partition}:s3:::data/`,
+    async (selectors) => {
+      // Prepare
+      const events = [
+        {
+          eventTime: 'now-2h',
+          bucket: 'data',
+          tlsVersion: null,
+          sourceIPAddress: '198.51.100.7',
+          userAgent: 'legacy-uploader/1.0',
+          eventName: 'PutObject',
+        },
+      ];
+      const { ctx } = simulatedAccount(account([{ name: 'data', region }, regionalLogs(events)], [regionalTrail(['data'], selectors)]));
 
-    // Act
-    const result = await s3SecureTransport.assess(inRegion('data'), ctx);
+      // Act
+      const result = await s3SecureTransport.assess(inRegion('data'), ctx);
 
-    // Assess
-    expect(result.risk).toBe('high');
-    expect(result.riskReason).toBe('1 recent request(s) to data came over plain HTTP and would be denied');
-  });
+      // Assess
+      expect(result.risk).toBe('high');
+      expect(result.riskReason).toBe('1 recent request(s) to data came over plain HTTP and would be denied');
+    },
+  );
 });
 
 describe('simulated S3 in another partition', () => {
@@ -305,10 +404,17 @@ describe('simulated S3 in another partition', () => {
     // Prepare
     const { clients } = simulatedAccount(account([{ name: 'data', region: 'cn-north-1' }]));
     const s3 = clients.at(S3Client, { accountId: HOME_ACCOUNT, region: 'cn-north-1' });
-    const policy = (partition: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:${partition}:s3:::data/*` }] });
+    const policy = (partition: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:${partition}:s3:::data/*` }],
+      });
 
     // Act / Assess
-    await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: policy('aws') }))).rejects.toMatchObject({ name: 'MalformedPolicy', message: 'Policy has invalid resource' });
+    await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: policy('aws') }))).rejects.toMatchObject({
+      name: 'MalformedPolicy',
+      message: 'Policy has invalid resource',
+    });
     await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'data', Policy: policy('aws-cn') }))).resolves.toBeDefined();
   });
 });

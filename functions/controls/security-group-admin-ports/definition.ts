@@ -48,7 +48,8 @@ const scopeOf = (controlId: string) => {
 const offendingRules = (rules: SecurityGroupRule[], controlId: string): SecurityGroupRule[] => {
   const { ports, sources } = scopeOf(controlId);
   return rules.filter(
-    (r) => !r.IsEgress && sources.includes(r.CidrIpv4 ?? r.CidrIpv6 ?? '') && portsOpened(r.IpProtocol, r.FromPort, r.ToPort, ports).length > 0,
+    (r) =>
+      !r.IsEgress && sources.includes(r.CidrIpv4 ?? r.CidrIpv6 ?? '') && portsOpened(r.IpProtocol, r.FromPort, r.ToPort, ports).length > 0,
   );
 };
 
@@ -57,7 +58,9 @@ const offendingPermissions = (permissions: IpPermission[], controlId: string): s
   const { ports, sources } = scopeOf(controlId);
   return permissions.flatMap((p) => {
     const open = portsOpened(p.IpProtocol, p.FromPort, p.ToPort, ports);
-    const world = [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)].filter((c): c is string => sources.includes(c ?? ''));
+    const world = [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)].filter((c): c is string =>
+      sources.includes(c ?? ''),
+    );
     return open.length > 0 ? world.map((cidr) => `${p.IpProtocol} ${p.FromPort ?? 'all'}-${p.ToPort ?? 'all'} from ${cidr}`) : [];
   });
 };
@@ -76,14 +79,20 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     };
   }
 
-  const evidence: Evidence[] = offending.map((r) => ({ fact: `Rule ${describeRule(r)} fails ${finding.controlId}.`, source: 'ec2:DescribeSecurityGroupRules' }));
+  const evidence: Evidence[] = offending.map((r) => ({
+    fact: `Rule ${describeRule(r)} fails ${finding.controlId}.`,
+    source: 'ec2:DescribeSecurityGroupRules',
+  }));
   const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
   evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
   const highReasons = [...radius.highReasons];
   // Revoking a wide rule (all traffic, 0-65535) also closes its other ports to the internet: say so, and treat it as risky when in use.
   const wide = offending.filter((r) => !onlyAdminPorts(r.IpProtocol, r.FromPort, r.ToPort));
   for (const rule of wide) {
-    evidence.push({ fact: `Rule ${rule.SecurityGroupRuleId} opens more than admin ports: revoking it also closes those ports to the internet.`, source: 'ec2:DescribeSecurityGroupRules' });
+    evidence.push({
+      fact: `Rule ${rule.SecurityGroupRuleId} opens more than admin ports: revoking it also closes those ports to the internet.`,
+      source: 'ec2:DescribeSecurityGroupRules',
+    });
     if (radius.interfaces.length > 0) highReasons.push(`rule ${rule.SecurityGroupRuleId} also opens non-admin ports of an in-use group`);
   }
 

@@ -10,9 +10,23 @@ import { DEV_INSTANCE, eni, groupRules, networkFinding, networkOf, PROD_INSTANCE
 import { simulatedAccount } from '../../../test/support/simulated-account';
 import { HOME_ACCOUNT } from '../../../test/support/workflow';
 
-const ssh = { ruleId: 'sgr-0000000000000a001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0', description: 'ssh from anywhere' };
+const ssh = {
+  ruleId: 'sgr-0000000000000a001',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv4: '0.0.0.0/0',
+  description: 'ssh from anywhere',
+};
 const sshV6 = { ruleId: 'sgr-0000000000000a002', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' };
-const office = { ruleId: 'sgr-0000000000000a003', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24', description: 'office' };
+const office = {
+  ruleId: 'sgr-0000000000000a003',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv4: '203.0.113.0/24',
+  description: 'office',
+};
 const https = { ruleId: 'sgr-0000000000000a004', protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' };
 const allTraffic = { ruleId: 'sgr-0000000000000a005', protocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'everything' };
 
@@ -32,9 +46,22 @@ describe('security-group-admin-ports assess', () => {
     expect(result.plan?.parameters).toEqual({
       groupId: SG_BASTION,
       ruleIds: ['sgr-0000000000000a001'],
-      observed: { rules: [expect.objectContaining({ SecurityGroupRuleId: 'sgr-0000000000000a001', IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' })] },
+      observed: {
+        rules: [
+          expect.objectContaining({
+            SecurityGroupRuleId: 'sgr-0000000000000a001',
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            CidrIpv4: '0.0.0.0/0',
+          }),
+        ],
+      },
     });
-    expect(result.evidence).toContainEqual({ fact: expect.stringContaining('No network interface uses security group'), source: 'ec2:DescribeNetworkInterfaces' });
+    expect(result.evidence).toContainEqual({
+      fact: expect.stringContaining('No network interface uses security group'),
+      source: 'ec2:DescribeNetworkInterfaces',
+    });
   });
 
   it.each([
@@ -57,7 +84,10 @@ describe('security-group-admin-ports assess', () => {
     const { ctx } = simulatedAccount(
       account(
         {
-          securityGroups: [bastion([ssh]), { groupId: SG_WEB, groupName: 'web', ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, referencedGroupId: SG_BASTION }] }],
+          securityGroups: [
+            bastion([ssh]),
+            { groupId: SG_WEB, groupName: 'web', ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, referencedGroupId: SG_BASTION }] },
+          ],
           networkInterfaces: [
             eni('eni-0000000000000a001', [SG_BASTION], { instanceId: PROD_INSTANCE }),
             eni('eni-0000000000000a002', [SG_BASTION], { description: 'ELB app/shop-alb/50dc6c495c0c9188' }),
@@ -72,10 +102,15 @@ describe('security-group-admin-ports assess', () => {
 
     // Assess
     expect(result.risk).toBe('high');
-    expect(result.riskReason).toMatch(/running production instance i-0aaaaaaaaaaaaaaa1 \(environment=production\).*load balancer ELB app\/shop-alb/);
+    expect(result.riskReason).toMatch(
+      /running production instance i-0aaaaaaaaaaaaaaa1 \(environment=production\).*load balancer ELB app\/shop-alb/,
+    );
     expect(result.evidence).toEqual(
       expect.arrayContaining([
-        { fact: expect.stringMatching(/Instance i-0aaaaaaaaaaaaaaa1 \(running\), tagged environment=production/), source: 'ec2:DescribeInstances' },
+        {
+          fact: expect.stringMatching(/Instance i-0aaaaaaaaaaaaaaa1 \(running\), tagged environment=production/),
+          source: 'ec2:DescribeInstances',
+        },
         { fact: expect.stringContaining('Load balancer interface eni-0000000000000a002'), source: 'ec2:DescribeNetworkInterfaces' },
         { fact: expect.stringContaining(`${SG_WEB} (web) reference ${SG_BASTION}`), source: 'ec2:DescribeSecurityGroups' },
       ]),
@@ -85,10 +120,19 @@ describe('security-group-admin-ports assess', () => {
   it('treats a stopped production instance or a running development one as low risk', async () => {
     // Prepare
     const { ctx } = simulatedAccount(
-      account({ securityGroups: [bastion([ssh])], networkInterfaces: [eni('eni-0000000000000a001', [SG_BASTION], { instanceId: PROD_INSTANCE }), eni('eni-0000000000000a003', [SG_BASTION], { instanceId: DEV_INSTANCE })] }, [
-        { instanceId: PROD_INSTANCE, state: 'stopped', tags: { environment: 'production' } },
-        { instanceId: DEV_INSTANCE, state: 'running', tags: { environment: 'dev' } },
-      ]),
+      account(
+        {
+          securityGroups: [bastion([ssh])],
+          networkInterfaces: [
+            eni('eni-0000000000000a001', [SG_BASTION], { instanceId: PROD_INSTANCE }),
+            eni('eni-0000000000000a003', [SG_BASTION], { instanceId: DEV_INSTANCE }),
+          ],
+        },
+        [
+          { instanceId: PROD_INSTANCE, state: 'stopped', tags: { environment: 'production' } },
+          { instanceId: DEV_INSTANCE, state: 'running', tags: { environment: 'dev' } },
+        ],
+      ),
     );
 
     // Act
@@ -101,7 +145,15 @@ describe('security-group-admin-ports assess', () => {
 
   it('rates an all-traffic rule of an in-use group as high risk: revoking it closes every port', async () => {
     // Prepare
-    const { ctx } = simulatedAccount(account({ securityGroups: [bastion([allTraffic])], networkInterfaces: [eni('eni-0000000000000a003', [SG_BASTION], { instanceId: DEV_INSTANCE })] }, [{ instanceId: DEV_INSTANCE }]));
+    const { ctx } = simulatedAccount(
+      account(
+        {
+          securityGroups: [bastion([allTraffic])],
+          networkInterfaces: [eni('eni-0000000000000a003', [SG_BASTION], { instanceId: DEV_INSTANCE })],
+        },
+        [{ instanceId: DEV_INSTANCE }],
+      ),
+    );
 
     // Act
     const result = await plugin.assess(networkFinding('EC2.53', SG_BASTION), ctx);
@@ -154,7 +206,13 @@ describe('security-group-admin-ports remediate, verify, rollback', () => {
     expect(groupRules(sim, SG_BASTION).ingress.sort()).toEqual(['-1 0.0.0.0/0', 'tcp 22 0.0.0.0/0', 'tcp 22 203.0.113.0/24']);
     const ec2 = ctx.clients.at(EC2Client, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
     const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [SG_BASTION] }))).SecurityGroups?.[0];
-    expect(group?.IpPermissions).toContainEqual(expect.objectContaining({ IpProtocol: 'tcp', FromPort: 22, IpRanges: expect.arrayContaining([{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }]) }));
+    expect(group?.IpPermissions).toContainEqual(
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 22,
+        IpRanges: expect.arrayContaining([{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }]),
+      }),
+    );
   });
 
   it('fails verification when the port is open to the world again', async () => {
@@ -162,10 +220,19 @@ describe('security-group-admin-ports remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account({ securityGroups: [bastion([ssh])] }));
     const finding = networkFinding('EC2.13', SG_BASTION);
     const change = await plugin.remediate(finding, (await plugin.assess(finding, ctx)).plan!, ctx);
-    networkOf(sim).groups[0].ingress.push({ ruleId: 'sgr-0000000000000beef', protocol: 'tcp', fromPort: 0, toPort: 1000, cidrIpv4: '0.0.0.0/0' });
+    networkOf(sim).groups[0].ingress.push({
+      ruleId: 'sgr-0000000000000beef',
+      protocol: 'tcp',
+      fromPort: 0,
+      toPort: 1000,
+      cidrIpv4: '0.0.0.0/0',
+    });
 
     // Act / Assess
-    await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({ name: 'VerificationFailedError', message: expect.stringContaining('tcp 0-1000 from 0.0.0.0/0') });
+    await expect(plugin.verify(finding, change, ctx)).rejects.toMatchObject({
+      name: 'VerificationFailedError',
+      message: expect.stringContaining('tcp 0-1000 from 0.0.0.0/0'),
+    });
   });
 
   it('records a planned rule that is already gone as revoked by this change, so Undo can restore what was approved', async () => {
@@ -180,7 +247,13 @@ describe('security-group-admin-ports remediate, verify, rollback', () => {
 
     // Assess
     expect(change.summary).toBe(`Revoked ingress rule sgr-0000000000000a001: tcp 22 from 0.0.0.0/0 ("ssh from anywhere") of ${SG_BASTION}`);
-    expect(change.before.revoked).toEqual([{ securityGroupRuleId: ssh.ruleId, isEgress: false, permission: expect.objectContaining({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }) }]);
+    expect(change.before.revoked).toEqual([
+      {
+        securityGroupRuleId: ssh.ruleId,
+        isEgress: false,
+        permission: expect.objectContaining({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }),
+      },
+    ]);
     expect(groupRules(sim, SG_BASTION).ingress).toEqual(['tcp 22 203.0.113.0/24']);
   });
 
@@ -190,11 +263,15 @@ describe('security-group-admin-ports remediate, verify, rollback', () => {
     const finding = networkFinding('EC2.13', SG_BASTION);
     const { plan } = await plugin.assess(finding, ctx);
     sim.faults = (call) => {
-      if (call.command === 'RevokeSecurityGroupIngress') throw new SimulatedServiceError('UnauthorizedOperation', 'You are not authorized to perform this operation.');
+      if (call.command === 'RevokeSecurityGroupIngress')
+        throw new SimulatedServiceError('UnauthorizedOperation', 'You are not authorized to perform this operation.');
     };
 
     // Act / Assess
-    await expect(plugin.remediate(finding, plan!, ctx)).rejects.toMatchObject({ name: 'RemediationError', message: expect.stringMatching(/UnauthorizedOperation.*nothing was changed/) });
+    await expect(plugin.remediate(finding, plan!, ctx)).rejects.toMatchObject({
+      name: 'RemediationError',
+      message: expect.stringMatching(/UnauthorizedOperation.*nothing was changed/),
+    });
   });
 });
 
@@ -206,10 +283,19 @@ describe('simulated security groups', () => {
     const revoke = (input: RevokeSecurityGroupIngressCommandInput) => ec2.send(new RevokeSecurityGroupIngressCommand(input));
 
     // Act / Assess
-    await expect(revoke({ GroupId: 'sg-0ffffffffffffffff', SecurityGroupRuleIds: [ssh.ruleId] })).rejects.toMatchObject({ name: 'InvalidGroup.NotFound' });
-    await expect(revoke({ GroupId: SG_BASTION, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] })).rejects.toMatchObject({
+    await expect(revoke({ GroupId: 'sg-0ffffffffffffffff', SecurityGroupRuleIds: [ssh.ruleId] })).rejects.toMatchObject({
+      name: 'InvalidGroup.NotFound',
+    });
+    await expect(
+      revoke({
+        GroupId: SG_BASTION,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    ).rejects.toMatchObject({
       name: 'InvalidPermission.NotFound',
     });
-    await expect(revoke({ GroupId: SG_BASTION, IpPermissions: [{ IpProtocol: '6', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] })).resolves.toMatchObject({ Return: true });
+    await expect(
+      revoke({ GroupId: SG_BASTION, IpPermissions: [{ IpProtocol: '6', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+    ).resolves.toMatchObject({ Return: true });
   });
 });

@@ -10,4 +10,5 @@ export const arnIn = (region: string, service: string, resource: string, scope: 
   `arn:${partitionOf(region)}:${service}:${scope.region ?? ''}:${scope.account ?? ''}:${resource}`;
 
 /** arn:<partition>:s3:::<bucket>, or with `key` the objects under it ("*": all of them, "": the prefix of every key). */
-export const s3Arn = (region: string, bucket: string, key?: string): string => arnIn(region, 's3', key === undefined ? bucket : `${bucket}/${key}`);
+export const s3Arn = (region: string, bucket: string, key?: string): string =>
+  arnIn(region, 's3', key === undefined ? bucket : `${bucket}/${key}`);

@@ -29,7 +29,9 @@ export interface ManualFamily {
 }
 
 const neverCalled = (id: string, step: string) => async (): Promise<never> => {
-  throw new RemediationError(`${id} is manual-only: hubfix never calls ${step} for it (routing skips manual controls); nothing was changed`);
+  throw new RemediationError(
+    `${id} is manual-only: hubfix never calls ${step} for it (routing skips manual controls); nothing was changed`,
+  );
 };
 
 /** A manual control never plans or records a change: its plans and change records are empty. */

@@ -21,7 +21,12 @@ const ALL = new Set(['-1', 'all']);
 const PORTED = new Set(['tcp', '6', 'udp', '17']);
 
 /** Which of `ports` a rule or entry opens: every one for all traffic, those in its range for TCP/UDP, none otherwise. */
-export const portsOpened = (protocol: string | undefined, from: number | undefined, to: number | undefined, ports: readonly number[]): number[] => {
+export const portsOpened = (
+  protocol: string | undefined,
+  from: number | undefined,
+  to: number | undefined,
+  ports: readonly number[],
+): number[] => {
   const p = (protocol ?? '').toLowerCase();
   if (ALL.has(p)) return [...ports];
   if (!PORTED.has(p) || from === undefined || to === undefined) return [];
@@ -54,7 +59,8 @@ const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Tags =>
 
 /** ALB/CLB interfaces are type "interface" with an "ELB …" description; NLB/GWLB have their own types. */
 const isLoadBalancer = (eni: NetworkInterface): boolean =>
-  ['network_load_balancer', 'gateway_load_balancer', 'load_balancer'].includes(eni.InterfaceType ?? '') || /^ELB /.test(eni.Description ?? '');
+  ['network_load_balancer', 'gateway_load_balancer', 'load_balancer'].includes(eni.InterfaceType ?? '') ||
+  /^ELB /.test(eni.Description ?? '');
 
 export const interfacesWhere = async (ec2: EC2Client, filter: Filter): Promise<NetworkInterface[]> => {
   const found: NetworkInterface[] = [];
@@ -71,11 +77,20 @@ export const interfacesWhere = async (ec2: EC2Client, filter: Filter): Promise<N
  * What sits behind a security group or a subnet: the instances (state, production tags), load balancers
  * and other AWS-managed interfaces. A running production instance or a load balancer makes it high risk.
  */
-export const blastRadius = async (ec2: EC2Client, interfaces: NetworkInterface[], subject: string, accountId: string, ctx: ControlContext): Promise<BlastRadius> => {
+export const blastRadius = async (
+  ec2: EC2Client,
+  interfaces: NetworkInterface[],
+  subject: string,
+  accountId: string,
+  ctx: ControlContext,
+): Promise<BlastRadius> => {
   const evidence: Evidence[] = [];
   const highReasons: string[] = [];
   if (interfaces.length === 0) {
-    evidence.push({ fact: `No network interface uses ${subject}: nothing can lose connectivity.`, source: 'ec2:DescribeNetworkInterfaces' });
+    evidence.push({
+      fact: `No network interface uses ${subject}: nothing can lose connectivity.`,
+      source: 'ec2:DescribeNetworkInterfaces',
+    });
     return { evidence, highReasons, interfaces };
   }
   const attached = interfaces.filter((i) => i.Attachment?.InstanceId);
@@ -93,19 +108,31 @@ export const blastRadius = async (ec2: EC2Client, interfaces: NetworkInterface[]
       const state = instance.State?.Name ?? 'unknown';
       const marker = productionMarker(tagsOf(instance.Tags), ctx.config);
       const via = attached.filter((i) => i.Attachment?.InstanceId === instance.InstanceId).map((i) => i.NetworkInterfaceId);
-      evidence.push({ fact: `Instance ${instance.InstanceId} (${state})${marker ? `, tagged ${marker},` : ''} uses it through ${via.join(', ')}.`, source: 'ec2:DescribeInstances' });
+      evidence.push({
+        fact: `Instance ${instance.InstanceId} (${state})${marker ? `, tagged ${marker},` : ''} uses it through ${via.join(', ')}.`,
+        source: 'ec2:DescribeInstances',
+      });
       if (marker && state === 'running') highReasons.push(`running production instance ${instance.InstanceId} (${marker}) uses ${subject}`);
     }
   }
   for (const eni of balancers) {
-    evidence.push({ fact: `Load balancer interface ${eni.NetworkInterfaceId} (${eni.Description || eni.InterfaceType}) uses it.`, source: 'ec2:DescribeNetworkInterfaces' });
+    evidence.push({
+      fact: `Load balancer interface ${eni.NetworkInterfaceId} (${eni.Description || eni.InterfaceType}) uses it.`,
+      source: 'ec2:DescribeNetworkInterfaces',
+    });
     highReasons.push(`load balancer ${eni.Description || eni.NetworkInterfaceId} uses ${subject}`);
   }
   for (const eni of others) {
-    evidence.push({ fact: `Interface ${eni.NetworkInterfaceId} (${eni.InterfaceType}${eni.Description ? `: ${eni.Description}` : ''}) uses it.`, source: 'ec2:DescribeNetworkInterfaces' });
+    evidence.push({
+      fact: `Interface ${eni.NetworkInterfaceId} (${eni.InterfaceType}${eni.Description ? `: ${eni.Description}` : ''}) uses it.`,
+      source: 'ec2:DescribeNetworkInterfaces',
+    });
   }
   if (ctx.config.production.accountIds.includes(accountId)) {
-    evidence.push({ fact: `Account ${accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' });
+    evidence.push({
+      fact: `Account ${accountId} is listed as production in the hubfix configuration.`,
+      source: 'hubfix config production.accountIds',
+    });
     highReasons.push(`account ${accountId} is production and ${subject} is in use`);
   }
   return { evidence, highReasons, interfaces };
@@ -114,9 +141,16 @@ export const blastRadius = async (ec2: EC2Client, interfaces: NetworkInterface[]
 /** Other security groups whose rules name this one as a source or destination (informational: membership, not these rules, carries that traffic). */
 export const referencingGroups = async (ec2: EC2Client, groupId: string): Promise<Evidence[]> => {
   const pages = await Promise.all(
-    ['ip-permission.group-id', 'egress.ip-permission.group-id'].map((Name) => ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name, Values: [groupId] }] }))),
+    ['ip-permission.group-id', 'egress.ip-permission.group-id'].map((Name) =>
+      ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name, Values: [groupId] }] })),
+    ),
   );
-  const others = new Map(pages.flatMap((p) => p.SecurityGroups ?? []).filter((g) => g.GroupId !== groupId).map((g) => [g.GroupId, g.GroupName]));
+  const others = new Map(
+    pages
+      .flatMap((p) => p.SecurityGroups ?? [])
+      .filter((g) => g.GroupId !== groupId)
+      .map((g) => [g.GroupId, g.GroupName]),
+  );
   if (others.size === 0) return [{ fact: `No other security group references ${groupId}.`, source: 'ec2:DescribeSecurityGroups' }];
   return [
     {

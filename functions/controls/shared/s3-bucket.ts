@@ -43,9 +43,11 @@ export const asList = <T>(value: T | T[] | undefined): T[] => (value === undefin
 
 /** The bucket of an AwsS3Bucket finding ("arn:aws:s3:::name", or the bare name some findings carry). */
 export const bucketNameOf = (finding: FindingRef): string => {
-  if (finding.resource.type !== 'AwsS3Bucket') throw new InvalidInputError(`Resource ${finding.resource.id} is a ${finding.resource.type}, not an S3 bucket`);
+  if (finding.resource.type !== 'AwsS3Bucket')
+    throw new InvalidInputError(`Resource ${finding.resource.id} is a ${finding.resource.type}, not an S3 bucket`);
   const name = /^arn:aws[\w-]*:s3:::([^/]+)$/.exec(finding.resource.canonicalId)?.[1] ?? finding.resource.canonicalId;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new InvalidInputError(`Resource ${finding.resource.id} does not name an S3 bucket`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name))
+    throw new InvalidInputError(`Resource ${finding.resource.id} does not name an S3 bucket`);
   return name;
 };
 

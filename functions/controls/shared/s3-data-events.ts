@@ -63,7 +63,9 @@ const coversPrefix = (value: string, bucket: string, region: string): boolean =>
 };
 
 const basicCovers = (selectors: EventSelector[], bucket: string, region: string): boolean =>
-  selectors.some((s) => (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => coversPrefix(v, bucket, region))));
+  selectors.some((s) =>
+    (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => coversPrefix(v, bucket, region))),
+  );
 
 const advancedCovers = (selectors: AdvancedEventSelector[], bucket: string, region: string): boolean =>
   selectors.some(({ FieldSelectors: fields = [] }) => {
@@ -72,16 +74,21 @@ const advancedCovers = (selectors: AdvancedEventSelector[], bucket: string, regi
     const arn = field('resources.ARN');
     if (!arn) return true;
     if ((arn.NotStartsWith ?? []).some((p) => s3Arn(region, bucket, '').startsWith(p))) return false;
-    return [...(arn.StartsWith ?? []), ...(arn.Equals ?? [])].some((v) => coversPrefix(v, bucket, region)) || (!arn.StartsWith && !arn.Equals);
+    return (
+      [...(arn.StartsWith ?? []), ...(arn.Equals ?? [])].some((v) => coversPrefix(v, bucket, region)) || (!arn.StartsWith && !arn.Equals)
+    );
   });
 
 /** The first trail (seen from the bucket's region) that records S3 data events of `bucket`. */
 const trailRecording = async (clients: ClientFactory, target: Target, bucket: string): Promise<{ trail?: Trail; checked: number }> => {
-  const trails = (await clients.at(CloudTrailClient, target).send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
+  const trails =
+    (await clients.at(CloudTrailClient, target).send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
   for (const trail of trails) {
     const home = { accountId: target.accountId, region: trail.HomeRegion ?? target.region };
     const selectors = await clients.at(CloudTrailClient, home).send(new GetEventSelectorsCommand({ TrailName: trail.TrailARN }));
-    const covered = basicCovers(selectors.EventSelectors ?? [], bucket, target.region) || advancedCovers(selectors.AdvancedEventSelectors ?? [], bucket, target.region);
+    const covered =
+      basicCovers(selectors.EventSelectors ?? [], bucket, target.region) ||
+      advancedCovers(selectors.AdvancedEventSelectors ?? [], bucket, target.region);
     if (covered) return { trail, checked: trails.length };
   }
   return { checked: trails.length };
@@ -125,31 +132,66 @@ const readRecords = async (s3: S3Client, bucket: string, key: string): Promise<T
 };
 
 /** The requests to `bucket` since `since`, from the newest log files of the trail that records its data events. */
-export const readBucketRequests = async (clients: ClientFactory, target: Target, bucket: string, since: Date, now: Date): Promise<RequestSignal> => {
+export const readBucketRequests = async (
+  clients: ClientFactory,
+  target: Target,
+  bucket: string,
+  since: Date,
+  now: Date,
+): Promise<RequestSignal> => {
   const { trail, checked } = await trailRecording(clients, target, bucket);
   if (!trail) {
-    return { available: false, reason: `none of the ${checked} CloudTrail trail(s) records S3 data events for ${bucket}`, source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors' };
+    return {
+      available: false,
+      reason: `none of the ${checked} CloudTrail trail(s) records S3 data events for ${bucket}`,
+      source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
+    };
   }
   if (trail.IsOrganizationTrail) {
-    return { available: false, reason: `trail ${trail.Name} records ${bucket}'s data events, but as an organization trail it delivers them to the log-archive account`, source: 'cloudtrail:DescribeTrails' };
+    return {
+      available: false,
+      reason: `trail ${trail.Name} records ${bucket}'s data events, but as an organization trail it delivers them to the log-archive account`,
+      source: 'cloudtrail:DescribeTrails',
+    };
   }
   const logBucket = trail.S3BucketName as string;
   try {
-    const location = (await clients.at(S3Client, target).send(new GetBucketLocationCommand({ Bucket: logBucket }))).LocationConstraint as string | undefined;
-    const logs = clients.at(S3Client, { accountId: target.accountId, region: !location ? 'us-east-1' : location === 'EU' ? 'eu-west-1' : location });
+    const location = (await clients.at(S3Client, target).send(new GetBucketLocationCommand({ Bucket: logBucket }))).LocationConstraint as
+      string | undefined;
+    const logs = clients.at(S3Client, {
+      accountId: target.accountId,
+      region: !location ? 'us-east-1' : location === 'EU' ? 'eu-west-1' : location,
+    });
     const keys: string[] = [];
     const days = dayPrefixes(trail.S3KeyPrefix ?? '', target, since, now);
     let listedDays = 0;
-    while (listedDays < days.length && keys.length < MAX_LOG_FILES) keys.push(...(await listKeys(logs, logBucket, days[listedDays++])).reverse());
+    while (listedDays < days.length && keys.length < MAX_LOG_FILES)
+      keys.push(...(await listKeys(logs, logBucket, days[listedDays++])).reverse());
     const read = keys.slice(0, MAX_LOG_FILES);
     const records = (await Promise.all(read.map((key) => readRecords(logs, logBucket, key)))).flat();
     const requests = records
       .filter((r) => r.eventCategory === 'Data' && r.eventSource === 's3.amazonaws.com' && r.requestParameters?.bucketName === bucket)
-      .map((r) => ({ time: new Date(r.eventTime), eventName: r.eventName, sourceIp: r.sourceIPAddress ?? 'unknown', userAgent: r.userAgent ?? 'unknown', tlsVersion: r.tlsDetails?.tlsVersion }))
+      .map((r) => ({
+        time: new Date(r.eventTime),
+        eventName: r.eventName,
+        sourceIp: r.sourceIPAddress ?? 'unknown',
+        userAgent: r.userAgent ?? 'unknown',
+        tlsVersion: r.tlsDetails?.tlsVersion,
+      }))
       .filter((r) => r.time >= since && r.time <= now);
-    return { available: true, trail: trail.Name as string, files: read.length, truncated: keys.length > MAX_LOG_FILES || listedDays < days.length, requests };
+    return {
+      available: true,
+      trail: trail.Name as string,
+      files: read.length,
+      truncated: keys.length > MAX_LOG_FILES || listedDays < days.length,
+      requests,
+    };
   } catch (error) {
     if (!OUT_OF_REACH.test((error as Error).name)) throw error;
-    return { available: false, reason: `trail ${trail.Name} records ${bucket}'s data events, but its log bucket ${logBucket} cannot be read (${(error as Error).name})`, source: 's3:GetBucketLocation, s3:ListBucket, s3:GetObject' };
+    return {
+      available: false,
+      reason: `trail ${trail.Name} records ${bucket}'s data events, but its log bucket ${logBucket} cannot be read (${(error as Error).name})`,
+      source: 's3:GetBucketLocation, s3:ListBucket, s3:GetObject',
+    };
   }
 };

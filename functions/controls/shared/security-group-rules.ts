@@ -79,7 +79,8 @@ export const groupIdOf = (finding: FindingRef): string => {
 };
 
 const notFound = (groupId: string) => (error: unknown) => {
-  if ((error as Error).name === 'InvalidGroup.NotFound') throw new ResourceNotFoundError(`Security group ${groupId} no longer exists`, { cause: error });
+  if ((error as Error).name === 'InvalidGroup.NotFound')
+    throw new ResourceNotFoundError(`Security group ${groupId} no longer exists`, { cause: error });
   throw error;
 };
 
@@ -95,7 +96,9 @@ export const rulesOf = async (ec2: EC2Client, groupId: string): Promise<Security
   const rules: SecurityGroupRule[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000, NextToken }));
+    const page = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000, NextToken }),
+    );
     rules.push(...(page.SecurityGroupRules ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
@@ -103,7 +106,10 @@ export const rulesOf = async (ec2: EC2Client, groupId: string): Promise<Security
 };
 
 export const sourceOf = (rule: SecurityGroupRule): string =>
-  rule.CidrIpv4 ?? rule.CidrIpv6 ?? rule.PrefixListId ?? (rule.ReferencedGroupInfo?.GroupId ? `group ${rule.ReferencedGroupInfo.GroupId}` : 'unknown source');
+  rule.CidrIpv4 ??
+  rule.CidrIpv6 ??
+  rule.PrefixListId ??
+  (rule.ReferencedGroupInfo?.GroupId ? `group ${rule.ReferencedGroupInfo.GroupId}` : 'unknown source');
 
 /** "sgr-0abc: tcp 22 from 0.0.0.0/0 ("ssh")" */
 export const describeRule = (rule: SecurityGroupRule): string =>
@@ -190,9 +196,12 @@ export const revokeRules = async (ec2: EC2Client, groupId: string, rules: Securi
       }
     } catch (error) {
       const done = revoked.length > 0 ? `already revoked ${revoked.map((r) => r.securityGroupRuleId).join(', ')}` : 'nothing was changed';
-      throw new RemediationError(`Revoking ${isEgress ? 'egress' : 'ingress'} rule(s) ${SecurityGroupRuleIds.join(', ')} of ${groupId} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`, {
-        cause: error,
-      });
+      throw new RemediationError(
+        `Revoking ${isEgress ? 'egress' : 'ingress'} rule(s) ${SecurityGroupRuleIds.join(', ')} of ${groupId} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`,
+        {
+          cause: error,
+        },
+      );
     }
     revoked.push(...batch.map((r) => ({ securityGroupRuleId: r.SecurityGroupRuleId as string, isEgress, permission: permissionOf(r) })));
   }
@@ -200,13 +209,19 @@ export const revokeRules = async (ec2: EC2Client, groupId: string, rules: Securi
 };
 
 /** Authorizes each recorded rule again (EC2 gives it a new id); a rule already present again counts as restored. */
-export const restoreRules = async (ec2: EC2Client, groupId: string, recorded: RecordedRule[]): Promise<{ restored: string[]; present: string[] }> => {
+export const restoreRules = async (
+  ec2: EC2Client,
+  groupId: string,
+  recorded: RecordedRule[],
+): Promise<{ restored: string[]; present: string[] }> => {
   const restored: string[] = [];
   const present: string[] = [];
   for (const rule of recorded) {
     const input = { GroupId: groupId, IpPermissions: [rule.permission] };
     try {
-      await (rule.isEgress ? ec2.send(new AuthorizeSecurityGroupEgressCommand(input)) : ec2.send(new AuthorizeSecurityGroupIngressCommand(input)));
+      await (rule.isEgress
+        ? ec2.send(new AuthorizeSecurityGroupEgressCommand(input))
+        : ec2.send(new AuthorizeSecurityGroupIngressCommand(input)));
       restored.push(rule.securityGroupRuleId);
     } catch (error) {
       if ((error as Error).name === 'InvalidPermission.Duplicate') {
@@ -214,7 +229,10 @@ export const restoreRules = async (ec2: EC2Client, groupId: string, recorded: Re
         continue;
       }
       const done = restored.length > 0 ? `already restored ${restored.join(', ')}` : 'nothing was restored';
-      throw new RemediationError(`Re-authorizing ${rule.securityGroupRuleId} of ${groupId} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`, { cause: error });
+      throw new RemediationError(
+        `Re-authorizing ${rule.securityGroupRuleId} of ${groupId} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`,
+        { cause: error },
+      );
     }
   }
   return { restored, present };

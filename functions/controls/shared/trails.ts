@@ -82,7 +82,9 @@ export const accountTrails = async (clients: ClientFactory, accountId: string, r
   const described = await Promise.all(
     homes.map(async (home) => {
       const arns = listed.filter((t) => t.HomeRegion === home).map((t) => t.TrailARN as string);
-      const { trailList } = await clients.at(CloudTrailClient, { accountId, region: home }).send(new DescribeTrailsCommand({ trailNameList: arns, includeShadowTrails: true }));
+      const { trailList } = await clients
+        .at(CloudTrailClient, { accountId, region: home })
+        .send(new DescribeTrailsCommand({ trailNameList: arns, includeShadowTrails: true }));
       return (trailList ?? []).filter((t) => t.HomeRegion === home).map(factsOf);
     }),
   );
@@ -103,7 +105,12 @@ export const trailByArn = async (clients: ClientFactory, accountId: string, arn:
 };
 
 /** The trail of this account named `name` whose home is `region`, or undefined (a name names a trail of the caller's region). */
-export const trailNamed = async (clients: ClientFactory, accountId: string, region: string, name: string): Promise<TrailFacts | undefined> => {
+export const trailNamed = async (
+  clients: ClientFactory,
+  accountId: string,
+  region: string,
+  name: string,
+): Promise<TrailFacts | undefined> => {
   const client = clients.at(CloudTrailClient, { accountId, region });
   const { trailList } = await client.send(new DescribeTrailsCommand({ trailNameList: [name], includeShadowTrails: false }));
   const found = (trailList ?? []).find((t) => t.Name === name && t.HomeRegion === region);
@@ -111,7 +118,8 @@ export const trailNamed = async (clients: ClientFactory, accountId: string, regi
 };
 
 /** The trail a finding's resource names. */
-export const trailOfFinding = (clients: ClientFactory, finding: FindingRef): Promise<TrailFacts> => trailByArn(clients, finding.accountId, finding.resource.canonicalId);
+export const trailOfFinding = (clients: ClientFactory, finding: FindingRef): Promise<TrailFacts> =>
+  trailByArn(clients, finding.accountId, finding.resource.canonicalId);
 
 export const trailActivity = async (clients: ClientFactory, accountId: string, trail: TrailFacts): Promise<TrailActivity> => {
   const status = await trailClient(clients, accountId, trail).send(new GetTrailStatusCommand({ Name: trail.arn }));
@@ -133,7 +141,9 @@ export const managementEvents = async (clients: ClientFactory, accountId: string
       complete,
       selectors: [],
       advanced: true,
-      description: complete ? 'advanced selectors recording all management events' : 'advanced selectors that do not record all management events',
+      description: complete
+        ? 'advanced selectors recording all management events'
+        : 'advanced selectors that do not record all management events',
     };
   }
   const selectors = result.EventSelectors ?? [];
@@ -143,7 +153,10 @@ export const managementEvents = async (clients: ClientFactory, accountId: string
     management.length === 0
       ? 'no management events'
       : management
-          .map((s) => `${s.ReadWriteType ?? 'All'} management events${(s.ExcludeManagementEventSources ?? []).length > 0 ? ` except ${s.ExcludeManagementEventSources?.join(', ')}` : ''}`)
+          .map(
+            (s) =>
+              `${s.ReadWriteType ?? 'All'} management events${(s.ExcludeManagementEventSources ?? []).length > 0 ? ` except ${s.ExcludeManagementEventSources?.join(', ')}` : ''}`,
+          )
           .join('; ');
   return { complete, selectors, advanced: false, description };
 };

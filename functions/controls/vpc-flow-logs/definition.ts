@@ -68,7 +68,8 @@ const isCentral = (destination: string | undefined, central: string[]): boolean 
 const deliversCentrally = (f: FlowLog, central: string[]): boolean =>
   f.FlowLogStatus === 'ACTIVE' && COVERS_REJECT.has(f.TrafficType ?? '') && isCentral(f.LogDestination, central);
 
-const describeFlowLog = (f: FlowLog): string => `${f.FlowLogId} (${f.TrafficType}, ${f.FlowLogStatus}) → ${f.LogDestination ?? f.LogGroupName ?? 'unknown destination'}`;
+const describeFlowLog = (f: FlowLog): string =>
+  `${f.FlowLogId} (${f.TrafficType}, ${f.FlowLogStatus}) → ${f.LogDestination ?? f.LogGroupName ?? 'unknown destination'}`;
 
 const flowLogsOf = async (ec2: EC2Client, vpcId: string): Promise<FlowLog[]> =>
   (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }))).FlowLogs ?? [];
@@ -78,7 +79,8 @@ const vpcTags = async (ec2: EC2Client, vpcId: string): Promise<Tags> => {
     const vpc = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs?.[0];
     return Object.fromEntries((vpc?.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
   } catch (error) {
-    if ((error as Error).name === 'InvalidVpcID.NotFound') throw new ResourceNotFoundError(`VPC ${vpcId} no longer exists`, { cause: error });
+    if ((error as Error).name === 'InvalidVpcID.NotFound')
+      throw new ResourceNotFoundError(`VPC ${vpcId} no longer exists`, { cause: error });
     throw error;
   }
 };
@@ -92,14 +94,18 @@ type Destination = Omit<FlowLogPlan, 'vpcId' | 'observed'>;
 const destinationFor = (config: HubfixConfig, accountId: string, region: string): Destination | { blocked: string } => {
   const { centralDestinations, deliverLogsPermissionArn } = config.flowLogs;
   if (centralDestinations.length === 0) {
-    return { blocked: 'no central flow-log destination is configured (set flowLogs.centralDestinations to the security team\u2019s log group or S3 bucket ARN)' };
+    return {
+      blocked:
+        'no central flow-log destination is configured (set flowLogs.centralDestinations to the security team\u2019s log group or S3 bucket ARN)',
+    };
   }
   const refused: string[] = [];
   for (const destination of centralDestinations) {
     if (destination.includes(':s3:::')) return { destination, destinationType: 's3' };
     const [, , , groupRegion, groupAccount] = destination.split(':');
     if (groupRegion !== region || groupAccount !== accountId) refused.push(`${destination} is not in ${accountId}/${region}`);
-    else if (!deliverLogsPermissionArn) refused.push(`${destination} needs flowLogs.deliverLogsPermissionArn (the role that publishes to the log group)`);
+    else if (!deliverLogsPermissionArn)
+      refused.push(`${destination} needs flowLogs.deliverLogsPermissionArn (the role that publishes to the log group)`);
     else return { destination, destinationType: 'cloud-watch-logs', deliverLogsPermissionArn };
   }
   return { blocked: `no configured central destination can receive this VPC's flow logs: ${refused.join('; ')}` };
@@ -118,7 +124,10 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   if (flowLogs.length === 0) {
     evidence.push({ fact: `VPC ${vpcId} has no flow logs at all.`, source: 'ec2:DescribeFlowLogs' });
   } else if (centralLogs.length > 0) {
-    evidence.push({ fact: `VPC ${vpcId} already delivers to a central destination: ${centralLogs.map(describeFlowLog).join('; ')}.`, source: 'ec2:DescribeFlowLogs' });
+    evidence.push({
+      fact: `VPC ${vpcId} already delivers to a central destination: ${centralLogs.map(describeFlowLog).join('; ')}.`,
+      source: 'ec2:DescribeFlowLogs',
+    });
     return { risk: 'low', riskReason: `VPC ${vpcId} already sends rejected traffic to the security team's destination`, evidence };
   } else {
     evidence.push({
@@ -127,7 +136,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     });
   }
   const marker = productionMarker(tags, ctx.config);
-  if (marker) evidence.push({ fact: `VPC ${vpcId} is tagged ${marker}; a flow log does not touch its traffic.`, source: 'ec2:DescribeVpcs' });
+  if (marker)
+    evidence.push({ fact: `VPC ${vpcId} is tagged ${marker}; a flow log does not touch its traffic.`, source: 'ec2:DescribeVpcs' });
 
   const target = destinationFor(ctx.config, accountId, region);
   if ('blocked' in target) return { risk: 'low', riskReason: target.blocked, evidence, blocked: true };
@@ -180,7 +190,9 @@ const createFlowLog = async (ec2: EC2Client, p: FlowLogPlan, others: FlowLog[]):
       }),
     )
     .catch((error: Error) => {
-      throw new RemediationError(`CreateFlowLogs for ${p.vpcId} failed (${error.name}: ${error.message}); nothing was changed`, { cause: error });
+      throw new RemediationError(`CreateFlowLogs for ${p.vpcId} failed (${error.name}: ${error.message}); nothing was changed`, {
+        cause: error,
+      });
     });
   const createdId = result.FlowLogIds?.[0];
   const problem = result.Unsuccessful?.[0]?.Error;
@@ -190,7 +202,9 @@ const createFlowLog = async (ec2: EC2Client, p: FlowLogPlan, others: FlowLog[]):
     const adopted = (await flowLogsOf(ec2, p.vpcId)).find((f) => isPlanned(f, p) && !others.some((o) => o.FlowLogId === f.FlowLogId));
     if (adopted?.FlowLogId) return adopted.FlowLogId;
   }
-  throw new RemediationError(`CreateFlowLogs for ${p.vpcId} was refused (${problem?.Code ?? 'no flow log id'}: ${problem?.Message ?? ''}); nothing was changed`);
+  throw new RemediationError(
+    `CreateFlowLogs for ${p.vpcId} was refused (${problem?.Code ?? 'no flow log id'}: ${problem?.Message ?? ''}); nothing was changed`,
+  );
 };
 
 async function remediate(finding: FindingRef, plan: Plan<FlowLogPlan>, ctx: ControlContext): Promise<ChangeRecord<FlowLogChange>> {
@@ -203,13 +217,25 @@ async function remediate(finding: FindingRef, plan: Plan<FlowLogPlan>, ctx: Cont
   const already = earlier ? undefined : others.find((f) => deliversCentrally(f, [p.destination]));
   if (already) {
     // Someone else fixed it meanwhile: nothing to create, and nothing for rollback to delete.
-    return { summary: `VPC ${p.vpcId} already had flow log ${already.FlowLogId} to ${p.destination}`, before, after: before, changedAt: ctx.now().toISOString(), reversible: true };
+    return {
+      summary: `VPC ${p.vpcId} already had flow log ${already.FlowLogId} to ${p.destination}`,
+      before,
+      after: before,
+      changedAt: ctx.now().toISOString(),
+      reversible: true,
+    };
   }
   const createdId = earlier?.FlowLogId ?? (await createFlowLog(ec2, p, others));
   return {
     summary: `Created ${TRAFFIC_TYPE} flow log ${createdId} on VPC ${p.vpcId} to ${p.destination}`,
     before,
-    after: { vpcId: p.vpcId, createdFlowLogId: createdId, destination: p.destination, trafficType: TRAFFIC_TYPE, keptFlowLogIds: before.flowLogIds },
+    after: {
+      vpcId: p.vpcId,
+      createdFlowLogId: createdId,
+      destination: p.destination,
+      trafficType: TRAFFIC_TYPE,
+      keptFlowLogIds: before.flowLogIds,
+    },
     changedAt: ctx.now().toISOString(),
     reversible: true,
   };
@@ -221,7 +247,9 @@ async function verify(finding: FindingRef, change: ChangeRecord<FlowLogChange>, 
   const flowLogs = await flowLogsOf(ctx.clients.at(EC2Client, targetOf(finding)), vpcId);
   const delivering = flowLogs.filter((f) => deliversCentrally(f, central));
   if (delivering.length === 0) {
-    throw new VerificationFailedError(`VPC ${vpcId} has no active flow log delivering rejected traffic to a central destination (found: ${flowLogs.map(describeFlowLog).join('; ') || 'none'})`);
+    throw new VerificationFailedError(
+      `VPC ${vpcId} has no active flow log delivering rejected traffic to a central destination (found: ${flowLogs.map(describeFlowLog).join('; ') || 'none'})`,
+    );
   }
   const kept = (change.before.flowLogIds ?? []).filter((id) => flowLogs.some((f) => f.FlowLogId === id));
   return `EC2 reports ${delivering.map(describeFlowLog).join('; ')} on ${vpcId}; ${kept.length} pre-existing flow log(s) still in place`;
@@ -257,7 +285,8 @@ export const vpcFlowLogs = defineControl({
   ids: ['EC2.6'],
   cisRefs: ['1.2.0/2.9', '1.4.0/3.9', '3.0.0/3.7', '5.0.0/3.7'],
   resourceTypes: ['AwsEc2Vpc'],
-  assesses: 'The VPC\u2019s flow logs (DescribeFlowLogs) against the configured central destinations: none at all, or only to another team\u2019s destination; VPC tags',
+  assesses:
+    'The VPC\u2019s flow logs (DescribeFlowLogs) against the configured central destinations: none at all, or only to another team\u2019s destination; VPC tags',
   changes: 'Adds one REJECT flow log to the central destination; never changes or removes existing flow logs',
   reversible: true,
   automation: 'automated',

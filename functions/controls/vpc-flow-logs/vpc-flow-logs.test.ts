@@ -19,11 +19,18 @@ const withCentral = (centralDestinations: string[], deliverLogsPermissionArn?: s
   flowLogs: { centralDestinations, ...(deliverLogsPermissionArn ? { deliverLogsPermissionArn } : {}) },
 });
 
-const teamFlowLog = { flowLogId: 'fl-0123456789abcdef0', resourceId: VPC, trafficType: 'ALL', logDestination: TEAM_GROUP, deliverLogsPermissionArn: ROLE };
+const teamFlowLog = {
+  flowLogId: 'fl-0123456789abcdef0',
+  resourceId: VPC,
+  trafficType: 'ALL',
+  logDestination: TEAM_GROUP,
+  deliverLogsPermissionArn: ROLE,
+};
 const account = (flowLogs: unknown[] = [], tags: Record<string, string> = {}) => ({
   [HOME_ACCOUNT]: { ec2Vpc: { vpcs: [{ vpcId: VPC, tags }], flowLogs } },
 });
-const flowLogsIn = (sim: ReturnType<typeof simulatedAccount>['sim']) => (sim.snapshot()[HOME_ACCOUNT].ec2Vpc as Record<string, string[]>)[`vpc/${VPC}`];
+const flowLogsIn = (sim: ReturnType<typeof simulatedAccount>['sim']) =>
+  (sim.snapshot()[HOME_ACCOUNT].ec2Vpc as Record<string, string[]>)[`vpc/${VPC}`];
 
 describe('vpc-flow-logs assess', () => {
   it('plans a REJECT flow log to the central bucket for a VPC with no flow logs at all', async () => {
@@ -50,14 +57,28 @@ describe('vpc-flow-logs assess', () => {
 
     // Assess
     const facts = result.evidence.map((e) => e.fact).join('\n');
-    expect(facts).toContain(`none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): fl-0123456789abcdef0 (ALL, ACTIVE) → ${TEAM_GROUP}`);
+    expect(facts).toContain(
+      `none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): fl-0123456789abcdef0 (ALL, ACTIVE) → ${TEAM_GROUP}`,
+    );
     expect(facts).toContain('the existing flow logs are kept as they are');
-    expect(result.plan?.parameters).toEqual({ vpcId: VPC, destination: CENTRAL_GROUP, destinationType: 'cloud-watch-logs', deliverLogsPermissionArn: ROLE, observed: { flowLogIds: ['fl-0123456789abcdef0'] } });
+    expect(result.plan?.parameters).toEqual({
+      vpcId: VPC,
+      destination: CENTRAL_GROUP,
+      destinationType: 'cloud-watch-logs',
+      deliverLogsPermissionArn: ROLE,
+      observed: { flowLogIds: ['fl-0123456789abcdef0'] },
+    });
   });
 
   it('has no plan when a flow log already delivers rejected traffic to a central destination (a bucket prefix counts)', async () => {
     // Prepare
-    const central = { ...teamFlowLog, flowLogId: 'fl-0fedcba9876543210', trafficType: 'REJECT', logDestinationType: 's3', logDestination: `${CENTRAL_BUCKET}/vpc/` };
+    const central = {
+      ...teamFlowLog,
+      flowLogId: 'fl-0fedcba9876543210',
+      trafficType: 'REJECT',
+      logDestinationType: 's3',
+      logDestination: `${CENTRAL_BUCKET}/vpc/`,
+    };
     const { ctx } = simulatedAccount(account([teamFlowLog, central]), withCentral([CENTRAL_BUCKET]));
 
     // Act
@@ -158,7 +179,14 @@ describe('vpc-flow-logs remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account(), withCentral([CENTRAL_BUCKET]));
     const plan = planned((await vpcFlowLogs.assess(finding(), ctx)).plan);
     (sim.account(HOME_ACCOUNT).states.get('ec2Vpc') as { flowLogs: unknown[] }).flowLogs.push({
-      flowLogId: 'fl-0fedcba987654321f', resourceId: VPC, region: 'us-east-1', trafficType: 'ALL', logDestinationType: 's3', logDestination: CENTRAL_BUCKET, creationTime: new Date(), tags: {},
+      flowLogId: 'fl-0fedcba987654321f',
+      resourceId: VPC,
+      region: 'us-east-1',
+      trafficType: 'ALL',
+      logDestinationType: 's3',
+      logDestination: CENTRAL_BUCKET,
+      creationTime: new Date(),
+      tags: {},
     });
 
     // Act
@@ -179,7 +207,14 @@ describe('vpc-flow-logs remediate, verify, rollback', () => {
     sim.faults = (call) => {
       if (call.command !== 'CreateFlowLogs' || deliveries++ > 0) return;
       (sim.account(HOME_ACCOUNT).states.get('ec2Vpc') as { flowLogs: unknown[] }).flowLogs.push({
-        flowLogId: 'fl-0aaaaaaaaaaaaaaa1', resourceId: VPC, region: 'us-east-1', trafficType: 'REJECT', logDestinationType: 's3', logDestination: CENTRAL_BUCKET, creationTime: new Date(), tags: {},
+        flowLogId: 'fl-0aaaaaaaaaaaaaaa1',
+        resourceId: VPC,
+        region: 'us-east-1',
+        trafficType: 'REJECT',
+        logDestinationType: 's3',
+        logDestination: CENTRAL_BUCKET,
+        creationTime: new Date(),
+        tags: {},
       });
     };
 
@@ -210,11 +245,15 @@ describe('vpc-flow-logs remediate, verify, rollback', () => {
     const { sim, ctx } = simulatedAccount(account(), withCentral([CENTRAL_BUCKET]));
     const plan = planned((await vpcFlowLogs.assess(finding(), ctx)).plan);
     sim.faults = (call) => {
-      if (call.command === 'CreateFlowLogs') throw new SimulatedServiceError('UnauthorizedOperation', 'not authorized to perform ec2:CreateFlowLogs');
+      if (call.command === 'CreateFlowLogs')
+        throw new SimulatedServiceError('UnauthorizedOperation', 'not authorized to perform ec2:CreateFlowLogs');
     };
 
     // Act / Assess
-    await expect(vpcFlowLogs.remediate(finding(), plan, ctx)).rejects.toMatchObject({ name: 'RemediationError', message: expect.stringContaining('UnauthorizedOperation') });
+    await expect(vpcFlowLogs.remediate(finding(), plan, ctx)).rejects.toMatchObject({
+      name: 'RemediationError',
+      message: expect.stringContaining('UnauthorizedOperation'),
+    });
   });
 
   it('fails verification when the created flow log is gone on re-read', async () => {
@@ -226,7 +265,9 @@ describe('vpc-flow-logs remediate, verify, rollback', () => {
     // Act / Assess
     await expect(vpcFlowLogs.verify(finding(), change, ctx)).rejects.toMatchObject({
       name: 'VerificationFailedError',
-      message: expect.stringContaining(`has no active flow log delivering rejected traffic to a central destination (found: fl-0123456789abcdef0`),
+      message: expect.stringContaining(
+        `has no active flow log delivering rejected traffic to a central destination (found: fl-0123456789abcdef0`,
+      ),
     });
   });
 });
