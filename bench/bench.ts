@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildSync } from 'esbuild';
-import { defaultConfig } from '../functions/commons/config';
+import { defaultConfig } from '../functions/platform/config';
 import { parseFixture } from '../sandbox/fixture';
 import { LocalCloud } from '../sandbox/local-cloud';
 import { runEvent } from '../sandbox/session';
@@ -170,13 +170,13 @@ interface Bundle {
 const measureBundles = (): Bundle[] => {
   const out = mkdtempSync(join(tmpdir(), 'hubfix-bench-'));
   try {
-    const entries = readdirSync(join(REPO, 'functions')).filter((f) => f.endsWith('.ts'));
+    const entries = readdirSync(join(REPO, 'functions', 'handlers')).filter((f) => f.endsWith('.ts'));
     return entries.map((entry) => {
       const name = entry.replace(/\.ts$/, '');
       const outfile = join(out, `${name}.js`);
       const { metafile } = buildSync({
         metafile: true,
-        entryPoints: [join(REPO, 'functions', entry)],
+        entryPoints: [join(REPO, 'functions', 'handlers', entry)],
         bundle: true,
         minify: true,
         platform: 'node',

@@ -1,4 +1,4 @@
-import { parseConfig, type HubfixConfig } from '../functions/commons/config';
+import { parseConfig, type HubfixConfig } from '../functions/platform/config';
 import { parseFixture } from '../sandbox/fixture';
 import { LocalCloud } from '../sandbox/local-cloud';
 import type { SynthesizedWorkflow } from '../sandbox/synthesized-definition';

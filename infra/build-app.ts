@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { parseConfig, type HubfixConfig } from '../functions/commons/config';
+import { parseConfig, type HubfixConfig } from '../functions/platform/config';
 import { REPO_ROOT } from './constructs/hubfix-function';
 import { HubfixStack } from './hubfix-stack';
 

@@ -1,4 +1,4 @@
-import { automaticControlIds } from '../functions/commons/modes';
+import { automaticControlIds } from '../functions/workflow/modes';
 import { workflowDefinition } from './workflow-definition';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -20,10 +20,10 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { HubfixConfig } from '../functions/commons/config';
-import { AUDIT_FINDING_INDEX, AUDIT_TIME_INDEX } from '../functions/commons/audit';
-import { HOME_ACCOUNT_ENV } from '../functions/commons/clients';
-import { SETTINGS_ENV } from '../functions/commons/runtime';
+import type { HubfixConfig } from '../functions/platform/config';
+import { AUDIT_FINDING_INDEX, AUDIT_TIME_INDEX } from '../functions/audit/audit';
+import { HOME_ACCOUNT_ENV } from '../functions/platform/clients';
+import { SETTINGS_ENV } from '../functions/platform/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
 import { HubfixFunction } from './constructs/hubfix-function';
@@ -314,7 +314,7 @@ export class HubfixStack extends Stack {
     this.functions = {
       intake: fn(
         'Intake',
-        'intake.ts',
+        'handlers/intake.ts',
         'hubfix: validates custom-action findings and starts one execution each',
         roles.intake,
         INTAKE_TIMEOUT,
@@ -325,7 +325,7 @@ export class HubfixStack extends Stack {
       ),
       assess: fn(
         'Assess',
-        'assess.ts',
+        'handlers/assess.ts',
         'hubfix: re-reads the finding, read-only blast-radius check and plan',
         roles.inspect,
         Duration.seconds(90),
@@ -336,7 +336,7 @@ export class HubfixStack extends Stack {
       ),
       requestApproval: fn(
         'RequestApproval',
-        'request-approval.ts',
+        'handlers/request-approval.ts',
         'hubfix: stores the task token server-side and emails one approval link',
         roles.requestApproval,
         Duration.seconds(30),
@@ -349,7 +349,7 @@ export class HubfixStack extends Stack {
       ),
       approvalApi: fn(
         'ApprovalApi',
-        'approval-api.ts',
+        'handlers/approval-api.ts',
         'hubfix: approval page (GET) and signed decision (POST)',
         roles.approvalApi,
         Duration.seconds(15),
@@ -360,15 +360,15 @@ export class HubfixStack extends Stack {
       ),
       remediate: fn(
         'Remediate',
-        'remediate.ts',
+        'handlers/remediate.ts',
         'hubfix: makes the planned change and records before/after',
         roles.remediate,
         Duration.seconds(90),
       ),
-      verify: fn('Verify', 'verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
+      verify: fn('Verify', 'handlers/verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
       annotate: fn(
         'Annotate',
-        'annotate.ts',
+        'handlers/annotate.ts',
         'hubfix: writes the outcome onto the finding and the audit record',
         roles.annotate,
         Duration.seconds(60),

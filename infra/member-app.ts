@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { HubfixConfig } from '../functions/commons/config';
+import type { HubfixConfig } from '../functions/platform/config';
 import { loadConfigFile } from './build-app';
 import { HubfixMemberStack, memberStackSettings } from './member-stack';
 

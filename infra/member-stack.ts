@@ -1,9 +1,9 @@
 import { CfnOutput, DefaultStackSynthesizer, Duration, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { MEMBER_ROLE_NAMES, type Access } from '../functions/commons/clients';
-import type { HubfixConfig } from '../functions/commons/config';
-import { ConfigurationError } from '../functions/commons/errors';
+import { MEMBER_ROLE_NAMES, type Access } from '../functions/platform/clients';
+import type { HubfixConfig } from '../functions/platform/config';
+import { ConfigurationError } from '../functions/platform/errors';
 import { acknowledgeControlGrants, acknowledgeMemberRoleAssumption } from './nag-acknowledgements';
 import { grantStatements, hygienePermissions, inspectGrants, remediateGrants, type Grant, type GrantScope } from './permissions';
 

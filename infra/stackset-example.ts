@@ -5,8 +5,8 @@ import { App, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import type { HubfixConfig } from '../functions/commons/config';
-import { ConfigurationError } from '../functions/commons/errors';
+import type { HubfixConfig } from '../functions/platform/config';
+import { ConfigurationError } from '../functions/platform/errors';
 import { loadConfigFile } from './build-app';
 import { buildMemberApp } from './member-app';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { approvalTimeoutSeconds, type HubfixConfig } from '../functions/commons/config';
+import { approvalTimeoutSeconds, type HubfixConfig } from '../functions/platform/config';
 
 export const STATE_MACHINE_FILE = path.join(__dirname, '..', 'statemachines', 'remediate-finding.asl.json');
 /** The waiting state whose TimeoutSeconds comes from `approval.timeoutHours`. */

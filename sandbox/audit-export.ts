@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { readAuditRecords, type AuditRecord } from '../functions/commons/audit';
-import { documentClient } from '../functions/commons/dynamo';
+import { readAuditRecords, type AuditRecord } from '../functions/audit/audit';
+import { documentClient } from '../functions/platform/dynamo';
 import type { LocalCloud } from './local-cloud';
 
 /**

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigFile } from '../infra/build-app';
-import type { HubfixConfig } from '../functions/commons/config';
 import { catalogMarkdown, catalogTable, controlCatalog, writeControlsDocs } from './controls-catalog';
 import { runDemo } from './demo';
 import { loadFixture } from './fixture';
@@ -10,26 +9,13 @@ import { fixtureJsonSchema } from './fixture';
 import { LocalCloud } from './local-cloud';
 import { planEvent } from './plan';
 import { printRunReport } from './report';
-import { asCustomActionEvent, runEvent, type EmailPolicy } from './session';
+import { asCustomActionEvent, policyFor, runEvent, withDecisionTimeout } from './session';
 import { exportAudit, writeReport } from './audit-commands';
 import { saveLocalAudit } from './audit-export';
 import { registerHygieneCommands } from './hygiene-cli';
 
 export const FIXTURES = join(__dirname, 'fixtures');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
-
-/** `--decision timeout` shortens the wait to two seconds: the definition's timeout is set from this config at synth. */
-export const withDecisionTimeout = (config: HubfixConfig, decision: string): HubfixConfig =>
-  decision === 'timeout' ? { ...config, approval: { timeoutHours: 2 / 3600, linkLifetimeHours: 2 / 3600 } } : config;
-
-export const policyFor = (decision: string, approver: string): EmailPolicy =>
-  decision === 'timeout'
-    ? () => 'wait'
-    : () => ({
-        decision: decision === 'reject' ? 'reject' : 'approve',
-        approver,
-        reason: decision === 'reject' ? 'Rejected from the hubfix CLI' : 'Approved from the hubfix CLI',
-      });
 
 export const main = async (argv: string[]): Promise<number> => {
   let exitCode = 0;

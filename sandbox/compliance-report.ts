@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AuditRecord } from '../functions/commons/audit';
-import type { Outcome } from '../functions/commons/types';
-import { decisionPath } from '../functions/commons/remediation-metrics';
+import type { AuditRecord } from '../functions/audit/audit';
+import type { Outcome } from '../functions/findings/types';
+import { decisionPath } from '../functions/audit/remediation-metrics';
 
 /**
  * `hubfix report`: one self-contained HTML file built from the audit trail. Chart.js (its UMD bundle, inlined:

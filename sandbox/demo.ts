@@ -1,5 +1,5 @@
-import type { HubfixConfig } from '../functions/commons/config';
-import { policyFor, withDecisionTimeout } from './cli';
+import type { HubfixConfig } from '../functions/platform/config';
+import { policyFor, withDecisionTimeout } from './session';
 import type { Fixture } from './fixture';
 import { LocalCloud } from './local-cloud';
 import { saveLocalAudit } from './audit-export';

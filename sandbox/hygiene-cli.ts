@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { Option, type Command } from 'commander';
-import type { HubfixConfig } from '../functions/commons/config';
+import type { HubfixConfig } from '../functions/platform/config';
 import { selectedChanges } from '../functions/hygiene/audit';
 import { reversal } from '../functions/hygiene/batch';
 import { standardName } from '../functions/hygiene/standards';

@@ -1,9 +1,9 @@
-import { parseEvent, parseFindings, type ParsedEvent } from '../functions/commons/asff';
-import type { HubfixConfig } from '../functions/commons/config';
-import { InvalidInputError } from '../functions/commons/errors';
-import { planIntake } from '../functions/commons/intake-decisions';
-import { assessFinding } from '../functions/commons/routing';
-import type { Evidence, Plan, Route } from '../functions/commons/types';
+import { parseEvent, parseFindings, type ParsedEvent } from '../functions/findings/asff';
+import type { HubfixConfig } from '../functions/platform/config';
+import { InvalidInputError } from '../functions/platform/errors';
+import { planIntake } from '../functions/intake/intake-decisions';
+import { assessFinding } from '../functions/workflow/routing';
+import type { Evidence, Plan, Route } from '../functions/findings/types';
 import type { Fixture } from './fixture';
 import { SimulatedAws } from './simulated-aws';
 import { simulatedClientFactory } from './simulated-clients';

@@ -1,6 +1,7 @@
-import { parseEvent, parseFindings } from '../functions/commons/asff';
-import { planIntake } from '../functions/commons/intake-decisions';
+import { parseEvent, parseFindings } from '../functions/findings/asff';
+import { planIntake } from '../functions/intake/intake-decisions';
 import { answerApproval, approvalLinkIn, type ApproverDecision } from './approver';
+import type { HubfixConfig } from '../functions/platform/config';
 import type { LocalCloud } from './local-cloud';
 import type { PublishedMessage } from './simulated-aws';
 
@@ -126,3 +127,16 @@ export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailP
   });
   return { findings, emails, before, after: cloud.sim.snapshot(), ignored: intakePlan.ignored };
 };
+
+/** `--decision timeout` shortens the wait to two seconds: the definition's timeout is set from this config at synth. */
+export const withDecisionTimeout = (config: HubfixConfig, decision: string): HubfixConfig =>
+  decision === 'timeout' ? { ...config, approval: { timeoutHours: 2 / 3600, linkLifetimeHours: 2 / 3600 } } : config;
+
+export const policyFor = (decision: string, approver: string): EmailPolicy =>
+  decision === 'timeout'
+    ? () => 'wait'
+    : () => ({
+        decision: decision === 'reject' ? 'reject' : 'approve',
+        approver,
+        reason: decision === 'reject' ? 'Rejected from the hubfix CLI' : 'Approved from the hubfix CLI',
+      });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { MEMBER_ROLE_NAMES, type Access } from '../functions/commons/clients';
+import { MEMBER_ROLE_NAMES, type Access } from '../functions/platform/clients';
 import type { AccountFixture, Fixture } from './fixture';
 import { serviceModules } from './simulated/modules';
 import { SimulatedServiceError, type ServiceCommands, type SimContext } from './simulated/service';

@@ -8,7 +8,7 @@ import {
   type ClientCtor,
   type ClientFactory,
   type Target,
-} from '../functions/commons/clients';
+} from '../functions/platform/clients';
 import { SimulatedServiceError, type RoleSession, type SimulatedAws } from './simulated-aws';
 
 export interface SimulatedClientsOptions {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { CfnStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import type { HubfixConfig } from '../functions/commons/config';
+import type { HubfixConfig } from '../functions/platform/config';
 import { buildApp } from '../infra/build-app';
 import type { HubfixStack } from '../infra/hubfix-stack';
 

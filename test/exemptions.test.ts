@@ -1,6 +1,6 @@
-import { parseConfig } from '../functions/commons/config';
-import { checkExemption, parseExemptionTag } from '../functions/commons/exemptions';
-import type { FindingRef } from '../functions/commons/types';
+import { parseConfig } from '../functions/platform/config';
+import { checkExemption, parseExemptionTag } from '../functions/workflow/exemptions';
+import type { FindingRef } from '../functions/findings/types';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const finding = { accountId: '111111111111', controlId: 'IAM.3', resource: { id: 'arn:aws:iam::111111111111:user/u' } } as FindingRef;

@@ -1,7 +1,7 @@
-import { fitNote } from '../functions/commons/annotation';
-import { causeMessage, describeOutcome } from '../functions/commons/outcome';
-import type { Assessment, SkipKind, StepFailure, WorkflowState } from '../functions/commons/types';
-import type { WorkflowStateV1 } from '../functions/commons/workflow-failure';
+import { fitNote } from '../functions/workflow/annotation';
+import { causeMessage, describeOutcome } from '../functions/workflow/outcome';
+import type { Assessment, SkipKind, StepFailure, WorkflowState } from '../functions/findings/types';
+import type { WorkflowStateV1 } from '../functions/workflow/workflow-failure';
 import { plugins } from '../functions/controls/registry';
 import { guidanceLink } from '../functions/controls/shared/manual';
 import { findingRef } from './support/finding-ref';

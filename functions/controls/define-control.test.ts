@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { InvalidInputError } from '../commons/errors';
-import type { ChangeRecord, Plan } from '../commons/types';
+import { InvalidInputError } from '../platform/errors';
+import type { ChangeRecord, Plan } from '../findings/types';
 import { defineControl } from './define-control';
 import { plugins } from './registry';
 import { accountResource, findingRef } from '../../test/support/finding-ref';

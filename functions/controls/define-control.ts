@@ -1,8 +1,8 @@
 import type * as z from 'zod';
-import { changeRecordSchema, issuesOf } from '../commons/change-record';
-import type { ControlMode } from '../commons/config';
-import { InvalidInputError } from '../commons/errors';
-import type { ChangeRecord, FindingRef, Plan } from '../commons/types';
+import { changeRecordSchema, issuesOf } from '../findings/change-record';
+import type { ControlMode } from '../platform/config';
+import { InvalidInputError } from '../platform/errors';
+import type { ChangeRecord, FindingRef, Plan } from '../findings/types';
 import type { ControlPermissions } from './grants';
 import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
 

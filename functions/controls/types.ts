@@ -1,7 +1,7 @@
-import type { ClientFactory, Target } from '../commons/clients';
-import type { HubfixConfig, ControlMode } from '../commons/config';
+import type { ClientFactory, Target } from '../platform/clients';
+import type { HubfixConfig, ControlMode } from '../platform/config';
 import type * as z from 'zod';
-import type { ChangeRecord, Evidence, FindingRef, Plan, Risk } from '../commons/types';
+import type { ChangeRecord, Evidence, FindingRef, Plan, Risk } from '../findings/types';
 import type { ControlPermissions } from './grants';
 
 /** What a control step gets besides the finding: clients, configuration and the clock. */

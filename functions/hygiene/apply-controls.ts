@@ -1,5 +1,5 @@
-import { awsRuntime, type Runtime } from '../commons/runtime';
-import { logger } from '../commons/logger';
+import { awsRuntime, type Runtime } from '../platform/runtime';
+import { logger } from '../platform/logger';
 import { hygieneStep } from './step';
 import { applyGroup, type ApplyGroupInput } from './batch';
 import type { ControlChange } from './types';

@@ -8,7 +8,7 @@ import {
   ListSecurityControlDefinitionsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import type { ClientFactory, Target } from '../commons/clients';
+import type { ClientFactory, Target } from '../platform/clients';
 import {
   isGlobalResourceControl,
   KEEP_ORDER,

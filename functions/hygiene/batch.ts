@@ -4,9 +4,9 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import * as z from 'zod';
-import type { ClientFactory } from '../commons/clients';
-import { InvalidInputError } from '../commons/errors';
-import type { Assessment, FindingRef } from '../commons/types';
+import type { ClientFactory } from '../platform/clients';
+import { InvalidInputError } from '../platform/errors';
+import type { Assessment, FindingRef } from '../findings/types';
 import { standardName } from './standards';
 import type { AssociationStatus, ChangeGroup, ControlChange, ControlChangeRequest, HygieneBatchInput, HygieneRunRecord } from './types';
 

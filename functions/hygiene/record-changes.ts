@@ -1,6 +1,6 @@
-import { awsRuntime, type Runtime } from '../commons/runtime';
-import { putHygieneAuditRecord } from '../commons/audit';
-import { logger } from '../commons/logger';
+import { awsRuntime, type Runtime } from '../platform/runtime';
+import { putHygieneAuditRecord } from '../audit/audit';
+import { logger } from '../platform/logger';
 import { hygieneStep } from './step';
 import { recordRun, type RecordInput } from './batch';
 import type { HygieneRunRecord } from './types';

@@ -2,14 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import * as z from 'zod';
-import { approvalLink, createApprovalId, epochSeconds } from '../commons/approval-link';
-import { formatTime } from '../commons/approval-page';
-import { putPendingApproval, type ApprovalRecord } from '../commons/approval-store';
-import { approvalTimeoutSeconds } from '../commons/config';
-import { InvalidInputError } from '../commons/errors';
-import { getLinkSecret } from '../commons/link-secret';
-import { logger } from '../commons/logger';
-import { awsRuntime, type Runtime } from '../commons/runtime';
+import { approvalLink, createApprovalId, epochSeconds } from '../approval/approval-link';
+import { formatTime } from '../approval/approval-page';
+import { putPendingApproval, type ApprovalRecord } from '../approval/approval-store';
+import { approvalTimeoutSeconds } from '../platform/config';
+import { InvalidInputError } from '../platform/errors';
+import { getLinkSecret } from '../approval/link-secret';
+import { logger } from '../platform/logger';
+import { awsRuntime, type Runtime } from '../platform/runtime';
 import type { BatchApprovalSummary } from './batch';
 
 /**

@@ -5,7 +5,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/commons/remediation-metrics';
+import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../../functions/audit/remediation-metrics';
 
 export interface HubfixDashboardProps {
   stateMachine: sfn.IStateMachine;

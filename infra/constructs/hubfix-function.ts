@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { HubfixConfig } from '../../functions/commons/config';
+import type { HubfixConfig } from '../../functions/platform/config';
 import { acknowledgeFunction } from '../nag-acknowledgements';
 
 /** The repository root: entries, the lock file and the ASL are found from here. */
@@ -20,7 +20,7 @@ export interface HubfixFunctionProps {
   timeout: Duration;
   /** The whole configuration; approver emails are left out of the function's environment. */
   config: HubfixConfig;
-  /** Names as functions/commons/runtime.ts SETTINGS_ENV spells them; only what this function reads. */
+  /** Names as functions/platform/runtime.ts SETTINGS_ENV spells them; only what this function reads. */
   environment?: Record<string, string>;
 }
 

@@ -3,14 +3,14 @@ import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { createApprovalApiHandler } from '../../functions/approval-api';
-import { approvalLink, createApprovalId, signApproval } from '../../functions/commons/approval-link';
+import { createApprovalApiHandler } from '../../functions/handlers/approval-api';
+import { approvalLink, createApprovalId, signApproval } from '../../functions/approval/approval-link';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { getApproval, putPendingApproval } from '../../functions/commons/approval-store';
-import { documentClient } from '../../functions/commons/dynamo';
-import { logger } from '../../functions/commons/logger';
-import type { Runtime } from '../../functions/commons/runtime';
-import type { ApprovalDecision, FindingRef } from '../../functions/commons/types';
+import { getApproval, putPendingApproval } from '../../functions/approval/approval-store';
+import { documentClient } from '../../functions/platform/dynamo';
+import { logger } from '../../functions/platform/logger';
+import type { Runtime } from '../../functions/platform/runtime';
+import type { ApprovalDecision, FindingRef } from '../../functions/findings/types';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
 import { LINK_SECRET, NOW, TASK_TOKEN, assessment, finding, testRuntime, version1Item } from './fixtures';
 

@@ -1,5 +1,5 @@
-import type { ApprovalRecord } from '../../functions/commons/approval-store';
-import { renderDecidedPage } from '../../functions/commons/approval-page';
+import type { ApprovalRecord } from '../../functions/approval/approval-store';
+import { renderDecidedPage } from '../../functions/approval/approval-page';
 import { assessment, finding, TASK_TOKEN } from './fixtures';
 
 const record = (overrides: Partial<ApprovalRecord> = {}): ApprovalRecord => ({

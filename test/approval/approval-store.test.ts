@@ -1,5 +1,5 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { createApprovalId } from '../../functions/commons/approval-link';
+import { createApprovalId } from '../../functions/approval/approval-link';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   approvalTableDefinition,
@@ -9,9 +9,9 @@ import {
   readApprovalRecord,
   reopenApproval,
   type NewApproval,
-} from '../../functions/commons/approval-store';
-import { documentClient } from '../../functions/commons/dynamo';
-import type { Runtime } from '../../functions/commons/runtime';
+} from '../../functions/approval/approval-store';
+import { documentClient } from '../../functions/platform/dynamo';
+import type { Runtime } from '../../functions/platform/runtime';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
 import { NOW, TASK_TOKEN, assessment, finding, testRuntime, version1Item } from './fixtures';
 

@@ -1,8 +1,8 @@
-import type { AnyClient, ClientCtor, ClientFactory } from '../../functions/commons/clients';
+import type { AnyClient, ClientCtor, ClientFactory } from '../../functions/platform/clients';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultConfig } from '../../functions/commons/config';
-import type { Runtime, Settings } from '../../functions/commons/runtime';
-import type { Assessment, FindingRef } from '../../functions/commons/types';
+import { defaultConfig } from '../../functions/platform/config';
+import type { Runtime, Settings } from '../../functions/platform/runtime';
+import type { Assessment, FindingRef } from '../../functions/findings/types';
 import { findingRef } from '../support/finding-ref';
 
 export const LINK_SECRET = 'test-link-signing-key-0123456789abcdef';

@@ -4,11 +4,11 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { verifyApprovalSignature } from '../../functions/commons/approval-link';
-import { getApproval } from '../../functions/commons/approval-store';
-import { logger } from '../../functions/commons/logger';
-import type { Runtime } from '../../functions/commons/runtime';
-import { createRequestApprovalHandler, emailSubject, type RequestApprovalInput } from '../../functions/request-approval';
+import { verifyApprovalSignature } from '../../functions/approval/approval-link';
+import { getApproval } from '../../functions/approval/approval-store';
+import { logger } from '../../functions/platform/logger';
+import type { Runtime } from '../../functions/platform/runtime';
+import { createRequestApprovalHandler, emailSubject, type RequestApprovalInput } from '../../functions/handlers/request-approval';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
 import { LINK_SECRET, NOW, TASK_TOKEN, assessment, finding, testRuntime } from './fixtures';
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import type { LocalCloud } from '../../sandbox/local-cloud';
-import { getApproval } from '../../functions/commons/approval-store';
-import { logger } from '../../functions/commons/logger';
+import { getApproval } from '../../functions/approval/approval-store';
+import { logger } from '../../functions/platform/logger';
 import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
 
 /**
@@ -479,7 +479,7 @@ describe('injection through what the page shows (headless Chromium)', () => {
 describe('signature comparison', () => {
   it('compares signatures with crypto.timingSafeEqual, never with a string comparison', () => {
     // A statistical timing test is flaky on a shared machine; the code is the evidence.
-    const source = readFileSync(join(__dirname, '../../functions/commons/approval-link.ts'), 'utf8');
+    const source = readFileSync(join(__dirname, '../../functions/approval/approval-link.ts'), 'utf8');
     const verify = source.slice(source.indexOf('export const verifyApprovalSignature'));
 
     expect(source).toMatch(/import \{[^}]*\btimingSafeEqual\b[^}]*\} from 'node:crypto'/);

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFinding, loadFixture } from '../../bench/load';
-import { parseFinding } from '../../functions/commons/asff';
-import { defaultConfig } from '../../functions/commons/config';
-import { InvalidInputError } from '../../functions/commons/errors';
-import type { WorkflowState } from '../../functions/commons/types';
-import { createAssessHandler } from '../../functions/assess';
-import { createRemediateHandler } from '../../functions/remediate';
+import { parseFinding } from '../../functions/findings/asff';
+import { defaultConfig } from '../../functions/platform/config';
+import { InvalidInputError } from '../../functions/platform/errors';
+import type { WorkflowState } from '../../functions/findings/types';
+import { createAssessHandler } from '../../functions/handlers/assess';
+import { createRemediateHandler } from '../../functions/handlers/remediate';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { lambdaContext } from '../../sandbox/local-lambda';
 import { planEvent } from '../../sandbox/plan';

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAuditRecord, type AuditRecord } from '../../functions/commons/audit';
-import { describeOutcome } from '../../functions/commons/outcome';
-import type { WorkflowState } from '../../functions/commons/types';
+import { buildAuditRecord, type AuditRecord } from '../../functions/audit/audit';
+import { describeOutcome } from '../../functions/workflow/outcome';
+import type { WorkflowState } from '../../functions/findings/types';
 import { AUDIT_CSV_COLUMNS, appendAuditFile, csvField, inRange, isoInstant, readAuditFile, toAuditCsv } from '../../sandbox/audit-export';
 import { assessment, finding } from '../approval/fixtures';
 

@@ -1,10 +1,10 @@
 import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { describeOutcome } from '../../functions/commons/outcome';
-import { buildAuditRecord, putAuditRecord, readAuditRecords, auditTableDefinition, type AuditRecord } from '../../functions/commons/audit';
-import { documentClient } from '../../functions/commons/dynamo';
-import type { Runtime } from '../../functions/commons/runtime';
-import type { WorkflowState } from '../../functions/commons/types';
-import type { AnnotatedState } from '../../functions/commons/workflow-failure';
+import { describeOutcome } from '../../functions/workflow/outcome';
+import { buildAuditRecord, putAuditRecord, readAuditRecords, auditTableDefinition, type AuditRecord } from '../../functions/audit/audit';
+import { documentClient } from '../../functions/platform/dynamo';
+import type { Runtime } from '../../functions/platform/runtime';
+import type { WorkflowState } from '../../functions/findings/types';
+import type { AnnotatedState } from '../../functions/workflow/workflow-failure';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { assessment, finding, testRuntime } from '../approval/fixtures';
 

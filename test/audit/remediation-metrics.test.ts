@@ -3,12 +3,12 @@ import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createAnnotateHandler } from '../../functions/annotate';
-import { auditTableDefinition, buildAuditRecord, type AuditRecord } from '../../functions/commons/audit';
-import { describeOutcome } from '../../functions/commons/outcome';
-import { lockTableDefinition } from '../../functions/commons/resource-lock';
-import { publishRemediationMetrics } from '../../functions/commons/remediation-metrics';
-import type { WorkflowState } from '../../functions/commons/types';
+import { createAnnotateHandler } from '../../functions/handlers/annotate';
+import { auditTableDefinition, buildAuditRecord, type AuditRecord } from '../../functions/audit/audit';
+import { describeOutcome } from '../../functions/workflow/outcome';
+import { lockTableDefinition } from '../../functions/workflow/resource-lock';
+import { publishRemediationMetrics } from '../../functions/audit/remediation-metrics';
+import type { WorkflowState } from '../../functions/findings/types';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { assessment, finding, testRuntime } from '../approval/fixtures';
 

@@ -10,8 +10,8 @@ import {
   withAccess,
   withSession,
   type ClientFactory,
-} from '../../functions/commons/clients';
-import { asStepError, ConfigurationError, MemberRoleUnavailableError, RemediationError } from '../../functions/commons/errors';
+} from '../../functions/platform/clients';
+import { asStepError, ConfigurationError, MemberRoleUnavailableError, RemediationError } from '../../functions/platform/errors';
 
 const HOME = '111111111111';
 const MEMBER = '222222222222';

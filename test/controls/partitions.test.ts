@@ -1,4 +1,4 @@
-import { partitionOf } from '../../functions/commons/clients';
+import { partitionOf } from '../../functions/platform/clients';
 import { plugins } from '../../functions/controls/registry';
 import type { ControlPlugin } from '../../functions/controls/types';
 import { parseFixture } from '../../sandbox/fixture';

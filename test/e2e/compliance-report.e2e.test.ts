@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { AuditRecord } from '../../functions/commons/audit';
+import type { AuditRecord } from '../../functions/audit/audit';
 import { localAuditRecords } from '../../sandbox/audit-export';
 import { renderReport, summarizeAudit } from '../../sandbox/compliance-report';
 import type { LocalCloud } from '../../sandbox/local-cloud';

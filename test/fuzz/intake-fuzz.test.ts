@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseEvent, parseFinding } from '../../functions/commons/asff';
-import { defaultConfig } from '../../functions/commons/config';
-import { HubfixError, InvalidInputError } from '../../functions/commons/errors';
-import { planIntake, type IntakePlan } from '../../functions/commons/intake-decisions';
-import { assessFinding } from '../../functions/commons/routing';
-import type { WorkflowInput } from '../../functions/commons/types';
+import { parseEvent, parseFinding } from '../../functions/findings/asff';
+import { defaultConfig } from '../../functions/platform/config';
+import { HubfixError, InvalidInputError } from '../../functions/platform/errors';
+import { planIntake, type IntakePlan } from '../../functions/intake/intake-decisions';
+import { assessFinding } from '../../functions/workflow/routing';
+import type { WorkflowInput } from '../../functions/findings/types';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';

@@ -1,7 +1,7 @@
 import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { parseConfig } from '../../functions/commons/config';
+import { parseConfig } from '../../functions/platform/config';
 import { HYGIENE_FUNCTIONS, type HygieneRole } from '../../infra/constructs/control-hygiene';
 import type { HubfixStack } from '../../infra/hubfix-stack';
 import { actionsOf, logicalId, roleStatements, synthHubfix, TEST_CONFIG } from '../infra/synth';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { HYGIENE_AUDIT_PARTITION } from '../../functions/commons/audit';
-import { defaultConfig } from '../../functions/commons/config';
-import { documentClient } from '../../functions/commons/dynamo';
+import { HYGIENE_AUDIT_PARTITION } from '../../functions/audit/audit';
+import { defaultConfig } from '../../functions/platform/config';
+import { documentClient } from '../../functions/platform/dynamo';
 import { selectedChanges } from '../../functions/hygiene/audit';
 import { reversal } from '../../functions/hygiene/batch';
 import { standardsArn } from '../../functions/hygiene/standards';

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { auditTableDefinition, putAuditRecord, type AuditRecord } from '../../functions/commons/audit';
-import type { Runtime } from '../../functions/commons/runtime';
+import { auditTableDefinition, putAuditRecord, type AuditRecord } from '../../functions/audit/audit';
+import type { Runtime } from '../../functions/platform/runtime';
 import { AUDIT_TABLE_DENIED_ACTIONS, type HubfixStack } from '../../infra/hubfix-stack';
 import { settingsFor, testRuntime } from '../approval/fixtures';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';

@@ -1,5 +1,5 @@
-import { parseConfig } from '../../functions/commons/config';
-import { automaticControlIds } from '../../functions/commons/modes';
+import { parseConfig } from '../../functions/platform/config';
+import { automaticControlIds } from '../../functions/workflow/modes';
 import { plugins } from '../../functions/controls/registry';
 import { synthHubfix } from './synth';
 

@@ -15,7 +15,7 @@ import * as ts from 'typescript';
 
 export type Phase = 'assess' | 'verify' | 'remediate' | 'rollback';
 export const PHASES: readonly Phase[] = ['assess', 'verify', 'remediate', 'rollback'];
-/** Members a step object can have; `resourceTags` runs in Assess (functions/commons/routing.ts). */
+/** Members a step object can have; `resourceTags` runs in Assess (functions/workflow/routing.ts). */
 const PHASE_MEMBERS: Readonly<Record<Phase, readonly string[]>> = {
   assess: ['assess', 'resourceTags'],
   verify: ['verify'],

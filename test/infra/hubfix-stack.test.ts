@@ -1,7 +1,7 @@
 import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '../../functions/commons/config';
-import { SETTINGS_ENV } from '../../functions/commons/runtime';
+import { parseConfig } from '../../functions/platform/config';
+import { SETTINGS_ENV } from '../../functions/platform/runtime';
 import { CUSTOM_ACTIONS, DEFINITION_FUNCTIONS, type FunctionRole, type HubfixStack } from '../../infra/hubfix-stack';
 import { actionsOf, allStatements, logicalId, roleStatements, synthHubfix, TEST_CONFIG } from './synth';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { parseConfig } from '../../functions/commons/config';
+import { parseConfig } from '../../functions/platform/config';
 import { plugins } from '../../functions/controls/registry';
 import { buildMemberApp } from '../../infra/member-app';
 import { memberRoleGrants } from '../../infra/member-stack';

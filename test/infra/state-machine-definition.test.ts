@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import aslValidator from 'asl-validator';
 import { DEFINITION_FUNCTIONS, STATE_MACHINE_FILE } from '../../infra/hubfix-stack';
-import { FAILED_STEPS } from '../../functions/commons/types';
+import { FAILED_STEPS } from '../../functions/findings/types';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
 import { TEST_CONFIG } from './synth';
 

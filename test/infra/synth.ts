@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { parseConfig, type HubfixConfig } from '../../functions/commons/config';
+import { parseConfig, type HubfixConfig } from '../../functions/platform/config';
 import { buildApp } from '../../infra/build-app';
 
 export const TEST_CONFIG: HubfixConfig = parseConfig({

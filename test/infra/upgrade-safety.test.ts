@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '../../functions/commons/config';
+import { parseConfig } from '../../functions/platform/config';
 import { actionsOf, roleStatements, synthHubfix, TEST_CONFIG } from './synth';
 
 /**

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eligibility, parseEvent, parseFindings, type FindingResult } from '../../functions/commons/asff';
-import { InvalidInputError } from '../../functions/commons/errors';
-import type { FindingRef } from '../../functions/commons/types';
+import { eligibility, parseEvent, parseFindings, type FindingResult } from '../../functions/findings/asff';
+import { InvalidInputError } from '../../functions/platform/errors';
+import type { FindingRef } from '../../functions/findings/types';
 
 /** The shared corpus of real Security Hub events and findings (shared/ sits beside the repository). */
 const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'conformance', 'events');

@@ -1,4 +1,4 @@
-import { CIS_REQUIREMENTS, PCI_CONTROLS, resolveControlId, type ControlIdSources } from '../../functions/commons/control-ids';
+import { CIS_REQUIREMENTS, PCI_CONTROLS, resolveControlId, type ControlIdSources } from '../../functions/findings/control-ids';
 import { plugins } from '../../functions/controls/registry';
 
 const CONSOLIDATED = /^[A-Za-z][A-Za-z0-9]*\.\d+$/;

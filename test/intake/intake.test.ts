@@ -9,12 +9,12 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExe
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ClientFactory } from '../../functions/commons/clients';
-import { defaultConfig } from '../../functions/commons/config';
-import { executionName, planIntake } from '../../functions/commons/intake-decisions';
-import type { Runtime } from '../../functions/commons/runtime';
-import type { FindingRef, WorkflowInput } from '../../functions/commons/types';
-import { createIntakeHandler, handleIntakeRecord } from '../../functions/intake';
+import type { ClientFactory } from '../../functions/platform/clients';
+import { defaultConfig } from '../../functions/platform/config';
+import { executionName, planIntake } from '../../functions/intake/intake-decisions';
+import type { Runtime } from '../../functions/platform/runtime';
+import type { FindingRef, WorkflowInput } from '../../functions/findings/types';
+import { createIntakeHandler, handleIntakeRecord } from '../../functions/handlers/intake';
 
 const ACCOUNT = '111122223333';
 const STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:hubfix-remediate-finding`;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFinding } from '../../functions/commons/asff';
+import { parseFinding } from '../../functions/findings/asff';
 
 const real = JSON.parse(
   readFileSync(join(__dirname, '../../../shared/conformance/events/asr__finding__fsbp-iam.3__awsiamuser.json'), 'utf8'),

@@ -1,4 +1,4 @@
-import type { WorkflowState } from '../../functions/commons/types';
+import type { WorkflowState } from '../../functions/findings/types';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
 import { asffFinding, customActionEvent, runToEnd, startCloud } from '../support/workflow';

@@ -1,5 +1,5 @@
-import { withAccess } from '../../functions/commons/clients';
-import type { ChangeRecord, FindingRef, Plan } from '../../functions/commons/types';
+import { withAccess } from '../../functions/platform/clients';
+import type { ChangeRecord, FindingRef, Plan } from '../../functions/findings/types';
 import type { ControlContext, ControlPlugin } from '../../functions/controls/types';
 import { SimulatedAws, SimulatedServiceError, type ServedCall } from '../../sandbox/simulated-aws';
 import { simulatedClientFactory } from '../../sandbox/simulated-clients';

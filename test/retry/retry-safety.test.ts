@@ -1,5 +1,5 @@
-import { asStepError, ThrottledError } from '../../functions/commons/errors';
-import type { ChangeRecord, Plan } from '../../functions/commons/types';
+import { asStepError, ThrottledError } from '../../functions/platform/errors';
+import type { ChangeRecord, Plan } from '../../functions/findings/types';
 import { plugins } from '../../functions/controls/registry';
 import type { ControlPlugin } from '../../functions/controls/types';
 import {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseFindings } from '../../functions/commons/asff';
-import { defaultConfig, parseConfig, type HubfixConfig } from '../../functions/commons/config';
-import type { FindingRef } from '../../functions/commons/types';
+import { parseFindings } from '../../functions/findings/asff';
+import { defaultConfig, parseConfig, type HubfixConfig } from '../../functions/platform/config';
+import type { FindingRef } from '../../functions/findings/types';
 import { pluginFor } from '../../functions/controls/registry';
 import type { ControlPlugin } from '../../functions/controls/types';
 import { parseFixture, type Fixture } from '../../sandbox/fixture';

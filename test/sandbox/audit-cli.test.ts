@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditRecord } from '../../functions/commons/audit';
+import type { AuditRecord } from '../../functions/audit/audit';
 
 const ROOT = join(__dirname, '..', '..');
 const hubfix = (...args: string[]): string =>

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig } from '../../functions/commons/config';
+import { defaultConfig } from '../../functions/platform/config';
 import { fixtureJsonSchema, loadFixture } from '../../sandbox/fixture';
 import { planEvent } from '../../sandbox/plan';
 

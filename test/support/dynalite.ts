@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { approvalTableDefinition } from '../../functions/commons/approval-store';
+import { approvalTableDefinition } from '../../functions/approval/approval-store';
 
 /** An in-memory DynamoDB on 127.0.0.1 (random port) with real condition-expression semantics. */
 export interface LocalDynamo {

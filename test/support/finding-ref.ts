@@ -1,5 +1,5 @@
-import { canonicalResource } from '../../functions/commons/canonical-resource';
-import type { FindingRef, ResourceRef } from '../../functions/commons/types';
+import { canonicalResource } from '../../functions/findings/canonical-resource';
+import type { FindingRef, ResourceRef } from '../../functions/findings/types';
 import { HOME_ACCOUNT, HOME_REGION } from './workflow';
 
 /** The resource of a test finding: type and id are required; region defaults to the finding's region, partition to aws. */

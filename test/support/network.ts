@@ -1,4 +1,4 @@
-import type { FindingRef } from '../../functions/commons/types';
+import type { FindingRef } from '../../functions/findings/types';
 import type { SimulatedAws } from '../../sandbox/simulated-aws';
 import type { NetworkState } from '../../sandbox/simulated/ec2-security-groups';
 import { findingRef } from './finding-ref';

@@ -1,4 +1,4 @@
-import type { Plan } from '../../functions/commons/types';
+import type { Plan } from '../../functions/findings/types';
 
 /** The plan of an assessment that must have one: fails the test clearly instead of a `!` assertion. */
 export const planned = (plan: Plan | undefined): Plan => {

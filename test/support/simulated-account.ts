@@ -1,5 +1,5 @@
-import type { ClientFactory } from '../../functions/commons/clients';
-import { defaultConfig, type HubfixConfig } from '../../functions/commons/config';
+import type { ClientFactory } from '../../functions/platform/clients';
+import { defaultConfig, type HubfixConfig } from '../../functions/platform/config';
 import type { ControlContext } from '../../functions/controls/types';
 import { parseFixture } from '../../sandbox/fixture';
 import { SimulatedAws } from '../../sandbox/simulated-aws';

@@ -1,4 +1,4 @@
-import { defaultConfig, parseConfig, type HubfixConfig } from '../../functions/commons/config';
+import { defaultConfig, parseConfig, type HubfixConfig } from '../../functions/platform/config';
 import { parseFixture } from '../../sandbox/fixture';
 import { LocalCloud, type LocalCloudOptions } from '../../sandbox/local-cloud';
 import { runEvent, type RunReport } from '../../sandbox/session';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFinding } from '../../functions/commons/asff';
-import { defaultConfig } from '../../functions/commons/config';
+import { parseFinding } from '../../functions/findings/asff';
+import { defaultConfig } from '../../functions/platform/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { SimulatedServiceError } from '../../sandbox/simulated-aws';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, oneSecondApproval, runToEnd, startCloud } from '../support/workflow';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditRecord } from '../../functions/commons/audit';
+import type { AuditRecord } from '../../functions/audit/audit';
 import { localAuditRecords, readAuditFile, saveLocalAudit } from '../../sandbox/audit-export';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, runToEnd, startCloud } from '../support/workflow';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../functions/commons/config';
-import type { FindingRef, WorkflowState } from '../../functions/commons/types';
+import { parseConfig } from '../../functions/platform/config';
+import type { FindingRef, WorkflowState } from '../../functions/findings/types';
 import { cloudTrail } from '../../functions/controls/cloudtrail/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud } from '../support/workflow';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sessionNameFor } from '../../functions/commons/clients';
+import { sessionNameFor } from '../../functions/platform/clients';
 import { iamAccessKeys } from '../../functions/controls/iam-access-keys/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runToEnd, startCloud, HOME_ACCOUNT } from '../support/workflow';

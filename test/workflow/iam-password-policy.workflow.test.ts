@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChangeRecord, FindingRef, WorkflowState } from '../../functions/commons/types';
+import type { ChangeRecord, FindingRef, WorkflowState } from '../../functions/findings/types';
 import { iamPasswordPolicy } from '../../functions/controls/iam-password-policy/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { customActionEvent, runToEnd, startCloud } from '../support/workflow';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig } from '../../functions/commons/config';
-import type { WorkflowState } from '../../functions/commons/types';
+import { defaultConfig } from '../../functions/platform/config';
+import type { WorkflowState } from '../../functions/findings/types';
 import { networkAclAdminPorts } from '../../functions/controls/network-acl-admin-ports/definition';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { aclEntries } from '../support/network';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { RequestApprovalResult } from '../../functions/request-approval';
-import type { AuditRecord } from '../../functions/commons/audit';
-import { documentClient } from '../../functions/commons/dynamo';
-import type { Runtime } from '../../functions/commons/runtime';
-import type { FindingRef } from '../../functions/commons/types';
+import type { RequestApprovalResult } from '../../functions/handlers/request-approval';
+import type { AuditRecord } from '../../functions/audit/audit';
+import { documentClient } from '../../functions/platform/dynamo';
+import type { Runtime } from '../../functions/platform/runtime';
+import type { FindingRef } from '../../functions/findings/types';
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import { localAuditRecords } from '../../sandbox/audit-export';
 import { remediationFunctions, type LocalCloud } from '../../sandbox/local-cloud';

@@ -1,7 +1,7 @@
 import { GetBucketAclCommand, GetBucketPolicyStatusCommand, S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
-import { InvalidInputError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef } from '../../commons/types';
+import { InvalidInputError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../../findings/types';
 import { defineControl } from '../define-control';
 import {
   ALL_ON,

@@ -1,6 +1,6 @@
 import { GetBucketLoggingCommand, PutBucketLoggingCommand, S3Client, type LoggingEnabled } from '@aws-sdk/client-s3';
-import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef } from '../../commons/types';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../../findings/types';
 import { loggingPlanOf, loggingSideOf, type CloudTrailChange, type CloudTrailSteps, type LoggingPlan, type LoggingTarget } from './schemas';
 import { sameJson, startingPoint } from '../shared/retries';
 import { trailsSeenIn } from '../shared/trails';

@@ -1,5 +1,5 @@
-import { parseConfig } from '../../commons/config';
-import { RemediationError, VerificationFailedError } from '../../commons/errors';
+import { parseConfig } from '../../platform/config';
+import { RemediationError, VerificationFailedError } from '../../platform/errors';
 import { cloudTrail } from './definition';
 import { cloudTrailKeyAccess } from './kms-key-policy';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../../commons/errors';
-import type { FindingRef } from '../../commons/types';
+import { InvalidInputError } from '../../platform/errors';
+import type { FindingRef } from '../../findings/types';
 import { cloudTrailBucketLogging } from './bucket-logging';
 import { cloudTrailEncryption } from './encryption';
 import { CREATED_TRAIL_NAME, cloudTrailMultiRegion } from './multi-region';

@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
-import type { Evidence, FindingRef } from '../../commons/types';
+import type { Evidence, FindingRef } from '../../findings/types';
 import { describeTrail, foreignTrail, remediateTrailSetting, rollbackTrailSetting, settingPlan, verifyTrailSetting } from './settings';
 import type { CloudTrailSteps, TrailSettingPlan } from './schemas';
 import { cloudTrailKeyAccess, decryptingPrincipals } from './kms-key-policy';

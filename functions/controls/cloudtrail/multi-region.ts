@@ -7,8 +7,8 @@ import {
   UpdateTrailCommand,
   type EventSelector,
 } from '@aws-sdk/client-cloudtrail';
-import { InvalidInputError, RemediationError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import {
   trailPlanOf,
   trailSideOf,

@@ -1,9 +1,9 @@
 import { ReadWriteType } from '@aws-sdk/client-cloudtrail';
 import * as z from 'zod';
-import { InvalidInputError } from '../../commons/errors';
-import type { ChangeRecord, Plan } from '../../commons/types';
+import { InvalidInputError } from '../../platform/errors';
+import type { ChangeRecord, Plan } from '../../findings/types';
 import type { ControlAssessment, ControlContext } from '../types';
-import type { FindingRef } from '../../commons/types';
+import type { FindingRef } from '../../findings/types';
 
 /**
  * The plans and change records of the CloudTrail family, one shape per control: CloudTrail.1 moves or creates a trail,

@@ -1,6 +1,6 @@
 import { UpdateTrailCommand, type UpdateTrailCommandInput } from '@aws-sdk/client-cloudtrail';
-import { RemediationError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { RemediationError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import {
   settingPlanOf,
   settingSideOf,

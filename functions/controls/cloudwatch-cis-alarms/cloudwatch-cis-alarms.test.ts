@@ -1,5 +1,5 @@
-import { parseConfig } from '../../commons/config';
-import { VerificationFailedError } from '../../commons/errors';
+import { parseConfig } from '../../platform/config';
+import { VerificationFailedError } from '../../platform/errors';
 import { CIS_METRIC_FILTERS, isCisPattern } from './cis-metric-filters';
 import { cloudWatchCisAlarms } from './definition';
 import { accountResource, findingRef } from '../../../test/support/finding-ref';

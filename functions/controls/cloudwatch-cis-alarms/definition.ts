@@ -18,9 +18,9 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import type { ClientFactory } from '../../commons/clients';
-import { InvalidInputError, RemediationError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import type { ClientFactory } from '../../platform/clients';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { CIS_METRIC_FILTERS, isCisPattern, type CisMetricFilter } from './cis-metric-filters';
 import { defineControl } from '../define-control';
 import { ownAccount } from '../grants';

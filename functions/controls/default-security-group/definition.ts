@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { blastRadius, interfacesWhere, referencingGroups } from '../shared/network-exposure';
 import { defineControl } from '../define-control';
 import {

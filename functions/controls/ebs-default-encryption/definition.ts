@@ -6,8 +6,8 @@ import {
   GetEbsEncryptionByDefaultCommand,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { RemediationError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, FindingRef } from '../../commons/types';
+import { RemediationError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, FindingRef } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { startingPoint } from '../shared/retries';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';

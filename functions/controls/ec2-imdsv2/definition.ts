@@ -1,8 +1,8 @@
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand, type Instance } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef } from '../../commons/types';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
 import { startingPoint } from '../shared/retries';

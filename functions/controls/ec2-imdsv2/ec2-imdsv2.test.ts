@@ -1,4 +1,4 @@
-import { defaultConfig } from '../../commons/config';
+import { defaultConfig } from '../../platform/config';
 import { ec2Imdsv2 } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { findingRef } from '../../../test/support/finding-ref';

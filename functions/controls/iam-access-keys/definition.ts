@@ -9,8 +9,8 @@ import {
   type AccessKeyMetadata,
 } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { productionMarker, type Tags } from '../shared/production';
 import { startingPoint } from '../shared/retries';

@@ -1,4 +1,4 @@
-import { defaultConfig } from '../../commons/config';
+import { defaultConfig } from '../../platform/config';
 import { iamAccessKeys, userNameOf } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { findingRef } from '../../../test/support/finding-ref';

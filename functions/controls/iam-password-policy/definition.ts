@@ -6,9 +6,9 @@ import {
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import { partitionOf } from '../../commons/clients';
-import { InvalidInputError, RemediationError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { partitionOf } from '../../platform/clients';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
 

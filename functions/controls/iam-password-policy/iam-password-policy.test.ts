@@ -1,4 +1,4 @@
-import { VerificationFailedError } from '../../commons/errors';
+import { VerificationFailedError } from '../../platform/errors';
 import { iamPasswordPolicy, mergeStricter } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { accountResource, findingRef } from '../../../test/support/finding-ref';

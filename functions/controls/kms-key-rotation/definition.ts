@@ -7,8 +7,8 @@ import {
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef } from '../../commons/types';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { ownAccount } from '../grants';
 import { startingPoint } from '../shared/retries';

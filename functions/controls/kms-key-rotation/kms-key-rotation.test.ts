@@ -1,5 +1,5 @@
 import { EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
-import { assessFinding } from '../../commons/routing';
+import { assessFinding } from '../../workflow/routing';
 import { kmsKeyRotation } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { findingRef } from '../../../test/support/finding-ref';

@@ -7,8 +7,8 @@ import {
   type RuleAction,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
 import {
   blastRadius,

@@ -12,8 +12,8 @@ import {
   S3ControlClient,
 } from '@aws-sdk/client-s3-control';
 import * as z from 'zod';
-import { InvalidInputError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { InvalidInputError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
 import {

@@ -1,4 +1,4 @@
-import { defaultConfig } from '../../commons/config';
+import { defaultConfig } from '../../platform/config';
 import { s3PublicAccess } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { accountResource, findingRef } from '../../../test/support/finding-ref';

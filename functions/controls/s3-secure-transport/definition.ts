@@ -1,7 +1,7 @@
 import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { InvalidInputError, RemediationError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
 import {

@@ -1,7 +1,7 @@
 import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { InvalidInputError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import { InvalidInputError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import {
   blastRadius,
   interfacesWhere,

@@ -1,4 +1,4 @@
-import { partitionOf } from '../../commons/clients';
+import { partitionOf } from '../../platform/clients';
 
 /**
  * Every ARN a control builds (policy statements it writes, selectors it compares with what AWS reports) is built here,

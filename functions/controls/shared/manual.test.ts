@@ -1,6 +1,6 @@
-import { defaultConfig } from '../../commons/config';
-import { RemediationError } from '../../commons/errors';
-import { assessFinding } from '../../commons/routing';
+import { defaultConfig } from '../../platform/config';
+import { RemediationError } from '../../platform/errors';
+import { assessFinding } from '../../workflow/routing';
 import { guidanceLink } from './manual';
 import { pluginFor, plugins } from '../registry';
 import { rootAccountCredentials } from '../root-account-credentials/definition';

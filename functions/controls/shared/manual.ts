@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { InvalidInputError, RemediationError } from '../../commons/errors';
-import type { Evidence, FindingRef } from '../../commons/types';
+import { InvalidInputError, RemediationError } from '../../platform/errors';
+import type { Evidence, FindingRef } from '../../findings/types';
 import { defineControl, type Control } from '../define-control';
 import { NO_CALLS } from '../grants';
 import type { ControlAssessment } from '../types';

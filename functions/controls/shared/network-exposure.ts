@@ -6,7 +6,7 @@ import {
   type Filter,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
-import type { Evidence } from '../../commons/types';
+import type { Evidence } from '../../findings/types';
 import { productionMarker, type Tags } from './production';
 import type { ControlContext } from '../types';
 

@@ -1,4 +1,4 @@
-import type { HubfixConfig } from '../../commons/config';
+import type { HubfixConfig } from '../../platform/config';
 
 export type Tags = Record<string, string>;
 

@@ -5,7 +5,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import * as z from 'zod';
-import { RemediationError } from '../../commons/errors';
+import { RemediationError } from '../../platform/errors';
 import { startingPoint } from './retries';
 import { bucketPublicAccessBlock } from './s3-bucket';
 

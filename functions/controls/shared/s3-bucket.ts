@@ -6,8 +6,8 @@ import {
   type PublicAccessBlockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { InvalidInputError, ResourceNotFoundError } from '../../commons/errors';
-import type { FindingRef } from '../../commons/types';
+import { InvalidInputError, ResourceNotFoundError } from '../../platform/errors';
+import type { FindingRef } from '../../findings/types';
 import type { Tags } from './production';
 
 /** Reads shared by the S3 controls: the bucket a finding names and its optional sub-resources. */

@@ -8,7 +8,7 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import { GetBucketLocationCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { ClientFactory, Target } from '../../commons/clients';
+import type { ClientFactory, Target } from '../../platform/clients';
 import { s3Arn } from './arns';
 import type { ScopedGrant } from '../grants';
 

@@ -11,8 +11,8 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { InvalidInputError, RemediationError, ResourceNotFoundError } from '../../commons/errors';
-import type { ChangeRecord, FindingRef } from '../../commons/types';
+import { InvalidInputError, RemediationError, ResourceNotFoundError } from '../../platform/errors';
+import type { ChangeRecord, FindingRef } from '../../findings/types';
 import { portLabel } from './network-exposure';
 import { targetOf, type ControlContext } from '../types';
 

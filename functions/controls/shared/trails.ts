@@ -8,9 +8,9 @@ import {
   type EventSelector,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
-import type { ClientFactory } from '../../commons/clients';
-import { InvalidInputError, ResourceNotFoundError } from '../../commons/errors';
-import type { FindingRef } from '../../commons/types';
+import type { ClientFactory } from '../../platform/clients';
+import { InvalidInputError, ResourceNotFoundError } from '../../platform/errors';
+import type { FindingRef } from '../../findings/types';
 
 /**
  * What the CloudTrail and CloudWatch controls need to know about a trail, read with DescribeTrails,

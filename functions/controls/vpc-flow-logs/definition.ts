@@ -7,9 +7,9 @@ import {
   type FlowLog,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import type { HubfixConfig } from '../../commons/config';
-import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../commons/errors';
-import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../commons/types';
+import type { HubfixConfig } from '../../platform/config';
+import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { ownAccount } from '../grants';
 import { productionMarker, type Tags } from '../shared/production';

@@ -1,4 +1,4 @@
-import { defaultConfig, type HubfixConfig } from '../../commons/config';
+import { defaultConfig, type HubfixConfig } from '../../platform/config';
 import { vpcFlowLogs } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { findingRef } from '../../../test/support/finding-ref';
