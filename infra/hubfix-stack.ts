@@ -365,7 +365,13 @@ export class HubfixStack extends Stack {
         roles.remediate,
         Duration.seconds(90),
       ),
-      verify: fn('Verify', 'handlers/verify.ts', 'hubfix: re-reads the resource independently of remediation', roles.inspect, Duration.seconds(90)),
+      verify: fn(
+        'Verify',
+        'handlers/verify.ts',
+        'hubfix: re-reads the resource independently of remediation',
+        roles.inspect,
+        Duration.seconds(90),
+      ),
       annotate: fn(
         'Annotate',
         'handlers/annotate.ts',

@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { approvalLink, createApprovalId, isApprovalId, signApproval, verifyApprovalSignature } from '../../functions/approval/approval-link';
+import {
+  approvalLink,
+  createApprovalId,
+  isApprovalId,
+  signApproval,
+  verifyApprovalSignature,
+} from '../../functions/approval/approval-link';
 
 const SECRET = 'link-secret-for-tests-0123456789abcdef';
 const NOW = new Date('2025-03-01T12:00:00Z');
