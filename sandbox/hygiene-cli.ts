@@ -52,7 +52,10 @@ const auditTable = (report: AuditReport): string => {
     ]);
   }
   const t = report.totals;
-  return `${regions.toString()}\n${candidates.toString()}\n${t.selected} of ${t.candidates} control associations selected; failed findings ${t.failedFindingsBefore} -> ${t.failedFindingsAfter}`;
+  return (
+    `${regions.toString()}\n${candidates.toString()}\n${t.selected} of ${t.candidates} control associations selected; failed ` +
+    `findings ${t.failedFindingsBefore} -> ${t.failedFindingsAfter}`
+  );
 };
 
 const runSummary = (report: HygieneRunReport): string => {
@@ -62,7 +65,8 @@ const runSummary = (report: HygieneRunReport): string => {
     ...report.emails.map((e) => `Approval email "${e.subject ?? ''}": ${e.answer ?? ''}`),
     ...(record
       ? [
-          `Changed ${record.counts.changed}, unchanged ${record.counts.unchanged}, failed ${record.counts.failed} of ${record.counts.requested}`,
+          `Changed ${record.counts.changed}, unchanged ${record.counts.unchanged}, failed ${record.counts.failed} of ` +
+            `${record.counts.requested}`,
         ]
       : []),
     `Failed findings: ${report.failedFindings.totalBefore} -> ${report.failedFindings.totalAfter}`,
@@ -98,7 +102,8 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
   controls
     .command('audit')
     .description(
-      'Per account and region: enabled controls that are redundant or unnecessary, why, and the failed findings they would remove. Changes nothing.',
+      'Per account and region: enabled controls that are redundant or unnecessary, why, and the failed findings they would remove. ' +
+        'Changes nothing.',
     )
     .option('--account <fixture>', 'simulated organization fixture', ORGANIZATION_FIXTURE)
     .option('--json', 'machine-readable output')

@@ -140,7 +140,8 @@ describe('RequestApproval', () => {
 
     // Assess
     expect(published().Message).toContain(
-      'hubfix did NOT fix it automatically, because: The key was used 2 days ago from a CI pipeline; deactivating it may break deployments.',
+      'hubfix did NOT fix it automatically, because: The key was used 2 days ago from a CI pipeline; deactivating it may break ' +
+        'deployments.',
     );
   });
 
