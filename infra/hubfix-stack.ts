@@ -39,6 +39,7 @@ import {
 import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole, organizationOf } from './member-stack';
 import { grantStatements, inspectGrants, remediateGrants, type GrantScope } from './permissions';
 import { grantInvokeTaskVersions, pinnedTaskSubstitutions } from './pinned-tasks';
+import { trustOperators } from './operator-access';
 
 export type FunctionRole = 'intake' | 'assess' | 'requestApproval' | 'approvalApi' | 'remediate' | 'verify' | 'annotate';
 
@@ -268,6 +269,7 @@ export class HubfixStack extends Stack {
       approvalApi: role('ApprovalApiRole', 'hubfix approval API: checks a decision and answers the waiting task'),
       annotate: role('AnnotateRole', 'hubfix annotate: writes the outcome onto the finding'),
     };
+    trustOperators(roles.inspect, config);
     const hubArn = this.formatArn({ service: 'securityhub', resource: 'hub', resourceName: 'default' });
     for (const annotator of [roles.intake, roles.requestApproval, roles.annotate]) {
       annotator.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['securityhub:BatchUpdateFindings'], resources: [hubArn] }));
@@ -587,6 +589,10 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intakeDlq.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: this.auditTable.tableName, description: 'hubfix audit export --table' });
+    // What `hubfix status` reads (cli/status.ts).
+    new CfnOutput(this, 'IntakeQueueArn', { value: this.intakeQueue.queueArn });
+    new CfnOutput(this, 'NotificationDlqUrl', { value: notificationDlq.queueUrl });
+    new CfnOutput(this, 'ApprovalTableName', { value: this.approvalTable.tableName });
   }
 
   /**
