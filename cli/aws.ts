@@ -105,7 +105,7 @@ export class ReadOnlyViolationError extends Error {
 /** Refuses every command that is not a read, whatever the credentials would allow (plan and audit change nothing). */
 const readOnly = <C extends AnyClient>(client: C): C => {
   client.middlewareStack.add(
-    (next, context) => (args) => {
+    (next, context) => async (args) => {
       const command = String(context.commandName);
       if (!READ_ONLY_COMMAND.test(command))
         throw new ReadOnlyViolationError(`${String(context.clientName)}.${command} refused: this command only reads`);
