@@ -35,6 +35,18 @@ export const clientSettings = (options: AwsOptions, region = options.region): { 
   ...(options.profile ? { profile: options.profile } : {}),
 });
 
+/** Every item of a paginated list call: `page` fetches one page from its token. */
+export const allPages = async <T>(page: (token?: string) => Promise<{ items?: T[]; next?: string }>): Promise<T[]> => {
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const current = await page(token);
+    items.push(...(current.items ?? []));
+    token = current.next;
+  } while (token);
+  return items;
+};
+
 /** What CloudFormation says about the deployed stack. */
 export interface Deployment {
   stackName: string;

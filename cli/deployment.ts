@@ -9,7 +9,15 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { ClientFactory, Target } from '../functions/platform/clients';
 import type { HubfixConfig } from '../functions/platform/config';
 import { ADMINISTRATOR_ROLE_NAMES } from '../infra/member-stack';
-import { assumedRoleCredentials, clientSettings, readDeployment, readOnlyClientFactory, type AwsOptions, type Deployment } from './aws';
+import {
+  allPages,
+  assumedRoleCredentials,
+  clientSettings,
+  readDeployment,
+  readOnlyClientFactory,
+  type AwsOptions,
+  type Deployment,
+} from './aws';
 
 /** The deployed stack the options name, read with the operator's credentials. */
 export const findDeployment = async (options: AwsOptions): Promise<Deployment> => {
@@ -63,14 +71,12 @@ export const memberScope = async (
   let accounts = config.accounts.include;
   let source = 'accounts.include';
   if (accounts.length === 0) {
-    accounts = [];
     source = 'the Security Hub members';
-    let NextToken: string | undefined;
-    do {
+    const members = await allPages(async (NextToken) => {
       const page = await securityHub.send(new ListMembersCommand({ OnlyAssociated: true, NextToken }));
-      accounts.push(...(page.Members ?? []).flatMap((m) => (m.AccountId && m.MemberStatus === 'Enabled' ? [m.AccountId] : [])));
-      NextToken = page.NextToken;
-    } while (NextToken);
+      return { items: page.Members, next: page.NextToken };
+    });
+    accounts = members.flatMap((m) => (m.AccountId && m.MemberStatus === 'Enabled' ? [m.AccountId] : []));
   }
   const regions = new Set([deployment.region, ...extraRegions]);
   const arn = (await securityHub.send(new ListFindingAggregatorsCommand({}))).FindingAggregators?.[0]?.FindingAggregatorArn;

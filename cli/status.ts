@@ -8,7 +8,7 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { ListExecutionsCommand, type ExecutionStatus, type SFNClient } from '@aws-sdk/client-sfn';
-import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -17,7 +17,7 @@ import type { HubfixConfig } from '../functions/platform/config';
 import { automaticControlIds } from '../functions/workflow/modes';
 import { CUSTOM_ACTIONS } from '../infra/hubfix-stack';
 import { STACK_SET_NAME } from '../infra/stackset-example';
-import { assumedRoleCredentials, DeploymentNotFoundError, outputOf, readDeployment, type Deployment } from './aws';
+import { allPages, assumedRoleCredentials, DeploymentNotFoundError, outputOf, readDeployment, type Deployment } from './aws';
 import { inspectRoleArn, memberScope } from './deployment';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
@@ -122,13 +122,11 @@ const securityHubLines = async (c: StatusClients, d: Deployment): Promise<Status
 };
 
 const customActionLine = async (c: StatusClients, d: Deployment): Promise<StatusLine> => {
-  const found = new Set<string>();
-  let NextToken: string | undefined;
-  do {
+  const targets = await allPages(async (NextToken) => {
     const page = await c.securityHub.send(new DescribeActionTargetsCommand({ NextToken }));
-    for (const target of page.ActionTargets ?? []) found.add(String(target.ActionTargetArn).split('/').pop() ?? '');
-    NextToken = page.NextToken;
-  } while (NextToken);
+    return { items: page.ActionTargets, next: page.NextToken };
+  });
+  const found = new Set(targets.map((target) => String(target.ActionTargetArn).split('/').pop()));
   const missing = Object.values(CUSTOM_ACTIONS).filter((a) => !found.has(a.id));
   return missing.length === 0
     ? ok(
@@ -146,13 +144,10 @@ const customActionLine = async (c: StatusClients, d: Deployment): Promise<Status
 
 const rulesLine = async (c: StatusClients, d: Deployment, config: HubfixConfig): Promise<StatusLine> => {
   const queueArn = outputOf(d, 'IntakeQueueArn');
-  const names: string[] = [];
-  let NextToken: string | undefined;
-  do {
+  const names = await allPages(async (NextToken) => {
     const page = await c.events.send(new ListRuleNamesByTargetCommand({ TargetArn: queueArn, NextToken }));
-    names.push(...(page.RuleNames ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+    return { items: page.RuleNames, next: page.NextToken };
+  });
   const expected = Object.keys(CUSTOM_ACTIONS).length + (automaticControlIds(config).length > 0 ? 1 : 0);
   const disabled: string[] = [];
   for (const name of names) {
@@ -221,13 +216,10 @@ const subscriptionLines = async (c: StatusClients, d: Deployment, config: Hubfix
   const topicArn = outputOf(d, 'ApprovalTopicArn');
   if (config.approvers.emails.length === 0)
     return [problem('approvers', 'no approver email is configured: approval requests reach nobody', 'set approvers.emails and deploy')];
-  const subscriptions: Subscription[] = [];
-  let NextToken: string | undefined;
-  do {
+  const subscriptions = await allPages(async (NextToken) => {
     const page = await c.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
-    subscriptions.push(...(page.Subscriptions ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+    return { items: page.Subscriptions, next: page.NextToken };
+  });
   return config.approvers.emails.map((email) => {
     const subscription = subscriptions.find((s) => s.Protocol === 'email' && s.Endpoint?.toLowerCase() === email.toLowerCase());
     if (!subscription)
