@@ -1,3 +1,4 @@
+import { evidenceSource } from '../findings/evidence';
 import { emailText } from '../platform/untrusted-text';
 import { formatTime } from './approval-page';
 import type { ApprovalRecord } from './approval-store';
@@ -63,7 +64,7 @@ export const emailMessage = (record: ApprovalRecord, link: string): string => {
     '',
     'EVIDENCE',
     ...(assessment.evidence.length > 0
-      ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(e.source, 200)})`)
+      ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(evidenceSource(e), 300)})`)
       : ['- none recorded']),
     '',
     'THE CHANGE IF APPROVED',

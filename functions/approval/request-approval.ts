@@ -48,7 +48,16 @@ export interface RequestApprovalResult {
   expiresAt: number;
 }
 
-const evidence = z.array(z.object({ fact: z.string(), source: z.string() }));
+/** Each fact with where and over which window it was read, and whether the signal could not be seen (findings/evidence.ts). */
+const evidence = z.array(
+  z.object({
+    fact: z.string(),
+    source: z.string(),
+    where: z.string().optional(),
+    window: z.string().optional(),
+    unseen: z.boolean().optional(),
+  }),
+);
 
 /** The fields this step reads; the rest of the finding and assessment is kept as it came. */
 const remediationSchema = z.object({
