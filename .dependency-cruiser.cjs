@@ -43,6 +43,13 @@ module.exports = {
       from: { path: '^functions/', pathNot: '\\.test\\.ts$' },
       to: { path: '^(sandbox|cli|infra|test|bench)/' },
     },
+    {
+      name: 'sandbox-below-the-cli',
+      severity: 'error',
+      comment: 'The sandbox (simulated AWS, local cloud, demo) runs without the operator CLI; the CLI may start the sandbox.',
+      from: { path: '^sandbox/' },
+      to: { path: '^cli/' },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
   ],
   options: {

@@ -12,8 +12,8 @@ import {
   CONTROLS_START,
   withControlsSection,
   type CatalogEntry,
-} from '../sandbox/controls-catalog';
-import { main } from '../sandbox/cli';
+} from '../cli/controls-catalog';
+import { main } from '../cli/main';
 
 const ROOT = join(__dirname, '..');
 const entry = (overrides: Partial<CatalogEntry> = {}): CatalogEntry => ({

@@ -169,6 +169,17 @@ export const configSchema = z
         overall: z.number().int().nonnegative().default(50),
       })
       .prefault({}),
+    /** The people who run the hubfix CLI against the deployment (`hubfix status`, `hubfix plan`). */
+    operators: z
+      .object({
+        /**
+         * IAM principals (role or user ARNs) that may assume the read-only administrator role hubfix-admin-inspect, to check
+         * the member roles and plan against real accounts with inspect permissions only. Empty: nobody (the CLI then uses the
+         * caller's own credentials, read-only, and cannot check member roles).
+         */
+        principalArns: z.array(z.string().regex(/^arn:aws[\w-]*:(iam|sts)::\d{12}:/, 'an IAM role or user ARN')).default([]),
+      })
+      .prefault({}),
     /** The approval API's own protection. */
     approvalApi: z
       .object({

@@ -94,7 +94,7 @@ export class ControlHygiene extends Construct {
       ),
       requestBatchApproval: fn(
         'RequestBatchApproval',
-        'hygiene/request-batch-approval.ts',
+        'handlers/request-approval.ts',
         'hubfix control hygiene: one approval for the whole batch',
         'requestBatchApproval',
         {
