@@ -50,6 +50,27 @@ module.exports = {
       from: { path: '^sandbox/' },
       to: { path: '^cli/' },
     },
+    {
+      name: 'lambdas-load-controls-lazily',
+      severity: 'error',
+      comment:
+        'Lambda code reaches a control through functions/controls/load-control.ts (one dynamic import per folder), ' +
+        'never through the eager registry that holds every control.',
+      from: { path: '^functions/', pathNot: ['\\.test\\.ts$', '^functions/controls/registry\\.ts$'] },
+      to: { path: '^functions/controls/registry(\\.generated)?\\.ts$' },
+    },
+    {
+      name: 'no-control-code-outside-the-control-steps',
+      severity: 'error',
+      comment:
+        'Intake, Annotate, RequestApproval, the approval API and control hygiene run no control: they know controls ' +
+        'from functions/controls/summaries.generated.ts and must not bundle any definition (nor its SDK clients).',
+      from: { path: '^functions/(handlers/(intake|annotate|request-approval|approval-api)|hygiene/[^/]+)\\.ts$', pathNot: '\\.test\\.ts$' },
+      to: {
+        path: '^functions/controls/([^/]+/definition|load-control|loaders\\.generated|registry(\\.generated)?)\\.ts$',
+        reachable: true,
+      },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
   ],
   options: {

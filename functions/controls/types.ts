@@ -69,6 +69,9 @@ export interface SignalDescription {
   whenMissing: string;
 }
 
+/** What intake, Annotate and the approval steps know of the control serving a Security Hub control id: no code, no clients. */
+export type ControlSummary = Pick<ControlDescription, 'id' | 'automation' | 'defaultMode'>;
+
 /**
  * A control family as the workflow's steps call it: one folder in functions/controls/ holding one definition
  * (define-control.ts), registered in registry.ts. assess reads only; remediate makes the narrowest change; verify

@@ -1,5 +1,5 @@
 import { unseenSignals } from '../findings/evidence';
-import { pluginFor } from '../controls/registry';
+import { loadControl } from '../controls/load-control';
 import { describeExemption, checkExemption } from './exemptions';
 import { controlMode } from './modes';
 import type { AuditRecord } from '../audit/audit';
@@ -20,7 +20,7 @@ export const assessFinding = async (
   const { finding } = input;
   const assessedAt = ctx.now().toISOString();
   const base = { controlId: finding.controlId, evidence: [], assessedAt };
-  const plugin = pluginFor(finding.controlId);
+  const plugin = await loadControl(finding.controlId);
   if (!plugin) {
     return { ...base, route: 'skip', skip: 'unsupported', routeReason: `hubfix has no remediation for control ${finding.controlId}` };
   }

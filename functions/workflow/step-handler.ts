@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { sessionNameFor, withSession } from '../platform/clients';
 import { asStepError } from '../platform/errors';
-import { executionName } from '../intake/intake-decisions';
+import { executionName } from './execution-name';
 import { logger } from '../platform/logger';
 import type { Runtime } from '../platform/runtime';
 import type { FindingRef, RequestedAction } from '../findings/types';

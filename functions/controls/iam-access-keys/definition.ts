@@ -1,5 +1,4 @@
-import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
 import {
   GetAccessKeyLastUsedCommand,
   IAMClient,
@@ -15,6 +14,7 @@ import { defineControl } from '../define-control';
 import { productionMarker, type Tags } from '../shared/production';
 import { startingPoint } from '../shared/retries';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
+import type { Target } from '../../platform/clients';
 
 const DAY_MS = 86_400_000;
 /** IAM.3 / CIS 1.14: active keys must be rotated within 90 days. */
@@ -119,7 +119,10 @@ const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Tags =>
   Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
 
 /** The instances in this account whose private or public address made the calls. */
-const callerInstances = async (ec2: EC2Client, ips: string[]): Promise<Instance[]> => {
+const callerInstances = async (ctx: ControlContext, target: Target, ips: string[]): Promise<Instance[]> => {
+  // Loaded here, not at the top: only Assess reads EC2 (and only after CloudTrail named callers), so Remediate and Verify never load it.
+  const { DescribeInstancesCommand, EC2Client } = await import('@aws-sdk/client-ec2');
+  const ec2 = ctx.clients.at(EC2Client, target);
   const v4 = ips.filter(isIpv4);
   const byFilter = [
     { Name: 'private-ip-address', Values: v4.filter(isPrivateIp) },
@@ -179,6 +182,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     return { risk: 'low', riskReason: `No active key of ${userName} fails ${finding.controlId} any more`, evidence };
   }
 
+  // Only Assess reads CloudTrail: loaded on its first use, so Remediate and Verify never load it.
+  const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
   const trail = ctx.clients.at(CloudTrailClient, target);
   const since = new Date(now.getTime() - lookbackDays * DAY_MS);
   const highReasons: string[] = [];
@@ -211,7 +216,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       source: 'cloudtrail:LookupEvents',
     });
     highReasons.push(`key ${key.accessKeyId} made ${summary.events} API calls in the last ${lookbackDays} days`);
-    for (const instance of await callerInstances(ctx.clients.at(EC2Client, target), summary.sourceIps)) {
+    for (const instance of await callerInstances(ctx, target, summary.sourceIps)) {
       const marker = productionMarker(tagsOf(instance.Tags), ctx.config);
       evidence.push({
         fact: `Calls came from instance ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})${marker ? `, tagged ${marker}` : ''}.`,
