@@ -1,18 +1,9 @@
 import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { InvalidInputError, VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
-import {
-  blastRadius,
-  interfacesWhere,
-  onlyAdminPorts,
-  portsOpened,
-  referencingGroups,
-  RDP,
-  SSH,
-  WORLD_V4,
-  WORLD_V6,
-} from '../shared/network-exposure';
+import { blastRadius, onlyAdminPorts, portsOpened, referencingGroups, RDP, SSH, WORLD_V4, WORLD_V6 } from '../shared/network-exposure';
 import { defineControl } from '../define-control';
 import {
   describeGroup,
@@ -83,8 +74,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     fact: `Rule ${describeRule(r)} fails ${finding.controlId}.`,
     source: 'ec2:DescribeSecurityGroupRules',
   }));
-  const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
-  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
+  const target = targetOf(finding);
+  const radius = await blastRadius(ec2, { Name: 'group-id', Values: [groupId] }, label, target, ctx);
+  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId, target)));
   const highReasons = [...radius.highReasons];
   // Revoking a wide rule (all traffic, 0-65535) also closes its other ports to the internet: say so, and treat it as risky when in use.
   const wide = offending.filter((r) => !onlyAdminPorts(r.IpProtocol, r.FromPort, r.ToPort));
@@ -104,9 +96,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
     parameters: { groupId, ruleIds, observed: { rules: offending.map(plannedRule) } },
   };
-  return highReasons.length > 0
-    ? { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
+  if (highReasons.length > 0)
+    return { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Not every user of ${groupId} was seen: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
 }
 
 /** The rules to revoke: at least one. */
@@ -150,7 +145,13 @@ export const securityGroupAdminPorts = defineControl({
   changeSchema: revocationChangeSchema,
   permissions: {
     // Rules (sgr- ids) and who uses the group: interfaces, their instances.
-    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    assess: [
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeSecurityGroupReferences',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeInstances',
+    ],
     verify: ['ec2:DescribeSecurityGroups'],
     remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
     // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.
