@@ -10,7 +10,7 @@ export const controlMode = (controlId: string, config: HubfixConfig): ControlMod
 
 /**
  * The controls whose imported findings start a run without anyone clicking: mode "auto" and a plugin
- * that automates. The CDK app narrows the Findings Imported rule to exactly these; intake checks again.
+ * that automates ("on-request" routes by the assessment too, but only when an analyst asks: never here). The CDK app narrows the Findings Imported rule to exactly these; intake checks again.
  */
 export const automaticControlIds = (config: HubfixConfig): string[] =>
   plugins

@@ -114,7 +114,29 @@ export const defaultSecurityGroup = defineControl({
   changes: 'Revokes every ingress and egress rule of the default security group (it cannot be deleted)',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal:
+        'Every network interface still using the default group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, \u2026)',
+      source: 'ec2:DescribeNetworkInterfaces group-id filter in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Interfaces of other accounts in a shared VPC; traffic that actually flows (no flow logs read)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'State and production tags of the instances behind those interfaces',
+      source: 'ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Instances of another account (shared VPC): said as unseen',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Security groups naming the default group, here and in peered VPCs / across transit gateways',
+      source:
+        'ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupReferences in the finding\u2019s account and region, current configuration',
+      blindSpots: 'References from other regions',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema: revocationPlanSchema,
   changeSchema: revocationChangeSchema,
   permissions: {

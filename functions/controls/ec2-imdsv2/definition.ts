@@ -226,7 +226,24 @@ export const ec2Imdsv2 = defineControl({
   changes: 'Sets HttpTokens=required on the instance (HttpEndpoint left as it was)',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'IMDSv1 calls of the instance (AWS/EC2 MetadataNoToken), daily sums over the whole lookback since launch',
+      source:
+        'cloudwatch:GetMetricStatistics in the instance\u2019s region; one-day periods (valid at every retention tier), paged at 1,440 datapoints',
+      blindSpots:
+        'Days the instance was stopped or not reporting (said; under half the window seen is unseen); calls older than the lookback; containers sharing the host\u2019s IMDS are one instance',
+      whenMissing:
+        'No datapoint at all (missing metric, or the instance did not run) or under half the window: an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'State, metadata options and production tags of the instance',
+      source: 'ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing beyond the instance itself',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

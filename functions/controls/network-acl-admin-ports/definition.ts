@@ -206,7 +206,23 @@ export const networkAclAdminPorts = defineControl({
     'an entry that also opens other ports is left for a person (blocked)',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'The subnets associated with the ACL',
+      source: 'ec2:DescribeNetworkAcls in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing about use: an association is configuration',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'Everything running in those subnets, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, \u2026)',
+      source:
+        'ec2:DescribeNetworkInterfaces subnet-id filter, ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots:
+        'Interfaces of other accounts in a shared subnet; whether anyone connects on 22/3389 from the internet (no flow logs read)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema: entriesSchema,
   changeSchema: entriesSchema,
   permissions: {

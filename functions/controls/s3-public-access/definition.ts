@@ -421,7 +421,34 @@ export const s3PublicAccess = defineControl({
   reversible: true,
   automation: 'automated',
   // A public website breaks when blocked: a person decides even when assess finds nothing public.
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'Block public access of the bucket and the account',
+      source: 's3:GetPublicAccessBlock, s3control:GetPublicAccessBlock, current configuration',
+      blindSpots: 'Organization-level policies (SCPs, RCPs) that also block public access',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'How the public reaches the bucket: bucket policy (status and public statements), ACL grants, static website hosting, tags',
+      source:
+        's3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketAcl, s3:GetBucketWebsite, s3:GetBucketTagging, current configuration',
+      blindSpots: 'Object ACLs; who actually reads anonymously (no data events read); S3.1 checks at most 500 buckets and says so',
+      whenMissing: 'For S3.8: unreadable, an unseen line and risk unknown; for S3.1 the read fails the assessment',
+    },
+    {
+      signal: 'CloudFront distributions whose origin is the bucket, signed (OAC/OAI) or anonymous',
+      source: 'cloudfront:ListDistributions, every page, the account\u2019s distributions (global)',
+      blindSpots: 'Distributions of other accounts or partitions using the bucket (GovCloud offers no CloudFront)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Access points of the bucket and which have a public policy',
+      source: 's3control:ListAccessPoints (Bucket filter), s3control:GetAccessPointPolicyStatus, in the bucket\u2019s region',
+      blindSpots: 'Multi-Region Access Points; access points of other accounts (cross-account access points)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

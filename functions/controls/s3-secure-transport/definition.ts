@@ -293,7 +293,35 @@ export const s3SecureTransport = defineControl({
   reversible: true,
   automation: 'automated',
   // Without data events assess cannot see a plain-HTTP client: a person decides by default.
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'Requests to the bucket over plain HTTP (no TLS), with source IPs, user agents and operations',
+      source:
+        'S3 data events in the log files of the trail that records the bucket (cloudtrail:DescribeTrails, GetEventSelectors, s3:ListBucket/GetObject on its log bucket), over the lookback',
+      blindSpots:
+        'Without a trail selecting the bucket\u2019s data events, or an organization trail\u2019s logs out of reach, no request is seen; server access logs are not read',
+      whenMissing: 'No data-event source: an unseen line saying so, risk unknown, a person decides',
+    },
+    {
+      signal: 'Static website hosting (its endpoint serves HTTP only)',
+      source: 's3:GetBucketWebsite in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing else: a website endpoint is always HTTP',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'CloudFront distributions fetching from the bucket over HTTP (website origins, or REST origins whose viewers may use HTTP)',
+      source: 'cloudfront:ListDistributions, every page, the account\u2019s distributions (global)',
+      blindSpots: 'Distributions of other accounts or partitions',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'The bucket policy and production tags',
+      source: 's3:GetBucketPolicy, s3:GetBucketTagging in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing about use',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

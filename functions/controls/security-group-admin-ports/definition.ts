@@ -140,7 +140,30 @@ export const securityGroupAdminPorts = defineControl({
   changes: 'Revokes only the offending ingress rules by rule id (exact protocol, ports, source); never the group or its other rules',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal:
+        'Every network interface using the group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, ECS, other services)',
+      source: 'ec2:DescribeNetworkInterfaces group-id filter in the finding\u2019s account and region, current configuration',
+      blindSpots:
+        'Interfaces in other accounts using a shared group (VPC sharing); whether anyone actually connects on 22/3389 (no flow logs read)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'State and production tags of the instances behind those interfaces',
+      source: 'ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Instances of another account (shared VPC): said as unseen',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Security groups whose rules name this group, here and in peered VPCs / across transit gateways',
+      source:
+        'ec2:DescribeSecurityGroups ip-permission.group-id filters, ec2:DescribeSecurityGroupReferences in the finding\u2019s account and region, current configuration',
+      blindSpots: 'References from other regions (a group id is regional)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema,
   changeSchema: revocationChangeSchema,
   permissions: {
