@@ -53,8 +53,8 @@ export interface ControlDescription {
   automation: 'automated' | 'manual';
   /** The mode used when the configuration does not name the control. */
   defaultMode: ControlMode;
-  /** What assess reads to judge the blast radius; the README's blind-spot table is generated from these. */
-  signals?: SignalDescription[];
+  /** What assess reads to judge the blast radius; the README's blind-spot table is generated from these (none: reads nothing). */
+  signals: SignalDescription[];
 }
 
 /** One signal an assessment reads, and what it cannot see. */

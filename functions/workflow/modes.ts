@@ -9,8 +9,9 @@ export const controlMode = (controlId: string, config: HubfixConfig): ControlMod
 };
 
 /**
- * The controls whose imported findings start a run without anyone clicking: mode "auto" and a control
- * that automates. The CDK app narrows the Findings Imported rule to exactly these; intake checks again.
+ * The controls whose imported findings start a run without anyone clicking: mode "auto" and a control that
+ * automates ("on-request" routes by the assessment too, but only when an analyst asks: never here). The CDK app
+ * narrows the Findings Imported rule to exactly these; intake checks again.
  */
 export const automaticControlIds = (config: HubfixConfig): string[] =>
   summarizedControlIds()

@@ -127,6 +127,14 @@ const routeAssessed = (
       routeReason: `The configuration requires approval for ${finding.controlId}; risk ${result.risk}: ${result.riskReason}`,
     };
   }
+  if (mode === 'on-request' && input.trigger === 'imported') {
+    // Intake and Assess refuse these before this point; should one come through, it is not a request: a person decides.
+    return {
+      ...assessed,
+      route: 'approval',
+      routeReason: `${finding.controlId} is fixed by assessment only when an analyst asks; risk ${result.risk}: ${result.riskReason}`,
+    };
+  }
   if (result.risk === 'high') {
     const escalated = input.trigger === 'imported' ? 'Not fixed automatically because the blast radius is high: ' : 'High risk: ';
     return { ...assessed, route: 'approval', routeReason: `${escalated}${result.riskReason}` };

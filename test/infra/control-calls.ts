@@ -347,6 +347,7 @@ export const commandsInFolder = (folder: string): SdkCommand[] =>
 
 /** The IAM service prefix of each SDK client package hubfix uses. */
 const SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-cloudfront': 'cloudfront',
   '@aws-sdk/client-cloudtrail': 'cloudtrail',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-cloudwatch-logs': 'logs',

@@ -326,6 +326,27 @@ export const iamAccessKeys = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'When and where the key was last used',
+      source: 'iam:GetAccessKeyLastUsed (global)',
+      blindSpots: 'Calls before the last one; data-plane calls are included only by service and region',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'API calls made with the key: services, source IPs, user agents',
+      source: 'cloudtrail:LookupEvents in the finding\u2019s region over the lookback (management events)',
+      blindSpots:
+        'Other regions; data events (S3 objects, DynamoDB items, SQS messages): being widened to every region and a data-event source (issue 13 item 1-2)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'Instances behind the calling IPs, production tags of the user and instances, production accounts',
+      source: 'ec2:DescribeInstances, iam:ListUserTags, configuration',
+      blindSpots: 'Callers outside EC2 (on-premises, other clouds, Lambda, containers)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {
