@@ -16,11 +16,7 @@ const hygienePart = () => {
   const opsTopic = new sns.Topic(stack, 'Ops');
   const hygiene = new ControlHygiene(stack, 'ControlHygiene', {
     config: TEST_CONFIG,
-    approvalTable: approvals.table,
-    approvalTopic: approvals.topic,
-    linkSecret: approvals.linkSecret,
-    approvalBaseUrl: approvals.baseUrl,
-    approvalApiRole: approvals.approvalApiRole,
+    approvals,
     audit,
     opsTopic,
   });

@@ -2,16 +2,19 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { HubfixConfig } from '../../../functions/platform/config';
 import { SETTINGS_ENV } from '../../../functions/platform/runtime';
 import { automaticControlIds } from '../../../functions/workflow/modes';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { ApprovalService } from '../../../infra/constructs/approval-service';
 import { AuditTrail } from '../../../infra/constructs/audit';
 import { CUSTOM_ACTIONS, Intake } from '../../../infra/constructs/intake';
 import { RemediationWorkflow } from '../../../infra/constructs/remediation-workflow';
 import { actionsOf, logicalId, roleStatements, TEST_CONFIG } from '../synth';
-import { partStack, stubFunction } from './part-stack';
+import { partStack } from './part-stack';
 
 const intakePart = (config: HubfixConfig = TEST_CONFIG) => {
   const { stack, cleanup } = partStack();
   const audit = new AuditTrail(stack, 'Audit');
-  const workflow = new RemediationWorkflow(stack, 'Workflow', { config, audit, requestApproval: stubFunction(stack, 'RequestApproval') });
+  const approvals = new ApprovalService(stack, 'Approvals', { config, notificationKey: new kms.Key(stack, 'Key') });
+  const workflow = new RemediationWorkflow(stack, 'Workflow', { config, audit, approvals });
   const intake = new Intake(stack, 'Intake', { config, workflow, audit });
   return { stack, audit, workflow, intake, cleanup };
 };

@@ -2,8 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import type { PolicyStatementJson } from '../synth';
 
 /**
@@ -16,14 +14,6 @@ export const partStack = () => {
   const stack = new Stack(app, 'Part', { env: { account: '111111111111', region: 'eu-west-1' } });
   return { stack, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
 };
-
-/** A function that stands in for another part's (its code is never run). */
-export const stubFunction = (scope: Construct, id: string): lambda.Function =>
-  new lambda.Function(scope, id, {
-    runtime: lambda.Runtime.NODEJS_22_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
-  });
 
 /** The statements of one role's identity policies, as (action, resource) pairs easy to compare. */
 export const grantsOf = (statements: PolicyStatementJson[]): { action: string; resource: unknown }[] =>

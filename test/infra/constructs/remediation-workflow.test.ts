@@ -2,18 +2,20 @@ import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { MEMBER_ROLE_NAMES } from '../../../functions/platform/clients';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { ApprovalService } from '../../../infra/constructs/approval-service';
 import { AuditTrail } from '../../../infra/constructs/audit';
 import { DEFINITION_FUNCTIONS, RemediationWorkflow, type WorkflowTask } from '../../../infra/constructs/remediation-workflow';
 import { ADMINISTRATOR_ROLE_NAMES } from '../../../infra/member-stack';
 import { actionsOf, logicalId, roleStatements, TEST_CONFIG } from '../synth';
-import { partStack, stubFunction } from './part-stack';
+import { partStack } from './part-stack';
 
 const remediationWorkflow = (organizationId?: string) => {
   const { stack, cleanup } = partStack();
   const audit = new AuditTrail(stack, 'Audit');
-  const requestApproval = stubFunction(stack, 'RequestApproval');
-  const workflow = new RemediationWorkflow(stack, 'Workflow', { config: TEST_CONFIG, audit, requestApproval, organizationId });
-  return { stack, audit, requestApproval, workflow, cleanup };
+  const approvals = new ApprovalService(stack, 'Approvals', { config: TEST_CONFIG, notificationKey: new kms.Key(stack, 'Key') });
+  const workflow = new RemediationWorkflow(stack, 'Workflow', { config: TEST_CONFIG, audit, approvals, organizationId });
+  return { stack, audit, approvals, workflow, cleanup };
 };
 
 describe('RemediationWorkflow', () => {
@@ -24,7 +26,7 @@ describe('RemediationWorkflow', () => {
     // Prepare
     const part = remediationWorkflow();
     cleanup = part.cleanup;
-    const fn = (task: WorkflowTask) => (task === 'requestApproval' ? part.requestApproval : part.workflow.functions[task]);
+    const fn = (task: WorkflowTask) => (task === 'requestApproval' ? part.approvals.requestApproval : part.workflow.functions[task]);
     const versionId = (task: WorkflowTask) =>
       Stack.of(part.stack).resolve((fn(task).currentVersion.node.defaultChild as CfnResource).logicalId);
 
