@@ -69,13 +69,7 @@ export class HubfixStack extends Stack {
     });
     const audit = new AuditTrail(this, 'Audit');
     const approvals = new ApprovalService(this, 'Approvals', { config, notificationKey });
-    const workflow = new RemediationWorkflow(this, 'Workflow', {
-      config,
-      audit,
-      requestApproval: approvals.requestApproval,
-      organizationId,
-    });
-    approvals.answerTasksOf(workflow.stateMachine);
+    const workflow = new RemediationWorkflow(this, 'Workflow', { config, audit, approvals, organizationId });
     trustOperators(workflow.roles.inspect, config);
     const intake = new Intake(this, 'Intake', { config, workflow, audit });
     // The mapping's id names the queue by its full path, which the split changed. Lambda refuses a second mapping of the
@@ -91,11 +85,7 @@ export class HubfixStack extends Stack {
     // Control hygiene: the batch workflow that disables redundant controls (one approval per batch).
     this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {
       config,
-      approvalTable: approvals.table,
-      approvalTopic: approvals.topic,
-      linkSecret: approvals.linkSecret,
-      approvalBaseUrl: approvals.baseUrl,
-      approvalApiRole: approvals.approvalApiRole,
+      approvals,
       organizationId,
       audit,
       opsTopic: observability.opsTopic,
