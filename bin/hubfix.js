@@ -5,7 +5,16 @@ process.env.CDK_VALIDATION ??= 'false'; // the sandbox synthesizes the stack; `n
 process.env.POWERTOOLS_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : 'SILENT';
 // EMF metrics are CloudWatch's business: the sandbox keeps them off stdout (the audit trail has the same facts).
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-require('tsx/cjs');
+// Control definitions load through dynamic import() (functions/controls/load-control.ts), which Node resolves as
+// ESM: tsx must hook both loaders, which only `--import tsx` does. Without it, run again under it.
+if (!process.execArgv.some((arg, i, all) => arg === '--import=tsx' || (arg === '--import' && all[i + 1] === 'tsx'))) {
+  const { status, signal } = require('node:child_process').spawnSync(
+    process.execPath,
+    ['--import', 'tsx', ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit' },
+  );
+  process.exit(signal ? 1 : (status ?? 1));
+}
 require('../cli/main.ts')
   .main(process.argv)
   .then((code) => {

@@ -11,5 +11,14 @@ if (!script) {
   process.exit(2);
 }
 process.argv.splice(1, 1); // the script sees itself as argv[1], as if run directly
-require('tsx/cjs');
+// Control definitions load through dynamic import() (functions/controls/load-control.ts), which Node resolves as
+// ESM: tsx must hook both loaders, which only `--import tsx` does. Without it, run again under it.
+if (!process.execArgv.some((arg, i, all) => arg === '--import=tsx' || (arg === '--import' && all[i + 1] === 'tsx'))) {
+  const { status, signal } = require('node:child_process').spawnSync(
+    process.execPath,
+    ['--import', 'tsx', ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit' },
+  );
+  process.exit(signal ? 1 : (status ?? 1));
+}
 require(require('node:path').resolve(script));
