@@ -284,6 +284,9 @@ export class HubfixStack extends Stack {
       partition: this.partition,
       account: this.account,
       flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn,
+      ...(config.usage.dataEventSource
+        ? { dataEventLogs: { bucket: config.usage.dataEventSource.bucket, keyPrefix: config.usage.dataEventSource.keyPrefix } }
+        : {}),
     };
     const controlGrants = { inspect: inspectGrants(), remediate: remediateGrants() };
     for (const access of ['inspect', 'remediate'] as const) {

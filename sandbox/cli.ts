@@ -37,8 +37,10 @@ export const main = async (argv: string[]): Promise<number> => {
     .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
       const decision = options.approve ? 'approve' : options.reject ? 'reject' : options.timeout ? 'timeout' : 'interactive';
+      // The demo's own configuration (its data-event source) unless --config names another.
+      const configFile = program.getOptionValueSource('config') === 'default' ? join(FIXTURES, 'demo.config.json') : program.opts().config;
       exitCode = await runDemo({
-        config: loadConfigFile(program.opts().config),
+        config: loadConfigFile(configFile),
         fixture: loadFixture(options.account),
         event: readJson(options.event),
         decision,

@@ -4,7 +4,7 @@ import type { ControlMode } from '../platform/config';
 import { InvalidInputError } from '../platform/errors';
 import type { ChangeRecord, FindingRef, Plan } from '../findings/types';
 import type { ControlPermissions } from './grants';
-import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
+import type { ControlAssessment, ControlContext, ControlPlugin, SignalDescription } from './types';
 
 /**
  * One control family, defined once: what it is (ids, CIS references, resource types, default mode), what it reads and
@@ -40,6 +40,8 @@ export interface ControlDefinition<P, S> {
   changeSchema: z.ZodType<S>;
   /** The IAM actions each step sends (see grants.ts). */
   permissions: ControlPermissions;
+  /** What assess reads, and what each source cannot see (ControlDescription.signals). */
+  signals?: SignalDescription[];
   assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<P>>;
   remediate(finding: FindingRef, plan: Plan<P>, ctx: ControlContext): Promise<ChangeRecord<S>>;
   /** Resolves with what it observed when the control now passes; throws VerificationFailedError otherwise. */
@@ -93,6 +95,7 @@ export const defineControl = <P, S>(definition: ControlDefinition<P, S>): Contro
     automation: definition.automation,
     defaultMode: definition.defaultMode,
     permissions: definition.permissions,
+    ...(definition.signals ? { signals: definition.signals } : {}),
     planSchema,
     changeSchema: definition.changeSchema,
     async assess(finding, ctx) {

@@ -1,5 +1,6 @@
 import { cloudTrailEventsModule } from './cloudtrail';
 import { ec2InstancesModule } from './ec2-instances';
+import { ec2RegionsModule } from './ec2-regions';
 import { ec2SecurityGroupsModule } from './ec2-security-groups';
 import { ec2VpcModule } from './ec2-vpc';
 import { iamModule } from './iam';
@@ -18,6 +19,7 @@ export const serviceModules: readonly ServiceModule[] = [
   iamModule,
   cloudTrailEventsModule,
   ec2InstancesModule,
+  ec2RegionsModule,
   ec2VpcModule,
   passwordPolicyModule,
   cloudTrailTrailsModule,
