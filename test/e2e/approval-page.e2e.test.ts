@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { parseConfig } from '../../functions/platform/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
 
@@ -33,7 +34,7 @@ const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtu
   unknown
 >;
 /** The demo's configuration: its data-event source holds the production key's DynamoDB and SQS calls. */
-const demoConfig = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo.config.json'), 'utf8')) as Record<string, unknown>;
+const demoConfig = parseConfig(JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo.config.json'), 'utf8')));
 const ORDERS_KEY = 'AKIAIOSFODNN7ORDERS1';
 const ORDERS_USER_ARN = `arn:aws:iam::${HOME_ACCOUNT}:user/orders-service`;
 const ROTATION_TITLE = "IAM.3 IAM users' access keys should be rotated every 90 days or less";
