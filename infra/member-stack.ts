@@ -68,6 +68,8 @@ export interface MemberStackSettings {
   organizationId: string;
   /** flowLogs.deliverLogsPermissionArn: the only role hubfix-remediate may pass (to VPC Flow Logs); none when absent. */
   flowLogsDeliveryRoleArn?: string;
+  /** usage.dataEventSource: the trail log files hubfix-inspect may read (only the account holding them has them). */
+  dataEventLogs?: { bucket: string; keyPrefix: string };
 }
 
 export interface HubfixMemberStackProps extends StackProps, MemberStackSettings {}
@@ -81,7 +83,13 @@ export const memberStackSettings = (config: HubfixConfig): MemberStackSettings =
       `The member stack needs ${missing.join(' and ')} in the hubfix configuration: the roles trust that account, in that organization, only`,
     );
   }
-  return { administratorAccountId, organizationId: id, flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn };
+  const source = config.usage.dataEventSource;
+  return {
+    administratorAccountId,
+    organizationId: id,
+    flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn,
+    ...(source ? { dataEventLogs: { bucket: source.bucket, keyPrefix: source.keyPrefix } } : {}),
+  };
 };
 
 /**
@@ -100,8 +108,8 @@ export class HubfixMemberStack extends Stack {
       analyticsReporting: false,
       ...props,
     });
-    const { administratorAccountId, organizationId, flowLogsDeliveryRoleArn } = props;
-    const grantScope: GrantScope = { partition: this.partition, account: this.account, flowLogsDeliveryRoleArn };
+    const { administratorAccountId, organizationId, flowLogsDeliveryRoleArn, dataEventLogs } = props;
+    const grantScope: GrantScope = { partition: this.partition, account: this.account, flowLogsDeliveryRoleArn, dataEventLogs };
 
     const memberRole = (roleId: string, access: Access, description: string): iam.Role => {
       const adminRoleArn = `arn:${this.partition}:iam::${administratorAccountId}:role/${ADMINISTRATOR_ROLE_NAMES[access]}`;

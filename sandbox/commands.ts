@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { HubfixConfig } from '../functions/platform/config';
+import { loadConfigFile } from '../infra/build-app';
 import { saveLocalAudit } from './audit-file';
 import { runDemo } from './demo';
 import { fixtureJsonSchema, loadFixture } from './fixture';
@@ -17,6 +18,9 @@ const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'
  * organization on this machine, and never against AWS.
  */
 export const registerSandboxCommands = (program: Command, config: () => HubfixConfig, setExitCode: (code: number) => void): void => {
+  // The demo's own configuration (its data-event source) unless --config names another.
+  const demoConfig = (): HubfixConfig =>
+    program.getOptionValueSource('config') === 'default' ? loadConfigFile(join(FIXTURES, 'demo.config.json')) : config();
   program
     .command('demo')
     .description('Sandbox: seed a demo account and findings, run them through the workflow, serve the approval page on localhost')
@@ -32,7 +36,7 @@ export const registerSandboxCommands = (program: Command, config: () => HubfixCo
       const decision = options.approve ? 'approve' : options.reject ? 'reject' : options.timeout ? 'timeout' : 'interactive';
       setExitCode(
         await runDemo({
-          config: config(),
+          config: demoConfig(),
           fixture: loadFixture(options.account),
           event: readJson(options.event),
           decision,

@@ -21,8 +21,8 @@ export interface SimulatedClientsOptions {
 /** The function roles' own credentials in the home account. */
 const homeCredentials = { accessKeyId: 'AKIASIMULATED000000', secretAccessKey: 'simulated' };
 
-/** What the read-only hubfix-inspect role allows: the member stack grants it reads only. */
-const READ_ONLY = /^(Get|List|Describe|Lookup|Head)/;
+/** What the read-only hubfix-inspect role allows: the member stack grants it reads only (access advisor's job is a read in IAM). */
+const READ_ONLY = /^(Get|List|Describe|Lookup|Head|GenerateServiceLastAccessedDetails$)/;
 
 /** Refuses a write by the read-only role (when the simulation is strict about member roles), in the words of AWS. */
 const authorize = (sim: SimulatedAws, session: RoleSession, service: string, command: string): void => {

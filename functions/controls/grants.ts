@@ -23,6 +23,8 @@ export interface GrantScope {
   account: string;
   /** flowLogs.deliverLogsPermissionArn: the only role hubfix may pass (to VPC Flow Logs). */
   flowLogsDeliveryRoleArn?: string;
+  /** usage.dataEventSource: the trail log files hubfix-inspect may read (in the account that holds them). */
+  dataEventLogs?: { bucket: string; keyPrefix: string };
 }
 
 export type Conditions = Record<string, Record<string, unknown>>;

@@ -60,6 +60,36 @@ export const configSchema = z
         lookbackDays: z.number().int().positive().max(90).default(14),
       })
       .prefault({}),
+    /** Where usage signals come from beyond CloudTrail event history (which holds management events only). */
+    usage: z
+      .object({
+        /**
+         * The data-event source: the S3 prefix an organization (or account) trail that selects data events delivers to, read
+         * through the hubfix-inspect role of the account holding the bucket. Unset: data-plane calls (S3 objects, DynamoDB
+         * items, SQS messages…) are not visible, and a key in recent use is then of unknown risk.
+         */
+        dataEventSource: z
+          .object({
+            type: z.literal('trail-s3'),
+            bucket: z.string().min(3),
+            /** The trail's S3 key prefix ('' for none). */
+            keyPrefix: z.string().default(''),
+            /** The account that holds the bucket (the log-archive account). */
+            accountId,
+            /** The bucket's region. */
+            region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'a region such as us-east-1'),
+            /** Set for an organization trail: its files are under AWSLogs/<organizationId>/<account>/. */
+            organizationId: z
+              .string()
+              .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+              .optional(),
+          })
+          .strict()
+          .optional(),
+        /** Log files read per key and assessment at most (newest first); past it the evidence says the read was capped. */
+        maxLogFiles: z.number().int().positive().max(2000).default(200),
+      })
+      .prefault({}),
     /** Per Security Hub control id (e.g. "IAM.3"): overrides the control's default mode. */
     controls: z.record(z.string().regex(/^[A-Za-z0-9]+\.\d+$/, 'a Security Hub control id such as IAM.3'), controlModeSchema).default({}),
     cloudtrail: z

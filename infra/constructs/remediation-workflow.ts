@@ -96,6 +96,9 @@ export class RemediationWorkflow extends Construct {
       partition: stack.partition,
       account: stack.account,
       flowLogsDeliveryRoleArn: config.flowLogs.deliverLogsPermissionArn,
+      ...(config.usage.dataEventSource
+        ? { dataEventLogs: { bucket: config.usage.dataEventSource.bucket, keyPrefix: config.usage.dataEventSource.keyPrefix } }
+        : {}),
     };
     const controlGrants = { inspect: inspectGrants(), remediate: remediateGrants() };
     for (const access of ['inspect', 'remediate'] as const) {

@@ -13,11 +13,28 @@ const accessKey = z.object({
     .describe('Absent: the key was never used'),
 });
 
+const serviceAccess = z.object({
+  serviceNamespace: z.string().describe('e.g. dynamodb'),
+  serviceName: z.string().optional().describe('e.g. Amazon DynamoDB; absent: the namespace'),
+  lastAuthenticated: fixtureDate,
+  region: z.string().optional().describe('LastAuthenticatedRegion'),
+});
+
 const user = z.object({
   userName: z.string().min(1),
   path: z.string().default('/'),
   tags: tagsSchema,
   accessKeys: z.array(accessKey).default([]),
+  serviceLastAccessed: z
+    .array(serviceAccess)
+    .default([])
+    .describe('IAM access advisor: the services the user (any of its credentials) last authenticated to'),
+  accessAdvisorPolls: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe("GetServiceLastAccessedDetails answers IN_PROGRESS this many times before COMPLETED for this user's job"),
 });
 
 interface AccessKeyState {
@@ -27,11 +44,29 @@ interface AccessKeyState {
   lastUsed?: { date: Date; serviceName: string; region: string };
 }
 
+interface ServiceAccessState {
+  serviceNamespace: string;
+  serviceName: string;
+  lastAuthenticated: Date;
+  region?: string;
+}
+
 interface UserState {
   userName: string;
   path: string;
   tags: Record<string, string>;
   accessKeys: AccessKeyState[];
+  serviceLastAccessed: ServiceAccessState[];
+  accessAdvisorPolls: number;
+}
+
+interface AdvisorJob {
+  accountId: string;
+  userArn: string;
+  created: Date;
+  /** GetServiceLastAccessedDetails answers IN_PROGRESS this many more times before COMPLETED. */
+  pendingPolls: number;
+  services: ServiceAccessState[];
 }
 
 /** IAM users and their access keys (global: every region sees the same users). */
@@ -53,10 +88,18 @@ export const iamModule = defineModule({
             createDate: resolveDate(k.createDate, now),
             lastUsed: k.lastUsed && { ...k.lastUsed, date: resolveDate(k.lastUsed.date, now) },
           })),
+          serviceLastAccessed: u.serviceLastAccessed.map((a) => ({
+            serviceNamespace: a.serviceNamespace,
+            serviceName: a.serviceName ?? a.serviceNamespace,
+            lastAuthenticated: resolveDate(a.lastAuthenticated, now),
+            region: a.region,
+          })),
+          accessAdvisorPolls: u.accessAdvisorPolls,
         },
       ]),
     ),
-  commands: (state) => {
+  commands: (state, now) => {
+    const jobs = new Map<string, AdvisorJob>();
     const user = (accountId: string, name: unknown): UserState => {
       const found = state(accountId).get(String(name));
       if (!found) throw new SimulatedServiceError('NoSuchEntityException', `The user with name ${String(name)} cannot be found.`);
@@ -98,6 +141,46 @@ export const iamModule = defineModule({
           AccessKeyLastUsed: used
             ? { LastUsedDate: used.date, ServiceName: used.serviceName, Region: used.region }
             : { ServiceName: 'N/A', Region: 'N/A' },
+        };
+      },
+      // IAM access advisor for a user: a job, then its result (IN_PROGRESS until done), services never used left out.
+      GenerateServiceLastAccessedDetails: (input, ctx) => {
+        const arn = String(input.Arn);
+        const match = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn);
+        if (!match || match[1] !== ctx.accountId) throw new SimulatedServiceError('InvalidInputException', `Invalid ARN: ${arn}`);
+        const u = user(ctx.accountId, match[2]);
+        const jobId = `job-${jobs.size + 1}-${ctx.accountId}`;
+        jobs.set(jobId, {
+          accountId: ctx.accountId,
+          userArn: arn,
+          created: now(),
+          pendingPolls: u.accessAdvisorPolls,
+          services: u.serviceLastAccessed.map((a) => ({ ...a })),
+        });
+        return { JobId: jobId };
+      },
+      GetServiceLastAccessedDetails: (input, ctx) => {
+        const job = jobs.get(String(input.JobId));
+        if (!job || job.accountId !== ctx.accountId)
+          throw new SimulatedServiceError('NoSuchEntityException', `No job with id ${String(input.JobId)}`);
+        const base = { JobType: 'SERVICE_LEVEL', JobCreationDate: job.created };
+        if (job.pendingPolls > 0) {
+          job.pendingPolls -= 1;
+          return { ...base, JobStatus: 'IN_PROGRESS', ServicesLastAccessed: [] };
+        }
+        return {
+          ...base,
+          JobStatus: 'COMPLETED',
+          JobCompletionDate: now(),
+          IsTruncated: false,
+          ServicesLastAccessed: job.services.map((a) => ({
+            ServiceName: a.serviceName,
+            ServiceNamespace: a.serviceNamespace,
+            LastAuthenticated: a.lastAuthenticated,
+            LastAuthenticatedEntity: job.userArn,
+            LastAuthenticatedRegion: a.region,
+            TotalAuthenticatedEntities: 1,
+          })),
         };
       },
       UpdateAccessKey: (input, ctx) => {

@@ -2,6 +2,7 @@ import { cloudTrailEventsModule } from './cloudtrail';
 import { cloudFrontModule } from './cloudfront';
 import { s3AccessPointsModule } from './s3-access-points';
 import { ec2InstancesModule } from './ec2-instances';
+import { ec2RegionsModule } from './ec2-regions';
 import { ec2SecurityGroupsModule } from './ec2-security-groups';
 import { ec2VpcModule } from './ec2-vpc';
 import { iamModule } from './iam';
@@ -20,6 +21,7 @@ export const serviceModules: readonly ServiceModule[] = [
   iamModule,
   cloudTrailEventsModule,
   ec2InstancesModule,
+  ec2RegionsModule,
   ec2VpcModule,
   passwordPolicyModule,
   cloudTrailTrailsModule,

@@ -22,20 +22,32 @@ const publicAccessBlockSchema = z
   .describe('A public access block configuration; an omitted setting is false, as in AWS');
 type PublicAccessBlock = z.infer<typeof publicAccessBlockSchema>;
 
-const dataEvent = z.object({
-  eventTime: fixtureDate,
-  bucket: z.string().describe('The bucket the request was made to'),
-  eventName: z.string().default('GetObject'),
-  key: z.string().default('index.html'),
-  region: z.string().default('us-east-1').describe("The requested bucket's region"),
-  tlsVersion: z
-    .string()
-    .nullable()
-    .default('TLSv1.3')
-    .describe('null: the request came over plain HTTP (CloudTrail then has no tlsDetails)'),
-  sourceIPAddress: z.string().default('203.0.113.20'),
-  userAgent: z.string().default('aws-sdk-java/2.25.0'),
-});
+const dataEvent = z
+  .object({
+    eventTime: fixtureDate,
+    eventSource: z.string().default('s3.amazonaws.com').describe('e.g. dynamodb.amazonaws.com; default s3.amazonaws.com'),
+    eventCategory: z.enum(['Data', 'Management']).default('Data').describe('A trail delivers both; LookupEvents only management'),
+    bucket: z.string().optional().describe('The bucket the request was made to (S3 events)'),
+    eventName: z.string().default('GetObject'),
+    key: z.string().default('index.html'),
+    requestParameters: z.record(z.string(), z.unknown()).optional().describe('Other services: e.g. { "tableName": "orders" }'),
+    accessKeyId: z.string().optional().describe('The access key that signed the request'),
+    userName: z.string().optional(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional()
+      .describe("The account the call was made in (an organization trail's bucket holds every member's); default: the bucket's"),
+    region: z.string().default('us-east-1').describe("The region the call was made in (S3: the bucket's region)"),
+    tlsVersion: z
+      .string()
+      .nullable()
+      .default('TLSv1.3')
+      .describe('null: the request came over plain HTTP (CloudTrail then has no tlsDetails)'),
+    sourceIPAddress: z.string().default('203.0.113.20'),
+    userAgent: z.string().default('aws-sdk-java/2.25.0'),
+  })
+  .refine((e) => e.eventSource !== 's3.amazonaws.com' || e.bucket !== undefined, { message: 'an S3 event names its bucket' });
 type TrailEvent = Omit<z.infer<typeof dataEvent>, 'eventTime'> & { time: Date };
 
 const bucketSchema = z.object({
@@ -57,7 +69,14 @@ const bucketSchema = z.object({
     .describe('Static website hosting; absent: not a website'),
   publicAccessBlock: publicAccessBlockSchema.optional().describe('Absent: no bucket-level public access block'),
   cloudTrailLogs: z
-    .object({ prefix: z.string().default(''), events: z.array(dataEvent).default([]) })
+    .object({
+      prefix: z.string().default(''),
+      organizationId: z
+        .string()
+        .optional()
+        .describe("Set: an organization trail's bucket, files under AWSLogs/<organizationId>/<account>/CloudTrail/"),
+      events: z.array(dataEvent).default([]),
+    })
     .optional()
     .describe("This bucket receives a trail's log files: the S3 data events in them (served as AWSLogs/... .json.gz objects)"),
 });
@@ -71,7 +90,7 @@ interface BucketState {
   acl: z.infer<typeof bucketSchema>['acl'];
   website?: { indexDocument: string; errorDocument?: string };
   publicAccessBlock?: PublicAccessBlock;
-  trailLogs?: { prefix: string; events: TrailEvent[] };
+  trailLogs?: { prefix: string; organizationId?: string; events: TrailEvent[] };
 }
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
@@ -178,39 +197,54 @@ const fromSdkBlock = (input: Record<string, unknown>): PublicAccessBlock => {
 const noBlock = (message: string) => new SimulatedServiceError('NoSuchPublicAccessBlockConfiguration', message);
 
 /** A trail's log file key, as CloudTrail names them (one file per account, region and five minutes here). */
-const logKey = (prefix: string, accountId: string, region: string, time: Date): string => {
+const logKey = (prefix: string, organizationId: string | undefined, accountId: string, region: string, time: Date): string => {
   const window = new Date(Math.floor(time.getTime() / 300_000) * 300_000);
   const iso = window.toISOString();
   const [yyyy, mm, dd] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
   const stamp = `${yyyy}${mm}${dd}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;
   const suffix = createHash('sha256').update(`${accountId}${region}${stamp}`).digest('hex').slice(0, 16);
-  return `${prefix ? `${prefix}/` : ''}AWSLogs/${accountId}/CloudTrail/${region}/${yyyy}/${mm}/${dd}/${accountId}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`;
+  const logs = `${prefix ? `${prefix}/` : ''}AWSLogs/${organizationId ? `${organizationId}/` : ''}${accountId}`;
+  return `${logs}/CloudTrail/${region}/${yyyy}/${mm}/${dd}/${accountId}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`;
 };
+
+const s3Parts = (e: TrailEvent, accountId: string) =>
+  e.eventSource === 's3.amazonaws.com'
+    ? {
+        requestParameters: { bucketName: e.bucket, Host: `${e.bucket}.s3.${e.region}.amazonaws.com`, key: e.key },
+        resources: [
+          { type: 'AWS::S3::Object', ARN: `${arnPrefix(e.region)}s3:::${e.bucket}/${e.key}` },
+          { accountId, type: 'AWS::S3::Bucket', ARN: `${arnPrefix(e.region)}s3:::${e.bucket}` },
+        ],
+      }
+    : { requestParameters: e.requestParameters ?? null };
 
 const cloudTrailRecord = (e: TrailEvent, accountId: string) => ({
   eventVersion: '1.10',
-  userIdentity: { type: 'IAMUser', accountId },
+  userIdentity: {
+    type: 'IAMUser',
+    accountId,
+    ...(e.accessKeyId ? { accessKeyId: e.accessKeyId } : {}),
+    ...(e.userName ? { userName: e.userName } : {}),
+  },
   eventTime: e.time.toISOString(),
-  eventSource: 's3.amazonaws.com',
+  eventSource: e.eventSource,
   eventName: e.eventName,
   awsRegion: e.region,
   sourceIPAddress: e.sourceIPAddress,
   userAgent: e.userAgent,
-  requestParameters: { bucketName: e.bucket, Host: `${e.bucket}.s3.${e.region}.amazonaws.com`, key: e.key },
-  resources: [
-    { type: 'AWS::S3::Object', ARN: `${arnPrefix(e.region)}s3:::${e.bucket}/${e.key}` },
-    { accountId, type: 'AWS::S3::Bucket', ARN: `${arnPrefix(e.region)}s3:::${e.bucket}` },
-  ],
+  ...s3Parts(e, accountId),
   eventType: 'AwsApiCall',
-  managementEvent: false,
+  managementEvent: e.eventCategory === 'Management',
   recipientAccountId: accountId,
-  eventCategory: 'Data',
+  eventCategory: e.eventCategory,
   ...(e.tlsVersion
     ? {
         tlsDetails: {
           tlsVersion: e.tlsVersion,
           cipherSuite: 'TLS_AES_128_GCM_SHA256',
-          clientProvidedHostHeader: `${e.bucket}.s3.${e.region}.amazonaws.com`,
+          clientProvidedHostHeader: e.bucket
+            ? `${e.bucket}.s3.${e.region}.amazonaws.com`
+            : `${e.eventSource.replace('.amazonaws.com', '')}.${e.region}.amazonaws.com`,
         },
       }
     : {}),
@@ -220,8 +254,9 @@ const cloudTrailRecord = (e: TrailEvent, accountId: string) => ({
 const logObjects = (bucket: BucketState, accountId: string): Map<string, Buffer> => {
   const files = new Map<string, ReturnType<typeof cloudTrailRecord>[]>();
   for (const event of bucket.trailLogs?.events ?? []) {
-    const key = logKey(bucket.trailLogs?.prefix ?? '', accountId, event.region, event.time);
-    files.set(key, [...(files.get(key) ?? []), cloudTrailRecord(event, accountId)]);
+    const caller = event.accountId ?? accountId;
+    const key = logKey(bucket.trailLogs?.prefix ?? '', bucket.trailLogs?.organizationId, caller, event.region, event.time);
+    files.set(key, [...(files.get(key) ?? []), cloudTrailRecord(event, caller)]);
   }
   return new Map(
     [...files].sort(([a], [b]) => a.localeCompare(b)).map(([key, records]) => [key, gzipSync(JSON.stringify({ Records: records }))]),
@@ -253,6 +288,7 @@ export const s3BucketsModule = defineModule({
           publicAccessBlock: b.publicAccessBlock && { ...b.publicAccessBlock },
           trailLogs: b.cloudTrailLogs && {
             prefix: b.cloudTrailLogs.prefix,
+            organizationId: b.cloudTrailLogs.organizationId,
             events: b.cloudTrailLogs.events.map(({ eventTime, ...e }) => ({ ...e, time: resolveDate(eventTime, now) })),
           },
         },

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { parseConfig } from '../../functions/platform/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
 
@@ -32,6 +33,8 @@ const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtu
   string,
   unknown
 >;
+/** The demo's configuration: its data-event source holds the production key's DynamoDB and SQS calls. */
+const demoConfig = parseConfig(JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo.config.json'), 'utf8')));
 const ORDERS_KEY = 'AKIAIOSFODNN7ORDERS1';
 const ORDERS_USER_ARN = `arn:aws:iam::${HOME_ACCOUNT}:user/orders-service`;
 const ROTATION_TITLE = "IAM.3 IAM users' access keys should be rotated every 90 days or less";
@@ -128,7 +131,7 @@ afterEach(async () => {
 describe('approval page in a real browser', () => {
   it('shows the finding, evidence and plan without deciding, and deactivates the key once approved', async () => {
     // Prepare
-    cloud = await startCloud(demoAccount);
+    cloud = await startCloud(demoAccount, demoConfig);
     const finding = ordersKeyFinding();
     const link = await requestApprovalByEmail(cloud, finding);
     const page = await context.newPage();
@@ -170,7 +173,7 @@ describe('approval page in a real browser', () => {
 
   it('refuses a rejection without a reason, then records the rejection and changes nothing', async () => {
     // Prepare
-    cloud = await startCloud(demoAccount);
+    cloud = await startCloud(demoAccount, demoConfig);
     const finding = ordersKeyFinding();
     const link = await requestApprovalByEmail(cloud, finding);
     const page = await context.newPage();
@@ -205,7 +208,7 @@ describe('approval page in a real browser', () => {
   it('shows a hostile finding title as text, runs none of it, and sends a Content-Security-Policy', async () => {
     // Prepare
     const hostileTitle = 'IAM.3 <img src=x onerror=alert(1)><script>alert(2)</script>';
-    cloud = await startCloud(demoAccount);
+    cloud = await startCloud(demoAccount, demoConfig);
     const link = await requestApprovalByEmail(cloud, ordersKeyFinding(hostileTitle));
     const page = await context.newPage();
 

@@ -37,8 +37,14 @@ const FULL_CONFIG = parseConfig({
     centralDestinations: [`arn:aws:logs:us-east-1:${ADMIN}:log-group:central-flow-logs`],
     deliverLogsPermissionArn: DELIVERY_ROLE,
   },
+  usage: { dataEventSource: { type: 'trail-s3', bucket: 'org-trail-logs', keyPrefix: 'org', accountId: ADMIN, region: 'us-east-1' } },
 });
-const SCOPE: GrantScope = { partition: 'aws', account: ADMIN, flowLogsDeliveryRoleArn: DELIVERY_ROLE };
+const SCOPE: GrantScope = {
+  partition: 'aws',
+  account: ADMIN,
+  flowLogsDeliveryRoleArn: DELIVERY_ROLE,
+  dataEventLogs: { bucket: 'org-trail-logs', keyPrefix: 'org' },
+};
 
 const actionsReached = (commands: SdkCommand[]): Map<string, string[]> => {
   const byAction = new Map<string, string[]>();
@@ -126,7 +132,8 @@ describe('control declarations against the plugin sources', () => {
 
     // Act
     const inspectWrites = INSPECT_STEPS.flatMap(grantsOfStep).filter(
-      ({ grant }) => !/^[a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*$/.test(actionOf(grant)),
+      ({ grant }) =>
+        !/^([a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*|iam:GenerateServiceLastAccessedDetails)$/.test(actionOf(grant)),
     );
     const destructiveRemediation = grantsOfStep('remediate').filter(({ grant }) => actionOf(grant) in DESTRUCTIVE_ACTIONS);
     const unscoped = grantsOfStep('rollback').filter(
@@ -225,7 +232,10 @@ describe('every action of every role, and who needs it', () => {
     expect({ unused, listing }).toEqual({ unused: [], listing });
     expect(stale).toEqual([]);
     expect(listing).toEqual(
-      expect.arrayContaining(['remediate iam:PassRole ← vpc-flow-logs/remediate', 'inspect s3:GetObject ← s3-secure-transport/assess']),
+      expect.arrayContaining([
+        'remediate iam:PassRole ← vpc-flow-logs/remediate',
+        'inspect s3:GetObject ← iam-access-keys/assess; s3-secure-transport/assess',
+      ]),
     );
   });
 
@@ -287,25 +297,38 @@ describe('scoped grants in the synthesized roles', () => {
   const partition = { Ref: 'AWS::Partition' };
   const account = { Ref: 'AWS::AccountId' };
 
-  it('reads objects and lists buckets only under the CloudTrail log prefixes of the role’s own account, never on *', () => {
+  it('reads objects and lists buckets only under the CloudTrail log prefixes of the role’s own account and of the data-event source, never on *', () => {
+    const ownLogs = { 'Fn::Join': ['', ['arn:', partition, ':s3:::*/AWSLogs/', account, '/CloudTrail/*']] };
+    const sourceLogs = { 'Fn::Join': ['', ['arn:', partition, ':s3:::org-trail-logs/org/AWSLogs/*']] };
     for (const statements of [roleStatements(admin.template, roleId(admin, 'assess')), memberStatements('inspect')]) {
-      // Act / Assess
-      expect(grantsOf(statements, 's3:GetObject')).toEqual([
-        expect.objectContaining({ Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::*/AWSLogs/', account, '/CloudTrail/*']] } }),
-      ]);
-      expect(grantsOf(statements, 's3:ListBucket')).toEqual([
-        expect.objectContaining({
-          Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::*']] },
-          Condition: {
-            StringLike: {
-              's3:prefix': [
-                { 'Fn::Join': ['', ['AWSLogs/', account, '/CloudTrail/*']] },
-                { 'Fn::Join': ['', ['*/AWSLogs/', account, '/CloudTrail/*']] },
-              ],
+      // Act
+      const lists = grantsOf(statements, 's3:ListBucket');
+
+      // Assess
+      // One statement with both resources or one per resource, as CDK merges them.
+      const reads = grantsOf(statements, 's3:GetObject').flatMap((g) => [g.Resource].flat());
+      expect(reads).toHaveLength(2);
+      expect(reads).toEqual(expect.arrayContaining([ownLogs, sourceLogs]));
+      expect(lists).toHaveLength(2);
+      expect(lists).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::*']] },
+            Condition: {
+              StringLike: {
+                's3:prefix': [
+                  { 'Fn::Join': ['', ['AWSLogs/', account, '/CloudTrail/*']] },
+                  { 'Fn::Join': ['', ['*/AWSLogs/', account, '/CloudTrail/*']] },
+                ],
+              },
             },
-          },
-        }),
-      ]);
+          }),
+          expect.objectContaining({
+            Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::org-trail-logs']] },
+            Condition: { StringLike: { 's3:prefix': ['org/AWSLogs/*'] } },
+          }),
+        ]),
+      );
     }
   });
 

@@ -1,6 +1,7 @@
-import type { Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import {
   GetAccessKeyLastUsedCommand,
+  GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListUserTagsCommand,
@@ -11,18 +12,19 @@ import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
+import { unseenSignals } from '../../findings/evidence';
+import { enabledRegions } from '../shared/enabled-regions';
 import { productionMarker, type Tags } from '../shared/production';
+import { dataEventSourceGrants, readTrailLogs } from '../shared/trail-log-records';
+import { accessAdvisor, managementCalls, type KeyCall } from './key-usage';
 import { startingPoint } from '../shared/retries';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
-import type { Target } from '../../platform/clients';
 
 const DAY_MS = 86_400_000;
 /** IAM.3 / CIS 1.14: active keys must be rotated within 90 days. */
 const ROTATION_DAYS = 90;
 /** IAM.8 / CIS 1.2.0 1.3: credentials unused for 90 days. IAM.22 (CIS 1.12) uses the configured days (45). */
 const IAM8_UNUSED_DAYS = 90;
-/** CloudTrail LookupEvents returns at most 50 events a page; one page is enough to characterise the callers. */
-const TRAIL_EVENTS = 50;
 
 /** The keys a plan deactivates; `observed` (plans made since retries were made safe): their statuses as assessed. */
 const planSchema = z.object({
@@ -44,14 +46,9 @@ interface KeyUsage {
   lastUsedRegion?: string;
 }
 
-interface TrailSummary {
-  events: number;
-  services: string[];
-  sourceIps: string[];
-  userAgents: string[];
-}
-
 const daysBetween = (from: Date, to: Date): number => Math.floor((to.getTime() - from.getTime()) / DAY_MS);
+const day = (date: Date): string => date.toISOString().slice(0, 10);
+const minute = (date: Date): string => date.toISOString().slice(0, 16).replace('T', ' ');
 
 /** "3 hours ago", "12 days ago": a key used an hour ago must not read "0 days ago" to an approver. */
 const ago = (date: Date, now: Date): string => {
@@ -92,43 +89,45 @@ const offends = (controlId: string, key: KeyUsage, now: Date, unusedKeyDays: num
 
 const describeUse = (key: KeyUsage, now: Date): string =>
   key.lastUsedDate
-    ? `Key ${key.accessKeyId} was last used ${ago(key.lastUsedDate, now)} (${key.lastUsedDate.toISOString().slice(0, 16).replace('T', ' ')} UTC) ` +
+    ? `Key ${key.accessKeyId} was last used ${ago(key.lastUsedDate, now)} (${minute(key.lastUsedDate)} UTC) ` +
       `to call ${key.lastUsedService ?? 'an unknown service'} in ${key.lastUsedRegion ?? 'an unknown region'}.`
     : `Key ${key.accessKeyId} has never been used.`;
 
-const summarizeTrail = (events: { CloudTrailEvent?: string; EventSource?: string }[]): TrailSummary => {
-  const services = new Set<string>();
-  const sourceIps = new Set<string>();
-  const userAgents = new Set<string>();
-  for (const event of events) {
-    if (event.EventSource) services.add(event.EventSource.replace('.amazonaws.com', ''));
-    try {
-      const detail = JSON.parse(event.CloudTrailEvent ?? '{}') as { sourceIPAddress?: string; userAgent?: string };
-      if (detail.sourceIPAddress) sourceIps.add(detail.sourceIPAddress);
-      if (detail.userAgent) userAgents.add(detail.userAgent.slice(0, 80));
-    } catch {
-      // A malformed event record still counts as a call; its caller is simply unknown.
-    }
-  }
-  return { events: events.length, services: [...services], sourceIps: [...sourceIps], userAgents: [...userAgents] };
+const distinct = (values: (string | undefined)[], max = 5): string => {
+  const set = [...new Set(values.filter((v): v is string => Boolean(v)))];
+  return set.length === 0 ? 'unknown' : `${set.slice(0, max).join(', ')}${set.length > max ? ` and ${set.length - max} more` : ''}`;
 };
+
+/** "12 calls (PutItem, SendMessage) to dynamodb, sqs; from 10.0.1.25; user agents aws-sdk-java/2.25.0" */
+const describeCalls = (calls: KeyCall[], more = false): string =>
+  `${calls.length}${more ? '+' : ''} call(s) (${distinct(calls.map((c) => c.eventName))}) to ${distinct(calls.map((c) => c.service))}; ` +
+  `newest ${minute(calls[0].time)} UTC; from ${distinct(calls.map((c) => c.sourceIp))}; user agents ${distinct(
+    calls.map((c) => c.userAgent),
+    3,
+  )}`;
 
 const isPrivateIp = (ip: string): boolean => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(ip);
 const isIpv4 = (ip: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
 const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Tags =>
   Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
 
-/** The instances in this account whose private or public address made the calls. */
-const callerInstances = async (ctx: ControlContext, target: Target, ips: string[]): Promise<Instance[]> => {
-  // Loaded here, not at the top: only Assess reads EC2 (and only after CloudTrail named callers), so Remediate and Verify never load it.
-  const { DescribeInstancesCommand, EC2Client } = await import('@aws-sdk/client-ec2');
-  const ec2 = ctx.clients.at(EC2Client, target);
-  const v4 = ips.filter(isIpv4);
-  const byFilter = [
-    { Name: 'private-ip-address', Values: v4.filter(isPrivateIp) },
-    { Name: 'ip-address', Values: v4.filter((ip) => !isPrivateIp(ip)) },
-  ].filter((filter) => filter.Values.length > 0);
-  const pages = await Promise.all(byFilter.map((filter) => ec2.send(new DescribeInstancesCommand({ Filters: [filter], MaxResults: 50 }))));
+/** The instances in this account, in the region each call was made in, whose private or public address made the calls. */
+const callerInstances = async (ctx: ControlContext, accountId: string, calls: KeyCall[]): Promise<Instance[]> => {
+  const byRegion = new Map<string, string[]>();
+  for (const call of calls)
+    if (call.sourceIp && isIpv4(call.sourceIp)) byRegion.set(call.region, [...(byRegion.get(call.region) ?? []), call.sourceIp]);
+  const pages = await Promise.all(
+    [...byRegion].flatMap(([region, ips]) =>
+      [
+        { Name: 'private-ip-address', Values: [...new Set(ips.filter(isPrivateIp))] },
+        { Name: 'ip-address', Values: [...new Set(ips.filter((ip) => !isPrivateIp(ip)))] },
+      ]
+        .filter((filter) => filter.Values.length > 0)
+        .map((filter) =>
+          ctx.clients.at(EC2Client, { accountId, region }).send(new DescribeInstancesCommand({ Filters: [filter], MaxResults: 50 })),
+        ),
+    ),
+  );
   return pages.flatMap((page) => (page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
 };
 
@@ -141,6 +140,65 @@ const listKeys = async (iam: IAMClient, userName: string): Promise<AccessKeyMeta
     }
     throw error;
   }
+};
+
+/** What the data plane shows for a key: read from the source, settled without it, or not visible. */
+const dataPlaneEvidence = async (
+  key: KeyUsage,
+  inUse: boolean,
+  ctx: ControlContext,
+  scope: { accountId: string; regions: string[]; since: Date; now: Date; window: string },
+): Promise<{ evidence: Evidence; calls: KeyCall[] }> => {
+  const source = ctx.config.usage.dataEventSource;
+  const what = `Data-plane calls with ${key.accessKeyId} (S3 objects, DynamoDB items, SQS messages, Lambda invocations…)`;
+  const base = { source: source ? 's3:ListBucket, s3:GetObject' : 'hubfix config usage.dataEventSource', window: scope.window };
+  if (!inUse) {
+    // GetAccessKeyLastUsed covers every signed request: with no use in the window, no data-plane call was made in it.
+    const unread = source ? 'were not read (not needed)' : 'were not visible (no data-event source is configured)';
+    return {
+      evidence: {
+        ...base,
+        fact: `${what} ${unread}; none can have happened in the window: IAM records no use of the key in it (GetAccessKeyLastUsed covers every signed request).`,
+      },
+      calls: [],
+    };
+  }
+  if (!source) {
+    return {
+      evidence: {
+        ...base,
+        fact: `${what} were not visible: no data-event source is configured (usage.dataEventSource), and the key is in use.`,
+        unseen: true,
+      },
+      calls: [],
+    };
+  }
+  const read = await readTrailLogs(ctx.clients, source, {
+    accountId: scope.accountId,
+    regions: scope.regions,
+    since: scope.since,
+    now: scope.now,
+    maxFiles: ctx.config.usage.maxLogFiles,
+    keep: (r) => r.userIdentity?.accessKeyId === key.accessKeyId && r.eventCategory === 'Data',
+  });
+  if (!read.available) return { evidence: { ...base, fact: `${what} were not visible: ${read.reason}.`, unseen: true }, calls: [] };
+  const calls: KeyCall[] = read.records
+    .map((r) => ({
+      time: new Date(r.eventTime),
+      region: r.awsRegion ?? 'unknown',
+      service: (r.eventSource ?? 'unknown').replace('.amazonaws.com', ''),
+      eventName: r.eventName,
+      sourceIp: r.sourceIPAddress,
+      userAgent: r.userAgent?.slice(0, 80),
+    }))
+    .sort((a, b) => b.time.getTime() - a.time.getTime());
+  const cap = read.capped ? `; only the newest ${read.files} log files were read (usage.maxLogFiles)` : '';
+  const where = `${read.where}, ${scope.regions.length} region(s)`;
+  if (calls.length > 0) return { evidence: { ...base, where, fact: `${what}: ${describeCalls(calls)}${cap}.` }, calls };
+  return {
+    evidence: { ...base, where, fact: `${what}: none in ${read.files} log file(s)${cap}.`, ...(read.capped ? { unseen: true } : {}) },
+    calls,
+  };
 };
 
 async function assess(finding: FindingRef, ctx: ControlContext): Promise<ControlAssessment<KeyPlan>> {
@@ -176,54 +234,137 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     {
       fact: `IAM user ${userName} has ${keys.length} access key(s), ${activeKeys.length} active${namedKey ? ` (the finding names ${namedKey})` : ''}.`,
       source: 'iam:ListAccessKeys',
+      where: 'IAM (global)',
     },
   ];
   if (offending.length === 0) {
     return { risk: 'low', riskReason: `No active key of ${userName} fails ${finding.controlId} any more`, evidence };
   }
 
-  // Only Assess reads CloudTrail: loaded on its first use, so Remediate and Verify never load it.
-  const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
-  const trail = ctx.clients.at(CloudTrailClient, target);
   const since = new Date(now.getTime() - lookbackDays * DAY_MS);
+  const window = `last ${lookbackDays} days (${day(since)} to ${day(now)})`;
+  const enabled = await enabledRegions(ctx.clients, target);
+  const everywhere = enabled.regions.join(', ');
+  evidence.push(
+    enabled.unreadable
+      ? {
+          fact: `The account's enabled regions could not be listed (${enabled.unreadable}): only ${target.region} was searched.`,
+          source: 'ec2:DescribeRegions',
+          where: `account ${finding.accountId}`,
+          unseen: true,
+        }
+      : {
+          fact:
+            `Usage is looked up in all ${enabled.regions.length} regions enabled for account ${finding.accountId}; ` +
+            'opt-in regions it has not enabled refuse every call, so no key can be used there.',
+          source: 'ec2:DescribeRegions',
+          where: everywhere,
+        },
+  );
   const highReasons: string[] = [];
   for (const { key, why } of offending) {
-    evidence.push({ fact: `Key ${key.accessKeyId} fails ${finding.controlId}: ${why}.`, source: 'iam:ListAccessKeys' });
-    evidence.push({ fact: describeUse(key, now), source: 'iam:GetAccessKeyLastUsed' });
+    evidence.push({
+      fact: `Key ${key.accessKeyId} fails ${finding.controlId}: ${why}.`,
+      source: 'iam:ListAccessKeys',
+      where: 'IAM (global)',
+    });
+    evidence.push({
+      fact: describeUse(key, now),
+      source: 'iam:GetAccessKeyLastUsed',
+      where: 'every region (IAM records the last use of a key wherever it signs a request)',
+      window: 'since IAM began tracking (2015-04-22)',
+    });
     if (key.lastUsedDate && daysBetween(key.lastUsedDate, now) <= unusedKeyDays) {
       highReasons.push(`key ${key.accessKeyId} was used ${ago(key.lastUsedDate, now)}`);
     }
-    const events = await trail.send(
-      new LookupEventsCommand({
-        LookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: key.accessKeyId }],
-        StartTime: since,
-        EndTime: now,
-        MaxResults: TRAIL_EVENTS,
-      }),
-    );
-    const summary = summarizeTrail(events.Events ?? []);
-    if (summary.events === 0) {
+
+    const management = await managementCalls(ctx.clients, finding.accountId, enabled.regions, key.accessKeyId, since, now);
+    const used = management.read.filter((r) => r.calls.length > 0);
+    for (const region of used) {
       evidence.push({
-        fact: `No CloudTrail management events made with ${key.accessKeyId} in the last ${lookbackDays} days.`,
+        fact: `Management events with ${key.accessKeyId} in ${region.region}: ${describeCalls(region.calls, region.more)}.`,
         source: 'cloudtrail:LookupEvents',
+        where: region.region,
+        window,
       });
-      continue;
+      const count = `${region.calls.length}${region.more ? '+' : ''}`;
+      highReasons.push(`key ${key.accessKeyId} made ${count} API call(s) in ${region.region} in the last ${lookbackDays} days`);
     }
-    evidence.push({
-      fact:
-        `${summary.events}${summary.events === TRAIL_EVENTS ? '+' : ''} CloudTrail events with ${key.accessKeyId} in the last ${lookbackDays} days: ` +
-        `services ${summary.services.join(', ')}; from ${summary.sourceIps.join(', ')}; user agents ${summary.userAgents.join(' | ')}.`,
-      source: 'cloudtrail:LookupEvents',
+    const quiet = management.read.filter((r) => r.calls.length === 0).map((r) => r.region);
+    if (quiet.length > 0) {
+      evidence.push({
+        fact: `No CloudTrail management events made with ${key.accessKeyId} in ${quiet.length} region(s)${used.length === 0 ? ' (every region read)' : ''}.`,
+        source: 'cloudtrail:LookupEvents',
+        where: quiet.join(', '),
+        window,
+      });
+    }
+    for (const { region, reason } of management.unread) {
+      evidence.push({
+        fact: `CloudTrail event history in ${region} could not be read (${reason}): calls made there with ${key.accessKeyId} are unseen.`,
+        source: 'cloudtrail:LookupEvents',
+        where: region,
+        window,
+        unseen: true,
+      });
+    }
+
+    // LastUsedDate covers every signed request; management events there prove use even when IAM lags behind.
+    const inUse = (key.lastUsedDate !== undefined && key.lastUsedDate >= since) || used.length > 0;
+    const dataPlane = await dataPlaneEvidence(key, inUse, ctx, {
+      accountId: finding.accountId,
+      regions: enabled.regions,
+      since,
+      now,
+      window,
     });
-    highReasons.push(`key ${key.accessKeyId} made ${summary.events} API calls in the last ${lookbackDays} days`);
-    for (const instance of await callerInstances(ctx, target, summary.sourceIps)) {
+    evidence.push(dataPlane.evidence);
+    if (dataPlane.calls.length > 0) {
+      highReasons.push(`key ${key.accessKeyId} made ${dataPlane.calls.length} data-plane call(s) in the last ${lookbackDays} days`);
+    }
+
+    const calls = [...used.flatMap((r) => r.calls), ...dataPlane.calls];
+    for (const instance of await callerInstances(ctx, finding.accountId, calls)) {
       const marker = productionMarker(tagsOf(instance.Tags), ctx.config);
       evidence.push({
         fact: `Calls came from instance ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})${marker ? `, tagged ${marker}` : ''}.`,
         source: 'ec2:DescribeInstances',
+        where: distinct(calls.map((c) => c.region)),
       });
       if (marker) highReasons.push(`a production instance (${instance.InstanceId}) uses the key`);
     }
+  }
+
+  const { User } = await iam.send(new GetUserCommand({ UserName: userName }));
+  const advisor = await accessAdvisor(iam, User?.Arn ?? finding.resource.canonicalId);
+  if (!advisor.available) {
+    evidence.push({
+      fact: `IAM access advisor for ${userName} could not be read: ${advisor.reason}.`,
+      source: 'iam:GenerateServiceLastAccessedDetails',
+      where: 'IAM (global)',
+      unseen: true,
+    });
+  } else {
+    const recent = advisor.services
+      .filter((s) => s.LastAuthenticated && new Date(s.LastAuthenticated) >= since)
+      .sort((a, b) => new Date(b.LastAuthenticated as Date).getTime() - new Date(a.LastAuthenticated as Date).getTime());
+    evidence.push({
+      fact:
+        recent.length === 0
+          ? `IAM access advisor: ${userName} (any of its credentials) authenticated to no service in the window.`
+          : `IAM access advisor: ${userName} (any of its credentials) authenticated to ${recent.length} service(s) in the window: ` +
+            recent
+              .slice(0, 8)
+              .map(
+                (s) =>
+                  `${s.ServiceNamespace} (${s.LastAuthenticatedRegion ?? 'region unknown'}, ${ago(new Date(s.LastAuthenticated as Date), now)})`,
+              )
+              .join(', ') +
+            '.',
+      source: 'iam:GenerateServiceLastAccessedDetails, iam:GetServiceLastAccessedDetails',
+      where: 'IAM (global)',
+      window,
+    });
   }
 
   const userMarker = productionMarker(userTags, ctx.config);
@@ -247,9 +388,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     // observed: what the plan replaces; a retry that finds a key Inactive already records it as `before` (types.ts).
     parameters: { userName, accessKeyIds: keyIds, observed: { statuses: Object.fromEntries(keyIds.map((id) => [id, 'Active'])) } },
   };
-  return highReasons.length > 0
-    ? { risk: 'high', riskReason: `Deactivating could break a caller: ${highReasons.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `No recent use and no production marker for ${keyIds.join(', ')}`, evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (highReasons.length > 0)
+    return { risk: 'high', riskReason: `Deactivating could break a caller: ${highReasons.join('; ')}`, evidence, plan };
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Not every usage signal could be read: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `No recent use anywhere and no production marker for ${keyIds.join(', ')}`, evidence, plan };
 }
 
 /** The user and keys a step works on. */
@@ -320,38 +464,67 @@ export const iamAccessKeys = defineControl({
   cisRefs: ['1.2.0/1.3', '1.2.0/1.4', '1.4.0/1.12', '1.4.0/1.14', '3.0.0/1.12', '3.0.0/1.14'],
   resourceTypes: ['AwsIamUser', 'AwsIamAccessKey'],
   assesses:
-    'Key age, GetAccessKeyLastUsed, CloudTrail calls made with the key (services, source IPs, user agents), the instances ' +
-    'behind those IPs, production tags on the user and instances, production accounts',
+    'Key age; GetAccessKeyLastUsed; CloudTrail management events made with the key in every enabled region; data events from ' +
+    'the configured data-event source (trail logs in S3); IAM access advisor for the user; the instances behind the callers; ' +
+    'production tags on the user and instances, production accounts',
   changes: 'Deactivates the offending access keys (never deletes them)',
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
-  signals: [
-    {
-      signal: 'When and where the key was last used',
-      source: 'iam:GetAccessKeyLastUsed (global)',
-      blindSpots: 'Calls before the last one; data-plane calls are included only by service and region',
-      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
-    },
-    {
-      signal: 'API calls made with the key: services, source IPs, user agents',
-      source: 'cloudtrail:LookupEvents in the finding\u2019s region over the lookback (management events)',
-      blindSpots:
-        'Other regions; data events (S3 objects, DynamoDB items, SQS messages): being widened to every region and a data-event source (issue 13 item 1-2)',
-      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
-    },
-    {
-      signal: 'Instances behind the calling IPs, production tags of the user and instances, production accounts',
-      source: 'ec2:DescribeInstances, iam:ListUserTags, configuration',
-      blindSpots: 'Callers outside EC2 (on-premises, other clouds, Lambda, containers)',
-      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
-    },
-  ],
   planSchema,
   changeSchema,
+  signals: [
+    {
+      signal: "The key's most recent use: date, service, region",
+      source: 'iam:GetAccessKeyLastUsed (global: every signed request, management and data plane, in any region)',
+      blindSpots: 'Only the last use; not who called or how often',
+      whenMissing: 'The assessment fails and is retried; no route is taken without it',
+    },
+    {
+      signal: 'Management API calls made with the key: services, source IPs, user agents',
+      source: `cloudtrail:LookupEvents in every region ec2:DescribeRegions lists as enabled, over thresholds.lookbackDays`,
+      blindSpots:
+        'Data events (S3 objects, DynamoDB items, SQS messages, Lambda invocations); the newest 50 events per region; ' +
+        'opt-in regions the account has not enabled are not searched (no credential can call there)',
+      whenMissing:
+        'A region that cannot be read (access denied, throttled after retries) or no region list: risk unknown, a person decides',
+    },
+    {
+      signal: 'Data-plane calls made with the key',
+      source: 'usage.dataEventSource: the S3 log files of a trail that selects data events, read through hubfix-inspect',
+      blindSpots: 'Data events the trail does not select; files past usage.maxLogFiles; SSE-KMS-encrypted log files',
+      whenMissing:
+        'Not configured, unreadable or capped with nothing found: risk unknown when the key was used within the window; ' +
+        'no effect when GetAccessKeyLastUsed shows no use in the window (no data-plane call can have happened)',
+    },
+    {
+      signal: 'Services the user authenticated to (any of its credentials), with the last region',
+      source: 'iam:GenerateServiceLastAccessedDetails + GetServiceLastAccessedDetails (polled, at most ~4 s)',
+      blindSpots: 'Per user, not per key; IAM may report activity a few hours late',
+      whenMissing: 'The job fails or does not finish in time: risk unknown, a person decides',
+    },
+    {
+      signal: 'The instances behind the callers, and production tags on them, on the user and on the account',
+      source: 'ec2:DescribeInstances (by source IP, in the region of the calls), iam:ListUserTags, production.accountIds',
+      blindSpots: 'Callers that are not EC2 instances of this account (Lambda, containers behind NAT, on-premises, other accounts)',
+      whenMissing: 'The assessment fails and is retried',
+    },
+  ],
   permissions: {
-    // ec2:DescribeInstances: which instances (by source IP in CloudTrail) still use the key.
-    assess: ['iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents', 'ec2:DescribeInstances'],
+    // ec2:DescribeRegions: every region the key can be used in; ec2:DescribeInstances: which instances (by source IP) use it;
+    // iam:Generate/GetServiceLastAccessedDetails: access advisor (AWS lists Generate as a read); s3: the data-event source only.
+    assess: [
+      'iam:ListAccessKeys',
+      'iam:ListUserTags',
+      'iam:GetAccessKeyLastUsed',
+      'iam:GetUser',
+      'iam:GenerateServiceLastAccessedDetails',
+      'iam:GetServiceLastAccessedDetails',
+      'ec2:DescribeRegions',
+      'cloudtrail:LookupEvents',
+      'ec2:DescribeInstances',
+      ...dataEventSourceGrants,
+    ],
     verify: ['iam:ListAccessKeys'],
     remediate: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],
     rollback: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'],

@@ -1,4 +1,4 @@
-import { defaultConfig } from '../../platform/config';
+import { defaultConfig, parseConfig } from '../../platform/config';
 import { iamAccessKeys, userNameOf } from './definition';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { findingRef } from '../../../test/support/finding-ref';
@@ -14,7 +14,36 @@ const key = (id: string, createDate: string, lastUsed?: string) => ({
   ...(lastUsed ? { lastUsed: { date: lastUsed, serviceName: 's3', region: 'us-east-1' } } : {}),
 });
 
-const account = (users: unknown[], extra: Record<string, unknown> = {}) => ({ [HOME_ACCOUNT]: { iam: { users }, ...extra } });
+const account = (users: unknown[], extra: Record<string, unknown> = {}, logEvents: Record<string, unknown>[] = []) => ({
+  [HOME_ACCOUNT]: { iam: { users }, ...extra },
+  [LOG_ARCHIVE]: { name: 'log-archive', s3: { buckets: [trailLogs(logEvents)] } },
+});
+
+/** The organization trail's bucket lives in the log-archive account; the data-event source points there. */
+const LOG_ARCHIVE = '222222222222';
+const withSource = parseConfig({
+  usage: {
+    dataEventSource: {
+      type: 'trail-s3',
+      bucket: 'org-trail-logs',
+      keyPrefix: 'org',
+      accountId: LOG_ARCHIVE,
+      region: 'us-east-1',
+      organizationId: 'o-a1b2c3d4e5',
+    },
+  },
+});
+const trailLogs = (events: Record<string, unknown>[]) => ({
+  name: 'org-trail-logs',
+  cloudTrailLogs: { prefix: 'org', organizationId: 'o-a1b2c3d4e5', events: events.map((e) => ({ accountId: HOME_ACCOUNT, ...e })) },
+});
+const sendMessage = (accessKeyId: string) => ({
+  eventSource: 'sqs.amazonaws.com',
+  eventName: 'SendMessage',
+  accessKeyId,
+  requestParameters: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/111111111111/q' },
+  userAgent: 'boto3/1.34',
+});
 
 describe('iam-access-keys assess', () => {
   it('rates an old key unused for months, on an untagged user, as low risk and plans to deactivate only it', async () => {
@@ -43,22 +72,17 @@ describe('iam-access-keys assess', () => {
     );
   });
 
-  it('rates a key used an hour ago from a production instance as high risk, with the evidence that makes it so', async () => {
-    // Prepare
+  it('rates a key used an hour ago from a production instance as high risk, with the data-plane evidence that makes it so', async () => {
+    // Prepare: SendMessage is a data event: only the trail's log files (the data-event source) hold it
     const { ctx } = simulatedAccount(
-      account([{ userName: 'svc', accessKeys: [key('AKIASVCKEY000000001', 'now-200d', 'now-1h')] }], {
-        cloudtrailEvents: [
-          {
-            eventTime: 'now-1h',
-            eventSource: 'sqs.amazonaws.com',
-            eventName: 'SendMessage',
-            accessKeyId: 'AKIASVCKEY000000001',
-            sourceIPAddress: '10.0.0.9',
-            userAgent: 'boto3/1.34',
-          },
-        ],
-        instances: [{ instanceId: 'i-0123456789abcdef0', privateIpAddress: '10.0.0.9', tags: { Environment: 'Prod' } }],
-      }),
+      account(
+        [{ userName: 'svc', accessKeys: [key('AKIASVCKEY000000001', 'now-200d', 'now-1h')] }],
+        {
+          instances: [{ instanceId: 'i-0123456789abcdef0', privateIpAddress: '10.0.0.9', tags: { Environment: 'Prod' } }],
+        },
+        [{ eventTime: 'now-1h', ...sendMessage('AKIASVCKEY000000001'), sourceIPAddress: '10.0.0.9' }],
+      ),
+      withSource,
     );
 
     // Act
@@ -69,8 +93,161 @@ describe('iam-access-keys assess', () => {
     expect(result.riskReason).toContain('a production instance (i-0123456789abcdef0) uses the key');
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain('was last used 1 hour ago');
-    expect(facts).toContain('services sqs; from 10.0.0.9; user agents boto3/1.34');
+    expect(facts).toMatch(
+      /Data-plane calls with AKIASVCKEY000000001 .*: 1 call\(s\) \(SendMessage\) to sqs; .* from 10\.0\.0\.9; user agents boto3\/1\.34/,
+    );
     expect(facts).toContain('Calls came from instance i-0123456789abcdef0 (running), tagged Environment=Prod');
+    expect(result.evidence.find((e) => e.fact.startsWith('Data-plane'))).toMatchObject({
+      where: expect.stringContaining('s3://org-trail-logs/org/AWSLogs/ (organization trail logs, account 222222222222)'),
+      window: 'last 14 days (2026-11-08 to 2026-11-22)',
+    });
+  });
+
+  it('says the data plane was not visible without a data-event source, and calls the risk unknown when the key is in use', async () => {
+    // Prepare: used 50 days ago, inside a 60-day window but past the 45 days that make recent use "high" by itself
+    const config = { ...defaultConfig(), thresholds: { unusedKeyDays: 45, lookbackDays: 60 } };
+    const { ctx } = simulatedAccount(
+      account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-50d')] }]),
+      config,
+    );
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('unknown');
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({
+        fact: expect.stringMatching(/^Data-plane calls with AKIAKEY0000000000001 .* were not visible: no data-event source is configured/),
+        unseen: true,
+      }),
+    );
+    expect(result.riskReason).toContain('were not visible');
+  });
+
+  it('says the data plane was not visible but settled when IAM records no use of the key in the window: the risk stays low', async () => {
+    // Prepare
+    const { ctx } = simulatedAccount(account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-200d')] }]));
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('low');
+    const dataPlane = result.evidence.find((e) => e.fact.startsWith('Data-plane'));
+    expect(dataPlane?.fact).toContain('were not visible (no data-event source is configured); none can have happened in the window');
+    expect(dataPlane?.unseen).toBeUndefined();
+  });
+
+  it('looks in every enabled region, and not in opt-in regions the account has not enabled', async () => {
+    // Prepare
+    const { ctx, sim } = simulatedAccount(
+      account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-200d')] }], {
+        regions: { enabled: ['us-east-1', 'eu-west-1', 'ap-east-1'] },
+      }),
+    );
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    const looked = sim.calls.filter((c) => c.command === 'LookupEvents').map((c) => c.region);
+    expect(looked.sort()).toEqual(['ap-east-1', 'eu-west-1', 'us-east-1']);
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({ source: 'cloudtrail:LookupEvents', where: 'us-east-1, eu-west-1, ap-east-1', window: expect.any(String) }),
+    );
+  });
+
+  it.each([
+    ['AccessDenied', new SimulatedServiceError('AccessDenied', 'not authorized to perform: cloudtrail:LookupEvents'), 'AccessDenied'],
+    ['throttled', new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true }), 'throttled after retries'],
+  ])('makes the risk unknown when one region cannot be read (%s), naming the region and why', async (_, error, why) => {
+    // Prepare
+    const { ctx, sim } = simulatedAccount(
+      account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-200d')] }], {
+        regions: { enabled: ['us-east-1', 'eu-west-1'] },
+      }),
+    );
+    sim.faults = (call) => {
+      if (call.command === 'LookupEvents' && call.region === 'eu-west-1') throw error;
+    };
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('unknown');
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({
+        where: 'eu-west-1',
+        unseen: true,
+        fact: expect.stringContaining(`CloudTrail event history in eu-west-1 could not be read (${why}`),
+      }),
+    );
+  });
+
+  it('reads IAM access advisor, polling its job until it completes', async () => {
+    // Prepare
+    const { ctx, sim } = simulatedAccount(
+      account([
+        {
+          userName: 'u',
+          accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-200d')],
+          accessAdvisorPolls: 2,
+          serviceLastAccessed: [{ serviceNamespace: 's3', lastAuthenticated: 'now-3d', region: 'eu-west-1' }],
+        },
+      ]),
+    );
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    expect(sim.calls.filter((c) => c.command === 'GetServiceLastAccessedDetails')).toHaveLength(3);
+    expect(result.evidence.map((e) => e.fact)).toContainEqual(
+      'IAM access advisor: u (any of its credentials) authenticated to 1 service(s) in the window: s3 (eu-west-1, 3 days ago).',
+    );
+  });
+
+  it('gives up on an access advisor job that does not finish in time, and calls the risk unknown', async () => {
+    // Prepare
+    const { ctx } = simulatedAccount(
+      account([{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-200d')], accessAdvisorPolls: 100 }]),
+    );
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('unknown');
+    expect(result.riskReason).toContain('the access advisor job was still IN_PROGRESS after 3.75 s');
+  });
+
+  it('says so when the log-file cap cut the data-event read short and nothing was found: the risk is unknown', async () => {
+    // Prepare: three log files in the window, none with the key; a cap of two
+    const other = (time: string) => ({ eventTime: time, ...sendMessage('AKIAOTHERKEY0000001') });
+    const { ctx } = simulatedAccount(
+      account(
+        [{ userName: 'u', accessKeys: [key('AKIAKEY0000000000001', 'now-300d', 'now-20d')] }],
+        {
+          regions: { enabled: ['us-east-1'] },
+        },
+        [other('now-1d'), other('now-2d'), other('now-3d')],
+      ),
+      { ...withSource, thresholds: { unusedKeyDays: 10, lookbackDays: 30 }, usage: { ...withSource.usage, maxLogFiles: 2 } },
+    );
+
+    // Act
+    const result = await iamAccessKeys.assess(finding('u'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('unknown');
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({
+        fact: expect.stringContaining('none in 2 log file(s); only the newest 2 log files were read (usage.maxLogFiles)'),
+        unseen: true,
+      }),
+    );
   });
 
   it('treats a production-tagged user or a production account as high risk even with no recent use', async () => {

@@ -108,7 +108,7 @@ describe('iam-password-policy assess', () => {
             userName: 'onboarding-bot',
             userAgent: 'Boto3/1.34.0 Python/3.12',
           },
-          { eventTime: 'now-1d', eventSource: 's3.amazonaws.com', eventName: 'GetObject', userName: 'someone' },
+          { eventTime: 'now-1d', eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', userName: 'someone' },
         ],
       }),
     );
