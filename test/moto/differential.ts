@@ -9,6 +9,7 @@ import { parseFixture } from '../../sandbox/fixture';
 import { SimulatedAws } from '../../sandbox/simulated-aws';
 import { simulatedClientFactory } from '../../sandbox/simulated-clients';
 import { findingRef, type TestResource } from '../support/finding-ref';
+import { MotoUnimplemented } from './moto-clients';
 import { MOTO_HOME_ACCOUNT } from './moto-server';
 
 /**
@@ -44,14 +45,6 @@ export interface FamilyCase {
   routeNotComparable?: string;
   /** Clock the controls see (default: the real one, as moto stamps creation dates with it). */
   now?: () => Date;
-}
-
-/** A call moto answered with "not implemented" (a 404 page, an HTML body or NotImplemented): recorded, not compared. */
-export class MotoUnimplemented extends Error {
-  constructor(readonly call: string) {
-    super(`moto does not implement ${call}`);
-    this.name = 'MotoUnimplemented';
-  }
 }
 
 export interface PhaseResult<T> {

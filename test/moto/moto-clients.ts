@@ -2,8 +2,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { MotoUnimplemented } from './differential';
 import { memberRoleSessions, type AnyClient, type ClientCtor, type ClientFactory, type Target } from '../../functions/platform/clients';
+
+/** A call moto answered with "not implemented" (a 404 page, an HTML body or NotImplemented): recorded, not compared. */
+export class MotoUnimplemented extends Error {
+  constructor(readonly call: string) {
+    super(`moto does not implement ${call}`);
+    this.name = 'MotoUnimplemented';
+  }
+}
 
 const isUnimplemented = (error: unknown): boolean => {
   const e = error as Error & { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } };
