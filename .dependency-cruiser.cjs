@@ -43,6 +43,34 @@ module.exports = {
       from: { path: '^functions/', pathNot: '\\.test\\.ts$' },
       to: { path: '^(sandbox|cli|infra|test|bench)/' },
     },
+    {
+      name: 'sandbox-below-the-cli',
+      severity: 'error',
+      comment: 'The sandbox (simulated AWS, local cloud, demo) runs without the operator CLI; the CLI may start the sandbox.',
+      from: { path: '^sandbox/' },
+      to: { path: '^cli/' },
+    },
+    {
+      name: 'lambdas-load-controls-lazily',
+      severity: 'error',
+      comment:
+        'Lambda code reaches a control through functions/controls/load-control.ts (one dynamic import per folder), ' +
+        'never through the eager registry that holds every control.',
+      from: { path: '^functions/', pathNot: ['\\.test\\.ts$', '^functions/controls/registry\\.ts$'] },
+      to: { path: '^functions/controls/registry(\\.generated)?\\.ts$' },
+    },
+    {
+      name: 'no-control-code-outside-the-control-steps',
+      severity: 'error',
+      comment:
+        'Intake, Annotate, RequestApproval, the approval API and control hygiene run no control: they know controls ' +
+        'from functions/controls/summaries.generated.ts and must not bundle any definition (nor its SDK clients).',
+      from: { path: '^functions/(handlers/(intake|annotate|request-approval|approval-api)|hygiene/[^/]+)\\.ts$', pathNot: '\\.test\\.ts$' },
+      to: {
+        path: '^functions/controls/([^/]+/definition|load-control|loaders\\.generated|registry(\\.generated)?)\\.ts$',
+        reachable: true,
+      },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
   ],
   options: {

@@ -61,7 +61,10 @@ const accountIdOf = (index: number): string => `3${String(index).padStart(11, '0
 const userNameOf = (index: number): string => `svc-load-${String(index).padStart(5, '0')}`;
 const accessKeyIdOf = (index: number): string => `AKIALOAD${String(index).padStart(12, '0')}`;
 
-/** The fixture: `findings` users, round-robin over `accounts` member accounts, each with one key created 400 days ago, last used 200 days ago. */
+/**
+ * The fixture: `findings` users, round-robin over `accounts` member accounts, each with one key created 400 days ago,
+ * last used 200 days ago.
+ */
 export const loadFixture = (findings: number, accounts: number): Record<string, unknown> => {
   const members: Record<string, { name: string; iam: { users: unknown[] } }> = {};
   for (let a = 0; a < accounts; a += 1) members[accountIdOf(a)] = { name: `load-${a}`, iam: { users: [] } };

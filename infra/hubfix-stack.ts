@@ -18,6 +18,7 @@ import { Observability } from './constructs/observability';
 import { RemediationWorkflow, type WorkflowTask } from './constructs/remediation-workflow';
 import { logicalIdWithout } from './logical-ids';
 import { organizationOf } from './member-stack';
+import { trustOperators } from './operator-access';
 
 // What the parts define, where the rest of hubfix has always found it.
 export { AUDIT_TABLE_DENIED_ACTIONS } from './constructs/audit';
@@ -68,13 +69,8 @@ export class HubfixStack extends Stack {
     });
     const audit = new AuditTrail(this, 'Audit');
     const approvals = new ApprovalService(this, 'Approvals', { config, notificationKey });
-    const workflow = new RemediationWorkflow(this, 'Workflow', {
-      config,
-      audit,
-      requestApproval: approvals.requestApproval,
-      organizationId,
-    });
-    approvals.answerTasksOf(workflow.stateMachine);
+    const workflow = new RemediationWorkflow(this, 'Workflow', { config, audit, approvals, organizationId });
+    trustOperators(workflow.roles.inspect, config);
     const intake = new Intake(this, 'Intake', { config, workflow, audit });
     // The mapping's id names the queue by its full path, which the split changed. Lambda refuses a second mapping of the
     // same queue to the same function, and CloudFormation creates a resource of a new id before it deletes the old one:
@@ -89,11 +85,7 @@ export class HubfixStack extends Stack {
     // Control hygiene: the batch workflow that disables redundant controls (one approval per batch).
     this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {
       config,
-      approvalTable: approvals.table,
-      approvalTopic: approvals.topic,
-      linkSecret: approvals.linkSecret,
-      approvalBaseUrl: approvals.baseUrl,
-      approvalApiRole: approvals.approvalApiRole,
+      approvals,
       organizationId,
       audit,
       opsTopic: observability.opsTopic,
@@ -125,6 +117,10 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'OpsTopicArn', { value: observability.opsTopic.topicArn, description: 'Subscribe the platform team here' });
     new CfnOutput(this, 'IntakeDlqUrl', { value: intake.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AuditTableName', { value: audit.table.tableName, description: 'hubfix audit export --table' });
+    // What `hubfix status` reads (cli/status.ts).
+    new CfnOutput(this, 'IntakeQueueArn', { value: intake.queue.queueArn });
+    new CfnOutput(this, 'NotificationDlqUrl', { value: approvals.notificationDlq.queueUrl });
+    new CfnOutput(this, 'ApprovalTableName', { value: approvals.table.tableName });
   }
 
   /**

@@ -25,7 +25,8 @@ export const buildMemberApp = ({ outdir, config }: BuildMemberAppOptions = {}): 
   const stack = new HubfixMemberStack(app, MEMBER_STACK_ID, {
     ...memberStackSettings(config ?? loadConfigFile(configFile)),
     description:
-      'hubfix member roles: hubfix-inspect (read-only), hubfix-remediate and hubfix-hygiene (control associations), assumed by the hubfix administrator account',
+      'hubfix member roles: hubfix-inspect (read-only), hubfix-remediate and hubfix-hygiene (control associations), assumed by the ' +
+      'hubfix administrator account',
   });
   return { app, stack };
 };

@@ -58,7 +58,8 @@ export class HubfixMemberStackSet extends Stack {
       throw new ConfigurationError(`callAs must be SELF or DELEGATED_ADMIN: got ${props.callAs}`);
     if (Buffer.byteLength(props.templateBody) > TEMPLATE_BODY_LIMIT) {
       throw new ConfigurationError(
-        `The member template is ${Buffer.byteLength(props.templateBody)} bytes; TemplateBody takes at most ${TEMPLATE_BODY_LIMIT}: publish it as an asset (TemplateURL)`,
+        `The member template is ${Buffer.byteLength(props.templateBody)} bytes; TemplateBody takes at most ${TEMPLATE_BODY_LIMIT}: ` +
+          `publish it as an asset (TemplateURL)`,
       );
     }
     this.stackSet = new cloudformation.CfnStackSet(this, 'MemberRoles', {

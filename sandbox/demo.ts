@@ -2,7 +2,7 @@ import type { HubfixConfig } from '../functions/platform/config';
 import { policyFor, withDecisionTimeout } from './session';
 import type { Fixture } from './fixture';
 import { LocalCloud } from './local-cloud';
-import { saveLocalAudit } from './audit-export';
+import { saveLocalAudit } from './audit-file';
 import { printRunReport } from './report';
 import { runEvent, type EmailPolicy } from './session';
 

@@ -15,12 +15,21 @@ import { createIntakeHandler } from '../functions/handlers/intake';
 import { createRemediateHandler } from '../functions/handlers/remediate';
 import { createRequestApprovalHandler } from '../functions/handlers/request-approval';
 import { createVerifyHandler } from '../functions/handlers/verify';
+import { createApplyControlsHandler } from '../functions/hygiene/apply-controls';
+import { createPrepareBatchHandler } from '../functions/hygiene/prepare-batch';
+import { createRecordChangesHandler } from '../functions/hygiene/record-changes';
 import type { Fixture } from './fixture';
 import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
-import { SimulatedAws } from './simulated-aws';
+import { SimulatedAws, type ServiceCommands } from './simulated-aws';
 import { simulatedClientFactory } from './simulated-clients';
-import { synthesizeWorkflow, type SynthesizedWorkflow } from './synthesized-definition';
+import {
+  localStateMachineArn,
+  REMEDIATION_WORKFLOW,
+  synthesizeWorkflow,
+  type SynthesizedWorkflow,
+  type WorkflowSelector,
+} from './synthesized-definition';
 
 export interface LocalCloudOptions {
   fixture: Fixture;
@@ -32,6 +41,8 @@ export interface LocalCloudOptions {
   approvalPort?: number;
   /** Reuse one synthesized workflow across many clouds (tests synthesize once per file). */
   workflow?: SynthesizedWorkflow;
+  /** The same for the control-hygiene state machine (synthesized on first use when absent). */
+  hygieneWorkflow?: SynthesizedWorkflow;
   onStateEntered?: (execution: LocalExecution, stateName: string) => void;
   /** The build deployed first (default: this code's handlers, remediationFunctions); tests model an older build with it. */
   functions?: (runtime: () => Runtime) => Record<string, LocalFunction>;
@@ -46,17 +57,61 @@ export const remediationFunctions = (get: () => Runtime): Record<string, LocalFu
   annotate: bind('annotate', createAnnotateHandler(get)),
 });
 
+/** The control-hygiene state machine of the stack, with its four functions. */
+export const HYGIENE_WORKFLOW: WorkflowSelector = {
+  name: 'hubfix-control-hygiene',
+  stateMachine: (stack) => stack.controlHygiene.stateMachine,
+  functions: (stack) => stack.controlHygiene.functions,
+};
+
+export const synthesizeHygieneWorkflow = (config: HubfixConfig, accountId: string, region: string): SynthesizedWorkflow =>
+  synthesizeWorkflow(config, accountId, region, HYGIENE_WORKFLOW);
+
+/** The control-hygiene state machine's task functions: the same step wrapper and approval request as remediations. */
+export const hygieneFunctions = (get: () => Runtime): Record<string, LocalFunction> => ({
+  prepare: bind('prepare', createPrepareBatchHandler(get)),
+  requestBatchApproval: bind('requestBatchApproval', createRequestApprovalHandler(get)),
+  applyControls: bind('applyControls', createApplyControlsHandler(get)),
+  recordChanges: bind('recordChanges', createRecordChangesHandler(get)),
+});
+
 /**
- * The whole of hubfix on one machine: the simulated account, DynamoDB (dynalite), the synthesized state
- * machine on aws-local-stepfunctions with every task bound to its real handler, and the approval API
- * served on localhost exactly as API Gateway would call it.
+ * The SFN API of the local state machines: StartExecution goes to the machine its ARN names (deployed on first use),
+ * task answers to the machine that issued the token, DescribeExecution to the one that ran it. What no machine owns
+ * goes to the remediation one, which answers as AWS does (unknown ARN, token or execution).
+ */
+const stepFunctionsApi = (named: (arn: string) => LocalStepFunctions, deployed: () => LocalStepFunctions[]): ServiceCommands => {
+  const owner = (owns: (machine: LocalStepFunctions) => boolean) => deployed().find(owns) ?? named('');
+  const taskAnswer =
+    (name: string): ServiceCommands[string] =>
+    (input, ctx) =>
+      owner((m) => m.hasTask(String(input.taskToken)))
+        .commands()
+        [name](input, ctx);
+  return {
+    StartExecution: (input, ctx) => named(String(input.stateMachineArn)).commands().StartExecution(input, ctx),
+    SendTaskSuccess: taskAnswer('SendTaskSuccess'),
+    SendTaskFailure: taskAnswer('SendTaskFailure'),
+    DescribeExecution: (input, ctx) =>
+      owner((m) => m.executions.has(String(input.executionArn)))
+        .commands()
+        .DescribeExecution(input, ctx),
+  };
+};
+
+/**
+ * The whole of hubfix on one machine: the simulated organization, DynamoDB (dynalite), both synthesized state
+ * machines (remediation; control hygiene, on first use) on aws-local-stepfunctions with every task bound to its real
+ * handler, and the approval API served on localhost exactly as API Gateway would call it.
  */
 export class LocalCloud {
+  private remediation?: LocalStepFunctions;
+  private hygiene?: LocalStepFunctions;
+
   private constructor(
+    private readonly options: LocalCloudOptions,
     readonly sim: SimulatedAws,
-    readonly stepFunctions: LocalStepFunctions,
     readonly runtime: Runtime,
-    readonly workflow: SynthesizedWorkflow,
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
     private readonly servers: Server[],
     readonly approvalBaseUrl: string,
@@ -73,7 +128,6 @@ export class LocalCloud {
     const approvalPort = await listen(approvalServer, options.approvalPort ?? 0);
     const approvalBaseUrl = `http://127.0.0.1:${approvalPort}`;
 
-    const workflow = options.workflow ?? synthesizeWorkflow(options.config, homeAccountId, homeRegion);
     const clients = simulatedClientFactory(sim, { homeAccountId, homeRegion, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}` });
     const settings = {
       approvalTableName: 'hubfix-approvals',
@@ -81,7 +135,7 @@ export class LocalCloud {
       approvalTopicArn: `arn:aws:sns:${homeRegion}:${homeAccountId}:hubfix-approvals`,
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
-      stateMachineArn: workflow.stateMachineArn,
+      stateMachineArn: options.workflow?.stateMachineArn ?? localStateMachineArn(homeAccountId, homeRegion, REMEDIATION_WORKFLOW),
       auditTableName: 'hubfix-audit',
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
@@ -91,27 +145,52 @@ export class LocalCloud {
 
     const runtime: Runtime = { clients, config: options.config, settings, now };
     const get = () => runtime;
-    const stepFunctions = new LocalStepFunctions({
-      workflow,
-      functions: (options.functions ?? remediationFunctions)(get),
-      accountId: homeAccountId,
-      region: homeRegion,
-      retryIntervalMs: options.retryIntervalMs,
-      onStateEntered: options.onStateEntered,
-    });
-    sim.serve('SFNClient', stepFunctions.commands());
-
-    const cloud = new LocalCloud(
-      sim,
-      stepFunctions,
-      runtime,
-      workflow,
-      createIntakeHandler(get),
-      [dynamo, approvalServer],
-      approvalBaseUrl,
+    const cloud: LocalCloud = new LocalCloud(options, sim, runtime, createIntakeHandler(get), [dynamo, approvalServer], approvalBaseUrl);
+    sim.serve(
+      'SFNClient',
+      stepFunctionsApi(
+        (arn) => (arn === localStateMachineArn(homeAccountId, homeRegion, HYGIENE_WORKFLOW) ? cloud.controlHygiene() : cloud.stepFunctions),
+        () => cloud.deployed(),
+      ),
     );
     serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
     return cloud;
+  }
+
+  /** The state machines deployed so far. */
+  private deployed(): LocalStepFunctions[] {
+    return [this.remediation, this.hygiene].filter((m): m is LocalStepFunctions => m !== undefined);
+  }
+
+  /** The remediation state machine, deployed on first use (a synth takes seconds; hygiene-only runs skip it). */
+  get stepFunctions(): LocalStepFunctions {
+    if (!this.remediation) {
+      const { homeAccountId, homeRegion } = this.options.fixture;
+      this.remediation = new LocalStepFunctions({
+        workflow: this.options.workflow ?? synthesizeWorkflow(this.runtime.config, homeAccountId, homeRegion),
+        functions: (this.options.functions ?? remediationFunctions)(() => this.runtime),
+        accountId: homeAccountId,
+        region: homeRegion,
+        retryIntervalMs: this.options.retryIntervalMs,
+        onStateEntered: this.options.onStateEntered,
+      });
+    }
+    return this.remediation;
+  }
+
+  /** The control-hygiene state machine, deployed beside the remediation one on first use (its synth takes seconds). */
+  controlHygiene(): LocalStepFunctions {
+    if (!this.hygiene) {
+      const { homeAccountId, homeRegion } = this.options.fixture;
+      this.hygiene = new LocalStepFunctions({
+        workflow: this.options.hygieneWorkflow ?? synthesizeHygieneWorkflow(this.runtime.config, homeAccountId, homeRegion),
+        functions: hygieneFunctions(() => this.runtime),
+        accountId: homeAccountId,
+        region: homeRegion,
+        retryIntervalMs: this.options.retryIntervalMs,
+      });
+    }
+    return this.hygiene;
   }
 
   /** Delivers an EventBridge event the way the deployed stack does: one SQS message to the intake function. */

@@ -203,6 +203,11 @@ export class LocalStepFunctions {
     }
   }
 
+  /** Whether this state machine issued the task token and still waits for it (one local cloud runs two machines). */
+  hasTask(taskToken: string): boolean {
+    return this.pendingTasks.has(taskToken);
+  }
+
   /** Task tokens of executions waiting for a decision (the sandbox uses them to decide for a demo). */
   waitingExecutions(): string[] {
     return [...this.pendingTasks.values()].map((t) => t.executionArn);

@@ -24,7 +24,7 @@ export interface FindingReport {
 
 export interface RunReport {
   findings: FindingReport[];
-  emails: { subject?: string; link?: string; answer?: string }[];
+  emails: EmailLog;
   /** Resources before and after, as the simulated account holds them. */
   before: ReturnType<LocalCloud['sim']['snapshot']>;
   after: ReturnType<LocalCloud['sim']['snapshot']>;
@@ -59,18 +59,21 @@ export const asCustomActionEvent = (raw: unknown, accountId: string, region: str
   };
 };
 
-/**
- * Sends one event through the deployed path (SQS message → intake → executions) and runs every
- * execution to its end, answering approval emails by `policy` through the real approval page.
- */
-export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailPolicy): Promise<RunReport> => {
-  importEventFindings(cloud, event);
-  const before = cloud.sim.snapshot();
-  const intakePlan = planIntake(parseEvent(event), cloud.runtime.config, { receivedAt: new Date().toISOString() });
-  const handled = new Set<PublishedMessage>();
-  const emails: RunReport['emails'] = [];
+/** What became of each approval email the sandbox saw. */
+export type EmailLog = { subject?: string; link?: string; answer?: string }[];
 
-  const answerNewEmails = async () => {
+/**
+ * Answers each approval email not answered yet (by `policy`, through the real approval page; `skip`: emails to leave
+ * alone) and logs it in `emails`; call it while executions run. Either workflow's emails: they share page and request.
+ */
+export const emailAnswerer = (
+  cloud: LocalCloud,
+  policy: EmailPolicy,
+  emails: EmailLog,
+  skip: readonly PublishedMessage[] = [],
+): (() => Promise<void>) => {
+  const handled = new Set<PublishedMessage>(skip);
+  return async () => {
     for (const email of cloud.sim.published.filter((m) => !handled.has(m))) {
       handled.add(email);
       const link = approvalLinkIn(email);
@@ -83,20 +86,37 @@ export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailP
       emails.push({ subject: email.subject, link, answer: `${choice.decision} by ${choice.approver} (HTTP ${status})` });
     }
   };
+};
+
+/** Runs `until` to its end, answering approval emails every `intervalMs` meanwhile (and once more at the end). */
+export const answeringEmails = async (answer: () => Promise<void>, until: Promise<unknown>, intervalMs: number): Promise<void> => {
+  let stopped = false;
+  const done = until.then(() => {
+    stopped = true;
+  });
+  while (!stopped) {
+    await answer();
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+  }
+  await answer();
+};
+
+/**
+ * Sends one event through the deployed path (SQS message → intake → executions) and runs every
+ * execution to its end, answering approval emails by `policy` through the real approval page.
+ */
+export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailPolicy): Promise<RunReport> => {
+  importEventFindings(cloud, event);
+  const before = cloud.sim.snapshot();
+  const intakePlan = planIntake(parseEvent(event), cloud.runtime.config, { receivedAt: new Date().toISOString() });
+  const emails: RunReport['emails'] = [];
+  const answerNewEmails = emailAnswerer(cloud, policy, emails);
 
   const delivered = await cloud.deliver(event);
   const failures = delivered && 'batchItemFailures' in delivered ? delivered.batchItemFailures : [];
   if (failures.length > 0) throw new Error('Intake rejected the event; see the log (run with --verbose) for the reason');
 
-  let settled = false;
-  const done = cloud.settle().then(() => {
-    settled = true;
-  });
-  while (!settled) {
-    await answerNewEmails();
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 50))]);
-  }
-  await answerNewEmails();
+  await answeringEmails(answerNewEmails, cloud.settle(), 50);
 
   const executionOf = (findingId: string) =>
     [...cloud.stepFunctions.executions.values()].find((e) => (e.input as { finding?: { id?: string } }).finding?.id === findingId);

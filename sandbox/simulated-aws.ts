@@ -239,7 +239,8 @@ export class SimulatedAws {
         if (!this.accounts.get(accountId)?.memberRoles.has(roleName)) {
           throw new SimulatedServiceError(
             'AccessDenied',
-            `User: arn:aws:sts::${ctx.accountId}:assumed-role/hubfix-function/simulated is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+            `User: arn:aws:sts::${ctx.accountId}:assumed-role/hubfix-function/simulated is not authorized to perform: sts:AssumeRole ` +
+              `on resource: ${roleArn}`,
           );
         }
         const durationSeconds = Number(input.DurationSeconds ?? 3600);

@@ -43,6 +43,10 @@ export const REMEDIATION_WORKFLOW: WorkflowSelector = {
   functions: (stack) => stack.functions,
 };
 
+/** The local ARN of a state machine of the stack. */
+export const localStateMachineArn = (accountId: string, region: string, which: WorkflowSelector): string =>
+  `arn:aws:states:${region}:${accountId}:stateMachine:${which.name}`;
+
 /** The Task states of a definition, including those inside Map iterators and Parallel branches (local overrides are keyed by state name). */
 const taskStates = (states: Record<string, Json>): [string, Json][] =>
   Object.entries(states).flatMap(([name, state]) => {
@@ -141,7 +145,7 @@ export const synthesizeWorkflow = (
     );
     return {
       definition,
-      stateMachineArn: `arn:aws:states:${region}:${accountId}:stateMachine:${which.name}`,
+      stateMachineArn: localStateMachineArn(accountId, region, which),
       taskFunctions,
       environment,
     };

@@ -11,9 +11,11 @@ import {
   CONTROLS_END,
   CONTROLS_START,
   withControlsSection,
+  blindSpotsMarkdown,
+  blindSpotsSectionOf,
   type CatalogEntry,
-} from '../sandbox/controls-catalog';
-import { main } from '../sandbox/cli';
+} from '../cli/controls-catalog';
+import { main } from '../cli/main';
 
 const ROOT = join(__dirname, '..');
 const entry = (overrides: Partial<CatalogEntry> = {}): CatalogEntry => ({
@@ -27,6 +29,7 @@ const entry = (overrides: Partial<CatalogEntry> = {}): CatalogEntry => ({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [{ signal: 'who calls it', source: 'an API | another', blindSpots: 'other\nregions', whenMissing: 'a person decides' }],
   ...overrides,
 });
 
@@ -98,6 +101,44 @@ describe('control catalog', () => {
       expect(committed).toBe(catalogMarkdown(controlCatalog()));
     },
   );
+});
+
+describe('blind-spot tables', () => {
+  it('renders one table per automated control from its signals, escaping pipes and line breaks, and lists manual ones once', () => {
+    // Act
+    const markdown = blindSpotsMarkdown([entry(), entry({ id: 'manual-demo', automation: 'manual', defaultMode: 'plan', signals: [] })]);
+
+    // Assess
+    expect(markdown.split('\n')).toEqual([
+      '#### `demo` (X.1, X.2), default mode `auto`',
+      '',
+      '| Signal | Source | Cannot see | When it cannot be read |',
+      '| --- | --- | --- | --- |',
+      '| who calls it | an API \\| another | other regions | a person decides |',
+      '',
+      'Manual-only controls read nothing and change nothing: `manual-demo`.',
+    ]);
+  });
+
+  it('every automated control names at least one signal, each with its source, blind spots and what a missing one does', () => {
+    // Act
+    const automated = controlCatalog().filter((c) => c.automation === 'automated');
+
+    // Assess
+    for (const control of automated) {
+      expect(control.signals.length).toBeGreaterThan(0);
+      for (const s of control.signals)
+        expect([s.signal, s.source, s.blindSpots, s.whenMissing].every((t) => t.trim().length > 0)).toBe(true);
+    }
+  });
+
+  it.each(CONTROLS_DOCS)('%s: the committed blind-spot tables are the generated ones (run `npm run docs:controls`)', (doc) => {
+    // Prepare
+    const committed = blindSpotsSectionOf(readFileSync(join(ROOT, doc), 'utf8'));
+
+    // Assess
+    expect(committed).toBe(blindSpotsMarkdown(controlCatalog()));
+  });
 });
 
 describe('hubfix controls', () => {

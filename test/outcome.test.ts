@@ -58,7 +58,8 @@ describe('describeOutcome', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(result.note).toBe(
-      'hubfix: fixed automatically (low risk). Set access key AKIA1 of ci to Inactive. Verified: AKIA1 is Inactive. Assessment: Low risk, fixed automatically: no recent use',
+      'hubfix: fixed automatically (low risk). Set access key AKIA1 of ci to Inactive. Verified: AKIA1 is Inactive. Assessment: Low ' +
+        'risk, fixed automatically: no recent use',
     );
     expect(result.fields).toEqual({ execution: EXECUTION, control: 'IAM.3', plugin: 'iam-access-keys', risk: 'low', approver: undefined });
   });
@@ -131,7 +132,10 @@ describe('describeOutcome', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'timed-out', workflowStatus: 'NOTIFIED' });
     expect(result.note).toMatch(
-      /^hubfix: no approval decision within 24 h; nothing was changed\. Planned: Deactivate access key AKIA1.*Why approval was needed: High risk: used an hour ago/,
+      new RegExp(
+        '^hubfix: no approval decision within 24 h; nothing was changed\\. Planned: Deactivate access key AKIA1' +
+          '.*Why approval was needed: High risk: used an hour ago',
+      ),
     );
   });
 
@@ -224,7 +228,8 @@ describe('describeOutcome', () => {
     expect(result.outcome).toBe('planned');
     expect(result.workflowStatus).toBeUndefined();
     expect(result.note).toBe(
-      'hubfix plan (nothing changed): Deactivate access key AKIA1 of IAM user ci. Risk low. Plan only was requested; risk low: no recent use. Key AKIA1 has never been used.',
+      'hubfix plan (nothing changed): Deactivate access key AKIA1 of IAM user ci. Risk low. Plan only was requested; risk low: no ' +
+        'recent use. Key AKIA1 has never been used.',
     );
     expect(result.fields.skip).toBe('plan-only');
   });

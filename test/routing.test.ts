@@ -1,3 +1,4 @@
+import { parseConfig } from '../functions/platform/config';
 import { assessFinding } from '../functions/workflow/routing';
 import { kmsKeyRotation } from '../functions/controls/kms-key-rotation/definition';
 import type { Trigger, WorkflowInput } from '../functions/findings/types';
@@ -16,8 +17,8 @@ const plan = { summary: 'Enable rotation', steps: ['kms:EnableKeyRotation'], rev
 type KmsAssessment = Awaited<ReturnType<typeof kmsKeyRotation.assess>>;
 
 /** KMS.4 defaults to "auto": only the assessment can keep it off the automatic route. */
-const routeWith = async (result: KmsAssessment, trigger: Trigger = 'custom-action') => {
-  const { ctx } = simulatedAccount({ [HOME_ACCOUNT]: {} });
+const routeWith = async (result: KmsAssessment, trigger: Trigger = 'custom-action', config: Record<string, unknown> = {}) => {
+  const { ctx } = simulatedAccount({ [HOME_ACCOUNT]: {} }, parseConfig(config));
   const spy = jest.spyOn(kmsKeyRotation, 'assess').mockResolvedValue(result);
   try {
     return await assessFinding(input(trigger), ctx);
@@ -69,5 +70,29 @@ describe('routing an assessment whose signals were not all seen', () => {
 
     // Assess
     expect(assessment.route).toBe('auto');
+  });
+});
+
+describe('routing in mode on-request', () => {
+  const onRequest = { controls: { 'KMS.4': 'on-request' } };
+  const low: KmsAssessment = { risk: 'low', riskReason: 'no caller changes', evidence: [], plan };
+
+  it('fixes a low-risk finding an analyst asked about, and sends high risk to a person', async () => {
+    // Act
+    const lowRoute = await routeWith(low, 'custom-action', onRequest);
+    const highRoute = await routeWith({ ...low, risk: 'high', riskReason: 'in use' }, 'custom-action', onRequest);
+
+    // Assess
+    expect(lowRoute.route).toBe('auto');
+    expect(highRoute.route).toBe('approval');
+  });
+
+  it('never fixes an imported finding by itself, even at low risk', async () => {
+    // Act
+    const assessment = await routeWith(low, 'imported', onRequest);
+
+    // Assess
+    expect(assessment.route).toBe('approval');
+    expect(assessment.routeReason).toContain('fixed by assessment only when an analyst asks');
   });
 });

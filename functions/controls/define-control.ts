@@ -4,7 +4,7 @@ import type { ControlMode } from '../platform/config';
 import { InvalidInputError } from '../platform/errors';
 import type { ChangeRecord, FindingRef, Plan } from '../findings/types';
 import type { ControlPermissions } from './grants';
-import type { ControlAssessment, ControlContext, ControlPlugin } from './types';
+import type { ControlAssessment, ControlContext, ControlPlugin, SignalDescription } from './types';
 
 /**
  * One control family, defined once: what it is (ids, CIS references, resource types, default mode), what it reads and
@@ -31,6 +31,8 @@ export interface ControlDefinition<P, S> {
   automation: 'automated' | 'manual';
   /** What assess looks at. */
   assesses: string;
+  /** Each signal assess reads, its source, what it cannot see and what happens when it cannot be read. */
+  signals: readonly SignalDescription[];
   /** What remediate changes. */
   changes: string;
   reversible: boolean;
@@ -92,6 +94,7 @@ export const defineControl = <P, S>(definition: ControlDefinition<P, S>): Contro
     reversible: definition.reversible,
     automation: definition.automation,
     defaultMode: definition.defaultMode,
+    signals: definition.signals.map((s) => ({ ...s })),
     permissions: definition.permissions,
     planSchema,
     changeSchema: definition.changeSchema,

@@ -53,8 +53,8 @@ export interface ControlDescription {
   automation: 'automated' | 'manual';
   /** The mode used when the configuration does not name the control. */
   defaultMode: ControlMode;
-  /** What assess reads to judge the blast radius; the README's blind-spot table is generated from these. */
-  signals?: SignalDescription[];
+  /** What assess reads to judge the blast radius; the README's blind-spot table is generated from these (none: reads nothing). */
+  signals: SignalDescription[];
 }
 
 /** One signal an assessment reads, and what it cannot see. */
@@ -68,6 +68,9 @@ export interface SignalDescription {
   /** How the route changes when it cannot be read, e.g. "risk unknown: a person decides". */
   whenMissing: string;
 }
+
+/** What intake, Annotate and the approval steps know of the control serving a Security Hub control id: no code, no clients. */
+export type ControlSummary = Pick<ControlDescription, 'id' | 'automation' | 'defaultMode'>;
 
 /**
  * A control family as the workflow's steps call it: one folder in functions/controls/ holding one definition

@@ -25,7 +25,8 @@ export const DETAIL_TYPES = {
 } as const;
 
 const OCSF_REASON =
-  'OCSF findings (Security Hub "Findings Imported V2") are not supported yet: hubfix reads AWS Security Finding Format (ASFF) findings only';
+  'OCSF findings (Security Hub "Findings Imported V2") are not supported yet: hubfix reads AWS Security Finding Format (ASFF) ' +
+  'findings only';
 
 const optionalText = z.string().nullish();
 
@@ -272,7 +273,8 @@ export const parseFindings = (raw: unknown): FindingResult[] => {
   if (isOcsf(raw)) throw new InvalidInputError(OCSF_REASON);
   if ('SchemaVersion' in raw || ('Id' in raw && 'ProductArn' in raw)) return [parseFinding(raw)];
   throw new InvalidInputError(
-    `not a Security Hub finding, findings array, GetFindings response or EventBridge event (keys: ${Object.keys(raw).slice(0, 8).join(', ')})`,
+    `not a Security Hub finding, findings array, GetFindings response or EventBridge event (keys: ` +
+      `${Object.keys(raw).slice(0, 8).join(', ')})`,
   );
 };
 

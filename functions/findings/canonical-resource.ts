@@ -54,7 +54,10 @@ const detailsContradiction = (claims: ResourceClaims): string | undefined => {
     const fromId = match[1] ?? match[0];
     // KMS details may hold the key ARN or the bare key id.
     if (named !== fromId && !named.endsWith(`/${fromId}`)) {
-      return `the finding names two resources: its resource id says ${fromId.slice(0, 100)} but Details.${claims.type}.${field} says ${named.slice(0, 100)}`;
+      return (
+        `the finding names two resources: its resource id says ${fromId.slice(0, 100)} but Details.${claims.type}.${field} says ` +
+        `${named.slice(0, 100)}`
+      );
     }
   }
   return undefined;

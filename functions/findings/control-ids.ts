@@ -272,7 +272,9 @@ const mapCis = (control: StandardControl, resourceType: string | undefined): str
   const byType = resourceType ? mapping[resourceType] : undefined;
   return (
     byType ?? {
-      error: `CIS v${control.version} requirement ${control.requirement} maps to ${Object.values(mapping).join(' or ')} by resource type, and resource type ${resourceType ?? '(none)'} is neither`,
+      error:
+        `CIS v${control.version} requirement ${control.requirement} maps to ${Object.values(mapping).join(' or ')} by resource ` +
+        `type, and resource type ${resourceType ?? '(none)'} is neither`,
     }
   );
 };
@@ -282,7 +284,9 @@ const mapStandardControl = (control: StandardControl, resourceType: string | und
   if (control.standard === PCI_STANDARD) {
     return (
       PCI_CONTROLS[control.requirement] ?? {
-        error: `PCI DSS control ${control.requirement} has no consolidated control id that hubfix knows; turn on consolidated control findings`,
+        error:
+          `PCI DSS control ${control.requirement} has no consolidated control id that hubfix knows; turn on consolidated control ` +
+          `findings`,
       }
     );
   }
@@ -318,7 +322,9 @@ export const resolveControlId = (finding: ControlIdSources): ControlIdResolution
   const requirement = productControlId ?? text(finding.ProductFields?.RuleId);
   if (requirement) {
     return {
-      error: `control id ${requirement} names no standard (no StandardsArn, StandardsGuideArn or standards GeneratorId), so its version is unknown`,
+      error:
+        `control id ${requirement} names no standard (no StandardsArn, StandardsGuideArn or standards GeneratorId), so its ` +
+        `version is unknown`,
     };
   }
   return {

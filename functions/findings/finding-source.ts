@@ -83,7 +83,9 @@ export const liveFindingOf = (
     return {
       ok: false,
       missing: true,
-      reason: `Security Hub holds no finding ${pointer.id.slice(0, 300)} of product ${pointer.productArn.slice(0, 200)}: the request named a finding that does not exist`,
+      reason:
+        `Security Hub holds no finding ${pointer.id.slice(0, 300)} of product ${pointer.productArn.slice(0, 200)}: the request ` +
+        `named a finding that does not exist`,
     };
   }
   return parseFinding(raw, pointer.region);
@@ -106,5 +108,8 @@ export const claimsMismatch = (claimed: FindingRef, live: FindingRef): string | 
   ).filter(([, a, b]) => a !== b);
   if (differs.length === 0) return undefined;
   const [what, said, truth] = differs[0];
-  return `the request says ${what} ${said.slice(0, 200)} but Security Hub's finding says ${truth.slice(0, 200)}; hubfix acts only when they agree`;
+  return (
+    `the request says ${what} ${said.slice(0, 200)} but Security Hub's finding says ${truth.slice(0, 200)}; hubfix acts only ` +
+    `when they agree`
+  );
 };

@@ -18,7 +18,7 @@ export const createRemediateHandler = (runtime: () => Runtime) =>
         `The plan was made for ${plan.target ?? 'no named resource'}, not for ${state.finding.resource.canonicalId}: nothing was changed`,
       );
     }
-    const plugin = pluginOf(state.finding);
+    const plugin = await pluginOf(state.finding);
     // The one step that changes resources: in member accounts it acts through hubfix-remediate (remediate and rollback alike).
     const ctx = { clients: withAccess(rt.clients, 'remediate'), config: rt.config, now: rt.now };
     const change =

@@ -20,7 +20,7 @@ const verifyUndone = async (plugin: ControlPlugin, state: WorkflowState, ctx: Co
 export const createVerifyHandler = (runtime: () => Runtime) =>
   stepHandler(runtime, async (state: WorkflowState, rt): Promise<Verification> => {
     if (!state.change) throw new InvalidInputError('Verify was reached without a change record');
-    const plugin = pluginOf(state.finding);
+    const plugin = await pluginOf(state.finding);
     const ctx = { clients: rt.clients, config: rt.config, now: rt.now };
     const observed =
       state.action === 'undo' ? await verifyUndone(plugin, state, ctx) : await plugin.verify(state.finding, state.change, ctx);

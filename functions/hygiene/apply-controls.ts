@@ -1,12 +1,12 @@
 import { awsRuntime, type Runtime } from '../platform/runtime';
 import { logger } from '../platform/logger';
-import { hygieneStep } from './step';
+import { stepHandler } from '../workflow/step-handler';
 import { applyGroup, type ApplyGroupInput } from './batch';
 import type { ControlChange } from './types';
 
 /** One Map iteration: the batch's changes in one account and region, with BatchUpdateStandardsControlAssociations. */
 export const createApplyControlsHandler = (runtime: () => Runtime) =>
-  hygieneStep(runtime, async (input: ApplyGroupInput, rt): Promise<ControlChange[]> => {
+  stepHandler(runtime, async (input: ApplyGroupInput, rt): Promise<ControlChange[]> => {
     const changes = await applyGroup(rt.clients, input, rt.now);
     logger.info('Control associations updated', {
       accountId: input.group.accountId,

@@ -87,7 +87,8 @@ export const auditRegion = (facts: RegionFacts, homeRegion: string): RegionAudit
       propose(
         a,
         'global-outside-home-region',
-        `${a.securityControlId} checks a global resource: Security Hub evaluates it in every region, so in ${facts.region} it repeats what ${homeRegion} (the home region) already reports. Keep it enabled in ${homeRegion} only.`,
+        `${a.securityControlId} checks a global resource: Security Hub evaluates it in every region, so in ${facts.region} it repeats ` +
+          `what ${homeRegion} (the home region) already reports. Keep it enabled in ${homeRegion} only.`,
         true,
       );
     }
@@ -98,7 +99,8 @@ export const auditRegion = (facts: RegionFacts, homeRegion: string): RegionAudit
     propose(
       a,
       'no-resources',
-      `${a.securityControlId} evaluates ${RESOURCE_CONTROLS[kind].label} and this account has none in ${facts.region}. Not selected by default: a resource created later would go unchecked.`,
+      `${a.securityControlId} evaluates ${RESOURCE_CONTROLS[kind].label} and this account has none in ${facts.region}. Not selected ` +
+        `by default: a resource created later would go unchecked.`,
       false,
     );
   }
@@ -114,7 +116,8 @@ export const auditRegion = (facts: RegionFacts, homeRegion: string): RegionAudit
         propose(
           a,
           'duplicate-across-standards',
-          `${controlId} is also enabled in ${standardName(kept.standardsArn)} (kept there); consolidated control findings are off, so ${standardName(a.standardsArn)} raises a second finding for the same check.`,
+          `${controlId} is also enabled in ${standardName(kept.standardsArn)} (kept there); consolidated control findings are off, so ` +
+            `${standardName(a.standardsArn)} raises a second finding for the same check.`,
           true,
         );
       }

@@ -53,6 +53,8 @@ export const parseBatchInput = (raw: unknown): HygieneBatchInput => {
 /** One Map item per account and region; BatchUpdateStandardsControlAssociations takes at most 100 updates, so larger groups split. */
 export const GROUP_LIMIT = 100;
 
+const DISABLE_EFFECT = 'archives the findings of a control once no enabled standard keeps it';
+
 export const groupChanges = (changes: ControlChangeRequest[]): ChangeGroup[] => {
   const groups = new Map<string, ControlChangeRequest[]>();
   for (const change of changes) {
@@ -79,7 +81,9 @@ export const approvalSummary = (input: HygieneBatchInput, now: Date, executionId
   const accounts = unique(input.changes.map((c) => c.accountId));
   const regions = unique(input.changes.map((c) => c.region));
   const verb = input.mode === 'disable' ? 'Disable' : 'Re-enable';
-  const subject = `${input.changes.length} Security Hub control association${input.changes.length === 1 ? '' : 's'} in ${accounts.length} account${accounts.length === 1 ? '' : 's'}`;
+  const subject =
+    `${input.changes.length} Security Hub control association${input.changes.length === 1 ? '' : 's'} in ` +
+    `${accounts.length} account${accounts.length === 1 ? '' : 's'}`;
   return {
     finding: {
       // Not a Security Hub finding: the batch's own identity, so the approval record names what it is about.
@@ -106,13 +110,18 @@ export const approvalSummary = (input: HygieneBatchInput, now: Date, executionId
     assessment: {
       controlId: 'control hygiene',
       route: 'approval',
-      routeReason: `${input.requestedBy} asked hubfix to ${verb.toLowerCase()} Security Hub controls in a batch; every control of the batch is listed below with the reason recorded on it.`,
+      routeReason:
+        `${input.requestedBy} asked hubfix to ${verb.toLowerCase()} Security Hub controls in a batch; every control of the ` +
+        `batch is listed below with the reason recorded on it.`,
       evidence: input.changes.map((c) => ({
         fact: `${c.accountId} ${c.region}: ${c.securityControlId} in ${standardName(c.standardsArn)} — ${c.reason}`,
         source: 'securityhub:BatchGetStandardsControlAssociations (hubfix controls audit)',
       })),
       plan: {
-        summary: `${verb} ${subject} with BatchUpdateStandardsControlAssociations (${regions.length} region${regions.length === 1 ? '' : 's'}); Security Hub ${input.mode === 'disable' ? 'archives the findings of a control once no enabled standard keeps it' : 'evaluates the controls again'}.`,
+        summary:
+          `${verb} ${subject} with BatchUpdateStandardsControlAssociations (${regions.length} ` +
+          `region${regions.length === 1 ? '' : 's'}); Security Hub ` +
+          `${input.mode === 'disable' ? DISABLE_EFFECT : 'evaluates the controls again'}.`,
         steps: input.changes.map(
           (c) => `${c.accountId} ${c.region}: set ${c.securityControlId} ${c.status} in ${standardName(c.standardsArn)}`,
         ),

@@ -1,11 +1,11 @@
 import { awsRuntime, type Runtime } from '../platform/runtime';
 import { logger } from '../platform/logger';
-import { hygieneStep } from './step';
+import { stepHandler } from '../workflow/step-handler';
 import { prepareBatch, type PreparedBatch } from './batch';
 
 /** Prepare: validates the batch, groups it per account and region (one Map item each) and builds the approval summary. */
 export const createPrepareBatchHandler = (runtime: () => Runtime) =>
-  hygieneStep(runtime, async (input: { batch: unknown; executionId: string }, rt): Promise<PreparedBatch> => {
+  stepHandler(runtime, async (input: { batch: unknown; executionId: string }, rt): Promise<PreparedBatch> => {
     const prepared = prepareBatch(input.batch, rt.now(), input.executionId);
     logger.info('Control hygiene batch prepared', {
       mode: prepared.mode,

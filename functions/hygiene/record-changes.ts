@@ -1,7 +1,7 @@
 import { awsRuntime, type Runtime } from '../platform/runtime';
 import { putHygieneAuditRecord } from '../audit/audit';
 import { logger } from '../platform/logger';
-import { hygieneStep } from './step';
+import { stepHandler } from '../workflow/step-handler';
 import { recordRun, type RecordInput } from './batch';
 import type { HygieneRunRecord } from './types';
 
@@ -10,7 +10,7 @@ import type { HygieneRunRecord } from './types';
  * standard, control, before, after, reason, approver for every change), and one structured log line per change.
  */
 export const createRecordChangesHandler = (runtime: () => Runtime) =>
-  hygieneStep(runtime, async (input: RecordInput, rt): Promise<HygieneRunRecord> => {
+  stepHandler(runtime, async (input: RecordInput, rt): Promise<HygieneRunRecord> => {
     const record = recordRun(input, rt.now());
     // Durable and write-once, beside the remediation runs; a retried step keeps the first record.
     await putHygieneAuditRecord(rt, record);

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { ControlPlugin } from '../controls/types';
+import type { ControlSummary } from '../controls/types';
 import type { FindingIdentifier } from '../workflow/annotation';
 import type { ParsedEvent } from '../findings/asff';
 import type { HubfixConfig } from '../platform/config';
@@ -54,8 +53,8 @@ export interface IntakePlan {
 export interface IntakeOptions {
   /** ISO 8601 time the event was received. */
   receivedAt: string;
-  /** The control registry lookup; replaceable in tests. */
-  pluginFor?: (controlId: string) => ControlPlugin | undefined;
+  /** Which control serves a Security Hub control id (the generated summaries); replaceable in tests. */
+  summaryFor?: (controlId: string) => ControlSummary | undefined;
 }
 
 export const skipNote = (skip: Pick<SkipDecision, 'reason'>): string => `hubfix did not act: ${skip.reason}`;
@@ -99,7 +98,7 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
       continue;
     }
     const { finding } = result;
-    const decision = decideFinding(finding, { ...resolved, config, pluginFor: options.pluginFor });
+    const decision = decideFinding(finding, { ...resolved, config, summaryFor: options.summaryFor });
     if (decision.kind === 'pass') plan.pass.push({ findingId: finding.id, reason: decision.reason });
     else if (decision.kind === 'skip') {
       plan.skip.push({
@@ -111,18 +110,4 @@ export const planIntake = (event: ParsedEvent, config: HubfixConfig, options: In
     } else plan.start.push({ finding, action: resolved.action, trigger: resolved.trigger, receivedAt: options.receivedAt });
   }
   return plan;
-};
-
-/**
- * The Step Functions execution name: the same finding version and action always get the same name, so a
- * double click or an SQS redelivery cannot start a second execution. ≤ 80 chars of [A-Za-z0-9-_].
- */
-export const executionName = (input: Pick<WorkflowInput, 'finding' | 'action'>): string => {
-  const { finding, action } = input;
-  const digest = createHash('sha256').update(`${finding.id}|${finding.updatedAt}|${action}`).digest('hex').slice(0, 40);
-  const control = finding.controlId
-    .replace(/\./g, '-')
-    .replace(/[^A-Za-z0-9_-]/g, '')
-    .slice(0, 80 - digest.length - action.length - 2);
-  return `${control}-${action}-${digest}`;
 };

@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Client } from '@smithy/types';
 import { requireEnv } from './env';
 import { isThrottling, MemberRoleUnavailableError } from './errors';
@@ -71,7 +71,7 @@ export interface MemberSession {
 export interface MemberRoleOptions {
   homeAccountId: () => string;
   /** The home account's STS client: the function's own role is what the member roles trust. */
-  sts: () => STSClient;
+  sts: () => STSClient | Promise<STSClient>;
   now?: () => Date;
 }
 
@@ -104,7 +104,8 @@ export const memberRoleSessions = ({ homeAccountId, sts, now = () => new Date() 
     const entry = {} as SessionEntry; // filled on the next line: the request refers to its own entry
     entry.credentials = (async () => {
       try {
-        const { Credentials } = await sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }));
+        const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+        const { Credentials } = await (await sts()).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }));
         if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) throw new Error(`STS returned no credentials for ${roleArn}`);
         entry.expiresAt = Credentials.Expiration?.getTime() ?? now().getTime() + 3600_000;
         return {
@@ -159,7 +160,9 @@ export const awsClientFactory = ({ homeRegion = process.env.AWS_REGION, homeAcco
     if (!client) homeClients.set(ctor.name, (client = new ctor({ region: homeRegion })));
     return client as C;
   };
-  const sessionFor = memberRoleSessions({ homeAccountId: () => homeAccountId ?? requireEnv(HOME_ACCOUNT_ENV), sts: () => home(STSClient) });
+  // STS is loaded with the first member-role session: a run in hubfix's own account never loads it.
+  const sts = async () => home((await import('@aws-sdk/client-sts')).STSClient);
+  const sessionFor = memberRoleSessions({ homeAccountId: () => homeAccountId ?? requireEnv(HOME_ACCOUNT_ENV), sts });
   const at = <C extends AnyClient>(ctor: ClientCtor<C>, target: Target): C => {
     const session = sessionFor(target);
     const key = `${ctor.name}|${target.region}|${session ? `${session.roleArn}|${session.sessionName}` : 'home'}`;

@@ -6,7 +6,13 @@ import { ConfigurationError } from './errors';
  * timeouts); the functions receive it as the HUBFIX_CONFIG environment variable; the sandbox loads it
  * as the CDK app does. Every field has a default so an empty file `{}` is a working configuration.
  */
-export const controlModeSchema = z.enum(['auto', 'approval', 'plan', 'off']);
+/**
+ * What a control does with a finding. `auto`: route by the assessment (low: fix; high or unknown: a person) when an analyst
+ * asks AND for imported findings (the Findings Imported rule starts runs). `on-request`: route by the assessment only when an
+ * analyst asks (custom action); imported findings start nothing. `approval`: a person decides every change. `plan`: annotate
+ * the plan only. `off`: nothing.
+ */
+export const controlModeSchema = z.enum(['auto', 'on-request', 'approval', 'plan', 'off']);
 export type ControlMode = z.infer<typeof controlModeSchema>;
 
 const accountId = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
@@ -167,6 +173,17 @@ export const configSchema = z
         perAccount: z.number().int().nonnegative().default(10),
         /** Automatic changes across the organization per window. */
         overall: z.number().int().nonnegative().default(50),
+      })
+      .prefault({}),
+    /** The people who run the hubfix CLI against the deployment (`hubfix status`, `hubfix plan`). */
+    operators: z
+      .object({
+        /**
+         * IAM principals (role or user ARNs) that may assume the read-only administrator role hubfix-admin-inspect, to check
+         * the member roles and plan against real accounts with inspect permissions only. Empty: nobody (the CLI then uses the
+         * caller's own credentials, read-only, and cannot check member roles).
+         */
+        principalArns: z.array(z.string().regex(/^arn:aws[\w-]*:(iam|sts)::\d{12}:/, 'an IAM role or user ARN')).default([]),
       })
       .prefault({}),
     /** The approval API's own protection. */

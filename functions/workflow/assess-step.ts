@@ -2,7 +2,7 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { takeAutomaticSlot } from './blast-limits';
 import { claimsMismatch, readLiveFinding } from '../findings/finding-source';
 import { findingRefusal } from './finding-policy';
-import { executionName } from '../intake/intake-decisions';
+import { executionName } from './execution-name';
 import { assessFinding } from './routing';
 import { readRunHistory, type RunHistory } from './run-history';
 import type { Runtime } from '../platform/runtime';

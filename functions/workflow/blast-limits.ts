@@ -43,7 +43,9 @@ export const takeAutomaticSlot = async (rt: Runtime, accountId: string, run: str
   const expiresAt = windowStart + windowSeconds + 3600;
   const held = (count: number, scope: string): Slot => ({
     granted: false,
-    reason: `held: automatic remediation paused after ${count} changes in ${windowMinutes} minutes (${scope}; blastLimits in the hubfix configuration); nothing was changed`,
+    reason:
+      `held: automatic remediation paused after ${count} changes in ${windowMinutes} minutes (${scope}; blastLimits in the ` +
+      `hubfix configuration); nothing was changed`,
   });
   // Account first: a full account must not use up the organization's slots.
   if (perAccount === 0 || !(await take(rt, counterKey(`account|${accountId}`, windowStart), run, perAccount, expiresAt))) {

@@ -1,5 +1,5 @@
-import { pluginFor as registryPluginFor } from '../controls/registry';
-import type { ControlPlugin } from '../controls/types';
+import { summaryFor } from '../controls/control-summary';
+import type { ControlSummary } from '../controls/types';
 import { eligibility, type IneligibleCode } from '../findings/asff';
 import type { HubfixConfig } from '../platform/config';
 import { controlMode } from './modes';
@@ -27,8 +27,8 @@ export interface PolicyContext {
   config: HubfixConfig;
   /** hubfix's own record of this finding (audit trail); needed for undo and the automatic path, absent before it is read. */
   history?: RunHistory;
-  /** The control registry lookup; replaceable in tests. */
-  pluginFor?: (controlId: string) => ControlPlugin | undefined;
+  /** Which control serves a Security Hub control id (the generated summaries); replaceable in tests. */
+  summaryFor?: (controlId: string) => ControlSummary | undefined;
 }
 
 /** The configuration's account include/exclude lists: hubfix acts only where the platform team said it may. */
@@ -69,7 +69,7 @@ export const findingRefusal = (finding: FindingRef, ctx: PolicyContext): Refusal
     const eligible = eligibility(finding);
     if (!eligible.eligible) return { code: eligible.code, reason: eligible.reason };
   }
-  if (!(ctx.pluginFor ?? registryPluginFor)(finding.controlId))
+  if (!(ctx.summaryFor ?? summaryFor)(finding.controlId))
     return { code: 'no-plugin', reason: `control ${finding.controlId} has no hubfix plugin` };
   return ctx.trigger === 'imported' ? automaticPathRefusal(finding, ctx) : undefined;
 };

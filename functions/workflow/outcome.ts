@@ -48,7 +48,9 @@ export const describeOutcome = (
       return {
         outcome: 'timed-out',
         workflowStatus: 'NOTIFIED',
-        note: `hubfix: no approval decision within ${hours} h; nothing was changed. Planned: ${assessment?.plan?.summary ?? 'n/a'}. Why approval was needed: ${assessment?.routeReason ?? 'n/a'}. Run the custom action again to re-request.`,
+        note:
+          `hubfix: no approval decision within ${hours} h; nothing was changed. Planned: ${assessment?.plan?.summary ?? 'n/a'}. ` +
+          `Why approval was needed: ${assessment?.routeReason ?? 'n/a'}. Run the custom action again to re-request.`,
         fields,
       };
     }
@@ -69,7 +71,9 @@ export const describeOutcome = (
     return {
       outcome: 'rejected',
       workflowStatus: 'NOTIFIED',
-      note: `hubfix: rejected by ${approval.approver}${approval.reason ? `: "${approval.reason}"` : ''}. Nothing was changed. Would have: ${assessment?.plan?.summary ?? 'n/a'}.`,
+      note:
+        `hubfix: rejected by ${approval.approver}${approval.reason ? `: "${approval.reason}"` : ''}. Nothing was changed. Would ` +
+        `have: ${assessment?.plan?.summary ?? 'n/a'}.`,
       fields,
     };
   }
@@ -78,7 +82,9 @@ export const describeOutcome = (
     return {
       outcome: 'undone',
       workflowStatus: 'NOTIFIED',
-      note: `hubfix: undid its fix ${decidedBy(state)}. ${change.summary}. Verified: ${verification.observed}. The finding stays NOTIFIED so hubfix will not fix it again on its own.`,
+      note:
+        `hubfix: undid its fix ${decidedBy(state)}. ${change.summary}. Verified: ${verification.observed}. The finding stays ` +
+        `NOTIFIED so hubfix will not fix it again on its own.`,
       fields,
     };
   }
@@ -86,7 +92,9 @@ export const describeOutcome = (
     return {
       outcome: 'resolved',
       workflowStatus: 'RESOLVED',
-      note: `hubfix: fixed ${decidedBy(state)}. ${change.summary}. Verified: ${verification.observed}. Assessment: ${assessment?.routeReason ?? ''}`,
+      note:
+        `hubfix: fixed ${decidedBy(state)}. ${change.summary}. Verified: ${verification.observed}. Assessment: ` +
+        `${assessment?.routeReason ?? ''}`,
       fields,
     };
   }
@@ -101,7 +109,8 @@ export const describeOutcome = (
       // Not applicable is not compliant: the finding still fails and a person decides (replace the resource or suppress).
       ...(assessment.skip === 'not-applicable' ? { workflowStatus: 'NOTIFIED' as const } : {}),
       note: planned
-        ? `hubfix plan (nothing changed): ${assessment.plan?.summary ?? 'no change needed'}. Risk ${assessment.risk ?? 'n/a'}. ${assessment.routeReason}. ${evidence}`
+        ? `hubfix plan (nothing changed): ${assessment.plan?.summary ?? 'no change needed'}. Risk ${assessment.risk ?? 'n/a'}. ` +
+          `${assessment.routeReason}. ${evidence}`
         : `hubfix did not act: ${assessment.routeReason}. ${evidence}`,
       fields: { ...fields, skip: assessment.skip },
     };

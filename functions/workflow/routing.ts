@@ -1,5 +1,5 @@
 import { unseenSignals } from '../findings/evidence';
-import { pluginFor } from '../controls/registry';
+import { loadControl } from '../controls/load-control';
 import { describeExemption, checkExemption } from './exemptions';
 import { controlMode } from './modes';
 import type { AuditRecord } from '../audit/audit';
@@ -20,7 +20,7 @@ export const assessFinding = async (
   const { finding } = input;
   const assessedAt = ctx.now().toISOString();
   const base = { controlId: finding.controlId, evidence: [], assessedAt };
-  const plugin = pluginFor(finding.controlId);
+  const plugin = await loadControl(finding.controlId);
   if (!plugin) {
     return { ...base, route: 'skip', skip: 'unsupported', routeReason: `hubfix has no remediation for control ${finding.controlId}` };
   }
@@ -125,6 +125,14 @@ const routeAssessed = (
       ...assessed,
       route: 'approval',
       routeReason: `The configuration requires approval for ${finding.controlId}; risk ${result.risk}: ${result.riskReason}`,
+    };
+  }
+  if (mode === 'on-request' && input.trigger === 'imported') {
+    // Intake and Assess refuse these before this point; should one come through, it is not a request: a person decides.
+    return {
+      ...assessed,
+      route: 'approval',
+      routeReason: `${finding.controlId} is fixed by assessment only when an analyst asks; risk ${result.risk}: ${result.riskReason}`,
     };
   }
   if (result.risk === 'high') {

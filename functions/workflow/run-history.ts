@@ -42,10 +42,16 @@ export const readRunHistory = async (rt: Runtime, finding: Pick<FindingRef, 'id'
 export const undoRefusal = (history: RunHistory, finding: FindingRef): string | undefined => {
   const { fix } = history;
   if (!fix) {
-    return `hubfix has no fix on record for this finding (its own audit trail; last outcome: ${history.lastOutcome ?? 'none'}), so there is nothing to undo`;
+    return (
+      `hubfix has no fix on record for this finding (its own audit trail; last outcome: ${history.lastOutcome ?? 'none'}), so ` +
+      `there is nothing to undo`
+    );
   }
   if (fix.finding.accountId !== finding.accountId || fix.finding.resourceId !== finding.resource.canonicalId) {
-    return `the fix on record (${fix.executionId}) changed ${fix.finding.resourceId} in account ${fix.finding.accountId}, not this finding's ${finding.resource.canonicalId} in ${finding.accountId}; nothing was changed`;
+    return (
+      `the fix on record (${fix.executionId}) changed ${fix.finding.resourceId} in account ${fix.finding.accountId}, not this ` +
+      `finding's ${finding.resource.canonicalId} in ${finding.accountId}; nothing was changed`
+    );
   }
   return undefined;
 };

@@ -4,16 +4,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { sessionNameFor, withSession } from '../platform/clients';
 import { asStepError } from '../platform/errors';
-import { executionName } from '../intake/intake-decisions';
+import { executionName } from './execution-name';
 import { logger } from '../platform/logger';
 import type { Runtime } from '../platform/runtime';
 import type { FindingRef, RequestedAction } from '../findings/types';
 
-/**
- * Wraps a workflow step as a Lambda handler: middy + the shared logger (with the finding id appended),
- * member-role sessions named after the execution, and AWS throttling mapped to ThrottledError so the
- * state machine's Retry backs off instead of failing.
- */
 type FindingTag = Pick<FindingRef, 'id' | 'controlId'> & Partial<FindingRef>;
 type StepInput = { finding?: FindingTag; action?: RequestedAction; workflow?: { finding?: FindingTag; action?: RequestedAction } };
 
@@ -32,12 +27,19 @@ const forRun = (rt: Runtime, input: StepInput): Runtime => {
   return finding ? { ...rt, clients: withSession(rt.clients, sessionNameFor(runOf(input, finding))) } : rt;
 };
 
-export const stepHandler = <I extends StepInput, O>(runtime: () => Runtime, step: (input: I, rt: Runtime) => Promise<O>) =>
+/**
+ * Wraps a step of either workflow as a Lambda handler: middy + the shared logger, and AWS throttling mapped to
+ * ThrottledError so the state machine's Retry backs off instead of failing. A remediation step (its input names a
+ * finding) also gets the finding id in its log lines and member-role sessions named after the execution; a control-hygiene
+ * step names no finding and acts as it is.
+ */
+export const stepHandler = <I, O>(runtime: () => Runtime, step: (input: I, rt: Runtime) => Promise<O>) =>
   middy(async (input: I, _context: Context): Promise<O> => {
-    const finding = input.finding ?? input.workflow?.finding;
+    const tagged = (input ?? {}) as StepInput;
+    const finding = tagged.finding ?? tagged.workflow?.finding;
     if (finding) logger.appendKeys({ findingId: finding.id, controlId: finding.controlId });
     try {
-      return await step(input, forRun(runtime(), input));
+      return await step(input, forRun(runtime(), tagged));
     } catch (error) {
       logger.error('Step failed', { error: error as Error });
       throw asStepError(error);

@@ -67,6 +67,8 @@ export class ApprovalService extends Construct {
   readonly approvalApi: HubfixFunction;
   /** The approval API's role: it answers the waiting tasks `answerTasksOf` names. */
   readonly approvalApiRole: iam.Role;
+  /** What a step that asks for approval is told: the store, the topic, the link key and the page's base URL. */
+  readonly requesterEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: ApprovalServiceProps) {
     super(scope, id);
@@ -117,13 +119,16 @@ export class ApprovalService extends Construct {
     if (config.approvalApi.waf) this.webAcl = this.rateLimitPerSourceIp(this.api.deploymentStage, config.approvalApi.rateLimitPer5Minutes);
     acknowledgeApprovalApi(this.api, { waf: config.approvalApi.waf });
 
-    // --- RequestApproval: put the approval, publish the email (the topic key is granted with it), read the key. ---
+    // --- RequestApproval: asks for approval, and notes on the finding that it did. ---
+    this.requesterEnvironment = {
+      [SETTINGS_ENV.approvalTableName]: this.table.tableName,
+      [SETTINGS_ENV.approvalTopicArn]: this.topic.topicArn,
+      [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
+      [SETTINGS_ENV.approvalBaseUrl]: this.baseUrl,
+    };
     const requestRole = functionRole(this, 'RequestApprovalRole', 'hubfix request-approval: stores the approval and emails the link');
+    this.grantRequestApproval(requestRole);
     grantAnnotateFindings(requestRole);
-    requestRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }));
-    this.topic.grantPublish(requestRole);
-    acknowledgeTopicPublisher(requestRole);
-    this.grantReadLinkKey(requestRole);
     acknowledgeFunctionRole(requestRole);
     this.requestApproval = new HubfixFunction(this, 'RequestApproval', {
       entry: 'handlers/request-approval.ts',
@@ -131,12 +136,7 @@ export class ApprovalService extends Construct {
       role: requestRole,
       timeout: Duration.seconds(30),
       config,
-      environment: {
-        [SETTINGS_ENV.approvalTableName]: this.table.tableName,
-        [SETTINGS_ENV.approvalTopicArn]: this.topic.topicArn,
-        [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn,
-        [SETTINGS_ENV.approvalBaseUrl]: this.baseUrl,
-      },
+      environment: this.requesterEnvironment,
     });
   }
 
@@ -145,6 +145,17 @@ export class ApprovalService extends Construct {
     this.approvalApiRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachine.stateMachineArn] }),
     );
+  }
+
+  /**
+   * Ask for approval: put the approval (with its task token) in the store, publish the email (the topic key is granted
+   * with it) and sign the link. Put only: the decision is the approval API's.
+   */
+  grantRequestApproval(role: iam.IRole): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }));
+    this.topic.grantPublish(role);
+    acknowledgeTopicPublisher(role);
+    this.grantReadLinkKey(role);
   }
 
   /** Signing or checking a link: read the key, nothing else on the secret. */

@@ -2,11 +2,9 @@ import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,11 +13,12 @@ import type { HubfixConfig } from '../../functions/platform/config';
 import { definitionWithApprovalWait } from '../workflow-definition';
 import { SETTINGS_ENV } from '../../functions/platform/runtime';
 import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole } from '../member-stack';
-import { acknowledgeControlGrants, acknowledgeFunctionRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
+import { acknowledgeControlGrants, acknowledgeFunctionRole } from '../nag-acknowledgements';
 import { grantStatements, hygienePermissions, type GrantScope } from '../permissions';
 import { grantInvokeTaskVersions, pinnedTaskSubstitutions } from '../pinned-tasks';
+import type { ApprovalService } from './approval-service';
 import type { AuditTrail } from './audit';
-import { HubfixFunction, REPO_ROOT } from './hubfix-function';
+import { functionRole, HubfixFunction, REPO_ROOT } from './hubfix-function';
 
 export const HYGIENE_STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'control-hygiene.asl.json');
 export const HYGIENE_APPROVAL_STATE = 'RequestApproval';
@@ -40,12 +39,8 @@ export const hygieneDefinition = (config: HubfixConfig): string =>
 
 export interface ControlHygieneProps {
   config: HubfixConfig;
-  approvalTable: dynamodb.ITable;
-  approvalTopic: sns.ITopic;
-  linkSecret: secretsmanager.ISecret;
-  approvalBaseUrl: string;
-  /** The approval API's role: it answers this state machine's waiting task too. */
-  approvalApiRole: iam.IRole;
+  /** The same approval store, topic, link key and page as remediations: one approval per batch. */
+  approvals: ApprovalService;
   /** The write-once audit trail: the batch's record goes beside the remediation runs. */
   audit: AuditTrail;
   /** The organization whose member accounts' hubfix-hygiene roles the apply step may assume; absent: single account. */
@@ -68,18 +63,18 @@ export class ControlHygiene extends Construct {
     const stack = Stack.of(this);
     const { config } = props;
     const grantScope: GrantScope = { partition: stack.partition, account: stack.account };
-    const role = (roleId: string, description: string) =>
-      new iam.Role(this, roleId, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const role = (roleId: string, description: string) => functionRole(this, roleId, description);
     const roles: Record<HygieneRole, iam.Role> = {
       prepare: role('PrepareRole', 'hubfix control hygiene prepare: validates and groups the batch (no AWS access)'),
       requestBatchApproval: role('RequestBatchApprovalRole', 'hubfix control hygiene: stores the batch approval and emails the link'),
       // Its own role, by fixed name: member accounts' hubfix-hygiene roles trust it (infra/member-stack.ts). It may
       // read and update control associations, and assume hubfix-hygiene, nothing else.
-      applyControls: new iam.Role(this, 'ApplyControlsRole', {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: 'hubfix control hygiene apply: reads and updates Security Hub control associations',
-        roleName: ADMINISTRATOR_ROLE_NAMES.hygiene,
-      }),
+      applyControls: functionRole(
+        this,
+        'ApplyControlsRole',
+        'hubfix control hygiene apply: reads and updates Security Hub control associations',
+        ADMINISTRATOR_ROLE_NAMES.hygiene,
+      ),
       recordChanges: role('RecordChangesRole', 'hubfix control hygiene record: writes the change list to the audit table'),
     };
     this.recordRole = roles.recordChanges;
@@ -94,15 +89,10 @@ export class ControlHygiene extends Construct {
       ),
       requestBatchApproval: fn(
         'RequestBatchApproval',
-        'hygiene/request-batch-approval.ts',
+        'handlers/request-approval.ts',
         'hubfix control hygiene: one approval for the whole batch',
         'requestBatchApproval',
-        {
-          [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
-          [SETTINGS_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
-          [SETTINGS_ENV.linkSecretId]: props.linkSecret.secretArn,
-          [SETTINGS_ENV.approvalBaseUrl]: props.approvalBaseUrl,
-        },
+        props.approvals.requesterEnvironment,
       ),
       applyControls: fn(
         'ApplyControls',
@@ -125,14 +115,7 @@ export class ControlHygiene extends Construct {
     };
 
     // Request approval: the same store, topic and link key as remediations; put only, publish only, read the key.
-    roles.requestBatchApproval.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.approvalTable.tableArn] }),
-    );
-    props.approvalTopic.grantPublish(roles.requestBatchApproval);
-    acknowledgeTopicPublisher(roles.requestBatchApproval);
-    roles.requestBatchApproval.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }),
-    );
+    props.approvals.grantRequestApproval(roles.requestBatchApproval);
     // Record: put only (write-once, like Annotate's records).
     props.audit.grantWriteOnce(roles.recordChanges);
     for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
@@ -163,12 +146,8 @@ export class ControlHygiene extends Construct {
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     grantInvokeTaskVersions(this.stateMachine, Object.values(taskFunctions));
-    props.approvalApiRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [this.stateMachine.stateMachineArn],
-      }),
-    );
+    // The approval API answers the batch's waiting task.
+    props.approvals.answerTasksOf(this.stateMachine);
     new cloudwatch.Alarm(this, 'FailedAlarm', {
       alarmDescription: 'hubfix control hygiene: a batch failed (the Record step logs each change and the error)',
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),

@@ -67,7 +67,9 @@ export class HubfixDashboard extends Construct {
 
     const action = new cloudwatchActions.SnsAction(props.alarmTopic);
     this.failureRateAlarm = new cloudwatch.Alarm(this, 'FailureRateAlarm', {
-      alarmDescription: `hubfix: more than ${threshold} % of the executions of the last hour failed (at least ${minimum} ran); the finding notes say which step`,
+      alarmDescription:
+        `hubfix: more than ${threshold} % of the executions of the last hour failed (at least ${minimum} ran); the ` +
+        `finding notes say which step`,
       metric: failureRate,
       threshold,
       evaluationPeriods: 1,
@@ -75,7 +77,9 @@ export class HubfixDashboard extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.slowRemediationAlarm = new cloudwatch.Alarm(this, 'SlowRemediationAlarm', {
-      alarmDescription: `hubfix: the 90th percentile time from finding to verified fix over the last day exceeds ${mttrP90Hours} h (approvals waiting too long?)`,
+      alarmDescription:
+        `hubfix: the 90th percentile time from finding to verified fix over the last day exceeds ${mttrP90Hours} h ` +
+        `(approvals waiting too long?)`,
       metric: ttrP90,
       threshold: mttrP90Hours * 3600,
       evaluationPeriods: 1,
@@ -84,7 +88,8 @@ export class HubfixDashboard extends Construct {
     });
     this.automaticPathHeldAlarm = new cloudwatch.Alarm(this, 'AutomaticPathHeldAlarm', {
       alarmDescription:
-        'hubfix: a blast limit paused the automatic path (more automatic changes in the window than blastLimits allows); held findings are annotated, nothing was changed on them',
+        'hubfix: a blast limit paused the automatic path (more automatic changes in the window than blastLimits allows); held ' +
+        'findings are annotated, nothing was changed on them',
       metric: hubfixMetric(METRIC.held, 'Sum', Duration.minutes(5), 'Runs held by a blast limit'),
       threshold: 1,
       evaluationPeriods: 1,
@@ -95,7 +100,9 @@ export class HubfixDashboard extends Construct {
 
     const byControlAndOutcome = (outcome: string) =>
       new cloudwatch.MathExpression({
-        expression: `SEARCH('{${METRICS_NAMESPACE},ControlId,Outcome,service} MetricName="${METRIC.remediations}" Outcome="${outcome}"', 'Sum', 3600)`,
+        expression:
+          `SEARCH('{${METRICS_NAMESPACE},ControlId,Outcome,service} MetricName="${METRIC.remediations}" ` +
+          `Outcome="${outcome}"', 'Sum', 3600)`,
         period: HOUR,
       });
 

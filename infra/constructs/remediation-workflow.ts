@@ -13,6 +13,7 @@ import { acknowledgeControlGrants, acknowledgeFunctionRole } from '../nag-acknow
 import { grantStatements, inspectGrants, remediateGrants, type GrantScope } from '../permissions';
 import { grantInvokeTaskVersions, pinnedTaskSubstitutions } from '../pinned-tasks';
 import { workflowDefinition } from '../workflow-definition';
+import type { ApprovalService } from './approval-service';
 import type { AuditTrail } from './audit';
 import { grantAnnotateFindings, grantReadFindings } from './findings-access';
 import { functionRole, HubfixFunction } from './hubfix-function';
@@ -34,8 +35,8 @@ export const DEFINITION_FUNCTIONS = {
 export interface RemediationWorkflowProps {
   config: HubfixConfig;
   audit: AuditTrail;
-  /** The approval service's RequestApproval step (a task of this workflow that the approval service owns). */
-  requestApproval: lambda.Function;
+  /** Its RequestApproval step is a task of this workflow; its API answers the task's wait. */
+  approvals: ApprovalService;
   /** The organization whose member accounts' hubfix-inspect / hubfix-remediate roles the steps may assume; absent: single account. */
   organizationId?: string;
 }
@@ -148,7 +149,7 @@ export class RemediationWorkflow extends Construct {
 
     // --- The state machine. ---
     const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    const taskFunction: Record<WorkflowTask, lambda.Function> = { ...this.functions, requestApproval: props.requestApproval };
+    const taskFunction: Record<WorkflowTask, lambda.Function> = { ...this.functions, requestApproval: props.approvals.requestApproval };
     const taskFunctions = Object.fromEntries(
       Object.entries(DEFINITION_FUNCTIONS).map(([placeholder, task]) => [placeholder, taskFunction[task]]),
     );
@@ -164,6 +165,8 @@ export class RemediationWorkflow extends Construct {
     });
     // A definition from a string infers no grants: invoke the versions of exactly the five task functions.
     grantInvokeTaskVersions(this.stateMachine, Object.values(taskFunctions));
+    // The approval API answers the RequestApproval wait of this state machine.
+    props.approvals.answerTasksOf(this.stateMachine);
   }
 
   /** Take a resource lock (a conditional put) and, on contention, read who holds it. */

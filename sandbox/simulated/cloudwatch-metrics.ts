@@ -33,8 +33,20 @@ const MAX_DATAPOINTS = 1440;
 const sameDimensions = (m: MetricState, dimensions: { Name: string; Value: string }[]): boolean =>
   dimensions.length === Object.keys(m.dimensions).length && dimensions.every((d) => m.dimensions[d.Name] === d.Value);
 
+const DAY_MS = 86_400_000;
+
+/**
+ * CloudWatch keeps 1-minute datapoints 15 days, 5-minute ones 63 days and 1-hour ones 455 days; a request whose StartTime is
+ * older than 15 (63) days with a period that is not a multiple of 300 (3600) seconds gets no datapoints (GetMetricStatistics).
+ */
+const retained = (q: Query, now: Date): boolean => {
+  const ageDays = (now.getTime() - q.start.getTime()) / DAY_MS;
+  if (ageDays > 63 && q.period % 3600 !== 0) return false;
+  return !(ageDays > 15 && q.period % 300 !== 0);
+};
+
 /** Sums the metric's datapoints into periods aligned on the start time (the Sum statistic), oldest first. */
-const sumsByPeriod = (metrics: MetricState[], region: string, q: Query): { timestamp: Date; sum: number }[] => {
+const sumsByPeriod = (metrics: MetricState[], region: string, q: Query, now: Date): { timestamp: Date; sum: number }[] => {
   if (!Number.isInteger(q.period) || q.period < 60 || q.period % 60 !== 0) {
     throw new SimulatedServiceError('InvalidParameterValue', `The parameter Period must be a multiple of 60 (got ${q.period})`);
   }
@@ -44,11 +56,13 @@ const sumsByPeriod = (metrics: MetricState[], region: string, q: Query): { times
       `You have requested up to ${MAX_DATAPOINTS + 1} datapoints, which exceeds the limit of ${MAX_DATAPOINTS}`,
     );
   }
+  if (!retained(q, now)) return [];
+  const oldest = now.getTime() - 455 * DAY_MS;
   const buckets = new Map<number, number>();
   for (const m of metrics.filter(
     (x) => x.region === region && x.namespace === q.namespace && x.metricName === q.metricName && sameDimensions(x, q.dimensions),
   )) {
-    for (const point of m.datapoints.filter((p) => p.timestamp >= q.start && p.timestamp < q.end)) {
+    for (const point of m.datapoints.filter((p) => p.timestamp >= q.start && p.timestamp < q.end && p.timestamp.getTime() >= oldest)) {
       const bucket = q.start.getTime() + Math.floor((point.timestamp.getTime() - q.start.getTime()) / (q.period * 1000)) * q.period * 1000;
       buckets.set(bucket, (buckets.get(bucket) ?? 0) + point.sum);
     }
@@ -77,17 +91,22 @@ export const cloudWatchMetricsModule = defineModule({
       dimensions: { ...m.dimensions },
       datapoints: m.datapoints.map((p) => ({ timestamp: resolveDate(p.timestamp, now), sum: p.sum })),
     })),
-  commands: (state) => ({
+  commands: (state, now) => ({
     GetMetricStatistics: (input, ctx) => {
       onlySum(input.Statistics);
-      const points = sumsByPeriod(state(ctx.accountId), ctx.region, {
-        namespace: String(input.Namespace),
-        metricName: String(input.MetricName),
-        dimensions: (input.Dimensions ?? []) as { Name: string; Value: string }[],
-        start: new Date(input.StartTime as Date),
-        end: new Date(input.EndTime as Date),
-        period: Number(input.Period),
-      });
+      const points = sumsByPeriod(
+        state(ctx.accountId),
+        ctx.region,
+        {
+          namespace: String(input.Namespace),
+          metricName: String(input.MetricName),
+          dimensions: (input.Dimensions ?? []) as { Name: string; Value: string }[],
+          start: new Date(input.StartTime as Date),
+          end: new Date(input.EndTime as Date),
+          period: Number(input.Period),
+        },
+        now(),
+      );
       return { Label: String(input.MetricName), Datapoints: points.map((p) => ({ Timestamp: p.timestamp, Sum: p.sum, Unit: 'Count' })) };
     },
     GetMetricData: (input, ctx) => {
@@ -108,14 +127,19 @@ export const cloudWatchMetricsModule = defineModule({
               'The simulated account answers MetricStat queries only (no expressions)',
             );
           onlySum([query.MetricStat.Stat]);
-          const points = sumsByPeriod(state(ctx.accountId), ctx.region, {
-            namespace: query.MetricStat.Metric.Namespace,
-            metricName: query.MetricStat.Metric.MetricName,
-            dimensions: query.MetricStat.Metric.Dimensions ?? [],
-            start: new Date(input.StartTime as Date),
-            end: new Date(input.EndTime as Date),
-            period: query.MetricStat.Period,
-          }).reverse(); // GetMetricData answers newest first by default (TimestampDescending)
+          const points = sumsByPeriod(
+            state(ctx.accountId),
+            ctx.region,
+            {
+              namespace: query.MetricStat.Metric.Namespace,
+              metricName: query.MetricStat.Metric.MetricName,
+              dimensions: query.MetricStat.Metric.Dimensions ?? [],
+              start: new Date(input.StartTime as Date),
+              end: new Date(input.EndTime as Date),
+              period: query.MetricStat.Period,
+            },
+            now(),
+          ).reverse(); // GetMetricData answers newest first by default (TimestampDescending)
           return {
             Id: query.Id,
             Label: query.MetricStat.Metric.MetricName,

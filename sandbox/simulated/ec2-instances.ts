@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { tagsSchema } from './dates';
+import { fixtureDate, resolveDate, tagsSchema } from './dates';
 import { defineModule, SimulatedServiceError, tagList } from './service';
 
 const instance = z.object({
@@ -8,6 +8,7 @@ const instance = z.object({
   state: z.enum(['pending', 'running', 'stopping', 'stopped', 'terminated']).default('running'),
   privateIpAddress: z.string().optional(),
   publicIpAddress: z.string().optional(),
+  launchTime: fixtureDate.optional().describe('When the instance last started (absent: long before any lookback window)'),
   tags: tagsSchema,
   metadataOptions: z
     .object({
@@ -17,7 +18,7 @@ const instance = z.object({
     })
     .prefault({}),
 });
-export type InstanceState = z.infer<typeof instance>;
+export type InstanceState = Omit<z.infer<typeof instance>, 'launchTime'> & { launchTime: Date };
 
 const matches = (i: InstanceState, filter: { Name: string; Values: string[] }): boolean => {
   switch (filter.Name) {
@@ -48,7 +49,14 @@ export const ec2InstancesModule = defineModule({
   key: 'instances',
   clientName: 'EC2Client',
   fixture: z.array(instance).default([]),
-  load: (fixture): InstanceState[] => fixture.map((i) => ({ ...i, tags: { ...i.tags }, metadataOptions: { ...i.metadataOptions } })),
+  load: (fixture, now): InstanceState[] =>
+    fixture.map((i) => ({
+      ...i,
+      // Absent: a year ago, before any lookback window hubfix reads.
+      launchTime: i.launchTime ? resolveDate(i.launchTime, now) : new Date(now.getTime() - 365 * 86_400_000),
+      tags: { ...i.tags },
+      metadataOptions: { ...i.metadataOptions },
+    })),
   commands: (state) => {
     /** Like AWS, naming an instance that is not there is an error, not an empty answer. */
     const byId = (accountId: string, region: string, id: string): InstanceState => {
@@ -70,6 +78,7 @@ export const ec2InstancesModule = defineModule({
               {
                 InstanceId: i.instanceId,
                 State: { Name: i.state },
+                LaunchTime: i.launchTime,
                 PrivateIpAddress: i.privateIpAddress,
                 PublicIpAddress: i.publicIpAddress,
                 Tags: tagList(i.tags),

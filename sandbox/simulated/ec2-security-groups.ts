@@ -47,6 +47,16 @@ const securityGroup = z.object({
   tags: tagsSchema,
   ingress: z.array(ruleSchema).default([]),
   egress: z.array(ruleSchema).default([allTrafficOut]).describe('Default: all traffic to 0.0.0.0/0, as EC2 creates it'),
+  referencedFrom: z
+    .array(
+      z.object({
+        referencingVpcId: z.string(),
+        vpcPeeringConnectionId: z.string().optional(),
+        transitGatewayId: z.string().optional(),
+      }),
+    )
+    .default([])
+    .describe('VPCs across a peering connection or transit gateway whose security groups name this group'),
 });
 
 const networkInterface = z.object({
@@ -59,6 +69,7 @@ const networkInterface = z.object({
   interfaceType: z.string().default('interface').describe('"interface", "network_load_balancer", "lambda", "vpc_endpoint", …'),
   description: z.string().default('').describe('An ALB/CLB interface reads "ELB app/<name>/<id>"'),
   requesterManaged: z.boolean().default(false),
+  requesterId: z.string().optional().describe('The service that created a requester-managed interface, e.g. "amazon-rds"'),
 });
 
 const aclEntry = z.object({
@@ -407,6 +418,20 @@ export const ec2SecurityGroupsModule = defineModule({
       RevokeSecurityGroupEgress: revoke('egress'),
       AuthorizeSecurityGroupIngress: authorize('ingress'),
       AuthorizeSecurityGroupEgress: authorize('egress'),
+      DescribeSecurityGroupReferences: (input, ctx) => {
+        const ids = (input.GroupId ?? []) as string[];
+        if (ids.length === 0) throw new SimulatedServiceError('MissingParameter', 'The request must contain the parameter groupId');
+        return {
+          SecurityGroupReferenceSet: ids.flatMap((id) =>
+            group(ctx.accountId, ctx.region, id).referencedFrom.map((r) => ({
+              GroupId: id,
+              ReferencingVpcId: r.referencingVpcId,
+              ...(r.vpcPeeringConnectionId ? { VpcPeeringConnectionId: r.vpcPeeringConnectionId } : {}),
+              ...(r.transitGatewayId ? { TransitGatewayId: r.transitGatewayId } : {}),
+            })),
+          ),
+        };
+      },
       DescribeNetworkInterfaces: (input, ctx) => {
         const ids = (input.NetworkInterfaceIds ?? []) as string[];
         const found = filtered(
@@ -423,6 +448,7 @@ export const ec2SecurityGroupsModule = defineModule({
             SubnetId: i.subnetId,
             VpcId: i.vpcId,
             RequesterManaged: i.requesterManaged,
+            ...(i.requesterId ? { RequesterId: i.requesterId } : {}),
             Status: i.instanceId || i.requesterManaged ? 'in-use' : 'available',
             Groups: i.groups.map((id) => ({ GroupId: id, GroupName: names.get(id) })),
             ...(i.instanceId ? { Attachment: { InstanceId: i.instanceId, InstanceOwnerId: ctx.accountId, Status: 'attached' } } : {}),

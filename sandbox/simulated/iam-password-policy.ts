@@ -30,7 +30,8 @@ const inRange = (input: Record<string, unknown>, field: string, min: number, max
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new SimulatedServiceError(
       'ValidationError',
-      `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must be between ${min} and ${max}`,
+      `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must be between ` +
+        `${min} and ${max}`,
     );
   }
   return value;

@@ -152,7 +152,8 @@ const refuseRotation = (k: KmsKeyState, operation: string): void => {
   if (k.keySpec !== 'SYMMETRIC_DEFAULT' || k.origin !== 'AWS_KMS') {
     throw new SimulatedServiceError(
       'UnsupportedOperationException',
-      `${k.keyId} does not support ${operation}: automatic rotation needs a symmetric key with AWS_KMS key material (this key is ${k.keySpec}, origin ${k.origin})`,
+      `${k.keyId} does not support ${operation}: automatic rotation needs a symmetric key with AWS_KMS key material (this key is ` +
+        `${k.keySpec}, origin ${k.origin})`,
     );
   }
 };

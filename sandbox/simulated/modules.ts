@@ -1,4 +1,6 @@
 import { cloudTrailEventsModule } from './cloudtrail';
+import { cloudFrontModule } from './cloudfront';
+import { s3AccessPointsModule } from './s3-access-points';
 import { ec2InstancesModule } from './ec2-instances';
 import { ec2SecurityGroupsModule } from './ec2-security-groups';
 import { ec2VpcModule } from './ec2-vpc';
@@ -31,4 +33,6 @@ export const serviceModules: readonly ServiceModule[] = [
   s3AccountPublicAccessBlockModule,
   cloudWatchMetricsModule,
   securityHubControlsModule,
+  cloudFrontModule,
+  s3AccessPointsModule,
 ] as readonly ServiceModule[];

@@ -223,7 +223,9 @@ export const securityHubControlsModule = defineModule({
     },
     GetEnabledStandards: (_input, ctx) => ({
       StandardsSubscriptions: [...hubIn(state(ctx.accountId), ctx).standards.keys()].map((key) => ({
-        StandardsSubscriptionArn: `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:subscription/${STANDARDS[key].id.replace(/^(standards|ruleset)\//, '')}`,
+        StandardsSubscriptionArn:
+          `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:subscription/` +
+          STANDARDS[key].id.replace(/^(standards|ruleset)\//, ''),
         StandardsArn: standardsArn(key, ctx.region),
         StandardsInput: {},
         StandardsStatus: 'READY',
@@ -326,7 +328,10 @@ export const securityHubControlsModule = defineModule({
         throw new SimulatedServiceError('ResourceNotFoundException', `Standards subscription ${subscription} not found`);
       return {
         Controls: [...controls].map(([controlId, a]) => ({
-          StandardsControlArn: `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:control/${standardsIdOf(standardsArn(key, ctx.region)).replace(/^(standards|ruleset)\//, '')}/${SIMULATED_CONTROLS[controlId].requirements[key]}`,
+          StandardsControlArn:
+            `${arnPrefix(ctx.region)}securityhub:${ctx.region}:${ctx.accountId}:control/` +
+            `${standardsIdOf(standardsArn(key, ctx.region)).replace(/^(standards|ruleset)\//, '')}/` +
+            SIMULATED_CONTROLS[controlId].requirements[key],
           ControlStatus: a.status,
           ...(a.reason && a.status === 'DISABLED' ? { DisabledReason: a.reason } : {}),
           ControlStatusUpdatedAt: new Date(a.updatedAt),

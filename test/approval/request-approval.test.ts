@@ -6,6 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { verifyApprovalSignature } from '../../functions/approval/approval-link';
 import { getApproval } from '../../functions/approval/approval-store';
+import { approvalSummary } from '../../functions/hygiene/batch';
+import { standardsArn } from '../../functions/hygiene/standards';
 import { logger } from '../../functions/platform/logger';
 import type { Runtime } from '../../functions/platform/runtime';
 import { createRequestApprovalHandler, emailSubject, type RequestApprovalInput } from '../../functions/handlers/request-approval';
@@ -140,7 +142,8 @@ describe('RequestApproval', () => {
 
     // Assess
     expect(published().Message).toContain(
-      'hubfix did NOT fix it automatically, because: The key was used 2 days ago from a CI pipeline; deactivating it may break deployments.',
+      'hubfix did NOT fix it automatically, because: The key was used 2 days ago from a CI pipeline; deactivating it may break ' +
+        'deployments.',
     );
   });
 
@@ -242,5 +245,51 @@ describe('RequestApproval', () => {
       expect(line).not.toContain(signature);
       expect(line).not.toContain(LINK_SECRET);
     }
+  });
+});
+
+describe('RequestApproval for a control-hygiene batch (one approval request for both workflows)', () => {
+  const execution = 'arn:aws:states:us-east-1:111111111111:execution:hubfix-control-hygiene:hygiene-1';
+  const batch = approvalSummary(
+    {
+      mode: 'disable',
+      requestedBy: 'hubfix controls disable',
+      changes: [
+        {
+          accountId: '222222222222',
+          region: 'eu-west-1',
+          standardsArn: standardsArn('cis-1.2.0', 'eu-west-1'),
+          securityControlId: 'IAM.3',
+          status: 'DISABLED',
+          reason: 'global control outside the home region',
+        },
+      ],
+    },
+    NOW,
+    execution,
+  );
+
+  it('stores one control-hygiene approval, emails the list of controls, and marks no finding', async () => {
+    // Act
+    const result = await run({ taskToken: TASK_TOKEN, executionId: execution, approval: batch });
+
+    // Assess
+    expect(await getApproval(rt, result.approvalId)).toEqual(
+      expect.objectContaining({ kind: 'control-hygiene', status: 'PENDING', executionId: execution }),
+    );
+    expect(published().Subject).toBe('[hubfix] Approval needed: Control hygiene: disable 1 Security Hub control association in 1 account');
+    expect(published().Message).toContain('222222222222 eu-west-1: IAM.3 in CIS AWS Foundations Benchmark v1.2.0');
+    expect(published().Message).not.toContain(TASK_TOKEN);
+    expect(securityHub).not.toHaveReceivedCommand(BatchUpdateFindingsCommand);
+  });
+
+  it('refuses a batch without its controls, naming the field and never the token', async () => {
+    // Act
+    const attempt = run({ taskToken: TASK_TOKEN, executionId: execution, approval: {} });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/RequestApproval input is invalid: approval\.finding/);
+    await attempt.catch((error: Error) => expect(error.message).not.toContain(TASK_TOKEN));
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 });

@@ -284,7 +284,7 @@ describe('one decision, exactly once', () => {
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
-  it('gives exactly one winner when approve and reject race: one 200, one 409, one decision, and the workflow follows the winner', async () => {
+  it('gives one winner when approve and reject race: one 200, one 409, one decision, the workflow follows it', async () => {
     // Prepare
     const c = cloud as LocalCloud;
     const [w] = await requestApprovals(c, [userFinding('orders-service')]);
@@ -306,31 +306,35 @@ describe('one decision, exactly once', () => {
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
-  it('records a decision swapped in transit as posted (the link is a bearer capability): one decision, and the page shows what was recorded', async () => {
-    // Prepare: a third party holding the link rewrites the approver's "approve" to "reject" before it arrives.
-    // What the design guarantees: the signature binds the approval id and expiry, not the decision; transport
-    // integrity is TLS's job (API Gateway serves HTTPS only). What it adds: exactly one decision is recorded,
-    // the response names it, and the finding's note says who decided what, so a swap cannot go unseen.
-    const c = cloud as LocalCloud;
-    const [w] = await requestApprovals(c, [userFinding('orders-service')]);
-    const intercepted = { e: w.e, s: w.s, decision: 'approve', approver: 'Dana Ops', reason: '' };
+  it(
+    'records a decision swapped in transit as posted (the link is a bearer capability): one decision, and the page shows what was ' +
+      'recorded',
+    async () => {
+      // Prepare: a third party holding the link rewrites the approver's "approve" to "reject" before it arrives.
+      // What the design guarantees: the signature binds the approval id and expiry, not the decision; transport
+      // integrity is TLS's job (API Gateway serves HTTPS only). What it adds: exactly one decision is recorded,
+      // the response names it, and the finding's note says who decided what, so a swap cannot go unseen.
+      const c = cloud as LocalCloud;
+      const [w] = await requestApprovals(c, [userFinding('orders-service')]);
+      const intercepted = { e: w.e, s: w.s, decision: 'approve', approver: 'Dana Ops', reason: '' };
 
-    // Act
-    const swapped = await post(pathOf(w), { ...intercepted, decision: 'reject', reason: 'swapped in transit' });
-    const original = await post(pathOf(w), intercepted);
-    await c.settle();
+      // Act
+      const swapped = await post(pathOf(w), { ...intercepted, decision: 'reject', reason: 'swapped in transit' });
+      const original = await post(pathOf(w), intercepted);
+      await c.settle();
 
-    // Assess
-    expect(swapped.status).toBe(200);
-    expect(await swapped.text()).toMatch(/rejected/);
-    expect(original.status).toBe(409);
-    expect(await original.text()).toMatch(/rejected/); // the real approver is told the request was already rejected
-    expect(decisions(c)).toHaveLength(1);
-    expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
-    expect(annotationOf(c, w.finding).note).toMatch(/rejected by Dana Ops: "swapped in transit"/);
-    expect(keyStatus(c, 'orders-service')).toBe('Active');
-    expectNoSecretsLogged(await secretsOf(c, [w]));
-  });
+      // Assess
+      expect(swapped.status).toBe(200);
+      expect(await swapped.text()).toMatch(/rejected/);
+      expect(original.status).toBe(409);
+      expect(await original.text()).toMatch(/rejected/); // the real approver is told the request was already rejected
+      expect(decisions(c)).toHaveLength(1);
+      expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+      expect(annotationOf(c, w.finding).note).toMatch(/rejected by Dana Ops: "swapped in transit"/);
+      expect(keyStatus(c, 'orders-service')).toBe('Active');
+      expectNoSecretsLogged(await secretsOf(c, [w]));
+    },
+  );
 
   it('lets a link scanner GET, HEAD and OPTIONS the link as often as it likes without deciding anything', async () => {
     // Prepare

@@ -9,7 +9,7 @@ import { createAssessHandler } from '../../functions/handlers/assess';
 import { createRemediateHandler } from '../../functions/handlers/remediate';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { lambdaContext } from '../../sandbox/local-lambda';
-import { planEvent } from '../../sandbox/plan';
+import { planEvent } from '../../cli/plan';
 import {
   annotationOf,
   asffFinding,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { buildAuditRecord, type AuditRecord } from '../../functions/audit/audit';
 import { describeOutcome } from '../../functions/workflow/outcome';
 import type { WorkflowState } from '../../functions/findings/types';
-import { AUDIT_CSV_COLUMNS, appendAuditFile, csvField, inRange, isoInstant, readAuditFile, toAuditCsv } from '../../sandbox/audit-export';
+import { AUDIT_CSV_COLUMNS, csvField, inRange, isoInstant, readAuditFile, toAuditCsv } from '../../cli/audit-export';
+import { appendAuditFile } from '../../sandbox/audit-file';
 import { assessment, finding } from '../approval/fixtures';
 
 /** A strict RFC 4180 reader, written independently of the writer: quoted fields, doubled quotes, CRLF records. */

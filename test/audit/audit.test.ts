@@ -119,29 +119,34 @@ describe('building the audit record', () => {
     expect(record.approval).toBeUndefined();
   });
 
-  it('records the failure of an execution started before the upgrade (version 1 state: $.error, no step) with the step its reader tells', () => {
-    // Prepare: what a definition of version 1 hands Annotate after Remediate's Catch fired
-    const legacy: AnnotatedState = {
-      finding: finding(),
-      action: 'remediate',
-      trigger: 'custom-action',
-      receivedAt: '2025-03-01T11:58:30.000Z',
-      assessment: assessment({ route: 'auto' }),
-      error: remediationError,
-    };
+  it(
+    'records the failure of an execution started before the upgrade (version 1 state: $.error, no step) with the step its reader ' +
+      'tells',
+    () => {
+      // Prepare: what a definition of version 1 hands Annotate after Remediate's Catch fired
+      const legacy: AnnotatedState = {
+        finding: finding(),
+        action: 'remediate',
+        trigger: 'custom-action',
+        receivedAt: '2025-03-01T11:58:30.000Z',
+        assessment: assessment({ route: 'auto' }),
+        error: remediationError,
+      };
 
-    // Act
-    const record = recordOf(legacy);
+      // Act
+      const record = recordOf(legacy);
 
-    // Assess
-    expect(record).toMatchObject({
-      outcome: 'failed',
-      error: { step: 'remediate', name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' },
-    });
-    expect(record.note).toBe(
-      'hubfix: Remediation failed (RemediationError): AccessDenied on iam:UpdateAccessKey. See the message for what, if anything, was changed.',
-    );
-  });
+      // Assess
+      expect(record).toMatchObject({
+        outcome: 'failed',
+        error: { step: 'remediate', name: 'RemediationError', message: 'AccessDenied on iam:UpdateAccessKey' },
+      });
+      expect(record.note).toBe(
+        'hubfix: Remediation failed (RemediationError): AccessDenied on iam:UpdateAccessKey. See the message for what, if anything, was ' +
+          'changed.',
+      );
+    },
+  );
 });
 
 describe('the audit table', () => {

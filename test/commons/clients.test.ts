@@ -176,7 +176,8 @@ describe('memberRoleSessions: refusals', () => {
     expect(failure).toBeInstanceOf(MemberRoleUnavailableError);
     expect((failure as Error).name).toBe('MemberRoleUnavailableError');
     expect((failure as Error).message).toBe(
-      `hubfix cannot act in account ${MEMBER}: role hubfix-remediate could not be assumed (AccessDenied: User: x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/hubfix-remediate). Deploy the hubfix member stack there`,
+      `hubfix cannot act in account ${MEMBER}: role hubfix-remediate could not be assumed (AccessDenied: User: x is not authorized to ` +
+        `perform: sts:AssumeRole on resource: arn:aws:iam::${MEMBER}:role/hubfix-remediate). Deploy the hubfix member stack there`,
     );
   });
 

@@ -2,7 +2,19 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plugins } from '../../functions/controls/registry';
-import { CONTROLS_DIR, CONTROLS_INDEX, controlFolders, controlsIndex, writeControlsIndex } from '../../sandbox/controls-index';
+import {
+  CONTROL_LOADERS,
+  CONTROL_SUMMARIES,
+  CONTROLS_DIR,
+  CONTROLS_INDEX,
+  controlFolders,
+  controlLoaders,
+  controlsIndex,
+  controlSummaries,
+  writeControlsIndex,
+} from '../../sandbox/controls-index';
+import { loadControl } from '../../functions/controls/load-control';
+import { summaryFor } from '../../functions/controls/control-summary';
 
 /**
  * A control is one folder: functions/controls/<id>/definition.ts (its defineControl), its unit test and its scenario.
@@ -15,6 +27,29 @@ describe('the control registry', () => {
 
     // Assess
     expect(committed).toBe(controlsIndex(controlFolders()));
+  });
+
+  it('loads lazily from the loaders the folders give, and summarizes from what the definitions say (run `npm run controls:index`)', () => {
+    // Act
+    const loaders = readFileSync(CONTROL_LOADERS, 'utf8');
+    const summaries = readFileSync(CONTROL_SUMMARIES, 'utf8');
+
+    // Assess
+    expect(loaders).toBe(controlLoaders(controlFolders()));
+    expect(summaries).toBe(controlSummaries(plugins));
+  });
+
+  it('loads, for each Security Hub control id, the very control the registry holds, and nothing for an unknown id', async () => {
+    // Act
+    const loaded = await Promise.all(
+      plugins.flatMap((plugin) => plugin.securityControlIds.map(async (id) => [id, (await loadControl(id))?.id, plugin.id])),
+    );
+
+    // Assess
+    expect(loaded.filter(([, got, wanted]) => got !== wanted)).toEqual([]);
+    expect(await loadControl('IAM.999')).toBeUndefined();
+    expect(await loadControl('constructor')).toBeUndefined();
+    expect(summaryFor('toString')).toBeUndefined();
   });
 
   it('registers each folder once, under the folder’s name, in folder order', () => {
@@ -69,20 +104,22 @@ describe('the control registry', () => {
       addFolder('kms-key-rotation');
       mkdirSync(join(dir, 'shared'));
       const file = join(dir, 'registry.generated.ts');
-      writeControlsIndex(dir, file);
+      const loaders = join(dir, 'loaders.generated.ts');
+      writeControlsIndex(dir);
       const before = readFileSync(file, 'utf8');
       addFolder('account-contacts');
 
       // Act
       const stale = before === controlsIndex(controlFolders(dir));
-      const rewritten = writeControlsIndex(dir, file);
-      const again = writeControlsIndex(dir, file);
+      const rewritten = writeControlsIndex(dir);
+      const again = writeControlsIndex(dir);
 
       // Assess
       expect(stale).toBe(false);
       expect({ rewritten, again }).toEqual({ rewritten: true, again: false });
       expect(readFileSync(file, 'utf8')).toContain("import accountContacts from './account-contacts/definition';");
-      expect(readFileSync(file, 'utf8')).not.toContain('shared');
+      expect(readFileSync(loaders, 'utf8')).toContain("'account-contacts': () => import('./account-contacts/definition'),");
+      expect(readFileSync(file, 'utf8') + readFileSync(loaders, 'utf8')).not.toContain('shared');
     });
 
     it('refuses a folder whose name is not a control id', () => {

@@ -15,7 +15,7 @@ import {
   startCloud,
 } from '../support/workflow';
 import { STATE_MACHINE_FILE } from '../../infra/workflow-definition';
-import { localAuditRecords } from '../../sandbox/audit-export';
+import { localAuditRecords } from '../../sandbox/audit-file';
 
 /** How often a step meets a throttle that never ends: once plus the definition's ThrottledError retries, each with the SDK's 3 attempts. */
 const throttledAttempts = (state: string): number => {

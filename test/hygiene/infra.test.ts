@@ -74,35 +74,39 @@ describe('the control-hygiene state machine', () => {
 });
 
 describe('least privilege', () => {
-  it('applies through its own role (hubfix-admin-hygiene): the association actions and telemetry, no control action and no member role in a single account', () => {
-    // Prepare
-    const applyRole = roleId('applyControls');
+  it(
+    'applies through its own role (hubfix-admin-hygiene): the association actions and telemetry, no control action and no member ' +
+      'role in a single account',
+    () => {
+      // Prepare
+      const applyRole = roleId('applyControls');
 
-    // Act
-    const roleName = template.toJSON().Resources[applyRole].Properties.RoleName;
+      // Act
+      const roleName = template.toJSON().Resources[applyRole].Properties.RoleName;
 
-    // Assess
-    expect(applyRole).not.toBe(logicalId(stack.functions.remediate.role as IConstruct));
-    expect(roleName).toBe('hubfix-admin-hygiene');
-    expect(new Set(allActions('applyControls'))).toEqual(
-      new Set([
-        'securityhub:BatchGetStandardsControlAssociations',
-        'securityhub:BatchUpdateStandardsControlAssociations',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-      ]),
-    );
-    expect(
-      roleStatements(template, logicalId(stack.functions.remediate.role as IConstruct))
-        .flatMap(actionsOf)
-        .filter((a) => a.startsWith('securityhub:')),
-    ).toEqual([]);
-    for (const other of ['prepare', 'requestBatchApproval', 'recordChanges'] as const) {
-      expect(allActions(other).filter((a) => a.startsWith('securityhub:') || a === 'sts:AssumeRole')).toEqual([]);
-    }
-  });
+      // Assess
+      expect(applyRole).not.toBe(logicalId(stack.functions.remediate.role as IConstruct));
+      expect(roleName).toBe('hubfix-admin-hygiene');
+      expect(new Set(allActions('applyControls'))).toEqual(
+        new Set([
+          'securityhub:BatchGetStandardsControlAssociations',
+          'securityhub:BatchUpdateStandardsControlAssociations',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+        ]),
+      );
+      expect(
+        roleStatements(template, logicalId(stack.functions.remediate.role as IConstruct))
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('securityhub:')),
+      ).toEqual([]);
+      for (const other of ['prepare', 'requestBatchApproval', 'recordChanges'] as const) {
+        expect(allActions(other).filter((a) => a.startsWith('securityhub:') || a === 'sts:AssumeRole')).toEqual([]);
+      }
+    },
+  );
 
   it('assumes only hubfix-hygiene in member accounts, inside the organization, when hubfix spans accounts', () => {
     // Prepare

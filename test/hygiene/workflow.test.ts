@@ -9,7 +9,8 @@ import { reversal } from '../../functions/hygiene/batch';
 import { standardsArn } from '../../functions/hygiene/standards';
 import type { AuditReport, HygieneRunRecord } from '../../functions/hygiene/types';
 import { parseFixture, type Fixture } from '../../sandbox/fixture';
-import { HygieneCloud, organizationTargets, synthesizeHygieneWorkflow } from '../../sandbox/hygiene-cloud';
+import { auditSandbox, organizationTargets, runHygieneBatch } from '../../sandbox/hygiene-session';
+import { LocalCloud, synthesizeHygieneWorkflow } from '../../sandbox/local-cloud';
 import type { SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
 
 /**
@@ -25,7 +26,7 @@ const approve = () => ({ decision: 'approve' as const, approver: 'Dana (secops)'
 const reject = () => ({ decision: 'reject' as const, approver: 'Dana (secops)', reason: 'Not before the audit' });
 
 let workflow: SynthesizedWorkflow;
-let cloud: HygieneCloud;
+let cloud: LocalCloud;
 let audit: AuditReport;
 
 beforeAll(() => {
@@ -33,8 +34,8 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  cloud = await HygieneCloud.start({ fixture: FIXTURE, config: defaultConfig(), retryIntervalMs: 0, workflow });
-  audit = await cloud.audit(organizationTargets(FIXTURE), FIXTURE.homeRegion);
+  cloud = await LocalCloud.start({ fixture: FIXTURE, config: defaultConfig(), retryIntervalMs: 0, hygieneWorkflow: workflow });
+  audit = await auditSandbox(cloud, organizationTargets(FIXTURE), FIXTURE.homeRegion);
 });
 afterEach(() => cloud.stop());
 
@@ -87,7 +88,7 @@ describe('an approved batch', () => {
     const changes = selectedChanges(audit);
 
     // Act
-    const run = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes }, approve);
+    const run = await runHygieneBatch(cloud, { mode: 'disable', requestedBy: 'workflow test', changes }, approve);
 
     // Assess
     expect(run.execution.status).toBe('SUCCEEDED');
@@ -140,10 +141,14 @@ describe('an approved batch', () => {
 
   it('is undone by one enable batch built from its record: every association and failed finding comes back, without an approval', async () => {
     // Prepare
-    const disabled = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) }, approve);
+    const disabled = await runHygieneBatch(
+      cloud,
+      { mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) },
+      approve,
+    );
 
     // Act
-    const enabled = await cloud.run(reversal(disabled.record as HygieneRunRecord, 'workflow test'), () => 'wait');
+    const enabled = await runHygieneBatch(cloud, reversal(disabled.record as HygieneRunRecord, 'workflow test'), () => 'wait');
 
     // Assess
     expect(enabled.execution.status).toBe('SUCCEEDED');
@@ -172,7 +177,7 @@ describe('an approved batch', () => {
     ];
 
     // Act
-    const run = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes }, approve);
+    const run = await runHygieneBatch(cloud, { mode: 'disable', requestedBy: 'workflow test', changes }, approve);
 
     // Assess
     expect(run.record?.status).toBe('partially-applied');
@@ -184,7 +189,7 @@ describe('an approved batch', () => {
 describe('a rejected batch', () => {
   it('changes nothing and says so', async () => {
     // Act
-    const run = await cloud.run({ mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) }, reject);
+    const run = await runHygieneBatch(cloud, { mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) }, reject);
 
     // Assess
     expect(run.execution.status).toBe('SUCCEEDED');
@@ -204,7 +209,8 @@ describe('a rejected batch', () => {
 describe('an invalid batch', () => {
   it('fails before asking anyone when a disable batch tries to enable', async () => {
     // Act
-    const run = await cloud.run(
+    const run = await runHygieneBatch(
+      cloud,
       { mode: 'disable', requestedBy: 'workflow test', changes: [{ ...selectedChanges(audit)[0], status: 'ENABLED' }] },
       approve,
     );

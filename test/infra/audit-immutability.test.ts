@@ -126,35 +126,39 @@ describe('an overwrite attempt against the synthesized policies (dynalite, autho
   });
   afterAll(async () => dynamo.stop());
 
-  it('lets the writer put a record (the deny does not lock it out), and refuses an administrator with dynamodb:* every overwrite, update and delete', async () => {
-    // Prepare
-    const writer = runtimeAs(clientAs(writerArn, identityStatements(template, logicalId(stack.functions.annotate.role as IConstruct))));
-    expect(await putAuditRecord(writer, record('run-admin', 'what happened'))).toBe(true);
-    const admin = clientAs(ADMIN, ADMIN_POLICY);
-    const key = { executionId: { S: 'run-admin' } };
+  it(
+    'lets the writer put a record (the deny does not lock it out), and refuses an administrator with dynamodb:* every overwrite, ' +
+      'update and delete',
+    async () => {
+      // Prepare
+      const writer = runtimeAs(clientAs(writerArn, identityStatements(template, logicalId(stack.functions.annotate.role as IConstruct))));
+      expect(await putAuditRecord(writer, record('run-admin', 'what happened'))).toBe(true);
+      const admin = clientAs(ADMIN, ADMIN_POLICY);
+      const key = { executionId: { S: 'run-admin' } };
 
-    // Act
-    const attempts = [
-      putAuditRecord(runtimeAs(admin), record('run-admin', 'rewritten')),
-      admin.send(new PutItemCommand({ TableName: table, Item: { ...key, note: { S: 'rewritten' } } })),
-      admin.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: key,
-          UpdateExpression: 'SET note = :n',
-          ExpressionAttributeValues: { ':n': { S: 'rewritten' } },
-        }),
-      ),
-      admin.send(new DeleteItemCommand({ TableName: table, Key: key })),
-      admin.send(new BatchWriteItemCommand({ RequestItems: { [table]: [{ DeleteRequest: { Key: key } }] } })),
-    ];
-    const results = await Promise.allSettled(attempts);
+      // Act
+      const attempts = [
+        putAuditRecord(runtimeAs(admin), record('run-admin', 'rewritten')),
+        admin.send(new PutItemCommand({ TableName: table, Item: { ...key, note: { S: 'rewritten' } } })),
+        admin.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key,
+            UpdateExpression: 'SET note = :n',
+            ExpressionAttributeValues: { ':n': { S: 'rewritten' } },
+          }),
+        ),
+        admin.send(new DeleteItemCommand({ TableName: table, Key: key })),
+        admin.send(new BatchWriteItemCommand({ RequestItems: { [table]: [{ DeleteRequest: { Key: key } }] } })),
+      ];
+      const results = await Promise.allSettled(attempts);
 
-    // Assess
-    for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: { name: 'AccessDeniedException' } });
-    expect(decisions.filter((d) => d.principal === ADMIN).map((d) => d.decision)).toEqual(Array(attempts.length).fill('explicit-deny'));
-    expect(await stored('run-admin')).toBe('what happened');
-  });
+      // Assess
+      for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: { name: 'AccessDeniedException' } });
+      expect(decisions.filter((d) => d.principal === ADMIN).map((d) => d.decision)).toEqual(Array(attempts.length).fill('explicit-deny'));
+      expect(await stored('run-admin')).toBe('what happened');
+    },
+  );
 
   it('refuses the writer itself every update and delete, by explicit deny', async () => {
     // Prepare

@@ -41,27 +41,30 @@ describe('the automatic path', () => {
     }
   });
 
-  it('restricts the rule to Security Hub’s own controls product in any region, plus exactly the trusted products of the configuration', () => {
-    // Prepare
-    const config = parseConfig({
-      trust: { products: ['arn:aws:securityhub:*::product/aws/config', 'arn:aws:securityhub:eu-west-1::product/aws/inspector'] },
-    });
-    const { template, cleanup } = synthHubfix(config);
+  it(
+    'restricts the rule to Security Hub’s own controls product in any region, plus exactly the trusted products of the ' + 'configuration',
+    () => {
+      // Prepare
+      const config = parseConfig({
+        trust: { products: ['arn:aws:securityhub:*::product/aws/config', 'arn:aws:securityhub:eu-west-1::product/aws/inspector'] },
+      });
+      const { template, cleanup } = synthHubfix(config);
 
-    try {
-      // Act
-      const [rule] = importedRules(template);
+      try {
+        // Act
+        const [rule] = importedRules(template);
 
-      // Assess
-      expect(rule.Properties.EventPattern.detail.findings.ProductArn).toEqual([
-        { wildcard: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*::product/aws/securityhub']] } },
-        { wildcard: 'arn:aws:securityhub:*::product/aws/config' },
-        'arn:aws:securityhub:eu-west-1::product/aws/inspector',
-      ]);
-    } finally {
-      cleanup();
-    }
-  });
+        // Assess
+        expect(rule.Properties.EventPattern.detail.findings.ProductArn).toEqual([
+          { wildcard: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*::product/aws/securityhub']] } },
+          { wildcard: 'arn:aws:securityhub:*::product/aws/config' },
+          'arn:aws:securityhub:eu-west-1::product/aws/inspector',
+        ]);
+      } finally {
+        cleanup();
+      }
+    },
+  );
 
   it('follows the configuration: a control switched to approval leaves the pattern, and no auto control means no rule', () => {
     // Prepare

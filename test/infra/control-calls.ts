@@ -84,6 +84,28 @@ const loadModule = (file: string): Module => {
       }
     }
   }
+  // `const { XClient, XCommand } = await import('@aws-sdk/client-x')`: a client loaded where a step uses it, bound as an import.
+  const lazyImports = (node: ts.Node): void => {
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isObjectBindingPattern(node.name) &&
+      node.initializer &&
+      ts.isAwaitExpression(node.initializer) &&
+      ts.isCallExpression(node.initializer.expression) &&
+      node.initializer.expression.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.initializer.expression.arguments.length === 1 &&
+      ts.isStringLiteral(node.initializer.expression.arguments[0])
+    ) {
+      const specifier = node.initializer.expression.arguments[0].text;
+      for (const element of node.name.elements) {
+        const name = element.propertyName ?? element.name;
+        if (ts.isIdentifier(element.name) && ts.isIdentifier(name))
+          module.imports.set(element.name.text, { from: specifier, name: name.text, project: false });
+      }
+    }
+    ts.forEachChild(node, lazyImports);
+  };
+  lazyImports(source);
   modules.set(file, module);
   return module;
 };
@@ -325,6 +347,7 @@ export const commandsInFolder = (folder: string): SdkCommand[] =>
 
 /** The IAM service prefix of each SDK client package hubfix uses. */
 const SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-cloudfront': 'cloudfront',
   '@aws-sdk/client-cloudtrail': 'cloudtrail',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-cloudwatch-logs': 'logs',

@@ -55,32 +55,36 @@ describe('member stack', () => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
-  it('lets each member role do exactly what its declarations grant: reads for hubfix-inspect, writes for hubfix-remediate, associations for hubfix-hygiene', () => {
-    // Prepare
-    const statementsOf = (name: string) => roles[name].Properties.Policies?.flatMap((p) => p.PolicyDocument.Statement) ?? [];
-    const scope = { partition: 'aws', account: '222222222222' };
+  it(
+    'lets each member role do exactly what its declarations grant: reads for hubfix-inspect, writes for hubfix-remediate, ' +
+      'associations for hubfix-hygiene',
+    () => {
+      // Prepare
+      const statementsOf = (name: string) => roles[name].Properties.Policies?.flatMap((p) => p.PolicyDocument.Statement) ?? [];
+      const scope = { partition: 'aws', account: '222222222222' };
 
-    // Assess
-    for (const [name, access] of [
-      ['hubfix-inspect', 'inspect'],
-      ['hubfix-remediate', 'remediate'],
-      ['hubfix-hygiene', 'hygiene'],
-    ] as const) {
-      const statements = statementsOf(name);
-      expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
-      expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(grantedActions(memberRoleGrants(access), scope));
-    }
-    expect(statementsOf('hubfix-inspect').flatMap(actionsOf)).not.toContain('iam:UpdateAccessKey');
-    expect(statementsOf('hubfix-hygiene').flatMap(actionsOf).sort()).toEqual([
-      'securityhub:BatchGetStandardsControlAssociations',
-      'securityhub:BatchUpdateStandardsControlAssociations',
-    ]);
-    expect(
-      statementsOf('hubfix-remediate')
-        .flatMap(actionsOf)
-        .filter((a) => a.startsWith('securityhub:')),
-    ).toEqual([]);
-  });
+      // Assess
+      for (const [name, access] of [
+        ['hubfix-inspect', 'inspect'],
+        ['hubfix-remediate', 'remediate'],
+        ['hubfix-hygiene', 'hygiene'],
+      ] as const) {
+        const statements = statementsOf(name);
+        expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+        expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(grantedActions(memberRoleGrants(access), scope));
+      }
+      expect(statementsOf('hubfix-inspect').flatMap(actionsOf)).not.toContain('iam:UpdateAccessKey');
+      expect(statementsOf('hubfix-hygiene').flatMap(actionsOf).sort()).toEqual([
+        'securityhub:BatchGetStandardsControlAssociations',
+        'securityhub:BatchUpdateStandardsControlAssociations',
+      ]);
+      expect(
+        statementsOf('hubfix-remediate')
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('securityhub:')),
+      ).toEqual([]);
+    },
+  );
 
   it('trusts only the matching administrator function role, by ARN, from inside the organization', () => {
     for (const [name, adminRole] of [

@@ -57,20 +57,24 @@ describe('the audit table', () => {
     });
   });
 
-  it('lets Annotate (and the control-hygiene record step) only put records, intake and Assess only query the run history, and no principal update or delete them', () => {
-    // Prepare
-    const annotateRole = logicalId(stack.functions.annotate.role as unknown as IConstruct);
-    const onAuditTable = (statements: ReturnType<typeof allStatements>) => statements.filter((s) => refersToAuditTable(s.Resource));
+  it(
+    'lets Annotate (and the control-hygiene record step) only put records, intake and Assess only query the run history, and no ' +
+      'principal update or delete them',
+    () => {
+      // Prepare
+      const annotateRole = logicalId(stack.functions.annotate.role as unknown as IConstruct);
+      const onAuditTable = (statements: ReturnType<typeof allStatements>) => statements.filter((s) => refersToAuditTable(s.Resource));
 
-    // Assess
-    expect(onAuditTable(roleStatements(template, annotateRole)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
-    const everyAction = onAuditTable(allStatements(template)).flatMap(actionsOf);
-    expect(new Set(everyAction)).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:Query']));
-    const queries = onAuditTable(allStatements(template)).filter((s) => actionsOf(s).includes('dynamodb:Query'));
-    for (const query of queries) expect(JSON.stringify(query.Resource)).toContain('/index/byFinding');
-    const hygieneRecorder = logicalId(stack.controlHygiene.functions.recordChanges.role as unknown as IConstruct);
-    expect(onAuditTable(roleStatements(template, hygieneRecorder)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
-  });
+      // Assess
+      expect(onAuditTable(roleStatements(template, annotateRole)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
+      const everyAction = onAuditTable(allStatements(template)).flatMap(actionsOf);
+      expect(new Set(everyAction)).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:Query']));
+      const queries = onAuditTable(allStatements(template)).filter((s) => actionsOf(s).includes('dynamodb:Query'));
+      for (const query of queries) expect(JSON.stringify(query.Resource)).toContain('/index/byFinding');
+      const hygieneRecorder = logicalId(stack.controlHygiene.functions.recordChanges.role as unknown as IConstruct);
+      expect(onAuditTable(roleStatements(template, hygieneRecorder)).flatMap(actionsOf)).toEqual(['dynamodb:PutItem']);
+    },
+  );
 
   it('tells Annotate the table name', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {

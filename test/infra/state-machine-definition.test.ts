@@ -44,23 +44,26 @@ describe('the synthesized state machine definition', () => {
     });
   });
 
-  it('records which step failed: every Catch writes the error under $.failure.<its own step>, and Annotate reads each of those steps', () => {
-    // Prepare
-    type Catcher = { ErrorEquals: string[]; ResultPath?: string; Next: string };
-    const stepKey = (stateName: string) => stateName[0].toLowerCase() + stateName.slice(1);
+  it(
+    'records which step failed: every Catch writes the error under $.failure.<its own step>, and Annotate reads each of those ' + 'steps',
+    () => {
+      // Prepare
+      type Catcher = { ErrorEquals: string[]; ResultPath?: string; Next: string };
+      const stepKey = (stateName: string) => stateName[0].toLowerCase() + stateName.slice(1);
 
-    // Act
-    const catches = Object.entries(workflow.definition.States).flatMap(([name, state]) =>
-      ((state.Catch as Catcher[] | undefined) ?? []).map((c) => ({ name, resultPath: c.ResultPath, next: c.Next })),
-    );
+      // Act
+      const catches = Object.entries(workflow.definition.States).flatMap(([name, state]) =>
+        ((state.Catch as Catcher[] | undefined) ?? []).map((c) => ({ name, resultPath: c.ResultPath, next: c.Next })),
+      );
 
-    // Assess
-    expect(catches.length).toBeGreaterThan(0);
-    for (const { name, resultPath, next } of catches) {
-      expect({ name, resultPath }).toEqual({ name, resultPath: `$.failure.${stepKey(name)}` });
-      expect(next).toBe(name === 'Annotate' ? 'AnnotationFailed' : 'Annotate');
-    }
-    const annotated = catches.filter((c) => c.next === 'Annotate').map((c) => stepKey(c.name));
-    expect(annotated.sort()).toEqual([...FAILED_STEPS].sort());
-  });
+      // Assess
+      expect(catches.length).toBeGreaterThan(0);
+      for (const { name, resultPath, next } of catches) {
+        expect({ name, resultPath }).toEqual({ name, resultPath: `$.failure.${stepKey(name)}` });
+        expect(next).toBe(name === 'Annotate' ? 'AnnotationFailed' : 'Annotate');
+      }
+      const annotated = catches.filter((c) => c.next === 'Annotate').map((c) => stepKey(c.name));
+      expect(annotated.sort()).toEqual([...FAILED_STEPS].sort());
+    },
+  );
 });

@@ -11,7 +11,8 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClientFactory } from '../../functions/platform/clients';
 import { defaultConfig } from '../../functions/platform/config';
-import { executionName, planIntake } from '../../functions/intake/intake-decisions';
+import { planIntake } from '../../functions/intake/intake-decisions';
+import { executionName } from '../../functions/workflow/execution-name';
 import type { Runtime } from '../../functions/platform/runtime';
 import type { FindingRef, WorkflowInput } from '../../functions/findings/types';
 import { createIntakeHandler, handleIntakeRecord } from '../../functions/handlers/intake';

@@ -148,7 +148,8 @@ export const plannedCases = async (plugin: ControlPlugin, scenarios: Scenario[])
   }
   if (found.length === 0) {
     throw new Error(
-      `${plugin.id} changes resources but no scenario gives it a finding to remediate (scenarios: ${scenarios.map((s) => s.name).join(', ') || 'none'}): ` +
+      `${plugin.id} changes resources but no scenario gives it a finding to remediate (scenarios: ` +
+        `${scenarios.map((s) => s.name).join(', ') || 'none'}): ` +
         `add functions/controls/${plugin.id}/scenario.json and scenario-event.json, or an extra scenario in test/retry/scenarios.ts`,
     );
   }

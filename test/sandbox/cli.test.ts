@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../../functions/platform/config';
 import { fixtureJsonSchema, loadFixture } from '../../sandbox/fixture';
-import { planEvent } from '../../sandbox/plan';
+import { planEvent } from '../../cli/plan';
 
 const ROOT = join(__dirname, '..', '..');
 const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance', 'events');

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../functions/audit/audit';
-import { localAuditRecords, readAuditFile, saveLocalAudit } from '../../sandbox/audit-export';
+import { readAuditFile } from '../../cli/audit-export';
+import { localAuditRecords, saveLocalAudit } from '../../sandbox/audit-file';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, runToEnd, startCloud } from '../support/workflow';
 

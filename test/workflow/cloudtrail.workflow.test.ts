@@ -41,7 +41,7 @@ describe('CloudTrail workflow, executed from the synthesized definition', () => 
     expect(report.emails).toHaveLength(0);
   });
 
-  it('asks a person before making the single-region trail multi-region, with the cost evidence in the email; rollback restores it', async () => {
+  it('asks a person before making a single-region trail multi-region, with cost evidence; rollback restores it', async () => {
     // Prepare
     cloud = await startCloud(fixture, config);
 

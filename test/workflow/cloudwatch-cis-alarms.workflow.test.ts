@@ -29,7 +29,7 @@ let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
 
 describe('CIS metric-filter alarms workflow, executed from the synthesized definition', () => {
-  it('adds the root-usage filter and alarm automatically, verifies them, resolves the finding, and rollback removes exactly them', async () => {
+  it('adds the root-usage filter and alarm automatically, verifies, resolves; rollback removes exactly them', async () => {
     // Prepare
     cloud = await startCloud(fixture, config);
 

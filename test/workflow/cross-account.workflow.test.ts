@@ -43,41 +43,44 @@ let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
 
 describe('cross-account, cross-region remediation through the member roles', () => {
-  it('fixes access keys in three accounts and two regions: the home account with its own role, the others through their member roles', async () => {
-    // Prepare: strict member roles: a hubfix-inspect session that tried to write would be refused
-    cloud = await startCloud(organization);
-    cloud.sim.strictMemberRoles = true;
+  it(
+    'fixes access keys in three accounts and two regions: the home account with its own role, the others through their member ' + 'roles',
+    async () => {
+      // Prepare: strict member roles: a hubfix-inspect session that tried to write would be refused
+      cloud = await startCloud(organization);
+      cloud.sim.strictMemberRoles = true;
 
-    // Act
-    const report = await runToEnd(cloud, eventFor(['111111111111', '222222222222', '333333333333'], ['IAM.3']));
+      // Act
+      const report = await runToEnd(cloud, eventFor(['111111111111', '222222222222', '333333333333'], ['IAM.3']));
 
-    // Assess
-    expect(report.findings.map((f) => [f.resourceId, f.outcome, f.workflowStatus])).toEqual([
-      ['arn:aws:iam::111111111111:user/ci-legacy', 'resolved', 'RESOLVED'],
-      ['arn:aws:iam::222222222222:user/batch-legacy', 'resolved', 'RESOLVED'],
-      ['arn:aws:iam::333333333333:user/reporting-legacy', 'resolved', 'RESOLVED'],
-    ]);
-    expect(keyStatus(cloud, '111111111111', 'ci-legacy')).toBe('Inactive');
-    expect(keyStatus(cloud, '222222222222', 'batch-legacy')).toBe('Inactive');
-    expect(keyStatus(cloud, '333333333333', 'reporting-legacy')).toBe('Inactive');
-    // Each write went to the finding's account, in the finding's region.
-    expect(served(cloud, 'UpdateAccessKey').map((c) => [c.accountId, c.region])).toEqual(
-      expect.arrayContaining([
-        ['111111111111', 'us-east-1'],
-        ['222222222222', 'us-east-1'],
-        ['333333333333', 'eu-west-1'],
-      ]),
-    );
-    // Member accounts: inspect for assess and verify, remediate for the change; never in the home account.
-    const roles = assumed(cloud).map((s) => `${s.accountId}/${s.roleName}`);
-    expect([...new Set(roles)].sort()).toEqual([
-      '222222222222/hubfix-inspect',
-      '222222222222/hubfix-remediate',
-      '333333333333/hubfix-inspect',
-      '333333333333/hubfix-remediate',
-    ]);
-    expect(served(cloud, 'AssumeRole').every((c) => c.accountId === HOME_ACCOUNT)).toBe(true);
-  });
+      // Assess
+      expect(report.findings.map((f) => [f.resourceId, f.outcome, f.workflowStatus])).toEqual([
+        ['arn:aws:iam::111111111111:user/ci-legacy', 'resolved', 'RESOLVED'],
+        ['arn:aws:iam::222222222222:user/batch-legacy', 'resolved', 'RESOLVED'],
+        ['arn:aws:iam::333333333333:user/reporting-legacy', 'resolved', 'RESOLVED'],
+      ]);
+      expect(keyStatus(cloud, '111111111111', 'ci-legacy')).toBe('Inactive');
+      expect(keyStatus(cloud, '222222222222', 'batch-legacy')).toBe('Inactive');
+      expect(keyStatus(cloud, '333333333333', 'reporting-legacy')).toBe('Inactive');
+      // Each write went to the finding's account, in the finding's region.
+      expect(served(cloud, 'UpdateAccessKey').map((c) => [c.accountId, c.region])).toEqual(
+        expect.arrayContaining([
+          ['111111111111', 'us-east-1'],
+          ['222222222222', 'us-east-1'],
+          ['333333333333', 'eu-west-1'],
+        ]),
+      );
+      // Member accounts: inspect for assess and verify, remediate for the change; never in the home account.
+      const roles = assumed(cloud).map((s) => `${s.accountId}/${s.roleName}`);
+      expect([...new Set(roles)].sort()).toEqual([
+        '222222222222/hubfix-inspect',
+        '222222222222/hubfix-remediate',
+        '333333333333/hubfix-inspect',
+        '333333333333/hubfix-remediate',
+      ]);
+      expect(served(cloud, 'AssumeRole').every((c) => c.accountId === HOME_ACCOUNT)).toBe(true);
+    },
+  );
 
   it('names every member-role session after the execution that acted', async () => {
     // Prepare
@@ -109,28 +112,34 @@ describe('cross-account, cross-region remediation through the member roles', () 
     expect(served(cloud, 'EnableEbsEncryptionByDefault').map((c) => [c.accountId, c.region])).toEqual([['333333333333', 'eu-west-1']]);
   });
 
-  it('makes a hubfix-inspect session read only: a write through it is refused as AWS would (so the runs above used hubfix-remediate)', async () => {
-    // Prepare: the workflow's clients as assess and verify get them (default access: inspect)
-    cloud = await startCloud(organization);
-    cloud.sim.strictMemberRoles = true;
-    const finding = findingRef(
-      'IAM.3',
-      { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/batch-legacy' },
-      { accountId: '222222222222' },
-    );
-    const ctx = { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now };
-    const assessment = await iamAccessKeys.assess(finding, ctx);
+  it(
+    'makes a hubfix-inspect session read only: a write through it is refused as AWS would (so the runs above used ' + 'hubfix-remediate)',
+    async () => {
+      // Prepare: the workflow's clients as assess and verify get them (default access: inspect)
+      cloud = await startCloud(organization);
+      cloud.sim.strictMemberRoles = true;
+      const finding = findingRef(
+        'IAM.3',
+        { type: 'AwsIamUser', id: 'arn:aws:iam::222222222222:user/batch-legacy' },
+        { accountId: '222222222222' },
+      );
+      const ctx = { clients: cloud.runtime.clients, config: cloud.runtime.config, now: cloud.runtime.now };
+      const assessment = await iamAccessKeys.assess(finding, ctx);
 
-    // Act
-    const failure = await iamAccessKeys.remediate(finding, assessment.plan!, ctx).catch((error: unknown) => error as Error);
+      // Act
+      const failure = await iamAccessKeys.remediate(finding, assessment.plan!, ctx).catch((error: unknown) => error as Error);
 
-    // Assess
-    expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(
-      /AccessDenied: User: arn:aws:sts::222222222222:assumed-role\/hubfix-inspect\/hubfix is not authorized to perform: iam:UpdateAccessKey/,
-    );
-    expect(keyStatus(cloud, '222222222222', 'batch-legacy')).toBe('Active');
-  });
+      // Assess
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(
+        new RegExp(
+          'AccessDenied: User: arn:aws:sts::222222222222:assumed-role/hubfix-inspect/hubfix ' +
+            'is not authorized to perform: iam:UpdateAccessKey',
+        ),
+      );
+      expect(keyStatus(cloud, '222222222222', 'batch-legacy')).toBe('Active');
+    },
+  );
 });
 
 describe('accounts hubfix cannot get into', () => {
@@ -146,8 +155,10 @@ describe('accounts hubfix cannot get into', () => {
     expect(finding).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED' });
     expect(finding.execution?.states).toEqual(['Assess', 'Annotate', 'Outcome', 'RemediationFailed']);
     expect(finding.note).toBe(
-      'hubfix: Assessment failed (MemberRoleUnavailableError): hubfix cannot act in account 444444444444: role hubfix-inspect could not be assumed ' +
-        '(AccessDenied: User: arn:aws:sts::111111111111:assumed-role/hubfix-function/simulated is not authorized to perform: sts:AssumeRole on resource: ' +
+      'hubfix: Assessment failed (MemberRoleUnavailableError): hubfix cannot act in account 444444444444: role hubfix-inspect could ' +
+        'not be assumed ' +
+        '(AccessDenied: User: arn:aws:sts::111111111111:assumed-role/hubfix-function/simulated is not authorized to perform: ' +
+        'sts:AssumeRole on resource: ' +
         'arn:aws:iam::444444444444:role/hubfix-inspect). Deploy the hubfix member stack there. Nothing was changed.',
     );
     expect(keyStatus(cloud, '444444444444', 'sandbox-legacy')).toBe('Active');
@@ -166,7 +177,12 @@ describe('accounts hubfix cannot get into', () => {
     expect(finding).toMatchObject({ outcome: 'failed', workflowStatus: 'NOTIFIED' });
     expect(finding.execution?.states).toEqual(['Assess', 'Route', 'Remediate', 'Annotate', 'Outcome', 'RemediationFailed']);
     expect(finding.note).toMatch(
-      /^hubfix: Remediation failed \(MemberRoleUnavailableError\): hubfix cannot act in account 555555555555: role hubfix-remediate could not be assumed \(AccessDenied: .* on resource: arn:aws:iam::555555555555:role\/hubfix-remediate\)\. Deploy the hubfix member stack there\./,
+      new RegExp(
+        '^hubfix: Remediation failed \\(MemberRoleUnavailableError\\): hubfix cannot act in account 555555555555: ' +
+          'role hubfix-remediate could not be assumed \\(AccessDenied: .* ' +
+          'on resource: arn:aws:iam::555555555555:role/hubfix-remediate\\)\\. ' +
+          'Deploy the hubfix member stack there\\.',
+      ),
     );
     expect(finding.note).toContain('Deploy the hubfix member stack there. Nothing was changed.');
     expect(keyStatus(cloud, '555555555555', 'etl-legacy')).toBe('Active');

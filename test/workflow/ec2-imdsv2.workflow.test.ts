@@ -64,9 +64,39 @@ describe('IMDSv2 workflow, executed from the synthesized definition', () => {
     expect(tokensOf(cloud, RISKY)).toBe('HttpTokens=optional');
   });
 
-  it('asks a person for every instance by default (approval mode) and remediates once approved', async () => {
-    // Prepare
+  it('by default (on-request) fixes an instance that never called IMDSv1 when an analyst asks, without a second person', async () => {
+    // Prepare: no configuration: EC2.8 in its default mode
     cloud = await startCloud(fixture);
+
+    // Act
+    const report = await runToEnd(cloud, eventFor(SAFE));
+
+    // Assess
+    expect(ec2Imdsv2.defaultMode).toBe('on-request');
+    expect(report.emails).toHaveLength(0);
+    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+    expect(tokensOf(cloud, SAFE)).toBe('HttpTokens=required');
+  });
+
+  it('by default waits for a person when the MetadataNoToken metric is missing for a running instance, saying so', async () => {
+    // Prepare: the safe instance without any datapoint
+    const account = (fixture.accounts as Record<string, Record<string, unknown>>)['222222222222'];
+    const withoutMetric = { ...fixture, accounts: { ...(fixture.accounts as object), '222222222222': { ...account, metrics: [] } } };
+    cloud = await startCloud(withoutMetric);
+
+    // Act
+    const report = await runToEnd(cloud, eventFor(SAFE), 'reject');
+
+    // Assess
+    expect(report.emails).toHaveLength(1);
+    expect(cloud.sim.published[0].message).toContain(`CloudWatch has no MetadataNoToken datapoint for ${SAFE} (running)`);
+    expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+    expect(tokensOf(cloud, SAFE)).toBe('HttpTokens=optional');
+  });
+
+  it('in approval mode asks a person even for the safe instance, and remediates once approved', async () => {
+    // Prepare
+    cloud = await startCloud(fixture, { controls: { 'EC2.8': 'approval' } });
 
     // Act
     const report = await runToEnd(cloud, eventFor(SAFE), 'approve');

@@ -52,7 +52,7 @@ describe('password-policy workflow, executed from the synthesized definition', (
     expect(policyOf(cloud, SAFE)).toEqual(before);
   });
 
-  it('asks a person when automation sets IAM passwords, shows that evidence in the email, and creates the policy once approved', async () => {
+  it('asks a person when automation sets IAM passwords, shows that in the email, creates the policy once approved', async () => {
     // Prepare
     cloud = await startCloud(scenario);
 
@@ -107,7 +107,7 @@ describe('password-policy workflow, executed from the synthesized definition', (
 });
 
 describe('manual-only control, executed from the synthesized definition', () => {
-  it('changes nothing for a root access key (IAM.4), and marks the finding NOTIFIED with the manual steps and the guidance link', async () => {
+  it('changes nothing for a root access key (IAM.4); the finding is NOTIFIED with the manual steps and guidance', async () => {
     // Prepare
     cloud = await startCloud(scenario);
     const before = cloud.sim.snapshot();

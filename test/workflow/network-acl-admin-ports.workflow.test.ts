@@ -49,21 +49,24 @@ describe('network ACL admin-port workflow, executed from the synthesized definit
     expect(aclEntries(cloud.sim, EMPTY_SUBNET_ACL, WORKLOADS)).toEqual(before);
   });
 
-  it('asks a person when a production instance sits in the subnet, with that instance in the email, and applies the deny once approved', async () => {
-    // Prepare
-    cloud = await startCloud(fixture);
+  it(
+    'asks a person when a production instance sits in the subnet, with that instance in the email, and applies the deny once ' + 'approved',
+    async () => {
+      // Prepare
+      cloud = await startCloud(fixture);
 
-    // Act
-    const report = await runToEnd(cloud, eventFor(PRODUCTION_ACL), 'approve');
+      // Act
+      const report = await runToEnd(cloud, eventFor(PRODUCTION_ACL), 'approve');
 
-    // Assess
-    expect(report.emails).toHaveLength(1);
-    expect(cloud.sim.published[0].message).toContain(
-      'running production instance i-0fedcba9876543210 (environment=production) uses subnet(s) subnet-0c0ffee00000b0002',
-    );
-    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(aclEntries(cloud.sim, PRODUCTION_ACL, WORKLOADS)).toEqual(['100 deny 6 22-22 0.0.0.0/0', '120 allow 6 443-443 0.0.0.0/0']);
-  });
+      // Assess
+      expect(report.emails).toHaveLength(1);
+      expect(cloud.sim.published[0].message).toContain(
+        'running production instance i-0fedcba9876543210 (environment=production) uses subnet(s) subnet-0c0ffee00000b0002',
+      );
+      expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+      expect(aclEntries(cloud.sim, PRODUCTION_ACL, WORKLOADS)).toEqual(['100 deny 6 22-22 0.0.0.0/0', '120 allow 6 443-443 0.0.0.0/0']);
+    },
+  );
 
   it('leaves the default ACL\u2019s allow-all entry alone and tells the analyst how to split it', async () => {
     // Prepare

@@ -56,9 +56,22 @@ describe('S3 block public access workflow, executed from the synthesized definit
     expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe('none');
   });
 
-  it('asks a person by default even for the safe bucket, with the low risk stated, and fixes it once approved', async () => {
-    // Prepare
+  it('by default (on-request) fixes the safe bucket an analyst asks about without a second person', async () => {
+    // Prepare: no configuration: S3.8 in its default mode
     cloud = await startCloud(fixture);
+
+    // Act
+    const report = await runToEnd(cloud, eventFor(SAFE));
+
+    // Assess
+    expect(report.emails).toHaveLength(0);
+    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+    expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe(ALL_ON);
+  });
+
+  it('in approval mode asks a person even for the safe bucket, with the low risk stated, and fixes it once approved', async () => {
+    // Prepare
+    cloud = await startCloud(fixture, { controls: { 'S3.8': 'approval' } });
 
     // Act
     const report = await runToEnd(cloud, eventFor(SAFE), 'approve');

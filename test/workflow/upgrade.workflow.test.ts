@@ -7,7 +7,7 @@ import { documentClient } from '../../functions/platform/dynamo';
 import type { Runtime } from '../../functions/platform/runtime';
 import type { FindingRef } from '../../functions/findings/types';
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
-import { localAuditRecords } from '../../sandbox/audit-export';
+import { localAuditRecords } from '../../sandbox/audit-file';
 import { remediationFunctions, type LocalCloud } from '../../sandbox/local-cloud';
 import type { LocalExecution, LocalFunction } from '../../sandbox/local-step-functions';
 import { importEventFindings } from '../../sandbox/session';

@@ -158,6 +158,15 @@ export const cloudTrailBucketPublicAccess = defineControl({
   automation: 'automated',
   // Public CloudTrail logs are an exposure nobody depends on; assess sends the one case that cuts a reader to a person.
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'The trails delivering to the bucket, its block public access, policy status, accounts the policy grants and ACL grants',
+      source:
+        'cloudtrail:DescribeTrails, s3:GetPublicAccessBlock, GetBucketPolicyStatus, GetBucketPolicy, GetBucketAcl, current configuration',
+      blindSpots: 'Anonymous readers of the logs (no data events read): a public trail bucket is never meant to be read anonymously',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

@@ -57,7 +57,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   if (target === bucket) {
     return {
       risk: 'low',
-      riskReason: `cloudtrail.accessLogBucket is the trail bucket ${bucket} itself: logging a bucket into itself loops; configure another bucket`,
+      riskReason:
+        `cloudtrail.accessLogBucket is the trail bucket ${bucket} itself: logging a bucket into itself loops; configure ` +
+        `another bucket`,
       evidence,
       blocked: true,
     };

@@ -76,7 +76,28 @@ export const cloudTrail = defineControl({
   reversible: true,
   automation: 'automated',
   // Trail scope and encryption change what is recorded and who can read it: a person approves unless configured otherwise.
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'Every trail logging the region, its status, selectors and owner (organization trails)',
+      source: 'cloudtrail:DescribeTrails (with shadow trails), GetTrailStatus, GetEventSelectors, current configuration',
+      blindSpots: 'Who depends on a trail\u2019s current scope (CloudTrail.1 changes are high risk when scope changes)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'KMS keys CloudTrail may use and who may decrypt (CloudTrail.2)',
+      source: 'kms:ListAliases, DescribeKey, GetKeyPolicy in the trail\u2019s home region',
+      blindSpots:
+        'Who reads the log files (SIEM, Athena, pipelines) and whether they have kms:Decrypt: always unseen, so CloudTrail.2 goes to a person',
+      whenMissing: 'Not read at all: an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Access logging of the trail bucket and the configured log bucket (CloudTrail.7)',
+      source: 's3:GetBucketLogging, current configuration',
+      blindSpots: 'Nothing about use: logging is additive',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema: cloudTrailPlanSchema,
   changeSchema: cloudTrailChangeSchema,
   permissions: {

@@ -91,9 +91,16 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       plan,
     };
   }
+  // Who reads the log files (a SIEM, Athena, a log pipeline) is not in any signal hubfix reads: a reader without
+  // kms:Decrypt stops getting new logs, so the blast radius is unknown and a person decides.
+  evidence.push({
+    fact: `Who reads the log files of ${trail.name} (SIEM, Athena, log pipelines) is not read: a reader without kms:Decrypt on ${key.label} would lose new logs.`,
+    source: 'not read: S3 data events on the trail bucket',
+    unseen: true,
+  });
   return {
-    risk: 'low',
-    riskReason: `Key ${key.label} lets CloudTrail encrypt ${trail.name}; log readers need kms:Decrypt on it`,
+    risk: 'unknown',
+    riskReason: `Key ${key.label} lets CloudTrail encrypt ${trail.name}, but whether every log reader has kms:Decrypt on it is not seen`,
     evidence,
     plan,
   };

@@ -44,7 +44,8 @@ interface TrailReview {
 const passes = (r: TrailReview): boolean => r.trail.multiRegion && r.logging && r.events.complete;
 
 const describeReview = (r: TrailReview, accountId: string): string =>
-  `Trail ${r.trail.name} (home ${r.trail.homeRegion}${r.trail.ownerAccountId !== accountId ? `, owned by account ${r.trail.ownerAccountId}` : ''}): ` +
+  `Trail ${r.trail.name} (home ` +
+  `${r.trail.homeRegion}${r.trail.ownerAccountId !== accountId ? `, owned by account ${r.trail.ownerAccountId}` : ''}): ` +
   `${r.trail.multiRegion ? 'multi-region' : 'single-region'}, ${r.logging ? 'logging' : 'NOT logging'}, ${r.events.description}.`;
 
 const normalized = (selectors: EventSelector[]): EventSelector[] =>
@@ -99,7 +100,8 @@ const updatePlan = (r: TrailReview): { plan: Plan<TrailPlan>; high: string[] } =
     steps.push(`cloudtrail:UpdateTrail Name=${trail.arn} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true (in ${trail.homeRegion})`);
     if (!trail.multiRegion) {
       high.push(
-        `trail ${trail.name} would start recording every region into s3://${trail.bucket}${trail.logGroupArn ? ' and its CloudWatch Logs group' : ''} (more storage and ingestion cost)`,
+        `trail ${trail.name} would start recording every region into ` +
+          `s3://${trail.bucket}${trail.logGroupArn ? ' and its CloudWatch Logs group' : ''} (more storage and ingestion cost)`,
       );
     }
   }
@@ -173,7 +175,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   if (own.length > 0) {
     return {
       risk: 'low',
-      riskReason: `the account's trails use advanced event selectors that hubfix does not rewrite: add management events to ${own[0].trail.name} by hand`,
+      riskReason:
+        `the account's trails use advanced event selectors that hubfix does not rewrite: add management events to ` +
+        `${own[0].trail.name} by hand`,
       evidence,
       blocked: true,
     };
@@ -183,19 +187,25 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     return {
       risk: 'high',
       riskReason:
-        'the account has no trail of its own to update, and creating one needs a bucket: set cloudtrail.trailBucket to a bucket whose policy lets CloudTrail write',
+        'the account has no trail of its own to update, and creating one needs a bucket: set cloudtrail.trailBucket to a bucket whose ' +
+        'policy lets CloudTrail write',
       evidence,
       blocked: true,
     };
   }
   return {
     risk: 'high',
-    riskReason: `The account has no trail of its own, so hubfix would create one (a new trail, delivering every region's management events to s3://${bucket})`,
+    riskReason:
+      `The account has no trail of its own, so hubfix would create one (a new trail, delivering every region's management ` +
+      `events to s3://${bucket})`,
     evidence,
     plan: {
-      summary: `Create multi-region trail ${CREATED_TRAIL_NAME} (the account has no trail to update) delivering to s3://${bucket}, and start logging`,
+      summary:
+        `Create multi-region trail ${CREATED_TRAIL_NAME} (the account has no trail to update) delivering to s3://${bucket}, ` +
+        `and start logging`,
       steps: [
-        `cloudtrail:CreateTrail Name=${CREATED_TRAIL_NAME} S3BucketName=${bucket} IsMultiRegionTrail=true IncludeGlobalServiceEvents=true EnableLogFileValidation=true (in ${region})`,
+        `cloudtrail:CreateTrail Name=${CREATED_TRAIL_NAME} S3BucketName=${bucket} IsMultiRegionTrail=true ` +
+          `IncludeGlobalServiceEvents=true EnableLogFileValidation=true (in ${region})`,
         `cloudtrail:StartLogging Name=${CREATED_TRAIL_NAME}`,
       ],
       reversible: true,
@@ -318,7 +328,8 @@ const createTrail = async (ctx: ControlContext, accountId: string, change: Trail
     const differences = trail ? unlikeCreated(trail, change, accountId) : [];
     if (differences.length === 0) return trail;
     throw new RemediationError(
-      `CreateTrail ${change.trailName}: trail ${change.trailName} already exists in ${change.homeRegion} but is not the one this plan creates ` +
+      `CreateTrail ${change.trailName}: trail ${change.trailName} already exists in ${change.homeRegion} but is not the one this plan ` +
+        `creates ` +
         `(${differences.join('; ')}): hubfix did not create it and will not adopt it; nothing was changed`,
     );
   };
@@ -349,7 +360,8 @@ const createTrail = async (ctx: ControlContext, accountId: string, change: Trail
     await client.send(new StartLoggingCommand({ Name: trailArn }));
   } catch (error) {
     throw new RemediationError(
-      `StartLogging on the new trail ${change.trailName} failed (${(error as Error).name}); trail ${trailArn} was created and is not logging`,
+      `StartLogging on the new trail ${change.trailName} failed (${(error as Error).name}); trail ${trailArn} was created and is not ` +
+        `logging`,
       { cause: error },
     );
   }

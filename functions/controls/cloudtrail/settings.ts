@@ -15,8 +15,10 @@ import type { ControlAssessment, ControlContext } from '../types';
 
 export const describeTrail = (trail: TrailFacts): Evidence => ({
   fact:
-    `Trail ${trail.name} (home region ${trail.homeRegion}, ${trail.multiRegion ? 'multi-region' : 'single-region'}) delivers to s3://${trail.bucket}; ` +
-    `log file validation ${trail.logFileValidation ? 'on' : 'off'}; SSE-KMS ${trail.kmsKeyId ? `with ${trail.kmsKeyId}` : 'off (SSE-S3 only)'}.`,
+    `Trail ${trail.name} (home region ${trail.homeRegion}, ${trail.multiRegion ? 'multi-region' : 'single-region'}) delivers to ` +
+    `s3://${trail.bucket}; ` +
+    `log file validation ${trail.logFileValidation ? 'on' : 'off'}; SSE-KMS ` +
+    `${trail.kmsKeyId ? `with ${trail.kmsKeyId}` : 'off (SSE-S3 only)'}.`,
   source: 'cloudtrail:DescribeTrails',
 });
 

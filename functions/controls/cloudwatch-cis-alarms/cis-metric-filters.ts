@@ -22,21 +22,26 @@ export const CIS_METRIC_FILTERS: Readonly<Record<string, CisMetricFilter>> = {
   'CloudWatch.3': {
     metricName: 'ConsoleSigninWithoutMFA',
     pattern:
-      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ' +
+      '($.responseElements.ConsoleLogin = "Success") }',
     alsoAccepted: ['{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }'],
   },
   'CloudWatch.4': {
     metricName: 'IAMPolicyChanges',
     pattern:
-      '{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || ' +
+      '{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ' +
+      '($.eventName=PutGroupPolicy) || ' +
       '($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || ($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ' +
-      '($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || ' +
-      '($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}',
+      '($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ' +
+      '($.eventName=DetachRolePolicy) || ' +
+      '($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ' +
+      '($.eventName=DetachGroupPolicy)}',
   },
   'CloudWatch.5': {
     metricName: 'CloudTrailChanges',
     pattern:
-      '{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}',
+      '{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ' +
+      '($.eventName=StopLogging)}',
   },
   'CloudWatch.6': {
     metricName: 'ConsoleAuthenticationFailure',
@@ -49,8 +54,10 @@ export const CIS_METRIC_FILTERS: Readonly<Record<string, CisMetricFilter>> = {
   'CloudWatch.8': {
     metricName: 'S3BucketPolicyChanges',
     pattern:
-      '{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || ($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || ' +
-      '($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || ($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || ' +
+      '{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || ($.eventName=PutBucketPolicy) || ' +
+      '($.eventName=PutBucketCors) || ' +
+      '($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || ($.eventName=DeleteBucketPolicy) || ' +
+      '($.eventName=DeleteBucketCors) || ' +
       '($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}',
   },
   'CloudWatch.9': {
@@ -62,13 +69,15 @@ export const CIS_METRIC_FILTERS: Readonly<Record<string, CisMetricFilter>> = {
   'CloudWatch.10': {
     metricName: 'SecurityGroupChanges',
     pattern:
-      '{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || ($.eventName=RevokeSecurityGroupIngress) || ' +
+      '{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || ' +
+      '($.eventName=RevokeSecurityGroupIngress) || ' +
       '($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || ($.eventName=DeleteSecurityGroup)}',
   },
   'CloudWatch.11': {
     metricName: 'NetworkACLChanges',
     pattern:
-      '{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || ($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || ' +
+      '{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || ($.eventName=DeleteNetworkAcl) || ' +
+      '($.eventName=DeleteNetworkAclEntry) || ' +
       '($.eventName=ReplaceNetworkAclEntry) || ($.eventName=ReplaceNetworkAclAssociation)}',
   },
   'CloudWatch.12': {
@@ -80,15 +89,19 @@ export const CIS_METRIC_FILTERS: Readonly<Record<string, CisMetricFilter>> = {
   'CloudWatch.13': {
     metricName: 'RouteTableChanges',
     pattern:
-      '{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || ($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || ' +
+      '{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || ($.eventName=ReplaceRoute) || ' +
+      '($.eventName=ReplaceRouteTableAssociation) || ' +
       '($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || ($.eventName=DisassociateRouteTable)}',
   },
   'CloudWatch.14': {
     metricName: 'VPCChanges',
     pattern:
-      '{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || ($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || ' +
-      '($.eventName=CreateVpcPeeringConnection) || ($.eventName=DeleteVpcPeeringConnection) || ($.eventName=RejectVpcPeeringConnection) || ' +
-      '($.eventName=AttachClassicLinkVpc) || ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || ($.eventName=EnableVpcClassicLink)}',
+      '{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || ($.eventName=ModifyVpcAttribute) || ' +
+      '($.eventName=AcceptVpcPeeringConnection) || ' +
+      '($.eventName=CreateVpcPeeringConnection) || ($.eventName=DeleteVpcPeeringConnection) || ' +
+      '($.eventName=RejectVpcPeeringConnection) || ' +
+      '($.eventName=AttachClassicLinkVpc) || ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || ' +
+      '($.eventName=EnableVpcClassicLink)}',
   },
 };
 

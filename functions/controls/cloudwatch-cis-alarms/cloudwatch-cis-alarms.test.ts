@@ -54,7 +54,8 @@ describe('cloudwatch-cis-alarms assess', () => {
     });
     const text = facts(result.evidence);
     expect(text).toContain(
-      `Trail org-trail (home us-east-1): multi-region, logging, All management events, delivers to ${LOG_GROUP_ARN}, last delivery 2026-11-22T11:50:00.000Z.`,
+      `Trail org-trail (home us-east-1): multi-region, logging, All management events, delivers to ${LOG_GROUP_ARN}, last delivery ` +
+        `2026-11-22T11:50:00.000Z.`,
     );
     expect(text).toContain(`Alarm topic ${TOPIC} has 2 confirmed subscription(s).`);
   });
@@ -143,7 +144,10 @@ describe('cloudwatch-cis-alarms remediate, verify, rollback', () => {
       alarms: ['alarm/hubfix-CloudWatch.10-SecurityGroupChanges'],
     });
     expect(observed).toMatch(
-      /filter hubfix-cis-SecurityGroupChanges with the CIS pattern on org-trail; alarm hubfix-CloudWatch.10-SecurityGroupChanges watches LogMetrics\/SecurityGroupChanges/,
+      new RegExp(
+        'filter hubfix-cis-SecurityGroupChanges with the CIS pattern on org-trail; ' +
+          'alarm hubfix-CloudWatch\\.10-SecurityGroupChanges watches LogMetrics/SecurityGroupChanges',
+      ),
     );
     expect(snapshotOf(sim)).toEqual({ filters: ['app-errors'], alarms: [] });
   });
@@ -163,7 +167,8 @@ describe('cloudwatch-cis-alarms remediate, verify, rollback', () => {
     expect(retried).toEqual(first);
     expect(retried.before).toMatchObject({ filter: null, alarm: null });
     expect(undone.summary).toBe(
-      'Rolled back on org-trail: deleted alarm hubfix-CloudWatch.10-SecurityGroupChanges, deleted metric filter hubfix-cis-SecurityGroupChanges',
+      'Rolled back on org-trail: deleted alarm hubfix-CloudWatch.10-SecurityGroupChanges, deleted metric filter ' +
+        'hubfix-cis-SecurityGroupChanges',
     );
     expect(again).toEqual(undone);
     expect(snapshotOf(sim)).toEqual({ filters: [], alarms: [] });

@@ -516,6 +516,20 @@ export const cloudWatchCisAlarms = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'A logging multi-region trail delivering every management event to this account\u2019s CloudWatch Logs',
+      source: 'cloudtrail:DescribeTrails, GetTrailStatus (LatestCloudWatchLogsDeliveryTime), GetEventSelectors',
+      blindSpots: 'Nothing about use: a filter and an alarm are additive',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'Existing metric filters with the CIS pattern, their alarms, the alarm topic and its subscribers',
+      source: 'logs:DescribeMetricFilters, cloudwatch:DescribeAlarmsForMetric, sns:GetTopicAttributes',
+      blindSpots: 'Filters whose pattern differs from the CIS text but means the same (a second filter is added)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

@@ -62,12 +62,24 @@ describe('default-security-group assess', () => {
     expect(result.riskReason).toContain('2 network interface(s) still use it: eni-0000000000000d001, eni-0000000000000d002');
     expect(result.evidence).toEqual(
       expect.arrayContaining([
-        { fact: expect.stringContaining(`Instance ${DEV_INSTANCE} (running)`), source: 'ec2:DescribeInstances' },
         {
-          fact: expect.stringContaining('eni-0000000000000d002 (lambda: AWS Lambda VPC ENI-report)'),
-          source: 'ec2:DescribeNetworkInterfaces',
+          fact: expect.stringContaining(`Instance ${DEV_INSTANCE} (running)`),
+          source: 'ec2:DescribeInstances',
+          where: 'account 111111111111, us-east-1',
+          window: 'current configuration at assessment time',
         },
-        { fact: expect.stringContaining(`${SG_WEB} (web) reference ${SG_DEFAULT}`), source: 'ec2:DescribeSecurityGroups' },
+        {
+          fact: expect.stringContaining('Lambda function interface eni-0000000000000d002 (lambda, AWS Lambda VPC ENI-report)'),
+          source: 'ec2:DescribeNetworkInterfaces',
+          where: 'account 111111111111, us-east-1',
+          window: 'current configuration at assessment time',
+        },
+        {
+          fact: expect.stringContaining(`${SG_WEB} (web) reference ${SG_DEFAULT}`),
+          source: 'ec2:DescribeSecurityGroups',
+          where: 'account 111111111111, us-east-1',
+          window: 'current configuration at assessment time',
+        },
       ]),
     );
   });

@@ -1,7 +1,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
-import { blastRadius, interfacesWhere, referencingGroups } from '../shared/network-exposure';
+import { blastRadius, referencingGroups } from '../shared/network-exposure';
 import { defineControl } from '../define-control';
 import {
   describeGroup,
@@ -50,8 +51,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       source: 'ec2:DescribeSecurityGroupRules',
     })),
   );
-  const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
-  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
+  const target = targetOf(finding);
+  const radius = await blastRadius(ec2, { Name: 'group-id', Values: [groupId] }, label, target, ctx);
+  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId, target)));
   // Any member at all loses the traffic the rules allow (typically all traffic between members and all egress).
   const highReasons =
     radius.interfaces.length > 0
@@ -73,9 +75,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
     parameters: { groupId, ruleIds: [...ingress, ...egress], observed: { rules: rules.map(plannedRule) } },
   };
-  return highReasons.length > 0
-    ? { risk: 'high', riskReason: `Members would lose all traffic the rules allow: ${highReasons.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `No network interface uses ${groupId}`, evidence, plan };
+  if (highReasons.length > 0)
+    return { risk: 'high', riskReason: `Members would lose all traffic the rules allow: ${highReasons.join('; ')}`, evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Not every user of ${groupId} was seen: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `No network interface of any type uses ${groupId}`, evidence, plan };
 }
 
 async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
@@ -109,11 +114,39 @@ export const defaultSecurityGroup = defineControl({
   changes: 'Revokes every ingress and egress rule of the default security group (it cannot be deleted)',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal:
+        'Every network interface still using the default group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, \u2026)',
+      source: 'ec2:DescribeNetworkInterfaces group-id filter in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Interfaces of other accounts in a shared VPC; traffic that actually flows (no flow logs read)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'State and production tags of the instances behind those interfaces',
+      source: 'ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Instances of another account (shared VPC): said as unseen',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Security groups naming the default group, here and in peered VPCs / across transit gateways',
+      source:
+        'ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupReferences in the finding\u2019s account and region, current configuration',
+      blindSpots: 'References from other regions',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema: revocationPlanSchema,
   changeSchema: revocationChangeSchema,
   permissions: {
-    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    assess: [
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeSecurityGroupReferences',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeInstances',
+    ],
     verify: ['ec2:DescribeSecurityGroups'],
     remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
     rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],

@@ -118,6 +118,15 @@ export const ebsDefaultEncryption = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'EBS encryption by default and the default KMS key of the region',
+      source: 'ec2:GetEbsEncryptionByDefault, ec2:GetEbsDefaultKmsKeyId in the finding\u2019s region',
+      blindSpots:
+        'Launch paths that cannot use encrypted volumes (e.g. sharing unencrypted AMIs/snapshots with accounts without the key): only new volumes are affected',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

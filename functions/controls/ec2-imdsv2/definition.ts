@@ -1,11 +1,14 @@
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client, ModifyInstanceMetadataOptionsCommand, type Instance } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef } from '../../findings/types';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
+import { metricSums } from '../shared/metric-window';
 import { startingPoint } from '../shared/retries';
+import { inRegion, readSignal } from '../shared/signals';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
 
 const DAY_MS = 86_400_000;
@@ -23,11 +26,16 @@ const changeSchema = z.object({ instanceId: z.string(), httpTokens: httpTokensSc
 type MetadataSettings = z.infer<typeof changeSchema>;
 
 interface NoTokenCalls {
-  /** Days with a datapoint: none means CloudWatch saw nothing, not that nothing happened. */
+  /** Days of the window the instance existed in (since launch or the window's start). */
+  expectedDays: number;
+  /** Days with a datapoint: a day without one is a day CloudWatch saw nothing (stopped, not reporting), not a day without calls. */
   days: number;
   calls: number;
   lastDay?: Date;
 }
+
+/** What the metric covers: less than this share of the window seen and IMDSv1 use cannot be ruled out (unseen). */
+const MIN_COVERAGE = 0.5;
 
 export const instanceIdOf = (finding: FindingRef): string => {
   const id = /i-[0-9a-f]{8,17}/.exec(finding.resource.canonicalId)?.[0];
@@ -51,24 +59,27 @@ const settingsOf = (instance: Instance): MetadataSettings => ({
   httpEndpoint: instance.MetadataOptions?.HttpEndpoint ?? 'enabled',
 });
 
-/** AWS/EC2 MetadataNoToken: the instance's IMDSv1 calls (metadata requests made without a session token), per day. */
-const noTokenCalls = async (cloudWatch: CloudWatchClient, instanceId: string, now: Date, days: number): Promise<NoTokenCalls> => {
-  const result = await cloudWatch.send(
-    new GetMetricStatisticsCommand({
-      Namespace: 'AWS/EC2',
-      MetricName: 'MetadataNoToken',
-      Dimensions: [{ Name: 'InstanceId', Value: instanceId }],
-      StartTime: new Date(now.getTime() - days * DAY_MS),
-      EndTime: now,
-      Period: DAY_S,
-      Statistics: ['Sum'],
-    }),
+/**
+ * AWS/EC2 MetadataNoToken: the instance's IMDSv1 calls (metadata requests made without a session token), summed per day over
+ * the whole window (one-day periods are valid at every CloudWatch retention tier; metricSums pages past 1,440 datapoints).
+ * The window starts at the later of the lookback and the instance's launch: before launch there is nothing to see.
+ */
+const noTokenCalls = async (cloudWatch: CloudWatchClient, instance: Instance, now: Date, days: number): Promise<NoTokenCalls> => {
+  const lookbackStart = now.getTime() - days * DAY_MS;
+  const launched = instance.LaunchTime ? new Date(instance.LaunchTime).getTime() : lookbackStart;
+  const start = new Date(Math.max(lookbackStart, launched));
+  const { datapoints } = await metricSums(
+    cloudWatch,
+    { namespace: 'AWS/EC2', metricName: 'MetadataNoToken', dimensions: [{ Name: 'InstanceId', Value: instance.InstanceId as string }] },
+    start,
+    now,
+    DAY_S,
   );
-  const points = result.Datapoints ?? [];
-  const used = points.filter((p) => (p.Sum ?? 0) > 0 && p.Timestamp).map((p) => new Date(p.Timestamp as Date).getTime());
+  const used = datapoints.filter((p) => (p.Sum ?? 0) > 0 && p.Timestamp).map((p) => new Date(p.Timestamp as Date).getTime());
   return {
-    days: points.length,
-    calls: points.reduce((total, p) => total + (p.Sum ?? 0), 0),
+    expectedDays: Math.max(1, Math.ceil((now.getTime() - start.getTime()) / DAY_MS)),
+    days: datapoints.length,
+    calls: datapoints.reduce((total, p) => total + (p.Sum ?? 0), 0),
     lastDay: used.length > 0 ? new Date(Math.max(...used)) : undefined,
   };
 };
@@ -90,27 +101,53 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   if (settings.httpTokens === 'required') return { risk: 'low', riskReason: `Instance ${instanceId} already requires IMDSv2`, evidence };
 
   const { lookbackDays } = ctx.config.thresholds;
-  const usage = await noTokenCalls(ctx.clients.at(CloudWatchClient, target), instanceId, ctx.now(), lookbackDays);
+  const metric = {
+    source: 'cloudwatch:GetMetricStatistics AWS/EC2 MetadataNoToken',
+    where: inRegion(target.accountId, target.region),
+    window: `last ${lookbackDays} days, daily sums`,
+  };
+  const read = await readSignal({ ...metric, what: `the MetadataNoToken metric of ${instanceId}` }, () =>
+    noTokenCalls(ctx.clients.at(CloudWatchClient, target), instance, ctx.now(), lookbackDays),
+  );
   const highReasons: string[] = [];
-  if (usage.days === 0) {
-    evidence.push({
-      fact: `CloudWatch has no MetadataNoToken data for ${instanceId} in the last ${lookbackDays} days (the instance is ${state}): IMDSv1 use cannot be ruled out.`,
-      source: 'cloudwatch:GetMetricStatistics',
-    });
-    highReasons.push(`no MetadataNoToken data in ${lookbackDays} days (instance ${state}), so IMDSv1 use cannot be ruled out`);
-  } else if (usage.calls > 0) {
-    evidence.push({
-      fact: `${usage.calls} IMDSv1 calls (MetadataNoToken) from ${instanceId} in the last ${lookbackDays} days, the latest on ${usage.lastDay?.toISOString().slice(0, 10)}: software on it still reads metadata without a token.`,
-      source: 'cloudwatch:GetMetricStatistics',
-    });
-    highReasons.push(
-      `software on ${instanceId} made ${usage.calls} IMDSv1 calls in the last ${lookbackDays} days; requiring IMDSv2 breaks it`,
-    );
-  } else {
-    evidence.push({
-      fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} day(s) of data in the last ${lookbackDays} days.`,
-      source: 'cloudwatch:GetMetricStatistics',
-    });
+  if (!read.seen) evidence.push(read.evidence);
+  else {
+    const usage = read.value;
+    const gap = usage.expectedDays - usage.days;
+    if (usage.calls > 0) {
+      evidence.push({
+        ...metric,
+        fact:
+          `${usage.calls} IMDSv1 calls (MetadataNoToken) from ${instanceId} in the last ${lookbackDays} days, the latest on ` +
+          `${usage.lastDay?.toISOString().slice(0, 10)}: software on it still reads metadata without a token.`,
+      });
+      highReasons.push(
+        `software on ${instanceId} made ${usage.calls} IMDSv1 calls in the last ${lookbackDays} days; requiring IMDSv2 breaks it`,
+      );
+    } else if (usage.days === 0) {
+      // No datapoint at all: the metric is missing (a running instance) or the instance never ran in the window.
+      evidence.push({
+        ...metric,
+        fact:
+          `CloudWatch has no MetadataNoToken datapoint for ${instanceId} (${state}) in the last ${lookbackDays} days: ` +
+          `${state === 'running' ? 'the metric is missing' : 'the instance did not run'}, so IMDSv1 use is not seen.`,
+        unseen: true,
+      });
+    } else if (usage.days < usage.expectedDays * MIN_COVERAGE) {
+      evidence.push({
+        ...metric,
+        fact:
+          `MetadataNoToken covers only ${usage.days} of the ${usage.expectedDays} day(s) ${instanceId} existed in the window ` +
+          `(stopped or not reporting the rest); no IMDSv1 calls on those days, but what runs on the other ${gap} is not seen.`,
+        unseen: true,
+      });
+    } else {
+      const partial = gap > 0 ? ` (no data on ${gap} day(s): stopped or not reporting)` : '';
+      evidence.push({
+        ...metric,
+        fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} of ${usage.expectedDays} day(s) of the window${partial}.`,
+      });
+    }
   }
   const tags = Object.fromEntries((instance.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
   const marker = productionMarker(tags, ctx.config);
@@ -133,9 +170,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     // observed: what the plan replaces; a retry that finds IMDSv2 required already records it as `before` (types.ts).
     parameters: { instanceId, observed: { httpTokens: settings.httpTokens } },
   };
-  return highReasons.length > 0
-    ? { risk: 'high', riskReason: `Requiring IMDSv2 could break ${instanceId}: ${highReasons.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `No IMDSv1 calls from ${instanceId} in ${lookbackDays} days and no production marker`, evidence, plan };
+  if (highReasons.length > 0)
+    return { risk: 'high', riskReason: `Requiring IMDSv2 could break ${instanceId}: ${highReasons.join('; ')}`, evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `IMDSv1 use of ${instanceId} is not seen: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `No IMDSv1 calls from ${instanceId} in ${lookbackDays} days and no production marker`, evidence, plan };
 }
 
 /**
@@ -186,7 +226,24 @@ export const ec2Imdsv2 = defineControl({
   changes: 'Sets HttpTokens=required on the instance (HttpEndpoint left as it was)',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'IMDSv1 calls of the instance (AWS/EC2 MetadataNoToken), daily sums over the whole lookback since launch',
+      source:
+        'cloudwatch:GetMetricStatistics in the instance\u2019s region; one-day periods (valid at every retention tier), paged at 1,440 datapoints',
+      blindSpots:
+        'Days the instance was stopped or not reporting (said; under half the window seen is unseen); calls older than the lookback; containers sharing the host\u2019s IMDS are one instance',
+      whenMissing:
+        'No datapoint at all (missing metric, or the instance did not run) or under half the window: an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'State, metadata options and production tags of the instance',
+      source: 'ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing beyond the instance itself',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

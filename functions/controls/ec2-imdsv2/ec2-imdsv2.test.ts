@@ -39,8 +39,10 @@ describe('ec2-imdsv2 assess', () => {
       `ec2:ModifyInstanceMetadataOptions InstanceId=${INSTANCE} HttpTokens=required HttpEndpoint=enabled`,
     ]);
     expect(result.evidence).toContainEqual({
-      fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${INSTANCE} over 14 day(s) of data in the last 14 days.`,
-      source: 'cloudwatch:GetMetricStatistics',
+      fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${INSTANCE} over 14 of 14 day(s) of the window.`,
+      source: 'cloudwatch:GetMetricStatistics AWS/EC2 MetadataNoToken',
+      where: 'account 111111111111, us-east-1',
+      window: 'last 14 days, daily sums',
     });
   });
 
@@ -61,7 +63,7 @@ describe('ec2-imdsv2 assess', () => {
     );
   });
 
-  it('treats a stopped instance with no metric data as high risk: IMDSv1 use cannot be ruled out', async () => {
+  it('treats a stopped instance with no metric data as unknown: IMDSv1 use is not seen, and says so', async () => {
     // Prepare
     const { ctx } = simulatedAccount(account({ state: 'stopped' }, []));
 
@@ -69,8 +71,13 @@ describe('ec2-imdsv2 assess', () => {
     const result = await ec2Imdsv2.assess(finding(), ctx);
 
     // Assess
-    expect(result.risk).toBe('high');
-    expect(result.riskReason).toContain('no MetadataNoToken data in 14 days (instance stopped)');
+    expect(result.risk).toBe('unknown');
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({
+        fact: `CloudWatch has no MetadataNoToken datapoint for ${INSTANCE} (stopped) in the last 14 days: the instance did not run, so IMDSv1 use is not seen.`,
+        unseen: true,
+      }),
+    );
     expect(result.evidence[0].fact).toContain(`Instance ${INSTANCE} is stopped; HttpTokens=optional`);
   });
 

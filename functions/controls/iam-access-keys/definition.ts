@@ -1,5 +1,4 @@
-import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
 import {
   GetAccessKeyLastUsedCommand,
   IAMClient,
@@ -15,6 +14,7 @@ import { defineControl } from '../define-control';
 import { productionMarker, type Tags } from '../shared/production';
 import { startingPoint } from '../shared/retries';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
+import type { Target } from '../../platform/clients';
 
 const DAY_MS = 86_400_000;
 /** IAM.3 / CIS 1.14: active keys must be rotated within 90 days. */
@@ -119,7 +119,10 @@ const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Tags =>
   Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
 
 /** The instances in this account whose private or public address made the calls. */
-const callerInstances = async (ec2: EC2Client, ips: string[]): Promise<Instance[]> => {
+const callerInstances = async (ctx: ControlContext, target: Target, ips: string[]): Promise<Instance[]> => {
+  // Loaded here, not at the top: only Assess reads EC2 (and only after CloudTrail named callers), so Remediate and Verify never load it.
+  const { DescribeInstancesCommand, EC2Client } = await import('@aws-sdk/client-ec2');
+  const ec2 = ctx.clients.at(EC2Client, target);
   const v4 = ips.filter(isIpv4);
   const byFilter = [
     { Name: 'private-ip-address', Values: v4.filter(isPrivateIp) },
@@ -179,6 +182,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     return { risk: 'low', riskReason: `No active key of ${userName} fails ${finding.controlId} any more`, evidence };
   }
 
+  // Only Assess reads CloudTrail: loaded on its first use, so Remediate and Verify never load it.
+  const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
   const trail = ctx.clients.at(CloudTrailClient, target);
   const since = new Date(now.getTime() - lookbackDays * DAY_MS);
   const highReasons: string[] = [];
@@ -211,7 +216,7 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       source: 'cloudtrail:LookupEvents',
     });
     highReasons.push(`key ${key.accessKeyId} made ${summary.events} API calls in the last ${lookbackDays} days`);
-    for (const instance of await callerInstances(ctx.clients.at(EC2Client, target), summary.sourceIps)) {
+    for (const instance of await callerInstances(ctx, target, summary.sourceIps)) {
       const marker = productionMarker(tagsOf(instance.Tags), ctx.config);
       evidence.push({
         fact: `Calls came from instance ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})${marker ? `, tagged ${marker}` : ''}.`,
@@ -321,6 +326,27 @@ export const iamAccessKeys = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'When and where the key was last used',
+      source: 'iam:GetAccessKeyLastUsed (global)',
+      blindSpots: 'Calls before the last one; data-plane calls are included only by service and region',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'API calls made with the key: services, source IPs, user agents',
+      source: 'cloudtrail:LookupEvents in the finding\u2019s region over the lookback (management events)',
+      blindSpots:
+        'Other regions; data events (S3 objects, DynamoDB items, SQS messages): being widened to every region and a data-event source (issue 13 item 1-2)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'Instances behind the calling IPs, production tags of the user and instances, production accounts',
+      source: 'ec2:DescribeInstances, iam:ListUserTags, configuration',
+      blindSpots: 'Callers outside EC2 (on-premises, other clouds, Lambda, containers)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

@@ -340,6 +340,21 @@ export const iamPasswordPolicy = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'The account password policy',
+      source: 'iam:GetAccountPasswordPolicy (global)',
+      blindSpots: 'Nothing: configuration',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'Automation that sets passwords the stricter policy could reject',
+      source: 'cloudtrail:LookupEvents CreateLoginProfile/UpdateLoginProfile over the lookback',
+      blindSpots:
+        'Other regions\u2019 events (IAM calls are recorded in us-east-1); people who will have to pick a new password at their next change',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

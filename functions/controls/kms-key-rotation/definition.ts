@@ -146,6 +146,14 @@ export const kmsKeyRotation = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'Whether the key can rotate (manager, spec, origin, state) and its rotation status',
+      source: 'kms:DescribeKey, kms:GetKeyRotationStatus in the key\u2019s region',
+      blindSpots: 'Nothing about use: rotation keeps old key material, so every caller keeps working',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

@@ -8,19 +8,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError, VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
 import { defineControl } from '../define-control';
-import {
-  blastRadius,
-  interfacesWhere,
-  onlyAdminPorts,
-  portLabel,
-  portsOpened,
-  RDP,
-  SSH,
-  WORLD_V4,
-  WORLD_V6,
-} from '../shared/network-exposure';
+import { blastRadius, onlyAdminPorts, portLabel, portsOpened, RDP, SSH, WORLD_V4, WORLD_V6 } from '../shared/network-exposure';
+import { inRegion, NOW } from '../shared/signals';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
 
 /**
@@ -114,11 +106,16 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     {
       fact: subnets.length > 0 ? `${aclId} is associated with ${subnets.join(', ')}.` : `${aclId} is associated with no subnet.`,
       source: 'ec2:DescribeNetworkAcls',
+      where: inRegion(finding.accountId, finding.resource.region),
+      window: NOW,
     },
   ];
   const subject = subnets.length > 0 ? `subnet(s) ${subnets.join(', ')}` : `network ACL ${aclId}`;
-  const interfaces = subnets.length > 0 ? await interfacesWhere(ec2, { Name: 'subnet-id', Values: subnets }) : [];
-  const radius = await blastRadius(ec2, interfaces, subject, finding.accountId, ctx);
+  // What runs in the subnets: every interface in them, whatever owns it (an ACL without subnets guards nothing).
+  const radius =
+    subnets.length > 0
+      ? await blastRadius(ec2, { Name: 'subnet-id', Values: subnets }, subject, targetOf(finding), ctx)
+      : { evidence: [], highReasons: [], interfaces: [], unseen: false };
   evidence.push(...radius.evidence);
 
   const wide = found.filter((e) => !isNarrow(e));
@@ -142,9 +139,17 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     reversible: true,
     parameters: { networkAclId: aclId, entries },
   };
-  return radius.highReasons.length > 0
-    ? { risk: 'high', riskReason: `Denying admin ports could cut access that is in use: ${radius.highReasons.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `Nothing in use sits behind ${aclId}'s admin-port entries`, evidence, plan };
+  if (radius.highReasons.length > 0)
+    return {
+      risk: 'high',
+      riskReason: `Denying admin ports could cut access that is in use: ${radius.highReasons.join('; ')}`,
+      evidence,
+      plan,
+    };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Not everything in the subnets of ${aclId} was seen: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `Nothing in use sits behind ${aclId}'s admin-port entries`, evidence, plan };
 }
 
 const replaceEntries = async (ec2: EC2Client, aclId: string, entries: NetworkAclEntry[]): Promise<void> => {
@@ -201,7 +206,23 @@ export const networkAclAdminPorts = defineControl({
     'an entry that also opens other ports is left for a person (blocked)',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'The subnets associated with the ACL',
+      source: 'ec2:DescribeNetworkAcls in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing about use: an association is configuration',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'Everything running in those subnets, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, \u2026)',
+      source:
+        'ec2:DescribeNetworkInterfaces subnet-id filter, ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots:
+        'Interfaces of other accounts in a shared subnet; whether anyone connects on 22/3389 from the internet (no flow logs read)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema: entriesSchema,
   changeSchema: entriesSchema,
   permissions: {

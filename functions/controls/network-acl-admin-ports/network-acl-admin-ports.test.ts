@@ -30,7 +30,12 @@ describe('network-acl-admin-ports assess', () => {
       `ec2:ReplaceNetworkAclEntry NetworkAclId=${ACL} RuleNumber=100 Protocol=6 RuleAction=deny PortRange=22-22 CidrBlock=0.0.0.0/0`,
       `ec2:ReplaceNetworkAclEntry NetworkAclId=${ACL} RuleNumber=110 Protocol=6 RuleAction=deny PortRange=3389-3389 CidrBlock=0.0.0.0/0`,
     ]);
-    expect(result.evidence).toContainEqual({ fact: `${ACL} is associated with ${SUBNET}.`, source: 'ec2:DescribeNetworkAcls' });
+    expect(result.evidence).toContainEqual({
+      fact: `${ACL} is associated with ${SUBNET}.`,
+      source: 'ec2:DescribeNetworkAcls',
+      where: 'account 111111111111, us-east-1',
+      window: 'current configuration at assessment time',
+    });
   });
 
   it('rates an ACL in front of a running production instance as high risk, naming it', async () => {
@@ -49,10 +54,12 @@ describe('network-acl-admin-ports assess', () => {
     // Assess
     expect(result.risk).toBe('high');
     expect(result.riskReason).toContain(`running production instance ${PROD_INSTANCE} (Stage=prod) uses subnet(s) ${SUBNET}`);
-    expect(result.evidence).toContainEqual({
-      fact: expect.stringContaining(`Instance ${PROD_INSTANCE} (running), tagged Stage=prod`),
-      source: 'ec2:DescribeInstances',
-    });
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({
+        fact: expect.stringContaining(`Instance ${PROD_INSTANCE} (running), tagged Stage=prod`),
+        source: 'ec2:DescribeInstances',
+      }),
+    );
   });
 
   it('blocks an allow-all entry instead of replacing it: a deny would cut the whole subnet', async () => {

@@ -13,7 +13,10 @@ import {
 } from '@aws-sdk/client-s3-control';
 import * as z from 'zod';
 import { InvalidInputError, VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
+import { accessPointsOf, cloudFrontOrigins } from '../shared/bucket-reach';
+import { inRegion, NOW, readSignal } from '../shared/signals';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
 import {
@@ -235,13 +238,41 @@ async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<C
   ];
   if (fullyOn(current)) return { risk: 'low', riskReason: `Bucket ${bucket} already blocks all public access`, evidence };
 
-  const facts = await bucketFacts(s3, bucket, ctx, current);
-  const paths = publicPaths(facts, account);
-  evidence.push(...factEvidence(facts, paths), ...productionAccount(finding, ctx));
+  const where = inRegion(target.accountId, target.region);
+  const read = await readSignal(
+    {
+      what: `the policy, ACL, website configuration and tags of ${bucket}`,
+      source: 's3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketAcl, s3:GetBucketWebsite, s3:GetBucketTagging',
+      where,
+      window: NOW,
+    },
+    () => bucketFacts(s3, bucket, ctx, current),
+  );
+  const [cloudFront, accessPoints] = await Promise.all([
+    cloudFrontOrigins(ctx.clients, target, bucket),
+    accessPointsOf(ctx.clients, target, bucket),
+  ]);
+  const plan = planFor({ scope: 'bucket', bucket }, current);
+  if (!read.seen) {
+    evidence.push(read.evidence, ...cloudFront.evidence, ...accessPoints.evidence);
+    return { risk: 'unknown', riskReason: `How ${bucket} is reached is not seen: ${read.evidence.fact}`, evidence, plan };
+  }
+  const facts = read.value;
+  const restricted = current?.RestrictPublicBuckets || account?.RestrictPublicBuckets;
+  const paths = [
+    ...publicPaths(facts, account),
+    // Block public access on the bucket applies to requests through its access points as well.
+    ...(accessPoints.publicPoints.length > 0 && !restricted
+      ? [`access point(s) ${accessPoints.publicPoints.join(', ')} have a public policy`]
+      : []),
+  ];
+  evidence.push(...factEvidence(facts, paths), ...cloudFront.evidence, ...accessPoints.evidence, ...productionAccount(finding, ctx));
+  const anonymousOrigins = cloudFront.origins.filter((o) => !o.signed).map((o) => o.distributionId);
   const high = [
     ...(paths.length > 0
       ? [
-          `bucket ${bucket} is public now (${facts.website ? 'a static website' : paths.join('; ')}) and would stop serving anonymous readers`,
+          `bucket ${bucket} is public now (${facts.website ? 'a static website' : paths.join('; ')}) and would stop serving anonymous readers` +
+            (anonymousOrigins.length > 0 ? `, including CloudFront distribution(s) ${anonymousOrigins.join(', ')}` : ''),
         ]
       : []),
     ...(facts.production ? [`bucket ${bucket} is tagged ${facts.production}`] : []),
@@ -249,13 +280,22 @@ async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<C
   ];
   if (paths.length === 0)
     evidence.push({
-      fact: `Bucket ${bucket} is not public by policy or ACL: blocking changes no current access.`,
-      source: 's3:GetBucketPolicyStatus, s3:GetBucketAcl',
+      fact: `Bucket ${bucket} is not public by policy, ACL or access point: blocking changes no current access.`,
+      source: 's3:GetBucketPolicyStatus, s3:GetBucketAcl, s3control:GetAccessPointPolicyStatus',
+      where,
+      window: NOW,
     });
-  const plan = planFor({ scope: 'bucket', bucket }, current);
-  return high.length > 0
-    ? { risk: 'high', riskReason: `Blocking public access could break readers: ${high.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `Bucket ${bucket} is not public and not production: blocking changes no current access`, evidence, plan };
+  if (high.length > 0)
+    return { risk: 'high', riskReason: `Blocking public access could break readers: ${high.join('; ')}`, evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Not every way to reach ${bucket} was seen: ${unseen.join(' ')}`, evidence, plan };
+  return {
+    risk: 'low',
+    riskReason: `Bucket ${bucket} is not public and not production: blocking changes no current access`,
+    evidence,
+    plan,
+  };
 }
 
 /** Runs `work` over `items`, a few at a time (the S3 read quotas are generous, Lambda memory is not). */
@@ -381,7 +421,34 @@ export const s3PublicAccess = defineControl({
   reversible: true,
   automation: 'automated',
   // A public website breaks when blocked: a person decides even when assess finds nothing public.
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'Block public access of the bucket and the account',
+      source: 's3:GetPublicAccessBlock, s3control:GetPublicAccessBlock, current configuration',
+      blindSpots: 'Organization-level policies (SCPs, RCPs) that also block public access',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+    {
+      signal: 'How the public reaches the bucket: bucket policy (status and public statements), ACL grants, static website hosting, tags',
+      source:
+        's3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketAcl, s3:GetBucketWebsite, s3:GetBucketTagging, current configuration',
+      blindSpots: 'Object ACLs; who actually reads anonymously (no data events read); S3.1 checks at most 500 buckets and says so',
+      whenMissing: 'For S3.8: unreadable, an unseen line and risk unknown; for S3.1 the read fails the assessment',
+    },
+    {
+      signal: 'CloudFront distributions whose origin is the bucket, signed (OAC/OAI) or anonymous',
+      source: 'cloudfront:ListDistributions, every page, the account\u2019s distributions (global)',
+      blindSpots: 'Distributions of other accounts or partitions using the bucket (GovCloud offers no CloudFront)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Access points of the bucket and which have a public policy',
+      source: 's3control:ListAccessPoints (Bucket filter), s3control:GetAccessPointPolicyStatus, in the bucket\u2019s region',
+      blindSpots: 'Multi-Region Access Points; access points of other accounts (cross-account access points)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {
@@ -396,6 +463,10 @@ export const s3PublicAccess = defineControl({
       's3:GetBucketAcl',
       's3:GetBucketWebsite',
       's3:GetBucketTagging',
+      // Who reaches the bucket besides itself: CloudFront origins and access points (ListAccessPoints is s3:ListAccessPoints).
+      'cloudfront:ListDistributions',
+      's3:ListAccessPoints',
+      's3:GetAccessPointPolicyStatus',
     ],
     verify: ['s3:GetBucketPublicAccessBlock', 's3:GetAccountPublicAccessBlock'],
     remediate: blockReadsAndWrites,

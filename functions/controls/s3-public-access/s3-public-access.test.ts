@@ -47,7 +47,7 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
     ]);
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain('is a CloudFront origin (origin access control of distribution E2QWRUHAPOMQZL)');
-    expect(facts).toContain('is not public by policy or ACL');
+    expect(facts).toContain('is not public by policy, ACL or access point');
   });
 
   it('rates a public static website as high risk, with the website, the public statement and the production tag as evidence', async () => {

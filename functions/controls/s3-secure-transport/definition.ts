@@ -1,7 +1,10 @@
-import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketPolicyCommand, GetBucketWebsiteCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { InvalidInputError, RemediationError, VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
+import { cloudFrontOrigins } from '../shared/bucket-reach';
+import { inRegion, NOW, readSignal } from '../shared/signals';
 import { defineControl } from '../define-control';
 import { productionMarker } from '../shared/production';
 import {
@@ -10,6 +13,7 @@ import {
   bucketPolicy,
   bucketTags,
   parsePolicy,
+  readOptional,
   type PolicyDocument,
   type PolicyStatement,
 } from '../shared/s3-bucket';
@@ -151,18 +155,40 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const now = ctx.now();
   const days = ctx.config.thresholds.lookbackDays;
+  const where = inRegion(target.accountId, target.region);
   const signal = await readBucketRequests(ctx.clients, target, bucket, new Date(now.getTime() - days * DAY_MS), now);
   let insecure: S3Request[] = [];
   if (!signal.available) {
+    // No data events, no plain-HTTP client to see: the risk is unknown, never low.
     evidence.push({
-      fact: `Signal unavailable: ${signal.reason}, so whether any client reaches ${bucket} over plain HTTP is unknown.`,
+      fact: `Signal unavailable: ${signal.reason}, so whether any client reaches ${bucket} over plain HTTP is not seen.`,
       source: signal.source,
+      where,
+      window: `last ${days} days`,
+      unseen: true,
     });
   } else {
     const read = requestEvidence(bucket, signal.requests, signal.trail, signal.files, signal.truncated, days);
-    evidence.push(read.evidence);
+    evidence.push({ ...read.evidence, where, window: `last ${days} days` });
     insecure = read.insecure;
   }
+  // The website endpoint answers over HTTP only, and CloudFront fetches a REST origin with the viewer's protocol: both
+  // are plain-HTTP clients the deny refuses, whatever the data events show.
+  const website = await readSignal(
+    { what: `the website configuration of ${bucket}`, source: 's3:GetBucketWebsite', where, window: NOW },
+    () => readOptional(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })), 'NoSuchWebsiteConfiguration', bucket),
+  );
+  const cloudFront = await cloudFrontOrigins(ctx.clients, target, bucket);
+  if (!website.seen) evidence.push(website.evidence);
+  else if (website.value)
+    evidence.push({
+      fact: `Bucket ${bucket} hosts a static website: its website endpoint serves HTTP only, so the deny refuses every website request.`,
+      source: 's3:GetBucketWebsite',
+      where,
+      window: NOW,
+    });
+  evidence.push(...cloudFront.evidence);
+  const httpOrigins = cloudFront.origins.filter((o) => o.website || o.viewerHttp).map((o) => o.distributionId);
 
   const statements = document ? `${document.Statement.length} existing statement(s) kept` : 'new policy';
   const plan: Plan<DenyPlan> = {
@@ -174,18 +200,16 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     // observed: the policy text this plan replaces (null: none), which a retry records as `before` (types.ts).
     parameters: { bucket, observed: { policy: policy ?? null } },
   };
-  if (insecure.length > 0) {
-    return {
-      risk: 'high',
-      riskReason: `${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`,
-      evidence,
-      plan,
-    };
-  }
-  const why = signal.available
-    ? 'no recent request came without TLS'
-    : 'no S3 data events to show a plain-HTTP client (signal unavailable)';
-  return { risk: 'low', riskReason: `Denying plain HTTP on ${bucket}: ${why}`, evidence, plan };
+  const high = [
+    ...(insecure.length > 0 ? [`${insecure.length} recent request(s) to ${bucket} came over plain HTTP and would be denied`] : []),
+    ...(website.seen && website.value ? [`${bucket} serves a static website over HTTP`] : []),
+    ...(httpOrigins.length > 0 ? [`CloudFront distribution(s) ${httpOrigins.join(', ')} fetch from ${bucket} over HTTP`] : []),
+  ];
+  if (high.length > 0) return { risk: 'high', riskReason: high.join('; '), evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Plain-HTTP clients of ${bucket} are not seen: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `Denying plain HTTP on ${bucket}: no recent request came without TLS`, evidence, plan };
 }
 
 /** The finding's bucket, when the plan or change names it. */
@@ -269,7 +293,35 @@ export const s3SecureTransport = defineControl({
   reversible: true,
   automation: 'automated',
   // Without data events assess cannot see a plain-HTTP client: a person decides by default.
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal: 'Requests to the bucket over plain HTTP (no TLS), with source IPs, user agents and operations',
+      source:
+        'S3 data events in the log files of the trail that records the bucket (cloudtrail:DescribeTrails, GetEventSelectors, s3:ListBucket/GetObject on its log bucket), over the lookback',
+      blindSpots:
+        'Without a trail selecting the bucket\u2019s data events, or an organization trail\u2019s logs out of reach, no request is seen; server access logs are not read',
+      whenMissing: 'No data-event source: an unseen line saying so, risk unknown, a person decides',
+    },
+    {
+      signal: 'Static website hosting (its endpoint serves HTTP only)',
+      source: 's3:GetBucketWebsite in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing else: a website endpoint is always HTTP',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'CloudFront distributions fetching from the bucket over HTTP (website origins, or REST origins whose viewers may use HTTP)',
+      source: 'cloudfront:ListDistributions, every page, the account\u2019s distributions (global)',
+      blindSpots: 'Distributions of other accounts or partitions',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'The bucket policy and production tags',
+      source: 's3:GetBucketPolicy, s3:GetBucketTagging in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Nothing about use',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {
@@ -281,6 +333,9 @@ export const s3SecureTransport = defineControl({
       'cloudtrail:GetEventSelectors',
       's3:GetBucketLocation',
       ...trailLogGrants,
+      // Plain-HTTP clients the data events may not show: the website endpoint and CloudFront origins.
+      's3:GetBucketWebsite',
+      'cloudfront:ListDistributions',
     ],
     verify: ['s3:GetBucketPolicy'],
     remediate: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],

@@ -39,7 +39,7 @@ const policyIn = (sim: ReturnType<typeof simulatedAccount>['sim'], bucket: strin
   (sim.account(HOME_ACCOUNT).states.get('s3') as Map<string, { policy?: string }>).get(bucket)?.policy;
 
 describe('s3-secure-transport assess', () => {
-  it('says explicitly that the signal is unavailable when no trail records the bucket’s data events, and rates it low', async () => {
+  it('says explicitly that the signal is unavailable when no trail records the bucket’s data events, and rates it unknown (never low)', async () => {
     // Prepare
     const { ctx } = simulatedAccount(account([{ name: 'data', policy: EXISTING }, logBucket([])], [trail([])]));
 
@@ -47,10 +47,13 @@ describe('s3-secure-transport assess', () => {
     const result = await s3SecureTransport.assess(finding('data'), ctx);
 
     // Assess
-    expect(result.risk).toBe('low');
+    expect(result.risk).toBe('unknown');
     expect(result.evidence).toContainEqual({
-      fact: 'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for data, so whether any client reaches data over plain HTTP is unknown.',
+      fact: 'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for data, so whether any client reaches data over plain HTTP is not seen.',
       source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
+      where: 'account 111111111111, us-east-1',
+      window: 'last 14 days',
+      unseen: true,
     });
     expect(result.evidence.map((e) => e.fact)).toContain(
       'Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.',
@@ -85,6 +88,8 @@ describe('s3-secure-transport assess', () => {
         '1 of 2 requests to data in the last 14 days came over plain HTTP (no TLS) and would be denied: from 198.51.100.7; ' +
         'user agents legacy-uploader/1.0; operations PutObject; latest 2026-11-22T10:00:00.000Z.',
       source: 's3:GetObject (CloudTrail data events of trail main)',
+      where: 'account 111111111111, us-east-1',
+      window: 'last 14 days',
     });
   });
 
@@ -112,7 +117,7 @@ describe('s3-secure-transport assess', () => {
     const result = await s3SecureTransport.assess(finding('data'), ctx);
 
     // Assess
-    expect(result.risk).toBe('low');
+    expect(result.risk).toBe('unknown');
     expect(result.evidence.map((e) => e.fact).join('\n')).toMatch(
       /Signal unavailable: trail main records data's data events, but as an organization trail/,
     );

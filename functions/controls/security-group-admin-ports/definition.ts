@@ -1,18 +1,9 @@
 import { EC2Client, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { InvalidInputError, VerificationFailedError } from '../../platform/errors';
+import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/types';
-import {
-  blastRadius,
-  interfacesWhere,
-  onlyAdminPorts,
-  portsOpened,
-  referencingGroups,
-  RDP,
-  SSH,
-  WORLD_V4,
-  WORLD_V6,
-} from '../shared/network-exposure';
+import { blastRadius, onlyAdminPorts, portsOpened, referencingGroups, RDP, SSH, WORLD_V4, WORLD_V6 } from '../shared/network-exposure';
 import { defineControl } from '../define-control';
 import {
   describeGroup,
@@ -83,8 +74,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     fact: `Rule ${describeRule(r)} fails ${finding.controlId}.`,
     source: 'ec2:DescribeSecurityGroupRules',
   }));
-  const radius = await blastRadius(ec2, await interfacesWhere(ec2, { Name: 'group-id', Values: [groupId] }), label, finding.accountId, ctx);
-  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId)));
+  const target = targetOf(finding);
+  const radius = await blastRadius(ec2, { Name: 'group-id', Values: [groupId] }, label, target, ctx);
+  evidence.push(...radius.evidence, ...(await referencingGroups(ec2, groupId, target)));
   const highReasons = [...radius.highReasons];
   // Revoking a wide rule (all traffic, 0-65535) also closes its other ports to the internet: say so, and treat it as risky when in use.
   const wide = offending.filter((r) => !onlyAdminPorts(r.IpProtocol, r.FromPort, r.ToPort));
@@ -104,9 +96,12 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
     parameters: { groupId, ruleIds, observed: { rules: offending.map(plannedRule) } },
   };
-  return highReasons.length > 0
-    ? { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan }
-    : { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
+  if (highReasons.length > 0)
+    return { risk: 'high', riskReason: `Revoking could cut access that is in use: ${highReasons.join('; ')}`, evidence, plan };
+  const unseen = unseenSignals(evidence);
+  if (unseen.length > 0)
+    return { risk: 'unknown', riskReason: `Not every user of ${groupId} was seen: ${unseen.join(' ')}`, evidence, plan };
+  return { risk: 'low', riskReason: `Nothing in use depends on ${ruleIds.join(', ')}`, evidence, plan };
 }
 
 /** The rules to revoke: at least one. */
@@ -145,12 +140,41 @@ export const securityGroupAdminPorts = defineControl({
   changes: 'Revokes only the offending ingress rules by rule id (exact protocol, ports, source); never the group or its other rules',
   reversible: true,
   automation: 'automated',
-  defaultMode: 'approval',
+  defaultMode: 'on-request',
+  signals: [
+    {
+      signal:
+        'Every network interface using the group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, ECS, other services)',
+      source: 'ec2:DescribeNetworkInterfaces group-id filter in the finding\u2019s account and region, current configuration',
+      blindSpots:
+        'Interfaces in other accounts using a shared group (VPC sharing); whether anyone actually connects on 22/3389 (no flow logs read)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'State and production tags of the instances behind those interfaces',
+      source: 'ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+      blindSpots: 'Instances of another account (shared VPC): said as unseen',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+    {
+      signal: 'Security groups whose rules name this group, here and in peered VPCs / across transit gateways',
+      source:
+        'ec2:DescribeSecurityGroups ip-permission.group-id filters, ec2:DescribeSecurityGroupReferences in the finding\u2019s account and region, current configuration',
+      blindSpots: 'References from other regions (a group id is regional)',
+      whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
+    },
+  ],
   planSchema,
   changeSchema: revocationChangeSchema,
   permissions: {
     // Rules (sgr- ids) and who uses the group: interfaces, their instances.
-    assess: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeInstances'],
+    assess: [
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeSecurityGroupReferences',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeInstances',
+    ],
     verify: ['ec2:DescribeSecurityGroups'],
     remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
     // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.

@@ -59,8 +59,10 @@ describe('security-group-admin-ports assess', () => {
       },
     });
     expect(result.evidence).toContainEqual({
-      fact: expect.stringContaining('No network interface uses security group'),
+      fact: expect.stringContaining('No network interface of any type uses security group'),
       source: 'ec2:DescribeNetworkInterfaces',
+      where: 'account 111111111111, us-east-1',
+      window: 'current configuration at assessment time',
     });
   });
 
@@ -110,9 +112,21 @@ describe('security-group-admin-ports assess', () => {
         {
           fact: expect.stringMatching(/Instance i-0aaaaaaaaaaaaaaa1 \(running\), tagged environment=production/),
           source: 'ec2:DescribeInstances',
+          where: 'account 111111111111, us-east-1',
+          window: 'current configuration at assessment time',
         },
-        { fact: expect.stringContaining('Load balancer interface eni-0000000000000a002'), source: 'ec2:DescribeNetworkInterfaces' },
-        { fact: expect.stringContaining(`${SG_WEB} (web) reference ${SG_BASTION}`), source: 'ec2:DescribeSecurityGroups' },
+        {
+          fact: expect.stringContaining('load balancer interface eni-0000000000000a002'),
+          source: 'ec2:DescribeNetworkInterfaces',
+          where: 'account 111111111111, us-east-1',
+          window: 'current configuration at assessment time',
+        },
+        {
+          fact: expect.stringContaining(`${SG_WEB} (web) reference ${SG_BASTION}`),
+          source: 'ec2:DescribeSecurityGroups',
+          where: 'account 111111111111, us-east-1',
+          window: 'current configuration at assessment time',
+        },
       ]),
     );
   });

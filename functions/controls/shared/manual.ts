@@ -50,6 +50,8 @@ export const manualControl = (family: ManualFamily): Control<Nothing, Nothing> =
     reversible: false,
     automation: 'manual',
     defaultMode: 'plan',
+    // Reads nothing, changes nothing: no signal, no blind spot to report.
+    signals: [],
     planSchema: nothing,
     changeSchema: nothing,
     // Calls nothing in any step.

@@ -150,7 +150,9 @@ export const readBucketRequests = async (
   if (trail.IsOrganizationTrail) {
     return {
       available: false,
-      reason: `trail ${trail.Name} records ${bucket}'s data events, but as an organization trail it delivers them to the log-archive account`,
+      reason:
+        `trail ${trail.Name} records ${bucket}'s data events, but as an organization trail it delivers them to the log-archive ` +
+        `account`,
       source: 'cloudtrail:DescribeTrails',
     };
   }
@@ -190,7 +192,9 @@ export const readBucketRequests = async (
     if (!OUT_OF_REACH.test((error as Error).name)) throw error;
     return {
       available: false,
-      reason: `trail ${trail.Name} records ${bucket}'s data events, but its log bucket ${logBucket} cannot be read (${(error as Error).name})`,
+      reason:
+        `trail ${trail.Name} records ${bucket}'s data events, but its log bucket ${logBucket} cannot be read ` +
+        `(${(error as Error).name})`,
       source: 's3:GetBucketLocation, s3:ListBucket, s3:GetObject',
     };
   }

@@ -113,7 +113,8 @@ export const sourceOf = (rule: SecurityGroupRule): string =>
 
 /** "sgr-0abc: tcp 22 from 0.0.0.0/0 ("ssh")" */
 export const describeRule = (rule: SecurityGroupRule): string =>
-  `${rule.SecurityGroupRuleId}: ${portLabel(rule.IpProtocol, rule.FromPort, rule.ToPort)} ${rule.IsEgress ? 'to' : 'from'} ${sourceOf(rule)}${rule.Description ? ` ("${rule.Description}")` : ''}`;
+  `${rule.SecurityGroupRuleId}: ${portLabel(rule.IpProtocol, rule.FromPort, rule.ToPort)} ${rule.IsEgress ? 'to' : 'from'} ` +
+  `${sourceOf(rule)}${rule.Description ? ` ("${rule.Description}")` : ''}`;
 
 /** The IpPermission that authorizes exactly this one rule again. */
 export const permissionOf = (rule: SecurityGroupRule): IpPermission => {
@@ -197,7 +198,8 @@ export const revokeRules = async (ec2: EC2Client, groupId: string, rules: Securi
     } catch (error) {
       const done = revoked.length > 0 ? `already revoked ${revoked.map((r) => r.securityGroupRuleId).join(', ')}` : 'nothing was changed';
       throw new RemediationError(
-        `Revoking ${isEgress ? 'egress' : 'ingress'} rule(s) ${SecurityGroupRuleIds.join(', ')} of ${groupId} failed (${(error as Error).name}: ${(error as Error).message}); ${done}`,
+        `Revoking ${isEgress ? 'egress' : 'ingress'} rule(s) ${SecurityGroupRuleIds.join(', ')} of ${groupId} failed ` +
+          `(${(error as Error).name}: ${(error as Error).message}); ${done}`,
         {
           cause: error,
         },

@@ -155,7 +155,8 @@ export const managementEvents = async (clients: ClientFactory, accountId: string
       : management
           .map(
             (s) =>
-              `${s.ReadWriteType ?? 'All'} management events${(s.ExcludeManagementEventSources ?? []).length > 0 ? ` except ${s.ExcludeManagementEventSources?.join(', ')}` : ''}`,
+              `${s.ReadWriteType ?? 'All'} management ` +
+              `events${(s.ExcludeManagementEventSources ?? []).length > 0 ? ` except ${s.ExcludeManagementEventSources?.join(', ')}` : ''}`,
           )
           .join('; ');
   return { complete, selectors, advanced: false, description };

@@ -291,6 +291,14 @@ export const vpcFlowLogs = defineControl({
   reversible: true,
   automation: 'automated',
   defaultMode: 'auto',
+  signals: [
+    {
+      signal: 'The VPC\u2019s flow logs and their destinations against the configured central ones; VPC tags',
+      source: 'ec2:DescribeFlowLogs, ec2:DescribeVpcs in the finding\u2019s region',
+      blindSpots: 'Nothing about use: a flow log is additive (it costs by volume)',
+      whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
+    },
+  ],
   planSchema,
   changeSchema,
   permissions: {

@@ -58,7 +58,8 @@ describe('vpc-flow-logs assess', () => {
     // Assess
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain(
-      `none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): fl-0123456789abcdef0 (ALL, ACTIVE) → ${TEAM_GROUP}`,
+      `none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): ` +
+        `fl-0123456789abcdef0 (ALL, ACTIVE) → ${TEAM_GROUP}`,
     );
     expect(facts).toContain('the existing flow logs are kept as they are');
     expect(result.plan?.parameters).toEqual({

@@ -11,6 +11,12 @@ import type { ControlDescription } from '../functions/controls/types';
  */
 export const CONTROLS_START = '<!-- controls:start -->';
 export const CONTROLS_END = '<!-- controls:end -->';
+/** The blind-spot tables (one per control, from its `signals`) live between these. */
+export const BLIND_SPOTS_START = '<!-- blind-spots:start -->';
+export const BLIND_SPOTS_END = '<!-- blind-spots:end -->';
+type Markers = readonly [start: string, end: string];
+const CONTROLS_MARKERS: Markers = [CONTROLS_START, CONTROLS_END];
+const BLIND_SPOTS_MARKERS: Markers = [BLIND_SPOTS_START, BLIND_SPOTS_END];
 /** The documents that carry the generated section, relative to the repository root. */
 export const CONTROLS_DOCS = ['README.md'];
 
@@ -29,6 +35,7 @@ export const controlCatalog = (plugins: readonly ControlDescription[] = register
     reversible: p.reversible,
     automation: p.automation,
     defaultMode: p.defaultMode,
+    signals: p.signals.map((s) => ({ ...s })),
   }));
 
 /** "v1.2.0 1.3, 1.4 · v3.0.0 1.12": CIS references grouped by benchmark version. */
@@ -89,20 +96,43 @@ export const catalogMarkdown = (entries: readonly CatalogEntry[]): string => {
   ].join('\n');
 };
 
+/**
+ * The README's blind-spot tables: per automated control, each signal its assessment reads, where from, what that source
+ * cannot see, and what the route does when the signal cannot be read. Manual controls read nothing and are listed once.
+ */
+export const blindSpotsMarkdown = (entries: readonly CatalogEntry[]): string => {
+  const sections = entries
+    .filter((e) => e.automation === 'automated')
+    .map((e) =>
+      [
+        `#### \`${e.id}\` (${e.securityControlIds.join(', ')}), default mode \`${e.defaultMode}\``,
+        '',
+        '| Signal | Source | Cannot see | When it cannot be read |',
+        '| --- | --- | --- | --- |',
+        ...e.signals.map((s) => `| ${[s.signal, s.source, s.blindSpots, s.whenMissing].map(cell).join(' | ')} |`),
+      ].join('\n'),
+    );
+  const manual = entries.filter((e) => e.automation === 'manual').map((e) => `\`${e.id}\``);
+  return [...sections, `Manual-only controls read nothing and change nothing: ${manual.join(', ') || 'none'}.`].join('\n\n');
+};
+
 /** The document with the text between the markers replaced by `table`; throws when the markers are missing. */
-export const withControlsSection = (document: string, table: string): string => {
-  const start = document.indexOf(CONTROLS_START);
-  const end = document.indexOf(CONTROLS_END);
-  if (start < 0 || end < start) throw new Error(`The document has no ${CONTROLS_START} … ${CONTROLS_END} section`);
-  return `${document.slice(0, start + CONTROLS_START.length)}\n${table}\n${document.slice(end)}`;
+export const withControlsSection = (document: string, table: string, [open, close]: Markers = CONTROLS_MARKERS): string => {
+  const start = document.indexOf(open);
+  const end = document.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`The document has no ${open} … ${close} section`);
+  return `${document.slice(0, start + open.length)}\n${table}\n${document.slice(end)}`;
 };
 
 /** The text between the markers as committed. */
-export const controlsSectionOf = (document: string): string | undefined => {
-  const start = document.indexOf(CONTROLS_START);
-  const end = document.indexOf(CONTROLS_END);
-  return start < 0 || end < start ? undefined : document.slice(start + CONTROLS_START.length, end).trim();
+export const controlsSectionOf = (document: string, [open, close]: Markers = CONTROLS_MARKERS): string | undefined => {
+  const start = document.indexOf(open);
+  const end = document.indexOf(close);
+  return start < 0 || end < start ? undefined : document.slice(start + open.length, end).trim();
 };
+
+/** The blind-spot section as committed. */
+export const blindSpotsSectionOf = (document: string): string | undefined => controlsSectionOf(document, BLIND_SPOTS_MARKERS);
 
 /** `npm run docs:controls`: rewrites the generated section of each document; returns the files it changed. */
 export const writeControlsDocs = (root: string, entries: readonly CatalogEntry[] = controlCatalog()): string[] => {
@@ -111,7 +141,11 @@ export const writeControlsDocs = (root: string, entries: readonly CatalogEntry[]
     const path = join(root, doc);
     if (!existsSync(path)) throw new Error(`${doc} does not exist`);
     const before = readFileSync(path, 'utf8');
-    const after = withControlsSection(before, catalogMarkdown(entries));
+    const after = withControlsSection(
+      withControlsSection(before, catalogMarkdown(entries)),
+      blindSpotsMarkdown(entries),
+      BLIND_SPOTS_MARKERS,
+    );
     if (after !== before) {
       writeFileSync(path, after);
       changed.push(doc);

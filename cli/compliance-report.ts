@@ -163,7 +163,10 @@ const APP_SCRIPT = `
   var data = JSON.parse(document.getElementById('report-data').textContent);
   Chart.defaults.animation = false;
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-  var outcomeColors = { resolved: '#2e7d32', undone: '#6d4c41', planned: '#546e7a', skipped: '#90a4ae', rejected: '#ef6c00', 'timed-out': '#f9a825', failed: '#c62828' };
+  var outcomeColors = {
+    resolved: '#2e7d32', undone: '#6d4c41', planned: '#546e7a', skipped: '#90a4ae',
+    rejected: '#ef6c00', 'timed-out': '#f9a825', failed: '#c62828'
+  };
   var charts = [];
   charts.push(new Chart(document.getElementById('compliance-chart'), {
     type: 'bar',
@@ -174,7 +177,10 @@ const APP_SCRIPT = `
         { label: 'After hubfix', data: data.compliance.map(function (c) { return c.after; }), backgroundColor: '#2e7d32' }
       ]
     },
-    options: { responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 100, title: { display: true, text: '% of findings passing' } } } }
+    options: {
+      responsive: true, maintainAspectRatio: false,
+      scales: { y: { min: 0, max: 100, title: { display: true, text: '% of findings passing' } } }
+    }
   }));
   charts.push(new Chart(document.getElementById('mttr-chart'), {
     type: 'bar',
@@ -183,21 +189,33 @@ const APP_SCRIPT = `
       datasets: [{ label: 'Verified fixes', data: data.mttr.buckets.map(function (b) { return b.count; }), backgroundColor: '#1565c0' }]
     },
     options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } },
-      scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'fixes' } }, x: { title: { display: true, text: 'finding received → fix verified' } } } }
+      scales: {
+        y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'fixes' } },
+        x: { title: { display: true, text: 'finding received → fix verified' } }
+      } }
   }));
   var outcomeNames = Object.keys(data.outcomes);
   charts.push(new Chart(document.getElementById('outcome-chart'), {
     type: 'doughnut',
     data: {
       labels: outcomeNames,
-      datasets: [{ data: outcomeNames.map(function (o) { return data.outcomes[o]; }), backgroundColor: outcomeNames.map(function (o) { return outcomeColors[o] || '#999'; }) }]
+      datasets: [{
+        data: outcomeNames.map(function (o) { return data.outcomes[o]; }),
+        backgroundColor: outcomeNames.map(function (o) { return outcomeColors[o] || '#999'; })
+      }]
     },
     options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: 'right' } } }
   }));
   charts.push(new Chart(document.getElementById('decision-chart'), {
     type: 'bar',
-    data: { labels: ['Automatic', 'Approved'], datasets: [{ data: [data.automatic, data.approved], backgroundColor: ['#00838f', '#6a1b9a'] }] },
-    options: { indexAxis: 'y', responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+    data: {
+      labels: ['Automatic', 'Approved'],
+      datasets: [{ data: [data.automatic, data.approved], backgroundColor: ['#00838f', '#6a1b9a'] }]
+    },
+    options: {
+      indexAxis: 'y', responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }
+    }
   }));
   window.hubfixCharts = charts;
   document.body.setAttribute('data-charts-ready', String(charts.length));
@@ -248,7 +266,9 @@ const changeText = (r: AuditRecord): string =>
 export const renderReport = (records: AuditRecord[], options: ReportOptions): string => {
   const summary = summarizeAudit(records);
   const chartJs = chartJsBundle();
-  const csp = `default-src 'none'; script-src ${sha256(chartJs)} ${sha256(APP_SCRIPT)}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
+  const csp =
+    `default-src 'none'; script-src ${sha256(chartJs)} ${sha256(APP_SCRIPT)}; style-src 'unsafe-inline'; img-src data:; ` +
+    `base-uri 'none'; form-action 'none'`;
   const fixes = summary.compliance.reduce((n, c) => n + Math.round((c.after / 100) * c.findings), 0);
   const decided = summary.automatic + summary.approved;
   const cards: [string, string][] = [
@@ -273,22 +293,43 @@ export const renderReport = (records: AuditRecord[], options: ReportOptions): st
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>hubfix compliance report</h1><p>${escapeHtml(period)} · from ${escapeHtml(options.source)} · generated ${escapeHtml(options.generatedAt.toISOString())}</p></header>
+<header><h1>hubfix compliance report</h1>
+<p>${escapeHtml(period)} · from ${escapeHtml(options.source)} · generated ${escapeHtml(options.generatedAt.toISOString())}</p>
+</header>
 <main>
-<div class="cards">${cards.map(([value, label]) => `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`).join('')}</div>
+<div class="cards">${cards
+    .map(([value, label]) => `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`)
+    .join('')}</div>
 <div class="grid">
-<section><h2>Compliance before and after, per control</h2><p class="def">Findings hubfix handled, each judged by its latest run: passing after = fixed and verified, or found already compliant. (n) = findings.</p><div class="chart"><canvas id="compliance-chart" role="img" aria-label="Compliance before and after per control"></canvas></div></section>
-<section><h2>Time to remediate</h2><p class="def">From the finding reaching hubfix to the fix verified, for every verified fix (${summary.mttr.fixes}).</p><div class="chart"><canvas id="mttr-chart" role="img" aria-label="Time to remediate distribution"></canvas></div></section>
-<section><h2>Outcomes</h2><p class="def">Every run, by how it ended.</p><div class="chart"><canvas id="outcome-chart" role="img" aria-label="Outcomes"></canvas></div></section>
-<section><h2>Automatic versus approved changes</h2><p class="def">Runs the route sent straight to remediation, and runs a person approved.</p><div class="chart"><canvas id="decision-chart" role="img" aria-label="Automatic versus approved"></canvas></div></section>
+<section><h2>Compliance before and after, per control</h2>
+<p class="def">Findings hubfix handled, each judged by its latest run: passing after = fixed and verified, or found already compliant.
+(n) = findings.</p>
+<div class="chart"><canvas id="compliance-chart" role="img" aria-label="Compliance before and after per control"></canvas>
+</div></section>
+<section><h2>Time to remediate</h2>
+<p class="def">From the finding reaching hubfix to the fix verified, for every verified fix (${summary.mttr.fixes}).</p>
+<div class="chart"><canvas id="mttr-chart" role="img" aria-label="Time to remediate distribution"></canvas>
+</div></section>
+<section><h2>Outcomes</h2>
+<p class="def">Every run, by how it ended.</p>
+<div class="chart"><canvas id="outcome-chart" role="img" aria-label="Outcomes"></canvas>
+</div></section>
+<section><h2>Automatic versus approved changes</h2>
+<p class="def">Runs the route sent straight to remediation, and runs a person approved.</p>
+<div class="chart"><canvas id="decision-chart" role="img" aria-label="Automatic versus approved"></canvas>
+</div></section>
 </div>
-<section><h2>Awaiting a decision (${summary.pending.length})</h2><p class="def">Findings whose latest run asked for approval and got no decision before the wait ended: nothing was changed and the control still fails. Run the custom action again to re-request. Requests still inside their wait have no audit record yet (it is written when the run ends).</p>
+<section><h2>Awaiting a decision (${summary.pending.length})</h2>
+<p class="def">Findings whose latest run asked for approval and got no decision before the wait ended:
+nothing was changed and the control still fails. Run the custom action again to re-request.
+Requests still inside their wait have no audit record yet (it is written when the run ends).</p>
 ${table(
   ['Control', 'Finding', 'Resource', 'Account / region', 'Requested', 'Why approval was needed'],
   summary.pending.map((p) => [p.controlId, p.title, p.resourceId, `${p.accountId} / ${p.region}`, p.since, p.reason]),
   [2],
 )}</section>
-<section><h2>Runs (latest ${summary.recent.length} of ${summary.runs})</h2><p class="def">The full evidence (assessment facts, before/after, every step time) is in <code>hubfix audit export</code>.</p>
+<section><h2>Runs (latest ${summary.recent.length} of ${summary.runs})</h2>
+<p class="def">The full evidence (assessment facts, before/after, every step time) is in <code>hubfix audit export</code>.</p>
 ${table(
   ['Ended', 'Control', 'Finding', 'Resource', 'Account / region', 'Outcome', 'Decided by', 'Change', 'Verified'],
   summary.recent.map((r) => [

@@ -1,13 +1,10 @@
-import { appendFileSync, readFileSync } from 'node:fs';
-import { readAuditRecords, type AuditRecord } from '../functions/audit/audit';
-import { documentClient } from '../functions/platform/dynamo';
-import type { LocalCloud } from './local-cloud';
+import { readFileSync } from 'node:fs';
+import type { AuditRecord } from '../functions/audit/audit';
 
 /**
  * The evidence file an auditor asks for: every run with its finding, route and reason, approver, change
- * (before/after), verification and step timestamps, as CSV (RFC 4180) or JSON. The sandbox's DynamoDB lives
- * only as long as the process, so `hubfix run` / `hubfix demo --audit-file` append each run's records to a
- * JSON-lines file that `hubfix audit export --from` and `hubfix report --from` read.
+ * (before/after), verification and step timestamps, as CSV (RFC 4180) or JSON, from the deployed audit table or
+ * from the JSON-lines file `hubfix run` / `hubfix demo --audit-file` append to (sandbox/audit-file.ts).
  */
 
 export type AuditFormat = 'csv' | 'json';
@@ -105,19 +102,3 @@ export const readAuditFile = (file: string): AuditRecord[] =>
         throw new Error(`${file}:${number}: ${(error as Error).message}`, { cause: error });
       }
     });
-
-/** Appends records to a JSON-lines file, one record a line (the file is created when missing). */
-export const appendAuditFile = (file: string, records: AuditRecord[]): void => {
-  if (records.length > 0) appendFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-};
-
-/** Every record the local cloud's audit table holds (the same Query the deployed reader makes). */
-export const localAuditRecords = (cloud: LocalCloud): Promise<AuditRecord[]> =>
-  readAuditRecords(documentClient(cloud.runtime), cloud.runtime.settings.auditTableName, { since: '0' });
-
-/** `--audit-file`: appends the records of this sandbox's runs; returns how many. */
-export const saveLocalAudit = async (cloud: LocalCloud, file: string): Promise<number> => {
-  const records = await localAuditRecords(cloud);
-  appendAuditFile(file, records);
-  return records.length;
-};

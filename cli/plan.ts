@@ -4,9 +4,10 @@ import { InvalidInputError } from '../functions/platform/errors';
 import { planIntake } from '../functions/intake/intake-decisions';
 import { assessFinding } from '../functions/workflow/routing';
 import type { Evidence, Plan, Route } from '../functions/findings/types';
-import type { Fixture } from './fixture';
-import { SimulatedAws } from './simulated-aws';
-import { simulatedClientFactory } from './simulated-clients';
+import type { ClientFactory } from '../functions/platform/clients';
+import type { Fixture } from '../sandbox/fixture';
+import { SimulatedAws } from '../sandbox/simulated-aws';
+import { simulatedClientFactory } from '../sandbox/simulated-clients';
 
 export interface PlannedFinding {
   findingId: string;
@@ -37,11 +38,20 @@ const parseAny = (raw: unknown): { kind: PlanResult['kind']; event: ParsedEvent 
   return { kind: event.kind, event: event.kind === 'custom-action' ? { ...event, actionId: 'HubfixRemediate' } : event };
 };
 
+/** The simulated account of a fixture, read as Assess reads accounts. */
+const fixtureClients = (fixture: Fixture): ClientFactory =>
+  simulatedClientFactory(new SimulatedAws(fixture, () => new Date()), {
+    homeAccountId: fixture.homeAccountId,
+    homeRegion: fixture.homeRegion,
+    dynamoEndpoint: 'http://127.0.0.1:9',
+  });
+
 /**
- * `hubfix plan`: what the workflow would decide for each finding, changing nothing. With an account
- * fixture the real Assess logic runs against the simulated account (read-only calls only).
+ * `hubfix plan`: what the workflow would decide for each finding, changing nothing. The real Assess logic runs
+ * against a simulated account (a fixture) or, given `clients`, against real accounts: cli/deployment.ts's inspect
+ * clients, which refuse anything but a read.
  */
-export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fixture): Promise<PlanResult> => {
+export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fixture, deployed?: ClientFactory): Promise<PlanResult> => {
   let parsed: ReturnType<typeof parseAny>;
   try {
     parsed = parseAny(raw);
@@ -50,19 +60,18 @@ export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fi
     throw error;
   }
   const intake = planIntake(parsed.event, config, { receivedAt: new Date().toISOString() });
-  const sim = fixture && new SimulatedAws(fixture, () => new Date());
-  const clients =
-    sim &&
-    simulatedClientFactory(sim, {
-      homeAccountId: fixture.homeAccountId,
-      homeRegion: fixture.homeRegion,
-      dynamoEndpoint: 'http://127.0.0.1:9',
-    });
+  const clients = deployed ?? (fixture && fixtureClients(fixture));
 
   const started = await Promise.all(
     intake.start.map(async (input): Promise<PlannedFinding> => {
       const base = { findingId: input.finding.id, controlId: input.finding.controlId, resourceId: input.finding.resource.id };
-      if (!clients) return { ...base, route: null, reason: 'Supported; pass --account FIXTURE to assess the blast radius', evidence: [] };
+      if (!clients)
+        return {
+          ...base,
+          route: null,
+          reason: 'Supported; pass --account FIXTURE, or --profile / --region for a deployment, to assess the blast radius',
+          evidence: [],
+        };
       try {
         const a = await assessFinding(input, { clients, config, now: () => new Date() });
         return { ...base, route: a.route, reason: a.routeReason, risk: a.risk, evidence: a.evidence, plan: a.plan };
