@@ -100,6 +100,8 @@ export const loadFinding = (index: number, accounts: number): Record<string, unk
     UpdatedAt: '2026-11-20T08:00:00.000Z',
     Severity: { Label: 'MEDIUM', Normalized: 40 },
     Title: "IAM.3 IAM users' access keys should be rotated every 90 days or less",
+    // Required in every ASFF finding Security Hub holds (GetFindings' model): the service-model check refuses one without it.
+    Description: "IAM.3 IAM users' access keys should be rotated every 90 days or less",
     Resources: [{ Type: 'AwsIamUser', Id: `arn:aws:iam::${accountId}:user/${userNameOf(index)}`, Partition: 'aws', Region: HOME_REGION }],
     Compliance: { Status: 'FAILED', SecurityControlId: 'IAM.3' },
     Workflow: { Status: 'NEW' },

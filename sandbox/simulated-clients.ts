@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
+import { getSmithyContext } from '@smithy/core/transport';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import {
   MEMBER_ROLE_NAMES,
@@ -9,6 +10,7 @@ import {
   type ClientFactory,
   type Target,
 } from '../functions/platform/clients';
+import { modelViolations, operationShapes, ServiceModelViolation } from './service-model';
 import { SimulatedServiceError, type RoleSession, type SimulatedAws } from './simulated-aws';
 
 export interface SimulatedClientsOptions {
@@ -65,10 +67,14 @@ export const simulatedClientFactory = (sim: SimulatedAws, options: SimulatedClie
             authorize(sim, session, clientName.replace(/Client$/, '').toLowerCase(), commandName.replace(/Command$/, ''));
             accountId = session.accountId;
           }
-          const output = await sim.handle(clientName, commandName, args.input as Record<string, unknown>, {
-            accountId,
-            region: target.region,
-          });
+          const shapes = operationShapes(getSmithyContext(context).operationSchema);
+          if (!shapes) throw new Error(`${clientName}.${commandName} carries no operation schema: the simulation cannot check it`);
+          const input = args.input as Record<string, unknown>;
+          const badRequest = modelViolations(shapes.input, input);
+          if (badRequest.length > 0) throw new ServiceModelViolation(commandName, 'request', badRequest);
+          const output = await sim.handle(clientName, commandName, input, { accountId, region: target.region });
+          const badResponse = modelViolations(shapes.output, output);
+          if (badResponse.length > 0) throw new ServiceModelViolation(commandName, 'response', badResponse);
           return { output: { ...output, $metadata: {} }, response: {} };
         },
         { step: 'finalizeRequest', priority: 'low', name: 'hubfixSimulatedAws' },

@@ -89,6 +89,11 @@ const describe = (t: TrailState, accountId: string): Record<string, unknown> => 
   IsOrganizationTrail: t.isOrganizationTrail,
 });
 
+/** CreateTrail's and UpdateTrail's answer: the trail without HomeRegion and the selector flags (their model has neither). */
+const changed = (t: TrailState, accountId: string): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(describe(t, accountId)).filter(([k]) => !DESCRIBE_ONLY.has(k)));
+const DESCRIBE_ONLY = new Set(['HomeRegion', 'HasCustomEventSelectors', 'HasInsightSelectors']);
+
 const basicOut = (t: TrailState) =>
   t.eventSelectors.map((s) => ({
     ReadWriteType: s.readWriteType,
@@ -206,7 +211,7 @@ export const cloudTrailTrailsModule = defineModule({
         if (typeof input.KmsKeyId === 'string') next.kmsKeyId = input.KmsKeyId === '' ? undefined : input.KmsKeyId;
         checkCombination(next);
         Object.assign(t, next);
-        return describe(t, ctx.accountId);
+        return changed(t, ctx.accountId);
       },
       PutEventSelectors: (input, ctx) => {
         const t = home(ctx, input.TrailName);
@@ -260,7 +265,7 @@ export const cloudTrailTrailsModule = defineModule({
         };
         checkCombination(created);
         state(ctx.accountId).push(created);
-        return describe(created, ctx.accountId);
+        return changed(created, ctx.accountId);
       },
       DeleteTrail: (input, ctx) => {
         const t = home(ctx, input.Name);

@@ -243,6 +243,8 @@ export const securityHubControlsModule = defineModule({
             SecurityControlId: id,
             Title: c.title,
             Description: c.title,
+            // Required in the model: AWS links each control's remediation page.
+            RemediationUrl: `https://docs.aws.amazon.com/console/securityhub/${id}/remediation`,
             SeverityRating: c.severity,
             CurrentRegionAvailability: 'AVAILABLE',
           })),

@@ -38,8 +38,9 @@ const MEMBER = '222222222222';
 const FORGED_PRODUCT = `arn:aws:securityhub:${HOME_REGION}:${MEMBER}:product/${MEMBER}/default`;
 
 const userArn = (user: string, path = '') => `arn:aws:iam::${HOME_ACCOUNT}:user/${path}${user}`;
-const keyFinding = (user: string, extra: Record<string, unknown> = {}) => ({
-  ...asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: userArn(user), suffix: String(extra.suffix ?? '') }),
+/** `suffix` tells findings apart; it is not an ASFF member, so it stays out of the finding (GetFindings' model has no such field). */
+const keyFinding = (user: string, { suffix, ...extra }: Record<string, unknown> = {}) => ({
+  ...asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: userArn(user), suffix: String(suffix ?? '') }),
   ...extra,
 });
 const forged = (user: string, n = 0) =>
