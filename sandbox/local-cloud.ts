@@ -19,6 +19,7 @@ import type { Fixture } from './fixture';
 import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
 import { SimulatedAws } from './simulated-aws';
+import { LocalIdentityProvider, startLocalSignIn } from './local-identity-provider';
 import { simulatedClientFactory } from './simulated-clients';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from './synthesized-definition';
 
@@ -58,7 +59,7 @@ export class LocalCloud {
     readonly runtime: Runtime,
     readonly workflow: SynthesizedWorkflow,
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
-    private readonly servers: Server[],
+    private readonly servers: (Server | LocalIdentityProvider)[],
     readonly approvalBaseUrl: string,
   ) {}
 
@@ -73,6 +74,7 @@ export class LocalCloud {
     const approvalPort = await listen(approvalServer, options.approvalPort ?? 0);
     const approvalBaseUrl = `http://127.0.0.1:${approvalPort}`;
 
+    const signIn = await startLocalSignIn(approvalBaseUrl, options.config.approvalAuth.groupsClaim);
     const workflow = options.workflow ?? synthesizeWorkflow(options.config, homeAccountId, homeRegion);
     const clients = simulatedClientFactory(sim, { homeAccountId, homeRegion, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}` });
     const settings = {
@@ -82,9 +84,11 @@ export class LocalCloud {
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
       stateMachineArn: workflow.stateMachineArn,
+      ...signIn.settings,
       auditTableName: 'hubfix-audit',
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
+    sim.secrets.set(settings.authClientSecretId, signIn.clientSecret);
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
@@ -107,7 +111,7 @@ export class LocalCloud {
       runtime,
       workflow,
       createIntakeHandler(get),
-      [dynamo, approvalServer],
+      [dynamo, approvalServer, signIn.provider],
       approvalBaseUrl,
     );
     serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
@@ -157,6 +161,10 @@ export class LocalCloud {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      this.servers.map((server) =>
+        server instanceof LocalIdentityProvider ? server.stop() : new Promise<void>((resolve) => server.close(() => resolve())),
+      ),
+    );
   }
 }
