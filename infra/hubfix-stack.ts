@@ -27,6 +27,7 @@ import { SETTINGS_ENV } from '../functions/platform/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
 import { HubfixFunction } from './constructs/hubfix-function';
+import { ApproverIdentity } from './constructs/approver-identity';
 import {
   acknowledgeApprovalApi,
   acknowledgeDeadLetterQueue,
@@ -152,6 +153,8 @@ export class HubfixStack extends Stack {
   readonly intakeQueue: sqs.Queue;
   readonly approvalApi: apigateway.RestApi;
   readonly controlHygiene: ControlHygiene;
+  /** Who signs in to decide: the issuer, its client, the sign-in routes, the approval topic's subscription policy. */
+  readonly approverIdentity: ApproverIdentity;
   /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
   readonly approvalApiWebAcl?: wafv2.CfnWebACL;
 
@@ -528,6 +531,15 @@ export class HubfixStack extends Stack {
     }
     const approvalBaseUrl = `https://${this.approvalApi.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE}`;
     this.functions.requestApproval.addEnvironment(SETTINGS_ENV.approvalBaseUrl, approvalBaseUrl);
+    this.approverIdentity = new ApproverIdentity(this, 'ApproverIdentity', {
+      config,
+      api: this.approvalApi,
+      approvalResource: approval,
+      requestValidator: requireApprovalId,
+      approvalFunction: this.functions.approvalApi,
+      approvalBaseUrl,
+      approvalTopic: this.approvalTopic,
+    });
 
     // --- Control hygiene: the batch workflow that disables redundant controls (one approval per batch). ---
     this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {

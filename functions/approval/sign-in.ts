@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { HubfixError } from '../platform/errors';
 import type { Runtime } from '../platform/runtime';
 import type { VerifiedPerson } from './approval-store';
+import { CALLBACK_PATH } from './approval-link';
 import { readSecret } from './secrets';
 import type { PendingSignIn } from './session';
 
@@ -15,7 +16,6 @@ import type { PendingSignIn } from './session';
 export class SignInError extends HubfixError {}
 
 const MIN_CLIENT_SECRET_LENGTH = 16;
-export const CALLBACK_PATH = '/auth/callback';
 
 /** Plain http is accepted for an issuer on this machine only (the sandbox's identity provider). */
 const isLoopback = (url: URL): boolean => url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
