@@ -177,7 +177,9 @@ const single = (form: URLSearchParams, name: string): string | undefined => {
 const crossOrigin = (rt: Runtime, event: APIGatewayProxyEvent): boolean => {
   const origin = headerOf(event, 'origin');
   const site = headerOf(event, 'sec-fetch-site');
-  return (origin !== undefined && origin !== new URL(rt.settings.approvalBaseUrl).origin) || (site !== undefined && site !== 'same-origin');
+  // A browser sends `Origin: null` for a form POST from a page with Referrer-Policy: no-referrer (ours): Sec-Fetch-Site decides.
+  const foreign = origin !== undefined && origin !== 'null' && origin !== new URL(rt.settings.approvalBaseUrl).origin;
+  return foreign || (site !== undefined && site !== 'same-origin');
 };
 
 const submitDecision = async (rt: Runtime, approvalId: string, event: APIGatewayProxyEvent): Promise<HtmlResponse> => {
