@@ -12,6 +12,7 @@ import { standardName } from '../functions/hygiene/standards';
 import type { AuditReport, HygieneBatchInput, HygieneKind, HygieneRunRecord } from '../functions/hygiene/types';
 import { loadConfigFile } from '../infra/build-app';
 import { loadFixture, type Fixture } from '../sandbox/fixture';
+import { SANDBOX_APPROVER } from '../sandbox/session';
 import { auditSandbox, organizationTargets, replayHygieneRun, runHygieneBatch, type HygieneRunReport } from '../sandbox/hygiene-session';
 import { LocalCloud } from '../sandbox/local-cloud';
 import { clientSettings, outputOf, targetsDeployment, withAwsOptions, type AwsOptions, type Deployment } from './aws';
@@ -84,7 +85,7 @@ const runSummary = (report: HygieneRunReport): string => {
 
 const approverPolicy = (decision: 'approve' | 'reject') => () => ({
   decision,
-  approver: 'hubfix CLI',
+  approver: SANDBOX_APPROVER,
   reason: decision === 'reject' ? 'Rejected from the hubfix CLI' : 'Approved from the hubfix CLI',
 });
 

@@ -8,7 +8,7 @@ import { runDemo } from './demo';
 import { fixtureJsonSchema, loadFixture } from './fixture';
 import { LocalCloud } from './local-cloud';
 import { printRunReport } from './report';
-import { asCustomActionEvent, policyFor, runEvent, withDecisionTimeout } from './session';
+import { asCustomActionEvent, policyFor, runEvent, SANDBOX_APPROVER, withDecisionTimeout } from './session';
 
 export const FIXTURES = join(__dirname, 'fixtures');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -64,7 +64,7 @@ export const registerSandboxCommands = (program: Command, config: () => HubfixCo
       const cloud = await LocalCloud.start({ fixture, config: withDecisionTimeout(config(), options.decision), retryIntervalMs: 0 });
       try {
         const event = asCustomActionEvent(readJson(options.event), fixture.homeAccountId, fixture.homeRegion);
-        const report = await runEvent(cloud, event, policyFor(options.decision, 'hubfix run'));
+        const report = await runEvent(cloud, event, policyFor(options.decision, SANDBOX_APPROVER));
         if (options.json) console.log(JSON.stringify(report, null, 2));
         else printRunReport(report);
         if (options.auditFile) {

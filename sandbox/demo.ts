@@ -1,5 +1,5 @@
 import type { HubfixConfig } from '../functions/platform/config';
-import { policyFor, withDecisionTimeout } from './session';
+import { policyFor, SANDBOX_APPROVER, withDecisionTimeout } from './session';
 import type { Fixture } from './fixture';
 import { LocalCloud } from './local-cloud';
 import { saveLocalAudit } from './audit-file';
@@ -46,7 +46,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
   );
   say(json, 'Sending the "Remediate" custom action for the demo findings…\n');
 
-  const answer = options.decision === 'interactive' ? undefined : policyFor(options.decision, 'ana');
+  const answer = options.decision === 'interactive' ? undefined : policyFor(options.decision, SANDBOX_APPROVER);
   const policy: EmailPolicy = (email, link) => {
     say(json, `\n✉  Email to approvers: ${email.subject}\n   ${link}\n`);
     if (answer) return answer(email, link);

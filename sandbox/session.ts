@@ -152,6 +152,9 @@ export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailP
 export const withDecisionTimeout = (config: HubfixConfig, decision: string): HubfixConfig =>
   decision === 'timeout' ? { ...config, approval: { timeoutHours: 2 / 3600, linkLifetimeHours: 2 / 3600 } } : config;
 
+/** The demo person the sandbox's `--approve` / `--reject` sign in as (sandbox/local-identity-provider.ts): an approver. */
+export const SANDBOX_APPROVER = 'ana';
+
 export const policyFor = (decision: string, approver: string): EmailPolicy =>
   decision === 'timeout'
     ? () => 'wait'
