@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/platform/config';
 import { ApprovalService } from './constructs/approval-service';
 import { AuditTrail } from './constructs/audit';
+import { ApproverIdentity } from './constructs/approver-identity';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
 import { Intake } from './constructs/intake';
 import { Observability } from './constructs/observability';
@@ -52,6 +53,8 @@ export class HubfixStack extends Stack {
   readonly intakeQueue: sqs.Queue;
   readonly approvalApi: apigateway.RestApi;
   readonly controlHygiene: ControlHygiene;
+  /** Who signs in to decide: the issuer, its client, the sign-in routes, the approval topic's subscription policy. */
+  readonly approverIdentity: ApproverIdentity;
   /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
   readonly approvalApiWebAcl?: wafv2.CfnWebACL;
 
@@ -69,6 +72,15 @@ export class HubfixStack extends Stack {
     });
     const audit = new AuditTrail(this, 'Audit');
     const approvals = new ApprovalService(this, 'Approvals', { config, notificationKey });
+    this.approverIdentity = new ApproverIdentity(this, 'ApproverIdentity', {
+      config,
+      api: approvals.api,
+      approvalResource: approvals.approvalResource,
+      requestValidator: approvals.requestValidator,
+      approvalFunction: approvals.approvalApi,
+      approvalBaseUrl: approvals.baseUrl,
+      approvalTopic: approvals.topic,
+    });
     const workflow = new RemediationWorkflow(this, 'Workflow', { config, audit, approvals, organizationId });
     trustOperators(workflow.roles.inspect, config);
     const intake = new Intake(this, 'Intake', { config, workflow, audit });

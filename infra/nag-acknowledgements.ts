@@ -145,3 +145,30 @@ export const acknowledgeMemberRoleAssumption = (role: IConstruct, memberRoleName
   acknowledge(role, {
     [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}]`]: `sts:AssumeRole on the ${memberRoleName} role of any account: findings come from every account of the organization (the account is only known per finding); the member role's trust policy admits this role only, from inside the organization.`,
   });
+
+/** CDK's one AwsCustomResource provider function per stack (a fixed construct id). */
+const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/** The default Cognito user pool of approvers and the custom resource that copies its client secret into Secrets Manager. */
+export const acknowledgeApproverIdentity = (scope: IConstruct): void => {
+  const plan =
+    'Threat protection needs the Cognito Plus feature plan, a cost the operator chooses; MFA is required and self sign-up is off.';
+  acknowledge(scope, {
+    'AwsSolutions-COG3': plan,
+    'AwsSolutions-COG8': plan,
+    'AwsSolutions-SMG4':
+      'The secret is the Cognito app client secret, which Cognito cannot rotate in place; rotate by creating a new app client.',
+  });
+  const provider = Stack.of(scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+  if (provider) {
+    acknowledge(provider, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+        "CDK's AwsCustomResource provider (it reads the Cognito app client secret once per deployment) logs with AWSLambdaBasicExecutionRole.",
+      'AwsSolutions-L1': "CDK's AwsCustomResource provider picks its own Node.js runtime.",
+      'Serverless-LambdaDefaultMemorySize': "CDK's AwsCustomResource provider: one SDK call per deployment, CDK sizes it.",
+      'Serverless-LambdaDLQ':
+        'A CloudFormation custom resource provider: CloudFormation itself reports a failure, there is no event to keep.',
+      'Serverless-LambdaTracing': "CDK's AwsCustomResource provider: one SDK call per deployment, nothing to trace.",
+    });
+  }
+};

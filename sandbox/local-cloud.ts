@@ -22,6 +22,7 @@ import type { Fixture } from './fixture';
 import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
 import { SimulatedAws, type ServiceCommands } from './simulated-aws';
+import { LocalIdentityProvider, startLocalSignIn } from './local-identity-provider';
 import { simulatedClientFactory } from './simulated-clients';
 import {
   localStateMachineArn,
@@ -113,7 +114,7 @@ export class LocalCloud {
     readonly sim: SimulatedAws,
     readonly runtime: Runtime,
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
-    private readonly servers: Server[],
+    private readonly servers: (Server | LocalIdentityProvider)[],
     readonly approvalBaseUrl: string,
   ) {}
 
@@ -128,6 +129,7 @@ export class LocalCloud {
     const approvalPort = await listen(approvalServer, options.approvalPort ?? 0);
     const approvalBaseUrl = `http://127.0.0.1:${approvalPort}`;
 
+    const signIn = await startLocalSignIn(approvalBaseUrl, options.config.approvalAuth.groupsClaim);
     const clients = simulatedClientFactory(sim, { homeAccountId, homeRegion, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}` });
     const settings = {
       approvalTableName: 'hubfix-approvals',
@@ -136,16 +138,25 @@ export class LocalCloud {
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
       stateMachineArn: options.workflow?.stateMachineArn ?? localStateMachineArn(homeAccountId, homeRegion, REMEDIATION_WORKFLOW),
+      ...signIn.settings,
       auditTableName: 'hubfix-audit',
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
+    sim.secrets.set(settings.authClientSecretId, signIn.clientSecret);
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
 
     const runtime: Runtime = { clients, config: options.config, settings, now };
     const get = () => runtime;
-    const cloud: LocalCloud = new LocalCloud(options, sim, runtime, createIntakeHandler(get), [dynamo, approvalServer], approvalBaseUrl);
+    const cloud: LocalCloud = new LocalCloud(
+      options,
+      sim,
+      runtime,
+      createIntakeHandler(get),
+      [dynamo, approvalServer, signIn.provider],
+      approvalBaseUrl,
+    );
     sim.serve(
       'SFNClient',
       stepFunctionsApi(
@@ -236,6 +247,10 @@ export class LocalCloud {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      this.servers.map((server) =>
+        server instanceof LocalIdentityProvider ? server.stop() : new Promise<void>((resolve) => server.close(() => resolve())),
+      ),
+    );
   }
 }

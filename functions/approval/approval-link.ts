@@ -7,6 +7,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  */
 
 const SIGNATURE_VERSION = 'v1';
+/** Where the identity provider sends an approver back after sign-in, under the approval API's base URL. */
+export const CALLBACK_PATH = '/auth/callback';
 /** 128 random bits, base64url: 22 characters. */
 const APPROVAL_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 /** HMAC-SHA256 is 32 bytes, base64url without padding: 43 characters. */

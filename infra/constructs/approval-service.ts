@@ -59,6 +59,9 @@ export class ApprovalService extends Construct {
   /** Approval emails SNS could not deliver. */
   readonly notificationDlq: sqs.Queue;
   readonly api: apigateway.RestApi;
+  /** `/approvals/{approvalId}` and the validator requiring its id: the sign-in routes are added beside it. */
+  readonly approvalResource: apigateway.Resource;
+  readonly requestValidator: apigateway.RequestValidator;
   /** The web ACL in front of the API (absent when `approvalApi.waf` is false). */
   readonly webAcl?: wafv2.CfnWebACL;
   /** The links' base: `<base>/approvals/<approvalId>?...`. */
@@ -113,7 +116,7 @@ export class ApprovalService extends Construct {
       config,
       environment: { [SETTINGS_ENV.approvalTableName]: this.table.tableName, [SETTINGS_ENV.linkSecretId]: this.linkSecret.secretArn },
     });
-    this.api = this.restApi(this.approvalApi);
+    ({ api: this.api, approvalResource: this.approvalResource, requestValidator: this.requestValidator } = this.restApi(this.approvalApi));
     this.baseUrl = `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${API_STAGE}`;
     // One client cannot starve the approvers: a WAF rate-based rule per source IP in front of the shared stage throttle.
     if (config.approvalApi.waf) this.webAcl = this.rateLimitPerSourceIp(this.api.deploymentStage, config.approvalApi.rateLimitPer5Minutes);
@@ -171,7 +174,11 @@ export class ApprovalService extends Construct {
    * string ($context.resourcePath is the template /approvals/{approvalId}; $context.path, the request line and the
    * override variables are left out).
    */
-  private restApi(handler: HubfixFunction): apigateway.RestApi {
+  private restApi(handler: HubfixFunction): {
+    api: apigateway.RestApi;
+    approvalResource: apigateway.Resource;
+    requestValidator: apigateway.RequestValidator;
+  } {
     const accessLogs = new logs.LogGroup(this, 'ApprovalApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const api = new apigateway.RestApi(this, 'ApprovalRestApi', {
       description: 'hubfix approval links: GET shows the decision page, POST records a signed decision',
@@ -198,7 +205,7 @@ export class ApprovalService extends Construct {
         requestValidator: requireApprovalId,
       });
     }
-    return api;
+    return { api, approvalResource: approval, requestValidator: requireApprovalId };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
+import { answerApproval, approvalLinkIn, LoopbackBrowser, signInAt } from '../../sandbox/approver';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { getApproval } from '../../functions/approval/approval-store';
 import { logger } from '../../functions/platform/logger';
@@ -93,12 +93,33 @@ const requestApprovals = async (cloud: LocalCloud, findings: Record<string, unkn
 /** Links of this test's approvals: a test that fails half-way still ends its executions (a wait would hold jest for 24 h). */
 const opened: Waiting[] = [];
 
-const post = (url: string, fields: Record<string, string> | string, contentType = 'application/x-www-form-urlencoded') =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: typeof fields === 'string' ? fields : new URLSearchParams(fields).toString(),
-  });
+/** Each demo person's signed-in session in this test's cloud (signed in once, through the local identity provider). */
+const sessions = new Map<string, { cookie: string; csrf: string }>();
+
+const sessionOf = async (who: string): Promise<{ cookie: string; csrf: string }> => {
+  const known = sessions.get(who);
+  if (known) return known;
+  const browser = new LoopbackBrowser();
+  const page = await signInAt(browser, opened[0].link, who);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1] ?? '';
+  const cookie = [...browser.cookies(page.url.origin)].map(([name, value]) => `${name}=${value}`).join('; ');
+  const session = { cookie, csrf };
+  sessions.set(who, session);
+  return session;
+};
+
+/** A decision POST from a signed-in person's browser (their session cookie and CSRF token), with whatever form body. */
+const post = async (
+  url: string,
+  fields: Record<string, string> | string,
+  contentType = 'application/x-www-form-urlencoded',
+  who = 'ana',
+) => {
+  const { cookie, csrf } = await sessionOf(who);
+  const body =
+    typeof fields === 'string' ? (fields === '' ? '' : `${fields}&csrf=${csrf}`) : new URLSearchParams({ ...fields, csrf }).toString();
+  return fetch(url, { method: 'POST', headers: { 'content-type': contentType, cookie }, body });
+};
 
 const pathOf = (w: Waiting): string => `${w.url.origin}${w.url.pathname}`;
 
@@ -136,6 +157,7 @@ beforeAll(() => {
 
 beforeEach(async () => {
   logLines.length = 0;
+  sessions.clear();
   cloud = await startCloud(demoAccount);
   // Every invocation resets the level from the environment (SILENT in tests): raise it where each handler reads its clock.
   const clock = cloud.runtime.now;
@@ -146,7 +168,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const w of opened.splice(0)) await answerApproval(w.link, 'reject', 'cleanup', 'test ended').catch(() => undefined);
+  for (const w of opened.splice(0)) await answerApproval(w.link, 'reject', 'bo', 'test ended').catch(() => undefined);
   await cloud?.settle();
   await cloud?.stop();
   cloud = undefined;
@@ -163,7 +185,7 @@ describe('tampered links decide nothing', () => {
 
     // Act
     const page = await fetch(`${pathOf(w)}?e=${w.e}&s=${forged}`);
-    const decide = await post(pathOf(w), { e: w.e, s: forged, decision: 'approve', approver: 'Mallory' });
+    const decide = await post(pathOf(w), { e: w.e, s: forged, decision: 'approve' });
     const pageBody = await page.text();
 
     // Assess
@@ -171,7 +193,7 @@ describe('tampered links decide nothing', () => {
     expect(decide.status).toBe(403);
     expect(pageBody).not.toContain('name="decision"');
     await expectUndecided(c, w);
-    expect(await answerApproval(w.link, 'reject', 'Dana Ops', 'not now')).toBe(200);
+    expect(await answerApproval(w.link, 'reject', 'ana', 'not now')).toBe(200);
     await c.settle();
     expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
     expect(decisions(c)).toHaveLength(1);
@@ -201,14 +223,13 @@ describe('tampered links decide nothing', () => {
       e: tampered.searchParams.get('e') ?? '',
       s: tampered.searchParams.get('s') ?? '',
       decision: 'approve',
-      approver: 'Mallory',
     });
 
     // Assess
     expect(page.status).toBe(status);
     expect(decide.status).toBe(status);
     await expectUndecided(c, w);
-    expect(await answerApproval(w.link, 'approve', 'Dana Ops', '')).toBe(200);
+    expect(await answerApproval(w.link, 'approve', 'ana', '')).toBe(200);
     await c.settle();
     expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expectNoSecretsLogged(await secretsOf(c, [w]));
@@ -218,20 +239,22 @@ describe('tampered links decide nothing', () => {
     // Prepare: the handlers' clock moves past the link's expiry (the wait itself is wall time and goes on)
     const c = cloud as LocalCloud;
     const [w] = await requestApprovals(c, [userFinding('orders-service')]);
+    await sessionOf('ana'); // signed in while the link was valid
     const realNow = c.runtime.now;
     c.runtime.now = () => new Date(realNow().getTime() + 2 * 86_400_000);
 
     // Act
     const page = await fetch(w.link);
-    const decide = await post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Dana Ops' });
+    const decide = await post(pathOf(w), { e: w.e, s: w.s, decision: 'approve' });
 
     // Assess
     expect(page.status).toBe(410);
-    expect(decide.status).toBe(410);
-    expect(await decide.text()).toMatch(/expired/i);
+    // Two days on, the 15-minute sign-in has expired too: the POST is refused before the link is even read.
+    expect(decide.status).toBe(401);
+    expect(await decide.text()).toMatch(/Sign in first/);
     await expectUndecided(c, w);
     c.runtime.now = realNow;
-    expect(await answerApproval(w.link, 'reject', 'Dana Ops', 'expired test')).toBe(200);
+    expect(await answerApproval(w.link, 'reject', 'ana', 'expired test')).toBe(200);
     await c.settle();
     expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
@@ -244,7 +267,7 @@ describe('tampered links decide nothing', () => {
 
     // Act
     const crossGet = await fetch(`${pathOf(b)}?e=${a.e}&s=${a.s}`);
-    const crossPost = await post(pathOf(b), { e: a.e, s: a.s, decision: 'approve', approver: 'Mallory' });
+    const crossPost = await post(pathOf(b), { e: a.e, s: a.s, decision: 'approve' });
 
     // Assess
     expect(crossGet.status).toBe(403);
@@ -252,8 +275,8 @@ describe('tampered links decide nothing', () => {
     expect((await getApproval(c.runtime, a.approvalId))?.status).toBe('PENDING');
     expect((await getApproval(c.runtime, b.approvalId))?.status).toBe('PENDING');
     expect(decisions(c)).toHaveLength(0);
-    expect(await answerApproval(a.link, 'approve', 'Dana Ops', '')).toBe(200);
-    expect(await answerApproval(b.link, 'reject', 'Dana Ops', 'dev key, leave it')).toBe(200);
+    expect(await answerApproval(a.link, 'approve', 'ana', '')).toBe(200);
+    expect(await answerApproval(b.link, 'reject', 'ana', 'dev key, leave it')).toBe(200);
     await c.settle();
     expect(annotationOf(c, a.finding).outcome).toBe('resolved');
     expect(annotationOf(c, b.finding).outcome).toBe('rejected');
@@ -268,19 +291,19 @@ describe('one decision, exactly once', () => {
     // Prepare
     const c = cloud as LocalCloud;
     const [w] = await requestApprovals(c, [userFinding('orders-service')]);
-    const first = await post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Dana Ops', reason: '' });
+    const first = await post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', reason: '' });
 
     // Act
-    const replay = await post(pathOf(w), { e: w.e, s: w.s, decision: 'reject', approver: 'Mallory', reason: 'replayed' });
+    const replay = await post(pathOf(w), { e: w.e, s: w.s, decision: 'reject', reason: 'replayed' });
     await c.settle();
 
     // Assess
     expect(first.status).toBe(200);
     expect(replay.status).toBe(409);
-    expect(await replay.text()).toContain('Dana Ops');
+    expect(await replay.text()).toContain('Ana Approver &lt;ana@example.test&gt;');
     expect(decisions(c)).toHaveLength(1);
     expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(annotationOf(c, w.finding).note).toContain('after approval by Dana Ops');
+    expect(annotationOf(c, w.finding).note).toContain('after approval by Ana Approver <ana@example.test>');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
@@ -291,8 +314,8 @@ describe('one decision, exactly once', () => {
 
     // Act
     const [approve, reject] = await Promise.all([
-      post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Ana' }),
-      post(pathOf(w), { e: w.e, s: w.s, decision: 'reject', approver: 'Bo', reason: 'racing' }),
+      post(pathOf(w), { e: w.e, s: w.s, decision: 'approve' }),
+      post(pathOf(w), { e: w.e, s: w.s, decision: 'reject', reason: 'racing' }, undefined, 'bo'),
     ]);
     await c.settle();
 
@@ -302,39 +325,37 @@ describe('one decision, exactly once', () => {
     const approveWon = approve.status === 200;
     expect(annotationOf(c, w.finding).outcome).toBe(approveWon ? 'resolved' : 'rejected');
     expect(keyStatus(c, 'orders-service')).toBe(approveWon ? 'Inactive' : 'Active');
-    expect((await getApproval(c.runtime, w.approvalId))?.approver).toBe(approveWon ? 'Ana' : 'Bo');
+    expect((await getApproval(c.runtime, w.approvalId))?.approver).toBe(
+      approveWon ? 'Ana Approver <ana@example.test>' : 'Bo Approver <bo@example.test>',
+    );
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
 
-  it(
-    'records a decision swapped in transit as posted (the link is a bearer capability): one decision, and the page shows what was ' +
-      'recorded',
-    async () => {
-      // Prepare: a third party holding the link rewrites the approver's "approve" to "reject" before it arrives.
-      // What the design guarantees: the signature binds the approval id and expiry, not the decision; transport
-      // integrity is TLS's job (API Gateway serves HTTPS only). What it adds: exactly one decision is recorded,
-      // the response names it, and the finding's note says who decided what, so a swap cannot go unseen.
-      const c = cloud as LocalCloud;
-      const [w] = await requestApprovals(c, [userFinding('orders-service')]);
-      const intercepted = { e: w.e, s: w.s, decision: 'approve', approver: 'Dana Ops', reason: '' };
+  it('records a decision swapped in transit as posted (the link is a bearer capability): one decision, the page shows it', async () => {
+    // Prepare: a third party holding the link rewrites the approver's "approve" to "reject" before it arrives.
+    // What the design guarantees: the signature binds the approval id and expiry, not the decision; transport
+    // integrity is TLS's job (API Gateway serves HTTPS only). What it adds: exactly one decision is recorded,
+    // the response names it, and the finding's note says who decided what, so a swap cannot go unseen.
+    const c = cloud as LocalCloud;
+    const [w] = await requestApprovals(c, [userFinding('orders-service')]);
+    const intercepted = { e: w.e, s: w.s, decision: 'approve', reason: '' };
 
-      // Act
-      const swapped = await post(pathOf(w), { ...intercepted, decision: 'reject', reason: 'swapped in transit' });
-      const original = await post(pathOf(w), intercepted);
-      await c.settle();
+    // Act
+    const swapped = await post(pathOf(w), { ...intercepted, decision: 'reject', reason: 'swapped in transit' });
+    const original = await post(pathOf(w), intercepted);
+    await c.settle();
 
-      // Assess
-      expect(swapped.status).toBe(200);
-      expect(await swapped.text()).toMatch(/rejected/);
-      expect(original.status).toBe(409);
-      expect(await original.text()).toMatch(/rejected/); // the real approver is told the request was already rejected
-      expect(decisions(c)).toHaveLength(1);
-      expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
-      expect(annotationOf(c, w.finding).note).toMatch(/rejected by Dana Ops: "swapped in transit"/);
-      expect(keyStatus(c, 'orders-service')).toBe('Active');
-      expectNoSecretsLogged(await secretsOf(c, [w]));
-    },
-  );
+    // Assess
+    expect(swapped.status).toBe(200);
+    expect(await swapped.text()).toMatch(/rejected/);
+    expect(original.status).toBe(409);
+    expect(await original.text()).toMatch(/rejected/); // the real approver is told the request was already rejected
+    expect(decisions(c)).toHaveLength(1);
+    expect(annotationOf(c, w.finding)).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+    expect(annotationOf(c, w.finding).note).toMatch(/rejected by Ana Approver <ana@example\.test>: "swapped in transit"/);
+    expect(keyStatus(c, 'orders-service')).toBe('Active');
+    expectNoSecretsLogged(await secretsOf(c, [w]));
+  });
 
   it('lets a link scanner GET, HEAD and OPTIONS the link as often as it likes without deciding anything', async () => {
     // Prepare
@@ -354,7 +375,7 @@ describe('one decision, exactly once', () => {
     expect(options.status).toBe(405);
     expect(options.headers.get('allow')).toBe('GET, POST');
     await expectUndecided(c, w);
-    expect(await answerApproval(w.link, 'approve', 'Dana Ops', '')).toBe(200);
+    expect(await answerApproval(w.link, 'approve', 'ana', '')).toBe(200);
     await c.settle();
     expect(annotationOf(c, w.finding).outcome).toBe('resolved');
     expectNoSecretsLogged(await secretsOf(c, [w]));
@@ -365,27 +386,17 @@ describe('hostile bodies', () => {
   it.each([
     [
       'an oversized form (20 KB reason)',
-      (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: 'Ana', reason: 'r'.repeat(20_000) }),
+      (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', reason: 'r'.repeat(20_000) }),
       413,
     ],
-    ['one 9 KB field name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&${'k'.repeat(9_000)}=1`), 413],
+    ['one 9 KB field name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&${'k'.repeat(9_000)}=1`), 413],
     [
       'a 200 KB body (reaches the function, as through API Gateway)',
-      (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana&reason=${'r'.repeat(200_000)}`),
+      (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&reason=${'r'.repeat(200_000)}`),
       413,
     ],
-    [
-      'a JSON body',
-      (w: Waiting) => post(pathOf(w), JSON.stringify({ e: w.e, s: w.s, decision: 'approve', approver: 'Ana' }), 'application/json'),
-      415,
-    ],
-    [
-      'two decisions in one form',
-      (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&decision=reject&approver=Ana&reason=x`),
-      400,
-    ],
-    ['a control character inside the name', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&approver=Ana%07Lima`), 400],
-    ['a name made of a NUL byte', (w: Waiting) => post(pathOf(w), { e: w.e, s: w.s, decision: 'approve', approver: '\u0000' }), 400],
+    ['a JSON body', (w: Waiting) => post(pathOf(w), JSON.stringify({ e: w.e, s: w.s, decision: 'approve' }), 'application/json'), 415],
+    ['two decisions in one form', (w: Waiting) => post(pathOf(w), `e=${w.e}&s=${w.s}&decision=approve&decision=reject&reason=x`), 400],
     ['no form at all', (w: Waiting) => post(pathOf(w), ''), 403],
   ])('refuses %s and decides nothing', async (_name, send, status) => {
     // Prepare
@@ -400,7 +411,7 @@ describe('hostile bodies', () => {
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect((await response.text()).length).toBeGreaterThan(0);
     await expectUndecided(c, w);
-    expect(await answerApproval(w.link, 'reject', 'Dana Ops', 'end of test')).toBe(200);
+    expect(await answerApproval(w.link, 'reject', 'ana', 'end of test')).toBe(200);
     await c.settle();
     expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
@@ -408,22 +419,22 @@ describe('hostile bodies', () => {
 });
 
 describe('lenient decoding', () => {
-  it('decodes broken percent-encoding the WHATWG way (U+FFFD), records exactly one decision and shows the name escaped', async () => {
-    // Prepare: not a refusal case: a form decoder must not throw on bad escapes, and the name is free text anyway
+  it('decodes broken percent-encoding the WHATWG way (U+FFFD), records exactly one decision and shows the reason escaped', async () => {
+    // Prepare: not a refusal case: a form decoder must not throw on bad escapes, and the reason is free text
     const c = cloud as LocalCloud;
     const [w] = await requestApprovals(c, [userFinding('orders-service')]);
 
     // Act
-    const response = await post(pathOf(w), `e=${w.e}&s=${w.s}&decision=reject&approver=%E0%A4%A<b>&reason=%zz`);
+    const response = await post(pathOf(w), `e=${w.e}&s=${w.s}&decision=reject&reason=%E0%A4%A<b>%zz`);
     await c.settle();
 
     // Assess
     expect(response.status).toBe(200);
     const body = await response.text();
-    expect(body).toContain('\uFFFD%A&lt;b&gt;');
+    expect(body).toContain('\uFFFD%A&lt;b&gt;%zz');
     expect(body).not.toContain('<b>');
     expect(decisions(c)).toHaveLength(1);
-    expect((await getApproval(c.runtime, w.approvalId))?.approver).toBe('\uFFFD%A<b>');
+    expect((await getApproval(c.runtime, w.approvalId))?.reason).toBe('\uFFFD%A<b>%zz');
     expect(annotationOf(c, w.finding).outcome).toBe('rejected');
     expectNoSecretsLogged(await secretsOf(c, [w]));
   });
@@ -441,7 +452,7 @@ describe('injection through what the page shows (headless Chromium)', () => {
     await browser?.close();
   });
 
-  it('shows a hostile title, resource id, approver name and reason as text: no element injected, no script run', async () => {
+  it('shows a hostile title, resource id and reason as text: no element injected, no script run', async () => {
     // Prepare: the title and the IAM path of the resource ARN carry markup; the user is still orders-service
     const c = cloud as LocalCloud;
     const title = 'IAM.3 </dd><script>alert("title")</script><img src=x onerror=alert(1)>';
@@ -453,11 +464,15 @@ describe('injection through what the page shows (headless Chromium)', () => {
     const page = await context.newPage();
 
     // Act: open the email's link, then decide with a hostile name and reason
-    const shown = await page.goto(w.link);
+    await page.goto(w.link);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Login').fill('ana');
+    await page.getByLabel('Password').fill('demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /^Approve a change/ }).waitFor();
     const shownText = await page.locator('body').innerText();
     const injectedOnPage = await page.locator('main script, main img, main svg, main iframe').count();
-    await page.getByLabel('Your name').fill('<img src=x onerror=alert(3)>');
-    await page.getByLabel(/^Reason/).fill('</textarea><script>alert(4)</script>');
+    await page.getByLabel(/^Reason/).fill('</textarea><script>alert(4)</script><img src=x onerror=alert(3)>');
     await page.getByRole('button', { name: 'Reject' }).click();
     await page.getByRole('heading', { name: /decision recorded/i }).waitFor();
     const decidedText = await page.locator('body').innerText();
@@ -466,7 +481,6 @@ describe('injection through what the page shows (headless Chromium)', () => {
     await c.settle();
 
     // Assess
-    expect(shown?.status()).toBe(200);
     expect(shownText).toContain(title);
     expect(shownText).toContain(resourceId);
     expect(injectedOnPage).toBe(0);

@@ -128,6 +128,17 @@ afterEach(async () => {
   cloud = undefined;
 });
 
+/** Opens the emailed link and signs in at the local identity provider as a demo person; returns the approval page's response. */
+const signIn = async (page: Page, link: string, login: string) => {
+  await page.goto(link);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: /^Approve a change/ }).waitFor();
+  return page.reload();
+};
+
 describe('approval page in a real browser', () => {
   it('shows the finding, evidence and plan without deciding, and deactivates the key once approved', async () => {
     // Prepare
@@ -136,8 +147,8 @@ describe('approval page in a real browser', () => {
     const link = await requestApprovalByEmail(cloud, finding);
     const page = await context.newPage();
 
-    // Act: open the email's link
-    const response = await page.goto(link);
+    // Act: open the email's link and sign in
+    const response = await signIn(page, link, 'ana');
 
     // Assess: everything the approver needs is on the page, and looking decided nothing
     expect(response?.status()).toBe(200);
@@ -156,7 +167,6 @@ describe('approval page in a real browser', () => {
     }
 
     // Act: decide as a person would
-    await page.getByLabel('Your name').fill('Dana Ops');
     await page.getByLabel(/^Reason/).fill('Key rotated in the orders deployment yesterday');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('heading', { name: /decision recorded/i }).waitFor();
@@ -165,9 +175,9 @@ describe('approval page in a real browser', () => {
     // Assess
     const decided = await pageText(page);
     expect(decided).toMatch(/Decision\s+approved/);
-    expect(decided).toMatch(/By\s+Dana Ops/);
+    expect(decided).toMatch(/By\s+Ana Approver <ana@example.test>/);
     expect(findingState(cloud, finding)).toMatchObject({ workflowStatus: 'RESOLVED', outcome: 'resolved' });
-    expect(findingState(cloud, finding).note).toContain('after approval by Dana Ops');
+    expect(findingState(cloud, finding).note).toContain('after approval by Ana Approver <ana@example.test>');
     expect(ordersKeyStatus(cloud)).toBe('Inactive');
   });
 
@@ -177,17 +187,15 @@ describe('approval page in a real browser', () => {
     const finding = ordersKeyFinding();
     const link = await requestApprovalByEmail(cloud, finding);
     const page = await context.newPage();
-    await page.goto(link);
+    await signIn(page, link, 'bo');
 
     // Act: reject without a reason
-    await page.getByLabel('Your name').fill('Sam Lead');
     await page.getByRole('button', { name: 'Reject' }).click();
     const error = page.getByRole('alert');
     await error.waitFor();
 
-    // Assess: refused, the name kept, nothing decided
+    // Assess: refused, nothing decided
     expect(await error.innerText()).toBe('A reason is required to reject.');
-    expect(await page.getByLabel('Your name').inputValue()).toBe('Sam Lead');
     expectNoDecisionYet(cloud, finding);
 
     // Act: reject with a reason
@@ -200,7 +208,7 @@ describe('approval page in a real browser', () => {
     expect(await pageText(page)).toMatch(/Decision\s+rejected/);
     expect(findingState(cloud, finding)).toMatchObject({ workflowStatus: 'NOTIFIED', outcome: 'rejected' });
     expect(findingState(cloud, finding).note).toMatch(
-      /rejected by Sam Lead: "orders-service is mid-migration; rotate after Friday"\. Nothing was changed/,
+      /rejected by Bo Approver <bo@example\.test>: "orders-service is mid-migration; rotate after Friday"\. Nothing was changed/,
     );
     expect(ordersKeyStatus(cloud)).toBe('Active');
   });
@@ -213,7 +221,7 @@ describe('approval page in a real browser', () => {
     const page = await context.newPage();
 
     // Act
-    const response = await page.goto(link);
+    const response = await signIn(page, link, 'bo');
     await page.waitForLoadState('load');
 
     // Assess
@@ -226,7 +234,6 @@ describe('approval page in a real browser', () => {
     expect(csp).not.toMatch(/script-src|unsafe-inline/);
 
     // Act: reject, so the workflow ends (a waiting execution would hold its timeout timer open)
-    await page.getByLabel('Your name').fill('Sam Lead');
     await page.getByLabel(/^Reason/).fill('suspicious finding title');
     await page.getByRole('button', { name: 'Reject' }).click();
     await page.getByRole('heading', { name: /decision recorded/i }).waitFor();

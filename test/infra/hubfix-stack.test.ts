@@ -141,7 +141,8 @@ describe('approvals', () => {
         Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
       });
     }
-    template.resourceCountIs('AWS::ApiGateway::Method', 2);
+    // GET and POST /approvals/{approvalId}, GET /approvals/{approvalId}/sign-in, GET /auth/callback
+    template.resourceCountIs('AWS::ApiGateway::Method', 4);
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{approvalId}' });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
@@ -389,7 +390,16 @@ describe('least privilege', () => {
     expect(settingsOf('requestApproval')).toEqual(
       [SETTINGS_ENV.approvalTableName, SETTINGS_ENV.approvalTopicArn, SETTINGS_ENV.linkSecretId, SETTINGS_ENV.approvalBaseUrl].sort(),
     );
-    expect(settingsOf('approvalApi')).toEqual([SETTINGS_ENV.approvalTableName, SETTINGS_ENV.linkSecretId].sort());
+    expect(settingsOf('approvalApi')).toEqual(
+      [
+        SETTINGS_ENV.approvalTableName,
+        SETTINGS_ENV.linkSecretId,
+        SETTINGS_ENV.approvalBaseUrl,
+        SETTINGS_ENV.authIssuer,
+        SETTINGS_ENV.authClientId,
+        SETTINGS_ENV.authClientSecretId,
+      ].sort(),
+    );
     expect(settingsOf('annotate')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.auditTableName].sort());
     expect(settingsOf('assess')).toEqual([SETTINGS_ENV.lockTableName, SETTINGS_ENV.auditTableName].sort());
     for (const role of ['remediate', 'verify'] as const) expect(settingsOf(role)).toEqual([]);
