@@ -23,6 +23,12 @@ const serviceAccess = z.object({
 const user = z.object({
   userName: z.string().min(1),
   path: z.string().default('/'),
+  userId: z
+    .string()
+    .regex(/^AIDA[A-Z0-9]{12,}$/)
+    .optional()
+    .describe('Absent: derived from the user name'),
+  createDate: fixtureDate.optional().describe('Absent: the oldest access key\u2019s, else the sandbox clock'),
   tags: tagsSchema,
   accessKeys: z.array(accessKey).default([]),
   serviceLastAccessed: z
@@ -36,6 +42,20 @@ const user = z.object({
     .default(0)
     .describe("GetServiceLastAccessedDetails answers IN_PROGRESS this many times before COMPLETED for this user's job"),
 });
+
+/** A stable AIDA… id per name (IAM's unique ids are 21 characters, upper-case letters and digits). */
+const derivedUserId = (userName: string): string => {
+  let hash = 2166136261;
+  for (const char of userName) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  return `AIDA${hash.toString(36).toUpperCase().padStart(7, '0')}${'0'.repeat(10)}`.slice(0, 21);
+};
+
+/** A user exists before its keys: the fixture's date, else its oldest key's, else now. */
+const userCreateDate = (u: z.infer<typeof user>, now: Date): Date => {
+  if (u.createDate) return resolveDate(u.createDate, now);
+  const keys = u.accessKeys.map((k) => resolveDate(k.createDate, now).getTime());
+  return new Date(keys.length > 0 ? Math.min(...keys) : now.getTime());
+};
 
 interface AccessKeyState {
   accessKeyId: string;
@@ -54,6 +74,8 @@ interface ServiceAccessState {
 interface UserState {
   userName: string;
   path: string;
+  userId: string;
+  createDate: Date;
   tags: Record<string, string>;
   accessKeys: AccessKeyState[];
   serviceLastAccessed: ServiceAccessState[];
@@ -81,6 +103,8 @@ export const iamModule = defineModule({
         {
           userName: u.userName,
           path: u.path,
+          userId: u.userId ?? derivedUserId(u.userName),
+          createDate: userCreateDate(u, now),
           tags: { ...u.tags },
           accessKeys: u.accessKeys.map((k) => ({
             accessKeyId: k.accessKeyId,
@@ -116,7 +140,13 @@ export const iamModule = defineModule({
       GetUser: (input, ctx) => {
         const u = user(ctx.accountId, input.UserName);
         return {
-          User: { UserName: u.userName, Path: u.path, Arn: `${arnPrefix(ctx.region)}iam::${ctx.accountId}:user${u.path}${u.userName}` },
+          User: {
+            UserName: u.userName,
+            Path: u.path,
+            UserId: u.userId,
+            CreateDate: u.createDate,
+            Arn: `${arnPrefix(ctx.region)}iam::${ctx.accountId}:user${u.path}${u.userName}`,
+          },
         };
       },
       ListUserTags: (input, ctx) => ({ Tags: tagList(user(ctx.accountId, input.UserName).tags), IsTruncated: false }),

@@ -2,7 +2,8 @@ import type { NetworkInterface } from '@aws-sdk/client-ec2';
 import { parseConfig } from '../../functions/platform/config';
 import { automaticControlIds } from '../../functions/workflow/modes';
 import { ownerOf } from '../../functions/controls/shared/network-exposure';
-import { periodFor } from '../../functions/controls/shared/metric-window';
+import type { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { metricSums, periodFor } from '../../functions/controls/shared/metric-window';
 import { isUnreadable, readSignal } from '../../functions/controls/shared/signals';
 
 const NOW = new Date('2026-11-30T00:00:00Z');
@@ -37,6 +38,22 @@ describe('CloudWatch periods that cover the whole window', () => {
     expect(periodFor(daysAgo(90), NOW, 86_400)).toBe(86_400);
     expect(periodFor(daysAgo(20), NOW, 400)).toBe(600);
     expect(() => periodFor(daysAgo(456), NOW, 86_400)).toThrow(/455 days/);
+  });
+
+  it('asks in whole seconds, StartTime before EndTime, for an instance launched in the same second as the read', async () => {
+    const asked: { start: Date; end: Date }[] = [];
+    const cloudWatch = {
+      send: async (command: GetMetricStatisticsCommand) => {
+        asked.push({ start: command.input.StartTime as Date, end: command.input.EndTime as Date });
+        return { Datapoints: [] };
+      },
+    } as unknown as CloudWatchClient;
+    const launched = new Date('2026-11-30T06:25:00.000Z');
+    const now = new Date('2026-11-30T06:25:00.800Z');
+    await metricSums(cloudWatch, { namespace: 'AWS/EC2', metricName: 'MetadataNoToken', dimensions: [] }, launched, now, 86_400);
+    expect(asked.map(({ start, end }) => [start.toISOString(), end.toISOString()])).toEqual([
+      ['2026-11-30T06:25:00.000Z', '2026-11-30T06:25:01.000Z'],
+    ]);
   });
 });
 

@@ -35,7 +35,10 @@ afterAll(async () => {
 const KNOWN_NOT_COMPARED = [
   'iam-password-policy assess: moto does not implement CloudTrailClient.LookupEventsCommand',
   'ebs-default-encryption assess: moto does not implement EC2Client.GetEbsDefaultKmsKeyIdCommand',
-  'iam-access-keys assess: moto does not implement CloudTrailClient.LookupEventsCommand',
+  'security-group-admin-ports assess: moto does not implement EC2Client.DescribeSecurityGroupReferencesCommand',
+  'iam-access-keys assess: moto does not implement CloudTrailClient.LookupEventsCommand, ' +
+    'IAMClient.GenerateServiceLastAccessedDetailsCommand',
+  'default-security-group assess: moto does not implement EC2Client.DescribeSecurityGroupReferencesCommand',
   'cloudwatch-cis-alarms route: moto never delivers trail events to CloudWatch Logs',
 ];
 

@@ -9,7 +9,7 @@ import { parseFixture } from '../../sandbox/fixture';
 import { SimulatedAws } from '../../sandbox/simulated-aws';
 import { simulatedClientFactory } from '../../sandbox/simulated-clients';
 import { findingRef, type TestResource } from '../support/finding-ref';
-import { MotoUnimplemented } from './moto-clients';
+import { MotoUnimplemented, type MotoClientFactory } from './moto-clients';
 import { MOTO_HOME_ACCOUNT } from './moto-server';
 
 /**
@@ -63,9 +63,22 @@ export interface BackendRun {
   afterRollback?: unknown;
 }
 
-const phase = async <T>(work: () => Promise<T>): Promise<PhaseResult<T>> => {
+/** Unimplemented calls a backend saw since last asked (moto's clients track them; the simulation has none). */
+const unimplementedOf = (clients: ClientFactory): (() => string[]) => {
+  const tracked = clients as Partial<MotoClientFactory>;
+  return () => tracked.takeUnimplemented?.() ?? [];
+};
+
+/**
+ * Runs one phase. A phase that met an unimplemented call is unimplemented even when the control caught the error (a
+ * signal read as unseen): its result rests on moto's gap, not on AWS's behaviour.
+ */
+const phase = async <T>(work: () => Promise<T>, unimplemented: () => string[]): Promise<PhaseResult<T>> => {
+  unimplemented();
   try {
-    return { ok: await work() };
+    const ok = await work();
+    const missed = unimplemented();
+    return missed.length > 0 ? { unimplemented: missed.join(', ') } : { ok };
   } catch (error) {
     if (error instanceof MotoUnimplemented) return { unimplemented: error.call };
     const cause = (error as { cause?: unknown }).cause;
@@ -97,6 +110,7 @@ export const runCase = async (
   const context = (access: 'inspect' | 'remediate'): ControlContext => ({ clients: withAccess(clients, access), config: configOf(c), now });
   const finding = findingOf(c, seeded);
   const read = async () => (c.read ? json(await c.read(withAccess(clients, 'inspect'), seeded)) : undefined);
+  const missed = unimplementedOf(clients);
   const run: BackendRun = { start: await read() };
   let plan: Plan | undefined;
   run.route = await phase(async () => {
@@ -106,19 +120,19 @@ export const runCase = async (
     );
     plan = assessed.plan && json(assessed.plan);
     return { route: assessed.route, skip: assessed.skip, risk: assessed.risk, reason: assessed.routeReason };
-  });
+  }, missed);
   const toApply = plan ?? planFrom;
   if (!toApply || plugin.automation === 'manual') return { run, plan };
   let change: ChangeRecord | undefined;
   run.remediate = await phase(async () => {
     change = json(await plugin.remediate(finding, json(toApply), context('remediate')));
     return change.summary;
-  });
+  }, missed);
   run.afterRemediate = await read();
   if (!change) return { run, plan };
   const applied = change;
-  run.verify = await phase(() => plugin.verify(finding, json(applied), context('inspect')));
-  run.rollback = await phase(async () => (await plugin.rollback(finding, json(applied), context('remediate'))).summary);
+  run.verify = await phase(() => plugin.verify(finding, json(applied), context('inspect')), missed);
+  run.rollback = await phase(async () => (await plugin.rollback(finding, json(applied), context('remediate'))).summary, missed);
   run.afterRollback = await read();
   return { run, plan };
 };

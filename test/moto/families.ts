@@ -17,6 +17,7 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeNetworkAclsCommand,
+  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -176,7 +177,7 @@ export const FAMILIES: readonly FamilyCase[] = [
       const groupId = String(GroupId);
       return {
         resource: { type: 'AwsEc2SecurityGroup', id: `arn:aws:ec2:${REGION}:${MEMBER_ACCOUNT}:security-group/${groupId}` },
-        ids: { groupId, vpcId },
+        ids: { groupId, vpcId, ...(await ruleIds(clients, groupId)) },
       };
     },
     fixture: ({ ids }) => ({
@@ -187,7 +188,8 @@ export const FAMILIES: readonly FamilyCase[] = [
             groupName: 'bastion',
             description: 'bastion',
             vpcId: ids.vpcId,
-            ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
+            ingress: [{ ruleId: ids['ingress:0.0.0.0/0'], protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
+            egress: [{ ruleId: ids['egress:0.0.0.0/0'], protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
           },
         ],
       },
@@ -248,7 +250,7 @@ export const FAMILIES: readonly FamilyCase[] = [
           id: `arn:aws:ec2:${REGION}:${MEMBER_ACCOUNT}:security-group/${groupId}`,
           details: { AwsEc2SecurityGroup: { GroupId: groupId, GroupName: 'default', VpcId: vpcId } },
         },
-        ids: { groupId, vpcId },
+        ids: { groupId, vpcId, ...(await ruleIds(clients, groupId)) },
       };
     },
     fixture: ({ ids }) => ({
@@ -260,7 +262,8 @@ export const FAMILIES: readonly FamilyCase[] = [
             groupName: 'default',
             description: 'default VPC security group',
             vpcId: ids.vpcId,
-            ingress: [{ protocol: '-1', referencedGroupId: ids.groupId }],
+            ingress: [{ ruleId: ids[`ingress:sg:${ids.groupId}`], protocol: '-1', referencedGroupId: ids.groupId }],
+            egress: [{ ruleId: ids['egress:0.0.0.0/0'], protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
           },
         ],
       },
@@ -492,6 +495,22 @@ export const FAMILIES: readonly FamilyCase[] = [
   manual('iam-user-policies', 'IAM.2', { type: 'AwsIamUser', id: `arn:aws:iam::${MEMBER_ACCOUNT}:user/alice` }),
   manual('root-account-credentials', 'IAM.4'),
 ];
+
+/**
+ * The group's rule ids as moto made them, keyed `ingress:<source>` / `egress:<source>`: the fixture reuses them, so a plan
+ * made on one backend names rules the other holds (moto cannot assess EC2.2/EC2.53, its change path runs the simulation's plan).
+ */
+const ruleIds = async (clients: ClientFactory, groupId: string): Promise<Record<string, string>> => {
+  const { SecurityGroupRules } = await ec2(clients).send(
+    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+  );
+  const entries = (SecurityGroupRules ?? []).map((r) => {
+    const source = r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? `sg:${r.ReferencedGroupInfo?.GroupId}`;
+    return [`${r.IsEgress ? 'egress' : 'ingress'}:${source}`, String(r.SecurityGroupRuleId)] as const;
+  });
+  if (new Set(entries.map(([key]) => key)).size !== entries.length) throw new Error(`Two rules of ${groupId} share a source`);
+  return Object.fromEntries(entries);
+};
 
 const groupRules = async (clients: ClientFactory, groupId: string) => {
   const { SecurityGroups } = await ec2(clients).send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));

@@ -19,6 +19,14 @@ const isUnimplemented = (error: unknown): boolean => {
   return /<!doctype|<html/i.test(e.message);
 };
 
+/**
+ * Clients on moto that also tell which unimplemented calls were started since last asked: a control that reads a signal as
+ * unseen when its call fails would otherwise turn moto's gap into a route the suite compares.
+ */
+export interface MotoClientFactory extends ClientFactory {
+  takeUnimplemented(): string[];
+}
+
 /** Static fake credentials: moto accepts any, and acts in MOTO_ACCOUNT_ID for a key it did not issue. */
 const FAKE = { accessKeyId: 'AKIAMOTOFAKEKEY00000', secretAccessKey: 'moto-fake-secret' };
 
@@ -28,8 +36,12 @@ const FAKE = { accessKeyId: 'AKIAMOTOFAKEKEY00000', secretAccessKey: 'moto-fake-
  * credentials that act in the role's account). S3 uses path-style addressing (no bucket subdomains on loopback);
  * S3 Control keeps the plain endpoint for the same reason (moto reads the x-amz-account-id header).
  */
-export const motoClientFactory = (endpoint: string, homeAccountId: string, homeRegion: string): ClientFactory => {
+export const motoClientFactory = (endpoint: string, homeAccountId: string, homeRegion: string): MotoClientFactory => {
   const cache = new Map<string, AnyClient>();
+  // Calls are filed under the epoch they started in: a request still in flight when its phase failed (a parallel read)
+  // lands in that phase, not in the next one.
+  let epoch = 0;
+  const unimplemented = new Map<number, Set<string>>();
   const make = <C extends AnyClient>(ctor: ClientCtor<C>, region: string, key: string, credentials: AwsCredentialIdentityProvider): C => {
     const cached = cache.get(key);
     if (cached) return cached as C;
@@ -45,10 +57,15 @@ export const motoClientFactory = (endpoint: string, homeAccountId: string, homeR
     // moto answers a call it does not implement with a 404 page (or NotImplemented): name the call instead.
     client.middlewareStack.add(
       (next, context) => async (args) => {
+        const started = epoch;
         try {
           return await next(args);
         } catch (error) {
-          if (isUnimplemented(error)) throw new MotoUnimplemented(`${context.clientName}.${context.commandName}`);
+          if (isUnimplemented(error)) {
+            const call = `${context.clientName}.${context.commandName}`;
+            unimplemented.set(started, (unimplemented.get(started) ?? new Set<string>()).add(call));
+            throw new MotoUnimplemented(call);
+          }
           throw error;
         }
       },
@@ -60,6 +77,12 @@ export const motoClientFactory = (endpoint: string, homeAccountId: string, homeR
   const home = <C extends AnyClient>(ctor: ClientCtor<C>): C => make(ctor, homeRegion, `${ctor.name}|home|${homeRegion}`, async () => FAKE);
   const sessionFor = memberRoleSessions({ homeAccountId: () => homeAccountId, sts: () => home(STSClient) });
   return {
+    takeUnimplemented: () => {
+      const calls = [...(unimplemented.get(epoch) ?? [])].sort();
+      unimplemented.clear();
+      epoch += 1;
+      return calls;
+    },
     home,
     at: <C extends AnyClient>(ctor: ClientCtor<C>, target: Target): C => {
       const session = sessionFor(target);

@@ -1,4 +1,10 @@
-import { GetAccountPasswordPolicyCommand, GetAccountSummaryCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetServiceLastAccessedDetailsCommand,
+  IAMClient,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { ServiceModelViolation } from '../../sandbox/service-model';
 import { simulatedAccount } from '../support/simulated-account';
 import { HOME_ACCOUNT } from '../support/workflow';
@@ -39,6 +45,26 @@ describe('simulated calls are checked against the service model the SDK ships', 
 
     // Act / Assess
     await expect(iam.send(new GetAccountPasswordPolicyCommand({}))).rejects.toThrow(/PasswordPolicy: required member missing/);
+  });
+
+  it('lets a required member AWS documents as absent be absent, and only that one', async () => {
+    // Prepare: JobCompletionDate is required in the model but "null if the job is still in progress" (IAM API reference)
+    const { sim, clients } = simulatedAccount({ [HOME_ACCOUNT]: {} });
+    const iam = clients.at(IAMClient, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
+    const inProgress = { JobStatus: 'IN_PROGRESS', JobCreationDate: new Date(), ServicesLastAccessed: [] };
+    let answer: Record<string, unknown> = inProgress;
+    const serve = sim.handle.bind(sim);
+    sim.handle = async (client, command, input, ctx) =>
+      command === 'GetServiceLastAccessedDetailsCommand' ? answer : serve(client, command, input, ctx);
+
+    // Act
+    const running = await iam.send(new GetServiceLastAccessedDetailsCommand({ JobId: 'job' }));
+    answer = { ...inProgress, JobCreationDate: undefined };
+    const missingCreation = iam.send(new GetServiceLastAccessedDetailsCommand({ JobId: 'job' }));
+
+    // Assess
+    expect(running.JobStatus).toBe('IN_PROGRESS');
+    await expect(missingCreation).rejects.toThrow(/JobCreationDate: required member missing/);
   });
 
   it('refuses a request member the model does not have (the real serializer would drop it before AWS saw it)', async () => {

@@ -23,6 +23,18 @@ export const periodFor = (start: Date, now: Date, wanted: number): number => {
   return Math.ceil(Math.max(wanted, rule.multiple) / rule.multiple) * rule.multiple;
 };
 
+const SECOND_MS = 1000;
+
+/**
+ * [start, end) in whole seconds, at least one long: CloudWatch takes ISO 8601 timestamps to the second, so a window inside
+ * one second (an instance launched this second) would reach it as StartTime == EndTime, which it rejects.
+ */
+export const wholeSeconds = (start: Date, end: Date): { start: Date; end: Date } => {
+  const from = Math.floor(start.getTime() / SECOND_MS) * SECOND_MS;
+  const to = Math.max(Math.ceil(end.getTime() / SECOND_MS) * SECOND_MS, from + SECOND_MS);
+  return { start: new Date(from), end: new Date(to) };
+};
+
 export interface MetricQuery {
   namespace: string;
   metricName: string;
@@ -30,16 +42,17 @@ export interface MetricQuery {
 }
 
 /**
- * Every Sum datapoint of the metric over [start, end), in periods of at least `wanted` seconds that the retention rules
+ * Every Sum datapoint of the metric over [start, end) (widened to whole seconds), in periods of at least `wanted` seconds that the retention rules
  * allow, in as many requests of at most 1,440 datapoints as the window needs (oldest first).
  */
 export const metricSums = async (
   cloudWatch: CloudWatchClient,
   query: MetricQuery,
-  start: Date,
-  end: Date,
+  requestedStart: Date,
+  requestedEnd: Date,
   wanted: number,
 ): Promise<{ period: number; datapoints: Datapoint[] }> => {
+  const { start, end } = wholeSeconds(requestedStart, requestedEnd);
   const period = periodFor(start, end, wanted);
   const pageMs = MAX_DATAPOINTS * period * 1000;
   const datapoints: Datapoint[] = [];
