@@ -49,12 +49,12 @@ describe('bin/hubfix.js: run --audit-file, audit export, report', () => {
     const records = JSON.parse(readFileSync(json, 'utf8')) as AuditRecord[];
     expect(records.map((r) => [r.finding.resourceId.split('/').pop(), r.outcome, r.approval?.approver ?? 'automatic'])).toEqual([
       ['ci-legacy', 'resolved', 'automatic'],
-      ['orders-service', 'resolved', 'hubfix run'],
+      ['orders-service', 'resolved', 'Ana Approver <ana@example.test>'],
     ]);
     expect(records[1].change?.before).toEqual({ userName: 'orders-service', statuses: { AKIAIOSFODNN7ORDERS1: 'Active' } });
     const evidence = readFileSync(csv, 'utf8');
     expect(evidence.split('\r\n')[0]).toMatch(/^executionId,findingId,/);
-    expect(evidence).toContain(',approved,hubfix run,Approved from the hubfix CLI,');
+    expect(evidence).toContain(',approved,Ana Approver <ana@example.test>,Approved from the hubfix CLI,');
     expect(evidence).toContain('"{""userName"":""orders-service"",""statuses"":{""AKIAIOSFODNN7ORDERS1"":""Inactive""}}"');
     expect(reportOut).toContain(`Wrote the report of 2 runs to ${report}`);
     expect(readFileSync(report, 'utf8')).toContain('<canvas id="compliance-chart"');

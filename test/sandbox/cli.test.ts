@@ -79,7 +79,7 @@ describe('bin/hubfix.js run', () => {
       ['orders-service', 'resolved', 'RESOLVED'],
     ]);
     expect(report.findings[0].note).toContain('fixed automatically');
-    expect(report.findings[1].note).toContain('after approval by hubfix run');
+    expect(report.findings[1].note).toContain('after approval by Ana Approver <ana@example.test>');
     expect(report.emails).toHaveLength(1);
     expect(report.after['111111111111'].iam['user/orders-service']).toEqual({ AKIAIOSFODNN7ORDERS1: 'Inactive' });
   });
