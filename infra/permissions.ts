@@ -150,6 +150,10 @@ const PUBLISH_APPROVAL_EMAIL = {
 };
 
 export const PLATFORM_PERMISSIONS = {
+  /** CDK's custom-resource function that reads the Cognito app client's secret once, at deploy, into Secrets Manager. */
+  userPoolClientSecret: {
+    'cognito-idp:DescribeUserPoolClient': 'UserPoolClient.userPoolClientSecret: the approval page client secret, read at deploy',
+  },
   intake: {
     ...FUNCTION_TELEMETRY,
     'sqs:ReceiveMessage': 'the intake queue (event source mapping)',
@@ -185,7 +189,8 @@ export const PLATFORM_PERMISSIONS = {
     ...FUNCTION_TELEMETRY,
     'dynamodb:GetItem': 'the approval table',
     'dynamodb:UpdateItem': 'the approval table: the single-use decision (conditional update)',
-    'secretsmanager:GetSecretValue': 'the link-signing key',
+    'secretsmanager:GetSecretValue': 'the link-signing key, and the sign-in client secret',
+    'secretsmanager:DescribeSecret': 'the sign-in client secret (grantRead)',
     'states:SendTaskSuccess': 'answers the waiting task of hubfix’s two state machines',
     'states:SendTaskFailure': 'answers the waiting task of hubfix’s two state machines',
   },

@@ -84,7 +84,8 @@ afterAll(() => cleanup());
 
 describe('logical ids of the deployed resources', () => {
   it.each(Object.entries(DEPLOYED_IDS))('keeps every %s at the logical id it was deployed with', (type, ids) => {
-    expect(Object.keys(template.findResources(type)).sort()).toEqual(ids);
+    // New parts add resources of these types; every id deployed before must still be there.
+    expect(Object.keys(template.findResources(type)).sort()).toEqual(expect.arrayContaining(ids));
   });
 
   it('keeps the approval subscriptions at their ids (a new one would wait for the approver to confirm it again)', () => {
