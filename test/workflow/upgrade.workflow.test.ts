@@ -6,7 +6,8 @@ import type { AuditRecord } from '../../functions/audit/audit';
 import { documentClient } from '../../functions/platform/dynamo';
 import type { Runtime } from '../../functions/platform/runtime';
 import type { FindingRef } from '../../functions/findings/types';
-import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
+import { APPROVAL_SCHEMA_VERSION } from '../../functions/approval/approval-store';
+import { answerApproval, approvalLinkIn, LoopbackBrowser, signInAt } from '../../sandbox/approver';
 import { localAuditRecords } from '../../sandbox/audit-file';
 import { remediationFunctions, type LocalCloud } from '../../sandbox/local-cloud';
 import type { LocalExecution, LocalFunction } from '../../sandbox/local-step-functions';
@@ -124,8 +125,9 @@ describe('a run waiting for an approval across a deployment', () => {
     importEventFindings(c, freshEvent);
     await c.deliver(freshEvent);
     await until(() => c.stepFunctions.waitingExecutions().length === 2 && c.sim.published.length === 2, 'the second approval request');
-    const oldPage = await fetch(oldLink);
-    const oldPageHtml = await oldPage.text();
+    // The page shows the request only to a signed-in person.
+    const oldPage = await signInAt(new LoopbackBrowser(), oldLink, 'ana');
+    const oldPageHtml = oldPage.html;
     const approvedOld = await answerApproval(oldLink, 'approve', 'ana', 'approved across the upgrade');
     const newLink = approvalLinkIn(emailAbout(c, 'dev-alice'));
     if (!newLink) throw new Error('no approval link was emailed');
@@ -142,7 +144,7 @@ describe('a run waiting for an approval across a deployment', () => {
     expect(stored.Item?.kind).toBeUndefined();
     expect(oldPage.status).toBe(200);
     expect(oldPageHtml).toContain(`arn:aws:iam::${HOME_ACCOUNT}:user/orders-service`);
-    expect(storedByNext.Item).toMatchObject({ schemaVersion: 2, kind: 'remediation' });
+    expect(storedByNext.Item).toMatchObject({ schemaVersion: APPROVAL_SCHEMA_VERSION, kind: 'remediation' });
     expect([approvedOld, approvedNew]).toEqual([200, 200]);
 
     // Assess: each run invoked exactly the function versions of the definition it started on
