@@ -108,7 +108,9 @@ describe('throttling', () => {
     const c = cloud;
     const seen = new Map<string, number>();
     c.sim.faults = (call) => {
-      const key = `${call.service}.${call.command}`;
+      // Per command and region: reads that fan out over every region in parallel would otherwise interleave, and one
+      // request could draw the odd count on every SDK attempt (a throttled region is then unseen: a person decides).
+      const key = `${call.service}.${call.command}.${call.region}`;
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
       if (n % 2 === 1) throw throttling();
