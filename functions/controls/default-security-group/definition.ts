@@ -12,6 +12,7 @@ import {
   planRevocation,
   recordOf,
   revocationChangeSchema,
+  revocationPermissions,
   revocationPlanSchema,
   revokeRules,
   rollbackRevokedRules,
@@ -139,18 +140,7 @@ export const defaultSecurityGroup = defineControl({
   ],
   planSchema: revocationPlanSchema,
   changeSchema: revocationChangeSchema,
-  permissions: {
-    assess: [
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeSecurityGroupRules',
-      'ec2:DescribeSecurityGroupReferences',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeInstances',
-    ],
-    verify: ['ec2:DescribeSecurityGroups'],
-    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
-    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
-  },
+  permissions: revocationPermissions,
   assess,
   remediate,
   async verify(finding, change, ctx) {

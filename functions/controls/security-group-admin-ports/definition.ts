@@ -13,6 +13,7 @@ import {
   planRevocation,
   recordOf,
   revocationChangeSchema,
+  revocationPermissions,
   revocationPlanSchema,
   revokeRules,
   rollbackRevokedRules,
@@ -166,20 +167,7 @@ export const securityGroupAdminPorts = defineControl({
   ],
   planSchema,
   changeSchema: revocationChangeSchema,
-  permissions: {
-    // Rules (sgr- ids) and who uses the group: interfaces, their instances.
-    assess: [
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeSecurityGroupRules',
-      'ec2:DescribeSecurityGroupReferences',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeInstances',
-    ],
-    verify: ['ec2:DescribeSecurityGroups'],
-    remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
-    // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.
-    rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
-  },
+  permissions: revocationPermissions,
   assess,
   remediate,
   async verify(finding, change, ctx) {

@@ -70,6 +70,22 @@ export const revocationChangeSchema = z.object({
 });
 export type RevocationChange = z.infer<typeof revocationChangeSchema>;
 
+/** The calls of a control that revokes security-group rules: who uses the group, the revoke, and the exact re-add. */
+export const revocationPermissions = {
+  // Rules (sgr- ids) and who uses the group: interfaces, their instances, groups in peered VPCs.
+  assess: [
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSecurityGroupRules',
+    'ec2:DescribeSecurityGroupReferences',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeInstances',
+  ],
+  verify: ['ec2:DescribeSecurityGroups'],
+  remediate: ['ec2:DescribeSecurityGroupRules', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+  // Rollback re-adds exactly the recorded rules; Authorize* names the group a finding names.
+  rollback: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'],
+} as const;
+
 /** The security group a finding names: from Resource.Details or the sg- id in the ARN. */
 export const groupIdOf = (finding: FindingRef): string => {
   const details = finding.resource.details?.AwsEc2SecurityGroup as { GroupId?: string } | undefined;
