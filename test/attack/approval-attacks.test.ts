@@ -1,11 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { answerApproval, approvalLinkIn, LoopbackBrowser, signInAt } from '../../sandbox/approver';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { getApproval } from '../../functions/approval/approval-store';
 import { logger } from '../../functions/platform/logger';
 import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
+import { launchChromium } from '../support/chromium';
 
 /**
  * Attacks on the approval link, end to end: the real approval email of a real waiting execution, its link used
@@ -22,17 +23,6 @@ const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtu
   unknown
 >;
 const LINK_SECRET_ID = 'hubfix/approval-link-key';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const userFinding = (user: string, overrides: { title?: string; resourceId?: string } = {}) =>
   asffFinding({
@@ -444,8 +434,7 @@ describe('injection through what the page shows (headless Chromium)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { parseConfig } from '../../functions/platform/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
+import { launchChromium } from '../support/chromium';
 
 /**
  * The approval page as a person uses it: the email's link opened in a real (headless Debian) Chromium,
@@ -15,18 +16,6 @@ import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../sup
 // Browser start, one synthesis and three full workflow runs: far beyond the 30 s default on a slow CI box.
 jest.setTimeout(120_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-// No network on CI: keep Chromium from reaching out for updates, sync, QUIC probes and the like.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = join(__dirname, '../../docs/approval-page.png');
 
 const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtures/demo-account.json'), 'utf8')) as Record<
@@ -101,10 +90,7 @@ let cloud: LocalCloud | undefined;
 let dialogs: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; bash .ci/run does it)`);
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

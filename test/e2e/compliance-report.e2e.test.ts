@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { AuditRecord } from '../../functions/audit/audit';
 import { localAuditRecords } from '../../sandbox/audit-file';
 import { renderReport, summarizeAudit } from '../../cli/compliance-report';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, oneSecondApproval, runToEnd, startCloud, type Decision } from '../support/workflow';
 import { scenarioFile } from '../support/scenario-files';
+import { launchChromium } from '../support/chromium';
 
 /**
  * The compliance report as a person opens it: records from real workflow runs (automatic, approved, rejected,
@@ -18,17 +19,6 @@ import { scenarioFile } from '../support/scenario-files';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = join(__dirname, '../../docs/report.png');
 const FIXTURES = join(__dirname, '../../sandbox/fixtures');
 const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -84,7 +74,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hubfix-report-'));
   const file = join(dir, 'report.html');
   writeFileSync(file, renderReport(records, { generatedAt: new Date(), source: 'compliance-report.e2e.test.ts' }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   await context.route(/^(?!file:)/, (route) => route.abort()); // self-contained: nothing may be fetched
   page = await context.newPage();
