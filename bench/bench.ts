@@ -17,7 +17,8 @@ import { realisticThrottles } from './token-bucket';
 
 /**
  * `npm run bench [-- --json] [-- --findings N] [-- --bundles]`: the figures the issue asks for, each measured here and
- * printed with the method behind it and its target (--bundles: only bundle the functions and time their cold init). Nothing is estimated: every number comes from running
+ * printed with the method behind it and its target (--bundles: only bundle the functions and time their cold init). Nothing is
+ * estimated: every number comes from running
  * the synthesized workflow on the local cloud, or from bundling and loading the real functions.
  */
 
@@ -329,12 +330,15 @@ const describeBundle = (b: Bundle): string =>
   `; asset ${(b.assetBytes / 1024).toFixed(1)} KB in ${b.files} file(s). Init ${b.initMs} ms` +
   ` + ${b.controlMs} ms for the first ${BENCH_CONTROL} finding (its control and the clients init left for first use)` +
   ` vs ${b.baselineMs} ms for a bare module importing ${b.baselineClients.join(', ')} (× ${initRatio(b).toFixed(2)}). ` +
-  `SDK loaded: ${b.sdkAtInit.join(', ') || 'none'} at init${b.sdkWithControl.length ? `, ${b.sdkWithControl.join(', ')} with the control` : ''}`;
+  `SDK loaded: ${b.sdkAtInit.join(', ') || 'none'} at init${
+    b.sdkWithControl.length ? `, ${b.sdkWithControl.join(', ')} with the control` : ''
+  }`;
 
 /** `--bundles`: the bundle figures alone, as a table (no stack synthesis, no workflow runs, no load run). */
 const bundleTable = (bundles: Bundle[]): string =>
   [
-    '| function | KB at init | + KB for an IAM.3 finding | KB asset (files) | init ms | + first finding ms | bare SDK ms | × | SDK at init (+ control) |',
+    '| function | KB at init | + KB for an IAM.3 finding | KB asset (files) | init ms | + first finding ms | bare SDK ms | × | SDK ' +
+      'at init (+ control) |',
     '|---|---|---|---|---|---|---|---|---|',
     ...bundles
       .map((b) =>
@@ -443,19 +447,23 @@ const main = async (): Promise<void> => {
       target: `≤ ${TARGETS.bundleBytes / 1024} KB read for a finding, init ≤ ${TARGETS.initRatio} × the bare-SDK baseline`,
       met: b.bytes + b.controlBytes <= TARGETS.bundleBytes && initRatio(b) <= TARGETS.initRatio,
       method:
-        'infra/constructs/lambda-bundle.ts as HubfixFunction bundles it (esbuild: ESM, code splitting, minify, node22, @aws-sdk/* external); ' +
+        'infra/constructs/lambda-bundle.ts as HubfixFunction bundles it (esbuild: ESM, code splitting, minify, node22, @aws-sdk/* ' +
+        'external); ' +
         `times = medians of 7 dynamic imports in fresh node ${process.version} (SDK from node_modules), function and baseline alternating`,
     })),
     {
       name: `Sandbox throughput, ${findings} findings`,
       value:
-        `${load.findingsPerSecond.toFixed(1)} findings/s (${load.seconds.toFixed(1)} s); lost ${load.lost}, failed for throttling ${load.failedForThrottling}; ` +
-        `outcomes ${JSON.stringify(load.outcomes)}; throttled requests ${JSON.stringify(load.throttled)}; intake redeliveries ${load.redeliveries}, DLQ ${load.deadLettered}`,
+        `${load.findingsPerSecond.toFixed(1)} findings/s (${load.seconds.toFixed(1)} s); lost ${load.lost}, failed for throttling ` +
+        `${load.failedForThrottling}; ` +
+        `outcomes ${JSON.stringify(load.outcomes)}; throttled requests ${JSON.stringify(load.throttled)}; intake redeliveries ` +
+        `${load.redeliveries}, DLQ ${load.deadLettered}`,
       target: 'lost 0, failed for throttling 0',
       met: load.lost === 0 && load.failedForThrottling === 0,
       method:
         `${findings} IAM.3 findings over ${accounts} member accounts, custom-action events of 20 through SQS → intake (5 concurrent); ` +
-        "IAM 10/s burst 20 per account, EC2 documented buckets, CloudTrail LookupEvents 2/s per account-region; the definition's own Retry timings; one 2-core machine",
+        "IAM 10/s burst 20 per account, EC2 documented buckets, CloudTrail LookupEvents 2/s per account-region; the definition's own " +
+        'Retry timings; one 2-core machine',
     },
   ];
 

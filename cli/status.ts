@@ -81,7 +81,8 @@ const securityHubLines = async (c: StatusClients, d: Deployment): Promise<Status
       problem(
         'Security Hub',
         `not enabled in ${d.accountId} ${d.region} (${errorText(error)})`,
-        `aws securityhub enable-security-hub --no-enable-default-standards ${region}, or set securityHub.enable in the configuration and deploy`,
+        `aws securityhub enable-security-hub --no-enable-default-standards ${region}, or set securityHub.enable in the configuration ` +
+          `and deploy`,
       ),
     ];
   }
@@ -115,7 +116,8 @@ const securityHubLines = async (c: StatusClients, d: Deployment): Promise<Status
           'finding aggregator',
           `aggregates into ${String(aggregator.FindingAggregationRegion)}, not ${d.region} where hubfix runs: linked regions' findings ` +
             'never reach it',
-          `deploy hubfix in ${String(aggregator.FindingAggregationRegion)} (npx cdk deploy -c region=${String(aggregator.FindingAggregationRegion)})`,
+          `deploy hubfix in ${String(aggregator.FindingAggregationRegion)} (npx cdk deploy -c ` +
+            `region=${String(aggregator.FindingAggregationRegion)})`,
         ),
   );
   return lines;
@@ -180,8 +182,10 @@ const memberRoleLines = async (c: StatusClients, d: Deployment, options: StatusO
     return [
       problem(
         'member roles',
-        `not checked: you cannot assume ${adminRole}, through which hubfix reaches the ${plural(scope.accounts.length, 'member account')} ` +
-          `(${errorText(error)})`,
+        `not checked: you cannot assume ${adminRole}, through which hubfix reaches the ${plural(
+          scope.accounts.length,
+          'member account',
+        )} (${errorText(error)})`,
         'add your IAM principal ARN to operators.principalArns in the configuration, deploy, and run hubfix status again',
       ),
     ];
@@ -203,7 +207,8 @@ const memberRoleLines = async (c: StatusClients, d: Deployment, options: StatusO
         ? ok('member roles', `${accountId}: ${MEMBER_ROLE_NAMES.inspect} assumable in ${scope.regions.join(', ')}`)
         : problem(
             'member roles',
-            `${accountId}: ${MEMBER_ROLE_NAMES.inspect} cannot be assumed (${failures.join('; ')}); findings there are annotated, never fixed`,
+            `${accountId}: ${MEMBER_ROLE_NAMES.inspect} cannot be assumed (${failures.join('; ')}); findings there are annotated, ` +
+              `never fixed`,
             `deploy the member stack to ${accountId} (StackSet ${STACK_SET_NAME}, infra/stackset-example.ts), with organization.id and ` +
               `organization.administratorAccountId ${d.accountId} in its configuration`,
           ),

@@ -80,7 +80,8 @@ export const memberStackSettings = (config: HubfixConfig): MemberStackSettings =
   const missing = [!administratorAccountId && 'organization.administratorAccountId', !id && 'organization.id'].filter(Boolean);
   if (!administratorAccountId || !id) {
     throw new ConfigurationError(
-      `The member stack needs ${missing.join(' and ')} in the hubfix configuration: the roles trust that account, in that organization, only`,
+      `The member stack needs ${missing.join(' and ')} in the hubfix configuration: the roles trust that account, in that ` +
+        `organization, only`,
     );
   }
   const source = config.usage.dataEventSource;
@@ -131,7 +132,8 @@ export class HubfixMemberStack extends Stack {
         role,
         grants,
         grantScope,
-        `only the hubfix administrator function role ${ADMINISTRATOR_ROLE_NAMES[access]} may assume this role, from inside the organization`,
+        `only the hubfix administrator function role ${ADMINISTRATOR_ROLE_NAMES[access]} may assume this role, from inside the ` +
+          `organization`,
       );
       return role;
     };
@@ -150,7 +152,8 @@ export class HubfixMemberStack extends Stack {
       hygiene: memberRole(
         'HygieneRole',
         'hygiene',
-        `hubfix control hygiene (from ${ADMINISTRATOR_ROLE_NAMES.hygiene} in ${administratorAccountId}): Security Hub control associations only`,
+        `hubfix control hygiene (from ${ADMINISTRATOR_ROLE_NAMES.hygiene} in ${administratorAccountId}): Security Hub control ` +
+          `associations only`,
       ),
     };
     new CfnOutput(this, 'InspectRoleArn', { value: this.roles.inspect.roleArn });

@@ -52,7 +52,8 @@ export const acknowledgeControlGrants = (
   const reasons: Record<string, string> = {};
   if (anywhere.length > 0 || functionRole) {
     reasons['AwsSolutions-IAM5[Resource::*]'] =
-      `${functionRole ? `${XRAY}; ` : ''}${anywhere.join(', ')} act on whichever resource a finding names (or support no resource-level permissions), ` +
+      `${functionRole ? `${XRAY}; ` : ''}${anywhere.join(', ')} act on whichever resource a finding names (or support no ` +
+      `resource-level permissions), ` +
       `so the actions are listed one by one (infra/permissions.ts) instead of the resources; ${trust}.`;
   }
   for (const grant of grants) {
@@ -71,17 +72,23 @@ export const acknowledgeControlGrants = (
 export const acknowledgeFunction = (fn: IConstruct): void =>
   acknowledge(fn, {
     'AwsSolutions-L1':
-      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
+      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime ' +
+      'is a deliberate upgrade, not a default.',
     'Serverless-LambdaLatestVersion':
-      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime is a deliberate upgrade, not a default.',
+      'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime ' +
+      'is a deliberate upgrade, not a default.',
     'Serverless-LambdaDLQ':
-      'hubfix functions are only invoked synchronously (Step Functions tasks, API Gateway, the SQS event source mapping); a Lambda dead-letter queue applies to asynchronous invocations only. Failures go back to the caller, which retries and catches (intake: the queue redrive to its DLQ).',
+      'hubfix functions are only invoked synchronously (Step Functions tasks, API Gateway, the SQS event source mapping); a Lambda ' +
+      'dead-letter queue applies to asynchronous invocations only. Failures go back to the caller, which retries and catches ' +
+      '(intake: the ' +
+      'queue redrive to its DLQ).',
   });
 
 export const acknowledgeIntake = (intake: IConstruct): void =>
   acknowledge(intake, {
     'Serverless-LambdaEventSourceMappingDestination':
-      'SQS event source mappings support no on-failure destination; the intake queue redrives a message to its dead-letter queue after 3 receives, and that DLQ has an alarm.',
+      'SQS event source mappings support no on-failure destination; the intake queue redrives a message to its dead-letter queue ' +
+      'after 3 receives, and that DLQ has an alarm.',
   });
 
 export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): void =>
@@ -91,7 +98,8 @@ export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): vo
     ...(snsOnly
       ? {
           'AwsSolutions-SQS3':
-            'This queue is the dead-letter queue of the approval email subscriptions (SNS RedrivePolicy), which cdk-nag recognizes only from SQS redrive policies.',
+            'This queue is the dead-letter queue of the approval email subscriptions (SNS RedrivePolicy), which cdk-nag recognizes ' +
+            'only from SQS redrive policies.',
         }
       : {}),
   });
@@ -99,31 +107,40 @@ export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): vo
 export const acknowledgeApprovalApi = (api: IConstruct, { waf }: { waf: boolean }): void =>
   acknowledge(api, {
     'AwsSolutions-APIG4':
-      'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
+      'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in ' +
+      'Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of an identity pool.',
     'AwsSolutions-COG4':
-      'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
+      'The approval link is the credential: GET only renders a page, and POST is accepted only with a valid HMAC signature (key in ' +
+      'Secrets Manager), before expiry and once (conditional update). Approvers are email recipients, not users of a Cognito user pool.',
     'AwsSolutions-APIG2':
-      'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot describe, and the handler validates it (zod) before anything else.',
+      'A request validator requires the approvalId path parameter; the POST body is an HTML form, which API Gateway models cannot ' +
+      'describe, and the handler validates it (zod) before anything else.',
     ...(waf
       ? {}
       : {
           'AwsSolutions-APIG3':
-            'The configuration turns the WAF web ACL off (approvalApi.waf false), e.g. where an organization web ACL is attached to the stage by Firewall Manager; the stage stays throttled (rate 10, burst 20) and every decision needs a signed single-use link.',
+            'The configuration turns the WAF web ACL off (approvalApi.waf false), e.g. where an organization web ACL is attached to ' +
+            'the stage by Firewall Manager; the stage stays throttled (rate 10, burst 20) and every decision needs a signed ' +
+            'single-use link.',
         }),
     'AwsSolutions-APIG6':
-      'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix does not take over.',
+      'Access logging (JSON) is on; execution logging needs the account-wide API Gateway CloudWatch role, an account setting hubfix ' +
+      'does not take over.',
     'Serverless-APIGWXrayEnabled':
-      'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: tracing stays off on this stage (the functions behind it are traced).',
+      'The approval link carries its HMAC signature in the query string, and an X-Ray trace of the stage records the request URL: ' +
+      'tracing stays off on this stage (the functions behind it are traced).',
   });
 
 export const acknowledgeStateMachineRole = (role: IConstruct, invokedVersions: string[]): void =>
   acknowledge(role, {
     'AwsSolutions-IAM5[Resource::*]':
-      'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and related) support no resource-level permissions; Lambda invocation is granted on the task functions only.',
+      'CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments, xray:GetSamplingRules and ' +
+      'related) support no resource-level permissions; Lambda invocation is granted on the task functions only.',
     ...Object.fromEntries(
       invokedVersions.map((versions) => [
         `AwsSolutions-IAM5[Resource::${nagResource(role, versions)}]`,
-        'Every published version of this task function (and no other function): each definition version invokes the function versions it was deployed with, and the role serves every definition version a waiting run may still be on (docs/upgrades.md).',
+        'Every published version of this task function (and no other function): each definition version invokes the function ' +
+          'versions it was deployed with, and the role serves every definition version a waiting run may still be on (docs/upgrades.md).',
       ]),
     ),
   });
@@ -137,13 +154,17 @@ export const acknowledgeTopicPublisher = (role: IConstruct): void =>
 export const acknowledgeLinkSecret = (secret: IConstruct): void =>
   acknowledge(secret, {
     'AwsSolutions-SMG4':
-      'Rotating the link-signing key invalidates every pending approval link mid-wait, so it is rotated by hand between approvals (put-secret-value with a new random 64-character value; the functions re-read it within minutes), not on a schedule.',
+      'Rotating the link-signing key invalidates every pending approval link mid-wait, so it is rotated by hand between approvals ' +
+      '(put-secret-value with a new random 64-character value; the functions re-read it within minutes), not on a schedule.',
   });
 
 /** The admin function roles assume the same-named hubfix member role in whichever account a finding comes from. */
 export const acknowledgeMemberRoleAssumption = (role: IConstruct, memberRoleName: string): void =>
   acknowledge(role, {
-    [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}]`]: `sts:AssumeRole on the ${memberRoleName} role of any account: findings come from every account of the organization (the account is only known per finding); the member role's trust policy admits this role only, from inside the organization.`,
+    [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}]`]:
+      `sts:AssumeRole on the ` +
+      `${memberRoleName} role of any account: findings come from every account of the organization (the account is only known per ` +
+      `finding); the member role's trust policy admits this role only, from inside the organization.`,
   });
 
 /** CDK's one AwsCustomResource provider function per stack (a fixed construct id). */
@@ -163,7 +184,8 @@ export const acknowledgeApproverIdentity = (scope: IConstruct): void => {
   if (provider) {
     acknowledge(provider, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
-        "CDK's AwsCustomResource provider (it reads the Cognito app client secret once per deployment) logs with AWSLambdaBasicExecutionRole.",
+        "CDK's AwsCustomResource provider (it reads the Cognito app client secret once per deployment) logs with " +
+        'AWSLambdaBasicExecutionRole.',
       'AwsSolutions-L1': "CDK's AwsCustomResource provider picks its own Node.js runtime.",
       'Serverless-LambdaDefaultMemorySize': "CDK's AwsCustomResource provider: one SDK call per deployment, CDK sizes it.",
       'Serverless-LambdaDLQ':

@@ -87,7 +87,10 @@ const writeIfChanged = (file: string, wanted: string): boolean => {
   return true;
 };
 
-/** Rewrites the index and the loaders (registry.generated.ts, loaders.generated.ts in dir) when the folders changed; returns whether it did. */
+/**
+ * Rewrites the index and the loaders (registry.generated.ts, loaders.generated.ts in dir) when the folders changed;
+ * returns whether it did.
+ */
 export const writeControlsIndex = (dir: string = CONTROLS_DIR): boolean => {
   const folders = controlFolders(dir);
   const index = writeIfChanged(join(dir, 'registry.generated.ts'), controlsIndex(folders));

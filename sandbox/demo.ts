@@ -42,7 +42,8 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
   });
   say(
     json,
-    `hubfix demo: simulated account ${options.fixture.homeAccountId} (${options.fixture.homeRegion}); approval page at ${cloud.approvalBaseUrl}`,
+    `hubfix demo: simulated account ${options.fixture.homeAccountId} (${options.fixture.homeRegion}); approval page at ` +
+      `${cloud.approvalBaseUrl}`,
   );
   say(json, 'Sending the "Remediate" custom action for the demo findings…\n');
 

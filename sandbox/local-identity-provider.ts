@@ -35,10 +35,12 @@ export interface LocalIdentityProviderOptions {
   users?: readonly DemoUser[];
 }
 
-const loginPage = (uid: string, error?: string): string => `<!doctype html>
+const loginPage = (uid: string, error?: string): string =>
+  `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in · local identity provider</title></head>
 <body><main><h1>Local identity provider</h1>
-<p>Sign in as one of the demo people (password <code>${DEMO_PASSWORD}</code>): ${DEMO_USERS.map((u) => `<code>${escapeHtml(u.login)}</code>`).join(', ')}.</p>
+<p>Sign in as one of the demo people (password <code>${DEMO_PASSWORD}</code>): ` +
+  `${DEMO_USERS.map((u) => `<code>${escapeHtml(u.login)}</code>`).join(', ')}.</p>
 ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login">
 <label for="login">Login</label> <input id="login" name="login" autocomplete="username" required>

@@ -31,7 +31,8 @@ const authorize = (sim: SimulatedAws, session: RoleSession, service: string, com
   if (sim.strictMemberRoles && session.roleName === MEMBER_ROLE_NAMES.inspect && !READ_ONLY.test(command)) {
     throw new SimulatedServiceError(
       'AccessDenied',
-      `User: arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName} is not authorized to perform: ${service}:${command} because no identity-based policy allows the action`,
+      `User: arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName} is not authorized to perform: ` +
+        `${service}:${command} because no identity-based policy allows the action`,
     );
   }
 };

@@ -47,7 +47,10 @@ export const REMEDIATION_WORKFLOW: WorkflowSelector = {
 export const localStateMachineArn = (accountId: string, region: string, which: WorkflowSelector): string =>
   `arn:aws:states:${region}:${accountId}:stateMachine:${which.name}`;
 
-/** The Task states of a definition, including those inside Map iterators and Parallel branches (local overrides are keyed by state name). */
+/**
+ * The Task states of a definition, including those inside Map iterators and Parallel branches (local overrides are
+ * keyed by state name).
+ */
 const taskStates = (states: Record<string, Json>): [string, Json][] =>
   Object.entries(states).flatMap(([name, state]) => {
     const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[] | undefined) ?? [])] as (
@@ -106,7 +109,8 @@ export const synthesizeWorkflow = (
         const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
         if (getAtt && roleByLogicalId.has(getAtt[0])) {
           throw new Error(
-            `Substitution ${name} names the unqualified function ${getAtt[0]} ($LATEST); a definition must name the version it was deployed with`,
+            `Substitution ${name} names the unqualified function ${getAtt[0]} ($LATEST); a definition must name the version it was ` +
+              `deployed with`,
           );
         }
         const ref = (value as { Ref?: string }).Ref;

@@ -16,16 +16,19 @@ export interface HtmlResponse {
   body: string;
 }
 
-const STYLE = `
+const STYLE =
+  `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#16191f;line-height:1.45}
 main{max-width:46rem;margin:2rem auto;background:#fff;border:1px solid #d5dbdb;border-radius:8px;padding:1.5rem 2rem}
 h1{font-size:1.4rem;margin:0 0 1rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem;border-bottom:1px solid #eaeded;padding-bottom:.25rem}
 dl{display:grid;grid-template-columns:9rem 1fr;gap:.25rem 1rem;margin:0}dt{color:#545b64}dd{margin:0;word-break:break-all}
 .source{color:#545b64;font-size:.85rem}.notice{background:#f1faff;border-left:4px solid #0073bb;padding:.5rem 1rem}
-.error{background:#fff0f0;border-left:4px solid #d13212;padding:.5rem 1rem}.ok{background:#f2fcf3;border-left:4px solid #1d8102;padding:.5rem 1rem}
+.error{background:#fff0f0;border-left:4px solid #d13212;padding:.5rem 1rem}.ok{background:#f2fcf3;border-left:4px solid ` +
+  `#1d8102;padding:.5rem 1rem}
 .risk-high{color:#d13212;font-weight:600}.risk-low{color:#1d8102;font-weight:600}.risk-unknown{color:#8a6d00;font-weight:600}
 ol.steps li{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88rem;word-break:break-all}
-label{display:block;font-weight:600;margin-top:1rem}input[type=text],textarea{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #879596;border-radius:4px;font:inherit}
+label{display:block;font-weight:600;margin-top:1rem}
+input[type=text],textarea{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #879596;border-radius:4px;font:inherit}
 .hint{font-weight:normal;color:#545b64;font-size:.85rem}.buttons{margin-top:1.25rem;display:flex;gap:1rem}
 button{font:inherit;font-weight:600;padding:.6rem 1.4rem;border-radius:4px;border:1px solid;cursor:pointer}
 .approve{background:#1d8102;border-color:#1d8102;color:#fff}.reject{background:#fff;border-color:#d13212;color:#d13212}
@@ -37,7 +40,8 @@ const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 /** Security headers of every page: nothing loads, nothing frames it, nothing caches or indexes it. */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'Content-Security-Policy':
+    `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; ` + `base-uri 'none'`,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -91,8 +95,10 @@ const findingSummary = (record: ApprovalRecord): string => {
   const { finding } = record;
   const reported =
     finding.resource.id !== resourceOf(record) ? ` <span class="source">(reported as ${escapeHtml(finding.resource.id)})</span>` : '';
+  const standardId =
+    finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${escapeHtml(finding.standardControlId)})` : '';
   return `<dl>
-<dt>Control</dt><dd>${escapeHtml(finding.controlId)}${finding.standardControlId && finding.standardControlId !== finding.controlId ? ` (${escapeHtml(finding.standardControlId)})` : ''}</dd>
+<dt>Control</dt><dd>${escapeHtml(finding.controlId)}${standardId}</dd>
 <dt>Finding</dt><dd>${escapeHtml(finding.title)}</dd>
 <dt>Account</dt><dd>${escapeHtml(finding.accountId)}</dd>
 <dt>Region</dt><dd>${escapeHtml(finding.resource.region || finding.region)}</dd>
@@ -112,7 +118,9 @@ const whyAndEvidence = (record: ApprovalRecord): string => {
       : '';
   const evidence =
     assessment.evidence.length > 0
-      ? `<ul>${assessment.evidence.map((e) => `<li>${escapeHtml(e.fact)} <span class="source">(${escapeHtml(evidenceSource(e))})</span></li>`).join('\n')}</ul>`
+      ? `<ul>${assessment.evidence
+          .map((e) => `<li>${escapeHtml(e.fact)} <span class="source">(${escapeHtml(evidenceSource(e))})</span></li>`)
+          .join('\n')}</ul>`
       : '<p>No evidence was recorded.</p>';
   return `<h2>Why a person must decide</h2>
 ${imported}<p>${escapeHtml(assessment.routeReason)}</p>
@@ -128,7 +136,11 @@ const planSection = (record: ApprovalRecord): string => {
   return `<h2>The change if you approve</h2>
 <p>On <strong>${escapeHtml(plan.target ?? resourceOf(record))}</strong>: ${escapeHtml(plan.summary)}</p>
 ${steps}
-<p>${plan.reversible ? 'Reversible: hubfix records the previous state so the change can be rolled back.' : '<strong>Not reversible</strong>: this change cannot be undone automatically.'}</p>`;
+<p>${
+    plan.reversible
+      ? 'Reversible: hubfix records the previous state so the change can be rolled back.'
+      : '<strong>Not reversible</strong>: this change cannot be undone automatically.'
+  }</p>`;
 };
 
 export interface FormState {
@@ -162,7 +174,8 @@ export const renderSignInPage = (approvalId: string, link: LinkFields, statusCod
     statusCode,
     'Sign in to decide',
     `<h1>Sign in to see this approval request</h1>
-<p class="notice">hubfix shows the request and accepts a decision only from a person who signed in. Nothing happens until you press Approve or Reject after signing in.</p>
+<p class="notice">hubfix shows the request and accepts a decision only from a person who signed in. Nothing happens until you press ` +
+      `Approve or Reject after signing in.</p>
 <p><a href="./${encodeURIComponent(approvalId)}/sign-in?${escapeHtml(linkQuery(link))}">Sign in</a></p>`,
   );
 
@@ -187,7 +200,9 @@ export const renderApprovalPage = (
   statusCode = 200,
 ): HtmlResponse => {
   const error = form.error ? `<p class="error" role="alert">${escapeHtml(form.error)}</p>` : '';
-  const signedIn = `<p>Signed in as <strong>${escapeHtml(displayName(view.person))}</strong> <span class="source">(${escapeHtml(view.person.issuer)})</span></p>`;
+  const signedIn =
+    `<p>Signed in as <strong>${escapeHtml(displayName(view.person))}</strong> <span ` +
+    `class="source">(${escapeHtml(view.person.issuer)})</span></p>`;
   const decide = view.refusal
     ? `<p class="error" role="alert">You cannot decide this request: ${escapeHtml(view.refusal)} Nothing was changed.</p>`
     : `${error}<form method="post" action="./${encodeURIComponent(record.approvalId)}">
@@ -219,7 +234,8 @@ export const renderVoteRecordedPage = (record: ApprovalRecord, approvals: number
     200,
     'Vote recorded',
     `<h1>Your approval is recorded</h1>
-<p class="ok">${approvals} of ${needed} approvals. Nothing changes until ${needed - approvals} more approver${needed - approvals === 1 ? '' : 's'} agree${needed - approvals === 1 ? 's' : ''}; a single rejection stops it.</p>
+<p class="ok">${approvals} of ${needed} approvals. Nothing changes until ${needed - approvals} more ` +
+      `approver${needed - approvals === 1 ? '' : 's'} agree${needed - approvals === 1 ? 's' : ''}; a single rejection stops it.</p>
 <h2>Finding</h2>
 ${findingSummary(record)}`,
   );
@@ -231,7 +247,8 @@ const decisionWords = (record: ApprovalRecord): string => {
     .filter((vote) => (record.status === 'APPROVED' ? vote.decision === 'approve' : vote.decision === 'reject'))
     .map(
       (vote) =>
-        `<dt>Verified</dt><dd>${escapeHtml(displayName(vote))} <span class="source">(${escapeHtml(vote.issuer)}, subject ${escapeHtml(vote.subject)})</span></dd>`,
+        `<dt>Verified</dt><dd>${escapeHtml(displayName(vote))} <span class="source">(${escapeHtml(vote.issuer)}, subject ` +
+        `${escapeHtml(vote.subject)})</span></dd>`,
     )
     .join('\n');
   return `<dl>
@@ -282,7 +299,8 @@ export const renderInvalidLinkPage = (): HtmlResponse =>
     403,
     'Invalid link',
     `<h1>This link is not valid</h1>
-<p class="error">The link is incomplete or was changed. Open the link exactly as it appears in the approval email. Nothing was changed.</p>`,
+<p class="error">The link is incomplete or was changed. Open the link exactly as it appears in the approval email. Nothing was ` +
+      `changed.</p>`,
   );
 
 export const renderNotFoundPage = (): HtmlResponse =>

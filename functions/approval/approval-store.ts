@@ -213,7 +213,9 @@ export const recordVote = async (rt: Runtime, approvalId: string, write: VoteWri
       new UpdateCommand({
         TableName: tableName,
         Key: { approvalId },
-        UpdateExpression: `SET votes = list_append(if_not_exists(votes, :none), :vote), voterKeys = list_append(if_not_exists(voterKeys, :none), :key), voteCount = :count${decided}`,
+        UpdateExpression:
+          `SET votes = list_append(if_not_exists(votes, :none), :vote), voterKeys = ` +
+          `list_append(if_not_exists(voterKeys, :none), :key), voteCount = :count${decided}`,
         ConditionExpression:
           'attribute_exists(approvalId) AND #status = :pending AND expiresAt > :now' +
           ' AND (attribute_not_exists(voterKeys) OR NOT contains(voterKeys, :keyValue))' +
@@ -259,7 +261,8 @@ export const reopenApproval = async (rt: Runtime, decided: ApprovalRecord): Prom
       new UpdateCommand({
         TableName: tableName,
         Key: { approvalId: decided.approvalId },
-        UpdateExpression: `SET #status = :pending, votes = :votes, voterKeys = :keys, voteCount = :count REMOVE decidedAt, approver, reason`,
+        UpdateExpression:
+          `SET #status = :pending, votes = :votes, voterKeys = :keys, ` + `voteCount = :count REMOVE decidedAt, approver, reason`,
         ConditionExpression:
           'attribute_exists(approvalId) AND #status <> :pending AND decidedAt = :decidedAt AND voteCount = :decidedCount',
         ExpressionAttributeNames: { '#status': 'status' },

@@ -146,7 +146,8 @@ const completeSignIn = async (rt: Runtime, event: APIGatewayProxyEvent): Promise
   const { setCookie } = await createSession(rt, person);
   logger.info('Signed in', { approvalId: pending.approvalId, issuer: person.issuer, subject: person.subject, groups: person.groups });
   const base = rt.settings.approvalBaseUrl.replace(/\/+$/, '');
-  const page = `${base}/approvals/${encodeURIComponent(pending.approvalId)}?${new URLSearchParams({ e: pending.expires, s: pending.signature })}`;
+  const pageQuery = new URLSearchParams({ e: pending.expires, s: pending.signature });
+  const page = `${base}/approvals/${encodeURIComponent(pending.approvalId)}?${pageQuery}`;
   return renderSignedInPage(person, page, [setCookie, clearedCookie(SIGN_IN_COOKIE)]);
 };
 

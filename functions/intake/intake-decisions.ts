@@ -64,7 +64,9 @@ const resolveAction = (event: ParsedEvent): { action: RequestedAction; trigger: 
   const action = CUSTOM_ACTIONS[event.actionId];
   if (!action) {
     return {
-      ignored: `custom action "${event.actionId}"${event.actionName ? ` ("${event.actionName}")` : ''} is not a hubfix action (${Object.keys(CUSTOM_ACTIONS).join(', ')})`,
+      ignored:
+        `custom action "${event.actionId}"${event.actionName ? ` ("${event.actionName}")` : ''} is not a hubfix action ` +
+        `(${Object.keys(CUSTOM_ACTIONS).join(', ')})`,
     };
   }
   return { action, trigger: 'custom-action' };

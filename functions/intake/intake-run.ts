@@ -121,7 +121,9 @@ export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<
             { id: input.finding.id, productArn: input.finding.productArn },
             {
               outcome: 'skipped',
-              note: `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ${input.finding.resource.canonicalId} right now. Nothing was changed; run the action again once that run has finished.`,
+              note:
+                `hubfix did not act: another hubfix run (${lock.heldBy.executionName}) is changing ` +
+                `${input.finding.resource.canonicalId} right now. Nothing was changed; run the action again once that run has finished.`,
               fields: { skip: 'resource-locked' },
             },
           );
@@ -154,7 +156,8 @@ export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<
   if (failures.length > 0) {
     for (const failure of failures) logger.error('Intake step failed', { error: failure });
     throw new IntakeIncompleteError(
-      `${failures.length} of ${starts.length + skips.length} findings were not started or annotated: ${failures[0].name}: ${failures[0].message}`,
+      `${failures.length} of ${starts.length + skips.length} findings were not started or annotated: ${failures[0].name}: ` +
+        `${failures[0].message}`,
       { cause: failures[0] },
     );
   }

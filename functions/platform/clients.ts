@@ -86,7 +86,8 @@ const assumeRoleFailure = (error: unknown, accountId: string, roleName: string):
   const e = error as Error & { $fault?: string };
   if (isThrottling(e) || e.$fault !== 'client') return error;
   return new MemberRoleUnavailableError(
-    `hubfix cannot act in account ${accountId}: role ${roleName} could not be assumed (${e.name}: ${e.message}). Deploy the hubfix member stack there`,
+    `hubfix cannot act in account ${accountId}: role ${roleName} could not be assumed (${e.name}: ${e.message}). Deploy the hubfix ` +
+      `member stack there`,
     { cause: error },
   );
 };

@@ -49,7 +49,9 @@ export const assessStep = async (input: WorkflowInput, rt: Runtime): Promise<Wor
           ...assessment,
           held: slot.reason,
           route: 'approval',
-          routeReason: `Automatic changes are paused, so a person decides (${slot.reason.replace(/; nothing was changed$/, '')}). ${assessment.routeReason}`,
+          routeReason:
+            `Automatic changes are paused, so a person decides (${slot.reason.replace(/; nothing was changed$/, '')}). ` +
+            `${assessment.routeReason}`,
         }
       : {
           ...assessment,

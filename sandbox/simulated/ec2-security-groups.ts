@@ -357,7 +357,8 @@ export const ec2SecurityGroupsModule = defineModule({
       if (duplicate) {
         throw new SimulatedServiceError(
           'InvalidPermission.Duplicate',
-          `the specified rule "peer: ${sourceKey(duplicate as RuleState)}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.fromPort ?? 'all'}, to port: ${duplicate.toPort ?? 'all'}, ALLOW" already exists`,
+          `the specified rule "peer: ${sourceKey(duplicate as RuleState)}, ${duplicate.protocol.toUpperCase()}, from port: ` +
+            `${duplicate.fromPort ?? 'all'}, to port: ${duplicate.toPort ?? 'all'}, ALLOW" already exists`,
         );
       }
       for (const w of wanted) {
@@ -513,7 +514,8 @@ export const ec2SecurityGroupsModule = defineModule({
     const rule = (r: RuleState) =>
       `${r.protocol}${r.protocol === '-1' ? '' : ` ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`} ${sourceKey(r)}`;
     const entry = (e: AclEntryState) =>
-      `${e.ruleNumber} ${e.ruleAction} ${e.protocol}${e.portRange ? ` ${e.portRange.from}-${e.portRange.to}` : ''} ${e.cidrBlock ?? e.ipv6CidrBlock}`;
+      `${e.ruleNumber} ${e.ruleAction} ${e.protocol}` +
+      `${e.portRange ? ` ${e.portRange.from}-${e.portRange.to}` : ''} ${e.cidrBlock ?? e.ipv6CidrBlock}`;
     return Object.fromEntries([
       ...network.groups.map((g) => [`sg/${g.groupId}`, { ingress: g.ingress.map(rule), egress: g.egress.map(rule) }]),
       ...network.acls.map((a) => [`acl/${a.networkAclId}`, a.entries.filter((e) => !e.egress && e.ruleNumber !== 32767).map(entry)]),

@@ -721,7 +721,10 @@ describe('an approval emailed by the previous build (approval schema 1), decided
     expect(posted.body).toContain('Nothing was decided');
     expect(sfn.calls()).toHaveLength(0);
     expect(logLines.join('\n')).toMatch(
-      /"errorName": "UnreadableApprovalError",\s*"errorMessage": "Approval record \(schema version 1\) cannot be read: executionId, finding, assessment, trigger, createdAt, ttl"/,
+      new RegExp(
+        '"errorName": "UnreadableApprovalError",\\s*"errorMessage": "Approval record \\(schema version 1\\) cannot be read: ' +
+          'executionId, finding, assessment, trigger, createdAt, ttl"',
+      ),
     );
     for (const line of logLines) expect(line).not.toContain(TASK_TOKEN);
   });

@@ -212,24 +212,27 @@ describe('records stored by the previous version (schema 1: no schemaVersion, no
     await documentClient(rt).send(new PutCommand({ TableName: TABLE, Item: item }));
   };
 
-  it('reads a remediation approval as the current version: kind from the resource type, canonical resource from the reported id', async () => {
-    // Prepare
-    const approval = newApproval();
-    await putVersion1(approval);
+  it(
+    'reads a remediation approval as the current version: kind from ' + 'the resource type, canonical resource from the reported id',
+    async () => {
+      // Prepare
+      const approval = newApproval();
+      await putVersion1(approval);
 
-    // Act
-    const stored = await getApproval(rt, approval.approvalId);
+      // Act
+      const stored = await getApproval(rt, approval.approvalId);
 
-    // Assess
-    expect(stored).toMatchObject({
-      approvalId: approval.approvalId,
-      schemaVersion: 3,
-      kind: 'remediation',
-      status: 'PENDING',
-      taskToken: TASK_TOKEN,
-    });
-    expect(stored?.finding.resource.canonicalId).toBe(approval.finding.resource.id);
-  });
+      // Assess
+      expect(stored).toMatchObject({
+        approvalId: approval.approvalId,
+        schemaVersion: 3,
+        kind: 'remediation',
+        status: 'PENDING',
+        taskToken: TASK_TOKEN,
+      });
+      expect(stored?.finding.resource.canonicalId).toBe(approval.finding.resource.id);
+    },
+  );
 
   it('reads a control-hygiene batch approval as one (its resource type was its only mark)', async () => {
     // Prepare

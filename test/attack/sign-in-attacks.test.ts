@@ -223,7 +223,8 @@ describe('forged sign-ins never become a person', () => {
   });
 
   it('refuses a forged session cookie (alg none JWT) on the decision POST', async () => {
-    const forged = `${b64({ alg: 'none' })}.${b64({ person: { issuer, subject: 'ana', groups: ['hubfix-approvers'] }, csrf: 'x'.repeat(43) })}.`;
+    const claims = { person: { issuer, subject: 'ana', groups: ['hubfix-approvers'] }, csrf: 'x'.repeat(43) };
+    const forged = `${b64({ alg: 'none' })}.${b64(claims)}.`;
 
     const response = await invoke({
       httpMethod: 'POST',

@@ -135,21 +135,24 @@ describe('throttling', () => {
     expect(callsOf(c, 'UpdateAccessKey')).toHaveLength(4); // two keys, each throttled once then served
   });
 
-  it('outlasts the SDK: a call throttled 4 times in a row fails the step with ThrottledError and the state machine retries it', async () => {
-    // Prepare: the SDK tries 3 times, so the 4th and 5th attempts come from the definition's Retry on ThrottledError
-    cloud = await startCloud(demoAccount);
-    failFirst(cloud, 'UpdateAccessKey', 4, throttling);
-    const finding = keyFinding('ci-legacy');
+  it(
+    'outlasts the SDK: a call throttled 4 times in a row fails ' + 'the step with ThrottledError and the state machine retries it',
+    async () => {
+      // Prepare: the SDK tries 3 times, so the 4th and 5th attempts come from the definition's Retry on ThrottledError
+      cloud = await startCloud(demoAccount);
+      failFirst(cloud, 'UpdateAccessKey', 4, throttling);
+      const finding = keyFinding('ci-legacy');
 
-    // Act
-    await runToEnd(cloud, customActionEvent([finding]));
+      // Act
+      await runToEnd(cloud, customActionEvent([finding]));
 
-    // Assess
-    expect(annotationOf(cloud, finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(callsOf(cloud, 'UpdateAccessKey')).toHaveLength(5);
-    expect(onlyExecution(cloud).status).toBe('SUCCEEDED');
-    expect(keyStatus(cloud, 'ci-legacy')).toBe('Inactive');
-  });
+      // Assess
+      expect(annotationOf(cloud, finding)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+      expect(callsOf(cloud, 'UpdateAccessKey')).toHaveLength(5);
+      expect(onlyExecution(cloud).status).toBe('SUCCEEDED');
+      expect(keyStatus(cloud, 'ci-legacy')).toBe('Inactive');
+    },
+  );
 
   it('reports a throttle that never ends as failed, naming it, with nothing changed', async () => {
     // Prepare

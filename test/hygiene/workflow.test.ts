@@ -83,84 +83,91 @@ describe('the audit of the organization fixture', () => {
 });
 
 describe('an approved batch', () => {
-  it('disables the selected controls across accounts with one approval, records each reason, and the failed findings drop as the audit said', async () => {
-    // Prepare
-    const changes = selectedChanges(audit);
+  it(
+    'disables the selected controls across accounts with one approval, records each reason, and the failed findings drop as the ' +
+      'audit said',
+    async () => {
+      // Prepare
+      const changes = selectedChanges(audit);
 
-    // Act
-    const run = await runHygieneBatch(cloud, { mode: 'disable', requestedBy: 'workflow test', changes }, approve);
+      // Act
+      const run = await runHygieneBatch(cloud, { mode: 'disable', requestedBy: 'workflow test', changes }, approve);
 
-    // Assess
-    expect(run.execution.status).toBe('SUCCEEDED');
-    expect(run.execution.states).toEqual([
-      'Start',
-      'Prepare',
-      'Mode',
-      'RequestApproval',
-      'Decision',
-      'ApplyPerAccount',
-      'Record',
-      'Outcome',
-      'Done',
-    ]);
-    expect(run.emails).toHaveLength(1);
-    expect(run.emails[0].answer).toMatch(/^approve by ana/);
-    const email = cloud.sim.published[0].message;
-    expect(email).toContain(`${PROD} eu-west-1: IAM.3 in CIS AWS Foundations Benchmark v1.2.0`);
-    expect(email).toContain(`${DEV} eu-west-1: IAM.16 in CIS AWS Foundations Benchmark v3.0.0`);
-    const record = run.record as HygieneRunRecord;
-    expect(record.status).toBe('applied');
-    expect(record.counts).toEqual({ requested: changes.length, changed: changes.length, unchanged: 0, failed: 0 });
-    expect(record.approval).toEqual(expect.objectContaining({ decision: 'approved', approver: 'Ana Approver <ana@example.test>' }));
-    expect(new Set(record.changes.map((c) => c.accountId))).toEqual(new Set([PROD, DEV]));
-    for (const change of record.changes) {
-      expect(change.before.status).toBe('ENABLED');
-      expect(change.after).toEqual({ status: 'DISABLED', reason: change.reason });
-      expect(change.approvedBy).toBe('Ana Approver <ana@example.test>');
-    }
-    const stored = await documentClient(cloud.runtime).send(
-      new GetCommand({ TableName: cloud.runtime.settings.auditTableName, Key: { executionId: record.executionId } }),
-    );
-    expect(stored.Item).toMatchObject({
-      auditPartition: HYGIENE_AUDIT_PARTITION,
-      kind: 'hubfix-control-hygiene',
-      status: 'applied',
-      changes: JSON.parse(JSON.stringify(record.changes)),
-    });
-    expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('DISABLED');
-    expect(associationStatus(PROD, 'us-east-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
-    expect(associationStatus(PROD, 'us-east-1', 'fsbp', 'IAM.3')).toBe('DISABLED');
-    expect([run.failedFindings.totalBefore, run.failedFindings.totalAfter]).toEqual([
-      audit.totals.failedFindingsBefore,
-      audit.totals.failedFindingsAfter,
-    ]);
-    for (const region of audit.regions) {
-      expect(run.failedFindings.after[`${region.accountId} ${region.region}`] ?? 0).toBe(region.failedFindingsAfter);
-    }
-  });
+      // Assess
+      expect(run.execution.status).toBe('SUCCEEDED');
+      expect(run.execution.states).toEqual([
+        'Start',
+        'Prepare',
+        'Mode',
+        'RequestApproval',
+        'Decision',
+        'ApplyPerAccount',
+        'Record',
+        'Outcome',
+        'Done',
+      ]);
+      expect(run.emails).toHaveLength(1);
+      expect(run.emails[0].answer).toMatch(/^approve by ana/);
+      const email = cloud.sim.published[0].message;
+      expect(email).toContain(`${PROD} eu-west-1: IAM.3 in CIS AWS Foundations Benchmark v1.2.0`);
+      expect(email).toContain(`${DEV} eu-west-1: IAM.16 in CIS AWS Foundations Benchmark v3.0.0`);
+      const record = run.record as HygieneRunRecord;
+      expect(record.status).toBe('applied');
+      expect(record.counts).toEqual({ requested: changes.length, changed: changes.length, unchanged: 0, failed: 0 });
+      expect(record.approval).toEqual(expect.objectContaining({ decision: 'approved', approver: 'Ana Approver <ana@example.test>' }));
+      expect(new Set(record.changes.map((c) => c.accountId))).toEqual(new Set([PROD, DEV]));
+      for (const change of record.changes) {
+        expect(change.before.status).toBe('ENABLED');
+        expect(change.after).toEqual({ status: 'DISABLED', reason: change.reason });
+        expect(change.approvedBy).toBe('Ana Approver <ana@example.test>');
+      }
+      const stored = await documentClient(cloud.runtime).send(
+        new GetCommand({ TableName: cloud.runtime.settings.auditTableName, Key: { executionId: record.executionId } }),
+      );
+      expect(stored.Item).toMatchObject({
+        auditPartition: HYGIENE_AUDIT_PARTITION,
+        kind: 'hubfix-control-hygiene',
+        status: 'applied',
+        changes: JSON.parse(JSON.stringify(record.changes)),
+      });
+      expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('DISABLED');
+      expect(associationStatus(PROD, 'us-east-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
+      expect(associationStatus(PROD, 'us-east-1', 'fsbp', 'IAM.3')).toBe('DISABLED');
+      expect([run.failedFindings.totalBefore, run.failedFindings.totalAfter]).toEqual([
+        audit.totals.failedFindingsBefore,
+        audit.totals.failedFindingsAfter,
+      ]);
+      for (const region of audit.regions) {
+        expect(run.failedFindings.after[`${region.accountId} ${region.region}`] ?? 0).toBe(region.failedFindingsAfter);
+      }
+    },
+  );
 
-  it('is undone by one enable batch built from its record: every association and failed finding comes back, without an approval', async () => {
-    // Prepare
-    const disabled = await runHygieneBatch(
-      cloud,
-      { mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) },
-      approve,
-    );
+  it(
+    'is undone by one enable batch built from its record: every ' + 'association and failed finding comes back, without an approval',
+    async () => {
+      // Prepare
+      const disabled = await runHygieneBatch(
+        cloud,
+        { mode: 'disable', requestedBy: 'workflow test', changes: selectedChanges(audit) },
+        approve,
+      );
 
-    // Act
-    const enabled = await runHygieneBatch(cloud, reversal(disabled.record as HygieneRunRecord, 'workflow test'), () => 'wait');
+      // Act
+      const enabled = await runHygieneBatch(cloud, reversal(disabled.record as HygieneRunRecord, 'workflow test'), () => 'wait');
 
-    // Assess
-    expect(enabled.execution.status).toBe('SUCCEEDED');
-    expect(enabled.execution.states).toContain('NoApprovalNeeded');
-    expect(enabled.emails).toEqual([]);
-    expect(enabled.record?.counts.changed).toBe(disabled.record?.counts.changed);
-    expect(enabled.failedFindings.totalAfter).toBe(audit.totals.failedFindingsBefore);
-    expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
-    expect(
-      enabled.record?.changes.every((c) => c.after.status === 'ENABLED' && c.reason.includes(disabled.record?.executionId ?? '?')),
-    ).toBe(true);
-  });
+      // Assess
+      expect(enabled.execution.status).toBe('SUCCEEDED');
+      expect(enabled.execution.states).toContain('NoApprovalNeeded');
+      expect(enabled.emails).toEqual([]);
+      expect(enabled.record?.counts.changed).toBe(disabled.record?.counts.changed);
+      expect(enabled.failedFindings.totalAfter).toBe(audit.totals.failedFindingsBefore);
+      expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
+      expect(
+        enabled.record?.changes.every((c) => c.after.status === 'ENABLED' && c.reason.includes(disabled.record?.executionId ?? '?')),
+      ).toBe(true);
+    },
+  );
 
   it('records a control Security Hub refuses as failed, applies the rest, and fails nothing else', async () => {
     // Prepare: a control that is not part of the standard in that region.

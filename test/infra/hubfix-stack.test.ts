@@ -259,18 +259,22 @@ describe('the workflow', () => {
     }
   });
 
-  it('lets the state machine invoke every version of exactly the five task functions (and, for runs started before versions, the functions)', () => {
-    // Prepare
-    const smRoleId = logicalId(stack.stateMachine.role);
-    const invokes = roleStatements(template, smRoleId).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
-    const roles = Object.values(DEFINITION_FUNCTIONS);
+  it(
+    'lets the state machine invoke every version of exactly the five task functions (and, for runs started before versions, the ' +
+      'functions)',
+    () => {
+      // Prepare
+      const smRoleId = logicalId(stack.stateMachine.role);
+      const invokes = roleStatements(template, smRoleId).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      const roles = Object.values(DEFINITION_FUNCTIONS);
 
-    // Assess
-    expect(invokes).toHaveLength(1);
-    const everyVersion = roles.map((role) => ({ 'Fn::Join': ['', [getAttArn(fnId(role)), ':*']] }));
-    expect(invokes[0].Resource).toEqual(expect.arrayContaining([...everyVersion, ...roles.map((role) => getAttArn(fnId(role)))]));
-    expect(invokes[0].Resource).toHaveLength(2 * roles.length);
-  });
+      // Assess
+      expect(invokes).toHaveLength(1);
+      const everyVersion = roles.map((role) => ({ 'Fn::Join': ['', [getAttArn(fnId(role)), ':*']] }));
+      expect(invokes[0].Resource).toEqual(expect.arrayContaining([...everyVersion, ...roles.map((role) => getAttArn(fnId(role)))]));
+      expect(invokes[0].Resource).toHaveLength(2 * roles.length);
+    },
+  );
 
   it('alarms the ops topic on failed, timed-out and aborted executions', () => {
     // Prepare
@@ -322,28 +326,32 @@ describe('least privilege', () => {
     expect(allowed.filter((a) => /^(states|sns|lambda|iam):\*$/.test(a) || a === '*')).toEqual([]);
   });
 
-  it('gives assess and verify one inspect role whose every action on resources is a read, and no sts:AssumeRole in a single-account configuration', () => {
-    // Prepare: hubfix's own tables apart (the run history it queries, the blast-limit counters it counts in)
-    const inspect = roleId('assess');
-    const statements = roleStatements(template, inspect);
-    const ownTables = [
-      getAttArn(logicalId(stack.lockTable)),
-      { 'Fn::Join': ['', [getAttArn(logicalId(stack.auditTable)), '/index/byFinding']] },
-    ];
-    const onOwnTables = statements.filter((s) => ownTables.some((table) => JSON.stringify(s.Resource) === JSON.stringify(table)));
-    const actions = statements
-      .filter((s) => !onOwnTables.includes(s))
-      .flatMap(actionsOf)
-      .filter((a) => !TELEMETRY.has(a));
+  it(
+    'gives assess and verify one inspect role whose every action on resources is a read, and no sts:AssumeRole in a single-account ' +
+      'configuration',
+    () => {
+      // Prepare: hubfix's own tables apart (the run history it queries, the blast-limit counters it counts in)
+      const inspect = roleId('assess');
+      const statements = roleStatements(template, inspect);
+      const ownTables = [
+        getAttArn(logicalId(stack.lockTable)),
+        { 'Fn::Join': ['', [getAttArn(logicalId(stack.auditTable)), '/index/byFinding']] },
+      ];
+      const onOwnTables = statements.filter((s) => ownTables.some((table) => JSON.stringify(s.Resource) === JSON.stringify(table)));
+      const actions = statements
+        .filter((s) => !onOwnTables.includes(s))
+        .flatMap(actionsOf)
+        .filter((a) => !TELEMETRY.has(a));
 
-    // Assess
-    expect(roleId('verify')).toBe(inspect);
-    expect(actions).toEqual(expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']));
-    expect(actions).not.toContain('sts:AssumeRole');
-    for (const action of actions)
-      expect(action).toMatch(/^([a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*|iam:GenerateServiceLastAccessedDetails)$/);
-    expect(onOwnTables.flatMap(actionsOf).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
-  });
+      // Assess
+      expect(roleId('verify')).toBe(inspect);
+      expect(actions).toEqual(expect.arrayContaining(['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'cloudtrail:LookupEvents']));
+      expect(actions).not.toContain('sts:AssumeRole');
+      for (const action of actions)
+        expect(action).toMatch(/^([a-z0-9-]+:(Get|List|Lookup|Describe|BatchGet)[A-Za-z]*|iam:GenerateServiceLastAccessedDetails)$/);
+      expect(onOwnTables.flatMap(actionsOf).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    },
+  );
 
   it('gives remediate its own role with iam:UpdateAccessKey', () => {
     expect(roleId('remediate')).not.toBe(roleId('assess'));

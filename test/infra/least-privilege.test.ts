@@ -74,23 +74,27 @@ describe('control declarations against the plugin sources', () => {
     expect(() => actionOfCommand('dax', 'ListTablesCommand')).toThrow(/No IAM service prefix/);
   });
 
-  it('declares every action a step can send: assess and verify each their own, remediate and rollback together (the write role runs both)', () => {
-    // Prepare
-    const missing: string[] = [];
+  it(
+    'declares every action a step can send: assess and verify each their own, remediate and rollback together (the write role runs ' +
+      'both)',
+    () => {
+      // Prepare
+      const missing: string[] = [];
 
-    // Act
-    for (const { id } of plugins) {
-      for (const step of CONTROL_STEPS) {
-        const covering = declared(id, step === 'assess' || step === 'verify' ? [step] : REMEDIATE_STEPS);
-        for (const [action, sites] of actionsReached(commandsOfStep(id, step))) {
-          if (!covering.has(action)) missing.push(`${id} ${step}: ${action} (sent at ${sites.join(', ')})`);
+      // Act
+      for (const { id } of plugins) {
+        for (const step of CONTROL_STEPS) {
+          const covering = declared(id, step === 'assess' || step === 'verify' ? [step] : REMEDIATE_STEPS);
+          for (const [action, sites] of actionsReached(commandsOfStep(id, step))) {
+            if (!covering.has(action)) missing.push(`${id} ${step}: ${action} (sent at ${sites.join(', ')})`);
+          }
         }
       }
-    }
 
-    // Assess
-    expect(missing).toEqual([]);
-  });
+      // Assess
+      expect(missing).toEqual([]);
+    },
+  );
 
   it('declares no action its step cannot send, unless IAM requires it for a call the step sends', () => {
     // Prepare
@@ -189,57 +193,61 @@ describe('every action of every role, and who needs it', () => {
         : []),
     ];
 
-  it('lists each action of each administrator role with the control steps or platform need behind it: none unused, no documented need stale', () => {
-    // Prepare
-    const { stack, template } = admin;
-    const id = (construct: IConstruct | undefined) => Stack.of(stack).getLogicalId(construct?.node.defaultChild as CfnResource);
-    const hygiene = stack.controlHygiene;
-    const roles: [PlatformRole, string, readonly ControlStep[], string[]][] = [
-      ['intake', id(stack.functions.intake.role), [], []],
-      ['inspect', id(stack.functions.assess.role), INSPECT_STEPS, grantedActions(memberRoleGrants('inspect'), SCOPE)],
-      ['remediate', id(stack.functions.remediate.role), REMEDIATE_STEPS, grantedActions(memberRoleGrants('remediate'), SCOPE)],
-      ['requestApproval', id(stack.functions.requestApproval.role), [], []],
-      ['approvalApi', id(stack.functions.approvalApi.role), [], []],
-      ['annotate', id(stack.functions.annotate.role), [], []],
-      ['remediationStateMachine', id(stack.stateMachine.role), [], []],
-      ['hygienePrepare', id(hygiene.functions.prepare.role), [], []],
-      ['hygieneRequestBatchApproval', id(hygiene.functions.requestBatchApproval.role), [], []],
-      ['hygieneApply', id(hygiene.functions.applyControls.role), [], actionsOfGrants(hygienePermissions)],
-      ['hygieneRecord', id(hygiene.functions.recordChanges.role), [], []],
-      ['hygieneStateMachine', id(hygiene.stateMachine.role), [], []],
-      // CDK's singleton custom-resource function (its construct id is CDK's fixed AwsCustomResource id).
-      ['userPoolClientSecret', id(stack.node.findChild('AWS679f53fac002430cb0da5b7982bd2287').node.findChild('ServiceRole')), [], []],
-    ];
-    const listing: string[] = [];
-    const unused: string[] = [];
-    const stale: string[] = [];
+  it(
+    'lists each action of each administrator role with the control steps or platform need behind it: none unused, no documented ' +
+      'need stale',
+    () => {
+      // Prepare
+      const { stack, template } = admin;
+      const id = (construct: IConstruct | undefined) => Stack.of(stack).getLogicalId(construct?.node.defaultChild as CfnResource);
+      const hygiene = stack.controlHygiene;
+      const roles: [PlatformRole, string, readonly ControlStep[], string[]][] = [
+        ['intake', id(stack.functions.intake.role), [], []],
+        ['inspect', id(stack.functions.assess.role), INSPECT_STEPS, grantedActions(memberRoleGrants('inspect'), SCOPE)],
+        ['remediate', id(stack.functions.remediate.role), REMEDIATE_STEPS, grantedActions(memberRoleGrants('remediate'), SCOPE)],
+        ['requestApproval', id(stack.functions.requestApproval.role), [], []],
+        ['approvalApi', id(stack.functions.approvalApi.role), [], []],
+        ['annotate', id(stack.functions.annotate.role), [], []],
+        ['remediationStateMachine', id(stack.stateMachine.role), [], []],
+        ['hygienePrepare', id(hygiene.functions.prepare.role), [], []],
+        ['hygieneRequestBatchApproval', id(hygiene.functions.requestBatchApproval.role), [], []],
+        ['hygieneApply', id(hygiene.functions.applyControls.role), [], actionsOfGrants(hygienePermissions)],
+        ['hygieneRecord', id(hygiene.functions.recordChanges.role), [], []],
+        ['hygieneStateMachine', id(hygiene.stateMachine.role), [], []],
+        // CDK's singleton custom-resource function (its construct id is CDK's fixed AwsCustomResource id).
+        ['userPoolClientSecret', id(stack.node.findChild('AWS679f53fac002430cb0da5b7982bd2287').node.findChild('ServiceRole')), [], []],
+      ];
+      const listing: string[] = [];
+      const unused: string[] = [];
+      const stale: string[] = [];
 
-    // Act
-    for (const [platform, roleId, steps, grants] of roles) {
-      const actions = [...new Set(roleStatements(template, roleId).flatMap(actionsOf))].sort();
-      const users = usersOf(platform, steps, grants);
-      for (const action of actions) {
-        listing.push(`${platform} ${action} ← ${users(action).join('; ') || 'NOBODY'}`);
-        if (users(action).length === 0) unused.push(`${platform}: ${action}`);
+      // Act
+      for (const [platform, roleId, steps, grants] of roles) {
+        const actions = [...new Set(roleStatements(template, roleId).flatMap(actionsOf))].sort();
+        const users = usersOf(platform, steps, grants);
+        for (const action of actions) {
+          listing.push(`${platform} ${action} ← ${users(action).join('; ') || 'NOBODY'}`);
+          if (users(action).length === 0) unused.push(`${platform}: ${action}`);
+        }
+        for (const action of [...grants, ...Object.keys(PLATFORM_PERMISSIONS[platform])])
+          if (!actions.includes(action)) stale.push(`${platform}: ${action}`);
       }
-      for (const action of [...grants, ...Object.keys(PLATFORM_PERMISSIONS[platform])])
-        if (!actions.includes(action)) stale.push(`${platform}: ${action}`);
-    }
-    const unknownRoles = Object.keys(template.findResources('AWS::IAM::Role')).filter(
-      (roleId) => !roles.some(([, known]) => known === roleId),
-    );
+      const unknownRoles = Object.keys(template.findResources('AWS::IAM::Role')).filter(
+        (roleId) => !roles.some(([, known]) => known === roleId),
+      );
 
-    // Assess
-    expect(unknownRoles).toEqual([]);
-    expect({ unused, listing }).toEqual({ unused: [], listing });
-    expect(stale).toEqual([]);
-    expect(listing).toEqual(
-      expect.arrayContaining([
-        'remediate iam:PassRole ← vpc-flow-logs/remediate',
-        'inspect s3:GetObject ← iam-access-keys/assess; s3-secure-transport/assess',
-      ]),
-    );
-  });
+      // Assess
+      expect(unknownRoles).toEqual([]);
+      expect({ unused, listing }).toEqual({ unused: [], listing });
+      expect(stale).toEqual([]);
+      expect(listing).toEqual(
+        expect.arrayContaining([
+          'remediate iam:PassRole ← vpc-flow-logs/remediate',
+          'inspect s3:GetObject ← iam-access-keys/assess; s3-secure-transport/assess',
+        ]),
+      );
+    },
+  );
 
   it('gives each member role exactly its declared actions, each with a control step (or the hygiene step) behind it', () => {
     // Prepare
@@ -299,40 +307,44 @@ describe('scoped grants in the synthesized roles', () => {
   const partition = { Ref: 'AWS::Partition' };
   const account = { Ref: 'AWS::AccountId' };
 
-  it('reads objects and lists buckets only under the CloudTrail log prefixes of the role’s own account and of the data-event source, never on *', () => {
-    const ownLogs = { 'Fn::Join': ['', ['arn:', partition, ':s3:::*/AWSLogs/', account, '/CloudTrail/*']] };
-    const sourceLogs = { 'Fn::Join': ['', ['arn:', partition, ':s3:::org-trail-logs/org/AWSLogs/*']] };
-    for (const statements of [roleStatements(admin.template, roleId(admin, 'assess')), memberStatements('inspect')]) {
-      // Act
-      const lists = grantsOf(statements, 's3:ListBucket');
+  it(
+    'reads objects and lists buckets only under the CloudTrail log prefixes of the role’s own account and of the data-event source, ' +
+      'never on *',
+    () => {
+      const ownLogs = { 'Fn::Join': ['', ['arn:', partition, ':s3:::*/AWSLogs/', account, '/CloudTrail/*']] };
+      const sourceLogs = { 'Fn::Join': ['', ['arn:', partition, ':s3:::org-trail-logs/org/AWSLogs/*']] };
+      for (const statements of [roleStatements(admin.template, roleId(admin, 'assess')), memberStatements('inspect')]) {
+        // Act
+        const lists = grantsOf(statements, 's3:ListBucket');
 
-      // Assess
-      // One statement with both resources or one per resource, as CDK merges them.
-      const reads = grantsOf(statements, 's3:GetObject').flatMap((g) => [g.Resource].flat());
-      expect(reads).toHaveLength(2);
-      expect(reads).toEqual(expect.arrayContaining([ownLogs, sourceLogs]));
-      expect(lists).toHaveLength(2);
-      expect(lists).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({
-            Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::*']] },
-            Condition: {
-              StringLike: {
-                's3:prefix': [
-                  { 'Fn::Join': ['', ['AWSLogs/', account, '/CloudTrail/*']] },
-                  { 'Fn::Join': ['', ['*/AWSLogs/', account, '/CloudTrail/*']] },
-                ],
+        // Assess
+        // One statement with both resources or one per resource, as CDK merges them.
+        const reads = grantsOf(statements, 's3:GetObject').flatMap((g) => [g.Resource].flat());
+        expect(reads).toHaveLength(2);
+        expect(reads).toEqual(expect.arrayContaining([ownLogs, sourceLogs]));
+        expect(lists).toHaveLength(2);
+        expect(lists).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::*']] },
+              Condition: {
+                StringLike: {
+                  's3:prefix': [
+                    { 'Fn::Join': ['', ['AWSLogs/', account, '/CloudTrail/*']] },
+                    { 'Fn::Join': ['', ['*/AWSLogs/', account, '/CloudTrail/*']] },
+                  ],
+                },
               },
-            },
-          }),
-          expect.objectContaining({
-            Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::org-trail-logs']] },
-            Condition: { StringLike: { 's3:prefix': ['org/AWSLogs/*'] } },
-          }),
-        ]),
-      );
-    }
-  });
+            }),
+            expect.objectContaining({
+              Resource: { 'Fn::Join': ['', ['arn:', partition, ':s3:::org-trail-logs']] },
+              Condition: { StringLike: { 's3:prefix': ['org/AWSLogs/*'] } },
+            }),
+          ]),
+        );
+      }
+    },
+  );
 
   it('passes only the configured delivery role, only to VPC Flow Logs, and no role at all without the configuration', () => {
     // Prepare

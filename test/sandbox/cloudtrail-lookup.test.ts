@@ -136,52 +136,57 @@ describe('simulated cloudtrail:LookupEvents', () => {
 });
 
 describe('simulated trail log files and regions', () => {
-  it("serves an organization trail's data events as gzip log files under AWSLogs/<organization>/<account>/CloudTrail/<region>/", async () => {
-    // Prepare
-    const { clients } = history([], {
-      buckets: [
-        {
-          name: 'org-trail-logs',
-          cloudTrailLogs: {
-            prefix: 'org',
-            organizationId: 'o-a1b2c3d4e5',
-            events: [
-              {
-                eventTime: '2026-11-20T10:00:00Z',
-                eventSource: 'dynamodb.amazonaws.com',
-                eventName: 'PutItem',
-                accessKeyId: KEY,
-                accountId: '333333333333',
-                requestParameters: { tableName: 'orders' },
-                region: 'eu-west-1',
-              },
-            ],
+  it(
+    "serves an organization trail's data events as gzip log files under " + 'AWSLogs/<organization>/<account>/CloudTrail/<region>/',
+    async () => {
+      // Prepare
+      const { clients } = history([], {
+        buckets: [
+          {
+            name: 'org-trail-logs',
+            cloudTrailLogs: {
+              prefix: 'org',
+              organizationId: 'o-a1b2c3d4e5',
+              events: [
+                {
+                  eventTime: '2026-11-20T10:00:00Z',
+                  eventSource: 'dynamodb.amazonaws.com',
+                  eventName: 'PutItem',
+                  accessKeyId: KEY,
+                  accountId: '333333333333',
+                  requestParameters: { tableName: 'orders' },
+                  region: 'eu-west-1',
+                },
+              ],
+            },
           },
-        },
-      ],
-    });
-    const s3 = clients.at(S3Client, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
+        ],
+      });
+      const s3 = clients.at(S3Client, { accountId: HOME_ACCOUNT, region: 'us-east-1' });
 
-    // Act
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'org-trail-logs', Prefix: 'org/AWSLogs/o-a1b2c3d4e5/333333333333/' }));
-    const key = listed.Contents?.[0].Key as string;
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: 'org-trail-logs', Key: key }))).Body?.transformToByteArray();
+      // Act
+      const listed = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'org-trail-logs', Prefix: 'org/AWSLogs/o-a1b2c3d4e5/333333333333/' }),
+      );
+      const key = listed.Contents?.[0].Key as string;
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: 'org-trail-logs', Key: key }))).Body?.transformToByteArray();
 
-    // Assess
-    expect(key).toMatch(
-      /^org\/AWSLogs\/o-a1b2c3d4e5\/333333333333\/CloudTrail\/eu-west-1\/2026\/11\/20\/333333333333_CloudTrail_eu-west-1_/,
-    );
-    expect(JSON.parse(gunzipSync(body as Uint8Array).toString()).Records).toEqual([
-      expect.objectContaining({
-        eventCategory: 'Data',
-        managementEvent: false,
-        eventSource: 'dynamodb.amazonaws.com',
-        requestParameters: { tableName: 'orders' },
-        recipientAccountId: '333333333333',
-        userIdentity: expect.objectContaining({ accessKeyId: KEY }),
-      }),
-    ]);
-  });
+      // Assess
+      expect(key).toMatch(
+        /^org\/AWSLogs\/o-a1b2c3d4e5\/333333333333\/CloudTrail\/eu-west-1\/2026\/11\/20\/333333333333_CloudTrail_eu-west-1_/,
+      );
+      expect(JSON.parse(gunzipSync(body as Uint8Array).toString()).Records).toEqual([
+        expect.objectContaining({
+          eventCategory: 'Data',
+          managementEvent: false,
+          eventSource: 'dynamodb.amazonaws.com',
+          requestParameters: { tableName: 'orders' },
+          recipientAccountId: '333333333333',
+          userIdentity: expect.objectContaining({ accessKeyId: KEY }),
+        }),
+      ]);
+    },
+  );
 
   it('lists the enabled regions by default, and the opt-in ones not enabled only with AllRegions', async () => {
     // Prepare

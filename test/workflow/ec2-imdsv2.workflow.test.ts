@@ -24,29 +24,32 @@ let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
 
 describe('IMDSv2 workflow, executed from the synthesized definition', () => {
-  it('requires IMDSv2 automatically on an instance with no IMDSv1 calls (EC2.8 in auto mode), and rollback restores optional tokens', async () => {
-    // Prepare
-    cloud = await startCloud(fixture, autoMode);
+  it(
+    'requires IMDSv2 automatically on an instance with no IMDSv1 ' + 'calls (EC2.8 in auto mode), and rollback restores optional tokens',
+    async () => {
+      // Prepare
+      cloud = await startCloud(fixture, autoMode);
 
-    // Act
-    const report = await runToEnd(cloud, eventFor(SAFE));
-    const [execution] = [...cloud.stepFunctions.executions.values()];
-    const state = execution.output as WorkflowState;
-    const afterRun = tokensOf(cloud, SAFE);
-    if (!state.change) throw new Error('the run recorded no change');
-    await ec2Imdsv2.rollback(state.finding, state.change, {
-      clients: cloud.runtime.clients,
-      config: cloud.runtime.config,
-      now: cloud.runtime.now,
-    });
+      // Act
+      const report = await runToEnd(cloud, eventFor(SAFE));
+      const [execution] = [...cloud.stepFunctions.executions.values()];
+      const state = execution.output as WorkflowState;
+      const afterRun = tokensOf(cloud, SAFE);
+      if (!state.change) throw new Error('the run recorded no change');
+      await ec2Imdsv2.rollback(state.finding, state.change, {
+        clients: cloud.runtime.clients,
+        config: cloud.runtime.config,
+        now: cloud.runtime.now,
+      });
 
-    // Assess
-    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
-    expect(report.findings[0].note).toContain(`Verified: EC2 reports HttpTokens=required (applied) on ${SAFE}`);
-    expect(afterRun).toBe('HttpTokens=required');
-    expect(tokensOf(cloud, SAFE)).toBe('HttpTokens=optional');
-  });
+      // Assess
+      expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+      expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
+      expect(report.findings[0].note).toContain(`Verified: EC2 reports HttpTokens=required (applied) on ${SAFE}`);
+      expect(afterRun).toBe('HttpTokens=required');
+      expect(tokensOf(cloud, SAFE)).toBe('HttpTokens=optional');
+    },
+  );
 
   it('sends an instance still making IMDSv1 calls to approval, with the call count in the email, even in auto mode', async () => {
     // Prepare

@@ -29,32 +29,35 @@ let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
 
 describe('S3 block public access workflow, executed from the synthesized definition', () => {
-  it('blocks public access on a private CloudFront origin, verifies it, resolves the finding, and rollback removes the block again', async () => {
-    // Prepare: S3.8 in auto mode, so the low-risk bucket needs nobody
-    cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.8': 'auto' } });
+  it(
+    'blocks public access on a private CloudFront origin, verifies ' + 'it, resolves the finding, and rollback removes the block again',
+    async () => {
+      // Prepare: S3.8 in auto mode, so the low-risk bucket needs nobody
+      cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.8': 'auto' } });
 
-    // Act
-    const report = await runToEnd(cloud, eventFor(SAFE));
-    const [execution] = [...cloud.stepFunctions.executions.values()];
-    const state = execution.output as WorkflowState;
-    const afterRun = bucketBlock(cloud, 'workloads-assets-origin');
-    if (!state.change) throw new Error('the run recorded no change');
-    await s3PublicAccess.rollback(state.finding, state.change, {
-      clients: cloud.runtime.clients,
-      config: cloud.runtime.config,
-      now: cloud.runtime.now,
-    });
+      // Act
+      const report = await runToEnd(cloud, eventFor(SAFE));
+      const [execution] = [...cloud.stepFunctions.executions.values()];
+      const state = execution.output as WorkflowState;
+      const afterRun = bucketBlock(cloud, 'workloads-assets-origin');
+      if (!state.change) throw new Error('the run recorded no change');
+      await s3PublicAccess.rollback(state.finding, state.change, {
+        clients: cloud.runtime.clients,
+        config: cloud.runtime.config,
+        now: cloud.runtime.now,
+      });
 
-    // Assess
-    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
-    expect(report.findings[0].note).toContain(
-      'Verified: S3 reports all four block public access settings on for bucket workloads-assets-origin',
-    );
-    expect(report.emails).toHaveLength(0);
-    expect(afterRun).toBe(ALL_ON);
-    expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe('none');
-  });
+      // Assess
+      expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+      expect(execution.states).toEqual(['Assess', 'Route', 'Remediate', 'Verify', 'Annotate', 'Outcome', 'Done']);
+      expect(report.findings[0].note).toContain(
+        'Verified: S3 reports all four block public access settings on for bucket workloads-assets-origin',
+      );
+      expect(report.emails).toHaveLength(0);
+      expect(afterRun).toBe(ALL_ON);
+      expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe('none');
+    },
+  );
 
   it('by default (on-request) fixes the safe bucket an analyst asks about without a second person', async () => {
     // Prepare: no configuration: S3.8 in its default mode
@@ -85,25 +88,29 @@ describe('S3 block public access workflow, executed from the synthesized definit
     expect(bucketBlock(cloud, 'workloads-assets-origin')).toBe(ALL_ON);
   });
 
-  it('routes the public website to approval even in auto mode, with the website evidence in the email, and changes nothing when rejected', async () => {
-    // Prepare
-    cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.8': 'auto' } });
+  it(
+    'routes the public website to approval even in auto mode, with the website evidence in the email, and changes nothing when ' +
+      'rejected',
+    async () => {
+      // Prepare
+      cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.8': 'auto' } });
 
-    // Act
-    const report = await runToEnd(cloud, eventFor(RISKY), 'reject');
+      // Act
+      const report = await runToEnd(cloud, eventFor(RISKY), 'reject');
 
-    // Assess
-    const [execution] = [...cloud.stepFunctions.executions.values()];
-    expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision']));
-    const email = cloud.sim.published[0].message;
-    expect(email).toContain(
-      'Bucket www-example-site serves a static website (index document index.html); blocking public access takes the site down (403).',
-    );
-    expect(email).toContain('Bucket www-example-site is public now: its bucket policy is public (PublicReadForWebsite (s3:GetObject)).');
-    expect(email).toContain('Bucket www-example-site is tagged environment=production.');
-    expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
-    expect(bucketBlock(cloud, 'www-example-site')).toBe('none');
-  });
+      // Assess
+      const [execution] = [...cloud.stepFunctions.executions.values()];
+      expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision']));
+      const email = cloud.sim.published[0].message;
+      expect(email).toContain(
+        'Bucket www-example-site serves a static website (index document index.html); blocking public access takes the site down (403).',
+      );
+      expect(email).toContain('Bucket www-example-site is public now: its bucket policy is public (PublicReadForWebsite (s3:GetObject)).');
+      expect(email).toContain('Bucket www-example-site is tagged environment=production.');
+      expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+      expect(bucketBlock(cloud, 'www-example-site')).toBe('none');
+    },
+  );
 
   it('assesses the account-level block across every bucket and names the website that would go dark', async () => {
     // Prepare

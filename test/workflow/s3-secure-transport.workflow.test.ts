@@ -23,34 +23,38 @@ let cloud: LocalCloud;
 afterEach(async () => cloud?.stop());
 
 describe('S3 deny-non-TLS workflow, executed from the synthesized definition', () => {
-  it('waits for a person even in auto mode when no data-event source shows plain-HTTP clients; once approved merges the deny, and rollback restores the exact previous policy', async () => {
-    // Prepare: S3.5 in auto mode; no trail records the bucket's data events, so plain-HTTP clients are not seen
-    cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.5': 'auto' } });
-    const previous = policyOf(cloud, 'reports-archive');
+  it(
+    'waits for a person even in auto mode when no data-event source shows plain-HTTP clients; once approved merges the deny, and ' +
+      'rollback restores the exact previous policy',
+    async () => {
+      // Prepare: S3.5 in auto mode; no trail records the bucket's data events, so plain-HTTP clients are not seen
+      cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.5': 'auto' } });
+      const previous = policyOf(cloud, 'reports-archive');
 
-    // Act
-    const report = await runToEnd(cloud, eventFor('reports-archive'), 'approve');
-    const [execution] = [...cloud.stepFunctions.executions.values()];
-    const state = execution.output as WorkflowState;
-    const afterRun = JSON.parse(policyOf(cloud, 'reports-archive') ?? '{}') as { Statement: { Sid: string }[] };
-    if (!state.change) throw new Error('the run recorded no change');
-    await s3SecureTransport.rollback(state.finding, state.change, {
-      clients: cloud.runtime.clients,
-      config: cloud.runtime.config,
-      now: cloud.runtime.now,
-    });
+      // Act
+      const report = await runToEnd(cloud, eventFor('reports-archive'), 'approve');
+      const [execution] = [...cloud.stepFunctions.executions.values()];
+      const state = execution.output as WorkflowState;
+      const afterRun = JSON.parse(policyOf(cloud, 'reports-archive') ?? '{}') as { Statement: { Sid: string }[] };
+      if (!state.change) throw new Error('the run recorded no change');
+      await s3SecureTransport.rollback(state.finding, state.change, {
+        clients: cloud.runtime.clients,
+        config: cloud.runtime.config,
+        now: cloud.runtime.now,
+      });
 
-    // Assess
-    expect(report.emails).toHaveLength(1);
-    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Remediate', 'Verify']));
-    expect(report.findings[0].note).toContain(
-      'Verified: The policy of reports-archive denies requests without TLS and keeps its 1 previous statement(s)',
-    );
-    expect(report.findings[0].note).toContain('Risk unknown, a person decides: Signal unavailable');
-    expect(afterRun.Statement.map((s) => s.Sid)).toEqual(['AuditorsRead', 'HubfixDenyInsecureTransport']);
-    expect(policyOf(cloud, 'reports-archive')).toBe(previous);
-  });
+      // Assess
+      expect(report.emails).toHaveLength(1);
+      expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+      expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Remediate', 'Verify']));
+      expect(report.findings[0].note).toContain(
+        'Verified: The policy of reports-archive denies requests without TLS and keeps its 1 previous statement(s)',
+      );
+      expect(report.findings[0].note).toContain('Risk unknown, a person decides: Signal unavailable');
+      expect(afterRun.Statement.map((s) => s.Sid)).toEqual(['AuditorsRead', 'HubfixDenyInsecureTransport']);
+      expect(policyOf(cloud, 'reports-archive')).toBe(previous);
+    },
+  );
 
   it('asks a person by default, stating that the plain-HTTP signal is unavailable', async () => {
     // Prepare
@@ -62,35 +66,41 @@ describe('S3 deny-non-TLS workflow, executed from the synthesized definition', (
     // Assess
     expect(report.emails).toHaveLength(1);
     expect(cloud.sim.published[0].message).toContain(
-      'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for reports-archive, so whether any client reaches reports-archive over plain HTTP is not seen.',
+      'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for reports-archive, so whether any client ' +
+        'reaches reports-archive over plain HTTP is not seen.',
     );
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved' });
   });
 
-  it('routes a bucket with plain-HTTP callers to approval even in auto mode, naming them in the email, and rollback deletes the policy it created', async () => {
-    // Prepare
-    cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.5': 'auto' } });
+  it(
+    'routes a bucket with plain-HTTP callers to approval even in auto mode, naming them in the email, and rollback deletes the ' +
+      'policy it created',
+    async () => {
+      // Prepare
+      cloud = await startCloud(fixture, { ...defaultConfig(), controls: { 'S3.5': 'auto' } });
 
-    // Act
-    const report = await runToEnd(cloud, eventFor('orders-exports'), 'approve');
-    const [execution] = [...cloud.stepFunctions.executions.values()];
-    const state = execution.output as WorkflowState;
-    const afterRun = policyOf(cloud, 'orders-exports');
-    if (!state.change) throw new Error('the run recorded no change');
-    await s3SecureTransport.rollback(state.finding, state.change, {
-      clients: cloud.runtime.clients,
-      config: cloud.runtime.config,
-      now: cloud.runtime.now,
-    });
+      // Act
+      const report = await runToEnd(cloud, eventFor('orders-exports'), 'approve');
+      const [execution] = [...cloud.stepFunctions.executions.values()];
+      const state = execution.output as WorkflowState;
+      const afterRun = policyOf(cloud, 'orders-exports');
+      if (!state.change) throw new Error('the run recorded no change');
+      await s3SecureTransport.rollback(state.finding, state.change, {
+        clients: cloud.runtime.clients,
+        config: cloud.runtime.config,
+        now: cloud.runtime.now,
+      });
 
-    // Assess
-    expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision', 'Remediate', 'Verify']));
-    const email = cloud.sim.published[0].message;
-    expect(email).toMatch(
-      /2 of 3 requests to orders-exports in the last 14 days came over plain HTTP \(no TLS\) and would be denied: from 198\.51\.100\.7; user agents legacy-uploader\/1\.0; operations PutObject/,
-    );
-    expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(afterRun).toContain('HubfixDenyInsecureTransport');
-    expect(policyOf(cloud, 'orders-exports')).toBeUndefined();
-  });
+      // Assess
+      expect(execution.states).toEqual(expect.arrayContaining(['RequestApproval', 'Decision', 'Remediate', 'Verify']));
+      const email = cloud.sim.published[0].message;
+      expect(email).toContain(
+        '2 of 3 requests to orders-exports in the last 14 days came over plain HTTP (no TLS) and would be denied: ' +
+          'from 198.51.100.7; user agents legacy-uploader/1.0; operations PutObject',
+      );
+      expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
+      expect(afterRun).toContain('HubfixDenyInsecureTransport');
+      expect(policyOf(cloud, 'orders-exports')).toBeUndefined();
+    },
+  );
 });

@@ -105,25 +105,28 @@ describe('security-group admin-port workflow, executed from the synthesized defi
     expect(groupRules(cloud.sim, BASTION, WORKLOADS).ingress).toEqual(['tcp 22 203.0.113.0/24']);
   });
 
-  it('by default waits for a person when a usage signal cannot be read, naming what was not seen, and changes nothing when rejected', async () => {
-    // Prepare: the peered-VPC references of the group cannot be read
-    cloud = await startCloud(fixture);
-    cloud.sim.faults = (call) => {
-      if (call.command === 'DescribeSecurityGroupReferences') {
-        throw Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' });
-      }
-    };
+  it(
+    'by default waits for a person when a usage signal cannot be ' + 'read, naming what was not seen, and changes nothing when rejected',
+    async () => {
+      // Prepare: the peered-VPC references of the group cannot be read
+      cloud = await startCloud(fixture);
+      cloud.sim.faults = (call) => {
+        if (call.command === 'DescribeSecurityGroupReferences') {
+          throw Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' });
+        }
+      };
 
-    // Act
-    const report = await runToEnd(cloud, eventFor(BASTION), 'reject');
+      // Act
+      const report = await runToEnd(cloud, eventFor(BASTION), 'reject');
 
-    // Assess
-    expect(report.emails).toHaveLength(1);
-    expect(cloud.sim.published[0].message).toContain(
-      `Could not read references to ${BASTION} from peered VPCs and transit gateways (UnauthorizedOperation)`,
-    );
-    expect(cloud.sim.published[0].message).toContain('Risk: unknown');
-    expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
-    expect(groupRules(cloud.sim, BASTION, WORKLOADS).ingress).toEqual(expect.arrayContaining(['tcp 22 0.0.0.0/0']));
-  });
+      // Assess
+      expect(report.emails).toHaveLength(1);
+      expect(cloud.sim.published[0].message).toContain(
+        `Could not read references to ${BASTION} from peered VPCs and transit gateways (UnauthorizedOperation)`,
+      );
+      expect(cloud.sim.published[0].message).toContain('Risk: unknown');
+      expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
+      expect(groupRules(cloud.sim, BASTION, WORKLOADS).ingress).toEqual(expect.arrayContaining(['tcp 22 0.0.0.0/0']));
+    },
+  );
 });

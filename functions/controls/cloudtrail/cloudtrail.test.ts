@@ -163,42 +163,45 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     expect(trailsIn(sim)).toEqual({});
   });
 
-  it('finishes the creation on a retry after StartLogging was throttled: adopts the trail it created, with the record of a clean run', async () => {
-    // Prepare: CreateTrail succeeds, StartLogging is throttled past the SDK's attempts, so the step fails
-    const config = parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } });
-    const clean = simulatedAccount(account({}), config);
-    const cleanChange = await cloudTrail.remediate(
-      accountFinding(),
-      (await cloudTrail.assess(accountFinding(), clean.ctx)).plan!,
-      clean.ctx,
-    );
-    const { ctx, sim } = simulatedAccount(account({}), config);
-    const { plan } = await cloudTrail.assess(accountFinding(), ctx);
-    sim.faults = (call) => {
-      if (call.command === 'StartLogging') throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
-    };
-    const failed = await cloudTrail.remediate(accountFinding(), plan!, ctx).catch((error: Error) => error);
-    sim.faults = undefined;
+  it(
+    'finishes the creation on a retry after StartLogging was throttled: ' + 'adopts the trail it created, with the record of a clean run',
+    async () => {
+      // Prepare: CreateTrail succeeds, StartLogging is throttled past the SDK's attempts, so the step fails
+      const config = parseConfig({ cloudtrail: { trailBucket: 'central-trail-logs' } });
+      const clean = simulatedAccount(account({}), config);
+      const cleanChange = await cloudTrail.remediate(
+        accountFinding(),
+        (await cloudTrail.assess(accountFinding(), clean.ctx)).plan!,
+        clean.ctx,
+      );
+      const { ctx, sim } = simulatedAccount(account({}), config);
+      const { plan } = await cloudTrail.assess(accountFinding(), ctx);
+      sim.faults = (call) => {
+        if (call.command === 'StartLogging') throw new SimulatedServiceError('ThrottlingException', 'Rate exceeded', { throttling: true });
+      };
+      const failed = await cloudTrail.remediate(accountFinding(), plan!, ctx).catch((error: Error) => error);
+      sim.faults = undefined;
 
-    // Act: the state machine retries the whole step with the same plan
-    const change = await cloudTrail.remediate(accountFinding(), plan!, ctx);
-    const observed = await cloudTrail.verify(accountFinding(), change, ctx);
-    const afterFix = trailsIn(sim)['trail/hubfix-management-events'];
-    await cloudTrail.rollback(accountFinding(), change, ctx);
+      // Act: the state machine retries the whole step with the same plan
+      const change = await cloudTrail.remediate(accountFinding(), plan!, ctx);
+      const observed = await cloudTrail.verify(accountFinding(), change, ctx);
+      const afterFix = trailsIn(sim)['trail/hubfix-management-events'];
+      await cloudTrail.rollback(accountFinding(), change, ctx);
 
-    // Assess
-    expect((failed as Error).message).toMatch(
-      /StartLogging on the new trail hubfix-management-events failed \(ThrottlingException\); trail .* was created and is not logging/,
-    );
-    expect(change).toEqual(cleanChange);
-    expect(change.before).toEqual({ kind: 'absent', trailName: 'hubfix-management-events', homeRegion: REGION });
-    expect(change.summary).toBe(
-      'Created multi-region trail hubfix-management-events delivering to s3://central-trail-logs and started logging',
-    );
-    expect(afterFix).toMatchObject({ multiRegion: true, logging: true, logFileValidation: true });
-    expect(observed).toContain('hubfix-management-events');
-    expect(trailsIn(sim)).toEqual({});
-  });
+      // Assess
+      expect((failed as Error).message).toMatch(
+        /StartLogging on the new trail hubfix-management-events failed \(ThrottlingException\); trail .* was created and is not logging/,
+      );
+      expect(change).toEqual(cleanChange);
+      expect(change.before).toEqual({ kind: 'absent', trailName: 'hubfix-management-events', homeRegion: REGION });
+      expect(change.summary).toBe(
+        'Created multi-region trail hubfix-management-events delivering to s3://central-trail-logs and started logging',
+      );
+      expect(afterFix).toMatchObject({ multiRegion: true, logging: true, logFileValidation: true });
+      expect(observed).toContain('hubfix-management-events');
+      expect(trailsIn(sim)).toEqual({});
+    },
+  );
 
   it('adopts the trail when CreateTrail was applied but its response lost (the SDK resent it and got TrailAlreadyExists)', async () => {
     // Prepare: the first delivery of CreateTrail creates the trail; the caller only sees the second one's answer
@@ -256,7 +259,10 @@ describe('CloudTrail.1: a logging multi-region trail with all management events'
     // Assess
     await expect(attempt).rejects.toThrow(RemediationError);
     await expect(attempt).rejects.toThrow(
-      /trail hubfix-management-events already exists .*delivers to s3:\/\/someone-elses-bucket, not central-trail-logs; single-region; log file validation off.*hubfix did not create it.*nothing was changed/,
+      new RegExp(
+        'trail hubfix-management-events already exists .*delivers to s3://someone-elses-bucket, not central-trail-logs; ' +
+          'single-region; log file validation off.*hubfix did not create it.*nothing was changed',
+      ),
     );
     expect(trailsIn(sim)).toEqual(before);
   });

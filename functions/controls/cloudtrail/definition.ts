@@ -19,7 +19,8 @@ const logFileValidation: CloudTrailSteps = {
     if (foreign) return foreign;
     return {
       risk: 'low',
-      riskReason: `Additive: CloudTrail adds an hourly digest file next to the logs of ${trail.name}; log delivery and readers are unchanged`,
+      riskReason:
+        `Additive: CloudTrail adds an hourly digest file next to the ` + `logs of ${trail.name}; log delivery and readers are unchanged`,
       evidence,
       plan: settingPlan(trail, { logFileValidation: true }, `Turn on log file validation for trail ${trail.name}`),
     };
@@ -67,12 +68,16 @@ export const cloudTrail = defineControl({
   ],
   resourceTypes: ['AwsAccount', 'AwsCloudTrailTrail', 'AwsS3Bucket'],
   assesses:
-    'Every trail logging the region (DescribeTrails with shadow trails, GetTrailStatus, GetEventSelectors), trail ownership (organization trails), ' +
-    'customer managed KMS keys and whether their key policy lets CloudTrail GenerateDataKey* for the trail (ListAliases, DescribeKey, GetKeyPolicy), ' +
+    'Every trail logging the region (DescribeTrails with shadow trails, GetTrailStatus, GetEventSelectors), trail ownership ' +
+    '(organization trails), ' +
+    'customer managed KMS keys and whether their key policy lets CloudTrail GenerateDataKey* for the trail (ListAliases, ' +
+    'DescribeKey, GetKeyPolicy), ' +
     "who may decrypt, and the trail bucket's access logging and the configured log bucket (GetBucketLogging)",
   changes:
-    'Updates the existing trail in its home region (UpdateTrail IsMultiRegionTrail / EnableLogFileValidation / KmsKeyId, PutEventSelectors, StartLogging); ' +
-    'creates a trail only when the account has none (and cloudtrail.trailBucket is set); turns on access logging of the trail bucket into cloudtrail.accessLogBucket',
+    'Updates the existing trail in its home region (UpdateTrail IsMultiRegionTrail / EnableLogFileValidation / KmsKeyId, ' +
+    'PutEventSelectors, StartLogging); ' +
+    'creates a trail only when the account has none (and cloudtrail.trailBucket is set); turns on access logging of the trail bucket ' +
+    'into cloudtrail.accessLogBucket',
   reversible: true,
   automation: 'automated',
   // Trail scope and encryption change what is recorded and who can read it: a person approves unless configured otherwise.
@@ -88,7 +93,8 @@ export const cloudTrail = defineControl({
       signal: 'KMS keys CloudTrail may use and who may decrypt (CloudTrail.2)',
       source: 'kms:ListAliases, DescribeKey, GetKeyPolicy in the trail\u2019s home region',
       blindSpots:
-        'Who reads the log files (SIEM, Athena, pipelines) and whether they have kms:Decrypt: always unseen, so CloudTrail.2 goes to a person',
+        'Who reads the log files (SIEM, Athena, pipelines) and whether they have kms:Decrypt: always unseen, so CloudTrail.2 goes to ' +
+        'a person',
       whenMissing: 'Not read at all: an unseen line, risk unknown, a person decides',
     },
     {

@@ -70,7 +70,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       : `${checks.length} customer managed key(s) with an alias in ${trail.homeRegion}`;
     return {
       risk: 'high',
-      riskReason: `no KMS key lets CloudTrail encrypt ${trail.name} (checked ${looked}): create one with the CloudTrail key policy and set cloudtrail.kmsKeyArn`,
+      riskReason:
+        `no KMS key lets CloudTrail encrypt ${trail.name} (checked ${looked}): create one with the CloudTrail key policy ` +
+        `and set cloudtrail.kmsKeyArn`,
       evidence,
       blocked: true,
     };
@@ -79,14 +81,17 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   evidence.push({
     fact:
       `After the change, whoever reads new log files of ${trail.name} needs kms:Decrypt on ${key.arn}; its policy grants Decrypt to ` +
-      `${key.decryptors.length > 0 ? key.decryptors.join(', ') : 'nobody but the account root (IAM policies decide)'}. Files already delivered stay SSE-S3.`,
+      `${key.decryptors.length > 0 ? key.decryptors.join(', ') : 'nobody but the account root (IAM policies decide)'}. Files already ` +
+      `delivered stay SSE-S3.`,
     source: 'kms:GetKeyPolicy',
   });
   const plan = settingPlan(trail, { kmsKeyId: key.arn }, `Encrypt the log files of trail ${trail.name} with KMS key ${key.label}`);
   if (usable.length > 1) {
     return {
       risk: 'high',
-      riskReason: `${usable.length} keys could encrypt ${trail.name}; the plan picks ${key.label}: confirm the choice (or pin another with cloudtrail.kmsKeyArn)`,
+      riskReason:
+        `${usable.length} keys could encrypt ${trail.name}; the plan picks ${key.label}: confirm the choice (or pin ` +
+        `another with cloudtrail.kmsKeyArn)`,
       evidence,
       plan,
     };
@@ -94,7 +99,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   // Who reads the log files (a SIEM, Athena, a log pipeline) is not in any signal hubfix reads: a reader without
   // kms:Decrypt stops getting new logs, so the blast radius is unknown and a person decides.
   evidence.push({
-    fact: `Who reads the log files of ${trail.name} (SIEM, Athena, log pipelines) is not read: a reader without kms:Decrypt on ${key.label} would lose new logs.`,
+    fact:
+      `Who reads the log files of ${trail.name} (SIEM, Athena, log pipelines) is not read: a reader without kms:Decrypt on ` +
+      `${key.label} would lose new logs.`,
     source: 'not read: S3 data events on the trail bucket',
     unseen: true,
   });

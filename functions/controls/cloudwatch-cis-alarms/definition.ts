@@ -115,7 +115,10 @@ const cisFilterOf = (finding: FindingRef): CisMetricFilter => {
 
 const accountOfArn = (arn: string): string => arn.split(':')[4] ?? '';
 
-/** Why a trail cannot carry the CIS filters, or undefined when it can: multi-region, logging, all management events, delivering to this account's logs. */
+/**
+ * Why a trail cannot carry the CIS filters, or undefined when it can: multi-region, logging, all management events,
+ * delivering to this account's logs.
+ */
 const unusable = async (ctx: ControlContext, finding: FindingRef, trail: TrailFacts): Promise<{ why?: string; fact: string }> => {
   const [activity, events] = await Promise.all([
     trailActivity(ctx.clients, finding.accountId, trail),
@@ -123,7 +126,8 @@ const unusable = async (ctx: ControlContext, finding: FindingRef, trail: TrailFa
   ]);
   const delivered = activity.latestCloudWatchLogsDelivery;
   const fact =
-    `Trail ${trail.name} (home ${trail.homeRegion}): ${trail.multiRegion ? 'multi-region' : 'single-region'}, ${activity.isLogging ? 'logging' : 'NOT logging'}, ${events.description}, ` +
+    `Trail ${trail.name} (home ${trail.homeRegion}): ${trail.multiRegion ? 'multi-region' : 'single-region'}, ` +
+    `${activity.isLogging ? 'logging' : 'NOT logging'}, ${events.description}, ` +
     (trail.logGroupArn
       ? `delivers to ${trail.logGroupArn}, last delivery ${delivered ? delivered.toISOString() : 'never'}.`
       : 'no CloudWatch Logs log group.');
@@ -165,7 +169,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     const reasons = checked.map((c) => `${c.trail.name}: ${c.why}`).join('; ');
     return {
       risk: 'low',
-      riskReason: `no multi-region trail delivers this account's management events to CloudWatch Logs (${reasons || 'the account has no trail'}); a metric filter would see nothing: fix CloudTrail.1 and CloudTrail.5 first`,
+      riskReason: `no multi-region trail delivers this account's management events to CloudWatch Logs (${
+        reasons || 'the account has no trail'
+      }); a metric filter would see nothing: fix CloudTrail.1 and CloudTrail.5 first`,
       evidence,
       blocked: true,
     };
@@ -180,7 +186,13 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     [];
   const matching = filters.filter((f) => isCisPattern(cis, f.filterPattern ?? ''));
   evidence.push({
-    fact: `Log group ${logGroupName} has ${filters.length} metric filter(s); ${matching.length > 0 ? `${matching.map((f) => f.filterName).join(', ')} use(s) the CIS pattern for ${finding.controlId}` : `none uses the CIS pattern for ${finding.controlId}`}.`,
+    fact:
+      `Log group ${logGroupName} has ${filters.length} metric filter(s); ` +
+      `${
+        matching.length > 0
+          ? `${matching.map((f) => f.filterName).join(', ')} use(s) the CIS pattern for ${finding.controlId}`
+          : `none uses the CIS pattern for ${finding.controlId}`
+      }.`,
     source: 'logs:DescribeMetricFilters',
   });
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, logGroupRegion);
@@ -192,7 +204,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
         .MetricAlarms ?? [];
     const notifying = alarms.filter(notifiesSns);
     evidence.push({
-      fact: `Metric ${metric.metricNamespace}/${metric.metricName} of filter ${filter.filterName} has ${alarms.length} alarm(s), ${notifying.length} notifying an SNS topic.`,
+      fact:
+        `Metric ${metric.metricNamespace}/${metric.metricName} of filter ${filter.filterName} has ${alarms.length} alarm(s), ` +
+        `${notifying.length} notifying an SNS topic.`,
       source: 'cloudwatch:DescribeAlarmsForMetric',
     });
     if (notifying.length > 0) {
@@ -221,7 +235,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       ).Attributes ?? {};
     const subscribers = Number(topic.SubscriptionsConfirmed ?? 0);
     evidence.push({
-      fact: `Alarm topic ${topicArn} has ${subscribers} confirmed subscription(s)${subscribers === 0 ? ': the alarm would notify nobody until someone subscribes' : ''}.`,
+      fact: `Alarm topic ${topicArn} has ${subscribers} confirmed subscription(s)${
+        subscribers === 0 ? ': the alarm would notify nobody until someone subscribes' : ''
+      }.`,
       source: 'sns:GetTopicAttributes',
     });
   } catch (error) {
@@ -248,17 +264,24 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const steps = [
     ...(plan.filter
       ? [
-          `logs:PutMetricFilter logGroupName=${logGroupName} filterName=${plan.filter.filterName} filterPattern=${plan.filter.filterPattern} metric=${plan.namespace}/${plan.metricName} value=1`,
+          `logs:PutMetricFilter ` +
+            `logGroupName=${logGroupName} filterName=${plan.filter.filterName} filterPattern=${plan.filter.filterPattern} ` +
+            `metric=${plan.namespace}/${plan.metricName} value=1`,
         ]
       : []),
-    `cloudwatch:PutMetricAlarm AlarmName=${plan.alarmName} Metric=${plan.namespace}/${plan.metricName} Statistic=Sum Period=300 Threshold>=1 AlarmActions=${topicArn}`,
+    `cloudwatch:PutMetricAlarm AlarmName=${plan.alarmName} Metric=${plan.namespace}/${plan.metricName} Statistic=Sum Period=300 ` +
+      `Threshold>=1 AlarmActions=${topicArn}`,
   ];
   return {
     risk: 'low',
     riskReason: 'Additive: one metric filter and one alarm on the trail log group; nothing that exists changes',
     evidence,
     plan: {
-      summary: `${plan.filter ? `Create CIS metric filter ${plan.filter.filterName} on ${logGroupName} and` : `Add to the existing CIS filter ${existing?.filter.filterName}`} alarm ${plan.alarmName} notifying ${topicArn}`,
+      summary: `${
+        plan.filter
+          ? `Create CIS metric filter ${plan.filter.filterName} on ${logGroupName} and`
+          : `Add to the existing CIS filter ${existing?.filter.filterName}`
+      } alarm ${plan.alarmName} notifying ${topicArn}`,
       steps,
       reversible: true,
       parameters: { ...plan, observed },
@@ -402,10 +425,15 @@ async function verify(finding: FindingRef, change: ChangeRecord<AlarmChange>, ct
     !(alarm.AlarmActions ?? []).includes(plan.topicArn)
   ) {
     throw new VerificationFailedError(
-      `Alarm ${plan.alarmName} ${alarm ? `does not watch ${plan.namespace}/${plan.metricName} or notify ${plan.topicArn}` : 'does not exist'}`,
+      `Alarm ${plan.alarmName} ${
+        alarm ? `does not watch ${plan.namespace}/${plan.metricName} or notify ${plan.topicArn}` : 'does not exist'
+      }`,
     );
   }
-  return `CloudWatch Logs reports filter ${filter.filterName} with the CIS pattern on ${plan.logGroupName}; alarm ${alarm.AlarmName} watches ${plan.namespace}/${plan.metricName} and notifies ${plan.topicArn}`;
+  return (
+    `CloudWatch Logs reports filter ${filter.filterName} with the CIS pattern on ${plan.logGroupName}; alarm ` +
+    `${alarm.AlarmName} watches ${plan.namespace}/${plan.metricName} and notifies ${plan.topicArn}`
+  );
 }
 
 /** Runs a delete; "not found" means an earlier attempt (or the SDK's resend) already deleted it: done all the same. */

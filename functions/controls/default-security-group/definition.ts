@@ -119,7 +119,8 @@ export const defaultSecurityGroup = defineControl({
   signals: [
     {
       signal:
-        'Every network interface still using the default group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, \u2026)',
+        'Every network interface still using the default group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, ' +
+        'NAT, EFS, \u2026)',
       source: 'ec2:DescribeNetworkInterfaces group-id filter in the finding\u2019s account and region, current configuration',
       blindSpots: 'Interfaces of other accounts in a shared VPC; traffic that actually flows (no flow logs read)',
       whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',

@@ -42,7 +42,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   evidence.push(
     {
-      fact: 'The setting applies only to volumes created after it is turned on: existing volumes, snapshots and running instances are not changed.',
+      fact:
+        'The setting applies only to volumes created after it is turned on: existing volumes, snapshots and running instances ' +
+        'are not changed.',
       source: 'ec2:EnableEbsEncryptionByDefault (AWS documentation)',
     },
     {
@@ -88,7 +90,8 @@ const setDefault = async (
       await ec2.send(enable ? new EnableEbsEncryptionByDefaultCommand({}) : new DisableEbsEncryptionByDefaultCommand({}));
     } catch (error) {
       throw new RemediationError(
-        `Turning EBS encryption by default ${state} in ${region} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        `Turning EBS encryption by default ${state} in ${region} failed (${(error as Error).name}: ${(error as Error).message}); ` +
+          `nothing was changed`,
         {
           cause: error,
         },
@@ -123,7 +126,8 @@ export const ebsDefaultEncryption = defineControl({
       signal: 'EBS encryption by default and the default KMS key of the region',
       source: 'ec2:GetEbsEncryptionByDefault, ec2:GetEbsDefaultKmsKeyId in the finding\u2019s region',
       blindSpots:
-        'Launch paths that cannot use encrypted volumes (e.g. sharing unencrypted AMIs/snapshots with accounts without the key): only new volumes are affected',
+        'Launch paths that cannot use encrypted volumes (e.g. sharing unencrypted AMIs/snapshots with accounts without the key): ' +
+        'only new volumes are affected',
       whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
     },
   ],

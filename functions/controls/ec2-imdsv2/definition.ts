@@ -145,7 +145,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       const partial = gap > 0 ? ` (no data on ${gap} day(s): stopped or not reporting)` : '';
       evidence.push({
         ...metric,
-        fact: `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} of ${usage.expectedDays} day(s) of the window${partial}.`,
+        fact:
+          `No IMDSv1 calls (MetadataNoToken sum 0) from ${instanceId} over ${usage.days} of ${usage.expectedDays} day(s) of the ` +
+          `window${partial}.`,
       });
     }
   }
@@ -198,7 +200,8 @@ const setHttpTokens = async (
       await ec2.send(new ModifyInstanceMetadataOptionsCommand(options));
     } catch (error) {
       throw new RemediationError(
-        `Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing was changed`,
+        `Setting HttpTokens=${httpTokens} on ${instanceId} failed (${(error as Error).name}: ${(error as Error).message}); nothing ` +
+          `was changed`,
         { cause: error },
       );
     }
@@ -222,7 +225,8 @@ export const ec2Imdsv2 = defineControl({
   cisRefs: ['3.0.0/5.6', '5.0.0/5.7'],
   resourceTypes: ['AwsEc2Instance'],
   assesses:
-    'The instance\u2019s MetadataNoToken metric (IMDSv1 calls) over the lookback, its state and metadata options, production tags and accounts',
+    'The instance\u2019s MetadataNoToken metric (IMDSv1 calls) over the lookback, its state and metadata options, production tags ' +
+    'and accounts',
   changes: 'Sets HttpTokens=required on the instance (HttpEndpoint left as it was)',
   reversible: true,
   automation: 'automated',
@@ -231,11 +235,14 @@ export const ec2Imdsv2 = defineControl({
     {
       signal: 'IMDSv1 calls of the instance (AWS/EC2 MetadataNoToken), daily sums over the whole lookback since launch',
       source:
-        'cloudwatch:GetMetricStatistics in the instance\u2019s region; one-day periods (valid at every retention tier), paged at 1,440 datapoints',
+        'cloudwatch:GetMetricStatistics in the instance\u2019s region; one-day periods (valid at every retention tier), paged at ' +
+        '1,440 datapoints',
       blindSpots:
-        'Days the instance was stopped or not reporting (said; under half the window seen is unseen); calls older than the lookback; containers sharing the host\u2019s IMDS are one instance',
+        'Days the instance was stopped or not reporting (said; under half the window seen is unseen); calls older than the lookback; ' +
+        'containers sharing the host\u2019s IMDS are one instance',
       whenMissing:
-        'No datapoint at all (missing metric, or the instance did not run) or under half the window: an unseen line, risk unknown, a person decides',
+        'No datapoint at all (missing metric, or the instance did not run) or under half the window: an unseen line, risk unknown, a ' +
+        'person decides',
     },
     {
       signal: 'State, metadata options and production tags of the instance',

@@ -59,7 +59,8 @@ describe('ec2-imdsv2 assess', () => {
     expect(result.risk).toBe('high');
     expect(result.riskReason).toContain(`software on ${INSTANCE} made 42 IMDSv1 calls in the last 14 days; requiring IMDSv2 breaks it`);
     expect(result.evidence.map((e) => e.fact)).toContain(
-      `42 IMDSv1 calls (MetadataNoToken) from ${INSTANCE} in the last 14 days, the latest on 2026-11-20: software on it still reads metadata without a token.`,
+      `42 IMDSv1 calls (MetadataNoToken) from ${INSTANCE} in the last 14 days, the latest on 2026-11-20: software on it still reads ` +
+        `metadata without a token.`,
     );
   });
 
@@ -74,7 +75,9 @@ describe('ec2-imdsv2 assess', () => {
     expect(result.risk).toBe('unknown');
     expect(result.evidence).toContainEqual(
       expect.objectContaining({
-        fact: `CloudWatch has no MetadataNoToken datapoint for ${INSTANCE} (stopped) in the last 14 days: the instance did not run, so IMDSv1 use is not seen.`,
+        fact:
+          `CloudWatch has no MetadataNoToken datapoint for ${INSTANCE} (stopped) in the last 14 days: the instance did not run, ` +
+          `so IMDSv1 use is not seen.`,
         unseen: true,
       }),
     );

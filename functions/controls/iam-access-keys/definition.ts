@@ -158,7 +158,9 @@ const dataPlaneEvidence = async (
     return {
       evidence: {
         ...base,
-        fact: `${what} ${unread}; none can have happened in the window: IAM records no use of the key in it (GetAccessKeyLastUsed covers every signed request).`,
+        fact:
+          `${what} ${unread}; none can have happened in the window: IAM records no use of the key in it (GetAccessKeyLastUsed ` +
+          `covers every signed request).`,
       },
       calls: [],
     };
@@ -232,7 +234,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const evidence: Evidence[] = [
     {
-      fact: `IAM user ${userName} has ${keys.length} access key(s), ${activeKeys.length} active${namedKey ? ` (the finding names ${namedKey})` : ''}.`,
+      fact: `IAM user ${userName} has ${keys.length} access key(s), ${activeKeys.length} active${
+        namedKey ? ` (the finding names ${namedKey})` : ''
+      }.`,
       source: 'iam:ListAccessKeys',
       where: 'IAM (global)',
     },
@@ -293,7 +297,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     const quiet = management.read.filter((r) => r.calls.length === 0).map((r) => r.region);
     if (quiet.length > 0) {
       evidence.push({
-        fact: `No CloudTrail management events made with ${key.accessKeyId} in ${quiet.length} region(s)${used.length === 0 ? ' (every region read)' : ''}.`,
+        fact:
+          `No CloudTrail management events made with ${key.accessKeyId} in ` +
+          `${quiet.length} region(s)${used.length === 0 ? ' (every region read)' : ''}.`,
         source: 'cloudtrail:LookupEvents',
         where: quiet.join(', '),
         window,
@@ -327,7 +333,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     for (const instance of await callerInstances(ctx, finding.accountId, calls)) {
       const marker = productionMarker(tagsOf(instance.Tags), ctx.config);
       evidence.push({
-        fact: `Calls came from instance ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})${marker ? `, tagged ${marker}` : ''}.`,
+        fact: `Calls came from instance ${instance.InstanceId} (${instance.State?.Name ?? 'unknown state'})${
+          marker ? `, tagged ${marker}` : ''
+        }.`,
         source: 'ec2:DescribeInstances',
         where: distinct(calls.map((c) => c.region)),
       });
@@ -357,7 +365,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
               .slice(0, 8)
               .map(
                 (s) =>
-                  `${s.ServiceNamespace} (${s.LastAuthenticatedRegion ?? 'region unknown'}, ${ago(new Date(s.LastAuthenticated as Date), now)})`,
+                  `${s.ServiceNamespace} (${s.LastAuthenticatedRegion ?? 'region unknown'}, ` +
+                  `${ago(new Date(s.LastAuthenticated as Date), now)})`,
               )
               .join(', ') +
             '.',
@@ -382,7 +391,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const keyIds = offending.map((o) => o.key.accessKeyId);
   const plan: Plan<KeyPlan> = {
-    summary: `Deactivate access key${keyIds.length > 1 ? 's' : ''} ${keyIds.join(', ')} of IAM user ${userName} (set Inactive, not deleted)`,
+    summary:
+      `Deactivate access key${keyIds.length > 1 ? 's' : ''} ${keyIds.join(', ')} of IAM user ${userName} (set Inactive, not ` + `deleted)`,
     steps: keyIds.map((id) => `iam:UpdateAccessKey UserName=${userName} AccessKeyId=${id} Status=Inactive`),
     reversible: true,
     // observed: what the plan replaces; a retry that finds a key Inactive already records it as `before` (types.ts).

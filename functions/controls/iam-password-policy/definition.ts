@@ -145,7 +145,8 @@ const settingLine = (key: keyof PolicySettings, before: PolicySettings | null, a
 
 export const EXPIRY_NOTE =
   'Nobody is asked for a new password now: the stricter rules apply when each IAM user next changes their password. ' +
-  'hubfix does not turn on ExpirePasswords (MaxPasswordAge) or HardExpiry: expiry would make every user with an older password change it at the next sign-in, ' +
+  'hubfix does not turn on ExpirePasswords (MaxPasswordAge) or HardExpiry: expiry would make every user with an older password ' +
+  'change it at the next sign-in, ' +
   'and HardExpiry locks users whose password has expired out of the console until an administrator resets it.';
 
 /** Global-service events (IAM) are recorded in this region of each partition. */
@@ -192,7 +193,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const current = await readPolicy(ctx.clients.at(IAMClient, targetOf(finding)));
   const evidence: Evidence[] = [
     {
-      fact: `Account ${finding.accountId} password policy: ${current ? SETTINGS.map((k) => `${k}=${shown(current[k])}`).join(', ') : NO_POLICY}.`,
+      fact: `Account ${finding.accountId} password policy: ${
+        current ? SETTINGS.map((k) => `${k}=${shown(current[k])}`).join(', ') : NO_POLICY
+      }.`,
       source: 'iam:GetAccountPasswordPolicy',
     },
   ];
@@ -244,7 +247,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     const callers = [...new Set(automated.map((e) => e.Username ?? 'unknown'))].join(', ');
     return {
       risk: 'high',
-      riskReason: `Automation set IAM passwords in the last ${lookback} days (${callers}); passwords it generates may no longer meet the stricter policy`,
+      riskReason:
+        `Automation set IAM passwords in the last ${lookback} days (${callers}); passwords it generates may no longer meet ` +
+        `the stricter policy`,
       evidence,
       plan,
     };
@@ -351,7 +356,8 @@ export const iamPasswordPolicy = defineControl({
       signal: 'Automation that sets passwords the stricter policy could reject',
       source: 'cloudtrail:LookupEvents CreateLoginProfile/UpdateLoginProfile over the lookback',
       blindSpots:
-        'Other regions\u2019 events (IAM calls are recorded in us-east-1); people who will have to pick a new password at their next change',
+        'Other regions\u2019 events (IAM calls are recorded in us-east-1); people who will have to pick a new password at their next ' +
+        'change',
       whenMissing: 'The read fails the assessment: nothing is changed and the finding is annotated with what failed',
     },
   ],

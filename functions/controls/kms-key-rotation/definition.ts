@@ -39,7 +39,10 @@ const cannotRotate = (key: KeyMetadata): string | undefined => {
     return `it is ${kind} (${key.KeySpec}): KMS rotates only symmetric encryption keys; rotate by creating a new key and moving its users`;
   }
   if (key.Origin === 'EXTERNAL')
-    return 'its key material is imported: KMS cannot rotate it automatically; import new material into a new key (or rotate on demand) instead';
+    return (
+      'its key material is imported: KMS cannot rotate it automatically; import new material into a new key (or rotate on ' +
+      'demand) instead'
+    );
   if (key.Origin !== 'AWS_KMS') return `it lives in a custom key store (${key.Origin}), where automatic rotation is not supported`;
   if (key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingReplicaDeletion') return 'it is scheduled for deletion';
   return undefined;
@@ -64,7 +67,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const key = await describeKey(kms, keyId);
   const evidence: Evidence[] = [
     {
-      fact: `Key ${key.KeyId} is ${key.KeyManager === 'AWS' ? 'AWS managed' : 'customer managed'}, ${key.KeySpec}, origin ${key.Origin}, ${key.KeyState}.`,
+      fact:
+        `Key ${key.KeyId} is ${key.KeyManager === 'AWS' ? 'AWS managed' : 'customer managed'}, ${key.KeySpec}, origin ` +
+        `${key.Origin}, ${key.KeyState}.`,
       source: 'kms:DescribeKey',
     },
   ];
@@ -84,7 +89,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   }
 
   evidence.push({
-    fact: 'Rotation keeps every earlier key material: data encrypted before still decrypts, and the key id, ARN, aliases and policy stay the same, so no caller changes.',
+    fact:
+      'Rotation keeps every earlier key material: data encrypted before still decrypts, and the key id, ARN, aliases and policy ' +
+      'stay the same, so no caller changes.',
     source: 'kms:EnableKeyRotation (AWS documentation)',
   });
   return {

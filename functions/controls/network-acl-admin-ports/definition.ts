@@ -53,7 +53,8 @@ const offending = (entries: NetworkAclEntry[]): NetworkAclEntry[] =>
 
 const isNarrow = (e: NetworkAclEntry): boolean => onlyAdminPorts(e.Protocol, e.PortRange?.From, e.PortRange?.To);
 const describeEntry = (e: NetworkAclEntry): string =>
-  `inbound entry ${e.RuleNumber} (${e.RuleAction} ${portLabel(e.Protocol, e.PortRange?.From, e.PortRange?.To)} from ${e.CidrBlock ?? e.Ipv6CidrBlock})`;
+  `inbound entry ${e.RuleNumber} (${e.RuleAction} ${portLabel(e.Protocol, e.PortRange?.From, e.PortRange?.To)} from ` +
+  `${e.CidrBlock ?? e.Ipv6CidrBlock})`;
 
 /** The entry exactly as ReplaceNetworkAclEntry takes it; JSON-safe for the plan and the change record. */
 const entrySchema = z.object({
@@ -124,17 +125,22 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
       risk: 'high',
       blocked: true,
       riskReason:
-        `${wide.map(describeEntry).join('; ')} also let${wide.length > 1 ? '' : 's'} in other traffic to ${subject}; replacing ${wide.length > 1 ? 'them' : 'it'} with a deny would cut that too. ` +
+        `${wide.map(describeEntry).join('; ')} also let${wide.length > 1 ? '' : 's'} in other traffic to ${subject}; replacing ` +
+        `${wide.length > 1 ? 'them' : 'it'} with a deny would cut that too. ` +
         'Split it into allow entries that leave out 22 and 3389 (or restrict its CIDR), then run the action again',
       evidence,
     };
   }
   const entries = found.map(entryInput);
   const plan: Plan<AclEntries> = {
-    summary: `Replace ${found.map(describeEntry).join('; ')} of ${aclId} with a deny of the same protocol, port and source (same rule number)`,
+    summary:
+      `Replace ${found.map(describeEntry).join('; ')} of ${aclId} with a deny of the same protocol, port and source (same ` +
+      `rule number)`,
     steps: entries.map(
       (e) =>
-        `ec2:ReplaceNetworkAclEntry NetworkAclId=${aclId} RuleNumber=${e.RuleNumber} Protocol=${e.Protocol} RuleAction=deny PortRange=${e.PortRange?.From}-${e.PortRange?.To} ${e.CidrBlock ? `CidrBlock=${e.CidrBlock}` : `Ipv6CidrBlock=${e.Ipv6CidrBlock}`}`,
+        `ec2:ReplaceNetworkAclEntry NetworkAclId=${aclId} RuleNumber=${e.RuleNumber} Protocol=${e.Protocol} RuleAction=deny ` +
+        `PortRange=${e.PortRange?.From}-${e.PortRange?.To} ` +
+        (e.CidrBlock ? `CidrBlock=${e.CidrBlock}` : `Ipv6CidrBlock=${e.Ipv6CidrBlock}`),
     ),
     reversible: true,
     parameters: { networkAclId: aclId, entries },
@@ -217,7 +223,8 @@ export const networkAclAdminPorts = defineControl({
     {
       signal: 'Everything running in those subnets, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, \u2026)',
       source:
-        'ec2:DescribeNetworkInterfaces subnet-id filter, ec2:DescribeInstances in the finding\u2019s account and region, current configuration',
+        'ec2:DescribeNetworkInterfaces subnet-id filter, ec2:DescribeInstances in the finding\u2019s account and region, current ' +
+        'configuration',
       blindSpots:
         'Interfaces of other accounts in a shared subnet; whether anyone connects on 22/3389 from the internet (no flow logs read)',
       whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',

@@ -179,7 +179,8 @@ const factEvidence = (facts: BucketFacts, paths: string[]): Evidence[] => [
           fact:
             paths.length > 0
               ? `Bucket ${facts.bucket} serves a static website (${facts.website}); blocking public access takes the site down (403).`
-              : `Bucket ${facts.bucket} has website hosting configured (${facts.website}) but is not public, so the website endpoint already answers 403.`,
+              : `Bucket ${facts.bucket} has website hosting configured (${facts.website}) but is not public, so the website endpoint ` +
+                `already answers 403.`,
           source: 's3:GetBucketWebsite',
         },
       ]
@@ -187,7 +188,9 @@ const factEvidence = (facts: BucketFacts, paths: string[]): Evidence[] => [
   ...(facts.cloudFront.length > 0
     ? [
         {
-          fact: `Bucket ${facts.bucket} is a CloudFront origin (${facts.cloudFront.join('; ')}); CloudFront reads through its own principal, which block public access does not affect.`,
+          fact:
+            `Bucket ${facts.bucket} is a CloudFront origin (${facts.cloudFront.join('; ')}); CloudFront reads through its own ` +
+            `principal, which block public access does not affect.`,
           source: 's3:GetBucketPolicy',
         },
       ]
@@ -271,7 +274,8 @@ async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<C
   const high = [
     ...(paths.length > 0
       ? [
-          `bucket ${bucket} is public now (${facts.website ? 'a static website' : paths.join('; ')}) and would stop serving anonymous readers` +
+          `bucket ${bucket} is public now (${facts.website ? 'a static website' : paths.join('; ')}) and would stop serving ` +
+            `anonymous readers` +
             (anonymousOrigins.length > 0 ? `, including CloudFront distribution(s) ${anonymousOrigins.join(', ')}` : ''),
         ]
       : []),
@@ -330,7 +334,9 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
   ).filter((entry) => entry !== undefined);
 
   evidence.push({
-    fact: `${checked.length} of ${buckets.length} bucket(s) checked; ${losing.length} public now and would lose public access: ${losing.map((l) => l.facts.bucket).join(', ') || 'none'}.`,
+    fact:
+      `${checked.length} of ${buckets.length} bucket(s) checked; ${losing.length} public now and would lose public access: ` +
+      `${losing.map((l) => l.facts.bucket).join(', ') || 'none'}.`,
     source: 's3:ListBuckets, s3:GetPublicAccessBlock, s3:GetBucketPolicyStatus, s3:GetBucketAcl',
   });
   for (const { facts, paths } of losing.slice(0, MAX_LISTED_BUCKETS)) evidence.push(...factEvidence(facts, paths));

@@ -43,7 +43,8 @@ describe('s3-public-access assess (S3.8, a bucket)', () => {
     expect(result.risk).toBe('low');
     expect(result.plan?.parameters).toEqual({ scope: 'bucket', bucket: 'assets-origin', observed: { publicAccessBlock: null } });
     expect(result.plan?.steps).toEqual([
-      's3:PutPublicAccessBlock Bucket=assets-origin BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true',
+      's3:PutPublicAccessBlock Bucket=assets-origin BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true ' +
+        'RestrictPublicBuckets=true',
     ]);
     const facts = result.evidence.map((e) => e.fact).join('\n');
     expect(facts).toContain('is a CloudFront origin (origin access control of distribution E2QWRUHAPOMQZL)');
@@ -161,7 +162,8 @@ describe('s3-public-access assess (S3.1, the account)', () => {
     expect(facts).toContain('4 of 4 bucket(s) checked; 2 public now and would lose public access: www-example, eu-downloads.');
     expect(facts).toContain('Bucket eu-downloads is public now: its ACL grants READ to everyone (AllUsers).');
     expect(result.plan?.steps).toEqual([
-      `s3control:PutPublicAccessBlock AccountId=${HOME_ACCOUNT} BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true`,
+      `s3control:PutPublicAccessBlock AccountId=${HOME_ACCOUNT} BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true ` +
+        `RestrictPublicBuckets=true`,
     ]);
   });
 

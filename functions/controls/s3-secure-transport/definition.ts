@@ -145,7 +145,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const evidence: Evidence[] = [
     {
       fact: document
-        ? `Bucket ${bucket} has a policy of ${document.Statement.length} statement(s), none denying requests without TLS; all of them are kept.`
+        ? `Bucket ${bucket} has a policy of ${document.Statement.length} statement(s), none denying requests without TLS; all of ` +
+          `them are kept.`
         : `Bucket ${bucket} has no bucket policy; one holding only the deny statement will be created.`,
       source: 's3:GetBucketPolicy',
     },
@@ -194,7 +195,8 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
   const plan: Plan<DenyPlan> = {
     summary: `Add a statement denying s3:* without TLS (aws:SecureTransport false) to the policy of ${bucket} (${statements})`,
     steps: [
-      `s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport is false>`,
+      `s3:PutBucketPolicy Bucket=${bucket} Policy=<current policy + Deny s3:* on ${bucket} and ${bucket}/* when aws:SecureTransport ` +
+        `is false>`,
     ],
     reversible: true,
     // observed: the policy text this plan replaces (null: none), which a retry records as `before` (types.ts).
@@ -298,9 +300,11 @@ export const s3SecureTransport = defineControl({
     {
       signal: 'Requests to the bucket over plain HTTP (no TLS), with source IPs, user agents and operations',
       source:
-        'S3 data events in the log files of the trail that records the bucket (cloudtrail:DescribeTrails, GetEventSelectors, s3:ListBucket/GetObject on its log bucket), over the lookback',
+        'S3 data events in the log files of the trail that records the bucket (cloudtrail:DescribeTrails, GetEventSelectors, ' +
+        's3:ListBucket/GetObject on its log bucket), over the lookback',
       blindSpots:
-        'Without a trail selecting the bucket\u2019s data events, or an organization trail\u2019s logs out of reach, no request is seen; server access logs are not read',
+        'Without a trail selecting the bucket\u2019s data events, or an organization trail\u2019s logs out of reach, no request is ' +
+        'seen; server access logs are not read',
       whenMissing: 'No data-event source: an unseen line saying so, risk unknown, a person decides',
     },
     {

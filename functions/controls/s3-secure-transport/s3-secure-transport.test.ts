@@ -39,27 +39,32 @@ const policyIn = (sim: ReturnType<typeof simulatedAccount>['sim'], bucket: strin
   (sim.account(HOME_ACCOUNT).states.get('s3') as Map<string, { policy?: string }>).get(bucket)?.policy;
 
 describe('s3-secure-transport assess', () => {
-  it('says explicitly that the signal is unavailable when no trail records the bucket’s data events, and rates it unknown (never low)', async () => {
-    // Prepare
-    const { ctx } = simulatedAccount(account([{ name: 'data', policy: EXISTING }, logBucket([])], [trail([])]));
+  it(
+    'says explicitly that the signal is unavailable when no trail ' + 'records the bucket’s data events, and rates it unknown (never low)',
+    async () => {
+      // Prepare
+      const { ctx } = simulatedAccount(account([{ name: 'data', policy: EXISTING }, logBucket([])], [trail([])]));
 
-    // Act
-    const result = await s3SecureTransport.assess(finding('data'), ctx);
+      // Act
+      const result = await s3SecureTransport.assess(finding('data'), ctx);
 
-    // Assess
-    expect(result.risk).toBe('unknown');
-    expect(result.evidence).toContainEqual({
-      fact: 'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for data, so whether any client reaches data over plain HTTP is not seen.',
-      source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
-      where: 'account 111111111111, us-east-1',
-      window: 'last 14 days',
-      unseen: true,
-    });
-    expect(result.evidence.map((e) => e.fact)).toContain(
-      'Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.',
-    );
-    expect(result.plan?.parameters).toEqual({ bucket: 'data', observed: { policy: EXISTING } });
-  });
+      // Assess
+      expect(result.risk).toBe('unknown');
+      expect(result.evidence).toContainEqual({
+        fact:
+          'Signal unavailable: none of the 1 CloudTrail trail(s) records S3 data events for data, so whether any client reaches ' +
+          'data over plain HTTP is not seen.',
+        source: 'cloudtrail:DescribeTrails, cloudtrail:GetEventSelectors',
+        where: 'account 111111111111, us-east-1',
+        window: 'last 14 days',
+        unseen: true,
+      });
+      expect(result.evidence.map((e) => e.fact)).toContain(
+        'Bucket data has a policy of 1 statement(s), none denying requests without TLS; all of them are kept.',
+      );
+      expect(result.plan?.parameters).toEqual({ bucket: 'data', observed: { policy: EXISTING } });
+    },
+  );
 
   it('rates a bucket with recent plain-HTTP requests as high risk, naming the callers', async () => {
     // Prepare

@@ -91,7 +91,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const ruleIds = offending.map((r) => r.SecurityGroupRuleId as string);
   const plan: Plan<RevocationPlan> = {
-    summary: `Revoke ingress rule${ruleIds.length > 1 ? 's' : ''} ${offending.map(describeRule).join('; ')} of ${label} (the group and its other rules stay)`,
+    summary:
+      `Revoke ingress rule${ruleIds.length > 1 ? 's' : ''} ${offending.map(describeRule).join('; ')} of ${label} (the group ` +
+      `and its other rules stay)`,
     steps: [`ec2:RevokeSecurityGroupIngress GroupId=${groupId} SecurityGroupRuleIds=${ruleIds.join(',')}`],
     reversible: true,
     // observed: the rules as assessed; a retry that finds one already gone records it as revoked (types.ts).
@@ -145,7 +147,8 @@ export const securityGroupAdminPorts = defineControl({
   signals: [
     {
       signal:
-        'Every network interface using the group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, ECS, other services)',
+        'Every network interface using the group, by owner (instances, load balancers, Lambda, RDS, EKS, endpoints, NAT, EFS, ECS, ' +
+        'other services)',
       source: 'ec2:DescribeNetworkInterfaces group-id filter in the finding\u2019s account and region, current configuration',
       blindSpots:
         'Interfaces in other accounts using a shared group (VPC sharing); whether anyone actually connects on 22/3389 (no flow logs read)',
@@ -160,7 +163,8 @@ export const securityGroupAdminPorts = defineControl({
     {
       signal: 'Security groups whose rules name this group, here and in peered VPCs / across transit gateways',
       source:
-        'ec2:DescribeSecurityGroups ip-permission.group-id filters, ec2:DescribeSecurityGroupReferences in the finding\u2019s account and region, current configuration',
+        'ec2:DescribeSecurityGroups ip-permission.group-id filters, ec2:DescribeSecurityGroupReferences in the finding\u2019s ' +
+        'account and region, current configuration',
       blindSpots: 'References from other regions (a group id is regional)',
       whenMissing: 'Unreadable (access denied, throttled, not offered): an unseen line, risk unknown, a person decides',
     },

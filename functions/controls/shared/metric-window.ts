@@ -42,7 +42,8 @@ export interface MetricQuery {
 }
 
 /**
- * Every Sum datapoint of the metric over [start, end) (widened to whole seconds), in periods of at least `wanted` seconds that the retention rules
+ * Every Sum datapoint of the metric over [start, end) (widened to whole seconds), in periods of at least `wanted` seconds that the
+ * retention rules
  * allow, in as many requests of at most 1,440 datapoints as the window needs (oldest first).
  */
 export const metricSums = async (

@@ -191,7 +191,9 @@ export const blastRadius = async (
       unseen = true;
       evidence.push({
         ...instanceRead,
-        fact: `Instance(s) ${missing.join(', ')} attached to interfaces of ${subject} could not be described (another account's, or gone): their use is not seen.`,
+        fact:
+          `Instance(s) ${missing.join(', ')} attached to interfaces of ${subject} could not be described (another account's, or ` +
+          `gone): their use is not seen.`,
         unseen: true,
       });
     }

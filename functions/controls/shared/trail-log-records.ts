@@ -54,7 +54,8 @@ const OUT_OF_REACH = /^(AccessDenied|NoSuchBucket|PermanentRedirect|KMS\.|AllAcc
 const logsRoot = (keyPrefix: string): string => `${keyPrefix ? `${keyPrefix.replace(/\/+$/, '')}/` : ''}AWSLogs/`;
 
 export const describeSource = (source: DataEventSource): string =>
-  `s3://${source.bucket}/${logsRoot(source.keyPrefix)} (${source.organizationId ? 'organization trail' : 'trail'} logs, account ${source.accountId})`;
+  `s3://${source.bucket}/${logsRoot(source.keyPrefix)} (${source.organizationId ? 'organization trail' : 'trail'} logs, account ` +
+  `${source.accountId})`;
 
 const dayPrefixes = (source: DataEventSource, accountId: string, regions: string[], since: Date, now: Date): string[] => {
   const prefixes: string[] = [];

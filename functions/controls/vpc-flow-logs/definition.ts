@@ -96,7 +96,8 @@ const destinationFor = (config: HubfixConfig, accountId: string, region: string)
   if (centralDestinations.length === 0) {
     return {
       blocked:
-        'no central flow-log destination is configured (set flowLogs.centralDestinations to the security team\u2019s log group or S3 bucket ARN)',
+        'no central flow-log destination is configured (set flowLogs.centralDestinations to the security team\u2019s log group or S3 ' +
+        'bucket ARN)',
     };
   }
   const refused: string[] = [];
@@ -131,7 +132,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     return { risk: 'low', riskReason: `VPC ${vpcId} already sends rejected traffic to the security team's destination`, evidence };
   } else {
     evidence.push({
-      fact: `VPC ${vpcId} has ${flowLogs.length} flow log(s), none delivering rejected traffic to a central destination (the control passes while the security team sees nothing): ${othersLogs.map(describeFlowLog).join('; ')}.`,
+      fact:
+        `VPC ${vpcId} has ${flowLogs.length} flow log(s), none delivering rejected traffic to a central destination (the control ` +
+        `passes while the security team sees nothing): ${othersLogs.map(describeFlowLog).join('; ')}.`,
       source: 'ec2:DescribeFlowLogs',
     });
   }
@@ -144,13 +147,18 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 
   const parameters = { ...target, vpcId };
   evidence.push({
-    fact: `A new ${TRAFFIC_TYPE} flow log to ${target.destination} only adds delivery (and its cost); ${othersLogs.length > 0 ? 'the existing flow logs are kept as they are' : 'nothing is removed'}.`,
+    fact: `A new ${TRAFFIC_TYPE} flow log to ${target.destination} only adds delivery (and its cost); ${
+      othersLogs.length > 0 ? 'the existing flow logs are kept as they are' : 'nothing is removed'
+    }.`,
     source: 'hubfix config flowLogs.centralDestinations',
   });
   const plan: Plan<FlowLogPlan> = {
-    summary: `Add a ${TRAFFIC_TYPE} flow log on VPC ${vpcId} to the central destination ${target.destination} (existing flow logs untouched)`,
+    summary:
+      `Add a ${TRAFFIC_TYPE} flow log on VPC ${vpcId} to the central destination ${target.destination} ` + '(existing flow logs untouched)',
     steps: [
-      `ec2:CreateFlowLogs ResourceType=VPC ResourceIds=${vpcId} TrafficType=${TRAFFIC_TYPE} LogDestinationType=${target.destinationType} LogDestination=${target.destination}` +
+      `ec2:CreateFlowLogs ResourceType=VPC ` +
+        `ResourceIds=${vpcId} TrafficType=${TRAFFIC_TYPE} ` +
+        `LogDestinationType=${target.destinationType} LogDestination=${target.destination}` +
         (target.deliverLogsPermissionArn ? ` DeliverLogsPermissionArn=${target.deliverLogsPermissionArn}` : ''),
     ],
     reversible: true,
@@ -248,7 +256,8 @@ async function verify(finding: FindingRef, change: ChangeRecord<FlowLogChange>, 
   const delivering = flowLogs.filter((f) => deliversCentrally(f, central));
   if (delivering.length === 0) {
     throw new VerificationFailedError(
-      `VPC ${vpcId} has no active flow log delivering rejected traffic to a central destination (found: ${flowLogs.map(describeFlowLog).join('; ') || 'none'})`,
+      `VPC ${vpcId} has no active flow log delivering rejected traffic to a central destination (found: ` +
+        `${flowLogs.map(describeFlowLog).join('; ') || 'none'})`,
     );
   }
   const kept = (change.before.flowLogIds ?? []).filter((id) => flowLogs.some((f) => f.FlowLogId === id));
@@ -286,7 +295,8 @@ export const vpcFlowLogs = defineControl({
   cisRefs: ['1.2.0/2.9', '1.4.0/3.9', '3.0.0/3.7', '5.0.0/3.7'],
   resourceTypes: ['AwsEc2Vpc'],
   assesses:
-    'The VPC\u2019s flow logs (DescribeFlowLogs) against the configured central destinations: none at all, or only to another team\u2019s destination; VPC tags',
+    'The VPC\u2019s flow logs (DescribeFlowLogs) against the configured central destinations: none at all, or only to another ' +
+    'team\u2019s destination; VPC tags',
   changes: 'Adds one REJECT flow log to the central destination; never changes or removes existing flow logs',
   reversible: true,
   automation: 'automated',

@@ -45,30 +45,34 @@ describe('ControlHygiene', () => {
     });
   });
 
-  it('writes batch records as an audit writer, applies controls through the role member accounts trust, and is answered by the approval API', () => {
-    // Prepare
-    const part = hygienePart();
-    cleanup = part.cleanup;
+  it(
+    'writes batch records as an audit writer, applies controls through the role member accounts trust, and is answered by the ' +
+      'approval API',
+    () => {
+      // Prepare
+      const part = hygienePart();
+      cleanup = part.cleanup;
 
-    // Act
-    const template = Template.fromStack(part.stack);
+      // Act
+      const template = Template.fromStack(part.stack);
 
-    // Assess
-    template.hasResourceProperties('AWS::IAM::Role', { RoleName: ADMINISTRATOR_ROLE_NAMES.hygiene });
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      ResourcePolicy: {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(part.hygiene.recordRole), 'Arn'] }] } },
-            }),
-          ]),
+      // Assess
+      template.hasResourceProperties('AWS::IAM::Role', { RoleName: ADMINISTRATOR_ROLE_NAMES.hygiene });
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        ResourcePolicy: {
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(part.hygiene.recordRole), 'Arn'] }] } },
+              }),
+            ]),
+          },
         },
-      },
-    });
-    const answers = roleStatements(template, logicalId(part.approvals.approvalApiRole)).find((s) =>
-      actionsOf(s).includes('states:SendTaskSuccess'),
-    );
-    expect(answers?.Resource).toEqual({ Ref: logicalId(part.hygiene.stateMachine) });
-  });
+      });
+      const answers = roleStatements(template, logicalId(part.approvals.approvalApiRole)).find((s) =>
+        actionsOf(s).includes('states:SendTaskSuccess'),
+      );
+      expect(answers?.Resource).toEqual({ Ref: logicalId(part.hygiene.stateMachine) });
+    },
+  );
 });
