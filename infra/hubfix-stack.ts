@@ -27,6 +27,7 @@ import { SETTINGS_ENV } from '../functions/platform/runtime';
 import { HubfixDashboard } from './constructs/dashboard';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
 import { HubfixFunction } from './constructs/hubfix-function';
+import { SlackChannel } from './constructs/slack-channel';
 import {
   acknowledgeApprovalApi,
   acknowledgeDeadLetterQueue,
@@ -152,6 +153,8 @@ export class HubfixStack extends Stack {
   readonly intakeQueue: sqs.Queue;
   readonly approvalApi: apigateway.RestApi;
   readonly controlHygiene: ControlHygiene;
+  /** Slack as a second approval channel (present when `slack` is configured). */
+  readonly slackChannel?: SlackChannel;
   /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
   readonly approvalApiWebAcl?: wafv2.CfnWebACL;
 
@@ -528,6 +531,17 @@ export class HubfixStack extends Stack {
     }
     const approvalBaseUrl = `https://${this.approvalApi.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE}`;
     this.functions.requestApproval.addEnvironment(SETTINGS_ENV.approvalBaseUrl, approvalBaseUrl);
+    // Slack, when configured: a second channel on the same API, under the same policy.
+    if (config.slack) {
+      this.slackChannel = new SlackChannel(this, 'SlackChannel', {
+        config,
+        slack: config.slack,
+        api: this.approvalApi,
+        approvalTable: this.approvalTable,
+        stateMachineArn: this.stateMachine.stateMachineArn,
+        requestApprovalRole: roles.requestApproval,
+      });
+    }
 
     // --- Control hygiene: the batch workflow that disables redundant controls (one approval per batch). ---
     this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {

@@ -10,6 +10,7 @@ import { formatTime } from '../approval/approval-page';
 import { putPendingApproval, type ApprovalRecord } from '../approval/approval-store';
 import { InvalidInputError } from '../platform/errors';
 import { getLinkSecret } from '../approval/link-secret';
+import { postSlackApproval } from '../approval/slack/post-approval';
 import { logger } from '../platform/logger';
 import { awsRuntime, type Runtime } from '../platform/runtime';
 import type { Assessment, FindingRef, Trigger } from '../findings/types';
@@ -132,6 +133,16 @@ export const emailMessage = (record: ApprovalRecord, link: string): string => {
   return lines.join('\n');
 };
 
+/** Slack is a second channel: when it fails the email is out already, and a retry of this step would send a second one. */
+const postToSlack = async (rt: Runtime, record: ApprovalRecord): Promise<void> => {
+  try {
+    const message = await postSlackApproval(rt, record);
+    logger.info('Approval posted to Slack', { channel: message.channel, ts: message.ts });
+  } catch (error) {
+    logger.warn('Could not post the approval to Slack', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+  }
+};
+
 export const requestApproval = async (rt: Runtime, input: RequestApprovalInput): Promise<RequestApprovalResult> => {
   const now = rt.now();
   const nowSeconds = epochSeconds(now);
@@ -165,6 +176,7 @@ export const requestApproval = async (rt: Runtime, input: RequestApprovalInput):
     }),
   );
   logger.info('Approval email published');
+  if (rt.config.slack) await postToSlack(rt, record);
 
   try {
     await annotateFinding(rt.clients.home(SecurityHubClient), input.finding, {
