@@ -5,7 +5,7 @@ import { documentClient, isConditionFailure } from '../platform/dynamo';
 import { epochSeconds } from './approval-link';
 import { HubfixError } from '../platform/errors';
 import type { Runtime } from '../platform/runtime';
-import type { Assessment, Decision, FindingRef, Trigger } from '../findings/types';
+import type { ApprovalVote, Assessment, FindingRef, Trigger } from '../findings/types';
 
 /**
  * Pending approvals, keyed by a random approval id. The task token lives only here: the email and the
@@ -15,13 +15,27 @@ import type { Assessment, Decision, FindingRef, Trigger } from '../findings/type
 
 export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
 
+export type Vote = ApprovalVote;
+
+/** A person as the identity provider vouched for them at sign-in (never a typed name). */
+export type VerifiedPerson = Omit<ApprovalVote, 'decision' | 'reason' | 'at'>;
+
+/** Who started a run: an IdP identity (issuer + subject) or, from the CLI, at least a verified email. */
+export interface Requester {
+  issuer?: string;
+  subject?: string;
+  email?: string;
+}
+
 /**
  * The record's schema. A link emailed by one build is opened days later on the page of the next (the approval API is
  * not pinned to a deployment), so the reader accepts the previous version (docs/upgrades.md):
  * 1 (no `schemaVersion` attribute): no `kind`; `finding.resource.canonicalId` absent in records stored before it existed.
  * 2: `schemaVersion` and `kind`; the canonical resource always set.
+ * 3: `votes` (each with the voter's verified identity) and `voteCount`; `requestedBy` when a known person started the run.
+ *    A version 2 record has no votes: its `approver` is the name typed on the page, kept as it was.
  */
-export const APPROVAL_SCHEMA_VERSION = 2;
+export const APPROVAL_SCHEMA_VERSION = 3;
 
 /** What an approval is for: one finding's remediation, or a control-hygiene batch (which has no finding to annotate). */
 export type ApprovalKind = 'remediation' | 'control-hygiene';
@@ -47,11 +61,16 @@ export interface ApprovalRecord {
   /** Epoch seconds: DynamoDB deletes the record some days after it expired. */
   ttl: number;
   decidedAt?: string;
+  /** Who decided, as the note shows it: the verified approvers' names and emails (version 2: a typed name). */
   approver?: string;
   reason?: string;
+  /** Every vote in the order cast, with the voter's verified identity. */
+  votes: Vote[];
+  /** The person who started the run (CLI or signed-in page), when known: they cannot approve it. */
+  requestedBy?: Requester;
 }
 
-export type NewApproval = Omit<ApprovalRecord, 'schemaVersion' | 'status' | 'ttl' | 'decidedAt' | 'approver' | 'reason'>;
+export type NewApproval = Omit<ApprovalRecord, 'schemaVersion' | 'status' | 'ttl' | 'decidedAt' | 'approver' | 'reason' | 'votes'>;
 
 /** A stored approval that lacks what the page and the decision need: nothing can be shown or decided from it. */
 export class UnreadableApprovalError extends HubfixError {}
@@ -81,6 +100,19 @@ const storedApprovalSchema = z.looseObject({
   createdAt: z.string(),
   expiresAt: z.number(),
   ttl: z.number(),
+  votes: z
+    .array(
+      z.looseObject({
+        issuer: z.string(),
+        subject: z.string(),
+        groups: z.array(z.string()),
+        decision: z.enum(['approve', 'reject']),
+        reason: z.string(),
+        at: z.string(),
+      }),
+    )
+    .optional(),
+  requestedBy: z.looseObject({ issuer: z.string().optional(), subject: z.string().optional(), email: z.string().optional() }).optional(),
 });
 
 /**
@@ -95,28 +127,20 @@ export const readApprovalRecord = (item: Record<string, unknown>): ApprovalRecor
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
     throw new UnreadableApprovalError(`Approval record (schema version ${String(item.schemaVersion ?? 1)}) cannot be read: ${fields}`);
   }
-  const stored = parsed.data as unknown as Omit<ApprovalRecord, 'schemaVersion' | 'kind'> & { schemaVersion?: number; kind?: ApprovalKind };
+  const stored = parsed.data as unknown as Omit<ApprovalRecord, 'schemaVersion' | 'kind' | 'votes'> & {
+    schemaVersion?: number;
+    kind?: ApprovalKind;
+    votes?: Vote[];
+  };
   const { resource } = stored.finding;
   return {
     ...stored,
     schemaVersion: APPROVAL_SCHEMA_VERSION,
     kind: stored.kind ?? (resource.type === CONTROL_BATCH_RESOURCE_TYPE ? 'control-hygiene' : 'remediation'),
+    votes: stored.votes ?? [],
     finding: { ...stored.finding, resource: { ...resource, canonicalId: resource.canonicalId || resource.id } },
   };
 };
-
-export interface DecisionRequest {
-  decision: Decision;
-  approver: string;
-  reason: string;
-  now: Date;
-}
-
-export type DecideResult =
-  | { ok: true; record: ApprovalRecord }
-  | { ok: false; reason: 'already-decided'; record: ApprovalRecord }
-  | { ok: false; reason: 'expired'; record: ApprovalRecord }
-  | { ok: false; reason: 'not-found' };
 
 export const APPROVAL_TTL_ATTRIBUTE = 'ttl';
 /** Keep decided/expired records for a while so a late click gets "already decided" instead of "unknown". */
@@ -142,6 +166,7 @@ export const putPendingApproval = async (rt: Runtime, approval: NewApproval): Pr
     ...approval,
     schemaVersion: APPROVAL_SCHEMA_VERSION,
     status: 'PENDING',
+    votes: [],
     ttl: approval.expiresAt + RETENTION_AFTER_EXPIRY_SECONDS,
   };
   await doc.send(
@@ -160,27 +185,57 @@ export const getApproval = async (rt: Runtime, approvalId: string): Promise<Appr
   return result.Item ? readApprovalRecord(result.Item) : undefined;
 };
 
+export interface VoteWrite {
+  vote: Vote;
+  /** How many votes the record held when the voter's eligibility was checked: another vote in between fails the write. */
+  votesBefore: number;
+  /** Set when this vote decides the approval (quorum reached, or a rejection). */
+  decides?: { status: 'APPROVED' | 'REJECTED'; approver: string; reason: string };
+  now: Date;
+}
+
+export type VoteWriteResult = { ok: true; record: ApprovalRecord } | { ok: false; reason: 'changed' | 'not-found' };
+
+/** The key a voter is counted under: one vote per person per issuer. */
+export const voterKey = (person: Pick<VerifiedPerson, 'issuer' | 'subject'>): string => `${person.issuer} ${person.subject}`;
+
 /**
- * Records the decision if, and only if, the approval is still pending and not expired. When the condition
- * fails, a consistent read says why (DynamoDB Local implementations do not all return the old item).
+ * Appends one vote, and decides the approval with it when `decides` says so, in one conditional write: only while
+ * the approval is pending and unexpired, only if this person has not voted, and only if no other vote landed since
+ * the caller read the record (so two approvers racing toward a quorum never both count against a stale total).
+ * "changed" asks the caller to read again and re-check.
  */
-export const decideApproval = async (rt: Runtime, approvalId: string, request: DecisionRequest): Promise<DecideResult> => {
+export const recordVote = async (rt: Runtime, approvalId: string, write: VoteWrite): Promise<VoteWriteResult> => {
   const { doc, tableName } = tableOf(rt);
+  const decided = write.decides ? ', #status = :decided, decidedAt = :decidedAt, approver = :approver, reason = :reason' : '';
   try {
     const result = await doc.send(
       new UpdateCommand({
         TableName: tableName,
         Key: { approvalId },
-        UpdateExpression: 'SET #status = :decided, decidedAt = :decidedAt, approver = :approver, reason = :reason',
-        ConditionExpression: 'attribute_exists(approvalId) AND #status = :pending AND expiresAt > :now',
+        UpdateExpression: `SET votes = list_append(if_not_exists(votes, :none), :vote), voterKeys = list_append(if_not_exists(voterKeys, :none), :key), voteCount = :count${decided}`,
+        ConditionExpression:
+          'attribute_exists(approvalId) AND #status = :pending AND expiresAt > :now' +
+          ' AND (attribute_not_exists(voterKeys) OR NOT contains(voterKeys, :keyValue))' +
+          ' AND (attribute_not_exists(voteCount) OR voteCount = :before)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
-          ':decided': request.decision === 'approved' ? 'APPROVED' : 'REJECTED',
-          ':decidedAt': request.now.toISOString(),
-          ':approver': request.approver,
-          ':reason': request.reason,
+          ':none': [],
+          ':vote': [write.vote],
+          ':key': [voterKey(write.vote)],
+          ':keyValue': voterKey(write.vote),
+          ':count': write.votesBefore + 1,
           ':pending': 'PENDING',
-          ':now': epochSeconds(request.now),
+          ':now': epochSeconds(write.now),
+          ':before': write.votesBefore,
+          ...(write.decides
+            ? {
+                ':decided': write.decides.status,
+                ':decidedAt': write.vote.at,
+                ':approver': write.decides.approver,
+                ':reason': write.decides.reason,
+              }
+            : {}),
         },
         ReturnValues: 'ALL_NEW',
       }),
@@ -188,28 +243,34 @@ export const decideApproval = async (rt: Runtime, approvalId: string, request: D
     return { ok: true, record: readApprovalRecord(result.Attributes ?? {}) };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const record = await getApproval(rt, approvalId);
-    if (!record) return { ok: false, reason: 'not-found' };
-    if (record.status !== 'PENDING') return { ok: false, reason: 'already-decided', record };
-    return { ok: false, reason: 'expired', record };
+    return { ok: false, reason: (await getApproval(rt, approvalId)) ? 'changed' : 'not-found' };
   }
 };
 
 /**
- * Undoes a decision that could not be delivered to Step Functions (a transient error), so the approver
- * can try again. Only the decision this request made is undone (matched by its decidedAt).
+ * Undoes the deciding vote when the decision could not be delivered to Step Functions (a transient error), so the
+ * person can try again. Only the decision that vote made is undone (matched by its decidedAt and the vote count).
  */
-export const reopenApproval = async (rt: Runtime, approvalId: string, decidedAt: string): Promise<void> => {
+export const reopenApproval = async (rt: Runtime, decided: ApprovalRecord): Promise<void> => {
   const { doc, tableName } = tableOf(rt);
+  const votes = decided.votes.slice(0, -1);
   try {
     await doc.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { approvalId },
-        UpdateExpression: 'SET #status = :pending REMOVE decidedAt, approver, reason',
-        ConditionExpression: 'attribute_exists(approvalId) AND #status <> :pending AND decidedAt = :decidedAt',
+        Key: { approvalId: decided.approvalId },
+        UpdateExpression: `SET #status = :pending, votes = :votes, voterKeys = :keys, voteCount = :count REMOVE decidedAt, approver, reason`,
+        ConditionExpression:
+          'attribute_exists(approvalId) AND #status <> :pending AND decidedAt = :decidedAt AND voteCount = :decidedCount',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': 'PENDING', ':decidedAt': decidedAt },
+        ExpressionAttributeValues: {
+          ':pending': 'PENDING',
+          ':votes': votes,
+          ':keys': votes.map(voterKey),
+          ':count': votes.length,
+          ':decidedAt': decided.decidedAt ?? '',
+          ':decidedCount': decided.votes.length,
+        },
       }),
     );
   } catch (error) {

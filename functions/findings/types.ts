@@ -144,12 +144,29 @@ export interface Verification {
 
 export type Decision = 'approved' | 'rejected';
 
-/** What the approval API sends back through SendTaskSuccess. */
+/** One vote, with the voter's identity as their identity provider verified it at sign-in (never a typed name). */
+export interface ApprovalVote {
+  issuer: string;
+  subject: string;
+  email?: string;
+  name?: string;
+  groups: string[];
+  channel: 'web' | 'slack';
+  decision: 'approve' | 'reject';
+  reason: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+/** What the approval API sends back through SendTaskSuccess (fields may be added, never renamed: docs/upgrades.md). */
 export interface ApprovalDecision {
   decision: Decision;
+  /** Every deciding approver, verified name and email ("Ana <ana@example.com> and Bo <bo@example.com>"). */
   approver: string;
   reason: string;
   decidedAt: string;
+  /** The votes that decided, with each voter's verified identity (absent in decisions from before sign-in). */
+  votes?: ApprovalVote[];
 }
 
 /** The error Step Functions records when a Catch fires: `{ Error, Cause }`. */

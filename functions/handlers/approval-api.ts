@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
@@ -7,18 +6,16 @@ import { epochSeconds, isApprovalId, verifyApprovalSignature } from '../approval
 import {
   renderAlreadyDecidedPage,
   renderApprovalPage,
-  renderDecidedPage,
   renderErrorPage,
   renderExpiredPage,
   renderInvalidLinkPage,
   renderNotFoundPage,
   type HtmlResponse,
 } from '../approval/approval-page';
-import { decideApproval, getApproval, reopenApproval, type ApprovalRecord } from '../approval/approval-store';
+import { getApproval, type ApprovalRecord } from '../approval/approval-store';
 import { getLinkSecret } from '../approval/link-secret';
 import { logger } from '../platform/logger';
 import { awsRuntime, type Runtime } from '../platform/runtime';
-import type { ApprovalDecision } from '../findings/types';
 
 /**
  * The approval API behind the emailed link. GET renders the confirmation page and decides nothing (mail
@@ -28,8 +25,6 @@ import type { ApprovalDecision } from '../findings/types';
 
 export const MAX_BODY_BYTES = 8 * 1024;
 const ALLOWED_METHODS = 'GET, POST';
-/** Step Functions no longer waits for this token: the decision cannot be delivered. */
-const TASK_GONE_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
 const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
 
@@ -126,52 +121,9 @@ const submitDecision = async (rt: Runtime, approvalId: string, event: APIGateway
     );
   }
 
-  const now = rt.now();
-  const decision: ApprovalDecision = {
-    decision: parsed.data.decision === 'approve' ? 'approved' : 'rejected',
-    approver: parsed.data.approver,
-    reason: parsed.data.reason,
-    decidedAt: now.toISOString(),
-  };
-  const result = await decideApproval(rt, approvalId, { ...decision, now });
-  if (!result.ok) {
-    logger.info('Approval decision refused', { approvalId, reason: result.reason });
-    if (result.reason === 'not-found') return renderNotFoundPage();
-    return result.reason === 'already-decided' ? renderAlreadyDecidedPage(result.record) : renderExpiredPage();
-  }
-
-  try {
-    // A rejection is a successful answer too: the state machine's Decision state routes it.
-    await rt.clients
-      .home(SFNClient)
-      .send(new SendTaskSuccessCommand({ taskToken: result.record.taskToken, output: JSON.stringify(decision) }));
-  } catch (error) {
-    // Log the error's name only: Step Functions error messages can quote the task token.
-    const errorName = error instanceof Error ? error.name : 'UnknownError';
-    if (TASK_GONE_ERRORS.has(errorName)) {
-      logger.warn('Workflow no longer waits for this approval', { approvalId, errorName });
-      return renderExpiredPage(
-        'Your decision was recorded, but the workflow had already stopped waiting for it (it timed out or was stopped). Nothing was changed.',
-      );
-    }
-    logger.error('Could not deliver the decision to Step Functions; decision undone', { approvalId, errorName });
-    await reopenApproval(rt, approvalId, decision.decidedAt);
-    return renderErrorPage(
-      503,
-      'Please try again',
-      'The workflow could not be reached, so nothing was decided. Please try again in a minute.',
-      {
-        'Retry-After': '60',
-      },
-    );
-  }
-  logger.info('Approval decided', {
-    approvalId,
-    decision: decision.decision,
-    approver: decision.approver,
-    executionId: result.record.executionId,
-  });
-  return renderDecidedPage(result.record);
+  // Sign-in (issue 14) replaces the typed name: until it is wired, no decision is accepted.
+  void parsed.data;
+  return renderErrorPage(401, 'Sign in first', 'Decisions need a verified sign-in. Nothing was decided.');
 };
 
 export const routeApprovalRequest = async (rt: Runtime, event: APIGatewayProxyEvent): Promise<HtmlResponse> => {

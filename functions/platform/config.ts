@@ -37,6 +37,30 @@ const slackSchema = z
   })
   .strict();
 
+const groupName = z.string().min(1).max(256);
+const severityLabel = z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+
+/** One narrowing of the approval policy: approvals it matches need one of its groups, and its quorum. */
+const approvalRuleSchema = z
+  .object({
+    /** Security Hub control ids (e.g. "IAM.3"); any control when absent. */
+    controlIds: z.array(z.string().min(1)).min(1).optional(),
+    /** Accounts of the finding; any account when absent. */
+    accountIds: z.array(accountId).min(1).optional(),
+    /** Organizational units (ou-...) listed in `organization.accountsByOu`; any when absent. */
+    organizationalUnits: z
+      .array(z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, 'an OU id such as ou-ab12-cd34ef56'))
+      .min(1)
+      .optional(),
+    /** Finding severity labels; any when absent. */
+    severities: z.array(severityLabel).min(1).optional(),
+    /** Only plans the assessment rated high-risk. */
+    highRiskOnly: z.boolean().default(false),
+    approverGroups: z.array(groupName).min(1),
+    quorum: z.number().int().min(1).max(5).default(1),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     approvers: z
@@ -148,6 +172,8 @@ export const configSchema = z
           .optional(),
         /** The Security Hub administrator account hubfix is deployed in: the member roles trust its function roles. */
         administratorAccountId: accountId.optional(),
+        /** Accounts per organizational unit, for approval rules that name an OU (the approval API reads no Organizations API). */
+        accountsByOu: z.record(z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/), z.array(accountId)).default({}),
       })
       .prefault({}),
     /** Admin-account Security Hub settings for teams starting from nothing; all off: hubfix leaves Security Hub as it finds it. */
@@ -195,6 +221,42 @@ export const configSchema = z
         overall: z.number().int().nonnegative().default(50),
       })
       .prefault({}),
+    /**
+     * Who may decide an approval (issue 14). A voter must belong (the IdP's groups claim) to one of `approverGroups`,
+     * and to one group of every rule that matches the approval; the quorum is the largest that applies.
+     */
+    approvalPolicy: z
+      .object({
+        /** Groups whose members may decide any approval no rule narrows. */
+        approverGroups: z.array(groupName).min(1).default(['hubfix-approvers']),
+        /** Distinct approvers needed for a high-risk plan (the first rejection decides whatever the quorum). */
+        highRiskQuorum: z.number().int().min(1).max(5).default(1),
+        rules: z.array(approvalRuleSchema).default([]),
+      })
+      .prefault({}),
+    /** Sign-in on the approval page (OpenID Connect, authorization code with PKCE). Unset issuer: the stack's Cognito user pool. */
+    approvalAuth: z
+      .object({
+        /** An OIDC issuer URL (https). Unset: the stack creates a Cognito user pool (MFA required) and uses it. */
+        issuer: z.url({ protocol: /^https$/ }).optional(),
+        clientId: z.string().min(1).optional(),
+        /** Secrets Manager secret (name or ARN) holding the client secret of `clientId`. */
+        clientSecretId: z.string().min(1).optional(),
+        /** The ID token claim that lists the person's groups ("cognito:groups" for Cognito, "groups" for Okta / Entra). */
+        groupsClaim: z.string().min(1).default('cognito:groups'),
+        /** How long a sign-in lasts on the approval page. */
+        sessionMinutes: z.number().int().min(1).max(60).default(15),
+        /** Cognito only: the hosted sign-in domain prefix (unset: derived from the account id). */
+        cognitoDomainPrefix: z
+          .string()
+          .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a Cognito domain prefix: lowercase letters, digits and hyphens')
+          .optional(),
+      })
+      .prefault({})
+      .refine((a) => a.issuer === undefined || (a.clientId !== undefined && a.clientSecretId !== undefined), {
+        message: 'an issuer needs its clientId and clientSecretId',
+        path: ['issuer'],
+      }),
     /** The approval API's own protection. */
     approvalApi: z
       .object({

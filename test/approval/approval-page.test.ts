@@ -4,7 +4,7 @@ import { assessment, finding, TASK_TOKEN } from './fixtures';
 
 const record = (overrides: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
   approvalId: 'a1',
-  schemaVersion: 2,
+  schemaVersion: 3,
   kind: 'remediation',
   taskToken: TASK_TOKEN,
   executionId: 'arn:aws:states:us-east-1:111111111111:execution:hubfix:e1',
@@ -17,6 +17,7 @@ const record = (overrides: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
   ttl: 1_741_500_000,
   approver: 'Ana',
   decidedAt: '2025-03-01T12:05:00.000Z',
+  votes: [],
   ...overrides,
 });
 

@@ -3,10 +3,10 @@ import { createApprovalId } from '../../functions/approval/approval-link';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   approvalTableDefinition,
-  decideApproval,
   getApproval,
   putPendingApproval,
   readApprovalRecord,
+  recordVote,
   reopenApproval,
   type NewApproval,
 } from '../../functions/approval/approval-store';
@@ -66,7 +66,7 @@ describe('putPendingApproval / getApproval', () => {
     const stored = await getApproval(rt, approval.approvalId);
 
     // Assess
-    expect(stored).toEqual({ ...approval, schemaVersion: 2, status: 'PENDING', ttl: expect.any(Number) });
+    expect(stored).toEqual({ ...approval, schemaVersion: 3, status: 'PENDING', votes: [], ttl: expect.any(Number) });
     expect(stored!.ttl).toBeGreaterThanOrEqual(approval.expiresAt + 24 * 3600);
   });
 
@@ -87,65 +87,72 @@ describe('putPendingApproval / getApproval', () => {
   });
 });
 
-describe('decideApproval', () => {
-  it('records an approval once and returns the updated record', async () => {
+/** One deciding vote by `subject`, written as castVote writes it. */
+const decide = (approvalId: string, subject: string, decision: 'approve' | 'reject', now: Date, votesBefore = 0) =>
+  recordVote(rt, approvalId, {
+    vote: {
+      issuer: 'https://idp.example.com',
+      subject,
+      groups: ['hubfix-approvers'],
+      channel: 'web',
+      decision,
+      reason: '',
+      at: now.toISOString(),
+    },
+    votesBefore,
+    decides: { status: decision === 'approve' ? 'APPROVED' : 'REJECTED', approver: subject, reason: '' },
+    now,
+  });
+
+describe('recordVote', () => {
+  it('records a deciding vote once and returns the updated record', async () => {
     // Prepare
     const approval = newApproval();
     await putPendingApproval(rt, approval);
 
     // Act
-    const result = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(60) });
+    const result = await decide(approval.approvalId, 'ana', 'approve', later(60));
 
     // Assess
     expect(result).toEqual({
       ok: true,
       record: expect.objectContaining({
         status: 'APPROVED',
-        approver: 'Ana',
-        reason: '',
+        approver: 'ana',
         decidedAt: later(60).toISOString(),
         taskToken: TASK_TOKEN,
+        votes: [expect.objectContaining({ subject: 'ana', decision: 'approve' })],
       }),
     });
   });
 
-  it('answers a replay with already-decided and keeps the first decision', async () => {
+  it('refuses a replay and keeps the first decision', async () => {
     // Prepare
     const approval = newApproval();
     await putPendingApproval(rt, approval);
-    await decideApproval(rt, approval.approvalId, { decision: 'rejected', approver: 'Ana', reason: 'in use', now: later(60) });
+    await decide(approval.approvalId, 'ana', 'reject', later(60));
 
     // Act
-    const replay = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Mallory', reason: '', now: later(61) });
+    const replay = await decide(approval.approvalId, 'mallory', 'approve', later(61), 1);
 
     // Assess
-    expect(replay).toEqual({
-      ok: false,
-      reason: 'already-decided',
-      record: expect.objectContaining({ status: 'REJECTED', approver: 'Ana' }),
-    });
+    expect(replay).toEqual({ ok: false, reason: 'changed' });
+    expect(await getApproval(rt, approval.approvalId)).toMatchObject({ status: 'REJECTED', approver: 'ana' });
   });
 
-  it('lets exactly one of many concurrent decisions win', async () => {
+  it('lets exactly one of many concurrent writes against the same vote count win', async () => {
     // Prepare
     const approval = newApproval();
     await putPendingApproval(rt, approval);
 
     // Act
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        decideApproval(rt, approval.approvalId, {
-          decision: i % 2 ? 'approved' : 'rejected',
-          approver: `approver-${i}`,
-          reason: 'race',
-          now: later(30),
-        }),
-      ),
+      Array.from({ length: 10 }, (_, i) => decide(approval.approvalId, `approver-${i}`, i % 2 ? 'approve' : 'reject', later(30))),
     );
 
     // Assess
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.filter((r) => !r.ok && r.reason === 'already-decided')).toHaveLength(9);
+    expect((await getApproval(rt, approval.approvalId))?.votes).toHaveLength(1);
   });
 
   it('refuses an expired approval (also at the exact second) and leaves it PENDING', async () => {
@@ -154,17 +161,12 @@ describe('decideApproval', () => {
     await putPendingApproval(rt, approval);
 
     // Act
-    const atExpiry = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(3600) });
-    const afterExpiry = await decideApproval(rt, approval.approvalId, {
-      decision: 'approved',
-      approver: 'Ana',
-      reason: '',
-      now: later(7200),
-    });
+    const atExpiry = await decide(approval.approvalId, 'ana', 'approve', later(3600));
+    const afterExpiry = await decide(approval.approvalId, 'ana', 'approve', later(7200));
 
     // Assess
-    expect(atExpiry).toMatchObject({ ok: false, reason: 'expired' });
-    expect(afterExpiry).toMatchObject({ ok: false, reason: 'expired' });
+    expect(atExpiry).toEqual({ ok: false, reason: 'changed' });
+    expect(afterExpiry).toEqual({ ok: false, reason: 'changed' });
     expect((await getApproval(rt, approval.approvalId))?.status).toBe('PENDING');
   });
 
@@ -173,7 +175,7 @@ describe('decideApproval', () => {
     const id = createApprovalId();
 
     // Act
-    const result = await decideApproval(rt, id, { decision: 'approved', approver: 'Ana', reason: '', now: NOW });
+    const result = await decide(id, 'ana', 'approve', NOW);
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'not-found' });
@@ -182,25 +184,24 @@ describe('decideApproval', () => {
 });
 
 describe('reopenApproval', () => {
-  it('undoes only the decision it names, so the approver can try again', async () => {
+  it('undoes only the decision it names, so the approver can vote again', async () => {
     // Prepare
     const approval = newApproval();
     await putPendingApproval(rt, approval);
-    await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(10) });
+    const decided = await decide(approval.approvalId, 'ana', 'approve', later(10));
+    if (!decided.ok) throw new Error('the vote was not written');
 
     // Act
-    await reopenApproval(rt, approval.approvalId, later(99).toISOString()); // someone else's decision: no effect
+    await reopenApproval(rt, { ...decided.record, decidedAt: later(99).toISOString() }); // someone else's decision: no effect
     const afterWrongUndo = await getApproval(rt, approval.approvalId);
-    await reopenApproval(rt, approval.approvalId, later(10).toISOString());
+    await reopenApproval(rt, decided.record);
     const afterUndo = await getApproval(rt, approval.approvalId);
 
     // Assess
     expect(afterWrongUndo?.status).toBe('APPROVED');
-    expect(afterUndo).toMatchObject({ status: 'PENDING' });
+    expect(afterUndo).toMatchObject({ status: 'PENDING', votes: [] });
     expect(afterUndo).not.toHaveProperty('approver');
-    expect(
-      await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: '', now: later(20) }),
-    ).toMatchObject({ ok: true });
+    expect(await decide(approval.approvalId, 'ana', 'approve', later(20))).toMatchObject({ ok: true });
   });
 });
 
@@ -222,7 +223,7 @@ describe('records stored by the previous version (schema 1: no schemaVersion, no
     // Assess
     expect(stored).toMatchObject({
       approvalId: approval.approvalId,
-      schemaVersion: 2,
+      schemaVersion: 3,
       kind: 'remediation',
       status: 'PENDING',
       taskToken: TASK_TOKEN,
@@ -259,12 +260,12 @@ describe('records stored by the previous version (schema 1: no schemaVersion, no
     await putVersion1(approval);
 
     // Act
-    const first = await decideApproval(rt, approval.approvalId, { decision: 'approved', approver: 'Ana', reason: 'ok', now: later(60) });
-    const second = await decideApproval(rt, approval.approvalId, { decision: 'rejected', approver: 'Bo', reason: 'no', now: later(61) });
+    const first = await decide(approval.approvalId, 'ana', 'approve', later(60));
+    const second = await decide(approval.approvalId, 'bo', 'reject', later(61), 1);
 
     // Assess
-    expect(first).toMatchObject({ ok: true, record: { status: 'APPROVED', approver: 'Ana', kind: 'remediation', taskToken: TASK_TOKEN } });
-    expect(second).toMatchObject({ ok: false, reason: 'already-decided', record: { approver: 'Ana' } });
+    expect(first).toMatchObject({ ok: true, record: { status: 'APPROVED', approver: 'ana', kind: 'remediation', taskToken: TASK_TOKEN } });
+    expect(second).toEqual({ ok: false, reason: 'changed' });
   });
 
   it('refuses a record that lacks what the page and the decision need, naming the fields and never a value', () => {
