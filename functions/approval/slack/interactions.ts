@@ -3,7 +3,7 @@ import { logger } from '../../platform/logger';
 import type { Runtime } from '../../platform/runtime';
 import { isApprovalId } from '../approval-link';
 import { getApproval } from '../approval-store';
-import { castVote } from '../vote';
+import { castVote, DecisionNotDeliveredError, type VoteResult } from '../vote';
 import { APPROVE_ACTION_ID, decidedBlocks, partialBlocks, REJECT_ACTION_ID, type VoterLabel } from './approval-message';
 import { claimSignature } from './replay-guard';
 import { verifySlackSignature } from './signature';
@@ -46,9 +46,7 @@ const payloadSchema = z.looseObject({
   team: z.looseObject({ id: z.string().min(1) }),
   user: z.looseObject({ id: z.string().regex(/^[UW][A-Z0-9]{2,20}$/) }),
   channel: z.looseObject({ id: z.string().min(1) }).optional(),
-  actions: z
-    .array(z.looseObject({ action_id: z.string(), value: z.string().optional() }))
-    .length(1, 'one action per click'),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).length(1, 'one action per click'),
 });
 
 type Payload = z.infer<typeof payloadSchema>;
@@ -128,7 +126,14 @@ export const handleSlackInteraction = async (rt: Runtime, replayTableName: strin
     return respond(200, `Refused: ${mapped.reason}`);
   }
 
-  const result = await castVote(rt, approvalId, mapped.identity, decision, decision === 'approve' ? 'Approved in Slack' : 'Rejected in Slack');
+  let result: VoteResult;
+  try {
+    result = await castVote(rt, approvalId, mapped.identity, decision, decision === 'approve' ? 'Approved in Slack' : 'Rejected in Slack');
+  } catch (error) {
+    if (!(error instanceof DecisionNotDeliveredError)) throw error;
+    await tell('The workflow could not be reached, so nothing was decided. Please try again in a minute.');
+    return respond(200, 'Not decided: the workflow could not be reached. Try again in a minute.');
+  }
   if (result.status === 'refused') {
     logger.info('Slack vote refused', { approvalId, slackUser, reason: result.reason });
     await tell(`hubfix did not record your vote: ${result.reason}`);
@@ -147,8 +152,12 @@ export const handleSlackInteraction = async (rt: Runtime, replayTableName: strin
     // The vote stands: only the message is stale.
     logger.warn('Could not update the Slack message', { approvalId, errorName: (error as Error).name });
   }
-  const outcome = result.decided ? `The request is ${result.decided}.` : `${result.approvals} of ${result.needed} approvals so far.`;
-  if (!result.decided) await tell(`hubfix recorded your ${decision === 'approve' ? 'approval' : 'rejection'}. ${outcome}`);
+  const outcome = !result.decided
+    ? `${result.approvals} of ${result.needed} approvals so far.`
+    : result.workflowStopped
+      ? `The request is ${result.decided}, but the workflow had already stopped waiting: nothing was changed.`
+      : `The request is ${result.decided}.`;
+  if (!result.decided || result.workflowStopped)
+    await tell(`hubfix recorded your ${decision === 'approve' ? 'approval' : 'rejection'}. ${outcome}`);
   return respond(200, `Recorded. ${outcome}`);
 };
-
