@@ -35,13 +35,25 @@ const plain = (text: string, limit = SECTION_LIMIT): PlainTextElement => ({
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: plain(text) });
 
+/** A heading and as many lines as fit in one section (at most `max`), then how many were left out. */
+const listWithin = (heading: string, lines: string[], max: number): string => {
+  const shown: string[] = [];
+  let length = heading.length;
+  for (const line of lines.slice(0, max)) {
+    if (length + line.length + 1 > SECTION_LIMIT - 40) break;
+    shown.push(line);
+    length += line.length + 1;
+  }
+  const left = lines.length - shown.length;
+  return [heading, ...shown, ...(left > 0 ? [`… and ${left} more (the approval page lists them all)`] : [])].join('\n');
+};
+
 /** The finding, why a person decides, the evidence and the plan: the same facts as the email and the page. */
 const findingBlocks = (record: ApprovalRecord): KnownBlock[] => {
   const { finding, assessment } = record;
   const t = slackText;
   const reported = finding.resource.id === finding.resource.canonicalId ? '' : ` (reported as ${t(finding.resource.id, 200)})`;
-  const evidence = assessment.evidence.slice(0, EVIDENCE_SHOWN).map((e) => `• ${t(e.fact, 250)} (${t(e.source, 100)})`);
-  const more = assessment.evidence.length > EVIDENCE_SHOWN ? [`… and ${assessment.evidence.length - EVIDENCE_SHOWN} more`] : [];
+  const evidence = assessment.evidence.map((e) => `• ${t(e.fact, 250)} (${t(e.source, 100)})`);
   const plan = assessment.plan;
   return [
     { type: 'header', text: plain(`Approval needed: ${t(finding.controlId, 40)} in ${t(finding.accountId, 20)}`, HEADER_LIMIT) },
@@ -56,7 +68,7 @@ const findingBlocks = (record: ApprovalRecord): KnownBlock[] => {
     },
     section(`Finding: ${t(finding.title, 300)}`),
     section(`Why a person must decide: ${t(assessment.routeReason, 1_000)}`),
-    section(['Evidence:', ...(evidence.length > 0 ? evidence : ['• none recorded']), ...more].join('\n')),
+    section(evidence.length > 0 ? listWithin('Evidence:', evidence, EVIDENCE_SHOWN) : 'Evidence:\n• none recorded'),
     section(
       plan
         ? [

@@ -15,6 +15,16 @@ export const slackIssuer = (teamId: string): string => `https://slack.com/${team
 
 const UNMAPPED = 'Your Slack account is not mapped to a hubfix approver. Ask the hubfix administrators to add you.';
 
+/** The user as Slack describes them; undefined for a user Slack does not know (users.info answers user_not_found). */
+const usersInfo = async (client: WebClient, userId: string) => {
+  try {
+    return (await client.users.info({ user: userId })).user;
+  } catch (error) {
+    if ((error as { code?: string; data?: { error?: string } }).data?.error === 'user_not_found') return undefined;
+    throw error;
+  }
+};
+
 export const slackApproverIdentity = async (slack: SlackConfig, client: WebClient, userId: string): Promise<SlackIdentityResult> => {
   const issuer = slackIssuer(slack.teamId);
   const mapped = Object.hasOwn(slack.userMap, userId) ? slack.userMap[userId] : undefined;
@@ -24,7 +34,7 @@ export const slackApproverIdentity = async (slack: SlackConfig, client: WebClien
   }
   if (Object.keys(slack.emailMap).length === 0) return { ok: false, reason: UNMAPPED };
 
-  const { user } = await client.users.info({ user: userId });
+  const user = await usersInfo(client, userId);
   const email = user?.profile?.email?.toLowerCase();
   if (!user || user.id !== userId || user.team_id !== slack.teamId || user.deleted || user.is_bot) return { ok: false, reason: UNMAPPED };
   if (user.is_restricted || user.is_stranger) return { ok: false, reason: 'Guests and people from other workspaces cannot approve.' };
