@@ -145,3 +145,12 @@ export const acknowledgeMemberRoleAssumption = (role: IConstruct, memberRoleName
   acknowledge(role, {
     [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}]`]: `sts:AssumeRole on the ${memberRoleName} role of any account: findings come from every account of the organization (the account is only known per finding); the member role's trust policy admits this role only, from inside the organization.`,
   });
+
+/** Slack's interactivity route: Slack calls it, so its credential is Slack's request signature, not IAM or Cognito. */
+export const acknowledgeSlackInteractions = (method: IConstruct): void =>
+  acknowledge(method, {
+    'AwsSolutions-APIG4':
+      "Slack calls this route and cannot sign in: each request must carry Slack's v0 HMAC signature (signing secret in Secrets Manager), a timestamp within 5 minutes and a signature not seen before; the vote then goes through the approval policy.",
+    'AwsSolutions-COG4':
+      "Slack calls this route and cannot sign in to a Cognito user pool: each request is authenticated by Slack's signature, and the person by the Slack user id Slack signs into it, mapped in config.",
+  });

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { SLACK_REPLAY_TABLE_ENV, SLACK_REPLAY_TTL_ATTRIBUTE } from '../../functions/approval/slack/replay-guard';
 import type { HubfixConfig, SlackConfig } from '../../functions/platform/config';
 import { SETTINGS_ENV } from '../../functions/platform/runtime';
-import { acknowledgeFunctionRole } from '../nag-acknowledgements';
+import { acknowledgeFunctionRole, acknowledgeSlackInteractions } from '../nag-acknowledgements';
 import { HubfixFunction } from './hubfix-function';
 
 export const SLACK_INTERACTIONS_RESOURCE = ['slack', 'interactions'] as const;
@@ -98,6 +98,8 @@ export class SlackChannel extends Construct {
     );
 
     const [first, second] = SLACK_INTERACTIONS_RESOURCE;
-    props.api.root.addResource(first).addResource(second).addMethod('POST', new LambdaIntegration(this.function));
+    acknowledgeSlackInteractions(
+      props.api.root.addResource(first).addResource(second).addMethod('POST', new LambdaIntegration(this.function)),
+    );
   }
 }
