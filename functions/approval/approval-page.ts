@@ -1,3 +1,4 @@
+import { evidenceSource } from '../findings/evidence';
 import { createHash } from 'node:crypto';
 import type { ApprovalRecord } from './approval-store';
 
@@ -19,7 +20,7 @@ h1{font-size:1.4rem;margin:0 0 1rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem;b
 dl{display:grid;grid-template-columns:9rem 1fr;gap:.25rem 1rem;margin:0}dt{color:#545b64}dd{margin:0;word-break:break-all}
 .source{color:#545b64;font-size:.85rem}.notice{background:#f1faff;border-left:4px solid #0073bb;padding:.5rem 1rem}
 .error{background:#fff0f0;border-left:4px solid #d13212;padding:.5rem 1rem}.ok{background:#f2fcf3;border-left:4px solid #1d8102;padding:.5rem 1rem}
-.risk-high{color:#d13212;font-weight:600}.risk-low{color:#1d8102;font-weight:600}
+.risk-high{color:#d13212;font-weight:600}.risk-low{color:#1d8102;font-weight:600}.risk-unknown{color:#8a6d00;font-weight:600}
 ol.steps li{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88rem;word-break:break-all}
 label{display:block;font-weight:600;margin-top:1rem}input[type=text],textarea{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #879596;border-radius:4px;font:inherit}
 .hint{font-weight:normal;color:#545b64;font-size:.85rem}.buttons{margin-top:1.25rem;display:flex;gap:1rem}
@@ -108,7 +109,7 @@ const whyAndEvidence = (record: ApprovalRecord): string => {
       : '';
   const evidence =
     assessment.evidence.length > 0
-      ? `<ul>${assessment.evidence.map((e) => `<li>${escapeHtml(e.fact)} <span class="source">(${escapeHtml(e.source)})</span></li>`).join('\n')}</ul>`
+      ? `<ul>${assessment.evidence.map((e) => `<li>${escapeHtml(e.fact)} <span class="source">(${escapeHtml(evidenceSource(e))})</span></li>`).join('\n')}</ul>`
       : '<p>No evidence was recorded.</p>';
   return `<h2>Why a person must decide</h2>
 ${imported}<p>${escapeHtml(assessment.routeReason)}</p>

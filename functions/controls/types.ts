@@ -53,6 +53,20 @@ export interface ControlDescription {
   automation: 'automated' | 'manual';
   /** The mode used when the configuration does not name the control. */
   defaultMode: ControlMode;
+  /** What assess reads to judge the blast radius; the README's blind-spot table is generated from these. */
+  signals?: SignalDescription[];
+}
+
+/** One signal an assessment reads, and what it cannot see. */
+export interface SignalDescription {
+  /** What it tells, e.g. "API calls made with the key (management events)". */
+  signal: string;
+  /** Where it is read, e.g. "cloudtrail:LookupEvents in every enabled region, last 90 days". */
+  source: string;
+  /** What this source cannot see, e.g. "data events (S3 object, DynamoDB item, SQS message calls)". */
+  blindSpots: string;
+  /** How the route changes when it cannot be read, e.g. "risk unknown: a person decides". */
+  whenMissing: string;
 }
 
 /**

@@ -58,13 +58,23 @@ export interface WorkflowInput {
   receivedAt: string;
 }
 
-export type Risk = 'low' | 'high';
+/**
+ * "unknown": a signal the decision needs could not be read (a region disabled or denied, no data-event source, a
+ * throttled call). An unseen signal is not a safe one: unknown never takes the automatic route.
+ */
+export type Risk = 'low' | 'high' | 'unknown';
 
 /** One human-readable fact the decision rests on, with where it came from. */
 export interface Evidence {
   fact: string;
   /** The API call or configuration the fact was read from, e.g. "iam:GetAccessKeyLastUsed". */
   source: string;
+  /** Where it was read: regions, account, trail or data store ("us-east-1, eu-west-1", "organization trail org-trail"). */
+  where?: string;
+  /** The time the fact covers ("last 90 days", "2026-11-01 to 2026-11-30"), when it covers one. */
+  window?: string;
+  /** Set when this evidence line reports a signal that could not be read: it makes the risk unknown. */
+  unseen?: boolean;
 }
 
 /**

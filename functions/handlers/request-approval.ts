@@ -1,3 +1,4 @@
+import { evidenceSource } from '../findings/evidence';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -52,7 +53,15 @@ const inputSchema = z.object({
   }),
   assessment: z.looseObject({
     routeReason: z.string(),
-    evidence: z.array(z.object({ fact: z.string(), source: z.string() })),
+    evidence: z.array(
+      z.object({
+        fact: z.string(),
+        source: z.string(),
+        where: z.string().optional(),
+        window: z.string().optional(),
+        unseen: z.boolean().optional(),
+      }),
+    ),
   }),
   trigger: z.enum(['custom-action', 'imported']),
 });
@@ -110,7 +119,7 @@ export const emailMessage = (record: ApprovalRecord, link: string): string => {
     '',
     'EVIDENCE',
     ...(assessment.evidence.length > 0
-      ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(e.source, 200)})`)
+      ? assessment.evidence.slice(0, 30).map((e) => `- ${t(e.fact)} (${t(evidenceSource(e), 300)})`)
       : ['- none recorded']),
     '',
     'THE CHANGE IF APPROVED',

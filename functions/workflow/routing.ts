@@ -1,3 +1,4 @@
+import { unseenSignals } from '../findings/evidence';
 import { pluginFor } from '../controls/registry';
 import { describeExemption, checkExemption } from './exemptions';
 import { controlMode } from './modes';
@@ -129,6 +130,12 @@ const routeAssessed = (
   if (result.risk === 'high') {
     const escalated = input.trigger === 'imported' ? 'Not fixed automatically because the blast radius is high: ' : 'High risk: ';
     return { ...assessed, route: 'approval', routeReason: `${escalated}${result.riskReason}` };
+  }
+  if (result.risk === 'unknown' || result.evidence.some((e) => e.unseen)) {
+    // Whatever the control concluded, a signal it could not read means nobody knows the blast radius: a person decides.
+    const unseen = unseenSignals(result.evidence);
+    const why = unseen.length > 0 ? unseen.join(' ') : result.riskReason;
+    return { ...assessed, risk: 'unknown', route: 'approval', routeReason: `Risk unknown, a person decides: ${why}` };
   }
   return { ...assessed, route: 'auto', routeReason: `Low risk, fixed automatically: ${result.riskReason}` };
 };

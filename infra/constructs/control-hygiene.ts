@@ -18,6 +18,7 @@ import { ADMINISTRATOR_ROLE_NAMES, assumeMemberRole } from '../member-stack';
 import { acknowledgeControlGrants, acknowledgeFunctionRole, acknowledgeTopicPublisher } from '../nag-acknowledgements';
 import { grantStatements, hygienePermissions, type GrantScope } from '../permissions';
 import { grantInvokeTaskVersions, pinnedTaskSubstitutions } from '../pinned-tasks';
+import type { AuditTrail } from './audit';
 import { HubfixFunction, REPO_ROOT } from './hubfix-function';
 
 export const HYGIENE_STATE_MACHINE_FILE = path.join(REPO_ROOT, 'statemachines', 'control-hygiene.asl.json');
@@ -45,8 +46,8 @@ export interface ControlHygieneProps {
   approvalBaseUrl: string;
   /** The approval API's role: it answers this state machine's waiting task too. */
   approvalApiRole: iam.IRole;
-  /** The write-once audit table: the batch's record goes beside the remediation runs. */
-  auditTable: dynamodb.ITable;
+  /** The write-once audit trail: the batch's record goes beside the remediation runs. */
+  audit: AuditTrail;
   /** The organization whose member accounts' hubfix-hygiene roles the apply step may assume; absent: single account. */
   organizationId?: string;
   opsTopic: sns.ITopic;
@@ -118,7 +119,7 @@ export class ControlHygiene extends Construct {
         'hubfix control hygiene: the change list to the audit table, the output and the log',
         'recordChanges',
         {
-          [SETTINGS_ENV.auditTableName]: props.auditTable.tableName,
+          [SETTINGS_ENV.auditTableName]: props.audit.table.tableName,
         },
       ),
     };
@@ -133,9 +134,7 @@ export class ControlHygiene extends Construct {
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.linkSecret.secretArn] }),
     );
     // Record: put only (write-once, like Annotate's records).
-    roles.recordChanges.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.auditTable.tableArn] }),
-    );
+    props.audit.grantWriteOnce(roles.recordChanges);
     for (const other of [roles.prepare, roles.requestBatchApproval, roles.recordChanges]) acknowledgeFunctionRole(other);
     // Apply: the control associations (Security Hub supports no resource-level permissions for them), in member
     // accounts through hubfix-hygiene.

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -75,3 +75,7 @@ export class HubfixFunction extends NodejsFunction {
     logGroup.grantWrite(props.role);
   }
 }
+
+/** A role for hubfix functions: one per privilege set (a fixed name only where member roles trust it by name). */
+export const functionRole = (scope: Construct, id: string, description: string, roleName?: string): iam.Role =>
+  new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description, roleName });

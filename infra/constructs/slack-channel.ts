@@ -3,6 +3,7 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { SLACK_REPLAY_TABLE_ENV, SLACK_REPLAY_TTL_ATTRIBUTE } from '../../functions/approval/slack/replay-guard';
 import type { HubfixConfig, SlackConfig } from '../../functions/platform/config';
@@ -20,8 +21,8 @@ export interface SlackChannelProps {
   approvalTable: dynamodb.ITable;
   /** The state machine whose waiting approvals a Slack decision answers (remediation only: batches are not posted). */
   stateMachineArn: string;
-  /** RequestApproval's role: it posts the message and stores its ts on the approval. */
-  requestApprovalRole: iam.IRole;
+  /** RequestApproval: it posts the message and stores its ts on the approval. */
+  requestApproval: lambda.IFunction;
 }
 
 /**
@@ -83,10 +84,10 @@ export class SlackChannel extends Construct {
     );
 
     // RequestApproval: the bot token, and an update of the approval that may touch its Slack message reference only.
-    props.requestApprovalRole.addToPrincipalPolicy(
+    props.requestApproval.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
     );
-    props.requestApprovalRole.addToPrincipalPolicy(
+    props.requestApproval.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:UpdateItem'],
         resources: [props.approvalTable.tableArn],
