@@ -1,4 +1,5 @@
 import { getApproval } from '../../functions/approval/approval-store';
+import { castVote } from '../../functions/approval/vote';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { annotationOf, keyStatus } from '../support/workflow';
 import {
@@ -134,5 +135,27 @@ describe('an approval decided in Slack', () => {
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect((await getApproval(c.runtime, waiting.approvalId))?.votes.map((v) => v.subject)).toEqual([DANA, BO]);
     expect(hasButtons(slack.messages[0].blocks)).toBe(false);
+  });
+
+  it('counts a person once toward a quorum across channels: the same verified email on the page after Slack is refused', async () => {
+    // Prepare: Dana approves in Slack (1 of 2)
+    const { c, waiting } = await start(2);
+    await c.slack!.click(c.slackInteractionsUrl, { user: DANA, message: waiting.message, action: 'approve' });
+    const dana = {
+      issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_hubfix',
+      subject: '7f1c-dana',
+      email: 'Dana@Example.com',
+      groups: ['hubfix-approvers'],
+      channel: 'web' as const,
+    };
+
+    // Act: the same person signed in on the page
+    const second = await castVote(c.runtime, waiting.approvalId, dana, 'approve', '');
+
+    // Assess
+    expect(second).toEqual({ status: 'refused', reason: expect.stringContaining('already voted') });
+    expect(decisions(c)).toHaveLength(0);
+    expect((await getApproval(c.runtime, waiting.approvalId))?.votes.map((v) => v.subject)).toEqual([DANA]);
+    expect(keyStatus(c, 'orders-service')).toBe('Active');
   });
 });
