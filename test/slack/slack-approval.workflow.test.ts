@@ -1,7 +1,7 @@
 import { getApproval } from '../../functions/approval/approval-store';
 import { castVote } from '../../functions/approval/vote';
 import type { LocalCloud } from '../../sandbox/local-cloud';
-import { annotationOf, keyStatus } from '../support/workflow';
+import { annotationOf, customActionEvent, keyStatus } from '../support/workflow';
 import {
   BO,
   CHANNEL_ID,
@@ -13,6 +13,8 @@ import {
   requestSlackApproval,
   startSlackCloud,
   TEAM_ID,
+  waitFor,
+  BOT_TOKEN_ARN,
   type SlackApproval,
 } from './support';
 
@@ -157,5 +159,27 @@ describe('an approval decided in Slack', () => {
     expect(decisions(c)).toHaveLength(0);
     expect((await getApproval(c.runtime, waiting.approvalId))?.votes.map((v) => v.subject)).toEqual([DANA]);
     expect(keyStatus(c, 'orders-service')).toBe('Active');
+  });
+
+  it('still emails the link and waits when Slack refuses the post (a bad bot token): Slack is a second channel', async () => {
+    // Prepare
+    const c = await startSlackCloud();
+    cloud = c;
+    c.sim.secrets.set(BOT_TOKEN_ARN, 'xoxb-revoked-000000000000000000');
+    const finding = keyFinding();
+    c.sim.importFinding(finding);
+
+    // Act
+    await c.deliver(customActionEvent([finding]));
+    await waitFor('the execution to wait', () => (c.stepFunctions.waitingExecutions().length === 1 ? true : undefined));
+    await waitFor('the Slack call', () => (c.slack!.calls.length > 0 ? true : undefined));
+
+    // Assess
+    expect(c.slack!.calls).toEqual([{ method: 'chat.postMessage', authorized: false }]);
+    expect(c.slack!.messages).toHaveLength(0);
+    expect(c.sim.published).toHaveLength(1);
+    const approvalId = decodeURIComponent(/\/approvals\/([^?\s]+)/.exec(c.sim.published[0].message)![1]);
+    approvals.push(approvalId);
+    expect((await getApproval(c.runtime, approvalId))?.status).toBe('PENDING');
   });
 });
