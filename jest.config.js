@@ -7,8 +7,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
-  // @middy/core is published as ESM only: let swc turn it into CommonJS for jest.
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // @middy/core, openid-client (with oauth4webapi), jose and oidc-provider are ESM only: swc turns them into CommonJS for jest.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|openid-client|oauth4webapi|jose|oidc-provider)/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 30000,

@@ -112,7 +112,7 @@ const runOne = async (
     );
     const setupCalls = cloud.sim.calls.length;
     const report = await runEvent(cloud, customAction([userFinding(accountId, user)]), () =>
-      decision === 'approve' ? { decision: 'approve', approver: 'Bench', reason: 'bench' } : 'wait',
+      decision === 'approve' ? { decision: 'approve', approver: 'ana', reason: 'bench' } : 'wait',
     );
     const calls: Record<string, number> = {};
     for (const call of cloud.sim.calls.slice(setupCalls))

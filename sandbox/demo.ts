@@ -46,7 +46,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
   );
   say(json, 'Sending the "Remediate" custom action for the demo findings…\n');
 
-  const answer = options.decision === 'interactive' ? undefined : policyFor(options.decision, 'demo approver (--' + options.decision + ')');
+  const answer = options.decision === 'interactive' ? undefined : policyFor(options.decision, 'ana');
   const policy: EmailPolicy = (email, link) => {
     say(json, `\n✉  Email to approvers: ${email.subject}\n   ${link}\n`);
     if (answer) return answer(email, link);

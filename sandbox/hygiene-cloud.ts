@@ -17,6 +17,7 @@ import { createRequestBatchApprovalHandler } from '../functions/hygiene/request-
 import type { AuditReport, HygieneBatchInput, HygieneRunRecord } from '../functions/hygiene/types';
 import { answerApproval, approvalLinkIn } from './approver';
 import type { Fixture } from './fixture';
+import { LocalIdentityProvider, startLocalSignIn } from './local-identity-provider';
 import { bind, listen, serveApprovalApi } from './local-lambda';
 import { LocalStepFunctions, type LocalExecution } from './local-step-functions';
 import type { EmailPolicy } from './session';
@@ -83,7 +84,7 @@ export class HygieneCloud {
     readonly sim: SimulatedAws,
     readonly runtime: Runtime,
     readonly stepFunctions: LocalStepFunctions,
-    private readonly servers: Server[],
+    private readonly servers: (Server | LocalIdentityProvider)[],
   ) {}
 
   static async start(options: HygieneCloudOptions): Promise<HygieneCloud> {
@@ -94,6 +95,7 @@ export class HygieneCloud {
     const dynamoPort = await listen(dynamo, 0);
     const approvalServer = createServer();
     const approvalBaseUrl = `http://127.0.0.1:${await listen(approvalServer, 0)}`;
+    const signIn = await startLocalSignIn(approvalBaseUrl, options.config.approvalAuth.groupsClaim);
     const workflow = options.workflow ?? synthesizeHygieneWorkflow(options.config, homeAccountId, homeRegion);
     const clients = simulatedClientFactory(sim, { homeAccountId, homeRegion, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}` });
     const settings = {
@@ -104,8 +106,10 @@ export class HygieneCloud {
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
       stateMachineArn: workflow.stateMachineArn,
+      ...signIn.settings,
     } as Runtime['settings'];
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
+    sim.secrets.set(settings.authClientSecretId, signIn.clientSecret);
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
     const runtime: Runtime = { clients, config: options.config, settings, now };
@@ -124,7 +128,7 @@ export class HygieneCloud {
     });
     sim.serve('SFNClient', stepFunctions.commands());
     serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
-    return new HygieneCloud(sim, runtime, stepFunctions, [dynamo, approvalServer]);
+    return new HygieneCloud(sim, runtime, stepFunctions, [dynamo, approvalServer, signIn.provider]);
   }
 
   /** The audit of the whole simulated organization (or the given targets), through the same code a deployment runs. */
@@ -194,6 +198,10 @@ export class HygieneCloud {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      this.servers.map((server) =>
+        server instanceof LocalIdentityProvider ? server.stop() : new Promise<void>((resolve) => server.close(() => resolve())),
+      ),
+    );
   }
 }

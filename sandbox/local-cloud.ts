@@ -23,6 +23,7 @@ import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './l
 import { LocalSlack, type LocalSlackUser } from './local-slack';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
 import { SimulatedAws } from './simulated-aws';
+import { LocalIdentityProvider, startLocalSignIn } from './local-identity-provider';
 import { simulatedClientFactory } from './simulated-clients';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from './synthesized-definition';
 
@@ -68,7 +69,7 @@ export class LocalCloud {
     readonly runtime: Runtime,
     readonly workflow: SynthesizedWorkflow,
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
-    private readonly servers: Server[],
+    private readonly servers: (Server | LocalIdentityProvider)[],
     readonly approvalBaseUrl: string,
     /** The stand-in for slack.com, when Slack is configured. */
     readonly slack?: LocalSlack,
@@ -90,6 +91,7 @@ export class LocalCloud {
     const approvalPort = await listen(approvalServer, options.approvalPort ?? 0);
     const approvalBaseUrl = `http://127.0.0.1:${approvalPort}`;
 
+    const signIn = await startLocalSignIn(approvalBaseUrl, options.config.approvalAuth.groupsClaim);
     const workflow = options.workflow ?? synthesizeWorkflow(options.config, homeAccountId, homeRegion);
     const clients = simulatedClientFactory(sim, { homeAccountId, homeRegion, dynamoEndpoint: `http://127.0.0.1:${dynamoPort}` });
     const settings = {
@@ -99,9 +101,11 @@ export class LocalCloud {
       linkSecretId: 'hubfix/approval-link-key',
       approvalBaseUrl,
       stateMachineArn: workflow.stateMachineArn,
+      ...signIn.settings,
       auditTableName: 'hubfix-audit',
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
+    sim.secrets.set(settings.authClientSecretId, signIn.clientSecret);
     await clients.home(DynamoDBClient).send(new CreateTableCommand(approvalTableDefinition(settings.approvalTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
@@ -125,7 +129,7 @@ export class LocalCloud {
       runtime,
       workflow,
       createIntakeHandler(get),
-      [dynamo, approvalServer],
+      [dynamo, approvalServer, signIn.provider],
       approvalBaseUrl,
       slack,
     );
@@ -181,7 +185,11 @@ export class LocalCloud {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      this.servers.map((server) =>
+        server instanceof LocalIdentityProvider ? server.stop() : new Promise<void>((resolve) => server.close(() => resolve())),
+      ),
+    );
     await this.slack?.stop();
   }
 }

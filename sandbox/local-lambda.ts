@@ -50,13 +50,13 @@ const readBody = async (request: IncomingMessage): Promise<string | undefined> =
   return Buffer.concat(chunks).toString('utf8');
 };
 
-/** The REST API proxy event API Gateway builds for `/approvals/{approvalId}`. */
+/** The REST API proxy event API Gateway builds for `/approvals/{approvalId}`, its `/sign-in` and `/auth/callback`. */
 const proxyEvent = (request: IncomingMessage, url: URL, body: string, sourceIp: string): APIGatewayProxyEvent => {
-  const match = /^\/approvals\/([^/]+)$/.exec(url.pathname);
+  const match = /^\/approvals\/([^/]+)(\/sign-in)?$/.exec(url.pathname);
   return {
     httpMethod: request.method ?? 'GET',
     path: url.pathname,
-    resource: match ? '/approvals/{approvalId}' : url.pathname,
+    resource: match ? `/approvals/{approvalId}${match[2] ?? ''}` : url.pathname,
     pathParameters: match ? { approvalId: decodeURIComponent(match[1]) } : null,
     queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
     multiValueQueryStringParameters: null,
@@ -84,7 +84,9 @@ export const serveApprovalApi = (
     };
     respond()
       .then((result) => {
-        response.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
+        const headers: Record<string, string | string[]> = { ...((result.headers ?? {}) as Record<string, string>) };
+        for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
+        response.writeHead(result.statusCode, headers);
         response.end(request.method === 'HEAD' ? undefined : result.body);
       })
       .catch((error: unknown) => {

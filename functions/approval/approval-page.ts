@@ -1,6 +1,7 @@
 import { evidenceSource } from '../findings/evidence';
 import { createHash } from 'node:crypto';
-import type { ApprovalRecord } from './approval-store';
+import type { ApprovalRecord, VerifiedPerson } from './approval-store';
+import { displayName } from './approval-policy';
 
 /**
  * The approval pages: plain server-rendered HTML, no scripts, every value escaped. The page itself never
@@ -10,6 +11,8 @@ import type { ApprovalRecord } from './approval-store';
 export interface HtmlResponse {
   statusCode: number;
   headers: Record<string, string>;
+  /** Set-Cookie (API Gateway's proxy result carries repeated headers here). */
+  multiValueHeaders?: Record<string, string[]>;
   body: string;
 }
 
@@ -129,31 +132,68 @@ ${steps}
 };
 
 export interface FormState {
-  approver?: string;
   reason?: string;
   /** Shown above the form when a submission was refused (e.g. a rejection without a reason). */
   error?: string;
 }
 
+/** Who is signed in, what the policy asks of this approval, and why this person may not decide it (if so). */
+export interface SignedInView {
+  person: VerifiedPerson;
+  csrf: string;
+  needed: number;
+  refusal?: string;
+}
+
+type LinkFields = { expires: string; signature: string };
+
+const linkQuery = (link: LinkFields): string => new URLSearchParams({ e: link.expires, s: link.signature }).toString();
+
+const votesSoFar = (record: ApprovalRecord, needed: number): string => {
+  const approvals = record.votes.filter((vote) => vote.decision === 'approve');
+  if (needed <= 1 && approvals.length === 0) return '';
+  const who = approvals.length > 0 ? `: ${approvals.map((vote) => escapeHtml(displayName(vote))).join(', ')}` : '';
+  return `<p class="notice">This request needs ${needed} different approvers; ${approvals.length} approved so far${who}.</p>`;
+};
+
+/** Before sign-in the link shows nothing about the finding: it only names which approval to sign in for. */
+export const renderSignInPage = (approvalId: string, link: LinkFields, statusCode = 200): HtmlResponse =>
+  htmlResponse(
+    statusCode,
+    'Sign in to decide',
+    `<h1>Sign in to see this approval request</h1>
+<p class="notice">hubfix shows the request and accepts a decision only from a person who signed in. Nothing happens until you press Approve or Reject after signing in.</p>
+<p><a href="./${encodeURIComponent(approvalId)}/sign-in?${escapeHtml(linkQuery(link))}">Sign in</a></p>`,
+  );
+
+/** After the identity provider sent the person back: a same-site step to the approval page, so the Strict cookie goes along. */
+export const renderSignedInPage = (person: VerifiedPerson, pageUrl: string, setCookies: string[]): HtmlResponse => ({
+  ...htmlResponse(
+    200,
+    'Signed in',
+    `<h1>Signed in as ${escapeHtml(displayName(person))}</h1>
+<p class="ok"><a href="${escapeHtml(pageUrl)}">Continue to the approval request</a></p>`,
+    { Refresh: `0; url=${pageUrl}` },
+  ),
+  multiValueHeaders: { 'Set-Cookie': setCookies },
+});
+
 /** The confirmation page: everything the approver needs, and a form that POSTs the decision. */
 export const renderApprovalPage = (
   record: ApprovalRecord,
-  link: { expires: string; signature: string },
+  link: LinkFields,
+  view: SignedInView,
   form: FormState = {},
   statusCode = 200,
 ): HtmlResponse => {
   const error = form.error ? `<p class="error" role="alert">${escapeHtml(form.error)}</p>` : '';
-  const content = `<h1>Approve a change to ${escapeHtml(resourceOf(record))}?</h1>
-<p class="notice">Nothing happens until you press Approve or Reject. This request expires ${escapeHtml(formatTime(record.expiresAt))}.</p>
-${findingSummary(record)}
-${whyAndEvidence(record)}
-${planSection(record)}
-<h2>Your decision</h2>
-${error}<form method="post" action="./${encodeURIComponent(record.approvalId)}">
+  const signedIn = `<p>Signed in as <strong>${escapeHtml(displayName(view.person))}</strong> <span class="source">(${escapeHtml(view.person.issuer)})</span></p>`;
+  const decide = view.refusal
+    ? `<p class="error" role="alert">You cannot decide this request: ${escapeHtml(view.refusal)} Nothing was changed.</p>`
+    : `${error}<form method="post" action="./${encodeURIComponent(record.approvalId)}">
 <input type="hidden" name="e" value="${escapeHtml(link.expires)}">
 <input type="hidden" name="s" value="${escapeHtml(link.signature)}">
-<label for="approver">Your name</label>
-<input type="text" id="approver" name="approver" required maxlength="100" autocomplete="name" value="${escapeHtml(form.approver ?? '')}">
+<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
 <label for="reason">Reason <span class="hint">(required to reject; recorded on the finding)</span></label>
 <textarea id="reason" name="reason" rows="3" maxlength="500">${escapeHtml(form.reason ?? '')}</textarea>
 <div class="buttons">
@@ -161,15 +201,43 @@ ${error}<form method="post" action="./${encodeURIComponent(record.approvalId)}">
 <button type="submit" name="decision" value="reject" class="reject">Reject</button>
 </div>
 </form>`;
+  const content = `<h1>Approve a change to ${escapeHtml(resourceOf(record))}?</h1>
+<p class="notice">Nothing happens until you press Approve or Reject. This request expires ${escapeHtml(formatTime(record.expiresAt))}.</p>
+${findingSummary(record)}
+${whyAndEvidence(record)}
+${planSection(record)}
+<h2>Your decision</h2>
+${signedIn}
+${votesSoFar(record, view.needed)}
+${decide}`;
   return htmlResponse(statusCode, `Approve ${record.finding.controlId}?`, content);
 };
+
+/** A vote that counted but did not decide: the quorum needs more people. */
+export const renderVoteRecordedPage = (record: ApprovalRecord, approvals: number, needed: number): HtmlResponse =>
+  htmlResponse(
+    200,
+    'Vote recorded',
+    `<h1>Your approval is recorded</h1>
+<p class="ok">${approvals} of ${needed} approvals. Nothing changes until ${needed - approvals} more approver${needed - approvals === 1 ? '' : 's'} agree${needed - approvals === 1 ? 's' : ''}; a single rejection stops it.</p>
+<h2>Finding</h2>
+${findingSummary(record)}`,
+  );
 
 const decisionWords = (record: ApprovalRecord): string => {
   const verb = record.status === 'APPROVED' ? 'approved' : 'rejected';
   const reason = record.reason ? `<dt>Reason</dt><dd>${escapeHtml(record.reason)}</dd>` : '';
+  const verified = record.votes
+    .filter((vote) => (record.status === 'APPROVED' ? vote.decision === 'approve' : vote.decision === 'reject'))
+    .map(
+      (vote) =>
+        `<dt>Verified</dt><dd>${escapeHtml(displayName(vote))} <span class="source">(${escapeHtml(vote.issuer)}, subject ${escapeHtml(vote.subject)})</span></dd>`,
+    )
+    .join('\n');
   return `<dl>
 <dt>Decision</dt><dd>${verb}</dd>
 <dt>By</dt><dd>${escapeHtml(record.approver ?? 'unknown')}</dd>
+${verified}
 <dt>At</dt><dd>${escapeHtml(record.decidedAt ? formatTime(record.decidedAt) : 'unknown')}</dd>
 ${reason}
 </dl>`;

@@ -18,6 +18,12 @@ export interface Settings {
   stateMachineArn: string;
   /** DynamoDB table of audit records (one per run, written by Annotate, never updated). */
   auditTableName: string;
+  /** The OpenID Connect issuer approvers sign in with (the stack's Cognito user pool unless configured). */
+  authIssuer: string;
+  /** The approval page's client id at that issuer. */
+  authClientId: string;
+  /** Secrets Manager secret holding that client's secret. */
+  authClientSecretId: string;
 }
 
 /** Everything a handler needs from the outside world, passed in (never reached for globally). */
@@ -38,6 +44,9 @@ export const SETTINGS_ENV: Record<keyof Settings, string> = {
   approvalBaseUrl: 'APPROVAL_BASE_URL',
   stateMachineArn: 'STATE_MACHINE_ARN',
   auditTableName: 'AUDIT_TABLE_NAME',
+  authIssuer: 'APPROVAL_AUTH_ISSUER',
+  authClientId: 'APPROVAL_AUTH_CLIENT_ID',
+  authClientSecretId: 'APPROVAL_AUTH_CLIENT_SECRET_ID',
 };
 
 /** Settings read from the environment on first use, so each function only needs the variables it uses. */

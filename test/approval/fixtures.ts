@@ -17,6 +17,9 @@ export const settingsFor = (tableName: string): Settings => ({
   approvalBaseUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
   stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:hubfix',
   auditTableName: 'audit',
+  authIssuer: 'https://idp.example.com',
+  authClientId: 'hubfix-approval-page',
+  authClientSecretId: 'hubfix/approval-client-secret',
 });
 
 /**

@@ -122,7 +122,7 @@ describe('throttling', () => {
     // Assess
     expect(annotationOf(c, auto)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
     expect(annotationOf(c, approval)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(annotationOf(c, approval).note).toContain('after approval by Test Approver');
+    expect(annotationOf(c, approval).note).toContain('after approval by Ana Approver <ana@example.test>');
     expect(keyStatus(c, 'ci-legacy')).toBe('Inactive');
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect(report.emails).toHaveLength(1);
@@ -284,7 +284,7 @@ describe('approval faults', () => {
     await runToEnd(cloud, customActionEvent([finding]), 'none');
     const link = approvalLinkIn(cloud.sim.published[0]);
     if (!link) throw new Error('no approval link was emailed');
-    const lateClick = await answerApproval(link, 'approve', 'Late Larry', 'sorry, was on leave');
+    const lateClick = await answerApproval(link, 'approve', 'bo', 'sorry, was on leave');
 
     // Assess
     const annotation = annotationOf(cloud, finding);

@@ -21,8 +21,8 @@ const FIXTURE: Fixture = parseFixture(
 );
 const PROD = '222222222222';
 const DEV = '333333333333';
-const approve = () => ({ decision: 'approve' as const, approver: 'Dana (secops)', reason: 'CIS clean-up, step 1' });
-const reject = () => ({ decision: 'reject' as const, approver: 'Dana (secops)', reason: 'Not before the audit' });
+const approve = () => ({ decision: 'approve' as const, approver: 'ana', reason: 'CIS clean-up, step 1' });
+const reject = () => ({ decision: 'reject' as const, approver: 'ana', reason: 'Not before the audit' });
 
 let workflow: SynthesizedWorkflow;
 let cloud: HygieneCloud;
@@ -103,19 +103,19 @@ describe('an approved batch', () => {
       'Done',
     ]);
     expect(run.emails).toHaveLength(1);
-    expect(run.emails[0].answer).toMatch(/^approve by Dana/);
+    expect(run.emails[0].answer).toMatch(/^approve by ana/);
     const email = cloud.sim.published[0].message;
     expect(email).toContain(`${PROD} eu-west-1: IAM.3 in CIS AWS Foundations Benchmark v1.2.0`);
     expect(email).toContain(`${DEV} eu-west-1: IAM.16 in CIS AWS Foundations Benchmark v3.0.0`);
     const record = run.record as HygieneRunRecord;
     expect(record.status).toBe('applied');
     expect(record.counts).toEqual({ requested: changes.length, changed: changes.length, unchanged: 0, failed: 0 });
-    expect(record.approval).toEqual(expect.objectContaining({ decision: 'approved', approver: 'Dana (secops)' }));
+    expect(record.approval).toEqual(expect.objectContaining({ decision: 'approved', approver: 'Ana Approver <ana@example.test>' }));
     expect(new Set(record.changes.map((c) => c.accountId))).toEqual(new Set([PROD, DEV]));
     for (const change of record.changes) {
       expect(change.before.status).toBe('ENABLED');
       expect(change.after).toEqual({ status: 'DISABLED', reason: change.reason });
-      expect(change.approvedBy).toBe('Dana (secops)');
+      expect(change.approvedBy).toBe('Ana Approver <ana@example.test>');
     }
     const stored = await documentClient(cloud.runtime).send(
       new GetCommand({ TableName: cloud.runtime.settings.auditTableName, Key: { executionId: record.executionId } }),

@@ -41,6 +41,9 @@ const runtime = (): Runtime => ({
     approvalBaseUrl: 'https://approve.example.com/prod',
     stateMachineArn: STATE_MACHINE_ARN,
     auditTableName: 'audit',
+    authIssuer: 'https://idp.example.com',
+    authClientId: 'hubfix-approval-page',
+    authClientSecretId: 'hubfix/approval-client-secret',
   },
   now: () => NOW,
 });

@@ -122,7 +122,7 @@ export type Decision = 'approve' | 'reject' | 'none';
 
 /** Sends the event through intake and runs every execution to its end; approval emails get `decision` through the real page. */
 export const runToEnd = (cloud: LocalCloud, event: unknown, decision: Decision = 'none'): Promise<RunReport> =>
-  runEvent(cloud, event, () => (decision === 'none' ? 'wait' : { decision, approver: 'Test Approver', reason: `test ${decision}` }));
+  runEvent(cloud, event, () => (decision === 'none' ? 'wait' : { decision, approver: 'ana', reason: `test ${decision}` }));
 
 /** The status of a user's (first) access key as the simulated account holds it; undefined when there is no such user. */
 export const keyStatus = (cloud: LocalCloud, user: string, accountId = HOME_ACCOUNT): string | undefined => {

@@ -43,7 +43,7 @@ describe('access-key workflow, executed from the synthesized definition', () => 
     // Assess
     const [finding] = report.findings;
     expect(report.emails).toHaveLength(1);
-    expect(report.emails[0].answer).toMatch(/^approve by Test Approver \(HTTP 200\)/);
+    expect(report.emails[0].answer).toMatch(/^approve by ana \(HTTP 200\)/);
     expect(finding.execution?.states).toEqual([
       'Assess',
       'Route',
@@ -56,7 +56,7 @@ describe('access-key workflow, executed from the synthesized definition', () => 
       'Done',
     ]);
     expect(finding).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(finding.note).toContain('after approval by Test Approver');
+    expect(finding.note).toContain('after approval by Ana Approver <ana@example.test>');
     expect(keyStatus(cloud, 'orders-service')).toBe('Inactive');
   });
 
@@ -69,7 +69,7 @@ describe('access-key workflow, executed from the synthesized definition', () => 
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'rejected', workflowStatus: 'NOTIFIED' });
-    expect(report.findings[0].note).toMatch(/rejected by Test Approver: "test reject"\. Nothing was changed/);
+    expect(report.findings[0].note).toMatch(/rejected by Ana Approver <ana@example\.test>: "test reject"\. Nothing was changed/);
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
   });
 

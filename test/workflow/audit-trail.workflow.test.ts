@@ -70,7 +70,7 @@ describe('the audit trail of real runs', () => {
     expect(record).toMatchObject({
       outcome: 'resolved',
       assessment: { route: 'approval', risk: 'high' },
-      approval: { decision: 'approved', approver: 'Test Approver', reason: 'test approve' },
+      approval: { decision: 'approved', approver: 'Ana Approver <ana@example.test>', reason: 'test approve' },
       change: { before: { statuses: { AKIAIOSFODNN7ORDERS1: 'Active' } }, after: { statuses: { AKIAIOSFODNN7ORDERS1: 'Inactive' } } },
     });
     const steps = [record.receivedAt, record.assessedAt, record.decidedAt, record.changedAt, record.checkedAt, record.annotatedAt];
@@ -86,7 +86,7 @@ describe('the audit trail of real runs', () => {
     // Assess
     expect(record).toMatchObject({
       outcome: 'rejected',
-      approval: { decision: 'rejected', approver: 'Test Approver', reason: 'test reject' },
+      approval: { decision: 'rejected', approver: 'Ana Approver <ana@example.test>', reason: 'test reject' },
     });
     expect(record.change).toBeUndefined();
     expect(record.timeToRemediateSeconds).toBeUndefined();

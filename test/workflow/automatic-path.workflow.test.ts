@@ -93,7 +93,7 @@ describe('the automatic path (Findings Imported)', () => {
     // Act
     await send(importedEvent([keyFinding('orders-service', 'IAM.3', '2026-11-21T08:00:00.000Z')]));
     const link = approvalLinkIn(cloud.sim.published[0]) as string;
-    await answerApproval(link, 'approve', 'Dana', 'ok');
+    await answerApproval(link, 'approve', 'ana', 'ok');
     await cloud.settle();
 
     // Assess
@@ -111,7 +111,7 @@ describe('the automatic path (Findings Imported)', () => {
 
     // Act
     await send(customActionEvent([unused]));
-    await answerApproval(approvalLinkIn(cloud.sim.published[0]) as string, 'reject', 'Dana', 'not now');
+    await answerApproval(approvalLinkIn(cloud.sim.published[0]) as string, 'reject', 'ana', 'not now');
     await cloud.settle();
 
     // Assess

@@ -74,7 +74,7 @@ describe('default security group workflow, executed from the synthesized definit
 
     // Assess
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(report.findings[0].note).toContain('after approval by Test Approver');
+    expect(report.findings[0].note).toContain('after approval by Ana Approver <ana@example.test>');
     expect(groupRules(cloud.sim, IN_USE, WORKLOADS)).toEqual({ ingress: [], egress: [] });
   });
 });

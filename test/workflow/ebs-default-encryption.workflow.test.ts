@@ -59,7 +59,7 @@ describe('EBS encryption-by-default workflow, executed from the synthesized defi
     expect(report.emails).toHaveLength(1);
     expect(cloud.sim.published[0].message).toContain('only to volumes created after it is turned on');
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved' });
-    expect(report.findings[0].note).toContain('after approval by Test Approver');
+    expect(report.findings[0].note).toContain('after approval by Ana Approver <ana@example.test>');
   });
 
   it('changes nothing in a region where the default is already on', async () => {

@@ -74,7 +74,7 @@ describe('IMDSv2 workflow, executed from the synthesized definition', () => {
     // Assess
     expect(report.emails).toHaveLength(1);
     expect(report.findings[0]).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(report.findings[0].note).toContain('after approval by Test Approver');
+    expect(report.findings[0].note).toContain('after approval by Ana Approver <ana@example.test>');
     expect(tokensOf(cloud, SAFE)).toBe('HttpTokens=required');
   });
 });

@@ -47,7 +47,7 @@ describe('Undo fix', () => {
 
     // Assess
     expect(cloud.sim.published).toHaveLength(2);
-    expect(cloud.sim.published[1].message).toContain('Undoing a fix that Test Approver approved needs approval too');
+    expect(cloud.sim.published[1].message).toContain('Undoing a fix that Ana Approver <ana@example.test> approved needs approval too');
     expect(report.findings[0].outcome).toBe('undone');
     expect(keyStatus(cloud, 'orders-service')).toBe('Active');
   });

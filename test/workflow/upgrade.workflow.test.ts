@@ -126,14 +126,14 @@ describe('a run waiting for an approval across a deployment', () => {
     await until(() => c.stepFunctions.waitingExecutions().length === 2 && c.sim.published.length === 2, 'the second approval request');
     const oldPage = await fetch(oldLink);
     const oldPageHtml = await oldPage.text();
-    const approvedOld = await answerApproval(oldLink, 'approve', 'Ana Approver', 'approved across the upgrade');
+    const approvedOld = await answerApproval(oldLink, 'approve', 'ana', 'approved across the upgrade');
     const newLink = approvalLinkIn(emailAbout(c, 'dev-alice'));
     if (!newLink) throw new Error('no approval link was emailed');
     const newApprovalId = new URL(newLink).pathname.split('/').pop() as string;
     const storedByNext = await documentClient(c.runtime).send(
       new GetCommand({ TableName: c.runtime.settings.approvalTableName, Key: { approvalId: newApprovalId } }),
     );
-    const approvedNew = await answerApproval(newLink, 'approve', 'Bo Approver', 'approved on the next build');
+    const approvedNew = await answerApproval(newLink, 'approve', 'bo', 'approved on the next build');
     await c.settle();
 
     // Assess: the waiting run's approval was stored by the previous build (schema 1), and the newest page read it
@@ -166,19 +166,24 @@ describe('a run waiting for an approval across a deployment', () => {
 
     // Assess: both ended remediated, verified and annotated, each naming its approver; the audit trail agrees
     expect(annotationOf(c, waiting)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(annotationOf(c, waiting).note).toContain('fixed after approval by Ana Approver ("approved across the upgrade")');
+    expect(annotationOf(c, waiting).note).toContain(
+      'fixed after approval by Ana Approver <ana@example.test> ("approved across the upgrade")',
+    );
     expect(annotationOf(c, fresh)).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
-    expect(annotationOf(c, fresh).note).toContain('fixed after approval by Bo Approver');
+    expect(annotationOf(c, fresh).note).toContain('fixed after approval by Bo Approver <bo@example.test>');
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect(keyStatus(c, 'dev-alice')).toBe('Inactive');
     const records = await localAuditRecords(c);
     const recordOf = (finding: Record<string, unknown>): AuditRecord | undefined => records.find((r) => r.finding.id === finding.Id);
     expect(recordOf(waiting)).toMatchObject({
       outcome: 'resolved',
-      approval: { decision: 'approved', approver: 'Ana Approver' },
+      approval: { decision: 'approved', approver: 'Ana Approver <ana@example.test>' },
       verification: { observed: expect.stringContaining('Inactive') },
     });
-    expect(recordOf(fresh)).toMatchObject({ outcome: 'resolved', approval: { decision: 'approved', approver: 'Bo Approver' } });
+    expect(recordOf(fresh)).toMatchObject({
+      outcome: 'resolved',
+      approval: { decision: 'approved', approver: 'Bo Approver <bo@example.test>' },
+    });
   });
 
   it('refuses a build that lacks a function its definition calls, and changes nothing for new runs', async () => {
