@@ -194,3 +194,14 @@ export const acknowledgeApproverIdentity = (scope: IConstruct): void => {
     });
   }
 };
+
+/** Slack's interactivity route: Slack calls it, so its credential is Slack's request signature, not IAM or Cognito. */
+export const acknowledgeSlackInteractions = (method: IConstruct): void =>
+  acknowledge(method, {
+    'AwsSolutions-APIG4':
+      "Slack calls this route and cannot sign in: each request must carry Slack's v0 HMAC signature (signing secret in " +
+      'Secrets Manager), a timestamp within 5 minutes and a signature not seen before; the vote then goes through the approval policy.',
+    'AwsSolutions-COG4':
+      'Slack calls this route and cannot sign in to a Cognito user pool: each request is authenticated by ' +
+      "Slack's signature, and the person by the Slack user id Slack signs into it, mapped in config.",
+  });

@@ -9,17 +9,21 @@ import { createAssessHandler } from '../functions/handlers/assess';
 import { approvalTableDefinition } from '../functions/approval/approval-store';
 import { auditTableDefinition } from '../functions/audit/audit';
 import { lockTableDefinition } from '../functions/workflow/resource-lock';
-import type { HubfixConfig } from '../functions/platform/config';
+import type { ClientFactory } from '../functions/platform/clients';
+import type { HubfixConfig, SlackConfig } from '../functions/platform/config';
 import type { Runtime } from '../functions/platform/runtime';
 import { createIntakeHandler } from '../functions/handlers/intake';
 import { createRemediateHandler } from '../functions/handlers/remediate';
 import { createRequestApprovalHandler } from '../functions/handlers/request-approval';
+import { createSlackInteractionsHandler } from '../functions/handlers/slack-interactions';
 import { createVerifyHandler } from '../functions/handlers/verify';
 import { createApplyControlsHandler } from '../functions/hygiene/apply-controls';
 import { createPrepareBatchHandler } from '../functions/hygiene/prepare-batch';
 import { createRecordChangesHandler } from '../functions/hygiene/record-changes';
+import { slackReplayTableDefinition } from '../functions/approval/slack/replay-guard';
 import type { Fixture } from './fixture';
 import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
+import { LocalSlack, type LocalSlackUser } from './local-slack';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
 import { SimulatedAws, type ServiceCommands } from './simulated-aws';
 import { LocalIdentityProvider, startLocalSignIn } from './local-identity-provider';
@@ -47,7 +51,13 @@ export interface LocalCloudOptions {
   onStateEntered?: (execution: LocalExecution, stateName: string) => void;
   /** The build deployed first (default: this code's handlers, remediationFunctions); tests model an older build with it. */
   functions?: (runtime: () => Runtime) => Record<string, LocalFunction>;
+  /** The Slack workspace's people, when the configuration has `slack` (users.info answers from them). */
+  slackUsers?: LocalSlackUser[];
 }
+
+/** The path Slack's Interactivity Request URL points at, on the approval API. */
+export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
+const SLACK_REPLAY_TABLE = 'hubfix-slack-replay';
 
 /** The state machine's task functions of this build: the real handlers, by the role the definition binds them to. */
 export const remediationFunctions = (get: () => Runtime): Record<string, LocalFunction> => ({
@@ -116,7 +126,14 @@ export class LocalCloud {
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
     private readonly servers: (Server | LocalIdentityProvider)[],
     readonly approvalBaseUrl: string,
+    /** The stand-in for slack.com, when Slack is configured. */
+    readonly slack?: LocalSlack,
   ) {}
+
+  /** Slack's Interactivity Request URL for this cloud. */
+  get slackInteractionsUrl(): string {
+    return `${this.approvalBaseUrl}${SLACK_INTERACTIONS_PATH}`;
+  }
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const now = options.now ?? (() => new Date());
@@ -147,7 +164,8 @@ export class LocalCloud {
     await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
 
-    const runtime: Runtime = { clients, config: options.config, settings, now };
+    const slack = options.config.slack ? await startSlack(sim, clients, options.config.slack, options.slackUsers ?? []) : undefined;
+    const runtime: Runtime = { clients, config: options.config, settings, now, ...(slack ? { slackApiUrl: slack.apiUrl } : {}) };
     const get = () => runtime;
     const cloud: LocalCloud = new LocalCloud(
       options,
@@ -156,6 +174,13 @@ export class LocalCloud {
       createIntakeHandler(get),
       [dynamo, approvalServer, signIn.provider],
       approvalBaseUrl,
+      slack,
+    );
+    const approvalApi = createApprovalApiHandler(get);
+    const slackInteractions = createSlackInteractionsHandler(get, () => SLACK_REPLAY_TABLE);
+    // One API, as in the stack: the approval pages and Slack's interactivity route.
+    serveApprovalApi(approvalServer, approvalBaseUrl, (event, context) =>
+      event.path === SLACK_INTERACTIONS_PATH ? slackInteractions(event, context) : approvalApi(event, context),
     );
     sim.serve(
       'SFNClient',
@@ -164,7 +189,6 @@ export class LocalCloud {
         () => cloud.deployed(),
       ),
     );
-    serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
     return cloud;
   }
 
@@ -252,5 +276,15 @@ export class LocalCloud {
         server instanceof LocalIdentityProvider ? server.stop() : new Promise<void>((resolve) => server.close(() => resolve())),
       ),
     );
+    await this.slack?.stop();
   }
 }
+
+/** The local slack.com, its bot token and signing secret in (simulated) Secrets Manager, and the replay table. */
+const startSlack = async (sim: SimulatedAws, clients: ClientFactory, config: SlackConfig, users: LocalSlackUser[]): Promise<LocalSlack> => {
+  const slack = await LocalSlack.start({ teamId: config.teamId, users });
+  sim.secrets.set(config.botTokenSecretArn, slack.botToken);
+  sim.secrets.set(config.signingSecretArn, slack.signingSecret);
+  await clients.home(DynamoDBClient).send(new CreateTableCommand(slackReplayTableDefinition(SLACK_REPLAY_TABLE)));
+  return slack;
+};

@@ -32,6 +32,8 @@ export interface Runtime {
   config: HubfixConfig;
   settings: Settings;
   now: () => Date;
+  /** Where the Slack Web API is (the sandbox's loopback stand-in); Slack's own when absent. */
+  slackApiUrl?: string;
 }
 
 export const SETTINGS_ENV: Record<keyof Settings, string> = {

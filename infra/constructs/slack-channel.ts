@@ -1,0 +1,106 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { SLACK_REPLAY_TABLE_ENV, SLACK_REPLAY_TTL_ATTRIBUTE } from '../../functions/approval/slack/replay-guard';
+import type { HubfixConfig, SlackConfig } from '../../functions/platform/config';
+import { SETTINGS_ENV } from '../../functions/platform/runtime';
+import { acknowledgeFunctionRole, acknowledgeSlackInteractions } from '../nag-acknowledgements';
+import { HubfixFunction } from './hubfix-function';
+
+export const SLACK_INTERACTIONS_RESOURCE = ['slack', 'interactions'] as const;
+
+export interface SlackChannelProps {
+  config: HubfixConfig;
+  slack: SlackConfig;
+  /** The approval API: Slack's Interactivity Request URL is its POST /slack/interactions. */
+  api: apigateway.RestApi;
+  approvalTable: dynamodb.ITable;
+  /** The state machine whose waiting approvals a Slack decision answers (remediation only: batches are not posted). */
+  stateMachineArn: string;
+  /** RequestApproval: it posts the message and stores its ts on the approval. */
+  requestApproval: lambda.IFunction;
+}
+
+/**
+ * A Secrets Manager grant for a secret named by ARN in the configuration: the complete ARN (with Secrets Manager's
+ * 6-character suffix) as given, a partial one with that suffix's wildcard.
+ */
+const secretResource = (arn: string): string => (/-[A-Za-z0-9]{6}$/.test(arn) ? arn : `${arn}-??????`);
+
+/**
+ * Slack as a second approval channel: the interactions function behind POST /slack/interactions with its own role,
+ * the table of accepted request signatures (replays refused), and what RequestApproval needs to post the message.
+ * The bot token and signing secret are the Slack app's, created by the operator in Secrets Manager and named in config.
+ */
+export class SlackChannel extends Construct {
+  readonly function: HubfixFunction;
+  readonly replayTable: dynamodb.Table;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SlackChannelProps) {
+    super(scope, id);
+    const { slack } = props;
+    this.replayTable = new dynamodb.Table(this, 'ReplayTable', {
+      partitionKey: { name: 'signatureHash', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: SLACK_REPLAY_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'hubfix Slack interactions: checks a signed click and records the vote',
+    });
+    acknowledgeFunctionRole(this.role);
+    this.function = new HubfixFunction(this, 'Function', {
+      entry: 'handlers/slack-interactions.ts',
+      description: 'hubfix: Slack Approve / Reject clicks, signature-checked, under the approval policy',
+      role: this.role,
+      timeout: Duration.seconds(10),
+      config: props.config,
+      environment: {
+        [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
+        [SLACK_REPLAY_TABLE_ENV]: this.replayTable.tableName,
+      },
+    });
+
+    // Interactions: both Slack secrets, the replay record (put only), the approval (read, conditional update), the answer.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretResource(slack.signingSecretArn), secretResource(slack.botTokenSecretArn)],
+      }),
+    );
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.replayTable.tableArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.approvalTable.tableArn] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [props.stateMachineArn] }),
+    );
+
+    // RequestApproval: the bot token, and an update of the approval that may touch its Slack message reference only.
+    props.requestApproval.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
+    );
+    props.requestApproval.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.approvalTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['approvalId', 'slackMessage'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+
+    const [first, second] = SLACK_INTERACTIONS_RESOURCE;
+    acknowledgeSlackInteractions(
+      props.api.root.addResource(first).addResource(second).addMethod('POST', new LambdaIntegration(this.function)),
+    );
+  }
+}
