@@ -95,6 +95,7 @@ export class HubfixStack extends Stack {
         approvalTable: approvals.table,
         stateMachineArn: workflow.stateMachine.stateMachineArn,
         requestApproval: approvals.requestApproval,
+        approvalApi: approvals.approvalApi,
       });
     }
     const intake = new Intake(this, 'Intake', { config, workflow, audit });

@@ -23,6 +23,8 @@ export interface SlackChannelProps {
   stateMachineArn: string;
   /** RequestApproval: it posts the message and stores its ts on the approval. */
   requestApproval: lambda.IFunction;
+  /** The approval API: a vote on the page updates the Slack message too. */
+  approvalApi: lambda.IFunction;
 }
 
 /**
@@ -96,6 +98,11 @@ export class SlackChannel extends Construct {
           StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
         },
       }),
+    );
+
+    // The approval API: the bot token, to show a vote cast on the page in the Slack message.
+    props.approvalApi.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
     );
 
     const [first, second] = SLACK_INTERACTIONS_RESOURCE;

@@ -84,7 +84,8 @@ describe('the Slack approval message', () => {
   it('carries the approval id on both buttons, each with a confirmation, and drops them once decided', () => {
     // Act
     const request = approvalRequestBlocks(record());
-    const decided = decidedBlocks(record(), 'approved', { name: 'Dana <!here>', email: 'dana@example.com', subject: 'U0DANA0001' }, NOW);
+    const dana = { name: 'Dana <!here>', email: 'dana@example.com', subject: 'U0DANA0001', channel: 'slack' as const };
+    const decided = decidedBlocks(record(), 'approved', [dana], NOW);
 
     // Assess
     const actions = request.filter((b) => b.type === 'actions') as unknown as { elements: Record<string, unknown>[] }[];

@@ -75,6 +75,15 @@ describe('the Slack channel in the stack', () => {
     ]);
   });
 
+  it('lets the approval API read the bot token (a vote on the page updates the Slack message), not the signing secret', () => {
+    const secretReads = roleStatements(template, id(stack.functions.approvalApi.role))
+      .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+      .map((s) => JSON.stringify(s.Resource));
+
+    expect(secretReads.join()).toContain(BOT_TOKEN_ARN);
+    expect(secretReads.join()).not.toContain(SIGNING_SECRET_ARN);
+  });
+
   it('passes the cdk-nag packs (an unacknowledged finding would throw on synth)', () => {
     // Prepare: a fresh app, synthesized once, so the packs run on this synth
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-slack-nag-'));

@@ -125,22 +125,36 @@ export const approvalRequestBlocks = (record: ApprovalRecord): KnownBlock[] => [
   decisionButtons(record.approvalId),
 ];
 
-/** Who voted, as the message shows them: name and email from the identity hubfix mapped, escaped all the same. */
+/** Who voted, as the message shows them: name and email as verified (page) or mapped (Slack), escaped all the same. */
 export interface VoterLabel {
   name?: string;
   email?: string;
   subject: string;
+  channel: 'web' | 'slack';
 }
 
 const voterText = (voter: VoterLabel): string =>
-  [voter.name && slackText(voter.name, 100), voter.email && slackText(voter.email, 200), `(Slack ${slackText(voter.subject, 30)})`]
+  [
+    voter.name && slackText(voter.name, 100),
+    voter.email && slackText(voter.email, 200),
+    voter.channel === 'slack' ? `(Slack ${slackText(voter.subject, 30)})` : '(signed in on the approval page)',
+  ]
     .filter(Boolean)
     .join(' ');
 
-/** The message once the policy decided: the facts, the outcome, no buttons. */
-export const decidedBlocks = (record: ApprovalRecord, decided: 'approved' | 'rejected', voter: VoterLabel, at: Date): KnownBlock[] => [
+/** The message once the policy decided: the facts, the outcome and every deciding voter, no buttons. */
+export const decidedBlocks = (
+  record: ApprovalRecord,
+  decided: 'approved' | 'rejected',
+  voters: VoterLabel[],
+  at: Date,
+  workflowStopped = false,
+): KnownBlock[] => [
   ...findingBlocks(record),
-  section(`${decided === 'approved' ? 'APPROVED' : 'REJECTED'} at ${formatTime(at.toISOString())}; deciding vote by ${voterText(voter)}.`),
+  section(
+    `${decided === 'approved' ? 'APPROVED' : 'REJECTED'} at ${formatTime(at.toISOString())} by ${voters.map(voterText).join(' and ')}.` +
+      (workflowStopped ? ' The run had already stopped waiting: nothing was changed.' : ''),
+  ),
 ];
 
 /** The message while a quorum is incomplete: the facts, the count so far, the buttons still there. */
@@ -148,4 +162,19 @@ export const partialBlocks = (record: ApprovalRecord, approvals: number, needed:
   ...findingBlocks(record),
   section(`${approvals} of ${needed} approvals so far; the latest by ${voterText(voter)}.`),
   decisionButtons(record.approvalId),
+];
+
+/** Why an approval closed without a decision. */
+export type ClosedReason = 'expired' | 'stopped' | 'failed';
+
+const CLOSED_TEXT: Readonly<Record<ClosedReason, string>> = {
+  expired: 'EXPIRED: nobody decided before the approval timed out; nothing was changed.',
+  stopped: 'CLOSED: the run was stopped before anyone decided; nothing was changed.',
+  failed: 'CLOSED: the run ended with an error before anyone decided; nothing was changed.',
+};
+
+/** The message once the run stopped waiting without a decision: the facts, why it closed, no buttons. */
+export const closedBlocks = (record: ApprovalRecord, reason: ClosedReason, at: Date): KnownBlock[] => [
+  ...findingBlocks(record),
+  section(`${CLOSED_TEXT[reason]} (${formatTime(at.toISOString())})`),
 ];

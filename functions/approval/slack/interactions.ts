@@ -4,7 +4,7 @@ import type { Runtime } from '../../platform/runtime';
 import { isApprovalId } from '../approval-link';
 import { getApproval } from '../approval-store';
 import { castVote, DecisionNotDeliveredError, type VoteResult } from '../vote';
-import { APPROVE_ACTION_ID, decidedBlocks, partialBlocks, REJECT_ACTION_ID, type VoterLabel } from './approval-message';
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from './approval-message';
 import { claimSignature } from './replay-guard';
 import { verifySlackSignature } from './signature';
 import { slackApproverIdentity } from './slack-identity';
@@ -141,17 +141,7 @@ export const handleSlackInteraction = async (rt: Runtime, replayTableName: strin
   }
   logger.info('Slack vote recorded', { approvalId, slackUser, decision, decided: result.decided ?? 'pending' });
 
-  const voter: VoterLabel = { name: mapped.identity.name, email: mapped.identity.email, subject: slackUser };
-  try {
-    const blocks = result.decided
-      ? decidedBlocks(record, result.decided, voter, rt.now())
-      : partialBlocks(record, result.approvals, result.needed, voter);
-    const text = result.decided ? `hubfix: ${result.decided}` : `hubfix: ${result.approvals} of ${result.needed} approvals`;
-    await client.chat.update({ channel: message.channel, ts: message.ts, text, blocks, parse: 'none', link_names: false });
-  } catch (error) {
-    // The vote stands: only the message is stale.
-    logger.warn('Could not update the Slack message', { approvalId, errorName: (error as Error).name });
-  }
+  // castVote has updated the message (count or outcome): the same update a vote on the page makes.
   const outcome = !result.decided
     ? `${result.approvals} of ${result.needed} approvals so far.`
     : result.workflowStopped
