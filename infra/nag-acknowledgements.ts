@@ -84,6 +84,15 @@ export const acknowledgeFunction = (fn: IConstruct): void =>
       'queue redrive to its DLQ).',
   });
 
+/** A function an EventBridge rule invokes asynchronously, whose missed run costs only `missed`: the target retries it. */
+export const acknowledgeAsyncFunction = (fn: IConstruct, rule: IConstruct, missed: string): void => {
+  const why =
+    `The rule's target retries; a run that still fails costs only ${missed}, ` +
+    'which nothing would replay from a queue later, and the failure is in the function metrics and logs.';
+  acknowledge(fn, { 'Serverless-LambdaDLQ': `Invoked asynchronously by an EventBridge rule. ${why}` });
+  acknowledge(rule, { 'Serverless-EventBusDLQ': why });
+};
+
 export const acknowledgeIntake = (intake: IConstruct): void =>
   acknowledge(intake, {
     'Serverless-LambdaEventSourceMappingDestination':

@@ -15,12 +15,14 @@ import type { Runtime } from '../functions/platform/runtime';
 import { createIntakeHandler } from '../functions/handlers/intake';
 import { createRemediateHandler } from '../functions/handlers/remediate';
 import { createRequestApprovalHandler } from '../functions/handlers/request-approval';
+import { createSlackExecutionClosedHandler } from '../functions/handlers/slack-execution-closed';
 import { createSlackInteractionsHandler } from '../functions/handlers/slack-interactions';
 import { createVerifyHandler } from '../functions/handlers/verify';
 import { createApplyControlsHandler } from '../functions/hygiene/apply-controls';
 import { createPrepareBatchHandler } from '../functions/hygiene/prepare-batch';
 import { createRecordChangesHandler } from '../functions/hygiene/record-changes';
 import { slackReplayTableDefinition } from '../functions/approval/slack/replay-guard';
+import { slackMessageTableDefinition } from '../functions/approval/slack/slack-message-store';
 import type { Fixture } from './fixture';
 import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
 import { LocalSlack, type LocalSlackUser } from './local-slack';
@@ -58,6 +60,7 @@ export interface LocalCloudOptions {
 /** The path Slack's Interactivity Request URL points at, on the approval API. */
 export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
 const SLACK_REPLAY_TABLE = 'hubfix-slack-replay';
+const SLACK_MESSAGE_TABLE = 'hubfix-slack-messages';
 
 /** The state machine's task functions of this build: the real handlers, by the role the definition binds them to. */
 export const remediationFunctions = (get: () => Runtime): Record<string, LocalFunction> => ({
@@ -103,6 +106,10 @@ const stepFunctionsApi = (named: (arn: string) => LocalStepFunctions, deployed: 
     StartExecution: (input, ctx) => named(String(input.stateMachineArn)).commands().StartExecution(input, ctx),
     SendTaskSuccess: taskAnswer('SendTaskSuccess'),
     SendTaskFailure: taskAnswer('SendTaskFailure'),
+    StopExecution: (input, ctx) =>
+      owner((m) => m.executions.has(String(input.executionArn)))
+        .commands()
+        .StopExecution(input, ctx),
     DescribeExecution: (input, ctx) =>
       owner((m) => m.executions.has(String(input.executionArn)))
         .commands()
@@ -157,6 +164,7 @@ export class LocalCloud {
       stateMachineArn: options.workflow?.stateMachineArn ?? localStateMachineArn(homeAccountId, homeRegion, REMEDIATION_WORKFLOW),
       ...signIn.settings,
       auditTableName: 'hubfix-audit',
+      ...(options.config.slack ? { slackMessageTableName: SLACK_MESSAGE_TABLE } : {}),
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
     sim.secrets.set(settings.authClientSecretId, signIn.clientSecret);
@@ -208,9 +216,24 @@ export class LocalCloud {
         region: homeRegion,
         retryIntervalMs: this.options.retryIntervalMs,
         onStateEntered: this.options.onStateEntered,
+        onExecutionEnded: this.slack ? this.slackExecutionClosed() : undefined,
       });
     }
     return this.remediation;
+  }
+
+  /** The stack's rule on the remediation runs' status changes, with the Slack message closer as its target. */
+  private slackExecutionClosed(): (execution: LocalExecution) => Promise<unknown> {
+    const closed = createSlackExecutionClosedHandler(() => this.runtime);
+    return (execution) =>
+      closed(
+        {
+          source: 'aws.states',
+          'detail-type': 'Step Functions Execution Status Change',
+          detail: { executionArn: execution.executionArn, stateMachineArn: this.stepFunctions.stateMachineArn, status: execution.status },
+        },
+        lambdaContext('slackExecutionClosed'),
+      );
   }
 
   /** The control-hygiene state machine, deployed beside the remediation one on first use (its synth takes seconds). */
@@ -286,5 +309,6 @@ const startSlack = async (sim: SimulatedAws, clients: ClientFactory, config: Sla
   sim.secrets.set(config.botTokenSecretArn, slack.botToken);
   sim.secrets.set(config.signingSecretArn, slack.signingSecret);
   await clients.home(DynamoDBClient).send(new CreateTableCommand(slackReplayTableDefinition(SLACK_REPLAY_TABLE)));
+  await clients.home(DynamoDBClient).send(new CreateTableCommand(slackMessageTableDefinition(SLACK_MESSAGE_TABLE)));
   return slack;
 };

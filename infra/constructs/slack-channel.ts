@@ -2,13 +2,16 @@ import { Duration } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { SLACK_REPLAY_TABLE_ENV, SLACK_REPLAY_TTL_ATTRIBUTE } from '../../functions/approval/slack/replay-guard';
+import { SLACK_MESSAGE_TTL_ATTRIBUTE } from '../../functions/approval/slack/slack-message-store';
 import type { HubfixConfig, SlackConfig } from '../../functions/platform/config';
 import { SETTINGS_ENV } from '../../functions/platform/runtime';
-import { acknowledgeFunctionRole, acknowledgeSlackInteractions } from '../nag-acknowledgements';
+import { acknowledgeAsyncFunction, acknowledgeFunctionRole, acknowledgeSlackInteractions } from '../nag-acknowledgements';
 import { HubfixFunction } from './hubfix-function';
 
 export const SLACK_INTERACTIONS_RESOURCE = ['slack', 'interactions'] as const;
@@ -21,8 +24,8 @@ export interface SlackChannelProps {
   approvalTable: dynamodb.ITable;
   /** The state machine whose waiting approvals a Slack decision answers (remediation only: batches are not posted). */
   stateMachineArn: string;
-  /** RequestApproval: it posts the message and stores its ts on the approval. */
-  requestApproval: lambda.IFunction;
+  /** RequestApproval: it posts the message, stores its ts on the approval and the approval of its execution. */
+  requestApproval: lambda.Function;
   /** The approval API: a vote on the page updates the Slack message too. */
   approvalApi: lambda.IFunction;
 }
@@ -36,12 +39,19 @@ const secretResource = (arn: string): string => (/-[A-Za-z0-9]{6}$/.test(arn) ? 
 /**
  * Slack as a second approval channel: the interactions function behind POST /slack/interactions with its own role,
  * the table of accepted request signatures (replays refused), and what RequestApproval needs to post the message.
+ * A run that ends without a decision (timed out, stopped, failed) closes its message: a rule on the state machine's
+ * status changes invokes the closer, which finds the approval through the table of messages by execution.
  * The bot token and signing secret are the Slack app's, created by the operator in Secrets Manager and named in config.
  */
 export class SlackChannel extends Construct {
   readonly function: HubfixFunction;
   readonly replayTable: dynamodb.Table;
   readonly role: iam.Role;
+  /** Execution → the approval it posted to Slack. */
+  readonly messageTable: dynamodb.Table;
+  /** Closes the Slack message of a run that ended without a decision. */
+  readonly closer: HubfixFunction;
+  readonly closerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: SlackChannelProps) {
     super(scope, id);
@@ -104,6 +114,52 @@ export class SlackChannel extends Construct {
     props.approvalApi.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
     );
+
+    this.messageTable = new dynamodb.Table(this, 'MessageTable', {
+      partitionKey: { name: 'executionId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: SLACK_MESSAGE_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+    props.requestApproval.addEnvironment(SETTINGS_ENV.slackMessageTableName, this.messageTable.tableName);
+    props.requestApproval.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.messageTable.tableArn] }),
+    );
+
+    // The closer: the execution's approval (two reads), the bot token for chat.update; nothing else.
+    this.closerRole = new iam.Role(this, 'CloserRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'hubfix Slack closer: marks the Slack message of a run that ended without a decision',
+    });
+    acknowledgeFunctionRole(this.closerRole);
+    this.closer = new HubfixFunction(this, 'Closer', {
+      entry: 'handlers/slack-execution-closed.ts',
+      description: 'hubfix: closes the Slack message of a run that ended without a decision (timed out, stopped, failed)',
+      role: this.closerRole,
+      timeout: Duration.seconds(30),
+      config: props.config,
+      environment: {
+        [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
+        [SETTINGS_ENV.slackMessageTableName]: this.messageTable.tableName,
+      },
+    });
+    this.closerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
+    );
+    this.closerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.messageTable.tableArn, props.approvalTable.tableArn] }),
+    );
+    const runEnded = new events.Rule(this, 'RunEndedRule', {
+      description: 'hubfix: a remediation run ended; close its Slack message if nobody decided',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [props.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [new eventTargets.LambdaFunction(this.closer, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+    acknowledgeAsyncFunction(this.closer, runEnded, 'a stale Slack message (the approval itself has expired or its run has ended)');
 
     const [first, second] = SLACK_INTERACTIONS_RESOURCE;
     acknowledgeSlackInteractions(

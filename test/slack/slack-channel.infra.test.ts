@@ -84,6 +84,34 @@ describe('the Slack channel in the stack', () => {
     expect(secretReads.join()).not.toContain(SIGNING_SECRET_ARN);
   });
 
+  it("closes a run's undecided message: a rule on the state machine's ended runs, a closer that reads and updates only", () => {
+    const channel = stack.slackChannel!;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [{ Ref: id(stack.stateMachine) }], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(channel.closer), 'Arn'] } })],
+    });
+    const grants = roleStatements(template, id(channel.closerRole))
+      .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:')))
+      .map((s) => ({ actions: actionsOf(s).sort(), resource: JSON.stringify(s.Resource) }));
+    expect(grants.map((g) => g.actions)).toEqual([['secretsmanager:GetSecretValue'], ['dynamodb:GetItem']]);
+    expect(grants[0].resource).toContain(BOT_TOKEN_ARN);
+    expect(grants[0].resource).not.toContain(SIGNING_SECRET_ARN);
+    expect(grants[1].resource).toContain(id(channel.messageTable));
+    expect(grants[1].resource).toContain(id(stack.approvalTable));
+
+    const puts = roleStatements(template, id(stack.functions.requestApproval.role)).filter((s) =>
+      actionsOf(s).includes('dynamodb:PutItem'),
+    );
+    expect(puts.map((s) => JSON.stringify(s.Resource)).join()).toContain(id(channel.messageTable));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SLACK_MESSAGE_TABLE_NAME: { Ref: id(channel.messageTable) } }) },
+    });
+  });
+
   it('passes the cdk-nag packs (an unacknowledged finding would throw on synth)', () => {
     // Prepare: a fresh app, synthesized once, so the packs run on this synth
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-slack-nag-'));
@@ -106,6 +134,8 @@ describe('without Slack configured', () => {
       expect(stack.slackChannel).toBeUndefined();
       expect(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'slack' } })).toEqual({});
       expect(JSON.stringify(template.toJSON())).not.toContain('SLACK_REPLAY_TABLE_NAME');
+      expect(JSON.stringify(template.toJSON())).not.toContain('SLACK_MESSAGE_TABLE_NAME');
+      expect(template.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('Slack') } })).toEqual({});
     } finally {
       cleanup();
     }

@@ -1,13 +1,26 @@
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { getApproval } from '../../functions/approval/approval-store';
 import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import type { LocalCloud } from '../../sandbox/local-cloud';
-import { annotationOf, keyStatus } from '../support/workflow';
-import { DANA, decisions, endWaits, keyFinding, requestSlackApproval, startSlackCloud, type SlackApproval } from './support';
+import { annotationOf, keyStatus, startCloud } from '../support/workflow';
+import {
+  DANA,
+  decisions,
+  demoAccount,
+  endWaits,
+  keyFinding,
+  requestSlackApproval,
+  slackConfig,
+  slackUsers,
+  startSlackCloud,
+  type SlackApproval,
+} from './support';
 
 /**
  * The Slack message follows the approval whatever decided it, not only a click in Slack: a decision on the signed-in
- * approval page, a quorum completed on the other channel. Each through the local cloud: RequestApproval posts to the
- * loopback slack.com, the page is answered by signing in at the local identity provider.
+ * approval page, a quorum completed on the other channel, the wait timing out, the run stopped. Each through the local
+ * cloud: RequestApproval posts to the loopback slack.com, the page is answered by signing in at the local identity
+ * provider, a run's end reaches the Slack message closer as the stack's EventBridge rule delivers it.
  */
 
 jest.setTimeout(60_000);
@@ -112,5 +125,50 @@ describe('the Slack message when a quorum is completed across channels', () => {
     expect(hasButtons(message.blocks)).toBe(false);
     expect(blocksText(message.blocks)).toMatch(/APPROVED at .* by Dana Ops .* and Bo Approver/);
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
+  });
+});
+
+describe('the Slack message when nobody decides', () => {
+  it('says the approval expired, and drops its buttons, when the wait times out', async () => {
+    // Prepare: a one-second approval wait
+    const c = await startCloud(
+      demoAccount,
+      { ...slackConfig(), approval: { timeoutHours: 1 / 3600, linkLifetimeHours: 1 / 3600 } },
+      {
+        slackUsers,
+      },
+    );
+    cloud = c;
+    const waiting = await requestSlackApproval(c);
+
+    // Act
+    await c.settle();
+
+    // Assess
+    expect(annotationOf(c, keyFinding())).toMatchObject({ outcome: 'timed-out' });
+    expect((await getApproval(c.runtime, waiting.approvalId))?.status).toBe('PENDING');
+    const message = c.slack!.messages[0];
+    expect(message.history).toHaveLength(2);
+    expect(hasButtons(message.blocks)).toBe(false);
+    expect(blocksText(message.blocks)).toContain('EXPIRED: nobody decided before the approval timed out; nothing was changed.');
+    expect(keyStatus(c, 'orders-service')).toBe('Active');
+  });
+
+  it('says the run was stopped, and drops its buttons, when someone stops the execution', async () => {
+    // Prepare
+    const { c } = await start();
+    const [executionArn] = c.stepFunctions.waitingExecutions();
+
+    // Act
+    await c.runtime.clients.home(SFNClient).send(new StopExecutionCommand({ executionArn }));
+    await c.settle();
+
+    // Assess
+    expect(c.stepFunctions.executions.get(executionArn)?.status).toBe('ABORTED');
+    const message = c.slack!.messages[0];
+    expect(message.history).toHaveLength(2);
+    expect(hasButtons(message.blocks)).toBe(false);
+    expect(blocksText(message.blocks)).toContain('CLOSED: the run was stopped before anyone decided; nothing was changed.');
+    expect(keyStatus(c, 'orders-service')).toBe('Active');
   });
 });
