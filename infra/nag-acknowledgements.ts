@@ -100,6 +100,13 @@ export const acknowledgeIntake = (intake: IConstruct): void =>
       'after 3 receives, and that DLQ has an alarm.',
   });
 
+export const acknowledgeSlackVoteWorker = (worker: IConstruct): void =>
+  acknowledge(worker, {
+    'Serverless-LambdaEventSourceMappingDestination':
+      'SQS event source mappings support no on-failure destination; the Slack vote queue redrives a click to its dead-letter ' +
+      'queue after 3 receives (the person sees no answer in Slack and can vote on the page).',
+  });
+
 export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): void =>
   acknowledge(dlq, {
     'Serverless-SQSRedrivePolicy':

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import type { SQSEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createAnnotateHandler } from '../functions/handlers/annotate';
 import { createApprovalApiHandler } from '../functions/handlers/approval-api';
@@ -16,7 +16,8 @@ import { createIntakeHandler } from '../functions/handlers/intake';
 import { createRemediateHandler } from '../functions/handlers/remediate';
 import { createRequestApprovalHandler } from '../functions/handlers/request-approval';
 import { createSlackExecutionClosedHandler } from '../functions/handlers/slack-execution-closed';
-import { createSlackInteractionsHandler } from '../functions/handlers/slack-interactions';
+import { createSlackInteractionsHandler, type HandOff } from '../functions/handlers/slack-interactions';
+import { createSlackVotesHandler } from '../functions/handlers/slack-votes';
 import { createVerifyHandler } from '../functions/handlers/verify';
 import { createApplyControlsHandler } from '../functions/hygiene/apply-controls';
 import { createPrepareBatchHandler } from '../functions/hygiene/prepare-batch';
@@ -125,6 +126,8 @@ const stepFunctionsApi = (named: (arn: string) => LocalStepFunctions, deployed: 
 export class LocalCloud {
   private remediation?: LocalStepFunctions;
   private hygiene?: LocalStepFunctions;
+  /** Slack clicks accepted and not yet decided by the vote worker. */
+  private readonly slackVotes = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly options: LocalCloudOptions,
@@ -185,7 +188,7 @@ export class LocalCloud {
       slack,
     );
     const approvalApi = createApprovalApiHandler(get);
-    const slackInteractions = createSlackInteractionsHandler(get, () => SLACK_REPLAY_TABLE);
+    const slackInteractions = createSlackInteractionsHandler(get, () => SLACK_REPLAY_TABLE, cloud.voteQueue());
     // One API, as in the stack: the approval pages and Slack's interactivity route.
     serveApprovalApi(approvalServer, approvalBaseUrl, (event, context) =>
       event.path === SLACK_INTERACTIONS_PATH ? slackInteractions(event, context) : approvalApi(event, context),
@@ -198,6 +201,28 @@ export class LocalCloud {
       ),
     );
     return cloud;
+  }
+
+  /**
+   * The vote queue as the stack has it: an accepted click goes to the vote worker after the interactions route has
+   * answered Slack (the route never waits for the vote). slackIdle() and settle() wait for the worker.
+   */
+  private voteQueue(): HandOff {
+    const votes = createSlackVotesHandler(() => this.runtime);
+    return async (_rt, click) => {
+      const messageId = randomUUID();
+      const event: SQSEvent = {
+        Records: [{ ...sqsRecord(messageId, JSON.stringify(click)), eventSourceARN: 'arn:aws:sqs:local:000000000000:hubfix-slack-votes' }],
+      };
+      const vote = new Promise((resolve) => setImmediate(resolve)).then(() => votes(event, lambdaContext('slackVotes')));
+      this.slackVotes.add(vote);
+      void vote.finally(() => this.slackVotes.delete(vote));
+    };
+  }
+
+  /** Waits until the vote worker has decided every Slack click accepted so far. */
+  async slackIdle(): Promise<void> {
+    while (this.slackVotes.size > 0) await Promise.all([...this.slackVotes]);
   }
 
   /** The state machines deployed so far. */
@@ -253,27 +278,7 @@ export class LocalCloud {
 
   /** Delivers an EventBridge event the way the deployed stack does: one SQS message to the intake function. */
   async deliver(event: unknown): Promise<SQSBatchResponse | void> {
-    const messageId = randomUUID();
-    const sqsEvent: SQSEvent = {
-      Records: [
-        {
-          messageId,
-          receiptHandle: messageId,
-          body: JSON.stringify(event),
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: String(Date.now()),
-            SenderId: 'events.amazonaws.com',
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:local:000000000000:hubfix-intake',
-          awsRegion: 'local',
-        },
-      ],
-    };
+    const sqsEvent: SQSEvent = { Records: [sqsRecord(randomUUID(), JSON.stringify(event))] };
     return this.intake(sqsEvent, lambdaContext('intake'));
   }
 
@@ -289,8 +294,9 @@ export class LocalCloud {
   }
 
   /** Waits until every execution has stopped (decisions must come from elsewhere, or the wait times out). */
-  settle(): Promise<void> {
-    return this.stepFunctions.settle();
+  async settle(): Promise<void> {
+    await this.slackIdle();
+    await this.stepFunctions.settle();
   }
 
   async stop(): Promise<void> {
@@ -302,6 +308,24 @@ export class LocalCloud {
     await this.slack?.stop();
   }
 }
+
+/** One SQS message as an event source mapping hands it to a function (the intake queue's unless told). */
+const sqsRecord = (messageId: string, body: string): SQSRecord => ({
+  messageId,
+  receiptHandle: messageId,
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(Date.now()),
+    SenderId: 'events.amazonaws.com',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:local:000000000000:hubfix-intake',
+  awsRegion: 'local',
+});
 
 /** The local slack.com, its bot token and signing secret in (simulated) Secrets Manager, and the replay table. */
 const startSlack = async (sim: SimulatedAws, clients: ClientFactory, config: SlackConfig, users: LocalSlackUser[]): Promise<LocalSlack> => {

@@ -97,6 +97,8 @@ export class LocalSlack {
   readonly messages: PostedMessage[] = [];
   readonly ephemerals: EphemeralMessage[] = [];
   readonly calls: SlackApiCall[] = [];
+  /** How long each Web API call takes to answer (a slow slack.com; tests of Slack's 3-second budget). */
+  apiDelayMs = 0;
   private sequence = 0;
 
   private constructor(
@@ -129,6 +131,7 @@ export class LocalSlack {
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = /^\/api\/([\w.]+)$/.exec(request.url ?? '')?.[1] ?? '';
     const body = await readBody(request);
+    if (this.apiDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.apiDelayMs));
     const authorized = request.headers.authorization === `Bearer ${this.botToken}`;
     this.calls.push({ method, authorized });
     if (request.method !== 'POST') return fail(response, 'method_not_allowed');

@@ -6,12 +6,22 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SLACK_REPLAY_TABLE_ENV, SLACK_REPLAY_TTL_ATTRIBUTE } from '../../functions/approval/slack/replay-guard';
 import { SLACK_MESSAGE_TTL_ATTRIBUTE } from '../../functions/approval/slack/slack-message-store';
 import type { HubfixConfig, SlackConfig } from '../../functions/platform/config';
 import { SETTINGS_ENV } from '../../functions/platform/runtime';
-import { acknowledgeAsyncFunction, acknowledgeFunctionRole, acknowledgeSlackInteractions } from '../nag-acknowledgements';
+import { SLACK_VOTE_QUEUE_ENV } from '../../functions/approval/slack/interactions';
+import {
+  acknowledgeAsyncFunction,
+  acknowledgeDeadLetterQueue,
+  acknowledgeFunctionRole,
+  acknowledgeSlackInteractions,
+  acknowledgeSlackVoteWorker,
+} from '../nag-acknowledgements';
+import { encryptedQueue } from './encrypted-queue';
 import { HubfixFunction } from './hubfix-function';
 
 export const SLACK_INTERACTIONS_RESOURCE = ['slack', 'interactions'] as const;
@@ -47,6 +57,10 @@ export class SlackChannel extends Construct {
   readonly function: HubfixFunction;
   readonly replayTable: dynamodb.Table;
   readonly role: iam.Role;
+  /** Accepted clicks, waiting for the vote worker. */
+  readonly voteQueue: sqs.Queue;
+  readonly voteWorker: HubfixFunction;
+  readonly voteRole: iam.Role;
   /** Execution → the approval it posted to Slack. */
   readonly messageTable: dynamodb.Table;
   /** Closes the Slack message of a run that ended without a decision. */
@@ -65,33 +79,58 @@ export class SlackChannel extends Construct {
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'hubfix Slack interactions: checks a signed click and records the vote',
+      description: 'hubfix Slack interactions: checks a signed click and queues it for the vote',
     });
     acknowledgeFunctionRole(this.role);
+    // Slack wants its answer within 3 seconds: the route checks and answers, the worker behind the queue votes.
+    const voteDlq = encryptedQueue(this, 'VoteDlq', { retentionPeriod: Duration.days(14) });
+    acknowledgeDeadLetterQueue(voteDlq);
+    this.voteQueue = encryptedQueue(this, 'VoteQueue', {
+      visibilityTimeout: Duration.minutes(3),
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: voteDlq, maxReceiveCount: 3 },
+    });
     this.function = new HubfixFunction(this, 'Function', {
       entry: 'handlers/slack-interactions.ts',
-      description: 'hubfix: Slack Approve / Reject clicks, signature-checked, under the approval policy',
+      description: 'hubfix: Slack Approve / Reject clicks, signature-checked and answered at once, then queued for the vote',
       role: this.role,
       timeout: Duration.seconds(10),
       config: props.config,
-      environment: {
-        [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName,
-        [SLACK_REPLAY_TABLE_ENV]: this.replayTable.tableName,
-      },
+      environment: { [SLACK_REPLAY_TABLE_ENV]: this.replayTable.tableName, [SLACK_VOTE_QUEUE_ENV]: this.voteQueue.queueUrl },
     });
-
-    // Interactions: both Slack secrets, the replay record (put only), the approval (read, conditional update), the answer.
+    // Interactions: the signing secret, the replay record (put only), the queue (send only).
     this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.signingSecretArn)] }),
+    );
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.replayTable.tableArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.voteQueue.queueArn] }));
+
+    // The vote worker: both Slack secrets (it checks the signature again), the approval (read, conditional update), the answer.
+    this.voteRole = new iam.Role(this, 'VoteRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'hubfix Slack votes: maps the person of a signed click and records the vote',
+    });
+    acknowledgeFunctionRole(this.voteRole);
+    this.voteWorker = new HubfixFunction(this, 'VoteWorker', {
+      entry: 'handlers/slack-votes.ts',
+      description: 'hubfix: the vote of a Slack click, under the approval policy; answers the person in Slack',
+      role: this.voteRole,
+      timeout: Duration.seconds(30),
+      config: props.config,
+      environment: { [SETTINGS_ENV.approvalTableName]: props.approvalTable.tableName },
+    });
+    this.voteWorker.addEventSource(new SqsEventSource(this.voteQueue, { batchSize: 1, reportBatchItemFailures: true }));
+    acknowledgeSlackVoteWorker(this.voteWorker);
+    this.voteRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
         resources: [secretResource(slack.signingSecretArn), secretResource(slack.botTokenSecretArn)],
       }),
     );
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.replayTable.tableArn] }));
-    this.role.addToPrincipalPolicy(
+    this.voteRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.approvalTable.tableArn] }),
     );
-    this.role.addToPrincipalPolicy(
+    this.voteRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [props.stateMachineArn] }),
     );
 

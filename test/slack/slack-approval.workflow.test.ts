@@ -70,7 +70,7 @@ describe('an approval decided in Slack', () => {
 
     // Assess
     expect(click.status).toBe(200);
-    expect(click.response).toContain('approved');
+    expect(click.response).toBe(''); // Slack's answer waits for nothing: the vote is decided after it
     expect(decisions(c)).toHaveLength(1);
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect(annotationOf(c, keyFinding())).toMatchObject({ outcome: 'resolved', workflowStatus: 'RESOLVED' });
@@ -116,23 +116,22 @@ describe('an approval decided in Slack', () => {
     const slack = c.slack!;
 
     // Act
-    const first = await slack.click(c.slackInteractionsUrl, { user: DANA, message: waiting.message, action: 'approve' });
-    const again = await slack.click(c.slackInteractionsUrl, { user: DANA, message: slack.messages[0], action: 'approve' });
+    await slack.click(c.slackInteractionsUrl, { user: DANA, message: waiting.message, action: 'approve' });
+    await c.slackIdle();
+    await slack.click(c.slackInteractionsUrl, { user: DANA, message: slack.messages[0], action: 'approve' });
+    await c.slackIdle();
     const pending = await getApproval(c.runtime, waiting.approvalId);
-    const second = await slack.click(c.slackInteractionsUrl, { user: BO, message: slack.messages[0], action: 'approve' });
+    await slack.click(c.slackInteractionsUrl, { user: BO, message: slack.messages[0], action: 'approve' });
     await c.settle();
 
     // Assess
-    expect(first.response).toContain('1 of 2');
     expect(blocksText(slack.messages[0].history[1].blocks)).toContain('1 of 2 approvals');
     expect(hasButtons(slack.messages[0].history[1].blocks)).toBe(true);
-    expect(again.response).toContain('already voted');
     expect(slack.ephemerals.filter((e) => e.user === DANA).map((e) => e.text)).toEqual([
       expect.stringContaining('1 of 2'),
       expect.stringContaining('already voted'),
     ]);
     expect(pending?.status).toBe('PENDING');
-    expect(second.response).toContain('approved');
     expect(decisions(c)).toHaveLength(1);
     expect(keyStatus(c, 'orders-service')).toBe('Inactive');
     expect((await getApproval(c.runtime, waiting.approvalId))?.votes.map((v) => v.subject)).toEqual([DANA, BO]);
@@ -143,6 +142,7 @@ describe('an approval decided in Slack', () => {
     // Prepare: Dana approves in Slack (1 of 2)
     const { c, waiting } = await start(2);
     await c.slack!.click(c.slackInteractionsUrl, { user: DANA, message: waiting.message, action: 'approve' });
+    await c.slackIdle();
     const dana = {
       issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_hubfix',
       subject: '7f1c-dana',
@@ -159,6 +159,31 @@ describe('an approval decided in Slack', () => {
     expect(decisions(c)).toHaveLength(0);
     expect((await getApproval(c.runtime, waiting.approvalId))?.votes.map((v) => v.subject)).toEqual([DANA]);
     expect(keyStatus(c, 'orders-service')).toBe('Active');
+  });
+
+  it("answers Slack within its 3 seconds however slow Slack's API is: the vote is cast after the answer", async () => {
+    // Prepare: a quorum of 2, and a slack.com that takes 1.2 s per call. Erin is mapped by email, so her vote makes three
+    // calls (users.info, chat.update, chat.postEphemeral): 3.6 s, more than Slack waits for an answer.
+    const { c, waiting } = await start(2);
+    const slack = c.slack!;
+    slack.apiDelayMs = 1_200;
+
+    // Act
+    const clicked = Date.now();
+    const click = await slack.click(c.slackInteractionsUrl, { user: ERIN, message: waiting.message, action: 'approve' });
+    const answeredMs = Date.now() - clicked;
+    const votesAtAnswer = (await getApproval(c.runtime, waiting.approvalId))?.votes.length;
+    await c.slackIdle();
+    const votedMs = Date.now() - clicked;
+
+    // Assess
+    expect(click.status).toBe(200);
+    expect(answeredMs).toBeLessThan(1_000);
+    expect(votesAtAnswer).toBe(0);
+    expect(votedMs).toBeGreaterThan(3_000);
+    expect((await getApproval(c.runtime, waiting.approvalId))?.votes.map((v) => v.subject)).toEqual([ERIN]);
+    expect(blocksText(slack.messages[0].blocks)).toContain('1 of 2 approvals');
+    expect(slack.ephemerals).toEqual([expect.objectContaining({ user: ERIN, text: expect.stringContaining('1 of 2') })]);
   });
 
   it('still emails the link and waits when Slack refuses the post (a bad bot token): Slack is a second channel', async () => {

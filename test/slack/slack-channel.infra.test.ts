@@ -18,6 +18,11 @@ describe('the Slack channel in the stack', () => {
   afterAll(() => synth.cleanup());
   const { stack, template } = synth;
   const id = (construct: IConstruct | undefined) => Stack.of(stack).getLogicalId(construct?.node.defaultChild as CfnResource);
+  /** A role's statements but logging and tracing, as actions and resource. */
+  const grantsOf = (roleId: string) =>
+    roleStatements(template, roleId)
+      .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:')))
+      .map((s) => ({ actions: actionsOf(s).sort(), resource: JSON.stringify(s.Resource) }));
 
   it('routes POST /slack/interactions of the approval API to its own function, with the replay table and a TTL', () => {
     const channel = stack.slackChannel!;
@@ -37,23 +42,35 @@ describe('the Slack channel in the stack', () => {
     });
   });
 
-  it('grants the interactions role the two Slack secrets, a put on the replay table, the approval and the answer, nothing else', () => {
+  it('grants the interactions route the signing secret, a put on the replay table and a send to the vote queue, nothing else', () => {
     const channel = stack.slackChannel!;
-    const statements = roleStatements(template, id(channel.role));
-    const grants = statements
-      .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:')))
-      .map((s) => ({ actions: actionsOf(s).sort(), resource: JSON.stringify(s.Resource) }));
+    const grants = grantsOf(id(channel.role));
+
+    expect(grants.map((g) => g.actions)).toEqual([['secretsmanager:GetSecretValue'], ['dynamodb:PutItem'], ['sqs:SendMessage']]);
+    expect(JSON.parse(grants[0].resource)).toEqual(SIGNING_SECRET_ARN);
+    expect(grants[1].resource).toContain(id(channel.replayTable));
+    expect(grants[2].resource).toContain(id(channel.voteQueue));
+  });
+
+  it('grants the vote worker both Slack secrets, the approval, the answer and its queue, nothing else', () => {
+    const channel = stack.slackChannel!;
+    const grants = grantsOf(id(channel.voteRole));
 
     expect(grants.map((g) => g.actions)).toEqual([
+      ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
       ['secretsmanager:GetSecretValue'],
-      ['dynamodb:PutItem'],
       ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       ['states:SendTaskFailure', 'states:SendTaskSuccess'],
     ]);
-    expect((JSON.parse(grants[0].resource) as string[]).sort()).toEqual([BOT_TOKEN_ARN, SIGNING_SECRET_ARN]);
-    expect(grants[1].resource).toContain(id(channel.replayTable));
+    expect(grants[0].resource).toContain(id(channel.voteQueue));
+    expect((JSON.parse(grants[1].resource) as string[]).sort()).toEqual([BOT_TOKEN_ARN, SIGNING_SECRET_ARN]);
     expect(grants[2].resource).toContain(id(stack.approvalTable));
     expect(grants[3].resource).toContain(id(stack.stateMachine));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      EventSourceArn: { 'Fn::GetAtt': [id(channel.voteQueue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 
   it('lets RequestApproval read the bot token (not the signing secret) and update only the Slack message reference', () => {
@@ -94,9 +111,7 @@ describe('the Slack channel in the stack', () => {
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(channel.closer), 'Arn'] } })],
     });
-    const grants = roleStatements(template, id(channel.closerRole))
-      .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:')))
-      .map((s) => ({ actions: actionsOf(s).sort(), resource: JSON.stringify(s.Resource) }));
+    const grants = grantsOf(id(channel.closerRole));
     expect(grants.map((g) => g.actions)).toEqual([['secretsmanager:GetSecretValue'], ['dynamodb:GetItem']]);
     expect(grants[0].resource).toContain(BOT_TOKEN_ARN);
     expect(grants[0].resource).not.toContain(SIGNING_SECRET_ARN);

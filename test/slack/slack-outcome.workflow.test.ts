@@ -114,6 +114,7 @@ describe('the Slack message when a quorum is completed across channels', () => {
     // Prepare: Dana approves in Slack, 1 of 2
     const { c, link } = await start(2);
     await c.slack!.click(c.slackInteractionsUrl, { user: DANA, message: c.slack!.messages[0], action: 'approve' });
+    await c.slackIdle();
 
     // Act: Bo completes it on the page
     await answerApproval(link, 'approve', 'bo', '');
