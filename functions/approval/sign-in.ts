@@ -100,6 +100,7 @@ export const finishSignIn = async (rt: Runtime, callback: URL, pending: PendingS
     subject: claims.sub,
     email: emailVerified ? text(claims.email, 320) : undefined,
     name: text(claims.name, 200) ?? text(claims.preferred_username, 200),
+    username: text(claims.preferred_username, 200),
     groups: groupsOf(claims[rt.config.approvalAuth.groupsClaim]),
     channel: 'web',
   };
