@@ -274,7 +274,7 @@ describe('Security Hub, re-read, is the source of truth', () => {
     expect(cloud.sim.published).toHaveLength(0);
   });
 
-  it('refuses a direct StartExecution whose requestedBy is malformed: a requester hidden that way would dodge the self-approval check', async () => {
+  it('refuses a direct StartExecution whose requestedBy is malformed: a hidden requester would dodge the self-approval check', async () => {
     // Prepare: a requester with a user name but no ARN or sign-in to say whose it is
     cloud = await startCloud(demoAccount);
     const raw = keyFinding('orders-service');
