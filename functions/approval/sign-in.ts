@@ -70,9 +70,19 @@ export const startSignIn = async (
 const text = (value: unknown, limit: number): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, limit) : undefined;
 
-/** The groups claim as a list of names (Cognito and Okta send an array; some providers one space-separated string). */
-const groupsOf = (value: unknown): string[] => {
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\s+/) : [];
+/**
+ * The groups claim as a list of names. Cognito groups and Okta send an array; some providers one space-separated string;
+ * Cognito's `custom:groups` of a federated person holds a multi-valued SAML attribute as one string `[a, b]`.
+ */
+export const groupsOf = (value: unknown): string[] => {
+  const bracketed = typeof value === 'string' ? /^\[(.*)\]$/s.exec(value.trim()) : null;
+  const list = Array.isArray(value)
+    ? value
+    : bracketed
+      ? bracketed[1].split(',').map((group) => group.trim())
+      : typeof value === 'string'
+        ? value.split(/\s+/)
+        : [];
   return list.filter((group): group is string => typeof group === 'string' && group !== '' && group.length <= 256).slice(0, 200);
 };
 
