@@ -34,17 +34,17 @@ export const registerSandboxCommands = (program: Command, config: () => HubfixCo
     .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
       const decision = options.approve ? 'approve' : options.reject ? 'reject' : options.timeout ? 'timeout' : 'interactive';
-      setExitCode(
-        await runDemo({
-          config: demoConfig(),
-          fixture: loadFixture(options.account),
-          event: readJson(options.event),
-          decision,
-          port: Number(options.port),
-          json: Boolean(options.json),
-          auditFile: options.auditFile,
-        }),
-      );
+      const { exitCode } = await runDemo({
+        config: demoConfig(),
+        fixture: loadFixture(options.account),
+        event: readJson(options.event),
+        decision,
+        port: Number(options.port),
+        json: Boolean(options.json),
+        auditFile: options.auditFile,
+        terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      });
+      setExitCode(exitCode);
     });
 
   program
