@@ -52,6 +52,12 @@ export const requesterFromCallerArn = (arn: string): Requester => {
   return { arn, ...(userName ? { userName } : {}) };
 };
 
+/** The requester as one short value (the audit export's column): who, then the ARN or the issuer that vouches for it. */
+export const requesterLabel = (requester: Requester): string =>
+  requester.issuer
+    ? `${requester.email ?? requester.name ?? requester.subject} (${requester.issuer})`
+    : `${requester.userName ? `${requester.userName} ` : ''}(${requester.arn})`;
+
 /** One line for the page, the email, the note and the report; the caller escapes it for its sink. */
 export const describeRequester = (requester: Requester | undefined, startedBy: 'custom-action' | 'imported' | 'batch'): string => {
   if (!requester) {
