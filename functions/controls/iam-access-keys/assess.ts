@@ -3,7 +3,7 @@ import { GetAccessKeyLastUsedCommand, GetUserCommand, IAMClient, ListUserTagsCom
 import type { Evidence, FindingRef, Plan } from '../../findings/types';
 import { unseenSignals } from '../../findings/evidence';
 import { enabledRegions } from '../shared/enabled-regions';
-import { productionMarker } from '../shared/production';
+import { productionAccountEvidence, productionMarker } from '../shared/production';
 import { readTrailLogs } from '../shared/trail-log-records';
 import { targetOf, type ControlAssessment, type ControlContext } from '../types';
 import { accessAdvisor, managementCalls, type KeyCall } from './key-usage';
@@ -337,13 +337,9 @@ export async function assessKeys(finding: FindingRef, ctx: ControlContext): Prom
     evidence.push({ fact: `User ${userName} is tagged ${userMarker}.`, source: 'iam:ListUserTags' });
     highReasons.push(`user ${userName} is tagged ${userMarker}`);
   }
-  if (ctx.config.production.accountIds.includes(finding.accountId)) {
-    evidence.push({
-      fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
-      source: 'hubfix config production.accountIds',
-    });
-    highReasons.push(`account ${finding.accountId} is production`);
-  }
+  const productionAccount = productionAccountEvidence(finding.accountId, ctx.config);
+  evidence.push(...productionAccount);
+  if (productionAccount.length > 0) highReasons.push(`account ${finding.accountId} is production`);
 
   const keyIds = offending.map((o) => o.key.accessKeyId);
   const plan: Plan<KeyPlan> = {

@@ -18,7 +18,7 @@ import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/ty
 import { accessPointsOf, cloudFrontOrigins } from '../shared/bucket-reach';
 import { inRegion, NOW, readSignal } from '../shared/signals';
 import { defineControl } from '../define-control';
-import { productionMarker } from '../shared/production';
+import { productionAccountEvidence, productionMarker } from '../shared/production';
 import {
   ALL_ON,
   BLOCK_SETTINGS,
@@ -198,16 +198,6 @@ const factEvidence = (facts: BucketFacts, paths: string[]): Evidence[] => [
   ...(facts.production ? [{ fact: `Bucket ${facts.bucket} is tagged ${facts.production}.`, source: 's3:GetBucketTagging' }] : []),
 ];
 
-const productionAccount = (finding: FindingRef, ctx: ControlContext): Evidence[] =>
-  ctx.config.production.accountIds.includes(finding.accountId)
-    ? [
-        {
-          fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
-          source: 'hubfix config production.accountIds',
-        },
-      ]
-    : [];
-
 const planFor = (scope: Scope, current: Block | undefined): Plan<BlockPlan> => {
   const settings = BLOCK_SETTINGS.map((k) => `${k}=true`).join(' ');
   // observed: the block this plan replaces (null: none), which a retry records as `before` once the block is on (types.ts).
@@ -269,7 +259,12 @@ async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<C
       ? [`access point(s) ${accessPoints.publicPoints.join(', ')} have a public policy`]
       : []),
   ];
-  evidence.push(...factEvidence(facts, paths), ...cloudFront.evidence, ...accessPoints.evidence, ...productionAccount(finding, ctx));
+  evidence.push(
+    ...factEvidence(facts, paths),
+    ...cloudFront.evidence,
+    ...accessPoints.evidence,
+    ...productionAccountEvidence(finding.accountId, ctx.config),
+  );
   const anonymousOrigins = cloudFront.origins.filter((o) => !o.signed).map((o) => o.distributionId);
   const high = [
     ...(paths.length > 0
@@ -342,7 +337,7 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
   for (const { facts, paths } of losing.slice(0, MAX_LISTED_BUCKETS)) evidence.push(...factEvidence(facts, paths));
   if (losing.length > MAX_LISTED_BUCKETS)
     evidence.push({ fact: `…and ${losing.length - MAX_LISTED_BUCKETS} more public bucket(s).`, source: 's3:ListBuckets' });
-  evidence.push(...productionAccount(finding, ctx));
+  evidence.push(...productionAccountEvidence(finding.accountId, ctx.config));
 
   const websites = losing.filter((l) => l.facts.website).map((l) => l.facts.bucket);
   const high = [
