@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as OpenId from 'openid-client';
 import { HubfixError } from '../platform/errors';
 import type { Runtime } from '../platform/runtime';
 import type { VerifiedPerson } from './approval-store';
@@ -20,12 +20,16 @@ const MIN_CLIENT_SECRET_LENGTH = 16;
 /** Plain http is accepted for an issuer on this machine only (the sandbox's identity provider). */
 const isLoopback = (url: URL): boolean => url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 
-const configurations = new Map<string, Promise<oidc.Configuration>>();
+/** The protocol library is loaded by the sign-in routes alone: showing a page or casting a vote never pays for it. */
+const openId = (): Promise<typeof OpenId> => import('openid-client');
 
-const configurationFor = async (rt: Runtime): Promise<oidc.Configuration> => {
+const configurations = new Map<string, Promise<OpenId.Configuration>>();
+
+const configurationFor = async (rt: Runtime): Promise<OpenId.Configuration> => {
   const { authIssuer, authClientId, authClientSecretId } = rt.settings;
   const secret = await readSecret(rt, authClientSecretId, MIN_CLIENT_SECRET_LENGTH);
   const key = `${authIssuer} ${authClientId} ${secret}`;
+  const oidc = await openId();
   let configuration = configurations.get(key);
   if (!configuration) {
     const issuer = new URL(authIssuer);
@@ -53,7 +57,7 @@ export const startSignIn = async (
   rt: Runtime,
   link: Pick<PendingSignIn, 'approvalId' | 'expires' | 'signature'>,
 ): Promise<{ url: URL; pending: PendingSignIn }> => {
-  const config = await configurationFor(rt);
+  const [config, oidc] = await Promise.all([configurationFor(rt), openId()]);
   const verifier = oidc.randomPKCECodeVerifier();
   const pending: PendingSignIn = { ...link, verifier, state: oidc.randomState(), nonce: oidc.randomNonce() };
   const url = oidc.buildAuthorizationUrl(config, {
@@ -88,8 +92,8 @@ export const groupsOf = (value: unknown): string[] => {
 
 /** Exchanges the code (with the PKCE verifier) and turns the verified ID token into a person. */
 export const finishSignIn = async (rt: Runtime, callback: URL, pending: PendingSignIn): Promise<VerifiedPerson> => {
-  const config = await configurationFor(rt);
-  let claims: oidc.IDToken | undefined;
+  const [config, oidc] = await Promise.all([configurationFor(rt), openId()]);
+  let claims: OpenId.IDToken | undefined;
   try {
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
       pkceCodeVerifier: pending.verifier,
