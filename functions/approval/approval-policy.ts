@@ -37,13 +37,19 @@ export const approvalRequirement = (config: HubfixConfig, record: ApprovalRecord
   };
 };
 
-const sameEmail = (a?: string, b?: string): boolean => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
+const sameName = (a?: string, b?: string): boolean => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** The person who started the run, by IdP identity or by verified email. */
+/**
+ * The person who started the run: the same identity provider subject, the same verified email, or (a run an AWS
+ * principal started) the principal's user name, an IAM Identity Center session name, equal to the voter's email or
+ * preferred username, case-insensitive.
+ */
 export const isRequester = (voter: VerifiedPerson, requester: Requester | undefined): boolean =>
   !!requester &&
   ((requester.issuer === voter.issuer && requester.subject !== undefined && requester.subject === voter.subject) ||
-    sameEmail(requester.email, voter.email));
+    sameName(requester.email, voter.email) ||
+    sameName(requester.userName, voter.email) ||
+    sameName(requester.userName, voter.username));
 
 /** Why this person may not vote on this approval, or undefined when they may. */
 export const refusalFor = (

@@ -74,9 +74,19 @@ export const startSignIn = async (
 const text = (value: unknown, limit: number): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, limit) : undefined;
 
-/** The groups claim as a list of names (Cognito and Okta send an array; some providers one space-separated string). */
-const groupsOf = (value: unknown): string[] => {
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\s+/) : [];
+/**
+ * The groups claim as a list of names. Cognito groups and Okta send an array; some providers one space-separated string;
+ * Cognito's `custom:groups` of a federated person holds a multi-valued SAML attribute as one string `[a, b]`.
+ */
+export const groupsOf = (value: unknown): string[] => {
+  const bracketed = typeof value === 'string' ? /^\[(.*)\]$/s.exec(value.trim()) : null;
+  const list = Array.isArray(value)
+    ? value
+    : bracketed
+      ? bracketed[1].split(',').map((group) => group.trim())
+      : typeof value === 'string'
+        ? value.split(/\s+/)
+        : [];
   return list.filter((group): group is string => typeof group === 'string' && group !== '' && group.length <= 256).slice(0, 200);
 };
 
@@ -104,6 +114,7 @@ export const finishSignIn = async (rt: Runtime, callback: URL, pending: PendingS
     subject: claims.sub,
     email: emailVerified ? text(claims.email, 320) : undefined,
     name: text(claims.name, 200) ?? text(claims.preferred_username, 200),
+    username: text(claims.preferred_username, 200),
     groups: groupsOf(claims[rt.config.approvalAuth.groupsClaim]),
     channel: 'web',
   };
