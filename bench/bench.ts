@@ -180,7 +180,12 @@ const STEP_CLIENTS: Record<string, { clients: string[]; controlStep?: ControlSte
 };
 
 /** The SDK package of an IAM action's service prefix, for the services the bench control declares. */
-const SDK_PACKAGE_OF_SERVICE: Record<string, string> = { iam: 'client-iam', cloudtrail: 'client-cloudtrail', ec2: 'client-ec2' };
+const SDK_PACKAGE_OF_SERVICE: Record<string, string> = {
+  iam: 'client-iam',
+  cloudtrail: 'client-cloudtrail',
+  ec2: 'client-ec2',
+  s3: 'client-s3',
+};
 
 const controlClients = (controlId: string, step: ControlStep): string[] => {
   const plugin = plugins.find((p) => p.securityControlIds.includes(controlId));

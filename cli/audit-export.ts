@@ -1,3 +1,4 @@
+import { requesterLabel } from '../functions/findings/requester';
 import { readFileSync } from 'node:fs';
 import type { AuditRecord } from '../functions/audit/audit';
 
@@ -22,6 +23,7 @@ export const AUDIT_CSV_COLUMNS: [string, (r: AuditRecord) => unknown][] = [
   ['resourceId', (r) => r.finding.resourceId],
   ['action', (r) => r.action],
   ['trigger', (r) => r.trigger],
+  ['requestedBy', (r) => r.requestedBy && requesterLabel(r.requestedBy)],
   ['route', (r) => r.assessment?.route],
   ['routeReason', (r) => r.assessment?.routeReason],
   ['risk', (r) => r.assessment?.risk],

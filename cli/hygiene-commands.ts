@@ -12,7 +12,9 @@ import { standardName } from '../functions/hygiene/standards';
 import type { AuditReport, HygieneBatchInput, HygieneKind, HygieneRunRecord } from '../functions/hygiene/types';
 import { loadConfigFile } from '../infra/build-app';
 import { loadFixture, type Fixture } from '../sandbox/fixture';
-import { SANDBOX_APPROVER } from '../sandbox/session';
+import { SANDBOX_APPROVER, sandboxOperator } from '../sandbox/session';
+import type { Requester } from '../functions/findings/requester';
+import { callerRequester, requestedByLabel } from './caller';
 import { auditSandbox, organizationTargets, replayHygieneRun, runHygieneBatch, type HygieneRunReport } from '../sandbox/hygiene-session';
 import { LocalCloud } from '../sandbox/local-cloud';
 import { clientSettings, outputOf, targetsDeployment, withAwsOptions, type AwsOptions, type Deployment } from './aws';
@@ -180,16 +182,17 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<Common & { approve?: boolean; reject?: boolean; include?: HygieneKind[]; out?: string }>();
       const config = loadConfigFile(configFile());
-      const batchOf = (audit: AuditReport): HygieneBatchInput => ({
+      const batchOf = (audit: AuditReport, requester: Requester): HygieneBatchInput => ({
         mode: 'disable',
-        requestedBy: 'hubfix controls disable',
+        requestedBy: requestedByLabel('hubfix controls disable', requester),
+        requester,
         changes: selectedChanges(audit, options.include ?? []),
       });
       if (targetsDeployment(options)) {
         if (options.approve || options.reject)
           throw new Error('--approve and --reject are for the sandbox: on a deployment the approvers decide');
         const { deployment, report } = await auditDeployment(options, config);
-        const batch = batchOf(report);
+        const batch = batchOf(report, await callerRequester(options, deployment.region));
         if (batch.changes.length === 0) return console.log('The audit selected no control: nothing to disable');
         const executionArn = await startDeployedBatch(options, deployment, batch);
         console.log(
@@ -201,7 +204,8 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
       const fixture = loadFixture(options.account);
       const result = await withCloud(fixture, config, async (cloud) => {
         const audit = await auditSandbox(cloud, organizationTargets(fixture), fixture.homeRegion);
-        const run = await runHygieneBatch(cloud, batchOf(audit), approverPolicy(options.approve ? 'approve' : 'reject'));
+        const batch = batchOf(audit, sandboxOperator(fixture.homeAccountId));
+        const run = await runHygieneBatch(cloud, batch, approverPolicy(options.approve ? 'approve' : 'reject'));
         return { audit: audit.totals, run };
       });
       if (options.out && result.run.record) writeFileSync(options.out, `${JSON.stringify(result.run.record, null, 2)}\n`);
@@ -222,7 +226,13 @@ export const registerHygieneCommands = (controls: Command, configFile: () => str
       if (record.kind !== 'hubfix-control-hygiene') throw new Error(`${options.from} is not a control-hygiene change record`);
       const batch = reversal(record, 'hubfix controls enable');
       if (targetsDeployment(options)) {
-        const executionArn = await startDeployedBatch(options, await findDeployment(options), batch);
+        const deployment = await findDeployment(options);
+        const requester = await callerRequester(options, deployment.region);
+        const executionArn = await startDeployedBatch(options, deployment, {
+          ...batch,
+          requestedBy: requestedByLabel(batch.requestedBy, requester),
+          requester,
+        });
         console.log(options.json ? JSON.stringify({ executionArn }, null, 2) : deployedRunSummary(executionArn, batch));
         return;
       }

@@ -8,7 +8,7 @@ import { runDemo } from './demo';
 import { fixtureJsonSchema, loadFixture } from './fixture';
 import { LocalCloud } from './local-cloud';
 import { printRunReport } from './report';
-import { asCustomActionEvent, policyFor, runEvent, SANDBOX_APPROVER, withDecisionTimeout } from './session';
+import { asCustomActionEvent, policyFor, runEvent, SANDBOX_APPROVER, sandboxOperator, withDecisionTimeout } from './session';
 
 export const FIXTURES = join(__dirname, 'fixtures');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -34,17 +34,17 @@ export const registerSandboxCommands = (program: Command, config: () => HubfixCo
     .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
       const decision = options.approve ? 'approve' : options.reject ? 'reject' : options.timeout ? 'timeout' : 'interactive';
-      setExitCode(
-        await runDemo({
-          config: demoConfig(),
-          fixture: loadFixture(options.account),
-          event: readJson(options.event),
-          decision,
-          port: Number(options.port),
-          json: Boolean(options.json),
-          auditFile: options.auditFile,
-        }),
-      );
+      const { exitCode } = await runDemo({
+        config: demoConfig(),
+        fixture: loadFixture(options.account),
+        event: readJson(options.event),
+        decision,
+        port: Number(options.port),
+        json: Boolean(options.json),
+        auditFile: options.auditFile,
+        terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      });
+      setExitCode(exitCode);
     });
 
   program
@@ -57,6 +57,11 @@ export const registerSandboxCommands = (program: Command, config: () => HubfixCo
         .choices(['approve', 'reject', 'timeout'])
         .default('approve'),
     )
+    .option(
+      '--requested-by <user-name>',
+      'start the runs as this operator (an IAM Identity Center session name, e.g. ana@example.test) instead of from Security Hub: ' +
+        'that person cannot approve them',
+    )
     .option('--json', 'machine-readable output')
     .option('--audit-file <file>', 'append the audit records of the runs to this file (JSON lines) for audit export and report')
     .action(async (options) => {
@@ -64,7 +69,8 @@ export const registerSandboxCommands = (program: Command, config: () => HubfixCo
       const cloud = await LocalCloud.start({ fixture, config: withDecisionTimeout(config(), options.decision), retryIntervalMs: 0 });
       try {
         const event = asCustomActionEvent(readJson(options.event), fixture.homeAccountId, fixture.homeRegion);
-        const report = await runEvent(cloud, event, policyFor(options.decision, SANDBOX_APPROVER));
+        const requestedBy = options.requestedBy ? sandboxOperator(fixture.homeAccountId, options.requestedBy) : undefined;
+        const report = await runEvent(cloud, event, policyFor(options.decision, SANDBOX_APPROVER), { requestedBy });
         if (options.json) console.log(JSON.stringify(report, null, 2));
         else printRunReport(report);
         if (options.auditFile) {

@@ -4,7 +4,8 @@ import type { Fixture } from './fixture';
 import { LocalCloud } from './local-cloud';
 import { saveLocalAudit } from './audit-file';
 import { printRunReport } from './report';
-import { runEvent, type EmailPolicy } from './session';
+import { runEvent, type EmailPolicy, type RunReport } from './session';
+import { DEMO_PASSWORD, DEMO_USERS } from './local-identity-provider';
 
 export interface DemoOptions {
   config: HubfixConfig;
@@ -15,7 +16,24 @@ export interface DemoOptions {
   json: boolean;
   /** Append the runs' audit records here (JSON lines): the local DynamoDB ends with the process. */
   auditFile?: string;
+  /** A person is at a terminal to decide in the browser (stdin and stdout are TTYs); without one, `interactive` refuses. */
+  terminal: boolean;
 }
+
+export interface DemoResult {
+  exitCode: number;
+  /** Absent when the demo refused to start. */
+  report?: RunReport;
+}
+
+/** The sign-in the interactive demo offers: the local identity provider's people, who may decide, and the password. */
+export const demoLogins = (approverGroups: readonly string[]): string[] => [
+  `   Sign in at the local identity provider (password "${DEMO_PASSWORD}") as one of:`,
+  ...DEMO_USERS.map((user) => {
+    const approver = user.groups.some((group) => approverGroups.includes(group));
+    return `     ${user.login.padEnd(4)} ${user.name} (${user.groups.join(', ')}): ${approver ? 'may approve' : 'may not approve'}`;
+  }),
+];
 
 const say = (json: boolean, text: string) => {
   if (!json) console.log(text);
@@ -26,8 +44,12 @@ const say = (json: boolean, text: string) => {
  * automatically, sent for approval, unsupported), the approval page on localhost, progress as findings
  * move, and a closing table of outcomes and changes.
  */
-export const runDemo = async (options: DemoOptions): Promise<number> => {
+export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   const { json } = options;
+  if (options.decision === 'interactive' && !options.terminal) {
+    console.error('hubfix demo: no terminal to wait at. Decide in the browser from a terminal, or pass --approve, --reject or --timeout.');
+    return { exitCode: 2 };
+  }
   const config = withDecisionTimeout(options.config, options.decision);
   const labels = new Map<string, string>();
   const cloud = await LocalCloud.start({
@@ -51,7 +73,9 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
   const policy: EmailPolicy = (email, link) => {
     say(json, `\n✉  Email to approvers: ${email.subject}\n   ${link}\n`);
     if (answer) return answer(email, link);
-    say(json, '   Open the link in a browser, read the evidence, and approve or reject. The demo waits for you (Ctrl+C to stop).\n');
+    say(json, '   Open the link in a browser, sign in, read the evidence, and approve or reject.');
+    for (const line of demoLogins(config.approvalPolicy.approverGroups)) say(json, line);
+    say(json, '   The demo waits for your decision (Ctrl+C to stop).\n');
     return 'wait';
   };
   try {
@@ -65,7 +89,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       const count = await saveLocalAudit(cloud, options.auditFile);
       say(json, `Appended ${count} audit record${count === 1 ? '' : 's'} to ${options.auditFile}`);
     }
-    return 0;
+    return { exitCode: 0, report };
   } finally {
     await cloud.stop();
   }

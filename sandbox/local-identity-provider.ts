@@ -80,7 +80,7 @@ export class LocalIdentityProvider {
       ],
       jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'local-1', use: 'sig', alg: 'RS256' }] },
       cookies: { keys: [randomBytes(32).toString('base64url')] },
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', options.groupsClaim] },
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username', options.groupsClaim] },
       // The ID token carries the profile and groups, as Cognito's does.
       conformIdTokenClaims: false,
       features: { devInteractions: { enabled: false } },
@@ -96,6 +96,7 @@ export class LocalIdentityProvider {
               email: user.email,
               email_verified: true,
               name: user.name,
+              preferred_username: user.login,
               [options.groupsClaim]: user.groups,
             }),
           }

@@ -1,5 +1,7 @@
 import { parseEvent, parseFindings } from '../functions/findings/asff';
+import { requesterFromCallerArn, type Requester } from '../functions/findings/requester';
 import { planIntake } from '../functions/intake/intake-decisions';
+import { executeIntakePlan } from '../functions/intake/intake-run';
 import { answerApproval, approvalLinkIn, type ApproverDecision } from './approver';
 import type { HubfixConfig } from '../functions/platform/config';
 import type { LocalCloud } from './local-cloud';
@@ -103,18 +105,31 @@ export const answeringEmails = async (answer: () => Promise<void>, until: Promis
 
 /**
  * Sends one event through the deployed path (SQS message → intake → executions) and runs every
- * execution to its end, answering approval emails by `policy` through the real approval page.
+ * execution to its end, answering approval emails by `policy` through the real approval page. With `requestedBy`
+ * an operator starts the runs instead of Security Hub: intake's own re-read, locks and StartExecution, each execution
+ * input naming that person (who then cannot approve it), as a command run with the operator's credentials would.
  */
-export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailPolicy): Promise<RunReport> => {
+export const runEvent = async (
+  cloud: LocalCloud,
+  event: unknown,
+  policy: EmailPolicy,
+  options: { requestedBy?: Requester } = {},
+): Promise<RunReport> => {
   importEventFindings(cloud, event);
   const before = cloud.sim.snapshot();
   const intakePlan = planIntake(parseEvent(event), cloud.runtime.config, { receivedAt: new Date().toISOString() });
   const emails: RunReport['emails'] = [];
   const answerNewEmails = emailAnswerer(cloud, policy, emails);
 
-  const delivered = await cloud.deliver(event);
-  const failures = delivered && 'batchItemFailures' in delivered ? delivered.batchItemFailures : [];
-  if (failures.length > 0) throw new Error('Intake rejected the event; see the log (run with --verbose) for the reason');
+  const { requestedBy } = options;
+  if (requestedBy) {
+    const start = intakePlan.start.map((input) => ({ ...input, requestedBy }));
+    await executeIntakePlan({ ...intakePlan, start, skip: [...intakePlan.skip] }, cloud.runtime);
+  } else {
+    const delivered = await cloud.deliver(event);
+    const failures = delivered && 'batchItemFailures' in delivered ? delivered.batchItemFailures : [];
+    if (failures.length > 0) throw new Error('Intake rejected the event; see the log (run with --verbose) for the reason');
+  }
 
   await answeringEmails(answerNewEmails, cloud.settle(), 50);
 
@@ -151,6 +166,14 @@ export const runEvent = async (cloud: LocalCloud, event: unknown, policy: EmailP
 /** `--decision timeout` shortens the wait to two seconds: the definition's timeout is set from this config at synth. */
 export const withDecisionTimeout = (config: HubfixConfig, decision: string): HubfixConfig =>
   decision === 'timeout' ? { ...config, approval: { timeoutHours: 2 / 3600, linkLifetimeHours: 2 / 3600 } } : config;
+
+/**
+ * The operator the sandbox's commands run as, as sts:GetCallerIdentity would name an IAM Identity Center session: the
+ * role `AWSReservedSSO_<permission set>_<id>`, the session named after the user. By default the demo developer Devi,
+ * who is no approver, so the demo approvers can decide what the sandbox starts.
+ */
+export const sandboxOperator = (accountId: string, userName = 'devi@example.test'): Requester =>
+  requesterFromCallerArn(`arn:aws:sts::${accountId}:assumed-role/AWSReservedSSO_HubfixOperator_5a1b2c3d4e5f6a7b/${userName}`);
 
 /** The demo person the sandbox's `--approve` / `--reject` sign in as (sandbox/local-identity-provider.ts): an approver. */
 export const SANDBOX_APPROVER = 'ana';

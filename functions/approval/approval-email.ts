@@ -1,4 +1,5 @@
 import { evidenceSource } from '../findings/evidence';
+import { describeRequester } from '../findings/requester';
 import { emailText } from '../platform/untrusted-text';
 import { formatTime } from './approval-page';
 import type { ApprovalRecord } from './approval-store';
@@ -59,6 +60,7 @@ export const emailMessage = (record: ApprovalRecord, link: string): string => {
     `Finding:   ${t(finding.title, 200)}`,
     '',
     'WHY A PERSON MUST DECIDE',
+    t(describeRequester(record.requestedBy, record.trigger), 1_000),
     why,
     ...(assessment.risk ? [`Risk: ${t(assessment.risk, 20)}`] : []),
     '',
@@ -95,6 +97,7 @@ export const batchEmailMessage = (record: ApprovalRecord, link: string): string 
     `Regions:   ${finding.region}`,
     '',
     'WHY',
+    emailText(describeRequester(record.requestedBy, 'batch'), 1_000),
     assessment.routeReason,
     '',
     `THE CONTROLS (${assessment.evidence.length}), EACH WITH THE REASON RECORDED ON IT`,

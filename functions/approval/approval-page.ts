@@ -1,3 +1,4 @@
+import { describeRequester } from '../findings/requester';
 import { evidenceSource } from '../findings/evidence';
 import { createHash } from 'node:crypto';
 import type { ApprovalRecord, VerifiedPerson } from './approval-store';
@@ -122,7 +123,9 @@ const whyAndEvidence = (record: ApprovalRecord): string => {
           .map((e) => `<li>${escapeHtml(e.fact)} <span class="source">(${escapeHtml(evidenceSource(e))})</span></li>`)
           .join('\n')}</ul>`
       : '<p>No evidence was recorded.</p>';
+  const requested = describeRequester(record.requestedBy, record.kind === 'control-hygiene' ? 'batch' : record.trigger);
   return `<h2>Why a person must decide</h2>
+<p class="requester">${escapeHtml(requested)}</p>
 ${imported}<p>${escapeHtml(assessment.routeReason)}</p>
 ${risk}
 <h2>Evidence</h2>

@@ -37,13 +37,19 @@ export const approvalRequirement = (config: HubfixConfig, record: ApprovalRecord
   };
 };
 
-const sameEmail = (a?: string, b?: string): boolean => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
+const sameName = (a?: string, b?: string): boolean => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** The person who started the run, by IdP identity or by verified email. */
+/**
+ * The person who started the run: the same identity provider subject, the same verified email, or (a run an AWS
+ * principal started) the principal's user name, an IAM Identity Center session name, equal to the voter's email or
+ * preferred username, case-insensitive.
+ */
 export const isRequester = (voter: VerifiedPerson, requester: Requester | undefined): boolean =>
   !!requester &&
   ((requester.issuer === voter.issuer && requester.subject !== undefined && requester.subject === voter.subject) ||
-    sameEmail(requester.email, voter.email));
+    sameName(requester.email, voter.email) ||
+    sameName(requester.userName, voter.email) ||
+    sameName(requester.userName, voter.username));
 
 /** Why this person may not vote on this approval, or undefined when they may. */
 export const refusalFor = (
@@ -56,7 +62,7 @@ export const refusalFor = (
   if (missing) return `You are not in an approver group for this request (one of: ${missing.join(', ')}).`;
   if (decision === 'approve' && isRequester(voter, record.requestedBy)) return 'You started this run, so you cannot approve it.';
   // One person may hold an identity per channel (the page's IdP, Slack): the same email is the same person.
-  if (record.votes.some((vote) => (vote.issuer === voter.issuer && vote.subject === voter.subject) || sameEmail(vote.email, voter.email))) {
+  if (record.votes.some((vote) => (vote.issuer === voter.issuer && vote.subject === voter.subject) || sameName(vote.email, voter.email))) {
     return 'You have already voted on this request; each person votes once.';
   }
   return undefined;

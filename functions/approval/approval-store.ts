@@ -5,6 +5,7 @@ import { documentClient, isConditionFailure } from '../platform/dynamo';
 import { epochSeconds } from './approval-link';
 import { HubfixError } from '../platform/errors';
 import type { Runtime } from '../platform/runtime';
+import type { Requester } from '../findings/requester';
 import type { ApprovalVote, Assessment, FindingRef, Trigger } from '../findings/types';
 
 /**
@@ -20,19 +21,16 @@ export type Vote = ApprovalVote;
 /** A person as the identity provider vouched for them at sign-in (never a typed name). */
 export type VerifiedPerson = Omit<ApprovalVote, 'decision' | 'reason' | 'at'>;
 
-/** Who started a run: an IdP identity (issuer + subject) or, from the CLI, at least a verified email. */
-export interface Requester {
-  issuer?: string;
-  subject?: string;
-  email?: string;
-}
+/** Who started a run (findings/requester.ts): a signed-in person, or the AWS principal whose CLI started it. */
+export type { Requester };
 
 /**
  * The record's schema. A link emailed by one build is opened days later on the page of the next (the approval API is
  * not pinned to a deployment), so the reader accepts the previous version (docs/upgrades.md):
  * 1 (no `schemaVersion` attribute): no `kind`; `finding.resource.canonicalId` absent in records stored before it existed.
  * 2: `schemaVersion` and `kind`; the canonical resource always set.
- * 3: `votes` (each with the voter's verified identity) and `voteCount`; `requestedBy` when a known person started the run.
+ * 3: `votes` (each with the voter's verified identity) and `voteCount`; `requestedBy` when a known person started the run
+ *    (an AWS caller's `arn` and `userName` were added within version 3: optional, and an older reader keeps them unread).
  *    A version 2 record has no votes: its `approver` is the name typed on the page, kept as it was.
  */
 export const APPROVAL_SCHEMA_VERSION = 3;
@@ -112,7 +110,16 @@ const storedApprovalSchema = z.looseObject({
       }),
     )
     .optional(),
-  requestedBy: z.looseObject({ issuer: z.string().optional(), subject: z.string().optional(), email: z.string().optional() }).optional(),
+  requestedBy: z
+    .looseObject({
+      issuer: z.string().optional(),
+      subject: z.string().optional(),
+      email: z.string().optional(),
+      name: z.string().optional(),
+      arn: z.string().optional(),
+      userName: z.string().optional(),
+    })
+    .optional(),
 });
 
 /**

@@ -6,6 +6,7 @@ import { approvalTimeoutSeconds } from '../platform/config';
 import { InvalidInputError } from '../platform/errors';
 import { logger } from '../platform/logger';
 import type { Runtime } from '../platform/runtime';
+import { requesterSchema, type Requester } from '../findings/requester';
 import type { Assessment, FindingRef, Trigger } from '../findings/types';
 import { approvalLink, createApprovalId, epochSeconds } from './approval-link';
 import { approvalEmail } from './approval-email';
@@ -28,18 +29,22 @@ export interface RequestApprovalInput {
   finding: FindingRef;
   assessment: Assessment;
   trigger: Trigger;
+  /** The execution input as StartExecution received it: read for its `requestedBy` only (findings/requester.ts). */
+  executionInput?: { requestedBy?: unknown };
 }
 
 /** The control-hygiene workflow's input: the batch summarized as one finding and assessment (hygiene/batch.ts). */
 export interface RequestBatchApprovalInput {
   taskToken: string;
   executionId: string;
-  approval: { finding: FindingRef; assessment: Assessment };
+  approval: { finding: FindingRef; assessment: Assessment; requestedBy?: Requester };
 }
 
 /** Either input, read as one request. */
-export interface ApprovalRequest extends RequestApprovalInput {
+export interface ApprovalRequest extends Omit<RequestApprovalInput, 'executionInput'> {
   kind: ApprovalKind;
+  /** Who started the run, when a known person did: they cannot approve it. */
+  requestedBy?: Requester;
 }
 
 export interface RequestApprovalResult {
@@ -75,6 +80,7 @@ const remediationSchema = z.object({
   }),
   assessment: z.looseObject({ routeReason: z.string(), evidence }),
   trigger: z.enum(['custom-action', 'imported']),
+  executionInput: z.looseObject({ requestedBy: requesterSchema.optional() }).optional(),
 });
 
 const batchSchema = z.object({
@@ -83,6 +89,7 @@ const batchSchema = z.object({
   approval: z.object({
     finding: z.looseObject({ id: z.string().min(1), title: z.string(), resource: z.looseObject({ id: z.string() }) }),
     assessment: z.looseObject({ routeReason: z.string(), evidence }),
+    requestedBy: requesterSchema.optional(),
   }),
 });
 
@@ -108,7 +115,9 @@ export const parseApprovalRequest = (raw: unknown): ApprovalRequest => {
   }
   const result = remediationSchema.safeParse(raw);
   if (!result.success) throw invalid(result.error);
-  return { kind: 'remediation', ...(result.data as unknown as RequestApprovalInput) };
+  const { executionInput, ...request } = result.data as unknown as RequestApprovalInput & { executionInput?: { requestedBy?: Requester } };
+  const requestedBy = executionInput?.requestedBy;
+  return { kind: 'remediation', ...request, ...(requestedBy ? { requestedBy } : {}) };
 };
 
 /** A finding waiting for a decision says so; failing here would make Step Functions retry and send a second link. */
@@ -160,9 +169,15 @@ export const requestApproval = async (rt: Runtime, request: ApprovalRequest): Pr
     trigger: request.trigger,
     createdAt: now.toISOString(),
     expiresAt,
+    ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
   });
   logger.appendKeys({ approvalId, executionId: request.executionId });
-  logger.info('Approval stored', { kind: request.kind, expiresAt, evidence: request.assessment.evidence.length });
+  logger.info('Approval stored', {
+    kind: request.kind,
+    expiresAt,
+    evidence: request.assessment.evidence.length,
+    requestedBy: request.requestedBy?.arn ?? request.requestedBy?.subject,
+  });
 
   const email = approvalEmail(record, approvalLink(rt.settings.approvalBaseUrl, approvalId, expiresAt, await getLinkSecret(rt)));
   await rt.clients

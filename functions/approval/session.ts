@@ -58,6 +58,7 @@ const sessionSchema = z.object({
     subject: z.string().min(1),
     email: z.string().optional(),
     name: z.string().optional(),
+    username: z.string().optional(),
     groups: z.array(z.string()),
   }),
   csrf: z.string().min(32),

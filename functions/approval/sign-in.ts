@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as OpenId from 'openid-client';
 import { HubfixError } from '../platform/errors';
 import type { Runtime } from '../platform/runtime';
 import type { VerifiedPerson } from './approval-store';
@@ -20,12 +20,16 @@ const MIN_CLIENT_SECRET_LENGTH = 16;
 /** Plain http is accepted for an issuer on this machine only (the sandbox's identity provider). */
 const isLoopback = (url: URL): boolean => url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 
-const configurations = new Map<string, Promise<oidc.Configuration>>();
+/** The protocol library is loaded by the sign-in routes alone: showing a page or casting a vote never pays for it. */
+const openId = (): Promise<typeof OpenId> => import('openid-client');
 
-const configurationFor = async (rt: Runtime): Promise<oidc.Configuration> => {
+const configurations = new Map<string, Promise<OpenId.Configuration>>();
+
+const configurationFor = async (rt: Runtime): Promise<OpenId.Configuration> => {
   const { authIssuer, authClientId, authClientSecretId } = rt.settings;
   const secret = await readSecret(rt, authClientSecretId, MIN_CLIENT_SECRET_LENGTH);
   const key = `${authIssuer} ${authClientId} ${secret}`;
+  const oidc = await openId();
   let configuration = configurations.get(key);
   if (!configuration) {
     const issuer = new URL(authIssuer);
@@ -53,7 +57,7 @@ export const startSignIn = async (
   rt: Runtime,
   link: Pick<PendingSignIn, 'approvalId' | 'expires' | 'signature'>,
 ): Promise<{ url: URL; pending: PendingSignIn }> => {
-  const config = await configurationFor(rt);
+  const [config, oidc] = await Promise.all([configurationFor(rt), openId()]);
   const verifier = oidc.randomPKCECodeVerifier();
   const pending: PendingSignIn = { ...link, verifier, state: oidc.randomState(), nonce: oidc.randomNonce() };
   const url = oidc.buildAuthorizationUrl(config, {
@@ -70,16 +74,26 @@ export const startSignIn = async (
 const text = (value: unknown, limit: number): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, limit) : undefined;
 
-/** The groups claim as a list of names (Cognito and Okta send an array; some providers one space-separated string). */
-const groupsOf = (value: unknown): string[] => {
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\s+/) : [];
+/**
+ * The groups claim as a list of names. Cognito groups and Okta send an array; some providers one space-separated string;
+ * Cognito's `custom:groups` of a federated person holds a multi-valued SAML attribute as one string `[a, b]`.
+ */
+export const groupsOf = (value: unknown): string[] => {
+  const bracketed = typeof value === 'string' ? /^\[(.*)\]$/s.exec(value.trim()) : null;
+  const list = Array.isArray(value)
+    ? value
+    : bracketed
+      ? bracketed[1].split(',').map((group) => group.trim())
+      : typeof value === 'string'
+        ? value.split(/\s+/)
+        : [];
   return list.filter((group): group is string => typeof group === 'string' && group !== '' && group.length <= 256).slice(0, 200);
 };
 
 /** Exchanges the code (with the PKCE verifier) and turns the verified ID token into a person. */
 export const finishSignIn = async (rt: Runtime, callback: URL, pending: PendingSignIn): Promise<VerifiedPerson> => {
-  const config = await configurationFor(rt);
-  let claims: oidc.IDToken | undefined;
+  const [config, oidc] = await Promise.all([configurationFor(rt), openId()]);
+  let claims: OpenId.IDToken | undefined;
   try {
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
       pkceCodeVerifier: pending.verifier,
@@ -100,6 +114,7 @@ export const finishSignIn = async (rt: Runtime, callback: URL, pending: PendingS
     subject: claims.sub,
     email: emailVerified ? text(claims.email, 320) : undefined,
     name: text(claims.name, 200) ?? text(claims.preferred_username, 200),
+    username: text(claims.preferred_username, 200),
     groups: groupsOf(claims[rt.config.approvalAuth.groupsClaim]),
     channel: 'web',
   };

@@ -5,6 +5,7 @@ import type { Annotation } from '../workflow/annotation';
 import { documentClient, isConditionFailure } from '../platform/dynamo';
 import { causeMessage } from '../workflow/outcome';
 import type { Runtime } from '../platform/runtime';
+import type { Requester } from '../findings/requester';
 import type { Evidence, FailedStep, Outcome, RequestedAction, Risk, Route, SkipKind, Trigger } from '../findings/types';
 import { failureOf, type AnnotatedState } from '../workflow/workflow-failure';
 
@@ -59,6 +60,8 @@ export interface AuditRecord {
   };
   action: RequestedAction;
   trigger: Trigger;
+  /** Who started the run, as its execution input said (absent: Security Hub started it, or nobody said who). */
+  requestedBy?: Requester;
   assessment?: {
     pluginId?: string;
     route: Route;
@@ -128,6 +131,7 @@ export const buildAuditRecord = (
     },
     action: state.action,
     trigger: state.trigger,
+    requestedBy: state.requestedBy,
     assessment: assessment && {
       pluginId: assessment.pluginId,
       route: assessment.route,

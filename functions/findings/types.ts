@@ -1,3 +1,5 @@
+import type { Requester } from './requester';
+
 /**
  * The data that moves through the workflow. One execution = one finding; every state adds one key
  * to the execution's JSON (ResultPath), so the final Annotate step sees the whole story.
@@ -56,6 +58,8 @@ export interface WorkflowInput {
   trigger: Trigger;
   /** When intake received the event (ISO 8601): the start of time-to-remediate. */
   receivedAt: string;
+  /** The person who started the run, when one did (a StartExecution caller that says who it is; never a custom action). */
+  requestedBy?: Requester;
 }
 
 /**
@@ -160,6 +164,8 @@ export interface ApprovalVote {
   subject: string;
   email?: string;
   name?: string;
+  /** The provider's `preferred_username`: compared with an AWS requester's user name (no self-approval). */
+  username?: string;
   groups: string[];
   channel: 'web' | 'slack';
   decision: 'approve' | 'reject';

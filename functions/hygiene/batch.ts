@@ -6,6 +6,7 @@ import {
 import * as z from 'zod';
 import type { ClientFactory } from '../platform/clients';
 import { InvalidInputError } from '../platform/errors';
+import { requesterSchema, type Requester } from '../findings/requester';
 import type { Assessment, FindingRef } from '../findings/types';
 import { standardName } from './standards';
 import type { AssociationStatus, ChangeGroup, ControlChange, ControlChangeRequest, HygieneBatchInput, HygieneRunRecord } from './types';
@@ -31,6 +32,7 @@ export const batchInputSchema = z
     mode: z.enum(['disable', 'enable']),
     changes: z.array(changeSchema).max(5000),
     requestedBy: z.string().trim().min(1).max(100),
+    requester: requesterSchema.optional(),
   })
   .superRefine((input, ctx) => {
     const wanted = input.mode === 'disable' ? 'DISABLED' : 'ENABLED';
@@ -73,6 +75,8 @@ export const groupChanges = (changes: ControlChangeRequest[]): ChangeGroup[] => 
 export interface BatchApprovalSummary {
   finding: FindingRef;
   assessment: Assessment;
+  /** Who started the batch, when the command said (they cannot approve it). */
+  requestedBy?: Requester;
 }
 
 const unique = (values: string[]) => [...new Set(values)].sort();
@@ -85,6 +89,7 @@ export const approvalSummary = (input: HygieneBatchInput, now: Date, executionId
     `${input.changes.length} Security Hub control association${input.changes.length === 1 ? '' : 's'} in ` +
     `${accounts.length} account${accounts.length === 1 ? '' : 's'}`;
   return {
+    ...(input.requester ? { requestedBy: input.requester } : {}),
     finding: {
       // Not a Security Hub finding: the batch's own identity, so the approval record names what it is about.
       id: `hubfix-control-hygiene/${executionId.split(':').pop() ?? executionId}`,

@@ -1,3 +1,5 @@
+import type { Requester } from '../findings/requester';
+
 /**
  * Data of the control-hygiene audit and batch workflow (statemachines/control-hygiene.asl.json).
  * One execution = one batch of control association changes across accounts and regions.
@@ -62,6 +64,8 @@ export interface HygieneBatchInput {
   changes: ControlChangeRequest[];
   /** Who asked for the batch (CLI user, pipeline); recorded with every change. */
   requestedBy: string;
+  /** The caller the starting command's credentials name (sts:GetCallerIdentity): they cannot approve the batch. */
+  requester?: Requester;
 }
 
 /** Changes of one account and region: one Map iteration, one BatchUpdateStandardsControlAssociations call. */

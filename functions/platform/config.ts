@@ -67,6 +67,51 @@ const approvalRuleSchema = z
   })
   .strict();
 
+/** How a federated identity provider's assertion or ID token maps to the approver: the attribute holding each value. */
+const federatedAttributes = z
+  .object({
+    /** The provider's attribute holding the person's email (SAML: often the NameID's email or a `…/emailaddress` claim). */
+    email: z.string().min(1).max(512).default('email'),
+    /** The provider's attribute listing the person's groups; Cognito keeps it in the custom attribute `custom:groups`. */
+    groups: z.string().min(1).max(512).default('groups'),
+  })
+  .strict()
+  .prefault({});
+
+const providerName = z
+  .string()
+  .regex(/^[\w.-]{3,32}$/, 'a provider name: 3 to 32 letters, digits, dots, hyphens or underscores')
+  .refine((name) => !['Cognito', 'COGNITO', 'Facebook', 'Google', 'LoginWithAmazon', 'SignInWithApple'].includes(name), {
+    message: 'a name Cognito reserves for its own providers',
+  });
+
+/**
+ * An identity provider the stack's Cognito user pool federates: IAM Identity Center, Okta or Entra ID by SAML (their
+ * metadata URL), or any by OpenID Connect (issuer, client id, and the client secret in Secrets Manager).
+ */
+const federatedProviderSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('saml'),
+      name: providerName,
+      metadataUrl: z.url({ protocol: /^https$/ }),
+      attributes: federatedAttributes,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('oidc'),
+      name: providerName,
+      issuer: z.url({ protocol: /^https$/ }),
+      clientId: z.string().min(1),
+      /** Secrets Manager secret (name or ARN) holding the client secret: resolved by CloudFormation, never in the template. */
+      clientSecretId: z.string().min(1),
+      attributes: federatedAttributes,
+    })
+    .strict(),
+]);
+export type FederatedProvider = z.infer<typeof federatedProviderSchema>;
+
 export const configSchema = z
   .object({
     approvers: z
@@ -293,6 +338,11 @@ export const configSchema = z
         groupsClaim: z.string().min(1).default('cognito:groups'),
         /** How long a sign-in lasts on the approval page. */
         sessionMinutes: z.number().int().min(1).max(60).default(15),
+        /**
+         * Cognito only: identity providers the user pool federates (IAM Identity Center, Okta, Entra ID, any OIDC issuer).
+         * Their people's groups arrive in `custom:groups`: set `groupsClaim` to it.
+         */
+        federation: z.array(federatedProviderSchema).max(10).default([]),
         /** Cognito only: the hosted sign-in domain prefix (unset: derived from the account id). */
         cognitoDomainPrefix: z
           .string()
@@ -303,6 +353,14 @@ export const configSchema = z
       .refine((a) => a.issuer === undefined || (a.clientId !== undefined && a.clientSecretId !== undefined), {
         message: 'an issuer needs its clientId and clientSecretId',
         path: ['issuer'],
+      })
+      .refine((a) => a.issuer === undefined || a.federation.length === 0, {
+        message: "federation is for the stack's Cognito user pool: with your own issuer, federate there",
+        path: ['federation'],
+      })
+      .refine((a) => new Set(a.federation.map((p) => p.name)).size === a.federation.length, {
+        message: 'each federated provider needs its own name',
+        path: ['federation'],
       }),
     /** The approval API's own protection. */
     approvalApi: z

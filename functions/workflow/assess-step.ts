@@ -4,6 +4,7 @@ import { claimsMismatch, readLiveFinding } from '../findings/finding-source';
 import { findingRefusal } from './finding-policy';
 import { executionName } from './execution-name';
 import { assessFinding } from './routing';
+import { requesterSchema } from '../findings/requester';
 import { readRunHistory, type RunHistory } from './run-history';
 import type { Runtime } from '../platform/runtime';
 import type { Assessment, FindingRef, SkipKind, WorkflowInput, WorkflowState } from '../findings/types';
@@ -14,13 +15,22 @@ import type { Assessment, FindingRef, SkipKind, WorkflowInput, WorkflowState } f
  * blast-limit slot before any change without a person. The step's output replaces the state, so every later step
  * (approval email and page, Remediate, the note, the audit record) sees Security Hub's finding, not the input's.
  */
-export const assessStep = async (input: WorkflowInput, rt: Runtime): Promise<WorkflowState> => {
+export const assessStep = async (request: WorkflowInput, rt: Runtime): Promise<WorkflowState> => {
   const assessedAt = rt.now().toISOString();
+  const { requestedBy, ...rest } = request;
+  const requester = requestedBy === undefined ? undefined : requesterSchema.safeParse(requestedBy);
+  // Only the checked requester travels on (to the approval record, the note and the audit record).
+  const input: WorkflowInput = requester?.success ? { ...rest, requestedBy: requester.data } : rest;
   const refuse = (finding: FindingRef, skip: SkipKind, reason: string): WorkflowState => ({
     ...input,
     finding,
     assessment: { controlId: finding.controlId, route: 'skip', skip, routeReason: reason, evidence: [], assessedAt },
   });
+  if (requester && !requester.success) {
+    // A malformed requester could hide who started the run: refuse the run rather than drop the self-approval check.
+    const fields = [...new Set(requester.error.issues.map((issue) => issue.path.join('.') || 'requestedBy'))].join(', ');
+    return refuse(input.finding, 'refused', `The run's requestedBy (who started it) is malformed (${fields}); nothing was changed.`);
+  }
 
   const live = await readLiveFinding(rt.clients.home(SecurityHubClient), input.finding);
   if (!live.ok) return refuse(input.finding, 'missing' in live ? 'not-found' : 'refused', live.reason);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,10 +6,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { HubfixConfig } from '../../functions/platform/config';
+import type { FederatedProvider, HubfixConfig } from '../../functions/platform/config';
 import { SETTINGS_ENV } from '../../functions/platform/runtime';
 import { CALLBACK_PATH } from '../../functions/approval/approval-link';
 import { acknowledgeApproverIdentity } from '../nag-acknowledgements';
+
+/** The pool's custom attribute for federated people's groups: ID tokens carry it as `custom:groups`. */
+export const GROUPS_ATTRIBUTE = 'groups';
 
 export interface ApproverIdentityProps {
   config: HubfixConfig;
@@ -49,11 +52,15 @@ export class ApproverIdentity extends Construct {
     } else {
       const pool = this.cognitoUserPool(config);
       this.userPool = pool;
+      const federated = config.approvalAuth.federation.map((provider) => this.federatedProvider(pool, provider));
       const client = pool.addClient('ApprovalPageClient', {
         generateSecret: true,
         authFlows: {},
         preventUserExistenceErrors: true,
-        supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+        supportedIdentityProviders: [
+          cognito.UserPoolClientIdentityProvider.COGNITO,
+          ...federated.map((provider) => cognito.UserPoolClientIdentityProvider.custom(provider.providerName)),
+        ],
         oAuth: {
           flows: { authorizationCodeGrant: true },
           scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
@@ -99,6 +106,10 @@ export class ApproverIdentity extends Construct {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Federated people's groups (only with federation: a custom attribute cannot be removed from a pool once added).
+      ...(config.approvalAuth.federation.length > 0
+        ? { customAttributes: { [GROUPS_ATTRIBUTE]: new cognito.StringAttribute({ mutable: true, maxLen: 2048 }) } }
+        : {}),
     });
     pool.addDomain('SignInDomain', {
       cognitoDomain: { domainPrefix: config.approvalAuth.cognitoDomainPrefix ?? `hubfix-approvals-${Stack.of(this).account}` },
@@ -115,6 +126,38 @@ export class ApproverIdentity extends Construct {
       });
     }
     return pool;
+  }
+
+  /**
+   * One federated identity provider of the pool: its email goes to the pool's email, its groups to `custom:groups`
+   * (mutable, so every sign-in refreshes them from the provider), which the ID token carries to the approval page.
+   */
+  private federatedProvider(pool: cognito.UserPool, provider: FederatedProvider): cognito.IUserPoolIdentityProvider {
+    const attributeMapping: cognito.AttributeMapping = {
+      email: cognito.ProviderAttribute.other(provider.attributes.email),
+      // CloudFormation names a custom attribute with its prefix (custom:groups); CDK passes the key as written.
+      custom: { [`custom:${GROUPS_ATTRIBUTE}`]: cognito.ProviderAttribute.other(provider.attributes.groups) },
+    };
+    const id = `Provider${provider.name.replace(/[^A-Za-z0-9]/g, '')}`;
+    if (provider.type === 'saml') {
+      return new cognito.UserPoolIdentityProviderSaml(this, id, {
+        userPool: pool,
+        name: provider.name,
+        metadata: cognito.UserPoolIdentityProviderSamlMetadata.url(provider.metadataUrl),
+        attributeMapping,
+      });
+    }
+    return new cognito.UserPoolIdentityProviderOidc(this, id, {
+      userPool: pool,
+      name: provider.name,
+      issuerUrl: provider.issuer,
+      clientId: provider.clientId,
+      // A dynamic reference: CloudFormation reads the secret at deploy time, the template never holds it.
+      clientSecret: SecretValue.secretsManager(provider.clientSecretId).unsafeUnwrap(),
+      scopes: ['openid', 'email', 'profile'],
+      attributeRequestMethod: cognito.OidcAttributeRequestMethod.GET,
+      attributeMapping,
+    });
   }
 
   /** Only the configured approver addresses may subscribe, by email: anyone else who can call sns:Subscribe gets no links. */

@@ -233,6 +233,39 @@ describe('RequestApproval', () => {
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
+  it("stores the execution input's requestedBy on the record and names the requester in the email", async () => {
+    // Prepare
+    const requestedBy = {
+      arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Ops_0a1b/ana@example.com',
+      userName: 'ana@example.com',
+    };
+
+    // Act
+    const result = await run({ ...input(), executionInput: { requestedBy, finding: { id: 'whatever the caller sent' } } });
+
+    // Assess
+    expect((await getApproval(rt, result.approvalId))?.requestedBy).toEqual(requestedBy);
+    expect(published().Message).toContain(`Requested by ana@example.com (AWS caller ${requestedBy.arn}).`);
+  });
+
+  it('says the requester is not known when a custom action started the run, and stores none', async () => {
+    // Act
+    const result = await run({ ...input(), executionInput: { finding: {} } });
+
+    // Assess
+    expect((await getApproval(rt, result.approvalId))?.requestedBy).toBeUndefined();
+    expect(published().Message).toContain('Requested from Security Hub; the requester is not known');
+  });
+
+  it('refuses a malformed requestedBy rather than store a run without its requester', async () => {
+    // Act
+    const attempt = run({ ...input(), executionInput: { requestedBy: { userName: 'ana' } } });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/RequestApproval input is invalid: executionInput\.requestedBy/);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
   it('logs the approval id but never the task token or the link', async () => {
     // Act
     const result = await run(input());
@@ -281,6 +314,23 @@ describe('RequestApproval for a control-hygiene batch (one approval request for 
     expect(published().Message).toContain('222222222222 eu-west-1: IAM.3 in CIS AWS Foundations Benchmark v1.2.0');
     expect(published().Message).not.toContain(TASK_TOKEN);
     expect(securityHub).not.toHaveReceivedCommand(BatchUpdateFindingsCommand);
+  });
+
+  it('stores the batch requester and names them in the email', async () => {
+    // Prepare
+    const requester = { arn: 'arn:aws:iam::111111111111:user/bo', userName: 'bo' };
+    const approval = approvalSummary(
+      { mode: 'disable', requestedBy: 'hubfix controls disable by bo', requester, changes: [] },
+      NOW,
+      execution,
+    );
+
+    // Act
+    const result = await run({ taskToken: TASK_TOKEN, executionId: execution, approval });
+
+    // Assess
+    expect((await getApproval(rt, result.approvalId))?.requestedBy).toEqual(requester);
+    expect(published().Message).toContain('Requested by bo (AWS caller arn:aws:iam::111111111111:user/bo).');
   });
 
   it('refuses a batch without its controls, naming the field and never the token', async () => {

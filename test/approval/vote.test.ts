@@ -8,6 +8,7 @@ import { parseConfig } from '../../functions/platform/config';
 import { documentClient } from '../../functions/platform/dynamo';
 import type { Runtime } from '../../functions/platform/runtime';
 import type { ApprovalDecision } from '../../functions/findings/types';
+import { requesterFromCallerArn } from '../../functions/findings/requester';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
 import { NOW, TASK_TOKEN, assessment, finding, testRuntime } from './fixtures';
 
@@ -169,6 +170,28 @@ describe('castVote', () => {
     expect(first).toEqual({ status: 'refused', reason: 'You started this run, so you cannot approve it.' });
     expect(second).toEqual({ status: 'refused', reason: 'You started this run, so you cannot approve it.' });
     expect(sent()).toEqual([]);
+  });
+
+  it('refuses an IAM requester by session name (email or preferred username, any case), and lets others decide', async () => {
+    // Prepare: runs started from IAM Identity Center sessions, as sts:GetCallerIdentity names them
+    const sso = (session: string) => requesterFromCallerArn(`arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0a1b/${session}`);
+    const byEmail = await pending({ requestedBy: sso('Ana@Example.com') });
+    const byUsername = await pending({ requestedBy: sso('ANA') });
+    const byOther = await pending({ requestedBy: sso('carol@example.com') });
+    const anaWithUsername = person('ana', ['hubfix-approvers'], { email: undefined, username: 'ana' });
+
+    // Act
+    const email = await castVote(base, byEmail, ana, 'approve', '');
+    const username = await castVote(base, byUsername, anaWithUsername, 'approve', '');
+    const rejectOwn = await castVote(base, byEmail, ana, 'reject', 'changed my mind');
+    const other = await castVote(base, byOther, ana, 'approve', '');
+
+    // Assess: refused with nothing written; a requester may still withdraw (reject); someone else's run is Ana's to approve
+    expect(email).toEqual({ status: 'refused', reason: 'You started this run, so you cannot approve it.' });
+    expect(username).toEqual({ status: 'refused', reason: 'You started this run, so you cannot approve it.' });
+    expect(rejectOwn).toMatchObject({ status: 'recorded', decided: 'rejected' });
+    expect(other).toMatchObject({ status: 'recorded', decided: 'approved' });
+    expect((await getApproval(base, byUsername))?.votes).toEqual([]);
   });
 
   it('applies rules per control, account, OU and severity: a voter needs a group of every matching rule', async () => {

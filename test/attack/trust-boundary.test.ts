@@ -274,6 +274,32 @@ describe('Security Hub, re-read, is the source of truth', () => {
     expect(cloud.sim.published).toHaveLength(0);
   });
 
+  it('refuses a direct StartExecution whose requestedBy is malformed: a hidden requester would dodge the self-approval check', async () => {
+    // Prepare: a requester with a user name but no ARN or sign-in to say whose it is
+    cloud = await startCloud(demoAccount);
+    const raw = keyFinding('orders-service');
+    cloud.sim.importFinding(raw);
+    const parsed = parseFinding(raw);
+    if (!parsed.ok) throw new Error(parsed.reason);
+
+    // Act
+    const execution = cloud.stepFunctions.start('direct-malformed-requester', {
+      finding: parsed.finding,
+      action: 'remediate',
+      trigger: 'custom-action',
+      receivedAt: new Date().toISOString(),
+      requestedBy: { userName: 'someone-else', isAdmin: true },
+    });
+    await cloud.settle();
+
+    // Assess
+    expect(execution.states).toEqual(['Assess', 'Route', 'Annotate', 'Outcome', 'Done']);
+    expect(noteOf(cloud, raw)).toContain("The run's requestedBy (who started it) is malformed");
+    expect((execution.output as WorkflowState).requestedBy).toBeUndefined();
+    expect(cloud.sim.published).toHaveLength(0);
+    expect(keyStatus(cloud, 'orders-service')).toBe('Active');
+  });
+
   it('annotates nothing and changes nothing for a direct StartExecution of a finding that does not exist', async () => {
     // Prepare
     cloud = await startCloud(demoAccount);

@@ -93,8 +93,9 @@ describe('CSV fields (RFC 4180)', () => {
 describe('the CSV export', () => {
   it('has one header row and one row per run, each with every column, read back exactly by an RFC 4180 reader', () => {
     // Prepare
+    const arn = 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Ops_0a1b/ana@example.com';
     const runs = [
-      record(),
+      record({ requestedBy: { arn, userName: 'ana@example.com' } }),
       record(
         { finding: finding({ title: 'Title, with "quotes"\r\nand a break' }) },
         'arn:aws:states:us-east-1:111111111111:execution:hubfix:run-2',
@@ -115,6 +116,8 @@ describe('the CSV export', () => {
     expect(JSON.parse(column('after', rows[1]))).toEqual({ key: 'Inactive' });
     expect(column('findingTitle', rows[2])).toBe('Title, with "quotes"\r\nand a break');
     expect(column('decision', rows[1])).toBe('approved');
+    expect(column('requestedBy', rows[1])).toBe(`ana@example.com (${arn})`);
+    expect(column('requestedBy', rows[2])).toBe('');
     expect(column('timeToRemediateSeconds', rows[1])).toBe('360');
     expect(column('evidence', rows[1]).split('\n')).toEqual(assessment().evidence.map((e) => `${e.fact} [${e.source}]`));
   });

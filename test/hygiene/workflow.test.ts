@@ -9,7 +9,9 @@ import { reversal } from '../../functions/hygiene/batch';
 import { standardsArn } from '../../functions/hygiene/standards';
 import type { AuditReport, HygieneRunRecord } from '../../functions/hygiene/types';
 import { parseFixture, type Fixture } from '../../sandbox/fixture';
+import { answerApproval, approvalLinkIn } from '../../sandbox/approver';
 import { auditSandbox, organizationTargets, runHygieneBatch } from '../../sandbox/hygiene-session';
+import { sandboxOperator } from '../../sandbox/session';
 import { LocalCloud, synthesizeHygieneWorkflow } from '../../sandbox/local-cloud';
 import type { SynthesizedWorkflow } from '../../sandbox/synthesized-definition';
 
@@ -210,6 +212,37 @@ describe('a rejected batch', () => {
     );
     expect(run.failedFindings.after).toEqual(run.failedFindings.before);
     expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('ENABLED');
+  });
+});
+
+describe('a batch an operator started', () => {
+  it('cannot be approved by that operator: their answer is refused and changes nothing; a second approver decides', async () => {
+    // Prepare: Ana started the batch from her IAM Identity Center session (what `hubfix controls disable` records)
+    const requester = sandboxOperator(FIXTURE.homeAccountId, 'ana@example.test');
+    const batch = { mode: 'disable' as const, requestedBy: 'hubfix controls disable by ana@example.test', requester };
+    const execution = cloud.controlHygiene().start('hygiene-self', { ...batch, changes: selectedChanges(audit) });
+    const link = await (async () => {
+      for (let i = 0; i < 500 && cloud.sim.published.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      return cloud.sim.published[0] && approvalLinkIn(cloud.sim.published[0]);
+    })();
+    if (!link) throw new Error(`no approval email: ${execution.status} ${JSON.stringify(execution.error)}`);
+
+    // Act
+    const byAna = await answerApproval(link, 'approve', 'ana', 'my own batch');
+    const stillWaiting = cloud.controlHygiene().waitingExecutions().length;
+    const unchanged = associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3');
+    const byBo = await answerApproval(link, 'approve', 'bo', 'second pair of eyes');
+    await execution.done;
+
+    // Assess
+    expect(cloud.sim.published[0].message).toContain('Requested by ana@example.test');
+    expect(byAna).toBe(403);
+    expect(stillWaiting).toBe(1);
+    expect(unchanged).toBe('ENABLED');
+    expect(byBo).toBe(200);
+    expect((execution.output as HygieneRunRecord).status).toBe('applied');
+    expect((execution.output as HygieneRunRecord).approval?.approver).toContain('bo@example.test');
+    expect(associationStatus(PROD, 'eu-west-1', 'cis-1.2.0', 'IAM.3')).toBe('DISABLED');
   });
 });
 

@@ -107,6 +107,35 @@ describe('approver identity (issue 14)', () => {
     });
   });
 
+  describe('with federated identity providers in the Cognito user pool', () => {
+    it('synthesizes the whole stack under cdk-nag with IAM Identity Center (SAML) and Entra ID (OIDC)', () => {
+      const { template, cleanup } = synthHubfix(
+        parseConfig({
+          ...TEST_CONFIG,
+          approvalAuth: {
+            groupsClaim: 'custom:groups',
+            federation: [
+              { type: 'saml', name: 'IdentityCenter', metadataUrl: 'https://portal.sso.eu-west-1.amazonaws.com/saml/metadata/abc' },
+              {
+                type: 'oidc',
+                name: 'EntraID',
+                issuer: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0',
+                clientId: '11111111-1111-1111-1111-111111111111',
+                clientSecretId: 'hubfix/entra-client-secret',
+              },
+            ],
+          },
+        }),
+      );
+      try {
+        template.resourceCountIs('AWS::Cognito::UserPoolIdentityProvider', 2);
+        template.resourceCountIs('AWS::Cognito::UserPool', 1);
+      } finally {
+        cleanup();
+      }
+    });
+  });
+
   it('refuses an issuer without its client id and secret, and an http issuer', () => {
     expect(() => parseConfig({ approvalAuth: { issuer: 'https://idp.example.com' } })).toThrow(
       /an issuer needs its clientId and clientSecretId/,

@@ -84,7 +84,8 @@ const loadModule = (file: string): Module => {
       }
     }
   }
-  // `const { XClient, XCommand } = await import('@aws-sdk/client-x')`: a client loaded where a step uses it, bound as an import.
+  // `const { XClient, XCommand } = await import('@aws-sdk/client-x')` (a client loaded where a step uses it) and
+  // `const { assessKeys } = await import('./assess')` (a step's code loaded only by that step): bound as imports.
   const lazyImports = (node: ts.Node): void => {
     if (
       ts.isVariableDeclaration(node) &&
@@ -97,10 +98,11 @@ const loadModule = (file: string): Module => {
       ts.isStringLiteral(node.initializer.expression.arguments[0])
     ) {
       const specifier = node.initializer.expression.arguments[0].text;
+      const project = specifier.startsWith('.') ? resolveProjectModule(file, specifier) : undefined;
       for (const element of node.name.elements) {
         const name = element.propertyName ?? element.name;
         if (ts.isIdentifier(element.name) && ts.isIdentifier(name))
-          module.imports.set(element.name.text, { from: specifier, name: name.text, project: false });
+          module.imports.set(element.name.text, { from: project ?? specifier, name: name.text, project: project !== undefined });
       }
     }
     ts.forEachChild(node, lazyImports);

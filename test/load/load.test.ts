@@ -1,10 +1,7 @@
 import { runLoad } from '../../bench/load';
 import { realisticThrottles, type ThrottlePolicy } from '../../bench/token-bucket';
 
-/**
- * The bench's realistic rates, with IAM halved (5/s, burst 10): on a fast or a slow machine alike the buckets run
- * dry, so the test always exercises the retries instead of depending on how quickly the run happens to go.
- */
+/** The bench's realistic rates, with IAM halved (5/s, burst 10). */
 const tightThrottles: ThrottlePolicy = (call) => {
   const throttle = realisticThrottles(call);
   return throttle && call.service === 'IAM' ? { ...throttle, rate: { perSecond: 5, burst: 10 } } : throttle;
@@ -18,7 +15,9 @@ const tightThrottles: ThrottlePolicy = (call) => {
  * the bench (`npm run bench`).
  */
 
-jest.setTimeout(120_000);
+// The buckets refill in real time: on a slow or loaded runner the same run takes longer (36 s alone on a 2-core machine,
+// over 120 s in one CI run). A timed-out run would keep its local cloud listening and jest from exiting, so the bound is generous.
+jest.setTimeout(600_000);
 
 describe('load under throttling', () => {
   it('annotates every one of 100 findings, none failed for throttling, and deactivates every key', async () => {
@@ -26,7 +25,10 @@ describe('load under throttling', () => {
     const report = await runLoad({ findings: 100, accounts: 10, throttles: tightThrottles });
 
     // Assess
-    expect(report.throttled.IAM ?? 0).toBeGreaterThan(0); // the buckets did run dry
+    // Some bucket ran dry, so the SDK and state machine retries did work. Which one depends on the machine's speed: on a slow
+    // runner IAM calls spread out under 5/s, but each custom action starts 20 runs whose Assess re-read their findings at once
+    // (GetFindings: burst 6, 3/s). The deterministic throttling cases are in test/faults and test/retry.
+    expect(Object.values(report.throttled).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(report.lost).toBe(0);
     expect(report.failedForThrottling).toBe(0);
     expect(report.outcomes).toEqual({ resolved: 100 });

@@ -457,35 +457,9 @@ async function rollback(finding: FindingRef, change: ChangeRecord<AlarmChange>, 
   const cloudWatch = alarmsAt(ctx.clients, finding.accountId, plan.logGroupRegion);
   const undone: string[] = [];
   if (alarmBefore) {
-    const {
-      MetricName,
-      Namespace,
-      Statistic,
-      Period,
-      EvaluationPeriods,
-      Threshold,
-      ComparisonOperator,
-      AlarmActions,
-      ActionsEnabled,
-      TreatMissingData,
-      AlarmDescription,
-    } = alarmBefore;
-    await cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: plan.alarmName,
-        MetricName,
-        Namespace,
-        Statistic,
-        Period,
-        EvaluationPeriods,
-        Threshold,
-        ComparisonOperator,
-        AlarmActions,
-        ActionsEnabled,
-        TreatMissingData,
-        AlarmDescription,
-      }),
-    );
+    // Only the settings the record keeps, all of them PutMetricAlarm inputs (the record may hold DescribeAlarms' other fields).
+    const settings = z.object(metricAlarmSchema.shape).parse(alarmBefore);
+    await cloudWatch.send(new PutMetricAlarmCommand({ ...settings, AlarmName: plan.alarmName }));
     undone.push(`restored alarm ${plan.alarmName}`);
   } else {
     if (await alarmNamed(cloudWatch, plan.alarmName))

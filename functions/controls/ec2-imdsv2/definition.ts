@@ -5,7 +5,7 @@ import { InvalidInputError, RemediationError, ResourceNotFoundError, Verificatio
 import { unseenSignals } from '../../findings/evidence';
 import type { ChangeRecord, Evidence, FindingRef } from '../../findings/types';
 import { defineControl } from '../define-control';
-import { productionMarker } from '../shared/production';
+import { productionAccountEvidence, productionMarker } from '../shared/production';
 import { metricSums } from '../shared/metric-window';
 import { startingPoint } from '../shared/retries';
 import { inRegion, readSignal } from '../shared/signals';
@@ -157,13 +157,9 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
     evidence.push({ fact: `Instance ${instanceId} is tagged ${marker}.`, source: 'ec2:DescribeInstances' });
     highReasons.push(`instance ${instanceId} is tagged ${marker}`);
   }
-  if (ctx.config.production.accountIds.includes(finding.accountId)) {
-    evidence.push({
-      fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
-      source: 'hubfix config production.accountIds',
-    });
-    highReasons.push(`account ${finding.accountId} is production`);
-  }
+  const productionAccount = productionAccountEvidence(finding.accountId, ctx.config);
+  evidence.push(...productionAccount);
+  if (productionAccount.length > 0) highReasons.push(`account ${finding.accountId} is production`);
 
   const plan = {
     summary: `Require IMDSv2 on instance ${instanceId} (HttpTokens=required; HttpEndpoint stays ${settings.httpEndpoint})`,

@@ -1,5 +1,6 @@
 import { defaultConfig, parseConfig } from '../../platform/config';
-import { iamAccessKeys, userNameOf } from './definition';
+import { iamAccessKeys } from './definition';
+import { userNameOf } from './keys';
 import { SimulatedServiceError } from '../../../sandbox/simulated-aws';
 import { findingRef } from '../../../test/support/finding-ref';
 import { NOW, simulatedAccount } from '../../../test/support/simulated-account';

@@ -18,7 +18,7 @@ import type { ChangeRecord, Evidence, FindingRef, Plan } from '../../findings/ty
 import { accessPointsOf, cloudFrontOrigins } from '../shared/bucket-reach';
 import { inRegion, NOW, readSignal } from '../shared/signals';
 import { defineControl } from '../define-control';
-import { productionMarker } from '../shared/production';
+import { productionAccountEvidence, productionMarker } from '../shared/production';
 import {
   ALL_ON,
   BLOCK_SETTINGS,
@@ -198,16 +198,6 @@ const factEvidence = (facts: BucketFacts, paths: string[]): Evidence[] => [
   ...(facts.production ? [{ fact: `Bucket ${facts.bucket} is tagged ${facts.production}.`, source: 's3:GetBucketTagging' }] : []),
 ];
 
-const productionAccount = (finding: FindingRef, ctx: ControlContext): Evidence[] =>
-  ctx.config.production.accountIds.includes(finding.accountId)
-    ? [
-        {
-          fact: `Account ${finding.accountId} is listed as production in the hubfix configuration.`,
-          source: 'hubfix config production.accountIds',
-        },
-      ]
-    : [];
-
 const planFor = (scope: Scope, current: Block | undefined): Plan<BlockPlan> => {
   const settings = BLOCK_SETTINGS.map((k) => `${k}=true`).join(' ');
   // observed: the block this plan replaces (null: none), which a retry records as `before` once the block is on (types.ts).
@@ -269,7 +259,12 @@ async function assessBucket(finding: FindingRef, ctx: ControlContext): Promise<C
       ? [`access point(s) ${accessPoints.publicPoints.join(', ')} have a public policy`]
       : []),
   ];
-  evidence.push(...factEvidence(facts, paths), ...cloudFront.evidence, ...accessPoints.evidence, ...productionAccount(finding, ctx));
+  evidence.push(
+    ...factEvidence(facts, paths),
+    ...cloudFront.evidence,
+    ...accessPoints.evidence,
+    ...productionAccountEvidence(finding.accountId, ctx.config),
+  );
   const anonymousOrigins = cloudFront.origins.filter((o) => !o.signed).map((o) => o.distributionId);
   const high = [
     ...(paths.length > 0
@@ -320,29 +315,41 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
 
   const buckets = (await ctx.clients.at(S3Client, target).send(new ListBucketsCommand({}))).Buckets ?? [];
   const checked = buckets.slice(0, MAX_CHECKED_BUCKETS);
-  const losing = (
-    await inBatches(checked, async (b) => {
-      const s3 = ctx.clients.at(S3Client, { accountId, region: b.BucketRegion ?? target.region });
-      const name = b.Name as string;
+  const reads = await inBatches(checked, async (b) => {
+    const region = b.BucketRegion ?? target.region;
+    const s3 = ctx.clients.at(S3Client, { accountId, region });
+    const name = b.Name as string;
+    // A bucket hubfix may not read (its policy denies the inspect role, say) may be public: unseen, not private.
+    const signal = {
+      what: `whether bucket ${name} is public`,
+      source: 's3:GetPublicAccessBlock, s3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketAcl, s3:GetBucketWebsite',
+      where: inRegion(accountId, region),
+      window: NOW,
+    };
+    return readSignal(signal, async () => {
       const bucketBlock = blockOf(await bucketPublicAccessBlock(s3, name));
       // A bucket that restricts public policies and ignores public ACLs itself cannot be public: nothing to read.
       if (bucketBlock?.RestrictPublicBuckets && bucketBlock.IgnorePublicAcls) return undefined;
       const facts = await bucketFacts(s3, name, ctx, bucketBlock);
       const paths = publicPaths(facts, current);
       return paths.length > 0 ? { facts, paths } : undefined;
-    })
-  ).filter((entry) => entry !== undefined);
+    });
+  });
+  const losing = reads.flatMap((read) => (read.seen && read.value ? [read.value] : []));
+  const unread = reads.flatMap((read) => (read.seen ? [] : [read.evidence]));
 
   evidence.push({
     fact:
-      `${checked.length} of ${buckets.length} bucket(s) checked; ${losing.length} public now and would lose public access: ` +
+      `${checked.length - unread.length} of ${buckets.length} bucket(s) checked; ${losing.length} public now and would lose public ` +
+      `access: ` +
       `${losing.map((l) => l.facts.bucket).join(', ') || 'none'}.`,
     source: 's3:ListBuckets, s3:GetPublicAccessBlock, s3:GetBucketPolicyStatus, s3:GetBucketAcl',
   });
   for (const { facts, paths } of losing.slice(0, MAX_LISTED_BUCKETS)) evidence.push(...factEvidence(facts, paths));
+  evidence.push(...unread);
   if (losing.length > MAX_LISTED_BUCKETS)
     evidence.push({ fact: `…and ${losing.length - MAX_LISTED_BUCKETS} more public bucket(s).`, source: 's3:ListBuckets' });
-  evidence.push(...productionAccount(finding, ctx));
+  evidence.push(...productionAccountEvidence(finding.accountId, ctx.config));
 
   const websites = losing.filter((l) => l.facts.website).map((l) => l.facts.bucket);
   const high = [
@@ -358,8 +365,10 @@ async function assessAccount(finding: FindingRef, ctx: ControlContext): Promise<
     ...(ctx.config.production.accountIds.includes(accountId) ? [`account ${accountId} is production`] : []),
   ];
   const plan = planFor({ scope: 'account', accountId }, current);
-  return high.length > 0
-    ? { risk: 'high', riskReason: `Blocking public access account-wide could break readers: ${high.join('; ')}`, evidence, plan }
+  if (high.length > 0)
+    return { risk: 'high', riskReason: `Blocking public access account-wide could break readers: ${high.join('; ')}`, evidence, plan };
+  return unread.length > 0
+    ? { risk: 'unknown', riskReason: `${unread.length} bucket(s) could not be read: ${unseenSignals(unread).join(' ')}`, evidence, plan }
     : { risk: 'low', riskReason: `No bucket in account ${accountId} is public: blocking changes no current access`, evidence, plan };
 }
 
@@ -440,7 +449,7 @@ export const s3PublicAccess = defineControl({
       source:
         's3:GetBucketPolicy, s3:GetBucketPolicyStatus, s3:GetBucketAcl, s3:GetBucketWebsite, s3:GetBucketTagging, current configuration',
       blindSpots: 'Object ACLs; who actually reads anonymously (no data events read); S3.1 checks at most 500 buckets and says so',
-      whenMissing: 'For S3.8: unreadable, an unseen line and risk unknown; for S3.1 the read fails the assessment',
+      whenMissing: 'Unreadable (access denied, throttled): an unseen line naming the bucket, risk unknown, a person decides',
     },
     {
       signal: 'CloudFront distributions whose origin is the bucket, signed (OAC/OAI) or anonymous',

@@ -167,6 +167,32 @@ describe('s3-public-access assess (S3.1, the account)', () => {
     ]);
   });
 
+  it('rates the account unknown, naming the bucket, when a bucket cannot be read (never low: it may be public)', async () => {
+    // Prepare: the second bucket's policy denies hubfix-inspect; the first is private.
+    const { sim, ctx } = simulatedAccount(account([{ name: 'logs' }, { name: 'partner-drop' }]));
+    sim.faults = (call, input) => {
+      if (call.command.startsWith('GetBucket') && input.Bucket === 'partner-drop')
+        throw new SimulatedServiceError('AccessDenied', 'Access Denied');
+    };
+
+    // Act
+    const result = await s3PublicAccess.assess(finding('S3.1'), ctx);
+
+    // Assess
+    expect(result.risk).toBe('unknown');
+    expect(result.riskReason).toContain('1 bucket(s) could not be read');
+    const unseen = result.evidence.filter((e) => e.unseen);
+    expect(unseen).toEqual([
+      expect.objectContaining({
+        fact:
+          'Could not read whether bucket partner-drop is public (AccessDenied): that usage is not seen, ' +
+          'so the blast radius is unknown.',
+        where: `account ${HOME_ACCOUNT}, us-east-1`,
+      }),
+    ]);
+    expect(result.evidence.map((e) => e.fact)).toContain('1 of 2 bucket(s) checked; 0 public now and would lose public access: none.');
+  });
+
   it('rates an account whose buckets are all private as low risk', async () => {
     // Prepare
     const { ctx } = simulatedAccount(account([{ name: 'assets-origin', policy: cloudFrontOac('assets-origin') }, { name: 'logs' }]));

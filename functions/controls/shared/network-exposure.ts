@@ -9,7 +9,7 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import type { Evidence } from '../../findings/types';
-import { productionMarker, type Tags } from './production';
+import { productionAccountEvidence, productionMarker, type Tags } from './production';
 import { inRegion, NOW, readSignal } from './signals';
 import type { ControlContext } from '../types';
 import type { Target } from '../../platform/clients';
@@ -202,13 +202,9 @@ export const blastRadius = async (
     evidence.push({ ...read, fact: `The ${describeInterface(eni, owner)} uses it.` });
     if (owner === 'load balancer') highReasons.push(`load balancer ${eni.Description || eni.NetworkInterfaceId} uses ${subject}`);
   }
-  if (ctx.config.production.accountIds.includes(target.accountId)) {
-    evidence.push({
-      fact: `Account ${target.accountId} is listed as production in the hubfix configuration.`,
-      source: 'hubfix config production.accountIds',
-    });
-    highReasons.push(`account ${target.accountId} is production and ${subject} is in use`);
-  }
+  const productionAccount = productionAccountEvidence(target.accountId, ctx.config);
+  evidence.push(...productionAccount);
+  if (productionAccount.length > 0) highReasons.push(`account ${target.accountId} is production and ${subject} is in use`);
   return { evidence, highReasons, interfaces, unseen };
 };
 

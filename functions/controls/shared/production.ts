@@ -1,4 +1,5 @@
 import type { HubfixConfig } from '../../platform/config';
+import type { Evidence } from '../../findings/types';
 
 export type Tags = Record<string, string>;
 
@@ -9,3 +10,9 @@ export const productionMarker = (tags: Tags, config: HubfixConfig): string | und
   const hit = Object.entries(tags).find(([key, value]) => keys.has(key.toLowerCase()) && values.has(value.toLowerCase()));
   return hit ? `${hit[0]}=${hit[1]}` : undefined;
 };
+
+/** The evidence that the configuration lists the account as production (`production.accountIds`); none when it does not. */
+export const productionAccountEvidence = (accountId: string, config: HubfixConfig): Evidence[] =>
+  config.production.accountIds.includes(accountId)
+    ? [{ fact: `Account ${accountId} is listed as production in the hubfix configuration.`, source: 'hubfix config production.accountIds' }]
+    : [];

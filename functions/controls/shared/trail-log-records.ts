@@ -1,8 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { ClientFactory } from '../../platform/clients';
-import type { HubfixConfig } from '../../platform/config';
-import type { ScopedGrant } from '../grants';
+import { describeSource, logsRoot, type DataEventSource } from './data-event-source';
 
 /**
  * CloudTrail records from the configured data-event source (config `usage.dataEventSource`): the S3 prefix a trail that
@@ -10,8 +9,6 @@ import type { ScopedGrant } from '../grants';
  * read through the hubfix-inspect role of the account holding the bucket. Bounded: newest day first, at most
  * `usage.maxLogFiles` files, and the result says when that cap cut the window short.
  */
-
-export type DataEventSource = NonNullable<HubfixConfig['usage']['dataEventSource']>;
 
 export interface TrailLogRecord {
   eventTime: string;
@@ -27,22 +24,6 @@ export interface TrailLogRecord {
 export type TrailLogRead =
   { available: false; reason: string } | { available: true; where: string; files: number; capped: boolean; records: TrailLogRecord[] };
 
-/** The configured bucket's log files and nothing else; no bucket configured, no grant. */
-export const dataEventSourceGrants: readonly ScopedGrant[] = [
-  {
-    action: 's3:ListBucket',
-    resources: (s) => (s.dataEventLogs ? [`arn:${s.partition}:s3:::${s.dataEventLogs.bucket}`] : []),
-    conditions: (s) => ({ StringLike: { 's3:prefix': [`${logsRoot(s.dataEventLogs?.keyPrefix ?? '')}*`] } }),
-    why: 'lists the CloudTrail log files of the configured data-event source (usage.dataEventSource) only',
-  },
-  {
-    action: 's3:GetObject',
-    resources: (s) =>
-      s.dataEventLogs ? [`arn:${s.partition}:s3:::${s.dataEventLogs.bucket}/${logsRoot(s.dataEventLogs.keyPrefix)}*`] : [],
-    why: 'reads the CloudTrail log files of the configured data-event source (usage.dataEventSource) only',
-  },
-];
-
 const DAY_MS = 86_400_000;
 /** ListObjectsV2 calls per read at most (one per region and day, more for busy days). */
 const MAX_LISTS = 600;
@@ -50,12 +31,6 @@ const MAX_LISTS = 600;
 const PARALLEL_GETS = 8;
 /** Errors that mean "these logs are not ours to read" (or not now): the signal is unseen, not a fault to retry. */
 const OUT_OF_REACH = /^(AccessDenied|NoSuchBucket|PermanentRedirect|KMS\.|AllAccessDisabled|MemberRoleUnavailable|SlowDown|Throttl)/;
-
-const logsRoot = (keyPrefix: string): string => `${keyPrefix ? `${keyPrefix.replace(/\/+$/, '')}/` : ''}AWSLogs/`;
-
-export const describeSource = (source: DataEventSource): string =>
-  `s3://${source.bucket}/${logsRoot(source.keyPrefix)} (${source.organizationId ? 'organization trail' : 'trail'} logs, account ` +
-  `${source.accountId})`;
 
 const dayPrefixes = (source: DataEventSource, accountId: string, regions: string[], since: Date, now: Date): string[] => {
   const prefixes: string[] = [];
