@@ -11,6 +11,7 @@ import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { HubfixConfig } from '../functions/platform/config';
 import { ApprovalService } from './constructs/approval-service';
+import { SlackChannel } from './constructs/slack-channel';
 import { AuditTrail } from './constructs/audit';
 import { ApproverIdentity } from './constructs/approver-identity';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
@@ -55,6 +56,8 @@ export class HubfixStack extends Stack {
   readonly controlHygiene: ControlHygiene;
   /** Who signs in to decide: the issuer, its client, the sign-in routes, the approval topic's subscription policy. */
   readonly approverIdentity: ApproverIdentity;
+  /** Slack as a second approval channel (present when `slack` is configured). */
+  readonly slackChannel?: SlackChannel;
   /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
   readonly approvalApiWebAcl?: wafv2.CfnWebACL;
 
@@ -83,6 +86,18 @@ export class HubfixStack extends Stack {
     });
     const workflow = new RemediationWorkflow(this, 'Workflow', { config, audit, approvals, organizationId });
     trustOperators(workflow.roles.inspect, config);
+    // Slack, when configured: a second channel on the same API, under the same policy.
+    if (config.slack) {
+      this.slackChannel = new SlackChannel(this, 'SlackChannel', {
+        config,
+        slack: config.slack,
+        api: approvals.api,
+        approvalTable: approvals.table,
+        stateMachineArn: workflow.stateMachine.stateMachineArn,
+        requestApproval: approvals.requestApproval,
+        approvalApi: approvals.approvalApi,
+      });
+    }
     const intake = new Intake(this, 'Intake', { config, workflow, audit });
     // The mapping's id names the queue by its full path, which the split changed. Lambda refuses a second mapping of the
     // same queue to the same function, and CloudFormation creates a resource of a new id before it deletes the old one:

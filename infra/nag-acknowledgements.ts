@@ -84,11 +84,27 @@ export const acknowledgeFunction = (fn: IConstruct): void =>
       'queue redrive to its DLQ).',
   });
 
+/** A function an EventBridge rule invokes asynchronously, whose missed run costs only `missed`: the target retries it. */
+export const acknowledgeAsyncFunction = (fn: IConstruct, rule: IConstruct, missed: string): void => {
+  const why =
+    `The rule's target retries; a run that still fails costs only ${missed}, ` +
+    'which nothing would replay from a queue later, and the failure is in the function metrics and logs.';
+  acknowledge(fn, { 'Serverless-LambdaDLQ': `Invoked asynchronously by an EventBridge rule. ${why}` });
+  acknowledge(rule, { 'Serverless-EventBusDLQ': why });
+};
+
 export const acknowledgeIntake = (intake: IConstruct): void =>
   acknowledge(intake, {
     'Serverless-LambdaEventSourceMappingDestination':
       'SQS event source mappings support no on-failure destination; the intake queue redrives a message to its dead-letter queue ' +
       'after 3 receives, and that DLQ has an alarm.',
+  });
+
+export const acknowledgeSlackVoteWorker = (worker: IConstruct): void =>
+  acknowledge(worker, {
+    'Serverless-LambdaEventSourceMappingDestination':
+      'SQS event source mappings support no on-failure destination; the Slack vote queue redrives a click to its dead-letter ' +
+      'queue after 3 receives (the person sees no answer in Slack and can vote on the page).',
   });
 
 export const acknowledgeDeadLetterQueue = (dlq: IConstruct, snsOnly = false): void =>
@@ -194,3 +210,14 @@ export const acknowledgeApproverIdentity = (scope: IConstruct): void => {
     });
   }
 };
+
+/** Slack's interactivity route: Slack calls it, so its credential is Slack's request signature, not IAM or Cognito. */
+export const acknowledgeSlackInteractions = (method: IConstruct): void =>
+  acknowledge(method, {
+    'AwsSolutions-APIG4':
+      "Slack calls this route and cannot sign in: each request must carry Slack's v0 HMAC signature (signing secret in " +
+      'Secrets Manager), a timestamp within 5 minutes and a signature not seen before; the vote then goes through the approval policy.',
+    'AwsSolutions-COG4':
+      'Slack calls this route and cannot sign in to a Cognito user pool: each request is authenticated by ' +
+      "Slack's signature, and the person by the Slack user id Slack signs into it, mapped in config.",
+  });

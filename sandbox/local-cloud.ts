@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import type { SQSEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { createAnnotateHandler } from '../functions/handlers/annotate';
 import { createApprovalApiHandler } from '../functions/handlers/approval-api';
@@ -9,17 +9,24 @@ import { createAssessHandler } from '../functions/handlers/assess';
 import { approvalTableDefinition } from '../functions/approval/approval-store';
 import { auditTableDefinition } from '../functions/audit/audit';
 import { lockTableDefinition } from '../functions/workflow/resource-lock';
-import type { HubfixConfig } from '../functions/platform/config';
+import type { ClientFactory } from '../functions/platform/clients';
+import type { HubfixConfig, SlackConfig } from '../functions/platform/config';
 import type { Runtime } from '../functions/platform/runtime';
 import { createIntakeHandler } from '../functions/handlers/intake';
 import { createRemediateHandler } from '../functions/handlers/remediate';
 import { createRequestApprovalHandler } from '../functions/handlers/request-approval';
+import { createSlackExecutionClosedHandler } from '../functions/handlers/slack-execution-closed';
+import { createSlackInteractionsHandler, type HandOff } from '../functions/handlers/slack-interactions';
+import { createSlackVotesHandler } from '../functions/handlers/slack-votes';
 import { createVerifyHandler } from '../functions/handlers/verify';
 import { createApplyControlsHandler } from '../functions/hygiene/apply-controls';
 import { createPrepareBatchHandler } from '../functions/hygiene/prepare-batch';
 import { createRecordChangesHandler } from '../functions/hygiene/record-changes';
+import { slackReplayTableDefinition } from '../functions/approval/slack/replay-guard';
+import { slackMessageTableDefinition } from '../functions/approval/slack/slack-message-store';
 import type { Fixture } from './fixture';
 import { bind, lambdaContext, listen, serveApprovalApi, type Handler } from './local-lambda';
+import { LocalSlack, type LocalSlackUser } from './local-slack';
 import { LocalStepFunctions, type LocalExecution, type LocalFunction } from './local-step-functions';
 import { SimulatedAws, type ServiceCommands } from './simulated-aws';
 import { LocalIdentityProvider, startLocalSignIn } from './local-identity-provider';
@@ -47,7 +54,14 @@ export interface LocalCloudOptions {
   onStateEntered?: (execution: LocalExecution, stateName: string) => void;
   /** The build deployed first (default: this code's handlers, remediationFunctions); tests model an older build with it. */
   functions?: (runtime: () => Runtime) => Record<string, LocalFunction>;
+  /** The Slack workspace's people, when the configuration has `slack` (users.info answers from them). */
+  slackUsers?: LocalSlackUser[];
 }
+
+/** The path Slack's Interactivity Request URL points at, on the approval API. */
+export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
+const SLACK_REPLAY_TABLE = 'hubfix-slack-replay';
+const SLACK_MESSAGE_TABLE = 'hubfix-slack-messages';
 
 /** The state machine's task functions of this build: the real handlers, by the role the definition binds them to. */
 export const remediationFunctions = (get: () => Runtime): Record<string, LocalFunction> => ({
@@ -93,6 +107,10 @@ const stepFunctionsApi = (named: (arn: string) => LocalStepFunctions, deployed: 
     StartExecution: (input, ctx) => named(String(input.stateMachineArn)).commands().StartExecution(input, ctx),
     SendTaskSuccess: taskAnswer('SendTaskSuccess'),
     SendTaskFailure: taskAnswer('SendTaskFailure'),
+    StopExecution: (input, ctx) =>
+      owner((m) => m.executions.has(String(input.executionArn)))
+        .commands()
+        .StopExecution(input, ctx),
     DescribeExecution: (input, ctx) =>
       owner((m) => m.executions.has(String(input.executionArn)))
         .commands()
@@ -108,6 +126,8 @@ const stepFunctionsApi = (named: (arn: string) => LocalStepFunctions, deployed: 
 export class LocalCloud {
   private remediation?: LocalStepFunctions;
   private hygiene?: LocalStepFunctions;
+  /** Slack clicks accepted and not yet decided by the vote worker. */
+  private readonly slackVotes = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly options: LocalCloudOptions,
@@ -116,7 +136,14 @@ export class LocalCloud {
     private readonly intake: Handler<SQSEvent, SQSBatchResponse | void>,
     private readonly servers: (Server | LocalIdentityProvider)[],
     readonly approvalBaseUrl: string,
+    /** The stand-in for slack.com, when Slack is configured. */
+    readonly slack?: LocalSlack,
   ) {}
+
+  /** Slack's Interactivity Request URL for this cloud. */
+  get slackInteractionsUrl(): string {
+    return `${this.approvalBaseUrl}${SLACK_INTERACTIONS_PATH}`;
+  }
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const now = options.now ?? (() => new Date());
@@ -140,6 +167,7 @@ export class LocalCloud {
       stateMachineArn: options.workflow?.stateMachineArn ?? localStateMachineArn(homeAccountId, homeRegion, REMEDIATION_WORKFLOW),
       ...signIn.settings,
       auditTableName: 'hubfix-audit',
+      ...(options.config.slack ? { slackMessageTableName: SLACK_MESSAGE_TABLE } : {}),
     };
     sim.secrets.set(settings.linkSecretId, randomBytes(32).toString('base64url'));
     sim.secrets.set(settings.authClientSecretId, signIn.clientSecret);
@@ -147,7 +175,8 @@ export class LocalCloud {
     await clients.home(DynamoDBClient).send(new CreateTableCommand(lockTableDefinition(settings.lockTableName)));
     await clients.home(DynamoDBClient).send(new CreateTableCommand(auditTableDefinition(settings.auditTableName)));
 
-    const runtime: Runtime = { clients, config: options.config, settings, now };
+    const slack = options.config.slack ? await startSlack(sim, clients, options.config.slack, options.slackUsers ?? []) : undefined;
+    const runtime: Runtime = { clients, config: options.config, settings, now, ...(slack ? { slackApiUrl: slack.apiUrl } : {}) };
     const get = () => runtime;
     const cloud: LocalCloud = new LocalCloud(
       options,
@@ -156,6 +185,13 @@ export class LocalCloud {
       createIntakeHandler(get),
       [dynamo, approvalServer, signIn.provider],
       approvalBaseUrl,
+      slack,
+    );
+    const approvalApi = createApprovalApiHandler(get);
+    const slackInteractions = createSlackInteractionsHandler(get, () => SLACK_REPLAY_TABLE, cloud.voteQueue());
+    // One API, as in the stack: the approval pages and Slack's interactivity route.
+    serveApprovalApi(approvalServer, approvalBaseUrl, (event, context) =>
+      event.path === SLACK_INTERACTIONS_PATH ? slackInteractions(event, context) : approvalApi(event, context),
     );
     sim.serve(
       'SFNClient',
@@ -164,8 +200,29 @@ export class LocalCloud {
         () => cloud.deployed(),
       ),
     );
-    serveApprovalApi(approvalServer, approvalBaseUrl, createApprovalApiHandler(get));
     return cloud;
+  }
+
+  /**
+   * The vote queue as the stack has it: an accepted click goes to the vote worker after the interactions route has
+   * answered Slack (the route never waits for the vote). slackIdle() and settle() wait for the worker.
+   */
+  private voteQueue(): HandOff {
+    const votes = createSlackVotesHandler(() => this.runtime);
+    return async (_rt, click) => {
+      const messageId = randomUUID();
+      const event: SQSEvent = {
+        Records: [{ ...sqsRecord(messageId, JSON.stringify(click)), eventSourceARN: 'arn:aws:sqs:local:000000000000:hubfix-slack-votes' }],
+      };
+      const vote = new Promise((resolve) => setImmediate(resolve)).then(() => votes(event, lambdaContext('slackVotes')));
+      this.slackVotes.add(vote);
+      void vote.finally(() => this.slackVotes.delete(vote));
+    };
+  }
+
+  /** Waits until the vote worker has decided every Slack click accepted so far. */
+  async slackIdle(): Promise<void> {
+    while (this.slackVotes.size > 0) await Promise.all([...this.slackVotes]);
   }
 
   /** The state machines deployed so far. */
@@ -184,9 +241,24 @@ export class LocalCloud {
         region: homeRegion,
         retryIntervalMs: this.options.retryIntervalMs,
         onStateEntered: this.options.onStateEntered,
+        onExecutionEnded: this.slack ? this.slackExecutionClosed() : undefined,
       });
     }
     return this.remediation;
+  }
+
+  /** The stack's rule on the remediation runs' status changes, with the Slack message closer as its target. */
+  private slackExecutionClosed(): (execution: LocalExecution) => Promise<unknown> {
+    const closed = createSlackExecutionClosedHandler(() => this.runtime);
+    return (execution) =>
+      closed(
+        {
+          source: 'aws.states',
+          'detail-type': 'Step Functions Execution Status Change',
+          detail: { executionArn: execution.executionArn, stateMachineArn: this.stepFunctions.stateMachineArn, status: execution.status },
+        },
+        lambdaContext('slackExecutionClosed'),
+      );
   }
 
   /** The control-hygiene state machine, deployed beside the remediation one on first use (its synth takes seconds). */
@@ -206,27 +278,7 @@ export class LocalCloud {
 
   /** Delivers an EventBridge event the way the deployed stack does: one SQS message to the intake function. */
   async deliver(event: unknown): Promise<SQSBatchResponse | void> {
-    const messageId = randomUUID();
-    const sqsEvent: SQSEvent = {
-      Records: [
-        {
-          messageId,
-          receiptHandle: messageId,
-          body: JSON.stringify(event),
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: String(Date.now()),
-            SenderId: 'events.amazonaws.com',
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:local:000000000000:hubfix-intake',
-          awsRegion: 'local',
-        },
-      ],
-    };
+    const sqsEvent: SQSEvent = { Records: [sqsRecord(randomUUID(), JSON.stringify(event))] };
     return this.intake(sqsEvent, lambdaContext('intake'));
   }
 
@@ -242,8 +294,9 @@ export class LocalCloud {
   }
 
   /** Waits until every execution has stopped (decisions must come from elsewhere, or the wait times out). */
-  settle(): Promise<void> {
-    return this.stepFunctions.settle();
+  async settle(): Promise<void> {
+    await this.slackIdle();
+    await this.stepFunctions.settle();
   }
 
   async stop(): Promise<void> {
@@ -252,5 +305,34 @@ export class LocalCloud {
         server instanceof LocalIdentityProvider ? server.stop() : new Promise<void>((resolve) => server.close(() => resolve())),
       ),
     );
+    await this.slack?.stop();
   }
 }
+
+/** One SQS message as an event source mapping hands it to a function (the intake queue's unless told). */
+const sqsRecord = (messageId: string, body: string): SQSRecord => ({
+  messageId,
+  receiptHandle: messageId,
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(Date.now()),
+    SenderId: 'events.amazonaws.com',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:local:000000000000:hubfix-intake',
+  awsRegion: 'local',
+});
+
+/** The local slack.com, its bot token and signing secret in (simulated) Secrets Manager, and the replay table. */
+const startSlack = async (sim: SimulatedAws, clients: ClientFactory, config: SlackConfig, users: LocalSlackUser[]): Promise<LocalSlack> => {
+  const slack = await LocalSlack.start({ teamId: config.teamId, users });
+  sim.secrets.set(config.botTokenSecretArn, slack.botToken);
+  sim.secrets.set(config.signingSecretArn, slack.signingSecret);
+  await clients.home(DynamoDBClient).send(new CreateTableCommand(slackReplayTableDefinition(SLACK_REPLAY_TABLE)));
+  await clients.home(DynamoDBClient).send(new CreateTableCommand(slackMessageTableDefinition(SLACK_MESSAGE_TABLE)));
+  return slack;
+};

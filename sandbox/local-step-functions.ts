@@ -1,6 +1,6 @@
 import './promise-with-resolvers';
 import { randomBytes } from 'node:crypto';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { SimContext, ServiceCommands } from './simulated-aws';
 import { SimulatedServiceError } from './simulated-aws';
 import type { SynthesizedWorkflow, TaskBinding } from './synthesized-definition';
@@ -54,6 +54,11 @@ export interface LocalStepFunctionsOptions {
   /** Scales every Retry interval (0 = retry at once) so fault tests do not wait real backoff time. */
   retryIntervalMs?: number;
   onStateEntered?: (execution: LocalExecution, stateName: string) => void;
+  /**
+   * Called once a run has ended, as EventBridge's execution status change would reach a rule's target; the execution
+   * counts as settled only after it returns (tests see what the target did).
+   */
+  onExecutionEnded?: (execution: LocalExecution) => Promise<unknown>;
 }
 
 /** Errors a real Lambda invocation would report, with Cause in the JSON shape Step Functions gives. */
@@ -91,6 +96,10 @@ export class LocalStepFunctions {
   /** Every function version published so far, by qualified ARN. */
   private readonly lambdas = new Map<string, LocalFunction>();
   private readonly deployments: Deployment[] = [];
+  /** How to stop each running execution (StopExecution). */
+  private readonly aborts = new Map<string, () => void>();
+  /** Executions whose run (and onExecutionEnded) has not returned yet. */
+  private readonly unsettled = new Set<string>();
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     this.deploy(options.functions, options.workflow);
@@ -150,6 +159,14 @@ export class LocalStepFunctions {
         this.takeTask(String(input.taskToken)).reject(error);
         return {};
       },
+      StopExecution: (input) => {
+        const executionArn = String(input.executionArn);
+        const execution = this.executions.get(executionArn);
+        if (!execution) throw new SimulatedServiceError('ExecutionDoesNotExist', `Execution does not exist: ${executionArn}`);
+        // AWS answers a stop of an ended run without changing it.
+        this.aborts.get(executionArn)?.();
+        return { stopDate: new Date() };
+      },
       DescribeExecution: (input) => {
         const execution = this.executions.get(String(input.executionArn));
         if (!execution) throw new SimulatedServiceError('ExecutionDoesNotExist', `Execution does not exist: ${String(input.executionArn)}`);
@@ -190,6 +207,7 @@ export class LocalStepFunctions {
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
+    this.unsettled.add(executionArn);
     execution.done = this.run(execution, deployment);
     return execution;
   }
@@ -197,7 +215,7 @@ export class LocalStepFunctions {
   /** Resolves when every execution started so far (and any they started) has stopped. */
   async settle(): Promise<void> {
     for (;;) {
-      const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+      const running = [...this.executions.values()].filter((e) => this.unsettled.has(e.executionArn));
       if (running.length === 0) return;
       await Promise.all(running.map((e) => e.done));
     }
@@ -225,7 +243,7 @@ export class LocalStepFunctions {
       this.options.retryIntervalMs === undefined
         ? undefined
         : Object.fromEntries(Object.keys(workflow.taskFunctions).map((s) => [s, this.options.retryIntervalMs as number]));
-    const { result, eventLogs } = machine.run(execution.input as Parameters<StateMachine['run']>[0], {
+    const { result, eventLogs, abort } = machine.run(execution.input as Parameters<StateMachine['run']>[0], {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
       context: {
         Execution: {
@@ -238,6 +256,7 @@ export class LocalStepFunctions {
         Task: { Token: taskToken },
       },
     });
+    this.aborts.set(execution.executionArn, abort);
     const watch = (async () => {
       for await (const event of eventLogs) {
         if (event.type === 'StateEntered' && event.index === undefined) {
@@ -255,12 +274,18 @@ export class LocalStepFunctions {
       execution.status = 'SUCCEEDED';
     } catch (error) {
       const e = error as Error & { cause?: unknown };
-      execution.status = e.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+      execution.status = e instanceof ExecutionAbortedError ? 'ABORTED' : e.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
       execution.error = errorInfo(e);
     } finally {
       execution.stoppedAt = new Date();
+      this.aborts.delete(execution.executionArn);
       this.dropTasks(execution.executionArn);
       await watch.catch(() => undefined);
+    }
+    try {
+      await this.options.onExecutionEnded?.(execution);
+    } finally {
+      this.unsettled.delete(execution.executionArn);
     }
   }
 

@@ -61,7 +61,8 @@ export const refusalFor = (
   const missing = requirement.groupSets.find((set) => !set.some((group) => voter.groups.includes(group)));
   if (missing) return `You are not in an approver group for this request (one of: ${missing.join(', ')}).`;
   if (decision === 'approve' && isRequester(voter, record.requestedBy)) return 'You started this run, so you cannot approve it.';
-  if (record.votes.some((vote) => vote.issuer === voter.issuer && vote.subject === voter.subject)) {
+  // One person may hold an identity per channel (the page's IdP, Slack): the same email is the same person.
+  if (record.votes.some((vote) => (vote.issuer === voter.issuer && vote.subject === voter.subject) || sameName(vote.email, voter.email))) {
     return 'You have already voted on this request; each person votes once.';
   }
   return undefined;

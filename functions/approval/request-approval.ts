@@ -11,7 +11,7 @@ import type { Assessment, FindingRef, Trigger } from '../findings/types';
 import { approvalLink, createApprovalId, epochSeconds } from './approval-link';
 import { approvalEmail } from './approval-email';
 import { formatTime } from './approval-page';
-import { putPendingApproval, type ApprovalKind } from './approval-store';
+import { putPendingApproval, type ApprovalKind, type ApprovalRecord } from './approval-store';
 import { getLinkSecret } from './link-secret';
 
 /**
@@ -138,6 +138,18 @@ const markAwaitingApproval = async (rt: Runtime, request: ApprovalRequest, expir
   }
 };
 
+/** Slack is a second channel: when it fails the email is out already, and a retry of this step would send a second one. */
+const postToSlack = async (rt: Runtime, record: ApprovalRecord): Promise<void> => {
+  try {
+    // Loaded only when Slack is configured: the Slack SDK stays out of the step's first load otherwise.
+    const { postSlackApproval } = await import('./slack/post-approval');
+    const message = await postSlackApproval(rt, record);
+    logger.info('Approval posted to Slack', { channel: message.channel, ts: message.ts });
+  } catch (error) {
+    logger.warn('Could not post the approval to Slack', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+  }
+};
+
 export const requestApproval = async (rt: Runtime, request: ApprovalRequest): Promise<RequestApprovalResult> => {
   const now = rt.now();
   const nowSeconds = epochSeconds(now);
@@ -172,6 +184,8 @@ export const requestApproval = async (rt: Runtime, request: ApprovalRequest): Pr
     .home(SNSClient)
     .send(new PublishCommand({ TopicArn: rt.settings.approvalTopicArn, Subject: email.subject, Message: email.message }));
   logger.info('Approval email published');
+  // A finding's approval only: the Slack message shows one finding, and Slack answers the remediation workflow's waits.
+  if (rt.config.slack && request.kind === 'remediation') await postToSlack(rt, record);
 
   if (request.kind === 'remediation') await markAwaitingApproval(rt, request, expiresAt);
   return { approvalId, expiresAt };

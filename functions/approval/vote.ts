@@ -6,6 +6,7 @@ import type { ApprovalDecision } from '../findings/types';
 import { epochSeconds } from './approval-link';
 import { approvalRequirement, displayName, refusalFor } from './approval-policy';
 import { getApproval, recordVote, reopenApproval, type ApprovalRecord, type VerifiedPerson, type Vote } from './approval-store';
+import type { VoteShown } from './slack/outcome';
 
 /**
  * One person's vote on one approval, whichever channel carried it (the signed-in page, Slack). The policy is read
@@ -69,6 +70,20 @@ const deliver = async (rt: Runtime, record: ApprovalRecord, decision: ApprovalDe
   }
 };
 
+/**
+ * The approval's Slack message, when it has one, shows every recorded vote whichever channel carried it: a decision on
+ * the page, or a quorum completed there, closes the message in Slack too. Loaded only when Slack is configured.
+ */
+const showInSlack = async (rt: Runtime, record: ApprovalRecord, shown: VoteShown): Promise<void> => {
+  if (!rt.config.slack) return;
+  try {
+    const { showVoteInSlack } = await import('./slack/outcome');
+    await showVoteInSlack(rt, record, shown);
+  } catch (error) {
+    logger.warn('Could not show the vote in Slack', { approvalId: record.approvalId, errorName: (error as Error).name });
+  }
+};
+
 export const castVote = async (
   rt: Runtime,
   approvalId: string,
@@ -116,16 +131,19 @@ export const castVote = async (
     }
     if (!decided) {
       logger.info('Vote recorded', { ...voterLog, approvals, needed });
+      await showInSlack(rt, written.record, { vote, approvals, needed });
       return { status: 'recorded', approvals, needed };
     }
     const delivered = await deliver(rt, written.record, decided);
     logger.info('Approval decided', { ...voterLog, approvals, needed, executionId: record.executionId });
+    const workflowStopped = delivered === 'workflow-stopped';
+    await showInSlack(rt, written.record, { vote, approvals, needed, decision: decided, workflowStopped });
     return {
       status: 'recorded',
       decided: decided.decision,
       approvals,
       needed,
-      ...(delivered === 'workflow-stopped' ? { workflowStopped: true as const } : {}),
+      ...(workflowStopped ? { workflowStopped: true as const } : {}),
     };
   }
   return refused('The request changed while you voted. Please try again.');

@@ -17,6 +17,32 @@ export type ControlMode = z.infer<typeof controlModeSchema>;
 
 const accountId = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
 
+const secretArn = z.string().regex(/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/, 'a Secrets Manager secret ARN');
+const approverGroups = z.array(z.string().min(1).max(256)).min(1).max(50);
+
+/** Slack: who may approve there is named here (the Slack user id, or the user's verified email), with their groups. */
+const slackSchema = z
+  .object({
+    /** The workspace (T…): interactions from any other team are refused; identities are issued as https://slack.com/<teamId>. */
+    teamId: z.string().regex(/^[TE][A-Z0-9]{2,20}$/, 'a Slack team id such as T0123ABCD'),
+    /** The channel approval messages are posted to (C… or G…; the app must be a member). */
+    channelId: z.string().regex(/^[CGD][A-Z0-9]{2,20}$/, 'a Slack channel id such as C0123ABCD'),
+    /** The bot token (xoxb-…) the app posts and updates messages with. */
+    botTokenSecretArn: secretArn,
+    /** The app's signing secret: every interaction request is checked against it. */
+    signingSecretArn: secretArn,
+    /** Slack user id → the approver that person is. */
+    userMap: z
+      .record(
+        z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id such as U0123ABCD'),
+        z.object({ email: z.email(), name: z.string().min(1).max(100).optional(), groups: approverGroups }).strict(),
+      )
+      .default({}),
+    /** Verified email → groups, for users not in userMap: hubfix reads the email with users.info and needs it confirmed. */
+    emailMap: z.record(z.email(), z.object({ groups: approverGroups }).strict()).default({}),
+  })
+  .strict();
+
 const groupName = z.string().min(1).max(256);
 const severityLabel = z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
 
@@ -345,10 +371,13 @@ export const configSchema = z
         waf: z.boolean().default(true),
       })
       .prefault({}),
+    /** Slack as a second approval channel (optional): the same policy and quorum as the page. */
+    slack: slackSchema.optional(),
   })
   .strict();
 
 export type HubfixConfig = z.infer<typeof configSchema>;
+export type SlackConfig = z.infer<typeof slackSchema>;
 
 /** Parses a configuration object; the error names every bad field by its path. */
 export const parseConfig = (raw: unknown, source = 'configuration'): HubfixConfig => {

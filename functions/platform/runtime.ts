@@ -24,6 +24,8 @@ export interface Settings {
   authClientId: string;
   /** Secrets Manager secret holding that client's secret. */
   authClientSecretId: string;
+  /** DynamoDB table of the Slack message posted per execution (only where Slack is configured). */
+  slackMessageTableName?: string;
 }
 
 /** Everything a handler needs from the outside world, passed in (never reached for globally). */
@@ -32,6 +34,8 @@ export interface Runtime {
   config: HubfixConfig;
   settings: Settings;
   now: () => Date;
+  /** Where the Slack Web API is (the sandbox's loopback stand-in); Slack's own when absent. */
+  slackApiUrl?: string;
 }
 
 export const SETTINGS_ENV: Record<keyof Settings, string> = {
@@ -45,6 +49,7 @@ export const SETTINGS_ENV: Record<keyof Settings, string> = {
   authIssuer: 'APPROVAL_AUTH_ISSUER',
   authClientId: 'APPROVAL_AUTH_CLIENT_ID',
   authClientSecretId: 'APPROVAL_AUTH_CLIENT_SECRET_ID',
+  slackMessageTableName: 'SLACK_MESSAGE_TABLE_NAME',
 };
 
 /** Settings read from the environment on first use, so each function only needs the variables it uses. */

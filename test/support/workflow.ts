@@ -33,7 +33,7 @@ export const oneSecondApproval = (config: HubfixConfig = defaultConfig()): Hubfi
 export const startCloud = async (
   fixture: unknown,
   config: HubfixConfig | Record<string, unknown> = {},
-  options: Pick<LocalCloudOptions, 'functions'> = {},
+  options: Pick<LocalCloudOptions, 'functions' | 'slackUsers'> = {},
 ): Promise<LocalCloud> => {
   const parsedConfig = 'approvers' in config && 'thresholds' in config ? (config as HubfixConfig) : parseConfig(config);
   return LocalCloud.start({
