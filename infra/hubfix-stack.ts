@@ -108,6 +108,7 @@ export class HubfixStack extends Stack {
       stateMachine: workflow.stateMachine,
       intakeDlq: intake.deadLetterQueue,
       notificationDlq: approvals.notificationDlq,
+      slackVoteDlq: this.slackChannel?.voteDeadLetterQueue,
     });
     // Control hygiene: the batch workflow that disables redundant controls (one approval per batch).
     this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {

@@ -78,10 +78,10 @@ export const acknowledgeFunction = (fn: IConstruct): void =>
       'Node.js 22 is the runtime the handlers are bundled for (esbuild target node22) and tested against; moving to a newer runtime ' +
       'is a deliberate upgrade, not a default.',
     'Serverless-LambdaDLQ':
-      'hubfix functions are only invoked synchronously (Step Functions tasks, API Gateway, the SQS event source mapping); a Lambda ' +
-      'dead-letter queue applies to asynchronous invocations only. Failures go back to the caller, which retries and catches ' +
-      '(intake: the ' +
-      'queue redrive to its DLQ).',
+      'hubfix functions are invoked synchronously (Step Functions tasks, API Gateway, SQS event source mappings) except the ' +
+      'targets of EventBridge rules, which carry their own note (acknowledgeAsyncFunction); a Lambda dead-letter queue applies ' +
+      'to asynchronous invocations only. Failures go back to the caller, which retries and catches (a queue: its redrive to ' +
+      'its DLQ, which has an alarm).',
   });
 
 /** A function an EventBridge rule invokes asynchronously, whose missed run costs only `missed`: the target retries it. */

@@ -17,6 +17,8 @@ export interface ObservabilityProps {
   intakeDlq: sqs.IQueue;
   /** Approval emails SNS could not deliver. */
   notificationDlq: sqs.IQueue;
+  /** Slack clicks whose vote was never counted (present when Slack is configured). */
+  slackVoteDlq?: sqs.IQueue;
 }
 
 /**
@@ -85,6 +87,7 @@ export class Observability extends Construct {
     for (const [alarmId, dlq, what] of [
       ['IntakeDlqAlarm', props.intakeDlq, 'Security Hub events that never reached a workflow'],
       ['NotificationDlqAlarm', props.notificationDlq, 'approval emails SNS could not deliver'],
+      ...(props.slackVoteDlq ? [['SlackVoteDlqAlarm', props.slackVoteDlq, 'Slack votes that were never counted'] as const] : []),
     ] as const) {
       new cloudwatch.Alarm(this, alarmId, {
         alarmDescription: `hubfix: the dead-letter queue holds ${what}`,

@@ -59,6 +59,8 @@ export class SlackChannel extends Construct {
   readonly role: iam.Role;
   /** Accepted clicks, waiting for the vote worker. */
   readonly voteQueue: sqs.Queue;
+  /** Slack clicks the vote worker failed three times: each is a person's vote that was not counted. */
+  readonly voteDeadLetterQueue: sqs.Queue;
   readonly voteWorker: HubfixFunction;
   readonly voteRole: iam.Role;
   /** Execution → the approval it posted to Slack. */
@@ -84,6 +86,7 @@ export class SlackChannel extends Construct {
     acknowledgeFunctionRole(this.role);
     // Slack wants its answer within 3 seconds: the route checks and answers, the worker behind the queue votes.
     const voteDlq = encryptedQueue(this, 'VoteDlq', { retentionPeriod: Duration.days(14) });
+    this.voteDeadLetterQueue = voteDlq;
     acknowledgeDeadLetterQueue(voteDlq);
     this.voteQueue = encryptedQueue(this, 'VoteQueue', {
       visibilityTimeout: Duration.minutes(3),

@@ -127,6 +127,16 @@ describe('the Slack channel in the stack', () => {
     });
   });
 
+  it('alarms the operations topic when a Slack vote lands in the dead-letter queue (a person voted and it was not counted)', () => {
+    const channel = stack.slackChannel!;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: 'hubfix: the dead-letter queue holds Slack votes that were never counted',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(channel.voteDeadLetterQueue), 'QueueName'] } }],
+      AlarmActions: [{ Ref: id(stack.node.findChild('Observability').node.findChild('OpsTopic')) }],
+    });
+  });
+
   it('passes the cdk-nag packs (an unacknowledged finding would throw on synth)', () => {
     // Prepare: a fresh app, synthesized once, so the packs run on this synth
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-slack-nag-'));
