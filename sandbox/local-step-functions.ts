@@ -304,6 +304,8 @@ export class LocalStepFunctions {
     const settled = new Promise<unknown>((resolve, reject) =>
       this.pendingTasks.set(taskToken, { executionArn: execution.executionArn, resolve, reject }),
     );
+    // The wait can end (a stop) while the function is still sending its request: the rejection waits for the return below.
+    settled.catch(() => undefined);
     try {
       await fn(payload);
     } catch (error) {
@@ -321,8 +323,18 @@ export class LocalStepFunctions {
     return task;
   }
 
+  /**
+   * Ends the waits of a run that stopped or left its wait: a later SendTask* is refused, and the wait's own promise
+   * settles, so the Task state's timeout timer (TimeoutSecondsPath: days) is cleared instead of holding the process open.
+   */
   private dropTasks(executionArn: string): void {
-    for (const [token, task] of this.pendingTasks) if (task.executionArn === executionArn) this.pendingTasks.delete(token);
+    for (const [token, task] of this.pendingTasks) {
+      if (task.executionArn !== executionArn) continue;
+      this.pendingTasks.delete(token);
+      const ended = new Error('The wait ended without a decision (the run stopped, timed out or failed)');
+      ended.name = 'States.TaskWaitEnded';
+      task.reject(ended);
+    }
   }
 }
 
