@@ -177,6 +177,10 @@ const STEP_CLIENTS: Record<string, { clients: string[]; controlStep?: ControlSte
   annotate: { clients: ['client-securityhub', 'client-dynamodb', 'lib-dynamodb'] },
   'request-approval': { clients: ['client-securityhub', 'client-sns', 'client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'] },
   'approval-api': { clients: ['client-sfn', 'client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'] },
+  // Slack (deployed only when configured): check and queue a click; vote; close a run's message.
+  'slack-interactions': { clients: ['client-sqs', 'client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'] },
+  'slack-votes': { clients: ['client-sfn', 'client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'] },
+  'slack-execution-closed': { clients: ['client-dynamodb', 'lib-dynamodb', 'client-secrets-manager'] },
 };
 
 /** The SDK package of an IAM action's service prefix, for the services the bench control declares. */
