@@ -1,4 +1,4 @@
-import { LogLevel, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import type { SlackConfig } from '../../platform/config';
 import { ConfigurationError } from '../../platform/errors';
 import type { Runtime } from '../../platform/runtime';
@@ -27,6 +27,8 @@ export const slackWebClient = async (rt: Runtime, slack: SlackConfig): Promise<W
   const key = `${apiUrl}\n${token}`;
   let client = clients.get(key);
   if (!client) {
+    // Loaded on the first Slack call: the interactions route never makes one, the closer only for runs posted to Slack.
+    const { LogLevel, WebClient } = await import('@slack/web-api');
     client = new WebClient(token, {
       slackApiUrl: apiUrl,
       retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 500 },
