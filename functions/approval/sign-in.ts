@@ -3,7 +3,7 @@ import { HubfixError } from '../platform/errors';
 import type { Runtime } from '../platform/runtime';
 import type { VerifiedPerson } from './approval-store';
 import { CALLBACK_PATH } from './approval-link';
-import { readSecret } from './secrets';
+import { readSecretString } from '../platform/secrets';
 import type { PendingSignIn } from './session';
 
 /**
@@ -27,7 +27,7 @@ const configurations = new Map<string, Promise<OpenId.Configuration>>();
 
 const configurationFor = async (rt: Runtime): Promise<OpenId.Configuration> => {
   const { authIssuer, authClientId, authClientSecretId } = rt.settings;
-  const secret = await readSecret(rt, authClientSecretId, MIN_CLIENT_SECRET_LENGTH);
+  const secret = await readSecretString(rt, authClientSecretId, MIN_CLIENT_SECRET_LENGTH);
   const key = `${authIssuer} ${authClientId} ${secret}`;
   const oidc = await openId();
   let configuration = configurations.get(key);

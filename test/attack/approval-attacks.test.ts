@@ -7,6 +7,7 @@ import { getApproval } from '../../functions/approval/approval-store';
 import { logger } from '../../functions/platform/logger';
 import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
 import { launchChromium } from '../support/chromium';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Attacks on the approval link, end to end: the real approval email of a real waiting execution, its link used
@@ -43,16 +44,6 @@ interface Waiting {
   s: string;
   finding: Record<string, unknown>;
 }
-
-const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 /** Sends the findings through intake and returns, per finding, its emailed link once its execution waits. */
 const requestApprovals = async (cloud: LocalCloud, findings: Record<string, unknown>[]): Promise<Waiting[]> => {

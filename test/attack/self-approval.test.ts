@@ -7,6 +7,7 @@ import { localAuditRecords } from '../../sandbox/audit-file';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runEvent, sandboxOperator, type RunReport } from '../../sandbox/session';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Separation of duties, end to end: an operator starts a remediation (intake's re-read, lock and StartExecution, the
@@ -28,16 +29,6 @@ const finding = asffFinding({
   resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${USER}`,
 });
 const SELF_REFUSAL = 'You started this run, so you cannot approve it.';
-
-const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 let cloud: LocalCloud;
 let run: Promise<RunReport> | undefined;

@@ -5,6 +5,7 @@ import { parseConfig } from '../../functions/platform/config';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
 import { launchChromium } from '../support/chromium';
+import { waitFor as waitForValue } from '../support/wait-for';
 
 /**
  * The approval page as a person uses it: the email's link opened in a real (headless Debian) Chromium,
@@ -48,15 +49,8 @@ const ordersKeyStatus = (cloud: LocalCloud): string | undefined => {
   return iam['user/orders-service']?.[ORDERS_KEY];
 };
 
-const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+/** Waits longer than the shared default: this suite drives a whole demo or a browser. */
+const waitFor = <T>(what: string, probe: () => T | undefined): Promise<T> => waitForValue(what, probe, 20_000);
 
 /**
  * An analyst picks "Remediate" on the finding; returns the link of the approval email once the workflow

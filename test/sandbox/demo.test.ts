@@ -4,6 +4,7 @@ import { loadConfigFile } from '../../infra/build-app';
 import { LoopbackBrowser, signInAt, submitDecision } from '../../sandbox/approver';
 import { runDemo, type DemoOptions } from '../../sandbox/demo';
 import { loadFixture } from '../../sandbox/fixture';
+import { waitFor as waitForValue } from '../support/wait-for';
 
 /**
  * `npm run demo` without --approve: it prints each approval link and the demo logins, then waits for a decision a
@@ -27,15 +28,8 @@ const demo = (overrides: Partial<DemoOptions> = {}): DemoOptions => ({
   ...overrides,
 });
 
-const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+/** Waits longer than the shared default: this suite drives a whole demo or a browser. */
+const waitFor = <T>(what: string, probe: () => T | undefined): Promise<T> => waitForValue(what, probe, 30_000);
 
 const printedLinks = (): string[] => printed.flatMap((line) => line.match(/https?:\/\/\S+\/approvals\/\S+/g) ?? []);
 

@@ -5,6 +5,7 @@ import { getApproval } from '../../functions/approval/approval-store';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import type { LocalSlackUser, PostedMessage } from '../../sandbox/local-slack';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, startCloud } from '../support/workflow';
+import { waitFor } from '../support/wait-for';
 
 /** A Slack workspace with an approvals channel, two mapped people, one mapped by verified email and some who are not approvers. */
 export const TEAM_ID = 'T0HUBFIX1';
@@ -52,15 +53,7 @@ export const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbo
 
 export const startSlackCloud = (quorum = 1): Promise<LocalCloud> => startCloud(demoAccount, slackConfig(quorum), { slackUsers });
 
-export const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+export { waitFor };
 
 /** The IAM.3 finding of the demo account's orders-service key (used recently: a person must decide). */
 export const keyFinding = (): Record<string, unknown> =>

@@ -6,6 +6,7 @@ import { localAuditRecords } from '../../sandbox/audit-file';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { runEvent, type RunReport } from '../../sandbox/session';
 import { asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
+import { waitFor } from '../support/wait-for';
 
 /**
  * A quorum of two on the approval page, end to end: a high-risk plan (a key production still uses) waits for two
@@ -21,16 +22,6 @@ const demoAccount = JSON.parse(readFileSync(join(__dirname, '../../sandbox/fixtu
 >;
 const USER = 'orders-service';
 const finding = asffFinding({ controlId: 'IAM.3', resourceType: 'AwsIamUser', resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/${USER}` });
-
-const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 let cloud: LocalCloud;
 let run: Promise<RunReport> | undefined;
