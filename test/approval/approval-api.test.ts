@@ -14,6 +14,7 @@ import type { Runtime } from '../../functions/platform/runtime';
 import type { ApprovalDecision, FindingRef } from '../../functions/findings/types';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
 import { LINK_SECRET, NOW, TASK_TOKEN, assessment, finding, testRuntime, version1Item } from './fixtures';
+import { captureLogs } from '../support/captured-logs';
 
 const TABLE = 'approvals-api-test';
 const NOW_S = NOW.getTime() / 1000;
@@ -23,7 +24,7 @@ const secrets = mockClient(SecretsManagerClient);
 let dynamo: LocalDynamo;
 let rt: Runtime;
 let clock: Date;
-const logLines: string[] = [];
+const logLines = captureLogs();
 const signaturesIssued: string[] = [];
 
 const context = { functionName: 'approval-api', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
@@ -123,16 +124,10 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   await createApprovalTable(dynamo.client, TABLE);
   rt = testRuntime(dynamo.client, TABLE, () => clock);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map(String).join(' '));
-    });
-  }
 });
 
 afterAll(async () => {
   await dynamo.stop();
-  jest.restoreAllMocks();
 });
 
 beforeEach(() => {

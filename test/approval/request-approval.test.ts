@@ -13,6 +13,7 @@ import type { Runtime } from '../../functions/platform/runtime';
 import { createRequestApprovalHandler, emailSubject, type RequestApprovalInput } from '../../functions/handlers/request-approval';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
 import { LINK_SECRET, NOW, TASK_TOKEN, assessment, finding, testRuntime } from './fixtures';
+import { captureLogs } from '../support/captured-logs';
 
 const TABLE = 'approvals-request-test';
 const NOW_S = NOW.getTime() / 1000;
@@ -22,7 +23,7 @@ const secrets = mockClient(SecretsManagerClient);
 
 let dynamo: LocalDynamo;
 let rt: Runtime;
-const logLines: string[] = [];
+const logLines = captureLogs();
 const context = { functionName: 'request-approval', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 const input = (overrides: Partial<RequestApprovalInput> = {}): RequestApprovalInput => ({
@@ -52,16 +53,10 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   await createApprovalTable(dynamo.client, TABLE);
   rt = testRuntime(dynamo.client, TABLE);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map(String).join(' '));
-    });
-  }
 });
 
 afterAll(async () => {
   await dynamo.stop();
-  jest.restoreAllMocks();
 });
 
 beforeEach(() => {
@@ -71,7 +66,6 @@ beforeEach(() => {
   securityHub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
   secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_SECRET });
-  logLines.length = 0;
 });
 
 describe('RequestApproval', () => {

@@ -4,10 +4,10 @@ import type { Browser } from 'playwright-core';
 import { answerApproval, approvalLinkIn, LoopbackBrowser, signInAt } from '../../sandbox/approver';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import { getApproval } from '../../functions/approval/approval-store';
-import { logger } from '../../functions/platform/logger';
 import { annotationOf, asffFinding, customActionEvent, HOME_ACCOUNT, keyStatus, startCloud } from '../support/workflow';
 import { launchChromium } from '../support/chromium';
 import { waitFor } from '../support/wait-for';
+import { captureLogs, logAtDebug } from '../support/captured-logs';
 
 /**
  * Attacks on the approval link, end to end: the real approval email of a real waiting execution, its link used
@@ -34,7 +34,7 @@ const userFinding = (user: string, overrides: { title?: string; resourceId?: str
     suffix: overrides.title ? 'hostile' : undefined,
   });
 
-const logLines: string[] = [];
+const logLines = captureLogs();
 
 interface Waiting {
   link: string;
@@ -127,25 +127,10 @@ const expectNoSecretsLogged = (secrets: string[]): void => {
 
 let cloud: LocalCloud | undefined;
 
-beforeAll(() => {
-  // Powertools (POWERTOOLS_DEV) writes through the global console: capture every line the handlers log.
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map(String).join(' '));
-    });
-  }
-});
-
 beforeEach(async () => {
-  logLines.length = 0;
   sessions.clear();
   cloud = await startCloud(demoAccount);
-  // Every invocation resets the level from the environment (SILENT in tests): raise it where each handler reads its clock.
-  const clock = cloud.runtime.now;
-  cloud.runtime.now = () => {
-    logger.setLogLevel('DEBUG');
-    return clock();
-  };
+  logAtDebug(cloud);
 });
 
 afterEach(async () => {
@@ -154,8 +139,6 @@ afterEach(async () => {
   await cloud?.stop();
   cloud = undefined;
 });
-
-afterAll(() => jest.restoreAllMocks());
 
 describe('tampered links decide nothing', () => {
   it('refuses a forged signature (GET and POST: 403), then the real link still works and the workflow follows it', async () => {

@@ -11,6 +11,7 @@ import { createApprovalApiHandler } from '../../functions/handlers/approval-api'
 import type { Runtime } from '../../functions/platform/runtime';
 import { LINK_SECRET, TASK_TOKEN, assessment, finding, testRuntime } from '../approval/fixtures';
 import { createApprovalTable, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { captureLogs } from '../support/captured-logs';
 
 /**
  * Forged sign-ins: an identity provider (a stand-in on loopback, so the test controls what its token endpoint answers)
@@ -23,7 +24,7 @@ const CLIENT_ID = 'hubfix-approval-page';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const logLines: string[] = [];
+const logLines = captureLogs();
 let dynamo: LocalDynamo;
 let server: Server;
 let issuer: string;
@@ -73,15 +74,9 @@ beforeAll(async () => {
   issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const base = testRuntime(dynamo.client, TABLE, () => new Date());
   rt = { ...base, settings: { ...base.settings, authIssuer: issuer } };
-  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map(String).join(' '));
-    });
-  }
 });
 
 afterAll(async () => {
-  jest.restoreAllMocks();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await dynamo.stop();
@@ -91,7 +86,6 @@ beforeEach(() => {
   sfn.reset();
   secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_SECRET });
-  logLines.length = 0;
 });
 
 /** Starts a sign-in for a pending approval: the sign-in cookie and the state and nonce the provider was sent. */

@@ -1,5 +1,4 @@
 import { getApproval } from '../../functions/approval/approval-store';
-import { logger } from '../../functions/platform/logger';
 import type { LocalCloud } from '../../sandbox/local-cloud';
 import type { SentInteraction } from '../../sandbox/local-slack';
 import { keyStatus } from '../support/workflow';
@@ -15,6 +14,7 @@ import {
   startSlackCloud,
   type SlackApproval,
 } from '../slack/support';
+import { captureLogs, logAtDebug } from '../support/captured-logs';
 
 /**
  * Attacks on the Slack channel, end to end: a real waiting execution, its real Slack message, and requests sent to the
@@ -26,28 +26,13 @@ import {
 
 jest.setTimeout(60_000);
 
-const logLines: string[] = [];
+const logLines = captureLogs();
 let cloud: LocalCloud | undefined;
 let waiting: SlackApproval | undefined;
 
-beforeAll(() => {
-  // Powertools (POWERTOOLS_DEV) writes through the global console: capture every line the handlers log.
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logLines.push(args.map(String).join(' '));
-    });
-  }
-});
-
 beforeEach(async () => {
-  logLines.length = 0;
   cloud = await startSlackCloud(2);
-  // Every invocation resets the level from the environment (SILENT in tests): raise it where each handler reads its clock.
-  const clock = cloud.runtime.now;
-  cloud.runtime.now = () => {
-    logger.setLogLevel('DEBUG');
-    return clock();
-  };
+  logAtDebug(cloud);
   waiting = await requestSlackApproval(cloud);
 });
 
@@ -60,8 +45,6 @@ afterEach(async () => {
   cloud = undefined;
   waiting = undefined;
 });
-
-afterAll(() => jest.restoreAllMocks());
 
 const current = (): { c: LocalCloud; w: SlackApproval } => ({ c: cloud as LocalCloud, w: waiting as SlackApproval });
 

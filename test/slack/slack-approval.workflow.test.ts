@@ -1,21 +1,20 @@
 import { getApproval } from '../../functions/approval/approval-store';
 import { castVote } from '../../functions/approval/vote';
-import type { LocalCloud } from '../../sandbox/local-cloud';
 import { annotationOf, customActionEvent, keyStatus } from '../support/workflow';
 import {
   BO,
   CHANNEL_ID,
   DANA,
   decisions,
-  endWaits,
   ERIN,
   keyFinding,
-  requestSlackApproval,
   startSlackCloud,
   TEAM_ID,
   waitFor,
   BOT_TOKEN_ARN,
-  type SlackApproval,
+  blocksText,
+  hasButtons,
+  slackRuns,
 } from './support';
 
 /**
@@ -26,28 +25,8 @@ import {
 
 jest.setTimeout(60_000);
 
-let cloud: LocalCloud | undefined;
-const approvals: string[] = [];
-
-afterEach(async () => {
-  if (cloud) {
-    await endWaits(cloud, approvals.splice(0));
-    await cloud.settle();
-    await cloud.stop();
-  }
-  cloud = undefined;
-});
-
-const blocksText = (blocks: unknown[]): string => JSON.stringify(blocks);
-const hasButtons = (blocks: unknown[]): boolean => (blocks as { type: string }[]).some((b) => b.type === 'actions');
-
-const start = async (quorum = 1): Promise<{ c: LocalCloud; waiting: SlackApproval }> => {
-  const c = await startSlackCloud(quorum);
-  cloud = c;
-  const waiting = await requestSlackApproval(c);
-  approvals.push(waiting.approvalId);
-  return { c, waiting };
-};
+const runs = slackRuns();
+const start = runs.start;
 
 describe('an approval decided in Slack', () => {
   it('posts the message, takes a signed Approve click, resolves the run and updates the message', async () => {
@@ -189,7 +168,7 @@ describe('an approval decided in Slack', () => {
   it('still emails the link and waits when Slack refuses the post (a bad bot token): Slack is a second channel', async () => {
     // Prepare
     const c = await startSlackCloud();
-    cloud = c;
+    runs.use(c);
     c.sim.secrets.set(BOT_TOKEN_ARN, 'xoxb-revoked-000000000000000000');
     const finding = keyFinding();
     c.sim.importFinding(finding);
@@ -204,7 +183,7 @@ describe('an approval decided in Slack', () => {
     expect(c.slack!.messages).toHaveLength(0);
     expect(c.sim.published).toHaveLength(1);
     const approvalId = decodeURIComponent(/\/approvals\/([^?\s]+)/.exec(c.sim.published[0].message)![1]);
-    approvals.push(approvalId);
+    runs.awaiting(approvalId);
     expect((await getApproval(c.runtime, approvalId))?.status).toBe('PENDING');
   });
 });

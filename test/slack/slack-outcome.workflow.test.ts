@@ -7,13 +7,14 @@ import {
   DANA,
   decisions,
   demoAccount,
-  endWaits,
   keyFinding,
   requestSlackApproval,
   slackConfig,
   slackUsers,
-  startSlackCloud,
   type SlackApproval,
+  blocksText,
+  hasButtons,
+  slackRuns,
 } from './support';
 
 /**
@@ -25,26 +26,10 @@ import {
 
 jest.setTimeout(60_000);
 
-let cloud: LocalCloud | undefined;
-const approvals: string[] = [];
-
-afterEach(async () => {
-  if (cloud) {
-    await endWaits(cloud, approvals.splice(0));
-    await cloud.settle();
-    await cloud.stop();
-  }
-  cloud = undefined;
-});
-
-const blocksText = (blocks: unknown[]): string => JSON.stringify(blocks);
-const hasButtons = (blocks: unknown[]): boolean => (blocks as { type: string }[]).some((b) => b.type === 'actions');
+const runs = slackRuns();
 
 const start = async (quorum = 1): Promise<{ c: LocalCloud; waiting: SlackApproval; link: string }> => {
-  const c = await startSlackCloud(quorum);
-  cloud = c;
-  const waiting = await requestSlackApproval(c);
-  approvals.push(waiting.approvalId);
+  const { c, waiting } = await runs.start(quorum);
   const link = approvalLinkIn(c.sim.published[0]);
   if (!link) throw new Error('The approval email has no link');
   return { c, waiting, link };
@@ -139,7 +124,7 @@ describe('the Slack message when nobody decides', () => {
         slackUsers,
       },
     );
-    cloud = c;
+    runs.use(c);
     const waiting = await requestSlackApproval(c);
 
     // Act

@@ -104,3 +104,33 @@ export const endWaits = async (cloud: LocalCloud, approvalIds: string[]): Promis
 };
 
 export const decisions = (cloud: LocalCloud) => cloud.sim.calls.filter((c) => c.command === 'SendTaskSuccess');
+
+export const blocksText = (blocks: unknown[]): string => JSON.stringify(blocks);
+export const hasButtons = (blocks: unknown[]): boolean => (blocks as { type: string }[]).some((b) => b.type === 'actions');
+
+/**
+ * One local cloud per test: after each test its waits are ended and the cloud stopped, so no run holds jest.
+ * Call at the top of a suite; `use` hands it a cloud a test started itself, `awaiting` an approval it must end.
+ */
+export const slackRuns = () => {
+  let cloud: LocalCloud | undefined;
+  const approvals: string[] = [];
+  afterEach(async () => {
+    if (cloud) {
+      await endWaits(cloud, approvals.splice(0));
+      await cloud.settle();
+      await cloud.stop();
+    }
+    cloud = undefined;
+  });
+  const use = (c: LocalCloud): LocalCloud => (cloud = c);
+  const awaiting = (approvalId: string): void => void approvals.push(approvalId);
+  /** A Slack cloud whose IAM.3 run waits for approval, and that approval's message. */
+  const start = async (quorum = 1): Promise<{ c: LocalCloud; waiting: SlackApproval }> => {
+    const c = use(await startSlackCloud(quorum));
+    const waiting = await requestSlackApproval(c);
+    awaiting(waiting.approvalId);
+    return { c, waiting };
+  };
+  return { use, awaiting, start };
+};
