@@ -109,6 +109,7 @@ export class HubfixStack extends Stack {
       intakeDlq: intake.deadLetterQueue,
       notificationDlq: approvals.notificationDlq,
       slackVoteDlq: this.slackChannel?.voteDeadLetterQueue,
+      slackCloser: this.slackChannel?.closer,
     });
     // Control hygiene: the batch workflow that disables redundant controls (one approval per batch).
     this.controlHygiene = new ControlHygiene(this, 'ControlHygiene', {

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,11 +20,14 @@ export interface ObservabilityProps {
   notificationDlq: sqs.IQueue;
   /** Slack clicks whose vote was never counted (present when Slack is configured). */
   slackVoteDlq?: sqs.IQueue;
+  /** Closes the Slack message of a run that ended undecided (present when Slack is configured). */
+  slackCloser?: lambda.IFunction;
 }
 
 /**
  * What the platform team watches: the encrypted operations topic the alarms notify, an alarm on any unsuccessful
- * execution, one on each dead-letter queue, and the dashboard with its trend alarms (infra/constructs/dashboard.ts).
+ * execution, one on each dead-letter queue, one on the Slack closer's errors, and the dashboard with its trend alarms
+ * (infra/constructs/dashboard.ts).
  */
 export class Observability extends Construct {
   readonly opsTopic: sns.Topic;
@@ -92,6 +96,21 @@ export class Observability extends Construct {
       new cloudwatch.Alarm(this, alarmId, {
         alarmDescription: `hubfix: the dead-letter queue holds ${what}`,
         metric: dlq.metricApproximateNumberOfMessagesVisible({ period }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(alarmAction);
+    }
+
+    if (props.slackCloser) {
+      // EventBridge retries the closer and then drops the event (nothing would replay a stale message from a queue): the
+      // failed attempts are the only trace, so any of them tells the operators.
+      new cloudwatch.Alarm(this, 'SlackCloserErrorsAlarm', {
+        alarmDescription:
+          'hubfix: the Slack closer failed: a run ended undecided and its Slack message may still show buttons (a click there ' +
+          'decides nothing)',
+        metric: props.slackCloser.metricErrors({ period }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

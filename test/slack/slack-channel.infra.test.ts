@@ -137,6 +137,17 @@ describe('the Slack channel in the stack', () => {
     });
   });
 
+  it('alarms the operations topic when the Slack closer fails (EventBridge drops the event after its retries)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^hubfix: the Slack closer failed'),
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(stack.slackChannel!.closer) } }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: id(stack.node.findChild('Observability').node.findChild('OpsTopic')) }],
+    });
+  });
+
   it('passes the cdk-nag packs (an unacknowledged finding would throw on synth)', () => {
     // Prepare: a fresh app, synthesized once, so the packs run on this synth
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-slack-nag-'));
