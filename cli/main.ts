@@ -18,6 +18,9 @@ import { catalogMarkdown, catalogTable, controlCatalog, writeControlsDocs } from
 import { findDeployment, inspectClients } from './deployment';
 import { registerHygieneCommands } from './hygiene-commands';
 import { planEvent } from './plan';
+import { formatOperatorRun, operatorRuntime, startAsOperator } from './remediate';
+import { callerRequester } from './caller';
+import type { RequestedAction } from '../functions/findings/types';
 import { checkStatus, formatStatus, type StatusClients } from './status';
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -38,7 +41,7 @@ const statusClients = (options: AwsOptions): StatusClients => {
 };
 
 /**
- * The `hubfix` command: the operator's commands against a deployed hubfix (status, plan, audit export, report, the
+ * The `hubfix` command: the operator's commands against a deployed hubfix (status, plan, remediate, audit export, report, the
  * control catalog and control hygiene; `--profile` / `--region` / `--stack` name the deployment), and the sandbox's
  * (demo, run; plan, audit, report and control hygiene also run against the sandbox when no deployment is named).
  */
@@ -95,6 +98,29 @@ export const main = async (argv: string[]): Promise<number> => {
             : result.findings.map((f) => `${f.controlId}\t${f.route ?? '-'}\t${f.reason}`).join('\n'),
         );
       exitCode = result.rejected ? 1 : 0;
+    });
+
+  withAwsOptions(program.command('remediate'))
+    .description(
+      'Start hubfix on findings as yourself, against a deployment: what the Remediate custom action does, through the same intake, ' +
+        'with your sts:GetCallerIdentity recorded as the requester, so you cannot approve these runs. Uses your credentials (needs ' +
+        'securityhub:GetFindings and BatchUpdateFindings, states:StartExecution, and the lock and audit tables)',
+    )
+    .requiredOption('--finding <id...>', 'Security Hub finding ids (the finding ARN), up to 100')
+    .addOption(new Option('--action <action>', 'what to ask for').choices(['remediate', 'plan', 'undo']).default('remediate'))
+    .option('--json', 'machine-readable output')
+    .action(async (options: AwsOptions & { finding: string[]; action: RequestedAction; json?: boolean }) => {
+      if (!targetsDeployment(options))
+        throw new Error('hubfix remediate starts runs in a deployment: name it with --profile, --region or --stack (sandbox: hubfix run)');
+      const deployment = await findDeployment(options);
+      const requestedBy = await callerRequester(options, deployment.region);
+      const result = await startAsOperator(operatorRuntime(deployment, options, config()), {
+        findingIds: options.finding,
+        action: options.action,
+        requestedBy,
+      });
+      console.log(options.json ? JSON.stringify({ requestedBy, ...result }, null, 2) : formatOperatorRun(result, deployment));
+      exitCode = result.runs.length > 0 ? 0 : 1;
     });
 
   const controls = program

@@ -150,6 +150,8 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'IntakeQueueArn', { value: intake.queue.queueArn });
     new CfnOutput(this, 'NotificationDlqUrl', { value: approvals.notificationDlq.queueUrl });
     new CfnOutput(this, 'ApprovalTableName', { value: approvals.table.tableName });
+    // What `hubfix remediate` starts runs with, as intake does (cli/remediate.ts).
+    new CfnOutput(this, 'LockTableName', { value: workflow.lockTable.tableName });
   }
 
   /**

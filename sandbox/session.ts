@@ -121,10 +121,8 @@ export const runEvent = async (
   const emails: RunReport['emails'] = [];
   const answerNewEmails = emailAnswerer(cloud, policy, emails);
 
-  const { requestedBy } = options;
-  if (requestedBy) {
-    const start = intakePlan.start.map((input) => ({ ...input, requestedBy }));
-    await executeIntakePlan({ ...intakePlan, start, skip: [...intakePlan.skip] }, cloud.runtime);
+  if (options.requestedBy) {
+    await executeIntakePlan({ ...intakePlan, skip: [...intakePlan.skip] }, cloud.runtime, { requestedBy: options.requestedBy });
   } else {
     const delivered = await cloud.deliver(event);
     const failures = delivered && 'batchItemFailures' in delivered ? delivered.batchItemFailures : [];

@@ -9,6 +9,7 @@ import { logger } from '../platform/logger';
 import { acquireLock } from '../workflow/resource-lock';
 import { readRunHistory } from '../workflow/run-history';
 import type { Runtime } from '../platform/runtime';
+import type { Requester } from '../findings/requester';
 import type { WorkflowInput } from '../findings/types';
 
 /** What one event led to; logged by intake and printed by `hubfix run`. */
@@ -81,8 +82,15 @@ const confirmStarts = async (plan: IntakePlan, rt: Runtime, summary: IntakeSumma
   return confirmed;
 };
 
-/** Carries out an intake plan: re-read, then StartExecution per finding, an annotation per skipped finding, a log line per dropped one. */
-export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<IntakeSummary> => {
+/**
+ * Carries out an intake plan: re-read, then StartExecution per finding, an annotation per skipped finding, a log line per dropped one.
+ * `requestedBy`: the person who asked (an operator command that knows its caller); every run it starts names them.
+ */
+export const executeIntakePlan = async (
+  plan: IntakePlan,
+  rt: Runtime,
+  options: { requestedBy?: Requester } = {},
+): Promise<IntakeSummary> => {
   const summary: IntakeSummary = {
     started: 0,
     duplicates: 0,
@@ -101,7 +109,9 @@ export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime): Promise<
   const sfn = rt.clients.home(SFNClient);
   const securityHub = rt.clients.home(SecurityHubClient);
   const confirmed = await confirmStarts(plan, rt, summary);
-  const starts = confirmed.map(async (input) => {
+  const { requestedBy } = options;
+  const starts = confirmed.map(async (confirmedInput) => {
+    const input: WorkflowInput = requestedBy ? { ...confirmedInput, requestedBy } : confirmedInput;
     const name = executionName(input);
     const tag = { executionName: name, findingId: input.finding.id, controlId: input.finding.controlId };
     if (input.action !== 'plan') {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Stack, type CfnResource } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../functions/platform/config';
@@ -438,5 +440,26 @@ describe('function defaults', () => {
     for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the outputs the operator CLI reads', () => {
+  it('exports every stack output a cli/ command reads through outputOf, the lock table for hubfix remediate among them', () => {
+    // Prepare: each `outputOf(deployment, 'Key')` in the operator commands
+    const cliDir = path.join(__dirname, '../../cli');
+    const read = new Set(
+      fs
+        .readdirSync(cliDir)
+        .filter((file) => file.endsWith('.ts'))
+        .flatMap((file) => [...fs.readFileSync(path.join(cliDir, file), 'utf8').matchAll(/outputOf\(\w+, '(\w+)'\)/g)].map((m) => m[1])),
+    );
+
+    // Act
+    const outputs = Object.keys(template.toJSON().Outputs ?? {});
+
+    // Assess
+    expect(read).toContain('LockTableName');
+    expect([...read].filter((key) => !outputs.includes(key))).toEqual([]);
+    template.hasOutput('LockTableName', { Value: { Ref: logicalId(stack.lockTable) } });
   });
 });

@@ -1,0 +1,142 @@
+import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { parseFinding, type ParsedEvent } from '../functions/findings/asff';
+import { FILTER_VALUES_LIMIT } from '../functions/findings/finding-source';
+import type { Requester } from '../functions/findings/requester';
+import type { RequestedAction } from '../functions/findings/types';
+import { CUSTOM_ACTIONS, planIntake, skipNote, type IntakePlan } from '../functions/intake/intake-decisions';
+import { executeIntakePlan, type IntakeSummary } from '../functions/intake/intake-run';
+import type { AnyClient, ClientCtor, ClientFactory } from '../functions/platform/clients';
+import type { HubfixConfig } from '../functions/platform/config';
+import type { Runtime, Settings } from '../functions/platform/runtime';
+import { executionName } from '../functions/workflow/execution-name';
+import { allPages, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
+
+/**
+ * `hubfix remediate`: an operator starts hubfix on findings as themselves. The findings are read from Security Hub by
+ * id (what the operator types only points at them) and go through intake's own plan and run: the policy, the re-read,
+ * the per-resource locks, the deterministic execution names, a note on every finding not taken. Each run names the
+ * caller sts:GetCallerIdentity returned as its requester, who then cannot approve it: a custom action, with the
+ * person known.
+ */
+
+/** As many findings as one Security Hub custom action sends. */
+export const MAX_OPERATOR_FINDINGS = 100;
+
+export interface OperatorRequest {
+  findingIds: string[];
+  action: RequestedAction;
+  requestedBy: Requester;
+}
+
+export interface OperatorRunResult {
+  /** Runs started (or already running for that finding version: the same execution name). */
+  runs: { findingId: string; controlId: string; executionName: string }[];
+  /** Findings annotated with why hubfix did not act, or (imported-only reasons) left alone. */
+  notTaken: { findingId: string; reason: string }[];
+  /** Ids Security Hub holds no finding for. */
+  notFound: string[];
+  summary?: IntakeSummary;
+}
+
+/** Security Hub's findings with these ids (at most 20 values per filter, so in chunks). */
+export const findingsById = async (securityHub: SecurityHubClient, ids: string[]): Promise<AwsSecurityFinding[]> => {
+  const unique = [...new Set(ids)];
+  const findings: AwsSecurityFinding[] = [];
+  for (let i = 0; i < unique.length; i += FILTER_VALUES_LIMIT) {
+    const chunk = unique.slice(i, i + FILTER_VALUES_LIMIT);
+    findings.push(
+      ...(await allPages(async (NextToken) => {
+        const page = await securityHub.send(
+          new GetFindingsCommand({ Filters: { Id: chunk.map((Value) => ({ Value, Comparison: 'EQUALS' })) }, MaxResults: 100, NextToken }),
+        );
+        return { items: page.Findings, next: page.NextToken };
+      })),
+    );
+  }
+  return findings;
+};
+
+const actionIdOf = (action: RequestedAction): string => {
+  const id = Object.entries(CUSTOM_ACTIONS).find(([, a]) => a === action)?.[0];
+  if (!id) throw new Error(`no hubfix custom action does "${action}"`);
+  return id;
+};
+
+/** Starts hubfix on the findings as the requester, through intake's plan and run; returns what happened to each. */
+export const startAsOperator = async (rt: Runtime, request: OperatorRequest): Promise<OperatorRunResult> => {
+  if (request.findingIds.length === 0) throw new Error('Name at least one finding (--finding <id>)');
+  if (request.findingIds.length > MAX_OPERATOR_FINDINGS)
+    throw new Error(`At most ${MAX_OPERATOR_FINDINGS} findings at once, as a custom action sends (got ${request.findingIds.length})`);
+  const findings = await findingsById(rt.clients.home(SecurityHubClient), request.findingIds);
+  const held = new Set(findings.map((f) => f.Id));
+  const notFound = [...new Set(request.findingIds)].filter((id) => !held.has(id));
+  if (findings.length === 0) return { runs: [], notTaken: [], notFound };
+  const event: ParsedEvent = {
+    kind: 'custom-action',
+    actionId: actionIdOf(request.action),
+    findings: findings.map((f) => parseFinding(f)),
+  };
+  const plan: IntakePlan = planIntake(event, rt.config, { receivedAt: rt.now().toISOString() });
+  // executeIntakePlan adds the skips its re-read finds to plan.skip: report them too.
+  const summary = await executeIntakePlan(plan, rt, { requestedBy: request.requestedBy });
+  const skipped = new Set(plan.skip.map((s) => s.identifier.id));
+  return {
+    runs: plan.start
+      .filter((input) => !skipped.has(input.finding.id))
+      .map((input) => ({ findingId: input.finding.id, controlId: input.finding.controlId, executionName: executionName(input) })),
+    notTaken: [
+      ...plan.skip.map((s) => ({ findingId: s.identifier.id, reason: skipNote(s) })),
+      ...plan.drop.map((d) => ({ findingId: '-', reason: d.reason })),
+    ],
+    notFound,
+    summary,
+  };
+};
+
+/** The names intake reads, from the stack's outputs; a function that needs another fails loudly. */
+const deployedSettings = (deployment: Deployment): Settings => {
+  const known: Partial<Settings> = {
+    stateMachineArn: outputOf(deployment, 'StateMachineArn'),
+    lockTableName: outputOf(deployment, 'LockTableName'),
+    auditTableName: outputOf(deployment, 'AuditTableName'),
+  };
+  return new Proxy(known as Settings, {
+    get: (target, key: string) => {
+      if (key in target) return target[key as keyof Settings];
+      throw new Error(`hubfix remediate does not know the deployment's ${key}`);
+    },
+  });
+};
+
+/**
+ * Intake's runtime on the operator's credentials, in the deployment's account and region. Intake acts only there
+ * (Security Hub, the lock and audit tables, the state machine); the runs it starts reach the member accounts.
+ */
+export const operatorRuntime = (deployment: Deployment, options: AwsOptions, config: HubfixConfig): Runtime => {
+  const clients = new Map<unknown, AnyClient>();
+  const factory: ClientFactory = {
+    home: <C extends AnyClient>(ctor: ClientCtor<C>): C => {
+      if (!clients.has(ctor)) clients.set(ctor, new ctor(clientSettings(options, deployment.region)));
+      return clients.get(ctor) as C;
+    },
+    at: () => {
+      throw new Error('hubfix remediate acts in the hubfix account only: the runs it starts reach the members');
+    },
+  };
+  return { clients: factory, config, settings: deployedSettings(deployment), now: () => new Date() };
+};
+
+/** What the operator reads after the command. */
+export const formatOperatorRun = (result: OperatorRunResult, deployment: Deployment): string => {
+  const counts = result.summary;
+  return [
+    ...result.runs.map((r) => `Run ${r.executionName}: ${r.controlId} ${r.findingId}`),
+    ...result.notTaken.map((n) => `Not taken ${n.findingId}: ${n.reason}`),
+    ...result.notFound.map((id) => `Not found ${id}: Security Hub holds no finding with this id in ${deployment.region}`),
+    counts
+      ? `${counts.started} run(s) started, ${counts.duplicates} already running, ${counts.annotatedSkipped} finding(s) annotated ` +
+        `with why hubfix did not act (state machine ${outputOf(deployment, 'StateMachineArn')}).`
+      : 'Nothing was started.',
+    ...(result.runs.length > 0 ? ['A run that needs a person emails the approvers; you started it, so you cannot approve it.'] : []),
+  ].join('\n');
+};
