@@ -18,7 +18,7 @@ import { catalogMarkdown, catalogTable, controlCatalog, writeControlsDocs } from
 import { findDeployment, inspectClients } from './deployment';
 import { registerHygieneCommands } from './hygiene-commands';
 import { planEvent } from './plan';
-import { formatOperatorRun, operatorRuntime, startAsOperator } from './remediate';
+import { formatOperatorRun, operatorRuntime, startAsOperator, startRoleCredentials } from './remediate';
 import { callerRequester } from './caller';
 import type { RequestedAction } from '../functions/findings/types';
 import { checkStatus, formatStatus, type StatusClients } from './status';
@@ -103,18 +103,20 @@ export const main = async (argv: string[]): Promise<number> => {
   withAwsOptions(program.command('remediate'))
     .description(
       'Start hubfix on findings as yourself, against a deployment: what the Remediate custom action does, through the same intake, ' +
-        'with your sts:GetCallerIdentity recorded as the requester, so you cannot approve these runs. Uses your credentials (needs ' +
-        'securityhub:GetFindings and BatchUpdateFindings, states:StartExecution, and the lock and audit tables)',
+        'with your sts:GetCallerIdentity recorded as the requester, so you cannot approve these runs. Starts them through the ' +
+        'stack\u2019s operator start role (operators.principalArns), which has intake\u2019s permissions and no more',
     )
     .requiredOption('--finding <id...>', 'Security Hub finding ids (the finding ARN), up to 100')
     .addOption(new Option('--action <action>', 'what to ask for').choices(['remediate', 'plan', 'undo']).default('remediate'))
+    .option('--own-credentials', 'start the runs with your own credentials instead of the operator start role')
     .option('--json', 'machine-readable output')
-    .action(async (options: AwsOptions & { finding: string[]; action: RequestedAction; json?: boolean }) => {
+    .action(async (options: AwsOptions & { finding: string[]; action: RequestedAction; ownCredentials?: boolean; json?: boolean }) => {
       if (!targetsDeployment(options))
         throw new Error('hubfix remediate starts runs in a deployment: name it with --profile, --region or --stack (sandbox: hubfix run)');
       const deployment = await findDeployment(options);
       const requestedBy = await callerRequester(options, deployment.region);
-      const result = await startAsOperator(operatorRuntime(deployment, options, config()), {
+      const credentials = options.ownCredentials ? undefined : startRoleCredentials(deployment, options, requestedBy);
+      const result = await startAsOperator(operatorRuntime(deployment, options, config(), credentials), {
         findingIds: options.finding,
         action: options.action,
         requestedBy,

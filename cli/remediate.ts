@@ -1,4 +1,6 @@
 import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { parseFinding, type ParsedEvent } from '../functions/findings/asff';
 import { FILTER_VALUES_LIMIT } from '../functions/findings/finding-source';
 import type { Requester } from '../functions/findings/requester';
@@ -9,7 +11,8 @@ import type { AnyClient, ClientCtor, ClientFactory } from '../functions/platform
 import type { HubfixConfig } from '../functions/platform/config';
 import type { Runtime, Settings } from '../functions/platform/runtime';
 import { executionName } from '../functions/workflow/execution-name';
-import { allPages, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
+import { OPERATOR_START_ROLE_OUTPUT } from '../infra/operator-access';
+import { allPages, assumedRoleCredentials, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
 
 /**
  * `hubfix remediate`: an operator starts hubfix on findings as themselves. The findings are read from Security Hub by
@@ -109,14 +112,36 @@ const deployedSettings = (deployment: Deployment): Settings => {
 };
 
 /**
- * Intake's runtime on the operator's credentials, in the deployment's account and region. Intake acts only there
- * (Security Hub, the lock and audit tables, the state machine); the runs it starts reach the member accounts.
+ * The stack's operator start role (present when `operators.principalArns` names anyone), assumed with the operator's
+ * credentials, the session named after the person so CloudTrail shows who started the runs.
  */
-export const operatorRuntime = (deployment: Deployment, options: AwsOptions, config: HubfixConfig): Runtime => {
+export const startRoleCredentials = (
+  deployment: Deployment,
+  options: AwsOptions,
+  requester: Requester,
+): AwsCredentialIdentityProvider | undefined => {
+  const roleArn = deployment.outputs[OPERATOR_START_ROLE_OUTPUT];
+  if (!roleArn) return undefined;
+  const named = (requester.userName ?? '').replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  const sts = new STSClient(clientSettings(options, deployment.region));
+  return assumedRoleCredentials(sts, roleArn, named.length >= 2 ? named : 'hubfix-remediate');
+};
+
+/**
+ * Intake's runtime in the deployment's account and region, on the start role's credentials or the operator's own. Intake
+ * acts only there (Security Hub, the lock and audit tables, the state machine); the runs it starts reach the members.
+ */
+export const operatorRuntime = (
+  deployment: Deployment,
+  options: AwsOptions,
+  config: HubfixConfig,
+  credentials?: AwsCredentialIdentityProvider,
+): Runtime => {
   const clients = new Map<unknown, AnyClient>();
+  const settings = { ...clientSettings(options, deployment.region), ...(credentials ? { credentials } : {}) };
   const factory: ClientFactory = {
     home: <C extends AnyClient>(ctor: ClientCtor<C>): C => {
-      if (!clients.has(ctor)) clients.set(ctor, new ctor(clientSettings(options, deployment.region)));
+      if (!clients.has(ctor)) clients.set(ctor, new ctor(settings));
       return clients.get(ctor) as C;
     },
     at: () => {

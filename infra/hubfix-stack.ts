@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -15,12 +16,12 @@ import { SlackChannel } from './constructs/slack-channel';
 import { AuditTrail } from './constructs/audit';
 import { ApproverIdentity } from './constructs/approver-identity';
 import { ControlHygiene, SecurityHubSetup } from './constructs/control-hygiene';
-import { Intake } from './constructs/intake';
+import { grantStartRuns, Intake } from './constructs/intake';
 import { Observability } from './constructs/observability';
 import { RemediationWorkflow, type WorkflowTask } from './constructs/remediation-workflow';
 import { logicalIdWithout } from './logical-ids';
 import { organizationOf } from './member-stack';
-import { trustOperators } from './operator-access';
+import { OPERATOR_START_ROLE_OUTPUT, operatorStartRole, trustOperators } from './operator-access';
 
 // What the parts define, where the rest of hubfix has always found it.
 export { AUDIT_TABLE_DENIED_ACTIONS } from './constructs/audit';
@@ -57,6 +58,8 @@ export class HubfixStack extends Stack {
   /** Who signs in to decide: the issuer, its client, the sign-in routes, the approval topic's subscription policy. */
   readonly approverIdentity: ApproverIdentity;
   /** Slack as a second approval channel (present when `slack` is configured). */
+  /** The role `hubfix remediate` assumes (only when `operators.principalArns` names someone). */
+  readonly operatorStartRole?: iam.Role;
   readonly slackChannel?: SlackChannel;
   /** The web ACL in front of the approval API (absent when `approvalApi.waf` is false). */
   readonly approvalApiWebAcl?: wafv2.CfnWebACL;
@@ -152,6 +155,8 @@ export class HubfixStack extends Stack {
     new CfnOutput(this, 'ApprovalTableName', { value: approvals.table.tableName });
     // What `hubfix remediate` starts runs with, as intake does (cli/remediate.ts).
     new CfnOutput(this, 'LockTableName', { value: workflow.lockTable.tableName });
+    this.operatorStartRole = operatorStartRole(this, config, (role) => grantStartRuns(role, workflow, audit));
+    if (this.operatorStartRole) new CfnOutput(this, OPERATOR_START_ROLE_OUTPUT, { value: this.operatorStartRole.roleArn });
   }
 
   /**

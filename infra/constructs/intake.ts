@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -68,6 +69,18 @@ export const importedFindingsPattern = (controlIds: string[], productMatchers: s
 
 const INTAKE_TIMEOUT = Duration.seconds(30);
 
+/**
+ * What starting runs takes, as intake does it: re-read the findings and annotate those refused, read hubfix's run
+ * history, take the resource locks, start the executions. Intake's role, and the role `hubfix remediate` assumes.
+ */
+export const grantStartRuns = (role: iam.IRole, workflow: RemediationWorkflow, audit: AuditTrail): void => {
+  grantAnnotateFindings(role);
+  grantReadFindings(role);
+  workflow.grantTakeLocks(role);
+  audit.grantRunHistoryRead(role);
+  workflow.stateMachine.grantStartExecution(role);
+};
+
 export interface IntakeProps {
   config: HubfixConfig;
   /** The workflow intake starts, and whose resource locks it takes. */
@@ -95,11 +108,7 @@ export class Intake extends Construct {
     // Intake annotates the findings it refuses, re-reads each finding and its run history, takes the resource lock and
     // starts the execution.
     const role = functionRole(this, 'IntakeRole', 'hubfix intake: starts executions, annotates rejected findings');
-    grantAnnotateFindings(role);
-    grantReadFindings(role);
-    workflow.grantTakeLocks(role);
-    audit.grantRunHistoryRead(role);
-    workflow.stateMachine.grantStartExecution(role);
+    grantStartRuns(role, workflow, audit);
     acknowledgeFunctionRole(role);
     this.function = new HubfixFunction(this, 'Intake', {
       entry: 'handlers/intake.ts',

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../cli/main';
-import { startAsOperator } from '../../cli/remediate';
+import { operatorRuntime, startAsOperator, startRoleCredentials } from '../../cli/remediate';
+import { parseConfig } from '../../functions/platform/config';
 import { getApproval } from '../../functions/approval/approval-store';
 import { parseFinding } from '../../functions/findings/asff';
 import { executionName } from '../../functions/workflow/execution-name';
@@ -99,6 +100,29 @@ describe('hubfix remediate against a deployment (AWS mocked)', () => {
       finding: { id: finding.Id, controlId: 'IAM.3' },
       requestedBy: { arn: SSO_ARN, userName: 'ana@example.test' },
     });
+  });
+
+  it('starts through the stack\u2019s operator start role, its session named after the person, when the stack has one', async () => {
+    // Prepare
+    const roleArn = `arn:aws:iam::${HOME_ACCOUNT}:role/Hubfix-OperatorStartRole-1A2B3C`;
+    const expiration = new Date(Date.now() + 3600_000);
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'ASIASTART', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: expiration },
+    });
+    const deployment = { stackName: 'Hubfix', status: 'UPDATE_COMPLETE', accountId: HOME_ACCOUNT, region: HOME_REGION, partition: 'aws' };
+    const requester = { arn: SSO_ARN, userName: 'ana@example.test' };
+
+    // Act
+    const credentials = startRoleCredentials({ ...deployment, outputs: { ...OUTPUTS, OperatorStartRoleArn: roleArn } }, {}, requester);
+    const runtime = operatorRuntime({ ...deployment, outputs: OUTPUTS }, { region: HOME_REGION }, parseConfig({}), credentials);
+    const used = await runtime.clients.home(SFNClient).config.credentials();
+
+    // Assess: the role assumed as Ana, and the clients intake uses sign with it; no role output, no role
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([
+      { RoleArn: roleArn, RoleSessionName: 'ana@example.test' },
+    ]);
+    expect(used).toMatchObject({ accessKeyId: 'ASIASTART', sessionToken: 'token' });
+    expect(startRoleCredentials({ ...deployment, outputs: OUTPUTS }, {}, requester)).toBeUndefined();
   });
 
   it('starts nothing and exits 1 for an id Security Hub does not hold, and says so', async () => {
