@@ -122,6 +122,8 @@ export class HubfixStack extends Stack {
       audit,
       opsTopic: observability.opsTopic,
     });
+    // A batch's approval goes to Slack too, under the same policy.
+    this.slackChannel?.serveWorkflow(this.controlHygiene.stateMachine.stateMachineArn, this.controlHygiene.functions.requestBatchApproval);
     // After intake: it makes the custom actions depend on the hub it creates.
     new SecurityHubSetup(this, 'SecurityHubSetup', config.securityHub);
 

@@ -241,21 +241,21 @@ export class LocalCloud {
         region: homeRegion,
         retryIntervalMs: this.options.retryIntervalMs,
         onStateEntered: this.options.onStateEntered,
-        onExecutionEnded: this.slack ? this.slackExecutionClosed() : undefined,
+        onExecutionEnded: this.slack ? this.slackExecutionClosed(() => this.stepFunctions) : undefined,
       });
     }
     return this.remediation;
   }
 
-  /** The stack's rule on the remediation runs' status changes, with the Slack message closer as its target. */
-  private slackExecutionClosed(): (execution: LocalExecution) => Promise<unknown> {
+  /** The stack's rule on the runs' status changes (both workflows), with the Slack message closer as its target. */
+  private slackExecutionClosed(machine: () => LocalStepFunctions): (execution: LocalExecution) => Promise<unknown> {
     const closed = createSlackExecutionClosedHandler(() => this.runtime);
     return (execution) =>
       closed(
         {
           source: 'aws.states',
           'detail-type': 'Step Functions Execution Status Change',
-          detail: { executionArn: execution.executionArn, stateMachineArn: this.stepFunctions.stateMachineArn, status: execution.status },
+          detail: { executionArn: execution.executionArn, stateMachineArn: machine().stateMachineArn, status: execution.status },
         },
         lambdaContext('slackExecutionClosed'),
       );
@@ -271,6 +271,7 @@ export class LocalCloud {
         accountId: homeAccountId,
         region: homeRegion,
         retryIntervalMs: this.options.retryIntervalMs,
+        onExecutionEnded: this.slack ? this.slackExecutionClosed(() => this.controlHygiene()) : undefined,
       });
     }
     return this.hygiene;
@@ -297,6 +298,7 @@ export class LocalCloud {
   async settle(): Promise<void> {
     await this.slackIdle();
     await this.stepFunctions.settle();
+    await this.hygiene?.settle();
   }
 
   async stop(): Promise<void> {

@@ -184,8 +184,7 @@ export const requestApproval = async (rt: Runtime, request: ApprovalRequest): Pr
     .home(SNSClient)
     .send(new PublishCommand({ TopicArn: rt.settings.approvalTopicArn, Subject: email.subject, Message: email.message }));
   logger.info('Approval email published');
-  // A finding's approval only: the Slack message shows one finding, and Slack answers the remediation workflow's waits.
-  if (rt.config.slack && request.kind === 'remediation') await postToSlack(rt, record);
+  if (rt.config.slack) await postToSlack(rt, record);
 
   if (request.kind === 'remediation') await markAwaitingApproval(rt, request, expiresAt);
   return { approvalId, expiresAt };

@@ -32,7 +32,7 @@ export interface SlackChannelProps {
   /** The approval API: Slack's Interactivity Request URL is its POST /slack/interactions. */
   api: apigateway.RestApi;
   approvalTable: dynamodb.ITable;
-  /** The state machine whose waiting approvals a Slack decision answers (remediation only: batches are not posted). */
+  /** The remediation state machine, whose waiting approvals a Slack decision answers (more through `serveWorkflow`). */
   stateMachineArn: string;
   /** RequestApproval: it posts the message, stores its ts on the approval and the approval of its execution. */
   requestApproval: lambda.Function;
@@ -68,9 +68,13 @@ export class SlackChannel extends Construct {
   /** Closes the Slack message of a run that ended without a decision. */
   readonly closer: HubfixFunction;
   readonly closerRole: iam.Role;
+  /** Runs that ended, of every state machine `serveWorkflow` names, to the closer. */
+  private readonly runEnded: events.Rule;
+  private readonly props: SlackChannelProps;
 
   constructor(scope: Construct, id: string, props: SlackChannelProps) {
     super(scope, id);
+    this.props = props;
     const { slack } = props;
     this.replayTable = new dynamodb.Table(this, 'ReplayTable', {
       partitionKey: { name: 'signatureHash', type: dynamodb.AttributeType.STRING },
@@ -133,24 +137,6 @@ export class SlackChannel extends Construct {
     this.voteRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.approvalTable.tableArn] }),
     );
-    this.voteRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [props.stateMachineArn] }),
-    );
-
-    // RequestApproval: the bot token, and an update of the approval that may touch its Slack message reference only.
-    props.requestApproval.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
-    );
-    props.requestApproval.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [props.approvalTable.tableArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['approvalId', 'slackMessage'] },
-          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-        },
-      }),
-    );
 
     // The approval API: the bot token, to show a vote cast on the page in the Slack message.
     props.approvalApi.addToRolePolicy(
@@ -164,10 +150,6 @@ export class SlackChannel extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });
-    props.requestApproval.addEnvironment(SETTINGS_ENV.slackMessageTableName, this.messageTable.tableName);
-    props.requestApproval.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.messageTable.tableArn] }),
-    );
 
     // The closer: the execution's approval (two reads), the bot token for chat.update; nothing else.
     this.closerRole = new iam.Role(this, 'CloserRole', {
@@ -192,20 +174,50 @@ export class SlackChannel extends Construct {
     this.closerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.messageTable.tableArn, props.approvalTable.tableArn] }),
     );
-    const runEnded = new events.Rule(this, 'RunEndedRule', {
-      description: 'hubfix: a remediation run ended; close its Slack message if nobody decided',
+    this.runEnded = new events.Rule(this, 'RunEndedRule', {
+      description: 'hubfix: a run that asks for approval ended; close its Slack message if nobody decided',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [props.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+        detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
       },
       targets: [new eventTargets.LambdaFunction(this.closer, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
     });
-    acknowledgeAsyncFunction(this.closer, runEnded, 'a stale Slack message (the approval itself has expired or its run has ended)');
+    acknowledgeAsyncFunction(this.closer, this.runEnded, 'a stale Slack message (the approval itself has expired or its run has ended)');
+    this.serveWorkflow(props.stateMachineArn, props.requestApproval);
 
     const [first, second] = SLACK_INTERACTIONS_RESOURCE;
     acknowledgeSlackInteractions(
       props.api.root.addResource(first).addResource(second).addMethod('POST', new LambdaIntegration(this.function)),
     );
+  }
+
+  /**
+   * Posts the approvals of this state machine's runs to Slack, answers their waits from Slack votes and closes their
+   * messages when a run ends undecided: `requestApproval` is the function that asks (the remediation workflow's
+   * RequestApproval, the control-hygiene workflow's RequestBatchApproval).
+   */
+  serveWorkflow(stateMachineArn: string, requestApproval: lambda.Function): void {
+    const { slack } = this.props;
+    this.voteRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }),
+    );
+    // The bot token, and an update of the approval that may touch its Slack message reference only.
+    requestApproval.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretResource(slack.botTokenSecretArn)] }),
+    );
+    requestApproval.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.props.approvalTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['approvalId', 'slackMessage'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+    requestApproval.addEnvironment(SETTINGS_ENV.slackMessageTableName, this.messageTable.tableName);
+    requestApproval.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.messageTable.tableArn] }));
+    this.runEnded.addEventPattern({ detail: { stateMachineArn: [stateMachineArn] } });
   }
 }

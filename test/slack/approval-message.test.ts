@@ -66,6 +66,30 @@ describe('the Slack approval message', () => {
     expect(all).not.toContain(TASK_TOKEN);
   });
 
+  it('shows a control-hygiene batch as a batch: accounts and regions, every control with its reason, escaped, no finding', () => {
+    // Prepare: a batch record, its texts as hostile as a finding's
+    const batch = record({
+      kind: 'control-hygiene',
+      finding: finding({ title: `Control hygiene: disable 12 associations ${HOSTILE}`, accountId: '222222222222, 333333333333' }),
+    });
+
+    // Act
+    const blocks = approvalRequestBlocks(batch);
+    const all = textObjects(blocks)
+      .map((t) => t.text)
+      .join('\n');
+
+    // Assess
+    expect(all).toContain('Approval needed: a control-hygiene batch');
+    expect(all).toContain('Accounts: 222222222222, 333333333333');
+    expect(all).toContain('Each control and why:');
+    expect(all).toContain('the batch is recorded as rejected by you');
+    expect(all).not.toMatch(/Finding:|the finding is noted/);
+    expect(all).not.toMatch(/<[!@#]/);
+    expect(all).toContain('&lt;!channel&gt;');
+    expect(approvalFallbackText(batch)).toBe('hubfix: approval needed for a control-hygiene batch');
+  });
+
   it("stays within Slack's limits: header 150, section 3000, field 2000 characters, at most 50 blocks", () => {
     // Act
     const long = record({ finding: finding({ title: 'x'.repeat(10_000), controlId: 'IAM.3' }) });

@@ -101,13 +101,16 @@ describe('the Slack channel in the stack', () => {
     expect(secretReads.join()).not.toContain(SIGNING_SECRET_ARN);
   });
 
-  it("closes a run's undecided message: a rule on the state machine's ended runs, a closer that reads and updates only", () => {
+  it("closes a run's undecided message: a rule on both state machines' ended runs, a closer that reads and updates only", () => {
     const channel = stack.slackChannel!;
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [{ Ref: id(stack.stateMachine) }], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+        detail: {
+          stateMachineArn: [{ Ref: id(stack.stateMachine) }, { Ref: id(stack.controlHygiene.stateMachine) }],
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(channel.closer), 'Arn'] } })],
     });
@@ -125,6 +128,28 @@ describe('the Slack channel in the stack', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SLACK_MESSAGE_TABLE_NAME: { Ref: id(channel.messageTable) } }) },
     });
+  });
+
+  it('posts control-hygiene batches too: RequestBatchApproval may post and record the message, Slack votes answer its waits', () => {
+    const channel = stack.slackChannel!;
+    const batchRequester = stack.controlHygiene.functions.requestBatchApproval;
+    const statements = roleStatements(template, id(batchRequester.role!));
+    const granted = (action: string) =>
+      statements
+        .filter((s) => actionsOf(s).includes(action))
+        .map((s) => JSON.stringify(s.Resource))
+        .join();
+    expect(granted('secretsmanager:GetSecretValue')).toContain(BOT_TOKEN_ARN);
+    expect(granted('secretsmanager:GetSecretValue')).not.toContain(SIGNING_SECRET_ARN);
+    expect(granted('dynamodb:PutItem')).toContain(id(channel.messageTable));
+    expect(statements.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'))).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['approvalId', 'slackMessage'] } },
+    });
+    const fn = template.findResources('AWS::Lambda::Function')[id(batchRequester)];
+    expect(fn.Properties.Environment.Variables.SLACK_MESSAGE_TABLE_NAME).toEqual({ Ref: id(channel.messageTable) });
+    const answers = grantsOf(id(channel.voteRole)).find((g) => g.actions.includes('states:SendTaskSuccess'));
+    expect(answers?.resource).toContain(id(stack.stateMachine));
+    expect(answers?.resource).toContain(id(stack.controlHygiene.stateMachine));
   });
 
   it('alarms the operations topic when a Slack vote lands in the dead-letter queue (a person voted and it was not counted)', () => {

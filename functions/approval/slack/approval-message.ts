@@ -48,13 +48,43 @@ const listWithin = (heading: string, lines: string[], max: number): string => {
   return [heading, ...shown, ...(left > 0 ? [`… and ${left} more (the approval page lists them all)`] : [])].join('\n');
 };
 
-/** The finding, why a person decides, the evidence and the plan: the same facts as the email and the page. */
-const findingBlocks = (record: ApprovalRecord): KnownBlock[] => {
+/** The finding (or control-hygiene batch), why a person decides, the evidence and the plan: the same facts as the email and the page. */
+const findingBlocks = (record: ApprovalRecord): KnownBlock[] =>
+  record.kind === 'control-hygiene' ? batchBlocks(record) : remediationBlocks(record);
+
+/** A control-hygiene batch: no finding, accounts and regions instead, every control association listed as evidence. */
+const batchBlocks = (record: ApprovalRecord): KnownBlock[] => {
+  const { finding, assessment } = record;
+  const t = slackText;
+  const reasons = assessment.evidence.map((e) => `• ${t(e.fact, 250)}`);
+  return [
+    { type: 'header', text: plain('Approval needed: a control-hygiene batch', HEADER_LIMIT) },
+    {
+      type: 'section',
+      fields: [plain(`Accounts: ${t(finding.accountId, 500)}`, FIELD_LIMIT), plain(`Regions: ${t(finding.region, 300)}`, FIELD_LIMIT)],
+    },
+    section(`Batch: ${t(finding.title, 300)}`),
+    section(`Why a person must decide: ${t(assessment.routeReason, 1_000)}`),
+    section(listWithin('Each control and why:', reasons, EVIDENCE_SHOWN)),
+    section(planText(assessment.plan)),
+  ];
+};
+
+const planText = (plan: ApprovalRecord['assessment']['plan']): string =>
+  plan
+    ? [
+        `The change if approved: ${slackText(plan.summary, 500)}`,
+        ...plan.steps.slice(0, STEPS_SHOWN).map((step, i) => `${i + 1}. ${slackText(step, 200)}`),
+        ...(plan.steps.length > STEPS_SHOWN ? [`… and ${plan.steps.length - STEPS_SHOWN} more (the approval page lists them all)`] : []),
+        plan.reversible ? 'Reversible: yes (the previous state is recorded for rollback).' : 'Reversible: NO.',
+      ].join('\n')
+    : 'No plan was recorded: approving changes nothing.';
+
+const remediationBlocks = (record: ApprovalRecord): KnownBlock[] => {
   const { finding, assessment } = record;
   const t = slackText;
   const reported = finding.resource.id === finding.resource.canonicalId ? '' : ` (reported as ${t(finding.resource.id, 200)})`;
   const evidence = assessment.evidence.map((e) => `• ${t(e.fact, 250)} (${t(e.source, 100)})`);
-  const plan = assessment.plan;
   return [
     { type: 'header', text: plain(`Approval needed: ${t(finding.controlId, 40)} in ${t(finding.accountId, 20)}`, HEADER_LIMIT) },
     {
@@ -69,60 +99,61 @@ const findingBlocks = (record: ApprovalRecord): KnownBlock[] => {
     section(`Finding: ${t(finding.title, 300)}`),
     section(`Why a person must decide: ${t(assessment.routeReason, 1_000)}`),
     section(evidence.length > 0 ? listWithin('Evidence:', evidence, EVIDENCE_SHOWN) : 'Evidence:\n• none recorded'),
-    section(
-      plan
-        ? [
-            `The change if approved: ${t(plan.summary, 500)}`,
-            ...plan.steps.slice(0, STEPS_SHOWN).map((step, i) => `${i + 1}. ${t(step, 200)}`),
-            plan.reversible ? 'Reversible: yes (the previous state is recorded for rollback).' : 'Reversible: NO.',
-          ].join('\n')
-        : 'No plan was recorded: approving changes nothing.',
-    ),
+    section(planText(assessment.plan)),
   ];
 };
 
-const decisionButtons = (approvalId: string): ActionsBlock => ({
-  type: 'actions',
-  block_id: ACTIONS_BLOCK_ID,
-  elements: [
-    {
-      type: 'button',
-      action_id: APPROVE_ACTION_ID,
-      value: approvalId,
-      style: 'primary',
-      text: plain('Approve'),
-      confirm: {
-        title: plain('Approve this change?'),
-        text: plain('hubfix will make the change described above, as you, once the approval policy is met.'),
-        confirm: plain('Approve'),
-        deny: plain('Cancel'),
+const decisionButtons = (record: ApprovalRecord): ActionsBlock => {
+  const approvalId = record.approvalId;
+  const rejected =
+    record.kind === 'control-hygiene'
+      ? 'Nothing will be changed; the batch is recorded as rejected by you.'
+      : 'Nothing will be changed; the finding is noted as rejected by you.';
+  return {
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      {
+        type: 'button',
+        action_id: APPROVE_ACTION_ID,
+        value: approvalId,
+        style: 'primary',
+        text: plain('Approve'),
+        confirm: {
+          title: plain('Approve this change?'),
+          text: plain('hubfix will make the change described above, as you, once the approval policy is met.'),
+          confirm: plain('Approve'),
+          deny: plain('Cancel'),
+        },
       },
-    },
-    {
-      type: 'button',
-      action_id: REJECT_ACTION_ID,
-      value: approvalId,
-      style: 'danger',
-      text: plain('Reject'),
-      confirm: {
-        title: plain('Reject this change?'),
-        text: plain('Nothing will be changed; the finding is noted as rejected by you.'),
-        confirm: plain('Reject'),
-        deny: plain('Cancel'),
+      {
+        type: 'button',
+        action_id: REJECT_ACTION_ID,
+        value: approvalId,
+        style: 'danger',
+        text: plain('Reject'),
+        confirm: {
+          title: plain('Reject this change?'),
+          text: plain(rejected),
+          confirm: plain('Reject'),
+          deny: plain('Cancel'),
+        },
       },
-    },
-  ],
-});
+    ],
+  };
+};
 
 /** Fallback text for notifications: hubfix's own words and the escaped control id only. */
 export const approvalFallbackText = (record: ApprovalRecord): string =>
-  `hubfix: approval needed for ${slackText(record.finding.controlId, 40)} in account ${slackText(record.finding.accountId, 20)}`;
+  record.kind === 'control-hygiene'
+    ? 'hubfix: approval needed for a control-hygiene batch'
+    : `hubfix: approval needed for ${slackText(record.finding.controlId, 40)} in account ${slackText(record.finding.accountId, 20)}`;
 
 /** The message posted when an approval is requested. */
 export const approvalRequestBlocks = (record: ApprovalRecord): KnownBlock[] => [
   ...findingBlocks(record),
   { type: 'context', elements: [plain(`Expires ${formatTime(record.expiresAt)}. Execution ${slackText(record.executionId, 200)}.`)] },
-  decisionButtons(record.approvalId),
+  decisionButtons(record),
 ];
 
 /** Who voted, as the message shows them: name and email as verified (page) or mapped (Slack), escaped all the same. */
@@ -161,7 +192,7 @@ export const decidedBlocks = (
 export const partialBlocks = (record: ApprovalRecord, approvals: number, needed: number, voter: VoterLabel): KnownBlock[] => [
   ...findingBlocks(record),
   section(`${approvals} of ${needed} approvals so far; the latest by ${voterText(voter)}.`),
-  decisionButtons(record.approvalId),
+  decisionButtons(record),
 ];
 
 /** Why an approval closed without a decision. */
