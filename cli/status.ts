@@ -16,6 +16,7 @@ import { MEMBER_ROLE_NAMES, memberRoleArn } from '../functions/platform/clients'
 import type { HubfixConfig } from '../functions/platform/config';
 import { automaticControlIds } from '../functions/workflow/modes';
 import { CUSTOM_ACTIONS } from '../infra/hubfix-stack';
+import { OPERATOR_START_ROLE_OUTPUT } from '../infra/operator-access';
 import { STACK_SET_NAME } from '../infra/stackset-example';
 import { allPages, assumedRoleCredentials, DeploymentNotFoundError, outputOf, readDeployment, type Deployment } from './aws';
 import { inspectRoleArn, memberScope } from './deployment';
@@ -217,6 +218,23 @@ const memberRoleLines = async (c: StatusClients, d: Deployment, options: StatusO
   return lines;
 };
 
+/** Whether `hubfix remediate` can start runs for the person running status: the operator start role, assumed as it would. */
+const operatorStartLine = async (c: StatusClients, d: Deployment): Promise<StatusLine> => {
+  const roleArn = d.outputs[OPERATOR_START_ROLE_OUTPUT];
+  if (!roleArn)
+    return ok('operator start', 'no operator start role (operators.principalArns names nobody): hubfix remediate needs --own-credentials');
+  try {
+    await assumedRoleCredentials(c.sts(d.region), roleArn, 'hubfix-status')();
+    return ok('operator start', `you can assume ${roleArn}: hubfix remediate starts runs through it`);
+  } catch (error) {
+    return problem(
+      'operator start',
+      `you cannot assume ${roleArn}, so hubfix remediate cannot start runs for you (${errorText(error)})`,
+      'add your IAM principal ARN to operators.principalArns in the configuration, deploy, and run hubfix status again',
+    );
+  }
+};
+
 const subscriptionLines = async (c: StatusClients, d: Deployment, config: HubfixConfig): Promise<StatusLine[]> => {
   const topicArn = outputOf(d, 'ApprovalTopicArn');
   if (config.approvers.emails.length === 0)
@@ -347,6 +365,7 @@ export const checkStatus = async (c: StatusClients, options: StatusOptions): Pro
     ['custom actions', () => customActionLine(c, d)],
     ['EventBridge rules', () => rulesLine(c, d, options.config)],
     ['member roles', () => memberRoleLines(c, d, options)],
+    ['operator start', () => operatorStartLine(c, d)],
     ['approvers', () => subscriptionLines(c, d, options.config)],
     ['dead-letter queues', () => dlqLines(c, d)],
     ['executions', () => executionLines(c, d, options.now)],

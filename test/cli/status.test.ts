@@ -132,6 +132,7 @@ describe('hubfix status on a healthy deployment', () => {
         'custom actions',
         'EventBridge rules',
         'member roles',
+        'operator start',
         'approvers',
         'intake DLQ',
         'notification DLQ',
@@ -361,6 +362,32 @@ describe('hubfix status names each problem and its fix', () => {
     // Assess
     expect(problems(lines)).toEqual([]);
     expect(lines.find((l) => l.check === 'approvals')?.detail).toBe('1 approval requested in the last 24 h still waiting for a decision');
+  });
+
+  it('checks that the person running it can assume the operator start role hubfix remediate uses, and says the fix when not', async () => {
+    // Prepare: the stack has the role; STS lets the caller assume hubfix-admin-inspect but not the start role
+    const startRole = `arn:aws:iam::${HOME}:role/Hubfix-OperatorStartRole-1A2B3C`;
+    const stack = (await new CloudFormationClient({ region: REGION }).send(new DescribeStacksCommand({}))).Stacks![0];
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [{ ...stack, Outputs: [...(stack.Outputs ?? []), { OutputKey: 'OperatorStartRoleArn', OutputValue: startRole }] }],
+    });
+    sts.on(AssumeRoleCommand, { RoleArn: startRole }).rejects(awsError('AccessDenied', 'not authorized to perform: sts:AssumeRole'));
+
+    // Act
+    const refused = (await checkStatus(clients(), { config: CONFIG, now: NOW })).find((l) => l.check === 'operator start');
+    sts.on(AssumeRoleCommand, { RoleArn: startRole }).resolves({
+      Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(NOW.getTime() + 3600_000) },
+    });
+    const allowed = (await checkStatus(clients(), { config: CONFIG, now: NOW })).find((l) => l.check === 'operator start');
+
+    // Assess
+    expect(refused).toMatchObject({ ok: false, fix: expect.stringContaining('operators.principalArns') });
+    expect(refused?.detail).toContain(`you cannot assume ${startRole}`);
+    expect(allowed).toEqual({
+      ok: true,
+      check: 'operator start',
+      detail: `you can assume ${startRole}: hubfix remediate starts runs through it`,
+    });
   });
 
   it('exits 1 from the command line on any problem', async () => {
