@@ -6,11 +6,10 @@ import { FILTER_VALUES_LIMIT } from '../functions/findings/finding-source';
 import type { Requester } from '../functions/findings/requester';
 import type { RequestedAction } from '../functions/findings/types';
 import { CUSTOM_ACTIONS, planIntake, skipNote, type IntakePlan } from '../functions/intake/intake-decisions';
-import { executeIntakePlan, type IntakeSummary } from '../functions/intake/intake-run';
+import { executeIntakePlan, type IntakeRun, type IntakeSummary } from '../functions/intake/intake-run';
 import type { AnyClient, ClientCtor, ClientFactory } from '../functions/platform/clients';
 import type { HubfixConfig } from '../functions/platform/config';
 import type { Runtime, Settings } from '../functions/platform/runtime';
-import { executionName } from '../functions/workflow/execution-name';
 import { OPERATOR_START_ROLE_OUTPUT } from '../infra/operator-access';
 import { allPages, assumedRoleCredentials, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
 
@@ -32,8 +31,8 @@ export interface OperatorRequest {
 }
 
 export interface OperatorRunResult {
-  /** Runs started (or already running for that finding version: the same execution name). */
-  runs: { findingId: string; controlId: string; executionName: string }[];
+  /** Runs started, or already running for that finding (joined). */
+  runs: IntakeRun[];
   /** Findings annotated with why hubfix did not act, or (imported-only reasons) left alone. */
   notTaken: { findingId: string; reason: string }[];
   /** Ids Security Hub holds no finding for. */
@@ -80,14 +79,18 @@ export const startAsOperator = async (rt: Runtime, request: OperatorRequest): Pr
     findings: findings.map((f) => parseFinding(f)),
   };
   const plan: IntakePlan = planIntake(event, rt.config, { receivedAt: rt.now().toISOString() });
-  // executeIntakePlan adds the skips its re-read finds to plan.skip: report them too.
-  const summary = await executeIntakePlan(plan, rt, { requestedBy: request.requestedBy });
-  const skipped = new Set(plan.skip.map((s) => s.identifier.id));
+  const outcomes: IntakeRun[] = [];
+  // executeIntakePlan adds the skips its re-read finds to plan.skip: they are reported with the others.
+  const summary = await executeIntakePlan(plan, rt, { requestedBy: request.requestedBy, onRun: (run) => outcomes.push(run) });
   return {
-    runs: plan.start
-      .filter((input) => !skipped.has(input.finding.id))
-      .map((input) => ({ findingId: input.finding.id, controlId: input.finding.controlId, executionName: executionName(input) })),
+    runs: outcomes.filter((r) => r.outcome !== 'busy'),
     notTaken: [
+      ...outcomes
+        .filter((r) => r.outcome === 'busy')
+        .map((r) => ({
+          findingId: r.findingId,
+          reason: `another hubfix run (${r.executionName}) is changing its resource right now; run this again once it has finished`,
+        })),
       ...plan.skip.map((s) => ({ findingId: s.identifier.id, reason: skipNote(s) })),
       ...plan.drop.map((d) => ({ findingId: '-', reason: d.reason })),
     ],
@@ -155,7 +158,9 @@ export const operatorRuntime = (
 export const formatOperatorRun = (result: OperatorRunResult, deployment: Deployment): string => {
   const counts = result.summary;
   return [
-    ...result.runs.map((r) => `Run ${r.executionName}: ${r.controlId} ${r.findingId}`),
+    ...result.runs.map(
+      (r) => `${r.outcome === 'joined' ? 'Already running' : 'Started'} ${r.executionName}: ${r.controlId} ${r.findingId}`,
+    ),
     ...result.notTaken.map((n) => `Not taken ${n.findingId}: ${n.reason}`),
     ...result.notFound.map((id) => `Not found ${id}: Security Hub holds no finding with this id in ${deployment.region}`),
     counts

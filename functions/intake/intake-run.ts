@@ -83,14 +83,25 @@ const confirmStarts = async (plan: IntakePlan, rt: Runtime, summary: IntakeSumma
 };
 
 /**
- * Carries out an intake plan: re-read, then StartExecution per finding, an annotation per skipped finding, a log line per dropped one.
- * `requestedBy`: the person who asked (an operator command that knows its caller); every run it starts names them.
+ * What intake did about a finding it could start: started a run, joined the finding's run already in progress, or (busy)
+ * annotated it because another finding's run is changing the same resource (`executionName` is that run).
  */
-export const executeIntakePlan = async (
-  plan: IntakePlan,
-  rt: Runtime,
-  options: { requestedBy?: Requester } = {},
-): Promise<IntakeSummary> => {
+export interface IntakeRun {
+  findingId: string;
+  controlId: string;
+  executionName: string;
+  outcome: 'started' | 'joined' | 'busy';
+}
+
+export interface IntakeRunOptions {
+  /** The person who asked (an operator command that knows its caller); every run it starts names them. */
+  requestedBy?: Requester;
+  /** Told of each finding's run: started, joined or busy. */
+  onRun?: (run: IntakeRun) => void;
+}
+
+/** Carries out an intake plan: re-read, then StartExecution per finding, an annotation per skipped finding, a log line per dropped one. */
+export const executeIntakePlan = async (plan: IntakePlan, rt: Runtime, options: IntakeRunOptions = {}): Promise<IntakeSummary> => {
   const summary: IntakeSummary = {
     started: 0,
     duplicates: 0,
@@ -114,12 +125,14 @@ export const executeIntakePlan = async (
     const input: WorkflowInput = requestedBy ? { ...confirmedInput, requestedBy } : confirmedInput;
     const name = executionName(input);
     const tag = { executionName: name, findingId: input.finding.id, controlId: input.finding.controlId };
+    const ran = (outcome: IntakeRun['outcome'], running = name) => options.onRun?.({ ...tag, executionName: running, outcome });
     if (input.action !== 'plan') {
       const lock = await acquireLock(rt, input.finding, name);
       if (!lock.acquired) {
         if (lock.heldBy.findingId === input.finding.id) {
           // The same finding re-imported or re-clicked while its run is in progress: that run answers it.
           summary.duplicates += 1;
+          ran('joined', lock.heldBy.executionName);
           logger.info('Finding already has a run in progress; joined it', { ...tag, runningExecution: lock.heldBy.executionName });
         } else if (input.trigger === 'imported') {
           // Never annotate an imported finding: the annotation would re-import it. Its turn comes when it is imported again.
@@ -138,6 +151,7 @@ export const executeIntakePlan = async (
             },
           );
           summary.annotatedSkipped += 1;
+          ran('busy', lock.heldBy.executionName);
           logger.info('Resource busy: finding annotated', { ...tag, runningExecution: lock.heldBy.executionName });
         }
         return;
@@ -146,11 +160,13 @@ export const executeIntakePlan = async (
     try {
       await sfn.send(new StartExecutionCommand({ stateMachineArn: rt.settings.stateMachineArn, name, input: JSON.stringify(input) }));
       summary.started += 1;
+      ran('started');
       logger.info('Execution started', tag);
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       // A double click or a redelivered message: the first execution is already handling this finding version.
       summary.duplicates += 1;
+      ran('joined');
       logger.info('Duplicate request: execution already exists', tag);
     }
   });

@@ -189,13 +189,41 @@ describe('hubfix remediate on the local cloud', () => {
     const record = await getApproval(c.runtime, approvalId);
 
     // Assess
-    expect(result.runs.map((r) => r.findingId)).toEqual([key.Id]);
+    expect(result.runs).toEqual([expect.objectContaining({ findingId: key.Id, controlId: 'IAM.3', outcome: 'started' })]);
     expect(result.summary).toMatchObject({ started: 1, annotatedSkipped: 1 });
     expect(result.notTaken).toEqual([{ findingId: unsupported.Id, reason: 'hubfix did not act: control RDS.4 has no hubfix plugin' }]);
     expect(result.notFound).toEqual([missing]);
     expect(record?.requestedBy).toEqual(operator);
     expect(email.message).toContain('Requested by ana@example.test (AWS caller arn:aws:sts::');
     expect(keyStatus(c, 'orders-service')).toBe('Active');
+
+    // Act again: the same finding, and another finding of the same key while the first run holds the key's lock
+    const sameKey = asffFinding({
+      controlId: 'IAM.3',
+      resourceType: 'AwsIamUser',
+      resourceId: `arn:aws:iam::${HOME_ACCOUNT}:user/orders-service`,
+      suffix: 'second-key',
+    });
+    c.sim.importFinding(sameKey);
+    const again = await startAsOperator(c.runtime, {
+      findingIds: [String(key.Id), String(sameKey.Id)],
+      action: 'remediate',
+      requestedBy: operator,
+    });
+
+    // Assess: the first is joined (its run is waiting), the second annotated, never listed as a run
+    expect(again.runs).toEqual([
+      expect.objectContaining({ findingId: key.Id, outcome: 'joined', executionName: result.runs[0].executionName }),
+    ]);
+    expect(again.notTaken).toEqual([
+      {
+        findingId: sameKey.Id,
+        reason:
+          `another hubfix run (${result.runs[0].executionName}) is changing its resource right now; ` +
+          'run this again once it has finished',
+      },
+    ]);
+    expect(c.stepFunctions.executions.size).toBe(1);
 
     // End the wait (a waiting run would hold jest)
     expect(await answerApproval(link, 'reject', 'bo', 'test ended')).toBe(200);
