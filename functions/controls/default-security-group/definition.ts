@@ -9,12 +9,10 @@ import {
   describeRule,
   groupIdOf,
   plannedRule,
-  planRevocation,
-  recordOf,
   revocationChangeSchema,
   revocationPermissions,
   revocationPlanSchema,
-  revokeRules,
+  revokePlannedRules,
   rollbackRevokedRules,
   rulesOf,
   type RevocationChange,
@@ -85,22 +83,18 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 }
 
 async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
-  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
-  const { groupId, ruleIds } = plan.parameters;
-  // Exactly the approved rules that still exist (a rule added since Assess makes Verify fail rather than go unreviewed),
-  // and those an earlier attempt of this step revoked already.
-  const { revokeNow, revoked } = planRevocation(await rulesOf(ec2, groupId), ruleIds, plan.parameters.observed?.rules, () => true);
-  await revokeRules(ec2, groupId, revokeNow);
-  return {
-    summary:
+  const { groupId } = plan.parameters;
+  // Every approved rule that still exists: the group must end with none.
+  return revokePlannedRules(
+    ctx.clients.at(EC2Client, targetOf(finding)),
+    plan,
+    ctx,
+    () => () => true,
+    (revoked) =>
       revoked.length > 0
         ? `Revoked ${revoked.length} rule(s) of default security group ${groupId}: ${revoked.map(describeRule).join('; ')}`
         : `${groupId} had none of the planned rules left`,
-    before: { groupId, revoked: revoked.map(recordOf) },
-    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
-    changedAt: ctx.now().toISOString(),
-    reversible: true,
-  };
+  );
 }
 
 export const defaultSecurityGroup = defineControl({

@@ -10,12 +10,10 @@ import {
   describeRule,
   groupIdOf,
   plannedRule,
-  planRevocation,
-  recordOf,
   revocationChangeSchema,
   revocationPermissions,
   revocationPlanSchema,
-  revokeRules,
+  revokePlannedRules,
   rollbackRevokedRules,
   rulesOf,
   type RevocationChange,
@@ -111,24 +109,21 @@ async function assess(finding: FindingRef, ctx: ControlContext): Promise<Control
 const planSchema = revocationPlanSchema.extend({ ruleIds: z.array(z.string()).min(1) });
 
 async function remediate(finding: FindingRef, plan: Plan<RevocationPlan>, ctx: ControlContext): Promise<ChangeRecord<RevocationChange>> {
-  const ec2 = ctx.clients.at(EC2Client, targetOf(finding));
   const { groupId, ruleIds } = plan.parameters;
-  // Only the planned rules that still exist and still fail the control (a rule changed since Assess is left alone), and
-  // those an earlier attempt of this step revoked already.
-  const live = await rulesOf(ec2, groupId);
-  const offending = offendingRules(live, finding.controlId);
-  const { revokeNow, revoked } = planRevocation(live, ruleIds, plan.parameters.observed?.rules, (r) => offending.includes(r));
-  await revokeRules(ec2, groupId, revokeNow);
-  return {
-    summary:
+  // Only the planned rules that still fail the control (a rule changed since Assess is left alone).
+  return revokePlannedRules(
+    ctx.clients.at(EC2Client, targetOf(finding)),
+    plan,
+    ctx,
+    (live) => {
+      const offending = offendingRules(live, finding.controlId);
+      return (rule) => offending.includes(rule);
+    },
+    (revoked) =>
       revoked.length > 0
         ? `Revoked ingress rule${revoked.length > 1 ? 's' : ''} ${revoked.map(describeRule).join('; ')} of ${groupId}`
         : `Rules ${ruleIds.join(', ')} of ${groupId} were already gone`,
-    before: { groupId, revoked: revoked.map(recordOf) },
-    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
-    changedAt: ctx.now().toISOString(),
-    reversible: true,
-  };
+  );
 }
 
 export const securityGroupAdminPorts = defineControl({

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { InvalidInputError, RemediationError, ResourceNotFoundError } from '../../platform/errors';
-import type { ChangeRecord, FindingRef } from '../../findings/types';
+import type { ChangeRecord, FindingRef, Plan } from '../../findings/types';
 import { portLabel } from './network-exposure';
 import { targetOf, type ControlContext } from '../types';
 
@@ -170,7 +170,7 @@ export const plannedRule = (r: SecurityGroupRule): SecurityGroupRule =>
  * plan recorded that are gone already: an earlier attempt of this step revoked them (types.ts, rule 2; a retry cannot tell
  * that from someone else revoking them after the assessment). In the plan's order, ingress before egress, as revoked.
  */
-export const planRevocation = (
+const planRevocation = (
   live: SecurityGroupRule[],
   ruleIds: string[],
   observed: SecurityGroupRule[] | undefined,
@@ -185,7 +185,7 @@ export const planRevocation = (
 };
 
 /** The change record's entry for a revoked rule. */
-export const recordOf = (r: SecurityGroupRule): RecordedRule => ({
+const recordOf = (r: SecurityGroupRule): RecordedRule => ({
   securityGroupRuleId: r.SecurityGroupRuleId as string,
   isEgress: Boolean(r.IsEgress),
   permission: permissionOf(r),
@@ -195,7 +195,7 @@ export const recordOf = (r: SecurityGroupRule): RecordedRule => ({
  * Revokes exactly these rules by id (ingress and egress separately), recording each so rollback can
  * authorize it again. A failure names what was already revoked.
  */
-export const revokeRules = async (ec2: EC2Client, groupId: string, rules: SecurityGroupRule[]): Promise<RecordedRule[]> => {
+const revokeRules = async (ec2: EC2Client, groupId: string, rules: SecurityGroupRule[]): Promise<RecordedRule[]> => {
   const revoked: RecordedRule[] = [];
   for (const isEgress of [false, true]) {
     const batch = rules.filter((r) => Boolean(r.IsEgress) === isEgress);
@@ -224,6 +224,31 @@ export const revokeRules = async (ec2: EC2Client, groupId: string, rules: Securi
     revoked.push(...batch.map((r) => ({ securityGroupRuleId: r.SecurityGroupRuleId as string, isEgress, permission: permissionOf(r) })));
   }
   return revoked;
+};
+
+/**
+ * Remediate of a rule revocation: the planned rules that still exist and that `stillPlanned` (given the live rules)
+ * accepts, plus those an earlier attempt of this step revoked already; a rule added since Assess makes Verify fail
+ * rather than go unreviewed. `summary` words the change for the control.
+ */
+export const revokePlannedRules = async (
+  ec2: EC2Client,
+  plan: Plan<RevocationPlan>,
+  ctx: ControlContext,
+  stillPlanned: (live: SecurityGroupRule[]) => (rule: SecurityGroupRule) => boolean,
+  summary: (revoked: SecurityGroupRule[]) => string,
+): Promise<ChangeRecord<RevocationChange>> => {
+  const { groupId, ruleIds, observed } = plan.parameters;
+  const live = await rulesOf(ec2, groupId);
+  const { revokeNow, revoked } = planRevocation(live, ruleIds, observed?.rules, stillPlanned(live));
+  await revokeRules(ec2, groupId, revokeNow);
+  return {
+    summary: summary(revoked),
+    before: { groupId, revoked: revoked.map(recordOf) },
+    after: { groupId, revokedRuleIds: revoked.map((r) => r.SecurityGroupRuleId as string) },
+    changedAt: ctx.now().toISOString(),
+    reversible: true,
+  };
 };
 
 /** Authorizes each recorded rule again (EC2 gives it a new id); a rule already present again counts as restored. */
