@@ -17,7 +17,7 @@ import { clientSettings, targetsDeployment, withAwsOptions, type AwsOptions } fr
 import { catalogMarkdown, catalogTable, controlCatalog, writeControlsDocs } from './controls-catalog';
 import { findDeployment, inspectClients } from './deployment';
 import { registerHygieneCommands } from './hygiene-commands';
-import { planEvent } from './plan';
+import { formatPlan, planEvent } from './plan';
 import { formatOperatorRun, operatorRuntime, startAsOperator, startRoleCredentials } from './remediate';
 import { callerRequester } from './caller';
 import type { RequestedAction } from '../functions/findings/types';
@@ -90,13 +90,7 @@ export const main = async (argv: string[]): Promise<number> => {
         options.account ? loadFixture(options.account) : undefined,
         deployed,
       );
-      if (options.json) console.log(JSON.stringify(result, null, 2));
-      else
-        console.log(
-          result.rejected
-            ? `Rejected: ${result.rejected}`
-            : result.findings.map((f) => `${f.controlId}\t${f.route ?? '-'}\t${f.reason}`).join('\n'),
-        );
+      console.log(options.json ? JSON.stringify(result, null, 2) : formatPlan(result));
       exitCode = result.rejected ? 1 : 0;
     });
 

@@ -1,5 +1,6 @@
 import { parseEvent, parseFindings, type ParsedEvent } from '../functions/findings/asff';
 import type { HubfixConfig } from '../functions/platform/config';
+import { oneLine } from '../functions/platform/untrusted-text';
 import { InvalidInputError } from '../functions/platform/errors';
 import { planIntake } from '../functions/intake/intake-decisions';
 import { assessFinding } from '../functions/workflow/routing';
@@ -97,3 +98,9 @@ export const planEvent = async (raw: unknown, config: HubfixConfig, fixture?: Fi
   if (intake.ignored) return { kind: parsed.kind, rejected: intake.ignored, findings: [] };
   return { kind: parsed.kind, findings: [...started, ...skipped, ...dropped, ...passed] };
 };
+
+/** The text output: one line a finding, its finding-derived fields made one line (no escape sequence reaches the terminal). */
+export const formatPlan = (result: PlanResult): string =>
+  result.rejected
+    ? `Rejected: ${oneLine(result.rejected)}`
+    : result.findings.map((f) => [f.controlId ?? '', f.route ?? '-', f.reason].map((field) => oneLine(field) || '-').join('\t')).join('\n');

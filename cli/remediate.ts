@@ -9,6 +9,7 @@ import { CUSTOM_ACTIONS, planIntake, skipNote, type IntakePlan } from '../functi
 import { executeIntakePlan, type IntakeRun, type IntakeSummary } from '../functions/intake/intake-run';
 import type { AnyClient, ClientCtor, ClientFactory } from '../functions/platform/clients';
 import type { HubfixConfig } from '../functions/platform/config';
+import { oneLine } from '../functions/platform/untrusted-text';
 import type { Runtime, Settings } from '../functions/platform/runtime';
 import { OPERATOR_START_ROLE_OUTPUT } from '../infra/operator-access';
 import { allPages, assumedRoleCredentials, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
@@ -154,15 +155,16 @@ export const operatorRuntime = (
   return { clients: factory, config, settings: deployedSettings(deployment), now: () => new Date() };
 };
 
-/** What the operator reads after the command. */
+/** What the operator reads after the command; finding-derived text made one line (no escape sequence reaches the terminal). */
 export const formatOperatorRun = (result: OperatorRunResult, deployment: Deployment): string => {
   const counts = result.summary;
   return [
     ...result.runs.map(
-      (r) => `${r.outcome === 'joined' ? 'Already running' : 'Started'} ${r.executionName}: ${r.controlId} ${r.findingId}`,
+      (r) =>
+        `${r.outcome === 'joined' ? 'Already running' : 'Started'} ${r.executionName}: ${oneLine(r.controlId)} ${oneLine(r.findingId)}`,
     ),
-    ...result.notTaken.map((n) => `Not taken ${n.findingId}: ${n.reason}`),
-    ...result.notFound.map((id) => `Not found ${id}: Security Hub holds no finding with this id in ${deployment.region}`),
+    ...result.notTaken.map((n) => `Not taken ${oneLine(n.findingId)}: ${oneLine(n.reason)}`),
+    ...result.notFound.map((id) => `Not found ${oneLine(id)}: Security Hub holds no finding with this id in ${deployment.region}`),
     counts
       ? `${counts.started} run(s) started, ${counts.duplicates} already running, ${counts.annotatedSkipped} finding(s) annotated ` +
         `with why hubfix did not act (state machine ${outputOf(deployment, 'StateMachineArn')}).`

@@ -2,7 +2,8 @@
  * Text that arrives with a finding (title, ids, tags, user agents read from CloudTrail) is written by whoever
  * imported the finding or made the call. Each sink gets it made safe for that sink: the page escapes HTML
  * (approval-page.ts), CSV quotes cells (audit-export.ts), log lines are JSON; this module serves plain-text
- * sinks (email subject and body, notes), where line breaks could forge a block and URLs become links.
+ * sinks (email subject and body, notes, the operator CLI's terminal output), where line breaks could forge a block,
+ * URLs become links and escape sequences drive the terminal.
  */
 
 /** C0/C1 controls, bidirectional overrides and zero-width characters: none belongs in a one-line value. */
