@@ -466,7 +466,8 @@ const main = async (): Promise<void> => {
         `${load.findingsPerSecond.toFixed(1)} findings/s (${load.seconds.toFixed(1)} s); lost ${load.lost}, failed for throttling ` +
         `${load.failedForThrottling}; ` +
         `outcomes ${JSON.stringify(load.outcomes)}; throttled requests ${JSON.stringify(load.throttled)}; intake redeliveries ` +
-        `${load.redeliveries}, DLQ ${load.deadLettered}`,
+        `${load.redeliveries}, DLQ ${load.deadLettered}; asked a person (a signal still throttled: risk unknown) ` +
+        `${load.approvals.asked}, approved ${load.approvals.answered}`,
       target: 'lost 0, failed for throttling 0',
       met: load.lost === 0 && load.failedForThrottling === 0,
       method:

@@ -35,6 +35,31 @@ describe('load under throttling', () => {
     expect(report.executions).toEqual({ SUCCEEDED: 100 });
     expect(report.deadLettered).toBe(0);
     expect(report.keysDeactivated).toBe(100);
+    // A run whose usage signal stayed throttled asked a person (unseen is never low risk), who approved it on the page.
+    expect(report.approvals.answered).toBe(report.approvals.asked);
     expect(report.findingsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('a usage signal that stays throttled', () => {
+  it('asks a person instead of guessing, and the load settles once the approver has answered (it hung before)', async () => {
+    // Prepare: CloudTrail LookupEvents refused at once and refilled every 100 s: every key-usage lookup stays throttled
+    const cloudTrailDry: ThrottlePolicy = (call) =>
+      call.service === 'CloudTrail' && call.command === 'LookupEvents'
+        ? {
+            bucket: `CloudTrail|${call.accountId}|${call.region}`,
+            rate: { perSecond: 0.01, burst: 0 },
+            error: { name: 'ThrottlingException', message: 'Rate exceeded' },
+          }
+        : undefined;
+
+    // Act
+    const report = await runLoad({ findings: 4, accounts: 2, throttles: cloudTrailDry, retryIntervalMs: 0 });
+
+    // Assess: no run took the unseen usage for "unused"; each asked, was approved on the page, and resolved
+    expect(report.throttled).toMatchObject({ CloudTrail: expect.any(Number) });
+    expect(report.approvals).toEqual({ asked: 4, answered: 4 });
+    expect(report.outcomes).toEqual({ resolved: 4 });
+    expect(report.lost).toBe(0);
   });
 });
