@@ -22,7 +22,7 @@ import {
   acknowledgeSlackVoteWorker,
 } from '../nag-acknowledgements';
 import { encryptedQueue } from './encrypted-queue';
-import { HubfixFunction } from './hubfix-function';
+import { functionRole, HubfixFunction } from './hubfix-function';
 
 export const SLACK_INTERACTIONS_RESOURCE = ['slack', 'interactions'] as const;
 
@@ -83,10 +83,7 @@ export class SlackChannel extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
     });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'hubfix Slack interactions: checks a signed click and queues it for the vote',
-    });
+    this.role = functionRole(this, 'Role', 'hubfix Slack interactions: checks a signed click and queues it for the vote');
     acknowledgeFunctionRole(this.role);
     // Slack wants its answer within 3 seconds: the route checks and answers, the worker behind the queue votes.
     const voteDlq = encryptedQueue(this, 'VoteDlq', { retentionPeriod: Duration.days(14) });
@@ -113,10 +110,7 @@ export class SlackChannel extends Construct {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.voteQueue.queueArn] }));
 
     // The vote worker: both Slack secrets (it checks the signature again), the approval (read, conditional update), the answer.
-    this.voteRole = new iam.Role(this, 'VoteRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'hubfix Slack votes: maps the person of a signed click and records the vote',
-    });
+    this.voteRole = functionRole(this, 'VoteRole', 'hubfix Slack votes: maps the person of a signed click and records the vote');
     acknowledgeFunctionRole(this.voteRole);
     this.voteWorker = new HubfixFunction(this, 'VoteWorker', {
       entry: 'handlers/slack-votes.ts',
@@ -152,10 +146,11 @@ export class SlackChannel extends Construct {
     });
 
     // The closer: the execution's approval (two reads), the bot token for chat.update; nothing else.
-    this.closerRole = new iam.Role(this, 'CloserRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'hubfix Slack closer: marks the Slack message of a run that ended without a decision',
-    });
+    this.closerRole = functionRole(
+      this,
+      'CloserRole',
+      'hubfix Slack closer: marks the Slack message of a run that ended without a decision',
+    );
     acknowledgeFunctionRole(this.closerRole);
     this.closer = new HubfixFunction(this, 'Closer', {
       entry: 'handlers/slack-execution-closed.ts',
