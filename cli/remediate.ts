@@ -1,8 +1,8 @@
-import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { parseFinding, type ParsedEvent } from '../functions/findings/asff';
-import { FILTER_VALUES_LIMIT } from '../functions/findings/finding-source';
+import { readFindingsById } from '../functions/findings/finding-source';
 import type { Requester } from '../functions/findings/requester';
 import type { RequestedAction } from '../functions/findings/types';
 import { CUSTOM_ACTIONS, planIntake, skipNote, type IntakePlan } from '../functions/intake/intake-decisions';
@@ -12,7 +12,7 @@ import type { HubfixConfig } from '../functions/platform/config';
 import { oneLine } from '../functions/platform/untrusted-text';
 import type { Runtime, Settings } from '../functions/platform/runtime';
 import { OPERATOR_START_ROLE_OUTPUT } from '../infra/operator-access';
-import { allPages, assumedRoleCredentials, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
+import { assumedRoleCredentials, clientSettings, outputOf, type AwsOptions, type Deployment } from './aws';
 
 /**
  * `hubfix remediate`: an operator starts hubfix on findings as themselves. The findings are read from Security Hub by
@@ -41,24 +41,6 @@ export interface OperatorRunResult {
   summary?: IntakeSummary;
 }
 
-/** Security Hub's findings with these ids (at most 20 values per filter, so in chunks). */
-export const findingsById = async (securityHub: SecurityHubClient, ids: string[]): Promise<AwsSecurityFinding[]> => {
-  const unique = [...new Set(ids)];
-  const findings: AwsSecurityFinding[] = [];
-  for (let i = 0; i < unique.length; i += FILTER_VALUES_LIMIT) {
-    const chunk = unique.slice(i, i + FILTER_VALUES_LIMIT);
-    findings.push(
-      ...(await allPages(async (NextToken) => {
-        const page = await securityHub.send(
-          new GetFindingsCommand({ Filters: { Id: chunk.map((Value) => ({ Value, Comparison: 'EQUALS' })) }, MaxResults: 100, NextToken }),
-        );
-        return { items: page.Findings, next: page.NextToken };
-      })),
-    );
-  }
-  return findings;
-};
-
 const actionIdOf = (action: RequestedAction): string => {
   const id = Object.entries(CUSTOM_ACTIONS).find(([, a]) => a === action)?.[0];
   if (!id) throw new Error(`no hubfix custom action does "${action}"`);
@@ -70,7 +52,7 @@ export const startAsOperator = async (rt: Runtime, request: OperatorRequest): Pr
   if (request.findingIds.length === 0) throw new Error('Name at least one finding (--finding <id>)');
   if (request.findingIds.length > MAX_OPERATOR_FINDINGS)
     throw new Error(`At most ${MAX_OPERATOR_FINDINGS} findings at once, as a custom action sends (got ${request.findingIds.length})`);
-  const findings = await findingsById(rt.clients.home(SecurityHubClient), request.findingIds);
+  const findings = await readFindingsById(rt.clients.home(SecurityHubClient), request.findingIds);
   const held = new Set(findings.map((f) => f.Id));
   const notFound = [...new Set(request.findingIds)].filter((id) => !held.has(id));
   if (findings.length === 0) return { runs: [], notTaken: [], notFound };

@@ -1,4 +1,9 @@
-import { GetFindingsCommand, type AwsSecurityFinding, type SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  GetFindingsCommand,
+  type AwsSecurityFinding,
+  type AwsSecurityFindingFilters,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { parseFinding, type FindingResult } from './asff';
 import { isThrottling } from '../platform/errors';
 import type { FindingRef } from './types';
@@ -40,6 +45,20 @@ const withThrottleRetry = async <T>(call: () => Promise<T>): Promise<T> => {
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
+/** Every finding GetFindings returns for these filters, page by page, each page retried while throttled. */
+const getFindings = async (securityHub: SecurityHubClient, Filters: AwsSecurityFindingFilters): Promise<AwsSecurityFinding[]> => {
+  const findings: AwsSecurityFinding[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await withThrottleRetry(() =>
+      securityHub.send(new GetFindingsCommand({ Filters, MaxResults: 100, NextToken: nextToken })),
+    );
+    findings.push(...(page.Findings ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return findings;
+};
+
 /** Security Hub's current copy of each finding, by Id and ProductArn; a finding it does not hold is absent. */
 export const readFindings = async (
   securityHub: SecurityHubClient,
@@ -49,26 +68,23 @@ export const readFindings = async (
   const wanted = new Set(pointers.map((p) => keyOf(p.id, p.productArn)));
   for (const chunk of chunks([...new Map(pointers.map((p) => [keyOf(p.id, p.productArn), p])).values()], FILTER_VALUES_LIMIT)) {
     const productArns = [...new Set(chunk.map((p) => p.productArn))];
-    let nextToken: string | undefined;
-    do {
-      const page = await withThrottleRetry(() =>
-        securityHub.send(
-          new GetFindingsCommand({
-            Filters: {
-              Id: chunk.map((p) => ({ Value: p.id, Comparison: 'EQUALS' })),
-              ProductArn: productArns.map((arn) => ({ Value: arn, Comparison: 'EQUALS' })),
-            },
-            MaxResults: 100,
-            NextToken: nextToken,
-          }),
-        ),
-      );
-      for (const finding of page.Findings ?? []) {
-        const key = keyOf(finding.Id ?? '', finding.ProductArn ?? '');
-        if (wanted.has(key)) found.set(key, finding);
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
+    const page = await getFindings(securityHub, {
+      Id: chunk.map((p) => ({ Value: p.id, Comparison: 'EQUALS' })),
+      ProductArn: productArns.map((arn) => ({ Value: arn, Comparison: 'EQUALS' })),
+    });
+    for (const finding of page) {
+      const key = keyOf(finding.Id ?? '', finding.ProductArn ?? '');
+      if (wanted.has(key)) found.set(key, finding);
+    }
+  }
+  return found;
+};
+
+/** Security Hub's findings with these ids, whatever their product (an operator names findings by id alone). */
+export const readFindingsById = async (securityHub: SecurityHubClient, ids: string[]): Promise<AwsSecurityFinding[]> => {
+  const found: AwsSecurityFinding[] = [];
+  for (const chunk of chunks([...new Set(ids)], FILTER_VALUES_LIMIT)) {
+    found.push(...(await getFindings(securityHub, { Id: chunk.map((Value) => ({ Value, Comparison: 'EQUALS' })) })));
   }
   return found;
 };
